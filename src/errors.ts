@@ -1,0 +1,82 @@
+/**
+ * Typed errors. Each carries what the user needs (what failed, where, what to do) and maps to an
+ * exit code in exactly one place, `exitCodeFor()`. Messages never contain secrets: the HTTP layers
+ * build them from hosts and paths, never from headers or URL userinfo.
+ */
+import { ExitCode } from './cli/exit-codes.js';
+
+export abstract class CalplanebotError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** One line that says what to do about it, shown after the message. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad or missing configuration. `key` is the dotted path, `file` where it was read from. */
+export class ConfigError extends CalplanebotError {
+  readonly exitCode = ExitCode.Usage;
+  constructor(
+    message: string,
+    readonly key?: string,
+    readonly file?: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Bad command-line usage (unknown project, conflicting flags). */
+export class UsageError extends CalplanebotError {
+  readonly exitCode = ExitCode.Usage;
+}
+
+/** An HTTP failure talking to Plane or CalDAV, after retries. `status` is undefined for network errors. */
+export class HttpError extends CalplanebotError {
+  readonly exitCode = ExitCode.Failure;
+  constructor(
+    readonly service: 'plane' | 'caldav',
+    message: string,
+    readonly status: number | undefined,
+    readonly method: string,
+    /** host + path, never the query string of an authenticated URL nor userinfo */
+    readonly where: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** 401/403: the credentials were refused. Not retried. */
+export class AuthError extends HttpError {}
+
+/** A conditional write lost a race (412): the object changed since it was listed. */
+export class PreconditionFailedError extends HttpError {}
+
+/** The object or collection is not there (404/410). */
+export class NotFoundError extends HttpError {}
+
+/** A webhook delivery was refused; nothing was changed. */
+export class WebhookRejectedError extends CalplanebotError {
+  readonly exitCode = ExitCode.WebhookRejected;
+}
+
+/** An invariant broke: a bug in calplanebot, not in the input. */
+export class InternalError extends CalplanebotError {
+  readonly exitCode = ExitCode.Failure;
+}
+
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof CalplanebotError) return error.exitCode;
+  return ExitCode.Failure;
+}
+
+/** A short, secret-free description of any thrown value, for reports and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,88 @@
+/**
+ * The Plane v1 API shapes calplanebot reads (see shared/reference/plane-api.md). Only the fields we
+ * use are typed; the server sends more.
+ */
+
+export type StateGroup = 'backlog' | 'unstarted' | 'started' | 'completed' | 'cancelled' | 'triage';
+export type Priority = 'urgent' | 'high' | 'medium' | 'low' | 'none';
+
+/** The cursor envelope every paginated v1 list returns. */
+export interface PlanePage<T> {
+  next_cursor: string;
+  prev_cursor?: string;
+  next_page_results: boolean;
+  prev_page_results?: boolean;
+  count?: number;
+  total_count?: number;
+  total_pages?: number;
+  total_results?: number;
+  results: T[];
+}
+
+export interface PlaneProject {
+  id: string;
+  identifier: string;
+  name: string;
+  /** Set when the project is archived (its issues vanish from the list). */
+  archived_at: string | null;
+  timezone?: string;
+}
+
+export interface PlaneState {
+  id: string;
+  name: string;
+  color: string;
+  group: StateGroup;
+}
+
+export interface PlaneLabel {
+  id: string;
+  name: string;
+  color: string;
+}
+
+export interface PlaneUser {
+  id: string;
+  display_name: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+/** A work item as listed with `expand=state,labels,assignees`. */
+export interface PlaneIssue {
+  id: string;
+  name: string;
+  /** There is no plain `description` in CE v1; defaults to "<p></p>". */
+  description_html: string | null;
+  priority: Priority;
+  start_date: string | null;
+  /** "YYYY-MM-DD" or null. */
+  target_date: string | null;
+  sequence_id: number;
+  created_at: string;
+  /** ISO-8601, possibly with an offset (rendered in the key owner's timezone). */
+  updated_at: string;
+  completed_at: string | null;
+  archived_at: string | null;
+  is_draft: boolean;
+  /** Project UUID. */
+  project: string;
+  /** Expanded; `{}` when the state is null. */
+  state: PlaneState | Record<string, never>;
+  labels: PlaneLabel[];
+  assignees: PlaneUser[];
+}
+
+/** The read side of Plane that the sync needs. PlaneClient implements it; tests may fake it. */
+export interface PlaneSource {
+  /** All projects visible to the key (every page), archived ones included. */
+  listProjects(): Promise<PlaneProject[]>;
+  /**
+   * The project's visible work items, one page (up to 1000) at a time, expanded.
+   * Throws on any failed page: a caller that has not seen the generator finish must treat the
+   * listing as incomplete.
+   */
+  listIssues(projectId: string): AsyncIterable<PlaneIssue[]>;
+  /** One work item, expanded; null when Plane answers 404 (deleted, archived, draft, triage). */
+  getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null>;
+}
