@@ -1,0 +1,109 @@
+/**
+ * An in-memory CalendarStore that enforces ETags like a server does: the test double for the
+ * sync engine, and the reference the store contract tests hold Radicale to.
+ */
+import { createHash } from 'node:crypto';
+import { NotFoundError, PreconditionFailedError } from '../errors.js';
+import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
+
+interface StoredCalendar {
+  ref: CalendarRef;
+  objects: Map<string, { etag: string; data: string }>;
+  version: number;
+}
+
+export class MemoryCalendarStore implements CalendarStore {
+  private readonly calendars = new Map<string, StoredCalendar>();
+  /** Every mutating call, in order, for tests that assert "nothing was written". */
+  readonly writes: Array<{ op: 'mkcalendar' | 'rename' | 'put' | 'delete'; url: string }> = [];
+
+  constructor(private readonly homeUrl = 'memory://home/') {}
+
+  async calendarUrlFor(slug: string): Promise<string> {
+    return `${this.homeUrl}${encodeURIComponent(slug)}/`;
+  }
+
+  async listCalendars(): Promise<CalendarRef[]> {
+    return [...this.calendars.values()].map((c) => ({ ...c.ref, ctag: String(c.version) }));
+  }
+
+  async createCalendar(url: string, displayName: string): Promise<CalendarRef> {
+    if (this.calendars.has(url)) throw new PreconditionFailedError('caldav', `${url} exists`, 409, 'MKCALENDAR', url);
+    const ref = { url, displayName };
+    this.calendars.set(url, { ref, objects: new Map(), version: 0 });
+    this.writes.push({ op: 'mkcalendar', url });
+    return ref;
+  }
+
+  async renameCalendar(calendar: CalendarRef, displayName: string): Promise<void> {
+    this.calendarAt(calendar.url).ref.displayName = displayName;
+    this.writes.push({ op: 'rename', url: calendar.url });
+  }
+
+  async list(calendar: CalendarRef): Promise<RemoteObject[]> {
+    const stored = this.calendarAt(calendar.url);
+    return [...stored.objects].map(([name, o]) => ({ href: `${calendar.url}${name}`, etag: o.etag, data: o.data }));
+  }
+
+  async get(href: string): Promise<RemoteObject | null> {
+    const { calendar, name } = this.locate(href);
+    const o = calendar.objects.get(name);
+    return o ? { href, etag: o.etag, data: o.data } : null;
+  }
+
+  async create(href: string, data: string): Promise<WriteResult> {
+    const { calendar, name } = this.locate(href);
+    if (calendar.objects.has(name)) throw new PreconditionFailedError('caldav', `${href} exists`, 412, 'PUT', href);
+    return this.put(calendar, name, href, data);
+  }
+
+  async update(href: string, data: string, etag: string | null): Promise<WriteResult> {
+    const { calendar, name } = this.locate(href);
+    const current = calendar.objects.get(name);
+    if (!current) throw new PreconditionFailedError('caldav', `${href} is gone`, 412, 'PUT', href);
+    if (etag !== null && current.etag !== etag) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'PUT', href);
+    return this.put(calendar, name, href, data);
+  }
+
+  async delete(href: string, etag: string | null): Promise<void> {
+    const { calendar, name } = this.locate(href);
+    const current = calendar.objects.get(name);
+    if (!current) return;
+    if (etag !== null && current.etag !== etag) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'DELETE', href);
+    calendar.objects.delete(name);
+    calendar.version += 1;
+    this.writes.push({ op: 'delete', url: href });
+  }
+
+  /** Test helper: what a calendar app or another tool would do, without going through the sync. */
+  putDirect(href: string, data: string): string {
+    const { calendar, name } = this.locate(href);
+    const etag = etagOf(data);
+    calendar.objects.set(name, { etag, data });
+    calendar.version += 1;
+    return etag;
+  }
+
+  private put(calendar: StoredCalendar, name: string, href: string, data: string): WriteResult {
+    const etag = etagOf(data);
+    calendar.objects.set(name, { etag, data });
+    calendar.version += 1;
+    this.writes.push({ op: 'put', url: href });
+    return { etag };
+  }
+
+  private calendarAt(url: string): StoredCalendar {
+    const calendar = this.calendars.get(url);
+    if (!calendar) throw new NotFoundError('caldav', `${url} does not exist`, 404, 'REPORT', url);
+    return calendar;
+  }
+
+  private locate(href: string): { calendar: StoredCalendar; name: string } {
+    const slash = href.lastIndexOf('/');
+    return { calendar: this.calendarAt(href.slice(0, slash + 1)), name: href.slice(slash + 1) };
+  }
+}
+
+function etagOf(data: string): string {
+  return `"${createHash('sha256').update(data).digest('hex').slice(0, 16)}"`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The entry point: parse, run one command, map whatever happened to an exit code. The single
+ * top-level catch lives here; commands return codes or throw typed errors.
+ */
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { ExitCode } from './exit-codes.js';
+import type { GlobalOptions, Output, Streams } from './output.js';
+import { buildProgram } from './program.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], streams: Streams = process): Promise<ExitCode> {
+  let exitCode: ExitCode = ExitCode.Ok;
+  const program = buildProgram(packageVersion(), async (command, run) => {
+    const output = await createOutput(command.optsWithGlobals<GlobalOptions>(), streams);
+    try {
+      exitCode = await run(output);
+    } catch (error) {
+      exitCode = await reportError(error, output);
+    } finally {
+      const { closeHttpConnections } = await import('../http/fetcher.js');
+      await closeHttpConnections();
+    }
+  });
+  program.exitOverride().configureOutput({
+    writeOut: (text) => streams.stdout.write(text),
+    writeErr: (text) => streams.stderr.write(text),
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; anything else is a usage error.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+async function createOutput(global: GlobalOptions, streams: Streams): Promise<Output> {
+  const [{ Output, colorEnabled }, { Chalk }] = await Promise.all([import('./output.js'), import('chalk')]);
+  const colors = new Chalk({ level: colorEnabled(global, streams) ? 1 : 0 });
+  return new Output(global, streams, colors);
+}
+
+/** Typed errors carry their exit code and a hint; anything else is a bug, shown with its stack under --verbose. */
+async function reportError(error: unknown, output: Output): Promise<ExitCode> {
+  const { CalplanebotError, exitCodeFor, describeError } = await import('../errors.js');
+  const code = exitCodeFor(error);
+  const hint = error instanceof CalplanebotError ? error.hint : 'this looks like a bug in calplanebot; rerun with --verbose and report it';
+  if (output.options.json) {
+    output.json({ schemaVersion: 1, error: { message: describeError(error), hint: hint ?? null, exitCode: code } });
+  }
+  output.failure(describeError(error), hint);
+  if (!(error instanceof CalplanebotError) && error instanceof Error && error.stack) output.debug(error.stack);
+  return code;
+}
+

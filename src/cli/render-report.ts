@@ -1,0 +1,71 @@
+/** The human view of a RunReport: per project, per change, field by field. */
+import type { FieldChange } from '../event/model.js';
+import type { ProjectReport, ReportedChange, RunReport } from '../sync/report.js';
+import type { Output } from './output.js';
+
+const MAX_VALUE = 60;
+
+export function renderReport(report: RunReport, output: Output): void {
+  const c = output.colors;
+  const changed = report.totals.created + report.totals.updated + report.totals.deleted;
+  // --quiet: say nothing on stdout when there was nothing to do (cron mails any output).
+  if (output.options.quiet && changed === 0) return;
+
+  for (const project of report.projects) renderProject(project, report.dryRun, output);
+
+  const t = report.totals;
+  const verb = report.dryRun ? 'would' : '';
+  const parts = [
+    `${t.created} ${verb ? 'to create' : 'created'}`,
+    `${t.updated} ${verb ? 'to update' : 'updated'}`,
+    `${t.deleted} ${verb ? 'to delete' : 'deleted'}`,
+    `${t.unchanged} unchanged`,
+    `${t.skipped} without a target date`,
+  ];
+  if (t.failed > 0) parts.push(c.red(`${t.failed} failed`));
+  const head = report.dryRun ? (changed === 0 ? 'diff: nothing pending' : 'diff:') : changed === 0 ? 'sync: nothing to do' : 'sync:';
+  output.line(`${c.bold(head)} ${parts.join(', ')} ${c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`)}`);
+}
+
+function renderProject(project: ProjectReport, dryRun: boolean, output: Output): void {
+  const c = output.colors;
+  const quietProject = project.changes.length === 0 && !project.calendarCreated;
+  if (quietProject && !output.options.verbose) return;
+  const calendarNote = project.calendarCreated ? c.green(dryRun ? ' (calendar would be created)' : ' (calendar created)') : '';
+  output.line(`${c.bold(project.identifier)} ${project.name}${calendarNote}`);
+  for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
+}
+
+function describeChange(change: ReportedChange, output: Output): string {
+  const c = output.colors;
+  switch (change.op) {
+    case 'create': {
+      const date = change.fields.find((f) => f.field === 'target_date')?.to ?? '';
+      return `${c.green('+')} ${change.summary} ${c.dim(date)}`;
+    }
+    case 'update':
+      return `${c.yellow('~')} ${change.summary}: ${change.fields.map(describeField).join('; ')}`;
+    case 'delete':
+      return `${c.red('-')} ${change.summary || change.uid}`;
+  }
+}
+
+export function describeField(change: FieldChange): string {
+  return `${change.field} ${shorten(change.from)} → ${shorten(change.to)}`;
+}
+
+function shorten(value: string | null): string {
+  if (value === null || value === '') return '∅';
+  const oneLine = value.replace(/\s+/g, ' ');
+  return oneLine.length > MAX_VALUE ? `${oneLine.slice(0, MAX_VALUE - 1)}…` : oneLine;
+}
+
+/** One stderr line per failure, each saying what to do. */
+export function renderFailures(report: RunReport, output: Output): void {
+  for (const project of report.projects) {
+    for (const error of project.errors) {
+      const subject = error.uid ? ` ${error.uid}` : error.issueId ? ` issue ${error.issueId}` : '';
+      output.failure(`${project.identifier}: ${error.operation}${subject} failed: ${error.message}`, error.hint);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The composition root: turns a loaded config into the live Plane client and CalDAV store.
+ * The only file that knows which concrete implementations the commands run on.
+ */
+import { DavCalendarStore } from '../caldav/dav-store.js';
+import type { CalendarStore } from '../caldav/store.js';
+import type { Config } from '../config/types.js';
+import { createHttpClient, RequestStats, type RetryPolicy } from '../http/fetcher.js';
+import { PlaneClient } from '../plane/client.js';
+import type { Output } from './output.js';
+
+export interface Services {
+  plane: PlaneClient;
+  store: CalendarStore;
+  stats: { plane: RequestStats; caldav: RequestStats };
+}
+
+export function retryPolicy(config: Config): RetryPolicy {
+  const { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs } = config.http;
+  return { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs };
+}
+
+export function openServices(config: Config, output: Output): Services {
+  const policy = retryPolicy(config);
+  const stats = { plane: new RequestStats(), caldav: new RequestStats() };
+  const onRetry = (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) =>
+    output.debug(`retrying ${info.method} ${info.where} in ${info.waitMs} ms (${info.reason}, attempt ${info.attempt})`);
+
+  const planeHttp = createHttpClient({ service: 'plane', policy, stats: stats.plane, onRetry });
+  const caldavHttp = createHttpClient({ service: 'caldav', policy, stats: stats.caldav, onRetry });
+  const plane = new PlaneClient({
+    baseUrl: config.plane.baseUrl,
+    workspaceSlug: config.plane.workspaceSlug,
+    apiKey: config.plane.apiKey,
+    http: planeHttp,
+  });
+  const store = new DavCalendarStore({
+    serverUrl: config.caldav.serverUrl,
+    username: config.caldav.username,
+    password: config.caldav.password,
+    http: caldavHttp,
+  });
+  return { plane, store, stats };
+}

@@ -1,0 +1,189 @@
+/**
+ * The one HTTP path both Plane and CalDAV go through: keep-alive connections, a per-request
+ * timeout, retries with backoff for connection errors / timeouts / 5xx, `Retry-After` for 429 and
+ * 503, and request accounting for reports and the benchmark. Status codes other than those are
+ * handed back to the caller, whose edge maps them to typed errors.
+ */
+import { Agent, fetch as undiciFetch } from 'undici';
+import { HttpError } from '../errors.js';
+
+export type Service = 'plane' | 'caldav';
+
+export interface RetryPolicy {
+  timeoutMs: number;
+  /** Attempts for connection errors, timeouts and 5xx; 1 means no retry. */
+  retries: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** A longer Retry-After is cut to this. */
+  maxRetryAfterMs: number;
+  /** How many 429/503 answers in a row are waited out before giving up. */
+  maxRateLimitWaits?: number;
+}
+
+/** Counts what went over the wire; one per service per run. */
+export class RequestStats {
+  requests = 0;
+  retries = 0;
+  rateLimitWaits = 0;
+  readonly byMethod: Record<string, number> = {};
+  /** Summed time to response headers, for the mean response time. */
+  totalResponseMs = 0;
+
+  record(method: string, ms: number): void {
+    this.requests += 1;
+    this.byMethod[method] = (this.byMethod[method] ?? 0) + 1;
+    this.totalResponseMs += ms;
+  }
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpClientOptions {
+  service: Service;
+  policy: RetryPolicy;
+  stats?: RequestStats;
+  /** The transport; undici with a shared keep-alive agent unless a test injects another. */
+  fetchImpl?: FetchLike;
+  /** Injected for tests so that backoff does not cost wall time. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Told about every retry, for verbose logs. Never given headers. */
+  onRetry?: (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) => void;
+}
+
+let sharedAgent: Agent | undefined;
+
+/** One pooled agent per process: connections are reused across every request of a run. */
+function agent(): Agent {
+  sharedAgent ??= new Agent({ connections: 8, keepAliveTimeout: 10_000, pipelining: 1 });
+  return sharedAgent;
+}
+
+const undiciTransport: FetchLike = (url, init) =>
+  undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent() }) as unknown as Promise<Response>;
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** host + path of a URL, without userinfo or query (which may hold tokens). */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function backoffMs(attempt: number, policy: RetryPolicy): number {
+  const exponential = policy.backoffMinMs * 2 ** (attempt - 1);
+  return Math.min(policy.backoffMaxMs, Math.max(policy.backoffMinMs, exponential));
+}
+
+const RETRYABLE_5XX = new Set([500, 502, 504]);
+
+export interface HttpClient {
+  readonly service: Service;
+  readonly stats: RequestStats;
+  /** Like fetch, but retried per the policy; throws HttpError only when no response could be had. */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const { service, policy } = options;
+  const stats = options.stats ?? new RequestStats();
+  const transport = options.fetchImpl ?? undiciTransport;
+  const sleep = options.sleep ?? realSleep;
+  const maxRateLimitWaits = policy.maxRateLimitWaits ?? 10;
+
+  async function attemptOnce(url: string, init: RequestInit, method: string): Promise<Response> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(policy.timeoutMs);
+    try {
+      const response = await transport(url, { ...init, signal });
+      stats.record(method, performance.now() - started);
+      return response;
+    } catch (error) {
+      stats.record(method, performance.now() - started);
+      throw error;
+    }
+  }
+
+  async function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const where = describeUrl(url);
+    let failures = 0;
+    let rateLimitWaits = 0;
+    for (;;) {
+      let response: Response;
+      try {
+        response = await attemptOnce(url, init, method);
+      } catch (error) {
+        failures += 1;
+        const reason = networkReason(error, policy.timeoutMs);
+        if (failures >= policy.retries) {
+          throw new HttpError(service, `${method} ${where} failed: ${reason}`, undefined, method, where, {
+            hint: `check that ${new URL(url).host} is reachable`,
+            cause: error,
+          });
+        }
+        const waitMs = backoffMs(failures, policy);
+        stats.retries += 1;
+        options.onRetry?.({ method, where, attempt: failures, waitMs, reason });
+        await sleep(waitMs);
+        continue;
+      }
+
+      const status = response.status;
+      if ((status === 429 || status === 503) && rateLimitWaits < maxRateLimitWaits) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        if (retryAfter !== undefined || status === 429) {
+          rateLimitWaits += 1;
+          stats.rateLimitWaits += 1;
+          const waitMs = Math.min(policy.maxRetryAfterMs, retryAfter ?? backoffMs(rateLimitWaits, policy));
+          await response.body?.cancel();
+          options.onRetry?.({ method, where, attempt: rateLimitWaits, waitMs, reason: `HTTP ${status}` });
+          await sleep(waitMs);
+          continue;
+        }
+      }
+      if ((RETRYABLE_5XX.has(status) || status === 503) && failures + 1 < policy.retries) {
+        failures += 1;
+        stats.retries += 1;
+        const waitMs = backoffMs(failures, policy);
+        await response.body?.cancel();
+        options.onRetry?.({ method, where, attempt: failures, waitMs, reason: `HTTP ${status}` });
+        await sleep(waitMs);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  return { service, stats, fetch: retryingFetch };
+}
+
+function networkReason(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+    return error.message;
+  }
+  return String(error);
+}
+
+/** Closes pooled connections so a short-lived process can exit at once. */
+export async function closeHttpConnections(): Promise<void> {
+  const current = sharedAgent;
+  sharedAgent = undefined;
+  await current?.close();
+}

@@ -1,0 +1,97 @@
+/**
+ * The only code that writes to a calendar. `diff` never constructs a Writer, so a dry run cannot
+ * write by accident: the dry-run decision is made once, where the Writer is (not) built.
+ */
+import type { CalendarRef, CalendarStore } from '../caldav/store.js';
+import { PreconditionFailedError } from '../errors.js';
+import { mergeEvent } from '../event/merge.js';
+import { renderEvent } from '../event/render.js';
+import { plan, type Change } from './plan.js';
+
+export interface ApplyOutcome {
+  change: Change;
+  /** The write (or its re-planned successor) succeeded, or turned out not to be needed. */
+  ok: boolean;
+  error?: unknown;
+  /** A 412 made us re-read the object and plan it again. */
+  replanned: boolean;
+}
+
+export class Writer {
+  constructor(
+    private readonly store: CalendarStore,
+    /** Parallel writes; Radicale serializes them anyway, latency-bound servers gain. */
+    private readonly concurrency = 4,
+  ) {}
+
+  createCalendar(url: string, displayName: string): Promise<CalendarRef> {
+    return this.store.createCalendar(url, displayName);
+  }
+
+  renameCalendar(calendar: CalendarRef, displayName: string): Promise<void> {
+    return this.store.renameCalendar(calendar, displayName);
+  }
+
+  /** Applies every change; one failure never stops the others. */
+  async apply(changes: Change[], calendarUrl: string): Promise<ApplyOutcome[]> {
+    return mapPool(changes, this.concurrency, (change) => this.applyOne(change, calendarUrl));
+  }
+
+  private async applyOne(change: Change, calendarUrl: string): Promise<ApplyOutcome> {
+    try {
+      await this.write(change);
+      return { change, ok: true, replanned: false };
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) return { change, ok: false, error, replanned: false };
+    }
+    // Someone changed the object between our listing and our write: read it again, plan once more.
+    try {
+      for (const next of await this.replan(change, calendarUrl)) await this.write(next);
+      return { change, ok: true, replanned: true };
+    } catch (error) {
+      return { change, ok: false, error, replanned: true };
+    }
+  }
+
+  private async replan(change: Change, calendarUrl: string): Promise<Change[]> {
+    const current = await this.store.get(change.href);
+    const result = plan({
+      calendarUrl,
+      desired: change.op === 'delete' ? [] : [change.event],
+      remote: current ? [current] : [],
+      listingComplete: true,
+      undatedIssueIds: new Set(),
+      protectedIssueIds: new Set(),
+      guard: { maxDeletePercent: 100, allowMassDelete: true },
+    });
+    return result.changes;
+  }
+
+  private async write(change: Change): Promise<void> {
+    switch (change.op) {
+      case 'create':
+        await this.store.create(change.href, renderEvent(change.event));
+        return;
+      case 'update':
+        await this.store.update(change.href, mergeEvent(change.existing, change.event), change.etag);
+        return;
+      case 'delete':
+        await this.store.delete(change.href, change.etag);
+        return;
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the input order in the result. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,178 @@
+/**
+ * One project, end to end: read Plane, read the calendar, plan, and (unless dry) apply.
+ * Every failure is caught here and written into the project's report, so one project can never
+ * stop the others.
+ */
+import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
+import type { EventModel } from '../event/model.js';
+import { issueToEvent } from '../event/transform.js';
+import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
+import type { Writer } from './apply.js';
+import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
+import { plan, type DeleteGuard, type Plan } from './plan.js';
+import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
+
+export interface ProjectSyncContext {
+  plane: PlaneSource;
+  store: CalendarStore;
+  /** Undefined in a dry run: nothing is written, not even a missing calendar. */
+  writer: Writer | undefined;
+  calendars: CalendarRef[];
+  calendarNameTemplate: string;
+  webUrl: string;
+  workspaceSlug: string;
+  guard: DeleteGuard;
+  onProgress?: ((message: string) => void) | undefined;
+}
+
+interface DesiredSet {
+  events: EventModel[];
+  undated: Set<string>;
+  invalid: Set<string>;
+  listingComplete: boolean;
+}
+
+export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext): Promise<ProjectReport> {
+  const report = emptyProjectReport(project);
+  ctx.onProgress?.(`${project.identifier}: reading Plane`);
+  const desired = await readDesired(project, ctx, report);
+  if (desired.events.length === 0 && !desired.listingComplete) return report; // nothing read: nothing to do safely
+
+  ctx.onProgress?.(`${project.identifier}: reading the calendar`);
+  const calendar = await resolveCalendar(project, ctx, report);
+  if (!calendar) return report;
+  const remote = await listRemote(calendar, ctx, report);
+  if (!remote) return report;
+
+  const result = plan({
+    calendarUrl: report.calendarUrl ?? calendar.url,
+    desired: desired.events,
+    remote,
+    listingComplete: desired.listingComplete,
+    undatedIssueIds: desired.undated,
+    protectedIssueIds: desired.invalid,
+    guard: ctx.guard,
+  });
+  recordPlan(result, report);
+
+  if (!ctx.writer) {
+    countPlanned(result, report); // a dry run reports what it would do
+  } else if (result.changes.length > 0) {
+    ctx.onProgress?.(`${project.identifier}: writing ${result.changes.length} change(s)`);
+    await applyPlan(result, ctx.writer, report);
+  }
+  return report;
+}
+
+async function readDesired(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<DesiredSet> {
+  const set: DesiredSet = { events: [], undated: new Set(), invalid: new Set(), listingComplete: false };
+  try {
+    for await (const page of ctx.plane.listIssues(project.id)) {
+      for (const issue of page) addIssue(issue, project, ctx, set, report);
+    }
+    set.listingComplete = true;
+  } catch (error) {
+    report.errors.push(reportedError('list-issues', error));
+    report.failed += 1;
+  }
+  return set;
+}
+
+function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectSyncContext, set: DesiredSet, report: ProjectReport): void {
+  try {
+    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug });
+    if (event) {
+      set.events.push(event);
+    } else {
+      set.undated.add(issue.id);
+      report.skipped += 1;
+    }
+  } catch (error) {
+    // A malformed issue is reported and its existing event kept; the rest of the project goes on.
+    set.invalid.add(issue.id);
+    report.failed += 1;
+    report.errors.push(reportedError('transform', error, { issueId: issue.id }));
+  }
+}
+
+async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef | undefined> {
+  const displayName = calendarDisplayName(ctx.calendarNameTemplate, project);
+  try {
+    const ownUrl = await ctx.store.calendarUrlFor(calendarSlug(project.id));
+    const match = matchCalendar(ctx.calendars, ownUrl, displayName);
+    if (match.kind === 'found') {
+      report.calendarUrl = match.calendar.url;
+      if (match.rename && ctx.writer) {
+        await ctx.writer.renameCalendar(match.calendar, match.rename).catch((error: unknown) => {
+          report.errors.push(reportedError('rename-calendar', error));
+        });
+      }
+      return match.calendar;
+    }
+    report.calendarUrl = match.url;
+    report.calendarCreated = true;
+    if (!ctx.writer) return { url: match.url, displayName }; // dry run: plan against an empty calendar
+    const created = await ctx.writer.createCalendar(match.url, displayName);
+    ctx.calendars.push(created);
+    return created;
+  } catch (error) {
+    report.errors.push(reportedError('create-calendar', error));
+    report.failed += 1;
+    return undefined;
+  }
+}
+
+async function listRemote(calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<RemoteObject[] | undefined> {
+  if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
+  try {
+    return await ctx.store.list(calendar);
+  } catch (error) {
+    report.errors.push(reportedError('list-calendar', error));
+    report.failed += 1;
+    return undefined;
+  }
+}
+
+function recordPlan(result: Plan, report: ProjectReport): void {
+  report.unchanged = result.unchanged;
+  report.foreign = result.foreign;
+  report.duplicates = result.duplicates;
+  report.changes = result.changes.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, applied: false }));
+  if (result.withheld) {
+    const { reason, deletes } = result.withheld;
+    report.withheldDeletes = { reason, count: deletes.length };
+    report.errors.push({
+      operation: 'delete-guard',
+      message:
+        reason === 'mass-delete'
+          ? `refused to delete ${deletes.length} of ${result.owned} events (over sync.maxDeletePercent)`
+          : `kept ${deletes.length} event(s) that may be stale: the Plane listing was incomplete`,
+      hint: reason === 'mass-delete' ? 'if Plane really lost these issues, run `calplanebot sync --allow-mass-delete`' : 'the next complete sync will remove them',
+    });
+  }
+}
+
+function countPlanned(result: Plan, report: ProjectReport): void {
+  for (const change of result.changes) tally(change.op, report);
+}
+
+function tally(op: 'create' | 'update' | 'delete', report: ProjectReport): void {
+  if (op === 'create') report.created += 1;
+  else if (op === 'update') report.updated += 1;
+  else report.deleted += 1;
+}
+
+async function applyPlan(result: Plan, writer: Writer, report: ProjectReport): Promise<void> {
+  const outcomes = await writer.apply(result.changes, report.calendarUrl ?? '');
+  outcomes.forEach((outcome, index) => {
+    const entry = report.changes[index];
+    if (!entry) return;
+    if (outcome.ok) {
+      entry.applied = true;
+      tally(outcome.change.op, report);
+    } else {
+      report.failed += 1;
+      report.errors.push(reportedError(outcome.change.op, outcome.error, { uid: outcome.change.uid, issueId: outcome.change.issueId }));
+    }
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * A whole run: pick the projects, read the calendar list once, sync each project, total up.
+ * `dryRun` is decided here and only here: it decides whether a Writer exists.
+ */
+import type { CalendarStore } from '../caldav/store.js';
+import { UsageError } from '../errors.js';
+import type { RequestStats } from '../http/fetcher.js';
+import type { PlaneProject, PlaneSource } from '../plane/types.js';
+import { Writer } from './apply.js';
+import type { DeleteGuard } from './plan.js';
+import { syncProject } from './project-sync.js';
+import { SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from './report.js';
+
+export interface SyncDeps {
+  plane: PlaneSource;
+  store: CalendarStore;
+  stats: { plane: RequestStats; caldav: RequestStats };
+}
+
+export interface SyncSettings {
+  webUrl: string;
+  workspaceSlug: string;
+  calendarNameTemplate: string;
+  /** Project ids or identifiers to limit the run to; empty = every project. */
+  projects: string[];
+  guard: DeleteGuard;
+  dryRun: boolean;
+  writeConcurrency?: number;
+  onProgress?: ((message: string) => void) | undefined;
+}
+
+export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
+  const started = performance.now();
+  const allProjects = await deps.plane.listProjects();
+  const projects = selectProjects(allProjects, settings.projects);
+  const calendars = await deps.store.listCalendars();
+  const writer = settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency);
+
+  const reports: ProjectReport[] = [];
+  for (const project of projects) {
+    reports.push(
+      await syncProject(project, {
+        plane: deps.plane,
+        store: deps.store,
+        writer,
+        calendars,
+        calendarNameTemplate: settings.calendarNameTemplate,
+        webUrl: settings.webUrl,
+        workspaceSlug: settings.workspaceSlug,
+        guard: settings.guard,
+        onProgress: settings.onProgress,
+      }),
+    );
+  }
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    dryRun: settings.dryRun,
+    projects: reports,
+    totals: sumTotals(reports),
+    durationMs: Math.round(performance.now() - started),
+    requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
+  };
+}
+
+/**
+ * The projects a run covers: all non-archived ones, or those named by id or identifier
+ * (case-insensitive). Naming a project that does not exist is a usage error, not a silent no-op.
+ */
+export function selectProjects(all: PlaneProject[], selectors: string[]): PlaneProject[] {
+  const active = all.filter((p) => !p.archived_at);
+  if (selectors.length === 0) return active;
+  const chosen = new Map<string, PlaneProject>();
+  const unknown: string[] = [];
+  for (const selector of selectors) {
+    const wanted = selector.trim().toLowerCase();
+    const match = all.find((p) => p.id.toLowerCase() === wanted || p.identifier.toLowerCase() === wanted);
+    if (!match) unknown.push(selector);
+    else if (!match.archived_at) chosen.set(match.id, match);
+  }
+  if (unknown.length > 0) {
+    const known = active.map((p) => p.identifier).join(', ') || '(none)';
+    throw new UsageError(`unknown project ${unknown.map((s) => `"${s}"`).join(', ')}`, {
+      hint: `use a project identifier or UUID; this workspace has: ${known}`,
+    });
+  }
+  return [...chosen.values()];
+}

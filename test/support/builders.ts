@@ -1,0 +1,75 @@
+/** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
+import { randomUUID } from 'node:crypto';
+import type { PlaneIssue, PlaneProject, PlaneSource, PlaneState } from '../../src/plane/types.js';
+
+export const STATES: Record<string, PlaneState> = {
+  backlog: { id: '00000000-0000-4000-8000-000000000001', name: 'Backlog', color: '#999', group: 'backlog' },
+  started: { id: '00000000-0000-4000-8000-000000000002', name: 'In Progress', color: '#f59e0b', group: 'started' },
+  done: { id: '00000000-0000-4000-8000-000000000003', name: 'Done', color: '#16a34a', group: 'completed' },
+  cancelled: { id: '00000000-0000-4000-8000-000000000004', name: 'Cancelled', color: '#ef4444', group: 'cancelled' },
+};
+
+export function project(overrides: Partial<PlaneProject> = {}): PlaneProject {
+  return { id: randomUUID(), identifier: 'WEB', name: 'Web Application', archived_at: null, ...overrides };
+}
+
+let sequence = 0;
+
+export function issue(projectId: string, overrides: Partial<PlaneIssue> = {}): PlaneIssue {
+  sequence += 1;
+  return {
+    id: randomUUID(),
+    name: `Issue ${sequence}`,
+    description_html: '<p>Some details</p>',
+    priority: 'medium',
+    start_date: null,
+    target_date: '2025-12-27',
+    sequence_id: sequence,
+    created_at: '2025-12-01T10:00:00.000000Z',
+    updated_at: '2025-12-02T10:00:00.000000Z',
+    completed_at: null,
+    archived_at: null,
+    is_draft: false,
+    project: projectId,
+    state: STATES.started as PlaneState,
+    labels: [],
+    assignees: [],
+    ...overrides,
+  };
+}
+
+/** A PlaneSource over plain arrays; `failListing` makes a project's listing throw after its first page. */
+export class MemoryPlane implements PlaneSource {
+  readonly projects: PlaneProject[] = [];
+  readonly issues: PlaneIssue[] = [];
+  failListing = new Set<string>();
+  pageSize = 1000;
+
+  async listProjects(): Promise<PlaneProject[]> {
+    return [...this.projects];
+  }
+
+  async *listIssues(projectId: string): AsyncIterable<PlaneIssue[]> {
+    const all = this.issues.filter((i) => i.project === projectId);
+    for (let offset = 0; offset < Math.max(all.length, 1); offset += this.pageSize) {
+      if (offset > 0 && this.failListing.has(projectId)) throw new Error('HTTP 502 on page 2');
+      if (offset === 0 && this.failListing.has(projectId) && all.length <= this.pageSize) throw new Error('HTTP 502 on page 1');
+      yield all.slice(offset, offset + this.pageSize);
+    }
+  }
+
+  async getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null> {
+    return this.issues.find((i) => i.project === projectId && i.id === issueId) ?? null;
+  }
+
+  remove(issueId: string): void {
+    const index = this.issues.findIndex((i) => i.id === issueId);
+    if (index >= 0) this.issues.splice(index, 1);
+  }
+
+  update(issueId: string, patch: Partial<PlaneIssue>): void {
+    const found = this.issues.find((i) => i.id === issueId);
+    if (!found) throw new Error(`no issue ${issueId}`);
+    Object.assign(found, patch, { updated_at: new Date(Date.parse(found.updated_at) + 60_000).toISOString() });
+  }
+}

@@ -1,0 +1,62 @@
+/** Runs the built CLI as a child process, as cron would, and captures what it says. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../bin/calplanebot.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  stdin?: string | Buffer;
+  cwd?: string;
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+    // Never let the developer's own environment leak into a test run.
+    for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET']) {
+      if (!(options.env && key in options.env)) delete env[key];
+    }
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+export interface TestConfig {
+  planeUrl: string;
+  apiKey: string;
+  workspaceSlug: string;
+  caldavUrl: string;
+  username: string;
+  password: string;
+  extra?: Record<string, unknown>;
+}
+
+/** Writes a config file into a fresh temp dir and returns its path. */
+export function writeConfig(config: TestConfig): string {
+  const dir = mkdtempSync(join(tmpdir(), 'calplanebot-config-'));
+  const file = join(dir, 'calplanebot.config.json');
+  const body = {
+    plane: { baseUrl: config.planeUrl, webUrl: 'https://plane.example.test', workspaceSlug: config.workspaceSlug, apiKey: config.apiKey },
+    caldav: { serverUrl: config.caldavUrl, username: config.username, password: config.password },
+    http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
+    ...config.extra,
+  };
+  writeFileSync(file, JSON.stringify(body, null, 2), { mode: 0o600 });
+  return file;
+}

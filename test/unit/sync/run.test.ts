@@ -1,0 +1,106 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
+import type { RemoteObject } from '../../../src/caldav/store.js';
+import { UsageError } from '../../../src/errors.js';
+import { RequestStats } from '../../../src/http/fetcher.js';
+import { runSync, selectProjects, type SyncSettings } from '../../../src/sync/run.js';
+import { issue, MemoryPlane, project } from '../../support/builders.js';
+
+const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
+  webUrl: 'https://app.plane.so',
+  workspaceSlug: 'acme',
+  calendarNameTemplate: 'Plane: {project}',
+  projects: [],
+  guard: { maxDeletePercent: 50, allowMassDelete: false },
+  dryRun: false,
+  ...overrides,
+});
+
+let plane: MemoryPlane;
+let store: MemoryCalendarStore;
+const stats = { plane: new RequestStats(), caldav: new RequestStats() };
+const web = project({ identifier: 'WEB', name: 'Web' });
+const api = project({ identifier: 'API', name: 'Api' });
+
+beforeEach(() => {
+  plane = new MemoryPlane();
+  store = new MemoryCalendarStore();
+  plane.projects.push(web, api);
+  plane.issues.push(issue(web.id), issue(web.id), issue(web.id, { target_date: null }), issue(api.id));
+});
+
+describe('runSync on the memory store', () => {
+  it('creates one calendar per project and one event per dated issue, then converges', async () => {
+    const first = await runSync({ plane, store, stats }, settings());
+    expect(first.totals).toMatchObject({ created: 3, updated: 0, deleted: 0, skipped: 1, failed: 0 });
+    expect((await store.listCalendars()).map((c) => c.displayName).sort()).toEqual(['Plane: Api', 'Plane: Web']);
+
+    const writes = store.writes.length;
+    const second = await runSync({ plane, store, stats }, settings());
+    expect(second.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3 });
+    expect(store.writes.length).toBe(writes);
+  });
+
+  it('a dry run reports what it would do and writes nothing, not even a calendar', async () => {
+    const report = await runSync({ plane, store, stats }, settings({ dryRun: true }));
+    expect(report.dryRun).toBe(true);
+    expect(report.totals.created).toBe(3);
+    expect(report.projects.every((p) => p.calendarCreated)).toBe(true);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('renames the calendar it owns when the project is renamed, never making a second one', async () => {
+    await runSync({ plane, store, stats }, settings());
+    web.name = 'Web v2';
+    await runSync({ plane, store, stats }, settings());
+    const names = (await store.listCalendars()).map((c) => c.displayName).sort();
+    expect(names).toEqual(['Plane: Api', 'Plane: Web v2']);
+    web.name = 'Web';
+  });
+
+  it('one failing project does not stop the others, and deletes nothing', async () => {
+    await runSync({ plane, store, stats }, settings());
+    plane.failListing.add(web.id);
+    plane.issues.push(issue(api.id));
+    const report = await runSync({ plane, store, stats }, settings());
+    const byId = Object.fromEntries(report.projects.map((p) => [p.identifier, p]));
+    expect(byId.WEB?.errors[0]?.operation).toBe('list-issues');
+    expect(byId.WEB?.deleted).toBe(0);
+    expect(byId.API?.created).toBe(1);
+  });
+
+  it('re-reads and re-plans once when another writer changed the event first (412)', async () => {
+    await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    const target = plane.issues.find((i) => i.project === web.id && i.target_date)!;
+    plane.update(target.id, { name: 'Renamed in Plane' });
+
+    // Between our listing and our write, a calendar app touches the event (new ETag).
+    const racing = Object.create(store) as MemoryCalendarStore;
+    racing.list = async (calendar) => {
+      const listed: RemoteObject[] = await store.list(calendar);
+      for (const o of listed) store.putDirect(o.href, o.data.replace('END:VEVENT', 'X-APP-TOUCHED:1\r\nEND:VEVENT'));
+      return listed; // stale ETags
+    };
+    const report = await runSync({ plane, store: racing, stats }, settings({ projects: ['WEB'] }));
+    expect(report.totals).toMatchObject({ updated: 1, failed: 0 });
+    const stored = (await store.list((await store.listCalendars())[0]!)).map((o) => o.data).join('');
+    expect(stored).toContain('Renamed in Plane');
+    expect(stored).toContain('X-APP-TOUCHED:1'); // the other writer's addition survives the update
+  });
+});
+
+describe('selectProjects', () => {
+  const archived = project({ identifier: 'OLD', archived_at: '2025-01-01T00:00:00Z' });
+  it('takes identifiers case-insensitively or UUIDs, and skips archived projects', () => {
+    expect(selectProjects([web, api, archived], ['web', api.id]).map((p) => p.identifier)).toEqual(['WEB', 'API']);
+    expect(selectProjects([web, archived], []).map((p) => p.identifier)).toEqual(['WEB']);
+  });
+  it('rejects an unknown project with the known identifiers as a hint', () => {
+    expect(() => selectProjects([web, api], ['NOPE'])).toThrow(UsageError);
+    try {
+      selectProjects([web, api], ['NOPE']);
+    } catch (error) {
+      expect((error as UsageError).hint).toContain('WEB, API');
+    }
+  });
+});
