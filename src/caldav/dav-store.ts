@@ -3,7 +3,7 @@
  * HttpClient underneath (timeouts, retries, counting). Every HTTP status becomes a typed error in
  * `statusError()`; nothing above this file reads a status code.
  */
-import { createAccount, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
+import { createAccount, fetchHomeUrl, fetchPrincipalUrl, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
 import type { DAVAccount, DAVResponse } from 'tsdav';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient } from '../http/fetcher.js';
@@ -37,23 +37,12 @@ export class DavCalendarStore implements CalendarStore {
     this.fetch = this.checkedFetch.bind(this) as TsdavFetch;
   }
 
-  /** Discovery (principal → calendar home), once per store. */
+  /**
+   * Discovery (principal → calendar home), once per store. The configured URL is tried as a DAV
+   * endpoint first (two PROPFINDs); only when that fails does tsdav walk /.well-known/caldav.
+   */
   private async home(): Promise<DAVAccount & { homeUrl: string; rootUrl: string }> {
-    if (!this.account) {
-      try {
-        this.account = await createAccount({
-          account: { serverUrl: this.options.serverUrl, accountType: 'caldav' },
-          headers: this.headers,
-          fetch: this.fetch,
-        });
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        throw new HttpError('caldav', `CalDAV discovery failed at ${describeUrl(this.options.serverUrl)}: ${messageOf(error)}`, undefined, 'PROPFIND', describeUrl(this.options.serverUrl), {
-          hint: 'check caldav.serverUrl: it should point at the CalDAV server root or your principal URL',
-          cause: error,
-        });
-      }
-    }
+    this.account ??= (await this.discoverDirect()) ?? (await this.discoverWellKnown());
     const { homeUrl, rootUrl } = this.account;
     if (!homeUrl || !rootUrl) {
       throw new HttpError('caldav', `no calendar home found at ${describeUrl(this.options.serverUrl)}`, undefined, 'PROPFIND', describeUrl(this.options.serverUrl), {
@@ -61,6 +50,36 @@ export class DavCalendarStore implements CalendarStore {
       });
     }
     return { ...this.account, homeUrl, rootUrl };
+  }
+
+  private async discoverDirect(): Promise<DAVAccount | undefined> {
+    const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: this.options.serverUrl, accountType: 'caldav' };
+    try {
+      const principalUrl = await fetchPrincipalUrl({ account, headers: this.headers, fetch: this.fetch });
+      const homeUrl = await fetchHomeUrl({ account: { ...account, principalUrl }, headers: this.headers, fetch: this.fetch });
+      return { ...account, principalUrl, homeUrl };
+    } catch (error) {
+      // Refused credentials, an unreachable host or a broken server will not get better elsewhere.
+      if (error instanceof AuthError) throw error;
+      if (error instanceof HttpError && (error.status === undefined || error.status >= 500)) throw error;
+      return undefined; // not a DAV endpoint itself: try service discovery
+    }
+  }
+
+  private async discoverWellKnown(): Promise<DAVAccount> {
+    try {
+      return await createAccount({
+        account: { serverUrl: this.options.serverUrl, accountType: 'caldav' },
+        headers: this.headers,
+        fetch: this.fetch,
+      });
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError('caldav', `CalDAV discovery failed at ${describeUrl(this.options.serverUrl)}: ${messageOf(error)}`, undefined, 'PROPFIND', describeUrl(this.options.serverUrl), {
+        hint: 'check caldav.serverUrl: it should point at the CalDAV server root or your principal URL',
+        cause: error,
+      });
+    }
   }
 
   async calendarUrlFor(slug: string): Promise<string> {

@@ -16,7 +16,15 @@ function packageVersion(): string {
 export async function main(argv: string[], streams: Streams = process): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.Ok;
   const program = buildProgram(packageVersion(), async (command, run) => {
-    const output = await createOutput(command.optsWithGlobals<GlobalOptions>(), streams);
+    const raw = command.optsWithGlobals<Partial<GlobalOptions>>();
+    const global: GlobalOptions = {
+      config: raw.config,
+      json: Boolean(raw.json),
+      quiet: Boolean(raw.quiet),
+      verbose: Boolean(raw.verbose),
+      color: raw.color !== false,
+    };
+    const output = await createOutput(global, streams);
     try {
       exitCode = await run(output);
     } catch (error) {

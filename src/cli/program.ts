@@ -16,9 +16,9 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .description('Mirror Plane work items with a target date into CalDAV calendars, one calendar per project.')
     .version(version, '-V, --version')
     .option('-c, --config <path>', 'config file (default: search for calplanebot.config.json, .calplanebotrc, …)')
-    .option('--json', 'print a machine-readable report on stdout', false)
-    .option('-q, --quiet', 'print nothing on stdout when nothing changed', false)
-    .option('--verbose', 'log requests, retries and unchanged projects on stderr', false)
+    .option('--json', 'print a machine-readable report on stdout')
+    .option('-q, --quiet', 'print nothing on stdout when nothing changed')
+    .option('--verbose', 'log requests, retries and unchanged projects on stderr')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .showHelpAfterError('(run `calplanebot --help` for usage)');
@@ -30,8 +30,8 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .command('sync')
     .description('bring every project calendar in line with Plane (create, update, delete events)')
     .addOption(projectOption())
-    .option('--allow-mass-delete', 'allow deleting more than sync.maxDeletePercent of a calendar', false)
-    .action((opts: { project: string[]; allowMassDelete: boolean }, command: Command) =>
+    .option('--allow-mass-delete', 'allow deleting more than sync.maxDeletePercent of a calendar')
+    .action((opts: { project: string[]; allowMassDelete?: boolean }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, false)),
     );
 
@@ -39,8 +39,8 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .command('diff')
     .description('show what `sync` would change, writing nothing')
     .addOption(projectOption())
-    .option('--exit-code', 'exit 5 when changes are pending', false)
-    .action((opts: { project: string[]; exitCode: boolean }, command: Command) =>
+    .option('--exit-code', 'exit 5 when changes are pending')
+    .action((opts: { project: string[]; exitCode?: boolean }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, true)),
     );
 

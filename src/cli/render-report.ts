@@ -14,17 +14,17 @@ export function renderReport(report: RunReport, output: Output): void {
   for (const project of report.projects) renderProject(project, report.dryRun, output);
 
   const t = report.totals;
-  const verb = report.dryRun ? 'would' : '';
-  const parts = [
-    `${t.created} ${verb ? 'to create' : 'created'}`,
-    `${t.updated} ${verb ? 'to update' : 'updated'}`,
-    `${t.deleted} ${verb ? 'to delete' : 'deleted'}`,
-    `${t.unchanged} unchanged`,
-    `${t.skipped} without a target date`,
-  ];
-  if (t.failed > 0) parts.push(c.red(`${t.failed} failed`));
-  const head = report.dryRun ? (changed === 0 ? 'diff: nothing pending' : 'diff:') : changed === 0 ? 'sync: nothing to do' : 'sync:';
-  output.line(`${c.bold(head)} ${parts.join(', ')} ${c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`)}`);
+  const timing = c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`);
+  const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
+  const command = report.dryRun ? 'diff' : 'sync';
+  if (changed === 0) {
+    output.line(`${c.bold(`${command}:`)} ${report.dryRun ? 'nothing pending' : 'nothing to do'}; ${rest} ${timing}`);
+    return;
+  }
+  const did = report.dryRun
+    ? `${t.created} to create, ${t.updated} to update, ${t.deleted} to delete`
+    : `${t.created} created, ${t.updated} updated, ${t.deleted} deleted`;
+  output.line(`${c.bold(`${command}:`)} ${did}; ${rest} ${timing}`);
 }
 
 function renderProject(project: ProjectReport, dryRun: boolean, output: Output): void {

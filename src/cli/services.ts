@@ -26,8 +26,11 @@ export function openServices(config: Config, output: Output): Services {
   const onRetry = (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) =>
     output.debug(`retrying ${info.method} ${info.where} in ${info.waitMs} ms (${info.reason}, attempt ${info.attempt})`);
 
-  const planeHttp = createHttpClient({ service: 'plane', policy, stats: stats.plane, onRetry });
-  const caldavHttp = createHttpClient({ service: 'caldav', policy, stats: stats.caldav, onRetry });
+  const onResponse = (info: { method: string; where: string; status: number; ms: number }) =>
+    output.debug(`${info.method} ${info.where} → ${info.status} (${info.ms} ms)`);
+
+  const planeHttp = createHttpClient({ service: 'plane', policy, stats: stats.plane, onRetry, onResponse });
+  const caldavHttp = createHttpClient({ service: 'caldav', policy, stats: stats.caldav, onRetry, onResponse });
   const plane = new PlaneClient({
     baseUrl: config.plane.baseUrl,
     workspaceSlug: config.plane.workspaceSlug,

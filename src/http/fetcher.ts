@@ -49,6 +49,8 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told about every retry, for verbose logs. Never given headers. */
   onRetry?: (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) => void;
+  /** Told about every response, for --verbose request logs. Never given headers or bodies. */
+  onResponse?: (info: { method: string; where: string; status: number; ms: number }) => void;
 }
 
 let sharedAgent: Agent | undefined;
@@ -109,7 +111,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const signal = AbortSignal.timeout(policy.timeoutMs);
     try {
       const response = await transport(url, { ...init, signal });
-      stats.record(method, performance.now() - started);
+      const ms = performance.now() - started;
+      stats.record(method, ms);
+      options.onResponse?.({ method, where: describeUrl(url), status: response.status, ms: Math.round(ms) });
       return response;
     } catch (error) {
       stats.record(method, performance.now() - started);

@@ -1,0 +1,122 @@
+/**
+ * Updates a stored event in place: calplanebot's properties are replaced, everything a calendar
+ * app or the user added (alarms, LOCATION, ATTENDEE, X-APPLE-*, VTIMEZONE, …) is kept.
+ */
+import { parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
+import type { EventModel } from './model.js';
+import { masterEvent, sequenceOf } from './parse.js';
+import { renderEvent } from './render.js';
+
+/**
+ * Properties merge always takes from the desired event, besides whatever renderEvent writes (so a
+ * property render stops writing is still cleared). The recurrence ones go too: the mirror of an
+ * issue is a single dated event, and its overrides are dropped, so a rule would repeat a deadline.
+ */
+const REPLACED_PROPERTIES = new Set([
+  'uid',
+  'summary',
+  'description',
+  'dtstart',
+  'dtend',
+  'duration',
+  'status',
+  'categories',
+  'url',
+  'color',
+  'dtstamp',
+  'sequence',
+  'last-modified',
+  'rrule',
+  'rdate',
+  'exdate',
+  'exrule',
+  'recurrence-id',
+]);
+
+/**
+ * Calendar-level properties that become ours; others (X-WR-CALNAME, …) stay. METHOD goes: a
+ * stored calendar object must not have one (RFC 4791 §4.1), and strict servers refuse the PUT.
+ */
+const CALENDAR_PROPERTIES = new Set(['version', 'prodid', 'calscale', 'method']);
+
+function isReplaced(name: string, desiredNames: ReadonlySet<string>): boolean {
+  return REPLACED_PROPERTIES.has(name) || desiredNames.has(name) || name.startsWith('x-calplanebot-');
+}
+
+/** A UTC DATE-TIME as ical.js decodes it ("2025-12-21T08:05:00Z"), comparable as a string. */
+function utcDateTime(property: JcalProperty | undefined): string | undefined {
+  const value = property?.[3];
+  const isUtc = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value);
+  return isUtc ? value : undefined;
+}
+
+/**
+ * LAST-MODIFIED is the issue's updated_at, but never earlier than what is stored: a client that
+ * edited the event after that moment must not see time run backwards.
+ */
+function lastModified(stored: JcalProperty[], desired: JcalProperty): JcalProperty {
+  const storedValue = utcDateTime(stored.find((property) => property[0] === 'last-modified'));
+  const desiredValue = utcDateTime(desired);
+  if (storedValue === undefined || desiredValue === undefined || storedValue <= desiredValue) return desired;
+  return [desired[0], desired[1], desired[2], storedValue];
+}
+
+/** The desired properties first, in render order, then the stored ones merge keeps, in their order. */
+function mergeProperties(stored: JcalProperty[], desired: JcalProperty[]): JcalProperty[] {
+  const desiredNames = new Set(desired.map((property) => property[0]));
+  const ours = desired.map((property) =>
+    property[0] === 'last-modified' ? lastModified(stored, property) : property,
+  );
+  return [...ours, ...stored.filter((property) => !isReplaced(property[0], desiredNames))];
+}
+
+/** The calendar and event renderEvent would write, as jCal (render output always parses). */
+function desiredComponents(
+  model: EventModel,
+  sequence: number,
+): { calendar: JcalComponent; event: JcalComponent } {
+  const [calendar] = parseJcal(renderEvent(model, { sequence })) ?? [];
+  const event = calendar?.[2].find((component) => component[0] === 'vevent');
+  if (calendar === undefined || event === undefined) throw new Error('renderEvent produced no VEVENT');
+  return { calendar, event };
+}
+
+/** Overrides of our event are dropped; every other component keeps its place. */
+function mergeComponents(
+  stored: JcalComponent[],
+  uid: string,
+  master: JcalComponent,
+  merged: JcalComponent,
+): JcalComponent[] {
+  return stored
+    .filter((component) => component === master || !(component[0] === 'vevent' && uidOf(component) === uid))
+    .map((component) => (component === master ? merged : component));
+}
+
+/**
+ * `existing` updated to `model`: SEQUENCE = stored + 1, PRODID ours, CRLF, folded at 75 octets,
+ * final CRLF. Same inputs → same bytes. When `existing` is unreadable or holds no VEVENT with
+ * model.uid, the result is a fresh renderEvent(model).
+ */
+export function mergeEvent(existing: string, model: EventModel): string {
+  const roots = parseJcal(existing);
+  const calendar = roots?.length === 1 ? roots[0] : undefined;
+  if (calendar === undefined || calendar[0] !== 'vcalendar') return renderEvent(model);
+  const master = masterEvent(calendar[2], model.uid);
+  if (master === undefined) return renderEvent(model);
+
+  const desired = desiredComponents(model, sequenceOf(master) + 1);
+  const event: JcalComponent = [
+    'vevent',
+    mergeProperties(master[1], desired.event[1]),
+    // A master's own subcomponents are VALARMs: all kept.
+    master[2],
+  ];
+  const calendarProperties = calendar[1].filter((property) => !CALENDAR_PROPERTIES.has(property[0]));
+  const merged: JcalComponent = [
+    'vcalendar',
+    [...desired.calendar[1], ...calendarProperties],
+    mergeComponents(calendar[2], model.uid, master, event),
+  ];
+  return serializeJcal(merged);
+}

@@ -1,0 +1,234 @@
+/**
+ * Reads back what a server stores, so the planner compares like with like: the managed fields of
+ * an event (parseCalendarObject) and what differs from the desired ones (fieldChanges).
+ */
+import ICAL from 'ical.js';
+import { addDays, isCalendarDate } from './dates.js';
+import {
+  findProperty,
+  firstValue,
+  isRecurrenceOverride,
+  parseJcal,
+  uidOf,
+  type JcalComponent,
+} from './jcal.js';
+import {
+  FIELD_LABELS,
+  type EventStatus,
+  type FieldChange,
+  type ManagedFields,
+  type ParsedObject,
+} from './model.js';
+
+const ITEM_KINDS = ['vevent', 'vtodo', 'vjournal'] as const;
+const SECONDS_PER_DAY = 86_400;
+
+function unreadable(): ParsedObject {
+  return { uid: null, fields: undefined, sequence: 0 };
+}
+
+/** VCALENDAR children, or the component itself when the text is a bare VEVENT/VTODO/VJOURNAL. */
+function itemsOf(roots: JcalComponent[]): JcalComponent[] {
+  return roots.flatMap((root) => (root[0] === 'vcalendar' ? root[2] : [root]));
+}
+
+/** The first VEVENT, else the first VTODO, else the first VJOURNAL. */
+function firstItem(items: JcalComponent[]): JcalComponent | undefined {
+  for (const kind of ITEM_KINDS) {
+    const item = items.find((component) => component[0] === kind);
+    if (item !== undefined) return item;
+  }
+  return undefined;
+}
+
+/** Among the VEVENTs sharing `uid`, the master (no RECURRENCE-ID): that is the one merge updates. */
+export function masterEvent(items: JcalComponent[], uid: string | undefined): JcalComponent | undefined {
+  const events = items.filter((item) => item[0] === 'vevent' && uidOf(item) === uid);
+  return events.find((event) => !isRecurrenceOverride(event)) ?? events[0];
+}
+
+/** SEQUENCE as a non-negative integer; 0 when absent or garbage. */
+export function sequenceOf(component: JcalComponent): number {
+  const value = Number(findProperty(component, 'sequence')?.[3]);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+/**
+ * The uid, managed fields and SEQUENCE of a stored calendar object. Never throws: foreign objects
+ * can hold anything, and unreadable text gives `{ uid: null, fields: undefined, sequence: 0 }`.
+ */
+export function parseCalendarObject(data: string): ParsedObject {
+  const roots = parseJcal(data);
+  if (roots === null) return unreadable();
+  const items = itemsOf(roots);
+  const item = firstItem(items);
+  if (item === undefined) return unreadable();
+  const uid = uidOf(item) ?? null;
+  const event = item[0] === 'vevent' ? masterEvent(items, uidOf(item)) : undefined;
+  const source = event ?? item;
+  return { uid, fields: event === undefined ? undefined : readFields(event), sequence: sequenceOf(source) };
+}
+
+function readFields(event: JcalComponent): ManagedFields {
+  const start = readStart(event);
+  return {
+    summary: firstValue(event, 'summary') ?? '',
+    description: firstValue(event, 'description') ?? '',
+    start: start?.date ?? '',
+    end: readEnd(event, start),
+    status: readStatus(event),
+    categories: readCategories(event),
+    url: firstValue(event, 'url') ?? '',
+    color: firstValue(event, 'color') ?? null,
+  };
+}
+
+interface StoredStart {
+  /** "YYYY-MM-DD" as written, also for a DATE-TIME. */
+  date: string;
+  isDate: boolean;
+  /** Seconds since midnight for a DATE-TIME, 0 for a DATE. */
+  secondsOfDay: number;
+}
+
+// ical.js decodes DATE as "2024-01-15", DATE-TIME as "2024-01-15T10:00:00[Z]"; a date written
+// without VALUE=DATE (invalid but common) comes out of its DATE-TIME decoder as "2024-01-15T::".
+const DECODED_DATE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}):(\d{2})|T::)?/;
+
+function readDate(event: JcalComponent, name: string): StoredStart | undefined {
+  const value = firstValue(event, name);
+  const match = value === undefined ? null : DECODED_DATE.exec(value);
+  if (match === null || match[1] === undefined) return undefined;
+  const isDate = match[2] === undefined;
+  const secondsOfDay = isDate ? 0 : Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4]);
+  return { date: match[1], isDate, secondsOfDay };
+}
+
+function readStart(event: JcalComponent): StoredStart | undefined {
+  return readDate(event, 'dtstart');
+}
+
+/** DTEND's date; else DTSTART + DURATION; else RFC 5545's default (a day for a DATE, none for a DATE-TIME). */
+function readEnd(event: JcalComponent, start: StoredStart | undefined): string {
+  const end = readDate(event, 'dtend');
+  if (end !== undefined) return end.date;
+  if (start === undefined || !isCalendarDate(start.date)) return '';
+  const duration = firstValue(event, 'duration');
+  if (duration !== undefined) return addDuration(start, duration);
+  return start.isDate ? addDays(start.date, 1) : start.date;
+}
+
+function addDuration(start: StoredStart, duration: string): string {
+  let seconds: number;
+  try {
+    seconds = ICAL.Duration.fromString(duration).toSeconds();
+  } catch {
+    return '';
+  }
+  if (!Number.isFinite(seconds)) return '';
+  return addDays(start.date, Math.floor((start.secondsOfDay + seconds) / SECONDS_PER_DAY));
+}
+
+/**
+ * Only CANCELLED is kept as such; CONFIRMED, TENTATIVE, anything else and no STATUS at all read as
+ * CONFIRMED. What we mirror is "done or not" (struck through or not): a STATUS a user removed or
+ * set to TENTATIVE on an open issue is not worth a rewrite by itself, while a done/not-done
+ * mismatch is always seen. Any update for another reason writes our STATUS back (merge).
+ */
+function readStatus(event: JcalComponent): EventStatus {
+  return firstValue(event, 'status')?.trim().toUpperCase() === 'CANCELLED' ? 'CANCELLED' : 'CONFIRMED';
+}
+
+/** Every value of every CATEGORIES property, in order; empty values skipped (we never write them). */
+function readCategories(event: JcalComponent): string[] {
+  return event[1]
+    .filter((property) => property[0] === 'categories')
+    .flatMap((property) => property.slice(3))
+    .filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field comparison
+
+/** Line breaks as LF, no trailing blanks: what any server's re-serialization can change. */
+function normalizeText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trimEnd();
+}
+
+function sameCategories(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((name, index) => name === b[index]);
+}
+
+function sameColor(a: string | null, b: string | null): boolean {
+  return (a?.trim().toLowerCase() ?? null) === (b?.trim().toLowerCase() ?? null);
+}
+
+function sameField(key: keyof ManagedFields, a: ManagedFields, b: ManagedFields): boolean {
+  switch (key) {
+    case 'summary':
+    case 'description':
+      return normalizeText(a[key]) === normalizeText(b[key]);
+    case 'categories':
+      return sameCategories(a.categories, b.categories);
+    case 'color':
+      return sameColor(a.color, b.color);
+    default:
+      return a[key] === b[key];
+  }
+}
+
+/** Characters of a description shown on each side of a change. */
+export const DESCRIPTION_EXCERPT_LENGTH = 60;
+const EXCERPT_CONTEXT = 20;
+
+/** `text` from index `from`: at most DESCRIPTION_EXCERPT_LENGTH chars, on one line, "…" where cut. */
+function excerpt(text: string, from: number): string {
+  let start = Math.max(0, from);
+  // Never start or end between the halves of a surrogate pair.
+  if (start > 0 && /[\uDC00-\uDFFF]/.test(text[start] ?? '')) start -= 1;
+  let end = Math.min(text.length, start + DESCRIPTION_EXCERPT_LENGTH);
+  if (end < text.length && /[\uDC00-\uDFFF]/.test(text[end] ?? '')) end += 1;
+  const body = text.slice(start, end).replace(/\n/g, '\\n');
+  return `${start > 0 ? '…' : ''}${body}${end < text.length ? '…' : ''}`;
+}
+
+/** Excerpts of both descriptions around their first difference, so the report shows what changed. */
+function describeDescriptionChange(from: string | undefined, to: string): [string | null, string] {
+  const target = normalizeText(to);
+  if (from === undefined) return [null, excerpt(target, 0)];
+  const source = normalizeText(from);
+  let common = 0;
+  while (common < source.length && common < target.length && source[common] === target[common]) common += 1;
+  const start = Math.max(0, common - EXCERPT_CONTEXT);
+  return [excerpt(source, start), excerpt(target, start)];
+}
+
+function displayValue(key: keyof ManagedFields, fields: ManagedFields): string | null {
+  const value = fields[key];
+  if (Array.isArray(value)) return value.join(', ');
+  return value;
+}
+
+/**
+ * What differs between the stored fields (`from`, undefined when the object had none readable)
+ * and the desired ones, in FIELD_LABELS order; empty when the stored event is up to date.
+ * Descriptions are reported as excerpts around the first difference (long texts would drown the
+ * report); categories as comma-separated lists.
+ */
+export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const key of Object.keys(FIELD_LABELS) as (keyof ManagedFields)[]) {
+    if (from !== undefined && sameField(key, from, to)) continue;
+    if (key === 'description') {
+      const [before, after] = describeDescriptionChange(from?.description, to.description);
+      changes.push({ field: FIELD_LABELS[key], from: before, to: after });
+    } else {
+      changes.push({
+        field: FIELD_LABELS[key],
+        from: from === undefined ? null : displayValue(key, from),
+        to: displayValue(key, to),
+      });
+    }
+  }
+  return changes;
+}

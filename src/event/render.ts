@@ -1,0 +1,108 @@
+/** EventModel → a complete iCalendar object (one VCALENDAR, one VEVENT), built with ical-generator. */
+import ical, { ICalEventStatus } from 'ical-generator';
+import { CRLF, escapeText, foldLine } from './ics.js';
+import type { EventModel } from './model.js';
+
+export const PRODUCT_ID = '-//calplanebot//calplanebot//EN';
+export const ISSUE_ID_PROPERTY = 'X-CALPLANEBOT-ISSUE-ID';
+export const PROJECT_ID_PROPERTY = 'X-CALPLANEBOT-PROJECT-ID';
+
+export interface RenderOptions {
+  /** SEQUENCE; 0 for a new event. */
+  sequence?: number;
+}
+
+/** What ical-generator's calendar.toString() writes before the first event, for this calendar. */
+const CALENDAR_HEADER = `BEGIN:VCALENDAR${CRLF}VERSION:2.0${CRLF}PRODID:${PRODUCT_ID}${CRLF}CALSCALE:GREGORIAN${CRLF}`;
+
+const STATUS: Record<EventModel['fields']['status'], ICalEventStatus> = {
+  CONFIRMED: ICalEventStatus.CONFIRMED,
+  CANCELLED: ICalEventStatus.CANCELLED,
+};
+
+const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** "YYYYMMDDTHHMMSSZ" → ISO "YYYY-MM-DDTHH:MM:SSZ", the form ical-generator reads as UTC. */
+function stampToIso(stamp: string): string {
+  const match = STAMP.exec(stamp);
+  if (match === null) throw new RangeError(`EventModel.stamp is not YYYYMMDDTHHMMSSZ: ${JSON.stringify(stamp)}`);
+  const [, year, month, day, hours, minutes, seconds] = match;
+  return `${year}-${month}-${day}T${hours}:${minutes}:${seconds}Z`;
+}
+
+/**
+ * CATEGORIES values, grouped so that a value ending in a backslash is the last of its property:
+ * ical.js (our reader) takes the comma after an escaped backslash, as in CATEGORIES:a\\,b (labels
+ * "a\" and "b"), for an escaped comma and would read one label "a\,b".
+ */
+function categoryGroups(categories: string[]): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  for (const name of categories) {
+    current.push(name);
+    if (name.endsWith('\\')) {
+      groups.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * Lines written here rather than by ical-generator, added before END:VEVENT:
+ * - CATEGORIES: ical-generator writes one property; see categoryGroups for why we may need more;
+ * - URL: ical-generator TEXT-escapes it (a "," would become "\,"), but a URI is never escaped;
+ * - COLOR (RFC 7986): ical-generator's x() only takes X- names.
+ */
+function extraLines(model: EventModel): string {
+  let lines = '';
+  for (const group of categoryGroups(model.fields.categories)) {
+    lines += `CATEGORIES:${group.map(escapeText).join(',')}${CRLF}`;
+  }
+  lines += `URL:${model.fields.url.replace(/[\u0000-\u001F\u007F]/g, '')}${CRLF}`;
+  if (model.fields.color !== null) lines += `COLOR:${escapeText(model.fields.color)}${CRLF}`;
+  return lines;
+}
+
+/**
+ * The full object for a new event: CRLF line endings, lines folded at 75 octets, a final CRLF.
+ * Same model and options → same bytes (DTSTAMP and LAST-MODIFIED come from model.stamp, not the clock).
+ *
+ * ical-generator also writes X-MICROSOFT-CDO-ALLDAYEVENT and X-MICROSOFT-MSNCALENDAR-ALLDAYEVENT
+ * for all-day events. They are kept: harmless to every CalDAV server and client we know, and
+ * Outlook-family importers use them to show the event as all-day.
+ */
+export function renderEvent(model: EventModel, options: RenderOptions = {}): string {
+  const { fields } = model;
+  const stamp = stampToIso(model.stamp);
+  // No calendar timezone on purpose: with one, ical-generator shifts all-day dates (reference §3).
+  const calendar = ical({
+    prodId: { company: 'calplanebot', product: 'calplanebot', language: 'EN' },
+    scale: 'gregorian',
+  });
+  const event = calendar.createEvent({
+    id: model.uid,
+    sequence: options.sequence ?? 0,
+    stamp,
+    lastModified: stamp,
+    // 'YYYY-MM-DD' strings are read as UTC midnight and written from UTC fields: no TZ dependence.
+    start: fields.start,
+    end: fields.end,
+    allDay: true,
+    summary: fields.summary,
+    description: fields.description,
+    status: STATUS[fields.status],
+  });
+  event.x([
+    [ISSUE_ID_PROPERTY, model.issueId],
+    [PROJECT_ID_PROPERTY, model.projectId],
+  ]);
+  // event.toString() is the unfolded VEVENT; calendar.toString() would fold it with a TextEncoder per
+  // character (about 1 ms per event, 10 s per 10,000), so the header is ours and so is the folding.
+  const vevent = event.toString();
+  const endOfEvent = vevent.lastIndexOf('END:VEVENT');
+  const body = `${vevent.slice(0, endOfEvent)}${extraLines(model)}END:VEVENT${CRLF}`;
+  const unfolded = `${CALENDAR_HEADER}${body}END:VCALENDAR`;
+  return unfolded.split(CRLF).map(foldLine).join(CRLF) + CRLF;
+}

@@ -1,0 +1,263 @@
+/**
+ * The Plane v1 REST client (plane-api.md). Reads only: projects, work items, one work item, one
+ * project. Transport, timeouts, retries and Retry-After waits belong to the shared HttpClient; this
+ * file adds Plane's auth header, its cursor pagination, the /work-items/ → /issues/ fallback for
+ * instances older than v1.1.0, and the mapping of answers to typed errors (http-errors.ts).
+ */
+import { HttpError } from '../errors.js';
+import { describeUrl, type HttpClient, type RequestStats } from '../http/fetcher.js';
+import { excerpt, isMissingObject, isPageNotFound, planeStatusError, type PlaneAnswer } from './http-errors.js';
+import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from './types.js';
+import { envelopeProblem, issueProblems, projectProblems, readEnvelope } from './validate.js';
+
+export interface PlaneClientOptions {
+  /** API origin, e.g. https://api.plane.so; a trailing slash or /api/v1 is tolerated. */
+  baseUrl: string;
+  workspaceSlug: string;
+  apiKey: string;
+  http: HttpClient;
+  /** Items per page, 1..1000 (Plane's maximum and default). */
+  pageSize?: number;
+  /** Told about odd but survivable answers (malformed items, duplicates across pages). Never given the key. */
+  onWarning?: (message: string) => void;
+}
+
+/** The two spellings of the work-item routes; `issues` is the pre-1.1.0 one, still served today. */
+export type IssuesRoute = 'work-items' | 'issues';
+
+export const ISSUE_EXPAND = 'state,labels,assignees';
+const MAX_PAGE_SIZE = 1000;
+
+type Query = Record<string, string>;
+
+export class PlaneClient implements PlaneSource {
+  /** Request accounting of the underlying HttpClient, for the run report. */
+  readonly stats: RequestStats;
+  private readonly apiRoot: string;
+  private readonly workspaceRoot: string;
+  private readonly pageSize: number;
+  private route: IssuesRoute | undefined;
+  private probe: Promise<void> | undefined;
+  private remaining: number | undefined;
+
+  constructor(private readonly options: PlaneClientOptions) {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+    }
+    this.pageSize = pageSize;
+    this.stats = options.http.stats;
+    this.apiRoot = `${apiOrigin(options.baseUrl)}/api/v1`;
+    this.workspaceRoot = `${this.apiRoot}/workspaces/${encodeURIComponent(options.workspaceSlug)}`;
+  }
+
+  /** `X-RateLimit-Remaining` from the last answer that carried it (Plane omits it on 429s). */
+  get rateLimitRemaining(): number | undefined {
+    return this.remaining;
+  }
+
+  /** Which work-item route this instance answered on, once known. */
+  get issuesRoute(): IssuesRoute | undefined {
+    return this.route;
+  }
+
+  /** The key owner, a cheap way to check the key and the base URL. */
+  async currentUser(): Promise<PlaneUser> {
+    const answer = await this.send(`${this.apiRoot}/users/me/`);
+    return this.objectFrom(answer) as unknown as PlaneUser;
+  }
+
+  async listProjects(): Promise<PlaneProject[]> {
+    const projects: PlaneProject[] = [];
+    for await (const page of this.pages((query) => this.send(`${this.workspaceRoot}/projects/`, query), {})) {
+      for (const item of page) {
+        this.warnIf(projectProblems(item), `project ${describeItem(item)}`);
+        projects.push(item as unknown as PlaneProject);
+      }
+    }
+    return projects;
+  }
+
+  /** One project, archived ones included; null when Plane says it does not exist. */
+  async getProject(projectId: string): Promise<PlaneProject | null> {
+    const answer = await this.send(`${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/`);
+    if (isMissingObject(answer)) return null;
+    return this.objectFrom(answer) as unknown as PlaneProject;
+  }
+
+  /**
+   * The project's visible work items, a page at a time, expanded. Throws on any failed page, so a
+   * caller that did not see the generator finish knows the listing is incomplete. An item listed
+   * twice (offset pages shift when items are created meanwhile) is yielded once.
+   */
+  async *listIssues(projectId: string): AsyncGenerator<PlaneIssue[], void, undefined> {
+    const seen = new Set<string>();
+    const fetchPage = (query: Query) => this.issuesRequest(projectId, '', query);
+    for await (const page of this.pages(fetchPage, { expand: ISSUE_EXPAND })) {
+      yield this.acceptIssues(page, projectId, seen);
+    }
+  }
+
+  /** One work item, expanded; null on 404 (deleted, archived, draft, triage or moved). */
+  async getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null> {
+    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, { expand: ISSUE_EXPAND });
+    if (isMissingObject(answer)) return null;
+    return this.objectFrom(answer) as unknown as PlaneIssue;
+  }
+
+  private acceptIssues(page: Record<string, unknown>[], projectId: string, seen: Set<string>): PlaneIssue[] {
+    const accepted: PlaneIssue[] = [];
+    for (const item of page) {
+      this.warnIf(issueProblems(item), `work item ${describeItem(item)} of project ${projectId}`);
+      if (typeof item.id === 'string') {
+        if (seen.has(item.id)) {
+          this.options.onWarning?.(`Plane listed work item ${item.id} twice (items moved while paging); kept the first`);
+          continue;
+        }
+        seen.add(item.id);
+      }
+      accepted.push(item as unknown as PlaneIssue);
+    }
+    return accepted;
+  }
+
+  /**
+   * Every page of a cursor list. The same per_page goes with every cursor: Plane computes the
+   * offset as page × per_page *of the request*, so leaving it out skips items (plane-api.md §3).
+   */
+  private async *pages(fetchPage: (query: Query) => Promise<PlaneAnswer>, base: Query): AsyncGenerator<Record<string, unknown>[]> {
+    const seenCursors = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const query: Query = { ...base, per_page: String(this.pageSize) };
+      if (cursor !== undefined) query.cursor = cursor;
+      const answer = await fetchPage(query);
+      const { results, nextCursor } = this.envelopeFrom(answer);
+      yield results;
+      if (nextCursor === undefined) return;
+      if (seenCursors.has(nextCursor) || results.length === 0) {
+        throw this.malformed(answer, `the pagination does not advance (next_cursor ${JSON.stringify(nextCursor)} after ${results.length} items)`);
+      }
+      seenCursors.add(nextCursor);
+      cursor = nextCursor;
+    }
+  }
+
+  /**
+   * A request on the work-item routes. The first one tries /work-items/ and, when the instance
+   * does not know that route, /issues/; the answer is remembered, and concurrent first callers
+   * wait for it, so a run pays for the probe once.
+   */
+  private async issuesRequest(projectId: string, rest: string, query: Query): Promise<PlaneAnswer> {
+    const url = (route: IssuesRoute) => `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/${route}/${rest}`;
+    while (this.route === undefined && this.probe !== undefined) await this.probe;
+    if (this.route !== undefined) return this.send(url(this.route), query);
+
+    let settle = (): void => undefined;
+    this.probe = new Promise<void>((resolve) => (settle = resolve));
+    try {
+      const current = await this.send(url('work-items'), query);
+      if (!isPageNotFound(current)) {
+        if (current.status < 500) this.route = 'work-items';
+        return current;
+      }
+      const legacy = await this.send(url('issues'), query);
+      // Both 404 "Page not found." means a bad project id, not an old instance: decide nothing.
+      if (!isPageNotFound(legacy) && legacy.status < 500) this.route = 'issues';
+      return legacy;
+    } finally {
+      this.probe = undefined;
+      settle();
+    }
+  }
+
+  /** One GET with the key; the body is read here so errors can quote it. Never throws on a status. */
+  private async send(url: string, query: Query = {}): Promise<PlaneAnswer> {
+    const full = withQuery(url, query);
+    const response = await this.options.http.fetch(full, {
+      method: 'GET',
+      headers: { 'X-Api-Key': this.options.apiKey, Accept: 'application/json' },
+    });
+    this.noteRateLimit(response.headers.get('x-ratelimit-remaining'));
+    let text: string;
+    try {
+      text = decodeUtf8(await response.arrayBuffer());
+    } catch (error) {
+      throw new HttpError('plane', `The connection broke while reading Plane's answer to GET ${describeUrl(full)}`, response.status, 'GET', describeUrl(full), {
+        hint: 'try again; if it keeps happening, check proxies between here and Plane',
+        cause: error,
+      });
+    }
+    return { method: 'GET', url: full, status: response.status, text, contentType: response.headers.get('content-type') };
+  }
+
+  private noteRateLimit(header: string | null): void {
+    if (header === null || !/^\d+$/.test(header.trim())) return;
+    this.remaining = Number(header.trim());
+  }
+
+  /** The parsed JSON body of a 2xx answer; the mapped error otherwise. */
+  private jsonFrom(answer: PlaneAnswer): unknown {
+    if (answer.status < 200 || answer.status > 299) throw planeStatusError(answer, this.options.apiKey);
+    try {
+      return JSON.parse(answer.text);
+    } catch (error) {
+      throw this.malformed(answer, notJsonReason(answer, error, this.options.apiKey));
+    }
+  }
+
+  private objectFrom(answer: PlaneAnswer): Record<string, unknown> {
+    const body = this.jsonFrom(answer);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw this.malformed(answer, 'the body is not a JSON object');
+    return body as Record<string, unknown>;
+  }
+
+  private envelopeFrom(answer: PlaneAnswer): ReturnType<typeof readEnvelope> {
+    const body = this.jsonFrom(answer);
+    const problem = envelopeProblem(body);
+    if (problem !== undefined) throw this.malformed(answer, problem);
+    return readEnvelope(body);
+  }
+
+  private malformed(answer: PlaneAnswer, what: string): HttpError {
+    const where = describeUrl(answer.url);
+    return new HttpError('plane', `Plane's answer to GET ${where} is unusable: ${what}`, answer.status, 'GET', where, {
+      hint: 'check that plane.baseUrl is the Plane API origin; a proxy, captive portal or login page may be answering instead',
+    });
+  }
+
+  private warnIf(problems: string[], subject: string): void {
+    if (problems.length > 0) this.options.onWarning?.(`Plane sent ${subject} with ${problems.join(', ')}`);
+  }
+}
+
+/** The origin (plus any path prefix) under which /api/v1 lives. */
+export function apiOrigin(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '').replace(/\/api(\/v1)?$/, '');
+}
+
+/** UTF-8 → string; Buffer's decoder is about twice as fast as response.text() on megabyte pages. */
+function decodeUtf8(bytes: ArrayBuffer): string {
+  const text = Buffer.from(bytes).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // text() would drop a BOM too
+}
+
+/** Plane's query strings, with commas left readable (`expand=state,labels,assignees`). */
+function withQuery(url: string, query: Query): string {
+  const parts = Object.entries(query).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',')}`);
+  return parts.length === 0 ? url : `${url}?${parts.join('&')}`;
+}
+
+/** Says why a 2xx body did not parse, quoting as little of it as helps (redacted: proxies echo headers). */
+function notJsonReason(answer: PlaneAnswer, error: unknown, apiKey: string): string {
+  const start = answer.text.trimStart();
+  const type = answer.contentType ?? 'no content type';
+  if (start === '') return `the body is empty (${type})`;
+  if (start.startsWith('<')) return `the body is HTML, not JSON (${type}, starts with "${excerpt(start, apiKey, 40)}")`;
+  const detail = error instanceof Error ? error.message : String(error);
+  return `the body is not valid JSON, possibly truncated (${answer.text.length} characters, ${type}): ${excerpt(detail, apiKey, 120)}`;
+}
+
+function describeItem(item: Record<string, unknown>): string {
+  return typeof item.id === 'string' ? item.id : '(without id)';
+}

@@ -1,0 +1,559 @@
+/**
+ * The fake Plane's data: a workspace with projects, states, labels, members and work items, plus
+ * the mutations tests use to change it. Records mirror Plane's model fields (db/models/*.py);
+ * times are kept as epoch microseconds because Plane renders microseconds.
+ * Visibility follows `Issue.issue_objects` (plane-api.md §7): deleted, archived, draft, triage and
+ * archived-project items are hidden from the list and the detail.
+ */
+import type { Priority, StateGroup } from '../../src/plane/types.js';
+import { Random } from './fake-plane-random.js';
+
+export type Micros = number;
+
+export interface FakeUser {
+  id: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  avatar: string;
+  avatar_url: string | null;
+  display_name: string;
+  /** Workspace role: 20 admin, 15 member, 5 guest. */
+  role: 5 | 15 | 20;
+}
+
+interface Audit {
+  created_at: Micros;
+  updated_at: Micros;
+  deleted_at: Micros | null;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface FakeState extends Audit {
+  id: string;
+  project: string;
+  name: string;
+  description: string;
+  color: string;
+  slug: string;
+  sequence: number;
+  group: StateGroup;
+  is_triage: boolean;
+  default: boolean;
+}
+
+export interface FakeLabel extends Audit {
+  id: string;
+  project: string | null;
+  name: string;
+  description: string;
+  color: string;
+  sort_order: number;
+  parent: string | null;
+}
+
+export interface FakeProject extends Audit {
+  id: string;
+  name: string;
+  identifier: string;
+  description: string;
+  /** 0 secret, 2 public: public projects are listed to non-members too. */
+  network: 0 | 2;
+  archived_at: Micros | null;
+  timezone: string;
+  /** Whether the API key's user is an active member (non-members get 403 on project endpoints). */
+  is_member: boolean;
+  sort_order: number | null;
+  emoji: string | null;
+  nextSequence: number;
+}
+
+export interface FakeIssue extends Audit {
+  id: string;
+  project: string;
+  name: string;
+  description_html: string;
+  description_binary: string | null;
+  priority: Priority;
+  start_date: string | null;
+  target_date: string | null;
+  sequence_id: number;
+  sort_order: number;
+  completed_at: Micros | null;
+  /** A date, as Plane's Issue.archived_at is a DateField. */
+  archived_at: string | null;
+  is_draft: boolean;
+  external_source: string | null;
+  external_id: string | null;
+  parent: string | null;
+  state: string | null;
+  point: number | null;
+  assignees: string[];
+  labels: string[];
+}
+
+export interface ProjectInput {
+  name: string;
+  identifier: string;
+  id?: string;
+  archived?: boolean;
+  /** Default true. A non-member sees a public project in the list but gets 403 on its items. */
+  member?: boolean;
+  network?: 0 | 2;
+  timezone?: string;
+  description?: string;
+  emoji?: string | null;
+}
+
+export interface IssueInput {
+  id?: string;
+  name?: string;
+  description_html?: string;
+  priority?: Priority;
+  /** A state id or name (case-insensitive); default: the project's default (Backlog). */
+  state?: string;
+  /** Label ids or names; an unknown name creates the label. */
+  labels?: string[];
+  /** Member ids, display names or emails. */
+  assignees?: string[];
+  start_date?: string | null;
+  target_date?: string | null;
+  sequence_id?: number;
+  sort_order?: number;
+  created_at?: Date | string;
+  is_draft?: boolean;
+  archived_at?: string | null;
+  parent?: string | null;
+  external_source?: string | null;
+  external_id?: string | null;
+  description_binary?: string | null;
+  point?: number | null;
+}
+
+export type IssuePatch = Omit<IssueInput, 'id' | 'sequence_id' | 'created_at'>;
+
+export interface MemberInput {
+  id?: string;
+  first_name: string;
+  last_name?: string;
+  email?: string;
+  display_name?: string;
+  avatar?: string;
+  role?: 5 | 15 | 20;
+}
+
+export interface StoreOptions {
+  /** Seeds ids (and generated data); random when absent. */
+  seed?: number;
+  /** The data clock (created_at, updated_at, ...); the real clock when absent. */
+  now?: () => Date;
+  workspaceSlug?: string;
+  workspaceId?: string;
+  workspaceName?: string;
+  /** The API key's owner; also the default webhook actor. */
+  me?: Partial<Omit<FakeUser, 'role'>>;
+}
+
+const DEFAULT_STATES: readonly { name: string; group: StateGroup; color: string }[] = [
+  { name: 'Backlog', group: 'backlog', color: '#60646C' },
+  { name: 'Todo', group: 'unstarted', color: '#60646C' },
+  { name: 'In Progress', group: 'started', color: '#F59E0B' },
+  { name: 'Done', group: 'completed', color: '#46A758' },
+  { name: 'Cancelled', group: 'cancelled', color: '#9AA4BC' },
+  { name: 'Triage', group: 'triage', color: '#4E5355' },
+];
+
+const LABEL_COLORS = ['#EF4444', '#F97316', '#EAB308', '#22C55E', '#06B6D4', '#3B82F6', '#8B5CF6', '#EC4899'];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const IDENTIFIER = /^[A-Z0-9]{1,12}$/;
+
+export class FakePlaneStore {
+  readonly random: Random;
+  readonly workspaceSlug: string;
+  readonly workspaceId: string;
+  readonly workspaceName: string;
+  readonly me: FakeUser;
+  private readonly clock: () => Date;
+  private lastStamp = 0;
+  /** Bumped by every mutation; caches of sorted lists key on it. */
+  protected version = 0;
+  protected readonly projectsById = new Map<string, FakeProject>();
+  protected readonly statesById = new Map<string, FakeState>();
+  protected readonly labelsById = new Map<string, FakeLabel>();
+  /** Per-project indexes, so seeding 10,000 items does not scan every state and label each time. */
+  private readonly statesByProject = new Map<string, FakeState[]>();
+  private readonly labelsByProject = new Map<string, FakeLabel[]>();
+  protected readonly membersById = new Map<string, FakeUser>();
+  protected readonly issuesById = new Map<string, FakeIssue>();
+  protected readonly issuesByProject = new Map<string, FakeIssue[]>();
+
+  constructor(options: StoreOptions = {}) {
+    this.random = new Random(options.seed);
+    this.clock = options.now ?? (() => new Date());
+    this.workspaceSlug = options.workspaceSlug ?? 'acme';
+    this.workspaceId = options.workspaceId ?? this.random.uuid();
+    this.workspaceName = options.workspaceName ?? 'Acme';
+    this.me = this.addMember({ first_name: 'Ada', last_name: 'Admin', display_name: 'ada', role: 20, ...options.me });
+  }
+
+  /** Changes with every mutation; lets renderers cache until the data changes. */
+  get dataVersion(): number {
+    return this.version;
+  }
+
+  /** The data clock. */
+  now(): Date {
+    return this.clock();
+  }
+
+  /** Today (UTC) on the data clock, "YYYY-MM-DD". */
+  today(): string {
+    return this.clock().toISOString().slice(0, 10);
+  }
+
+  /** A strictly increasing timestamp, so a fixed clock still orders and bumps updated_at. */
+  protected stamp(at?: Date | string): Micros {
+    const wanted = at === undefined ? this.clock().getTime() * 1000 : toMicros(at);
+    if (Number.isNaN(wanted)) throw new Error(`invalid date ${String(at)}`);
+    if (at !== undefined) return wanted;
+    this.lastStamp = Math.max(wanted, this.lastStamp + 1);
+    return this.lastStamp;
+  }
+
+  private audit(): Audit {
+    const at = this.stamp();
+    return { created_at: at, updated_at: at, deleted_at: null, created_by: this.me?.id ?? null, updated_by: null };
+  }
+
+  // ── members ──────────────────────────────────────────────────────────────
+
+  addMember(input: MemberInput): FakeUser {
+    const display = input.display_name ?? input.first_name.toLowerCase();
+    const member: FakeUser = {
+      id: input.id ?? this.random.uuid(),
+      first_name: input.first_name,
+      last_name: input.last_name ?? '',
+      email: input.email ?? `${display.replace(/[^a-z0-9]+/gi, '.').toLowerCase()}@example.com`,
+      avatar: input.avatar ?? '',
+      avatar_url: null,
+      display_name: display,
+      role: input.role ?? 15,
+    };
+    this.membersById.set(member.id, member);
+    this.version += 1;
+    return { ...member };
+  }
+
+  members(): FakeUser[] {
+    return [...this.membersById.values()].map((member) => ({ ...member }));
+  }
+
+  member(id: string): FakeUser | undefined {
+    return this.membersById.get(id);
+  }
+
+  // ── projects, states, labels ─────────────────────────────────────────────
+
+  addProject(input: ProjectInput): FakeProject {
+    if (!IDENTIFIER.test(input.identifier)) throw new Error(`project identifier must be 1–12 uppercase letters/digits: ${input.identifier}`);
+    const member = input.member ?? true;
+    const project: FakeProject = {
+      ...this.audit(),
+      id: input.id ?? this.random.uuid(),
+      name: input.name,
+      identifier: input.identifier,
+      description: input.description ?? '',
+      network: input.network ?? 2,
+      archived_at: null,
+      timezone: input.timezone ?? 'UTC',
+      is_member: member,
+      // The member's own sort order drives the project list order; non-members have none (sorted last).
+      sort_order: member ? 65535 + 1000 * this.projectsById.size : null,
+      emoji: input.emoji ?? null,
+      nextSequence: 1,
+    };
+    this.projectsById.set(project.id, project);
+    this.issuesByProject.set(project.id, []);
+    DEFAULT_STATES.forEach((state, index) => this.addState(project.id, { ...state, sequence: 15000 + 10000 * index, default: index === 0 }));
+    if (input.archived) this.archiveProject(project.id);
+    this.version += 1;
+    return { ...project };
+  }
+
+  project(id: string): FakeProject | undefined {
+    return this.projectsById.get(id);
+  }
+
+  projects(): FakeProject[] {
+    return [...this.projectsById.values()].map((project) => ({ ...project }));
+  }
+
+  archiveProject(id: string): void {
+    this.mutateProject(id, (project) => (project.archived_at = this.stamp()));
+  }
+
+  unarchiveProject(id: string): void {
+    this.mutateProject(id, (project) => (project.archived_at = null));
+  }
+
+  /** Soft delete: gone from the list and the detail; its item endpoints answer 403 (no membership). */
+  deleteProject(id: string): void {
+    this.mutateProject(id, (project) => (project.deleted_at = this.stamp()));
+  }
+
+  setProjectMembership(id: string, member: boolean): void {
+    this.mutateProject(id, (project) => (project.is_member = member));
+  }
+
+  private mutateProject(id: string, change: (project: FakeProject) => void): void {
+    const project = this.requireProject(id);
+    change(project);
+    project.updated_at = this.stamp();
+    this.version += 1;
+  }
+
+  addState(projectId: string, input: { name: string; group: StateGroup; color?: string; sequence?: number; default?: boolean; id?: string }): FakeState {
+    this.requireProject(projectId);
+    const state: FakeState = {
+      ...this.audit(),
+      id: input.id ?? this.random.uuid(),
+      project: projectId,
+      name: input.name,
+      description: '',
+      color: input.color ?? '#60646C',
+      slug: input.name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+      sequence: input.sequence ?? 65535,
+      group: input.group,
+      is_triage: input.group === 'triage',
+      default: input.default ?? false,
+    };
+    this.statesById.set(state.id, state);
+    pushTo(this.statesByProject, projectId, state);
+    this.version += 1;
+    return { ...state };
+  }
+
+  states(projectId: string): FakeState[] {
+    return (this.statesByProject.get(projectId) ?? []).filter((state) => state.deleted_at === null);
+  }
+
+  state(id: string): FakeState | undefined {
+    return this.statesById.get(id);
+  }
+
+  addLabel(projectId: string, input: { name: string; color?: string; description?: string; id?: string; parent?: string | null }): FakeLabel {
+    this.requireProject(projectId);
+    const count = this.labels(projectId).length;
+    const label: FakeLabel = {
+      ...this.audit(),
+      id: input.id ?? this.random.uuid(),
+      project: projectId,
+      name: input.name,
+      description: input.description ?? '',
+      color: input.color ?? (LABEL_COLORS[count % LABEL_COLORS.length] as string),
+      sort_order: 65535 + 10000 * count,
+      parent: input.parent ?? null,
+    };
+    this.labelsById.set(label.id, label);
+    pushTo(this.labelsByProject, projectId, label);
+    this.version += 1;
+    return { ...label };
+  }
+
+  labels(projectId: string): FakeLabel[] {
+    return (this.labelsByProject.get(projectId) ?? []).filter((label) => label.deleted_at === null);
+  }
+
+  label(id: string): FakeLabel | undefined {
+    return this.labelsById.get(id);
+  }
+
+  // ── work items ───────────────────────────────────────────────────────────
+
+  /** Adds a work item with Plane's defaults; returns a snapshot of the stored record. */
+  addIssue(projectId: string, input: IssueInput = {}): FakeIssue {
+    const project = this.requireProject(projectId);
+    const sequence = input.sequence_id ?? project.nextSequence;
+    project.nextSequence = Math.max(project.nextSequence, sequence + 1);
+    const at = input.created_at === undefined ? this.stamp() : this.stamp(input.created_at);
+    const issue: FakeIssue = {
+      created_at: at,
+      updated_at: at,
+      deleted_at: null,
+      created_by: this.me.id,
+      updated_by: null,
+      id: input.id ?? this.random.uuid(),
+      project: projectId,
+      name: input.name ?? `Work item ${sequence}`,
+      description_html: input.description_html ?? '<p></p>',
+      description_binary: input.description_binary ?? null,
+      priority: input.priority ?? 'none',
+      start_date: null,
+      target_date: null,
+      sequence_id: sequence,
+      sort_order: input.sort_order ?? 65535 + 10000 * (sequence - 1),
+      completed_at: null,
+      archived_at: input.archived_at ?? null,
+      is_draft: input.is_draft ?? false,
+      external_source: input.external_source ?? null,
+      external_id: input.external_id ?? null,
+      parent: input.parent ?? null,
+      state: this.defaultState(projectId),
+      point: input.point ?? null,
+      assignees: [],
+      labels: [],
+    };
+    if (this.issuesById.has(issue.id)) throw new Error(`duplicate work item id ${issue.id}`);
+    this.applyFields(issue, input);
+    this.issuesById.set(issue.id, issue);
+    (this.issuesByProject.get(projectId) as FakeIssue[]).push(issue);
+    this.version += 1;
+    return this.snapshot(issue);
+  }
+
+  /** Changes fields and bumps updated_at (every Plane activity does). */
+  updateIssue(id: string, patch: IssuePatch): FakeIssue {
+    const issue = this.requireIssue(id);
+    this.applyFields(issue, patch);
+    if (patch.name !== undefined) issue.name = patch.name;
+    if (patch.description_html !== undefined) issue.description_html = patch.description_html;
+    if (patch.priority !== undefined) issue.priority = patch.priority;
+    if (patch.archived_at !== undefined) issue.archived_at = patch.archived_at;
+    if (patch.is_draft !== undefined) issue.is_draft = patch.is_draft;
+    if (patch.parent !== undefined) issue.parent = patch.parent;
+    if (patch.external_source !== undefined) issue.external_source = patch.external_source;
+    if (patch.external_id !== undefined) issue.external_id = patch.external_id;
+    if (patch.description_binary !== undefined) issue.description_binary = patch.description_binary;
+    if (patch.point !== undefined) issue.point = patch.point;
+    if (patch.sort_order !== undefined) issue.sort_order = patch.sort_order;
+    this.touch(issue);
+    return this.snapshot(issue);
+  }
+
+  /** Soft delete (sets deleted_at): hidden from the list, 404 on the detail. */
+  deleteIssue(id: string): void {
+    const issue = this.requireIssue(id);
+    issue.deleted_at = this.stamp();
+    this.version += 1;
+  }
+
+  /** Archives as of today on the data clock (archived_at is a date). */
+  archiveIssue(id: string): void {
+    this.updateIssue(id, { archived_at: this.today() });
+  }
+
+  setDraft(id: string, draft = true): void {
+    this.updateIssue(id, { is_draft: draft });
+  }
+
+  /** Moves the item into the project's Triage state (intake), which hides it from the v1 API. */
+  moveToTriage(id: string): void {
+    const issue = this.requireIssue(id);
+    const triage = this.states(issue.project).find((state) => state.group === 'triage');
+    if (!triage) throw new Error(`project ${issue.project} has no triage state`);
+    this.updateIssue(id, { state: triage.id });
+  }
+
+  issue(id: string): FakeIssue | undefined {
+    const issue = this.issuesById.get(id);
+    return issue && this.snapshot(issue);
+  }
+
+  /** Every stored item of a project, hidden ones included, in creation order. */
+  issues(projectId: string): FakeIssue[] {
+    return (this.issuesByProject.get(projectId) ?? []).map((issue) => this.snapshot(issue));
+  }
+
+  /** What `Issue.issue_objects` would return. */
+  isVisible(issue: FakeIssue): boolean {
+    if (issue.deleted_at !== null || issue.archived_at !== null || issue.is_draft) return false;
+    const project = this.projectsById.get(issue.project);
+    if (!project || project.archived_at !== null || project.deleted_at !== null) return false;
+    return issue.state === null || this.statesById.get(issue.state)?.group !== 'triage';
+  }
+
+  protected requireProject(id: string): FakeProject {
+    const project = this.projectsById.get(id);
+    if (!project) throw new Error(`no project ${id} in the fake Plane`);
+    return project;
+  }
+
+  protected requireIssue(id: string): FakeIssue {
+    const issue = this.issuesById.get(id);
+    if (!issue) throw new Error(`no work item ${id} in the fake Plane`);
+    return issue;
+  }
+
+  private touch(issue: FakeIssue): void {
+    issue.updated_at = this.stamp();
+    issue.updated_by = this.me.id;
+    this.version += 1;
+  }
+
+  private snapshot(issue: FakeIssue): FakeIssue {
+    return { ...issue, assignees: [...issue.assignees], labels: [...issue.labels] };
+  }
+
+  /** Fields shared by add and update that need resolving or checking. */
+  private applyFields(issue: FakeIssue, input: IssuePatch): void {
+    if (input.state !== undefined) issue.state = this.resolveState(issue.project, input.state);
+    if (input.labels !== undefined) issue.labels = input.labels.map((label) => this.resolveLabel(issue.project, label));
+    if (input.assignees !== undefined) issue.assignees = input.assignees.map((who) => this.resolveMember(who));
+    if (input.start_date !== undefined) issue.start_date = checkDate(input.start_date, 'start_date');
+    if (input.target_date !== undefined) issue.target_date = checkDate(input.target_date, 'target_date');
+    if (input.archived_at !== undefined) checkDate(input.archived_at, 'archived_at');
+    if (issue.start_date !== null && issue.target_date !== null && issue.start_date > issue.target_date) {
+      throw new Error('Start date cannot exceed target date');
+    }
+    // Issue._sync_completed_at: set on entering a completed state, cleared on leaving it.
+    const group = issue.state === null ? undefined : this.statesById.get(issue.state)?.group;
+    if (group !== 'completed') issue.completed_at = null;
+    else if (issue.completed_at === null) issue.completed_at = this.stamp();
+  }
+
+  private defaultState(projectId: string): string | null {
+    return this.states(projectId).find((state) => state.default)?.id ?? null;
+  }
+
+  private resolveState(projectId: string, ref: string): string {
+    const byId = this.statesById.get(ref);
+    if (byId?.project === projectId) return byId.id;
+    const states = this.states(projectId);
+    const found = states.find((state) => state.id === ref) ?? states.find((state) => state.name.toLowerCase() === ref.toLowerCase());
+    if (!found) throw new Error(`project ${projectId} has no state ${ref}`);
+    return found.id;
+  }
+
+  private resolveLabel(projectId: string, ref: string): string {
+    const byId = this.labelsById.get(ref);
+    if (byId) return byId.id;
+    const byName = this.labels(projectId).find((label) => label.name.toLowerCase() === ref.toLowerCase());
+    return byName?.id ?? this.addLabel(projectId, { name: ref }).id;
+  }
+
+  private resolveMember(ref: string): string {
+    for (const member of this.membersById.values()) {
+      if (member.id === ref || member.display_name === ref || member.email === ref) return member.id;
+    }
+    throw new Error(`no member ${ref} in the fake Plane`);
+  }
+}
+
+function pushTo<T>(index: Map<string, T[]>, key: string, item: T): void {
+  const list = index.get(key);
+  if (list) list.push(item);
+  else index.set(key, [item]);
+}
+
+function checkDate(value: string | null, field: string): string | null {
+  if (value !== null && !DATE.test(value)) throw new Error(`${field} must be YYYY-MM-DD or null, got ${value}`);
+  return value;
+}
+
+/** Epoch microseconds, keeping the digits past milliseconds that a Date would drop. */
+function toMicros(at: Date | string): Micros {
+  if (at instanceof Date) return at.getTime() * 1000;
+  const extra = /\.\d{3}(\d{1,3})/.exec(at)?.[1];
+  return Date.parse(at) * 1000 + (extra === undefined ? 0 : Number(extra.padEnd(3, '0')));
+}
