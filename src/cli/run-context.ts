@@ -1,6 +1,6 @@
 /** What every networked command starts with: the config (warnings shown, secrets masked) and the services. */
 import { loadConfig } from '../config/load.js';
-import { makeRedactor } from '../config/redact.js';
+import { makeRedactor, secretsOf } from '../config/redact.js';
 import type { Config } from '../config/types.js';
 import type { Output } from './output.js';
 import { openServices, type Services } from './services.js';
@@ -14,7 +14,7 @@ export interface RunContext {
 export async function loadConfigFor(output: Output): Promise<{ config: Config; filepath: string | undefined }> {
   const loaded = await loadConfig({ configPath: output.options.config, env: process.env, cwd: process.cwd() });
   const { config } = loaded;
-  output.setRedactor(makeRedactor([config.plane.apiKey, config.caldav.password, config.webhook.secret ?? ''].filter(Boolean)));
+  output.setRedactor(makeRedactor(secretsOf(config)));
   for (const warning of loaded.warnings) output.warn(warning);
   output.debug(`config: ${loaded.filepath ?? 'environment only'}`);
   return { config, filepath: loaded.filepath };

@@ -1,5 +1,5 @@
 /** EventModel → a complete iCalendar object (one VCALENDAR, one VEVENT), built with ical-generator. */
-import ical, { ICalEventStatus } from 'ical-generator';
+import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { CRLF, escapeText, foldLine } from './ics.js';
 import type { EventModel } from './model.js';
 
@@ -93,6 +93,8 @@ export function renderEvent(model: EventModel, options: RenderOptions = {}): str
     summary: fields.summary,
     description: fields.description,
     status: STATUS[fields.status],
+    // A deadline is not a meeting: it must not make anyone look busy in free/busy lookups.
+    transparency: ICalEventTransparency.TRANSPARENT,
   });
   event.x([
     [ISSUE_ID_PROPERTY, model.issueId],

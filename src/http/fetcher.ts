@@ -153,7 +153,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           rateLimitWaits += 1;
           stats.rateLimitWaits += 1;
           const waitMs = Math.min(policy.maxRetryAfterMs, retryAfter ?? backoffMs(rateLimitWaits, policy));
-          await response.body?.cancel();
+          discard(response);
           options.onRetry?.({ method, where, attempt: rateLimitWaits, waitMs, reason: `HTTP ${status}` });
           await sleep(waitMs);
           continue;
@@ -163,7 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         failures += 1;
         stats.retries += 1;
         const waitMs = backoffMs(failures, policy);
-        await response.body?.cancel();
+        discard(response);
         options.onRetry?.({ method, where, attempt: failures, waitMs, reason: `HTTP ${status}` });
         await sleep(waitMs);
         continue;
@@ -173,6 +173,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   return { service, stats, fetch: retryingFetch };
+}
+
+/** Drop a body we will not read; never wait for it (a cancel can hang while a clone is unread). */
+function discard(response: Response): void {
+  void response.body?.cancel().catch(() => undefined);
 }
 
 function networkReason(error: unknown, timeoutMs: number): string {

@@ -9,7 +9,7 @@ import { issueToEvent } from '../event/transform.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
 import type { Writer } from './apply.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
-import { plan, type DeleteGuard, type Plan } from './plan.js';
+import { plan, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
 
 export interface ProjectSyncContext {
@@ -26,6 +26,8 @@ export interface ProjectSyncContext {
 }
 
 interface DesiredSet {
+  /** Pages read: offset pagination can skip an item when the list shifts between pages. */
+  pages: number;
   events: EventModel[];
   undated: Set<string>;
   invalid: Set<string>;
@@ -53,6 +55,14 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
     protectedIssueIds: desired.invalid,
     guard: ctx.guard,
   });
+  if (desired.pages > 1) {
+    try {
+      await confirmGone(result, project, ctx);
+    } catch (error) {
+      withholdAllDeletes(result, 'listing-incomplete');
+      report.errors.push(reportedError('list-issues', error));
+    }
+  }
   recordPlan(result, report);
 
   if (!ctx.writer) {
@@ -65,9 +75,10 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
 }
 
 async function readDesired(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<DesiredSet> {
-  const set: DesiredSet = { events: [], undated: new Set(), invalid: new Set(), listingComplete: false };
+  const set: DesiredSet = { pages: 0, events: [], undated: new Set(), invalid: new Set(), listingComplete: false };
   try {
     for await (const page of ctx.plane.listIssues(project.id)) {
+      set.pages += 1;
       for (const issue of page) addIssue(issue, project, ctx, set, report);
     }
     set.listingComplete = true;
@@ -131,6 +142,33 @@ async function listRemote(calendar: CalendarRef, ctx: ProjectSyncContext, report
     report.failed += 1;
     return undefined;
   }
+}
+
+/**
+ * Plane pages by offset: an issue deleted while we read page 1 shifts page 2 by one, and the
+ * first issue of page 2 is never seen. Before deleting the event of an issue that a multi-page
+ * listing did not show, ask Plane for that one issue; if it is there, the event stays.
+ */
+async function confirmGone(result: Plan, project: PlaneProject, ctx: ProjectSyncContext): Promise<void> {
+  const kept: Plan['changes'] = [];
+  for (const change of result.changes) {
+    if (change.op === 'delete' && change.reason === 'issue-gone') {
+      const stillThere = await ctx.plane.getIssue(project.id, change.issueId);
+      if (stillThere) {
+        result.unchanged += 1;
+        continue;
+      }
+    }
+    kept.push(change);
+  }
+  result.changes = kept;
+}
+
+function withholdAllDeletes(result: Plan, reason: 'listing-incomplete'): void {
+  const deletes = result.changes.filter((c): c is DeleteChange => c.op === 'delete');
+  if (deletes.length === 0) return;
+  result.changes = result.changes.filter((c) => c.op !== 'delete');
+  result.withheld = { reason, deletes };
 }
 
 function recordPlan(result: Plan, report: ProjectReport): void {

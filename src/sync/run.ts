@@ -9,7 +9,7 @@ import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { Writer } from './apply.js';
 import type { DeleteGuard } from './plan.js';
 import { syncProject } from './project-sync.js';
-import { SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from './report.js';
+import { emptyProjectReport, reportedError, SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from './report.js';
 
 export interface SyncDeps {
   plane: PlaneSource;
@@ -39,7 +39,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const reports: ProjectReport[] = [];
   for (const project of projects) {
     reports.push(
-      await syncProject(project, {
+      await syncProjectSafely(project, {
         plane: deps.plane,
         store: deps.store,
         writer,
@@ -61,6 +61,18 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     durationMs: Math.round(performance.now() - started),
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
   };
+}
+
+/** syncProject reports its own failures; this catches the unforeseen, so one project never stops the rest. */
+async function syncProjectSafely(project: PlaneProject, ctx: Parameters<typeof syncProject>[1]): Promise<ProjectReport> {
+  try {
+    return await syncProject(project, ctx);
+  } catch (error) {
+    const report = emptyProjectReport(project);
+    report.failed += 1;
+    report.errors.push(reportedError('list-calendar', error));
+    return report;
+  }
 }
 
 /**

@@ -195,7 +195,7 @@ export class Serializer {
     return {
       state: () => lite(issue.state === null ? undefined : this.store.state(issue.state), (state) => this.cached(`state ${state.id}`, () => stateLite(state))),
       project: () => lite(this.store.project(issue.project), projectLite),
-      parent: () => {
+      parent: (): Json => {
         const parent = issue.parent === null ? undefined : this.store.issue(issue.parent);
         return parent ? { id: parent.id, sequence_id: parent.sequence_id, project_id: parent.project } : {};
       },

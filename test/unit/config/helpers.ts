@@ -16,7 +16,7 @@ const created: string[] = [];
 
 /** A temporary directory removed after the test. */
 export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'calplanebot-config-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'calplanebot-unit-config-'));
   created.push(dir);
   return dir;
 }

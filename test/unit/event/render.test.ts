@@ -26,6 +26,7 @@ const GOLDEN = [
   'X-MICROSOFT-CDO-ALLDAYEVENT:TRUE',
   'X-MICROSOFT-MSNCALENDAR-ALLDAYEVENT:TRUE',
   'SUMMARY:[42] Implement user authentication',
+  'TRANSP:TRANSPARENT',
   'DESCRIPTION:Add login and registration functionality\\n---\\nPriority: high\\n',
   ' State: In Progress\\nAssignees: John Doe\\nLabels: backend\\, security\\nProje',
   ' ct: Web Application',

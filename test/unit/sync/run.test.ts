@@ -104,3 +104,22 @@ describe('selectProjects', () => {
     }
   });
 });
+
+describe('offset pagination safety', () => {
+  it('does not delete the event of an issue a multi-page listing skipped, once Plane confirms it exists', async () => {
+    plane.pageSize = 2;
+    await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    const skipped = plane.issues.find((i) => i.project === web.id && i.target_date)!;
+    // The list shifts while we page: this issue is on no page we read, yet it still exists.
+    const listIssues = plane.listIssues.bind(plane);
+    plane.listIssues = async function* (projectId: string) {
+      for await (const page of listIssues(projectId)) yield page.filter((i) => i.id !== skipped.id);
+    };
+    const report = await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    expect(report.totals).toMatchObject({ deleted: 0, failed: 0 });
+
+    plane.remove(skipped.id); // now really gone: the confirmation says so and the event goes
+    const after = await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    expect(after.totals.deleted).toBe(1);
+  });
+});
