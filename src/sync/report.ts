@@ -38,13 +38,7 @@ export interface ReportedChange {
   applied: boolean;
 }
 
-export interface ProjectReport {
-  id: string;
-  identifier: string;
-  name: string;
-  calendarUrl: string | null;
-  /** The calendar had to be created (or would be, in a dry run). */
-  calendarCreated: boolean;
+export interface Totals {
   created: number;
   updated: number;
   deleted: number;
@@ -52,21 +46,21 @@ export interface ProjectReport {
   /** Issues without a target date: no event. */
   skipped: number;
   failed: number;
+}
+
+export interface ProjectReport extends Totals {
+  id: string;
+  identifier: string;
+  name: string;
+  calendarUrl: string | null;
+  /** The calendar had to be created (or would be, in a dry run). */
+  calendarCreated: boolean;
   /** Objects in the calendar that belong to someone else (never touched). */
   foreign: number;
   withheldDeletes: { reason: WithheldReason; count: number } | undefined;
   duplicates: DuplicateUid[];
   errors: ReportedError[];
   changes: ReportedChange[];
-}
-
-export interface Totals {
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  skipped: number;
-  failed: number;
 }
 
 export interface RunReport {
