@@ -36,6 +36,7 @@ export function openServices(config: Config, output: Output): Services {
     workspaceSlug: config.plane.workspaceSlug,
     apiKey: config.plane.apiKey,
     http: planeHttp,
+    onWarning: (message) => output.warn(message),
   });
   const store = new DavCalendarStore({
     serverUrl: config.caldav.serverUrl,

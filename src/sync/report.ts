@@ -57,7 +57,7 @@ export interface ProjectReport extends Totals {
   calendarCreated: boolean;
   /** Objects in the calendar that belong to someone else (never touched). */
   foreign: number;
-  withheldDeletes: { reason: WithheldReason; count: number } | undefined;
+  withheldDeletes: { reason: WithheldReason; count: number } | null;
   duplicates: DuplicateUid[];
   errors: ReportedError[];
   changes: ReportedChange[];
@@ -86,7 +86,7 @@ export function emptyProjectReport(project: { id: string; identifier: string; na
     skipped: 0,
     failed: 0,
     foreign: 0,
-    withheldDeletes: undefined,
+    withheldDeletes: null,
     duplicates: [],
     errors: [],
     changes: [],
