@@ -14,6 +14,14 @@ export interface DavStoreOptions {
   username: string;
   password: string;
   http: HttpClient;
+  /** A discovery remembered from an earlier run (src/ops/discovery-cache.ts): skips two PROPFINDs. */
+  discovery?: DavDiscovery | undefined;
+}
+
+/** Where discovery led: the principal and its calendar home. */
+export interface DavDiscovery {
+  principalUrl: string;
+  homeUrl: string;
 }
 
 type TsdavFetch = typeof globalThis.fetch;
@@ -28,6 +36,10 @@ const CALENDAR_PROPS = {
 
 export class DavCalendarStore implements CalendarStore {
   private account: DAVAccount | undefined;
+  /** The server refused If-None-Match (Google): creates look before they write. */
+  private noIfNoneMatch = false;
+  /** The account came from options.discovery, not from a discovery in this process. */
+  private seeded: boolean;
   private readonly headers: Record<string, string>;
   private readonly fetch: TsdavFetch;
 
@@ -35,6 +47,15 @@ export class DavCalendarStore implements CalendarStore {
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.headers = { authorization: `Basic ${token}` };
     this.fetch = this.checkedFetch.bind(this) as TsdavFetch;
+    const seed = options.discovery;
+    this.seeded = seed !== undefined;
+    if (seed) this.account = { serverUrl: options.serverUrl, rootUrl: options.serverUrl, accountType: 'caldav', ...seed };
+  }
+
+  /** The discovery this store works with, once known (to remember it for the next run). */
+  get discovery(): DavDiscovery | undefined {
+    const { principalUrl, homeUrl } = this.account ?? {};
+    return principalUrl && homeUrl ? { principalUrl, homeUrl } : undefined;
   }
 
   /**
@@ -56,7 +77,9 @@ export class DavCalendarStore implements CalendarStore {
     const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: this.options.serverUrl, accountType: 'caldav' };
     try {
       const principalUrl = await fetchPrincipalUrl({ account, headers: this.headers, fetch: this.fetch });
-      const homeUrl = await fetchHomeUrl({ account: { ...account, principalUrl }, headers: this.headers, fetch: this.fetch });
+      // The principal may live on another host (iCloud's partition hosts): its answer's hrefs are
+      // relative to the principal URL, so that is the base they are resolved against.
+      const homeUrl = await fetchHomeUrl({ account: { ...account, rootUrl: principalUrl, principalUrl }, headers: this.headers, fetch: this.fetch });
       return { ...account, principalUrl, homeUrl };
     } catch (error) {
       // Refused credentials, an unreachable host or a broken server will not get better elsewhere.
@@ -88,7 +111,19 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   async listCalendars(): Promise<CalendarRef[]> {
-    const { homeUrl } = await this.home();
+    try {
+      return await this.listCalendarsAt((await this.home()).homeUrl);
+    } catch (error) {
+      // A remembered calendar home that is gone or no longer ours (account moved or renamed):
+      // discover afresh, once. Refused credentials are refused again there, and reported as such.
+      if (!(error instanceof NotFoundError || error instanceof AuthError) || !this.seeded) throw error;
+      this.seeded = false;
+      this.account = undefined;
+      return this.listCalendarsAt((await this.home()).homeUrl);
+    }
+  }
+
+  private async listCalendarsAt(homeUrl: string): Promise<CalendarRef[]> {
     // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar).
     const responses = await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.fetch });
     const calendars: CalendarRef[] = [];
@@ -108,30 +143,30 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   async createCalendar(url: string, displayName: string, color?: string): Promise<CalendarRef> {
-    // Display name only: Fastmail refuses the whole MKCALENDAR when it dislikes one property.
-    const responses = await davRequest({
+    // Never the colour: Fastmail refuses a whole MKCALENDAR (207: 403 + 424, nothing created)
+    // over a property it dislikes. Should the component set be refused the same way, the
+    // calendar is made with its display name alone.
+    const vevent = { 'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } } };
+    const first = await this.mkcalendar(url, { displayname: displayName, ...vevent });
+    const answer = first.status === 207 && innerFailure(first.body) !== undefined ? await this.mkcalendar(url, { displayname: displayName }) : first;
+    throwIfFailed(answer, 'MKCALENDAR', url);
+    if (color) await this.proppatch(url, { 'x:calendar-color': color }, { 'xmlns:x': 'http://apple.com/ns/ical/' }).catch(() => undefined);
+    return { url, displayName };
+  }
+
+  private async mkcalendar(url: string, props: Record<string, unknown>): Promise<DavAnswer> {
+    const [response] = await davRequest({
       url,
       init: {
         method: 'MKCALENDAR',
         namespace: 'd',
         headers: this.headers,
-        body: {
-          'c:mkcalendar': {
-            _attributes: { 'xmlns:d': 'DAV:', 'xmlns:c': 'urn:ietf:params:xml:ns:caldav' },
-            set: {
-              prop: {
-                displayname: displayName,
-                'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } },
-              },
-            },
-          },
-        },
+        body: { 'c:mkcalendar': { _attributes: { 'xmlns:d': 'DAV:', 'xmlns:c': 'urn:ietf:params:xml:ns:caldav' }, set: { prop: props } } },
       },
+      parseOutgoing: false, // the raw answer: tsdav's parser drops the propstats that failed
       fetch: this.fetch,
     });
-    assertMultistatusOk(responses, 'MKCALENDAR', url);
-    if (color) await this.proppatch(url, { 'x:calendar-color': color }, { 'xmlns:x': 'http://apple.com/ns/ical/' }).catch(() => undefined);
-    return { url, displayName };
+    return rawAnswer(response);
   }
 
   async renameCalendar(calendar: CalendarRef, displayName: string): Promise<void> {
@@ -139,7 +174,7 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   private async proppatch(url: string, props: Record<string, string>, namespaces: Record<string, string>): Promise<void> {
-    const responses = await davRequest({
+    const [response] = await davRequest({
       url,
       init: {
         method: 'PROPPATCH',
@@ -147,9 +182,10 @@ export class DavCalendarStore implements CalendarStore {
         headers: this.headers,
         body: { propertyupdate: { _attributes: { 'xmlns:d': 'DAV:', ...namespaces }, set: { prop: props } } },
       },
+      parseOutgoing: false,
       fetch: this.fetch,
     });
-    assertMultistatusOk(responses, 'PROPPATCH', url);
+    throwIfFailed(rawAnswer(response), 'PROPPATCH', url);
   }
 
   async list(calendar: CalendarRef): Promise<RemoteObject[]> {
@@ -178,13 +214,31 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   async create(href: string, data: string): Promise<WriteResult> {
+    if (this.noIfNoneMatch) return this.createIfAbsent(href, data);
+    const answer = await this.put(href, data, { 'if-none-match': '*' });
+    if (!refusesIfNoneMatch(answer)) return writeOutcome(answer, 'PUT', href);
+    // Google supports no If-* header but If-Match and answers 400: look first, then PUT plainly.
+    const result = await this.createIfAbsent(href, data);
+    this.noIfNoneMatch = true;
+    return result;
+  }
+
+  /** A create without If-None-Match: refused (like a 412) when something is there already. */
+  private async createIfAbsent(href: string, data: string): Promise<WriteResult> {
+    if (await this.get(href)) {
+      throw new PreconditionFailedError('caldav', `PUT ${describeUrl(href)}: an object already exists there`, 412, 'PUT', describeUrl(href));
+    }
+    return writeOutcome(await this.put(href, data, {}), 'PUT', href);
+  }
+
+  private async put(href: string, data: string, conditions: Record<string, string>): Promise<DavAnswer> {
     const response = await createObject({
       url: href,
       data,
-      headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8', 'if-none-match': '*' },
+      headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions },
       fetch: this.fetch,
     });
-    return writeResult(response, 'PUT', href);
+    return readAnswer(response);
   }
 
   async update(href: string, data: string, etag: string | null): Promise<WriteResult> {
@@ -196,7 +250,7 @@ export class DavCalendarStore implements CalendarStore {
       headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8' },
       fetch: this.fetch,
     });
-    return writeResult(response, 'PUT', href);
+    return writeOutcome(await readAnswer(response), 'PUT', href);
   }
 
   async delete(href: string, etag: string | null): Promise<void> {
@@ -209,7 +263,7 @@ export class DavCalendarStore implements CalendarStore {
     }
     try {
       const response = await deleteObject({ url: href, etag: current, headers: this.headers, fetch: this.fetch });
-      await writeResult(response, 'DELETE', href);
+      writeOutcome(await readAnswer(response), 'DELETE', href);
     } catch (error) {
       if (error instanceof NotFoundError) return; // already gone: the goal is reached
       throw error;
@@ -243,49 +297,105 @@ export class DavCalendarStore implements CalendarStore {
   }
 }
 
+/** sabre/dav (Nextcloud, Baïkal) messages that change what a 400 means. */
+const TRASHED_UID = /Deleted calendar object with uid already exists/i;
+const DUPLICATE_UID = /calendar object with uid already exists/i;
+
 /** The single map from an HTTP status to what it means for the user. */
 export function statusError(status: number, method: string, url: string, body = ''): HttpError {
   const where = describeUrl(url);
   const host = safeHost(url);
   const detail = summarize(body);
   const message = `${method} ${where} answered ${status}${detail ? `: ${detail}` : ''}`;
+  if (method === 'MKCALENDAR' && (status === 403 || status === 405 || status === 501)) {
+    return new HttpError('caldav', message, status, method, where, {
+      hint: `${host} does not let calplanebot create this calendar (Google Calendar allows no MKCALENDAR): create one with the name calplanebot would give it (caldav.calendarName) and run again; it is adopted by that name`,
+    });
+  }
+  if (status === 403 && (method === 'PUT' || method === 'DELETE')) {
+    // A refused change of one object: the credentials worked, this calendar or object is the matter.
+    return new HttpError('caldav', message, status, method, where, {
+      hint: /trash ?bin/i.test(body)
+        ? "Nextcloud's trash bin already holds a deleted copy of this event: empty the calendar's trash bin, then run again"
+        : `${host} refused to change this object: check that the account may write to this calendar (a read-only or shared calendar cannot be synced into)`,
+    });
+  }
   if (status === 401 || status === 403) {
     return new AuthError('caldav', message, status, method, where, {
       hint: `check the CalDAV credentials (caldav.username / caldav.password) for ${host}`,
     });
   }
   if (status === 412) return new PreconditionFailedError('caldav', message, status, method, where);
+  if (method === 'PUT' && isUidConflict(status, body)) {
+    // The UID is in the calendar already, under another name: a lost race, like 412.
+    return new PreconditionFailedError('caldav', message, status, method, where);
+  }
+  if (status === 400 && TRASHED_UID.test(body)) {
+    return new HttpError('caldav', message, status, method, where, {
+      hint: 'Nextcloud keeps a deleted copy of this event in its trash bin and refuses the UID until it is gone: empty the calendar\'s trash bin (or upgrade to Nextcloud 25+), then run again',
+    });
+  }
   if (status === 404 || status === 410) return new NotFoundError('caldav', message, status, method, where);
   if (status === 507) {
     return new HttpError('caldav', message, status, method, where, { hint: 'the calendar server is out of storage (quota full)' });
   }
+  if (status === 429) {
+    return new HttpError('caldav', message, status, method, where, { hint: `${host} kept rate-limiting calplanebot; run again later, or less often` });
+  }
+  if (status >= 500) {
+    return new HttpError('caldav', message, status, method, where, { hint: `the CalDAV server at ${host} failed; run again later (the next run picks up where this one stopped)` });
+  }
   return new HttpError('caldav', message, status, method, where);
 }
 
-async function writeResult(response: Response, method: string, href: string): Promise<WriteResult> {
-  const body = await response.text().catch(() => '');
-  if (response.status === 207) {
-    // Xandikos answers a failed PUT with a 207 whose inner status is the real one.
-    const inner = /<(?:\w+:)?status>\s*HTTP\/1\.[01]\s+(\d{3})/i.exec(body);
-    const innerStatus = inner?.[1] ? Number(inner[1]) : 200;
-    if (innerStatus >= 400) throw statusError(innerStatus, method, href, body);
-  } else if (!response.ok) {
-    // A 409 on create means "already there under another href or UID": a lost race, like 412.
-    const status = method === 'PUT' && response.status === 409 && /no-uid-conflict/.test(body) ? 412 : response.status;
-    throw statusError(status, method, href, body);
-  }
-  return { etag: response.headers.get('etag') };
+/** Radicale's 409 no-uid-conflict, Nextcloud's 400 "Calendar object with uid already exists". */
+function isUidConflict(status: number, body: string): boolean {
+  if (status === 409) return /no-uid-conflict/.test(body);
+  return status === 400 && DUPLICATE_UID.test(body) && !TRASHED_UID.test(body);
 }
 
-function assertMultistatusOk(responses: DAVResponse[], method: string, url: string): void {
-  for (const r of responses) {
-    if (!r.ok && r.status !== 207) throw statusError(r.status, method, url, typeof r.raw === 'string' ? r.raw : '');
-    for (const prop of Object.values(r.props ?? {}) as Array<{ status?: number } | undefined>) {
-      if (prop && typeof prop.status === 'number' && prop.status >= 400) {
-        throw statusError(prop.status, method, url);
-      }
-    }
+/** What came back from a write, body read. */
+interface DavAnswer {
+  status: number;
+  body: string;
+  etag: string | null;
+}
+
+async function readAnswer(response: Response): Promise<DavAnswer> {
+  return { status: response.status, body: await response.text().catch(() => ''), etag: response.headers.get('etag') };
+}
+
+/** tsdav's unparsed answer (parseOutgoing: false). */
+function rawAnswer(response: DAVResponse | undefined): DavAnswer {
+  return { status: response?.status ?? 0, body: typeof response?.raw === 'string' ? response.raw : '', etag: null };
+}
+
+/** The first status >= 400 inside a multistatus body; undefined when every part succeeded. */
+function innerFailure(body: string): number | undefined {
+  for (const match of body.matchAll(/<(?:[\w-]+:)?status>\s*HTTP\/\d(?:\.\d)?\s+(\d{3})/gi)) {
+    const status = Number(match[1]);
+    if (status >= 400) return status;
   }
+  return undefined;
+}
+
+/**
+ * Throws the mapped error when the answer failed. A 207 is a failure when any part of it is
+ * (Xandikos answers a refused PUT so, Fastmail a refused MKCALENDAR): never a silent success.
+ */
+function throwIfFailed(answer: DavAnswer, method: string, url: string): void {
+  const failed = answer.status === 207 ? innerFailure(answer.body) : answer.status >= 200 && answer.status < 300 ? undefined : answer.status;
+  if (failed !== undefined) throw statusError(failed, method, url, answer.body);
+}
+
+function writeOutcome(answer: DavAnswer, method: string, href: string): WriteResult {
+  throwIfFailed(answer, method, href);
+  return { etag: answer.etag };
+}
+
+/** Google's answer to If-None-Match: a bare 400 (sabre's 400s carry a message and mean something else). */
+function refusesIfNoneMatch(answer: DavAnswer): boolean {
+  return answer.status === 400 && !/<(?:\w+:)?message>/i.test(answer.body);
 }
 
 function toRemoteObjects(responses: DAVResponse[], base: string): RemoteObject[] {

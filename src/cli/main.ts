@@ -23,6 +23,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
       quiet: Boolean(raw.quiet),
       verbose: Boolean(raw.verbose),
       color: raw.color !== false,
+      logFormat: raw.logFormat === 'json' ? 'json' : 'human',
     };
     const output = await createOutput(global, streams);
     try {

@@ -20,6 +20,12 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .option('-q, --quiet', 'print nothing on stdout when nothing changed')
     .option('--verbose', 'log requests, retries and unchanged projects on stderr')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .addOption(
+      new Option('--log-format <format>', 'stderr as short human lines, or one JSON object per line and operation')
+        .choices(['human', 'json'])
+        .default('human')
+        .env('CALPLANEBOT_LOG_FORMAT'),
+    )
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .showHelpAfterError('(run `calplanebot --help` for usage)');
 
@@ -31,7 +37,8 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .description('bring every project calendar in line with Plane (create, update, delete events)')
     .addOption(projectOption())
     .option('--allow-mass-delete', 'allow deleting more than sync.maxDeletePercent of a calendar')
-    .action((opts: { project: string[]; allowMassDelete?: boolean }, command: Command) =>
+    .option('--wait [duration]', 'when another sync is running, wait for it (at most this long, e.g. 10m) instead of skipping')
+    .action((opts: { project: string[]; allowMassDelete?: boolean; wait?: boolean | string }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, false)),
     );
 
@@ -42,6 +49,34 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .option('--exit-code', 'exit 5 when changes are pending')
     .action((opts: { project: string[]; exitCode?: boolean }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, true)),
+    );
+
+  program
+    .command('handle-webhook')
+    .description('handle one Plane webhook delivery: raw body on stdin, verified, that one issue or project brought up to date')
+    .option('--signature <hex>', 'the X-Plane-Signature header (default: $PLANE_SIGNATURE)')
+    .option('--event <name>', 'the X-Plane-Event header; must agree with the body')
+    .option('--delivery <id>', 'the X-Plane-Delivery header, echoed in the report')
+    .action((opts: { signature?: string; event?: string; delivery?: string }, command: Command) =>
+      dispatch(command, async (output) => (await import('./commands/handle-webhook.js')).handleWebhookCommand(opts, output)),
+    );
+
+  program
+    .command('health')
+    .description('check Plane, the CalDAV server and the last sync; exit 1 when unhealthy')
+    .option('--max-age <duration>', 'unhealthy when the last successful sync is older than this (e.g. 15m, 2h)')
+    .action((opts: { maxAge?: string }, command: Command) =>
+      dispatch(command, async (output) => (await import('./commands/health.js')).healthCommand(opts, output)),
+    );
+
+  program
+    .command('uid-check')
+    .description('find malformed, duplicate, misplaced and orphaned events in the managed calendars; exit 1 when any')
+    .addOption(projectOption())
+    .option('--fix', 'repair what calplanebot owns (conditional writes), printing each action')
+    .option('--dry-run', 'with --fix: show the repairs, write nothing')
+    .action((opts: { project: string[]; fix?: boolean; dryRun?: boolean }, command: Command) =>
+      dispatch(command, async (output) => (await import('./commands/uid-check.js')).uidCheckCommand(opts, output)),
     );
 
   return program;

@@ -36,7 +36,7 @@ function renderProject(project: ProjectReport, dryRun: boolean, output: Output):
   for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
 }
 
-function describeChange(change: ReportedChange, output: Output): string {
+export function describeChange(change: ReportedChange, output: Output): string {
   const c = output.colors;
   switch (change.op) {
     case 'create': {

@@ -2,10 +2,12 @@
  * The composition root: turns a loaded config into the live Plane client and CalDAV store.
  * The only file that knows which concrete implementations the commands run on.
  */
-import { DavCalendarStore } from '../caldav/dav-store.js';
+import { DavCalendarStore, type DavDiscovery } from '../caldav/dav-store.js';
 import type { CalendarStore } from '../caldav/store.js';
 import type { Config } from '../config/types.js';
 import { createHttpClient, RequestStats, type RetryPolicy } from '../http/fetcher.js';
+import { discoveryAccount, readDiscovery } from '../ops/discovery-cache.js';
+import { resolveStateDir } from '../ops/state-dir.js';
 import { PlaneClient } from '../plane/client.js';
 import type { Output } from './output.js';
 
@@ -13,6 +15,15 @@ export interface Services {
   plane: PlaneClient;
   store: CalendarStore;
   stats: { plane: RequestStats; caldav: RequestStats };
+  /** Where run state, caches and the lock live (optional: it may not be writable). */
+  stateDir: string;
+  /** The CalDAV account's discovery, for the discovery cache (src/ops/discovery-cache.ts). */
+  discovery: { account: string; current: () => DavDiscovery | undefined };
+}
+
+export interface OpenServicesOptions {
+  /** Start from the remembered calendar home (default). `health` turns it off: it checks discovery itself. */
+  discoveryCache?: boolean;
 }
 
 export function retryPolicy(config: Config): RetryPolicy {
@@ -20,7 +31,7 @@ export function retryPolicy(config: Config): RetryPolicy {
   return { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs };
 }
 
-export function openServices(config: Config, output: Output): Services {
+export function openServices(config: Config, output: Output, options: OpenServicesOptions = {}): Services {
   const policy = retryPolicy(config);
   const stats = { plane: new RequestStats(), caldav: new RequestStats() };
   const onRetry = (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) =>
@@ -38,11 +49,16 @@ export function openServices(config: Config, output: Output): Services {
     http: planeHttp,
     onWarning: (message) => output.warn(message),
   });
+  const stateDir = resolveStateDir(config.sync.stateDir);
+  const account = discoveryAccount(config.caldav);
+  const cached = options.discoveryCache === false ? undefined : readDiscovery(stateDir, account);
+  if (cached) output.debug(`calendar home from the discovery cache: ${cached.homeUrl}`);
   const store = new DavCalendarStore({
     serverUrl: config.caldav.serverUrl,
     username: config.caldav.username,
     password: config.caldav.password,
     http: caldavHttp,
+    discovery: cached,
   });
-  return { plane, store, stats };
+  return { plane, store, stats, stateDir, discovery: { account, current: () => store.discovery } };
 }

@@ -114,7 +114,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const ms = performance.now() - started;
       stats.record(method, ms);
       options.onResponse?.({ method, where: describeUrl(url), status: response.status, ms: Math.round(ms) });
-      return response;
+      return await buffered(response);
     } catch (error) {
       stats.record(method, performance.now() - started);
       throw error;
@@ -173,6 +173,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   return { service, stats, fetch: retryingFetch };
+}
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+/**
+ * The response with its body already read, inside the attempt: a connection cut or a stall in the
+ * middle of a body then counts as a connection error and is retried like one (the timeout signal
+ * covers the body too), instead of surfacing later as a half-read answer that nobody retries.
+ */
+async function buffered(response: Response): Promise<Response> {
+  if (response.body === null) return response;
+  const body = await response.arrayBuffer();
+  const copy = new Response(NULL_BODY_STATUS.has(response.status) ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperty(copy, 'url', { value: response.url }); // tsdav reports it for non-XML answers
+  return copy;
 }
 
 /** Drop a body we will not read; never wait for it (a cancel can hang while a clone is unread). */

@@ -105,6 +105,29 @@ export class PlaneClient implements PlaneSource {
     return this.objectFrom(answer) as unknown as PlaneIssue;
   }
 
+  /**
+   * One work item and its project in a single GET (`expand=…,project`): a webhook needs the
+   * project's name and identifier too, and a second request would double its Plane cost. An
+   * instance that does not expand `project` costs one getProject more. Null on 404.
+   */
+  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
+    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, { expand: `${ISSUE_EXPAND},project` });
+    if (isMissingObject(answer)) return null;
+    const item = this.objectFrom(answer);
+    const expanded = item.project;
+    if (typeof expanded === 'object' && expanded !== null && !Array.isArray(expanded)) {
+      const lite = expanded as Record<string, unknown>;
+      const problems = projectProblems(lite);
+      if (problems.length > 0) throw this.malformed(answer, `the expanded project has ${problems.join(', ')}`);
+      // A visible work item's project is not archived (Plane hides the items of archived projects).
+      const project: PlaneProject = { id: String(lite.id), identifier: String(lite.identifier), name: String(lite.name), archived_at: null };
+      return { issue: { ...item, project: project.id } as unknown as PlaneIssue, project };
+    }
+    const project = await this.getProject(projectId);
+    if (!project) return null;
+    return { issue: item as unknown as PlaneIssue, project };
+  }
+
   private acceptIssues(page: Record<string, unknown>[], projectId: string, seen: Set<string>): PlaneIssue[] {
     const accepted: PlaneIssue[] = [];
     for (const item of page) {

@@ -2,9 +2,10 @@
  * The only code that writes to a calendar. `diff` never constructs a Writer, so a dry run cannot
  * write by accident: the dry-run decision is made once, where the Writer is (not) built.
  */
-import type { CalendarRef, CalendarStore } from '../caldav/store.js';
+import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
 import { PreconditionFailedError } from '../errors.js';
 import { mergeEvent } from '../event/merge.js';
+import { parseCalendarObject } from '../event/parse.js';
 import { renderEvent } from '../event/render.js';
 import { plan, type Change } from './plan.js';
 
@@ -15,6 +16,8 @@ export interface ApplyOutcome {
   error?: unknown;
   /** A 412 made us re-read the object and plan it again. */
   replanned: boolean;
+  /** Wall time of the write, the re-plan included. */
+  durationMs: number;
 }
 
 export class Writer {
@@ -38,6 +41,12 @@ export class Writer {
   }
 
   private async applyOne(change: Change, calendarUrl: string): Promise<ApplyOutcome> {
+    const started = performance.now();
+    const outcome = await this.attempt(change, calendarUrl);
+    return { ...outcome, durationMs: Math.round(performance.now() - started) };
+  }
+
+  private async attempt(change: Change, calendarUrl: string): Promise<Omit<ApplyOutcome, 'durationMs'>> {
     try {
       await this.write(change);
       return { change, ok: true, replanned: false };
@@ -54,7 +63,7 @@ export class Writer {
   }
 
   private async replan(change: Change, calendarUrl: string): Promise<Change[]> {
-    const current = await this.store.get(change.href);
+    const current = (await this.store.get(change.href)) ?? (change.op === 'create' ? await this.findByUid(change.uid, calendarUrl) : null);
     const result = plan({
       calendarUrl,
       desired: change.op === 'delete' ? [] : [change.event],
@@ -65,6 +74,15 @@ export class Writer {
       guard: { maxDeletePercent: 100, allowMassDelete: true },
     });
     return result.changes;
+  }
+
+  /**
+   * A create refused while nothing is at its href: the UID lives in the calendar under another
+   * name (Radicale's 409 no-uid-conflict, Nextcloud's 400 "uid already exists"). Find it there.
+   */
+  private async findByUid(uid: string, calendarUrl: string): Promise<RemoteObject | null> {
+    const objects = await this.store.list({ url: calendarUrl, displayName: '' });
+    return objects.find((o) => parseCalendarObject(o.data).uid === uid) ?? null;
   }
 
   private async write(change: Change): Promise<void> {

@@ -11,6 +11,19 @@ export function calendarSlug(projectId: string): string {
   return `plane-${projectId}`;
 }
 
+const OWN_CALENDAR = /\/plane-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?$/;
+
+/** The project id of a calendar at a calendarSlug() URL; null for any other calendar. */
+export function projectIdFromCalendarUrl(url: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return null;
+  }
+  return OWN_CALENDAR.exec(path)?.[1] ?? null;
+}
+
 export function calendarDisplayName(template: string, project: Pick<PlaneProject, 'name' | 'identifier'>): string {
   return template.replaceAll('{project}', project.name).replaceAll('{identifier}', project.identifier);
 }

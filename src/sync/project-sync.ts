@@ -4,12 +4,13 @@
  * stop the others.
  */
 import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
+import { NotFoundError } from '../errors.js';
 import type { EventModel } from '../event/model.js';
 import { issueToEvent } from '../event/transform.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
-import type { Writer } from './apply.js';
+import type { ApplyOutcome, Writer } from './apply.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
-import { plan, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
+import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
 
 export interface ProjectSyncContext {
@@ -25,7 +26,7 @@ export interface ProjectSyncContext {
   onProgress?: ((message: string) => void) | undefined;
 }
 
-interface DesiredSet {
+export interface DesiredSet {
   /** Pages read: offset pagination can skip an item when the list shifts between pages. */
   pages: number;
   events: EventModel[];
@@ -41,10 +42,9 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
   if (desired.events.length === 0 && !desired.listingComplete) return report; // nothing read: nothing to do safely
 
   ctx.onProgress?.(`${project.identifier}: reading the calendar`);
-  const calendar = await resolveCalendar(project, ctx, report);
-  if (!calendar) return report;
-  const remote = await listRemote(calendar, ctx, report);
-  if (!remote) return report;
+  const found = await readCalendar(project, ctx, report);
+  if (!found) return report;
+  const { calendar, remote } = found;
 
   const result = plan({
     calendarUrl: report.calendarUrl ?? calendar.url,
@@ -89,7 +89,7 @@ async function readDesired(project: PlaneProject, ctx: ProjectSyncContext, repor
   return set;
 }
 
-function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectSyncContext, set: DesiredSet, report: ProjectReport): void {
+export function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectSyncContext, set: DesiredSet, report: ProjectReport): void {
   try {
     const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug });
     if (event) {
@@ -106,7 +106,7 @@ function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectSyncCont
   }
 }
 
-async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef | undefined> {
+export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef | undefined> {
   const displayName = calendarDisplayName(ctx.calendarNameTemplate, project);
   try {
     const ownUrl = await ctx.store.calendarUrlFor(calendarSlug(project.id));
@@ -123,9 +123,7 @@ async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, r
     report.calendarUrl = match.url;
     report.calendarCreated = true;
     if (!ctx.writer) return { url: match.url, displayName }; // dry run: plan against an empty calendar
-    const created = await ctx.writer.createCalendar(match.url, displayName);
-    ctx.calendars.push(created);
-    return created;
+    return await createOrAdopt(match.url, displayName, ctx.writer, ctx, report);
   } catch (error) {
     report.errors.push(reportedError('create-calendar', error));
     report.failed += 1;
@@ -133,15 +131,62 @@ async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, r
   }
 }
 
-async function listRemote(calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<RemoteObject[] | undefined> {
-  if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
+/**
+ * MKCALENDAR. When it fails because the calendar is there after all (a concurrent run made it, or
+ * the server made it and its answer was lost, so the retry met "already exists"), adopt that one.
+ */
+async function createOrAdopt(url: string, displayName: string, writer: Writer, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef> {
   try {
-    return await ctx.store.list(calendar);
+    const created = await writer.createCalendar(url, displayName);
+    ctx.calendars.push(created);
+    return created;
   } catch (error) {
-    report.errors.push(reportedError('list-calendar', error));
-    report.failed += 1;
-    return undefined;
+    const existing = (await refreshCalendars(ctx).catch(() => [])).find((c) => sameHref(c.url, url));
+    if (!existing) throw error;
+    report.calendarCreated = false; // someone else's creation: list it, it may hold events already
+    return existing;
   }
+}
+
+/** Reads the calendar list again, in place: every later project sees the fresh one too. */
+async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]> {
+  const fresh = await ctx.store.listCalendars();
+  ctx.calendars.splice(0, ctx.calendars.length, ...fresh);
+  return fresh;
+}
+
+/**
+ * The project's calendar and what it holds. A 404 on the listing means the calendar went away or
+ * moved since the calendar list was read: the list is read again and the calendar resolved once
+ * more (adopted where it now is, or created), then listed; a second failure is reported.
+ */
+async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
+  let calendar = await resolveCalendar(project, ctx, report);
+  if (!calendar) return undefined;
+  let failure: unknown;
+  try {
+    return { calendar, remote: await listObjects(calendar, ctx, report) };
+  } catch (error) {
+    failure = error;
+  }
+  if (failure instanceof NotFoundError) {
+    try {
+      await refreshCalendars(ctx);
+      calendar = await resolveCalendar(project, ctx, report);
+      if (!calendar) return undefined;
+      return { calendar, remote: await listObjects(calendar, ctx, report) };
+    } catch (error) {
+      failure = error;
+    }
+  }
+  report.errors.push(reportedError('list-calendar', failure));
+  report.failed += 1;
+  return undefined;
+}
+
+async function listObjects(calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<RemoteObject[]> {
+  if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
+  return ctx.store.list(calendar);
 }
 
 /**
@@ -171,7 +216,7 @@ function withholdAllDeletes(result: Plan, reason: 'listing-incomplete'): void {
   result.withheld = { reason, deletes };
 }
 
-function recordPlan(result: Plan, report: ProjectReport): void {
+export function recordPlan(result: Plan, report: ProjectReport): void {
   report.unchanged = result.unchanged;
   report.foreign = result.foreign;
   report.duplicates = result.duplicates;
@@ -201,10 +246,15 @@ function tally(op: 'create' | 'update' | 'delete', report: ProjectReport): void 
 }
 
 async function applyPlan(result: Plan, writer: Writer, report: ProjectReport): Promise<void> {
-  const outcomes = await writer.apply(result.changes, report.calendarUrl ?? '');
+  recordOutcomes(await writer.apply(result.changes, report.calendarUrl ?? ''), report);
+}
+
+/** Writes the Writer's outcomes into the report entries that recordPlan made (same order). */
+export function recordOutcomes(outcomes: ApplyOutcome[], report: ProjectReport): void {
   outcomes.forEach((outcome, index) => {
     const entry = report.changes[index];
     if (!entry) return;
+    entry.durationMs = outcome.durationMs;
     if (outcome.ok) {
       entry.applied = true;
       tally(outcome.change.op, report);

@@ -36,6 +36,8 @@ export interface ReportedChange {
   fields: FieldChange[];
   /** False in a dry run, or when the write failed. */
   applied: boolean;
+  /** How long the write took (retries and a re-plan included); absent when nothing was written. */
+  durationMs?: number | undefined;
 }
 
 export interface Totals {
@@ -116,6 +118,6 @@ export function sumTotals(projects: ProjectReport[]): Totals {
   return totals;
 }
 
-export function hasFailures(report: RunReport): boolean {
+export function hasFailures(report: Pick<RunReport, 'projects'>): boolean {
   return report.projects.some((p) => p.errors.length > 0);
 }

@@ -3,7 +3,7 @@
  * `dryRun` is decided here and only here: it decides whether a Writer exists.
  */
 import type { CalendarStore } from '../caldav/store.js';
-import { UsageError } from '../errors.js';
+import { AuthError, UsageError } from '../errors.js';
 import type { RequestStats } from '../http/fetcher.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { Writer } from './apply.js';
@@ -38,8 +38,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
 
   const reports: ProjectReport[] = [];
   for (const project of projects) {
-    reports.push(
-      await syncProjectSafely(project, {
+    const report = await syncProjectSafely(project, {
         plane: deps.plane,
         store: deps.store,
         writer,
@@ -49,8 +48,9 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
         workspaceSlug: settings.workspaceSlug,
         guard: settings.guard,
         onProgress: settings.onProgress,
-      }),
-    );
+      });
+    abortIfCredentialsRefused(report);
+    reports.push(report);
   }
 
   return {
@@ -61,6 +61,18 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     durationMs: Math.round(performance.now() - started),
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
   };
+}
+
+/**
+ * A 401 means the credentials themselves were refused (rotated mid-run, say): every later request
+ * would fail the same way, so the run stops there with exit 1, like a refusal at its start.
+ * A 403 stays with its project: it can be about that one project or calendar.
+ */
+function abortIfCredentialsRefused(report: ProjectReport): void {
+  const refused = report.errors.find((error) => error.status === 401);
+  if (!refused) return;
+  const service = refused.operation === 'list-issues' ? 'plane' : 'caldav';
+  throw new AuthError(service, `${report.identifier}: ${refused.message}`, 401, refused.operation, '', { hint: refused.hint });
 }
 
 /** syncProject reports its own failures; this catches the unforeseen, so one project never stops the rest. */
@@ -85,8 +97,7 @@ export function selectProjects(all: PlaneProject[], selectors: string[]): PlaneP
   const chosen = new Map<string, PlaneProject>();
   const unknown: string[] = [];
   for (const selector of selectors) {
-    const wanted = selector.trim().toLowerCase();
-    const match = all.find((p) => p.id.toLowerCase() === wanted || p.identifier.toLowerCase() === wanted);
+    const match = all.find((p) => matchesSelector(p, selector));
     if (!match) unknown.push(selector);
     else if (!match.archived_at) chosen.set(match.id, match);
   }
@@ -97,4 +108,10 @@ export function selectProjects(all: PlaneProject[], selectors: string[]): PlaneP
     });
   }
   return [...chosen.values()];
+}
+
+/** A project selector (`--project`, `plane.projects`) names a project by UUID or identifier, in any case. */
+export function matchesSelector(project: Pick<PlaneProject, 'id' | 'identifier'>, selector: string): boolean {
+  const wanted = selector.trim().toLowerCase();
+  return project.id.toLowerCase() === wanted || project.identifier.toLowerCase() === wanted;
 }

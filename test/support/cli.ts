@@ -1,6 +1,6 @@
 /** Runs the built CLI as a child process, as cron would, and captures what it says. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,12 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
     // Never let the developer's own environment leak into a test run.
-    for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET']) {
+    for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET', 'CALPLANEBOT_STATE_DIR', 'CALPLANEBOT_LOG_FORMAT']) {
       if (!(options.env && key in options.env)) delete env[key];
     }
+    // Each run gets its own empty state dir (like a CI runner) unless the test passes one: runs never
+    // share a lock, a run state or a discovery cache by accident, nor touch the developer's own.
+    if (!(options.env && 'XDG_STATE_HOME' in options.env)) env.XDG_STATE_HOME = freshStateHome();
     const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -35,6 +38,18 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+let stateHomes: string | undefined;
+
+/** A new empty directory to use as XDG_STATE_HOME (the state dir is `<it>/calplanebot`); removed when the test process exits. */
+export function freshStateHome(): string {
+  if (!stateHomes) {
+    const parent = mkdtempSync(join(tmpdir(), 'calplanebot-states-'));
+    process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
+    stateHomes = parent;
+  }
+  return mkdtempSync(join(stateHomes, 'home-'));
 }
 
 export interface TestConfig {

@@ -3,20 +3,26 @@ import { loadRunContext } from '../run-context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { renderFailures, renderReport } from '../render-report.js';
-import { hasFailures } from '../../sync/report.js';
-import { runSync } from '../../sync/run.js';
+import { parseDuration } from '../../ops/duration.js';
+import type { LockHolder } from '../../ops/lock.js';
+import { guardedRun } from '../../ops/run-guard.js';
+import { hasFailures, type RunReport } from '../../sync/report.js';
+import { runSync, type SyncSettings } from '../../sync/run.js';
 
 export interface SyncCommandOptions {
   project?: string[];
   allowMassDelete?: boolean;
   exitCode?: boolean;
+  /** sync: wait for a run in progress instead of skipping; true = until it ends, or a duration. */
+  wait?: boolean | string;
 }
 
 export async function syncCommand(options: SyncCommandOptions, output: Output, dryRun: boolean): Promise<ExitCode> {
+  const lockWaitMs = waitMs(options.wait);
   const { config, services } = await loadRunContext(output);
   const spinner = await output.spinner(dryRun ? 'Comparing Plane with the calendars' : 'Syncing Plane to the calendars');
   try {
-    const report = await runSync(services, {
+    const settings: SyncSettings = {
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
       calendarNameTemplate: config.caldav.calendarName,
@@ -24,7 +30,21 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: Boolean(options.allowMassDelete) },
       dryRun,
       onProgress: (message) => spinner.update(message),
-    });
+    };
+    let report: RunReport;
+    if (dryRun) {
+      report = await runSync(services, settings);
+    } else {
+      // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
+      const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
+      const outcome = await guardedRun(ctx, () => runSync(services, settings));
+      if (outcome.kind === 'skipped') {
+        spinner.stop();
+        reportSkipped(outcome.holder, output);
+        return ExitCode.Ok;
+      }
+      report = outcome.report;
+    }
     spinner.stop();
     if (output.options.json) output.json(report);
     else renderReport(report, output);
@@ -37,4 +57,17 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
   } finally {
     spinner.stop();
   }
+}
+
+/** `--wait` alone waits until the run in progress ends; `--wait 10m` at most that long. */
+function waitMs(wait: boolean | string | undefined): number {
+  if (wait === undefined || wait === false) return 0;
+  return wait === true ? Number.POSITIVE_INFINITY : parseDuration(wait, '--wait');
+}
+
+/** Another run holds the lock: not a failure (cron overlapping a manual run), exit 0. */
+function reportSkipped(holder: LockHolder | undefined, output: Output): void {
+  const by = holder ? ` (process ${holder.pid} on ${holder.host}, since ${holder.startedAt})` : '';
+  if (output.options.json) output.json({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: holder ?? null });
+  output.notice(`skipped: another run in progress${by}`);
 }

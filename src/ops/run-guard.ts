@@ -1,0 +1,104 @@
+/**
+ * What surrounds every run that writes (`sync`, `handle-webhook`): the overlap lock, the run-state
+ * record, the discovery cache and the structured log. The run itself knows nothing of these; a
+ * command wraps it: `guardedRun(context, () => runSync(…))` takes the lock first (sync),
+ * `recordedRun(context, () => handleDelivery(…))` only records (webhook deliveries run side by side).
+ */
+import type { DavDiscovery } from '../caldav/dav-store.js';
+import { describeError } from '../errors.js';
+import type { ProjectReport } from '../sync/report.js';
+import { rememberRun } from './discovery-cache.js';
+import { acquireRunLock, type LockHolder, type LockResult } from './lock.js';
+import type { RunStats } from './metrics.js';
+import { operationRecords, runRecord } from './operation-log.js';
+import { recordRun, runStateFile, type RunKind } from './run-state.js';
+
+/** Where a guarded run reports; the CLI's Output is one. */
+export interface RunLog {
+  debug(text: string): void;
+  warn(text: string): void;
+  log(record: { level: 'debug' | 'info' | 'warn' | 'error'; message: string; [field: string]: unknown }): void;
+  /** Masks secrets in text written elsewhere (the run-state file). */
+  redacted(text: string): string;
+}
+
+/** The parts of the services a guarded run needs (src/cli/services.ts provides them). */
+export interface RunServices {
+  stateDir: string;
+  stats: RunStats;
+  discovery: { account: string; current: () => DavDiscovery | undefined };
+}
+
+export interface RecordedRunContext {
+  kind: RunKind;
+  services: RunServices;
+  log: RunLog;
+  /** caldav.calendarName: names the calendars in log records and the cache. */
+  calendarNameTemplate: string;
+}
+
+export interface GuardedRunContext extends RecordedRunContext {
+  /** How long to wait for the overlap lock: 0 = skip the run if it is held, Infinity = until free. */
+  lockWaitMs: number;
+}
+
+export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; holder: LockHolder | undefined };
+
+/**
+ * Runs `run` under the overlap lock, then records it (recordedRun). When another run holds the
+ * lock beyond `lockWaitMs`, `run` is not called: 'skipped'. Without a writable state dir there is
+ * no lock and the run goes ahead.
+ */
+export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: GuardedRunContext, run: () => Promise<R>): Promise<GuardedOutcome<R>> {
+  const lock = await takeLock(ctx, ctx.lockWaitMs);
+  if (lock.kind === 'held') return { kind: 'skipped', holder: lock.holder };
+  try {
+    return { kind: 'ran', report: await recordedRun(ctx, run) };
+  } finally {
+    if (lock.kind === 'acquired') await lock.release();
+  }
+}
+
+/**
+ * Runs `run` and records it: the run-state file of its kind, the discovery cache, one log record
+ * per operation and one for the run. A run that throws is recorded as failed; the error goes on up.
+ */
+export async function recordedRun<R extends { projects: ProjectReport[] }>(ctx: RecordedRunContext, run: () => Promise<R>): Promise<R> {
+  const startedAt = new Date();
+  try {
+    const report = await run();
+    finish(ctx, startedAt, report.projects, undefined);
+    return report;
+  } catch (error) {
+    finish(ctx, startedAt, [], error);
+    throw error;
+  }
+}
+
+async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockResult> {
+  const lock = await acquireRunLock(ctx.services.stateDir, { command: ctx.kind, waitMs, onCompromised: (message) => ctx.log.warn(message) });
+  if (lock.kind === 'unavailable') ctx.log.debug(`run lock: ${lock.reason}; running without it`);
+  if (lock.kind === 'acquired' && lock.tookOverFrom) {
+    const { pid, host, startedAt } = lock.tookOverFrom;
+    ctx.log.warn(`took over the run lock of process ${pid} on ${host} (started ${startedAt}), which is no longer running`);
+  }
+  return lock;
+}
+
+function finish(ctx: RecordedRunContext, startedAt: Date, projects: ProjectReport[], error: unknown): void {
+  const { stateDir, stats, discovery } = ctx.services;
+  const failed = error !== undefined;
+  const state = recordRun(stateDir, {
+    kind: ctx.kind,
+    startedAt,
+    report: failed ? undefined : { projects },
+    error: failed ? error : undefined,
+    stats,
+    redact: (text) => ctx.log.redacted(text),
+  });
+  rememberRun(stateDir, discovery.account, { discovery: discovery.current(), calendarNameTemplate: ctx.calendarNameTemplate, projects });
+  for (const record of operationRecords(projects, ctx.calendarNameTemplate)) ctx.log.log(record);
+  const durationMs = Date.now() - startedAt.getTime();
+  ctx.log.log(runRecord(ctx.kind, { projects, durationMs, error: failed ? describeError(error) : undefined }));
+  ctx.log.debug(state ? `run state: ${runStateFile(stateDir, ctx.kind)}` : `run state: ${stateDir} is not writable; this run is not remembered`);
+}

@@ -1,0 +1,127 @@
+/**
+ * What calplanebot remembers about its runs, for `health` and for whoever reads the state dir:
+ * one small JSON file per kind of run (`last-sync.json`, `last-webhook.json`), written atomically
+ * after each run. One file per kind so a webhook and a sync finishing together never overwrite each
+ * other's record. Never required: without a writable state dir nothing is recorded.
+ */
+import { join } from 'node:path';
+import { describeError } from '../errors.js';
+import { hasFailures, sumTotals, type ProjectReport, type Totals } from '../sync/report.js';
+import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
+import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.js';
+
+export const RUN_STATE_VERSION = 1;
+
+export type RunKind = 'sync' | 'webhook';
+/** success: everything done; partial: some events or projects failed (exit 3); failure: the run stopped (exit 1). */
+export type RunOutcome = 'success' | 'partial' | 'failure';
+
+export interface ProjectCounts {
+  id: string;
+  identifier: string;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  errors: number;
+}
+
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: RunOutcome;
+  /** What stopped a failed run (secrets masked). */
+  error: string | null;
+  projects: ProjectCounts[];
+  totals: Totals;
+  metrics: RunMetrics;
+}
+
+export interface KindState {
+  schemaVersion: typeof RUN_STATE_VERSION;
+  kind: RunKind;
+  last: RunSummary;
+  lastSuccessAt: string | null;
+  /** Runs in a row that did not fully succeed (partial or failed); 0 after a success. */
+  consecutiveFailures: number;
+}
+
+export interface RunRecordInput {
+  kind: RunKind;
+  startedAt: Date;
+  finishedAt?: Date | undefined;
+  /** The finished run's projects; absent when the run threw before producing a report. */
+  report?: { projects: ProjectReport[] } | undefined;
+  /** What stopped the run, when it threw. */
+  error?: unknown;
+  stats: RunStats;
+  /** Masks secrets in the error message before it is written to disk. */
+  redact?: ((text: string) => string) | undefined;
+}
+
+export function runStateFile(stateDir: string, kind: RunKind): string {
+  return join(stateDir, `last-${kind}.json`);
+}
+
+/** The recorded state of a kind of run; undefined when there is none (or it is unreadable). */
+export function readRunState(stateDir: string, kind: RunKind): KindState | undefined {
+  const state = readJsonFile<KindState>(runStateFile(stateDir, kind));
+  return state?.schemaVersion === RUN_STATE_VERSION && state.last ? state : undefined;
+}
+
+/**
+ * Records a finished run and returns the new state; undefined when there is no state dir or it
+ * cannot be written (a CI runner): remembering is best-effort, the run's outcome does not depend on it.
+ */
+export function recordRun(stateDir: string | undefined, input: RunRecordInput): KindState | undefined {
+  if (!stateDir || !ensureStateDir(stateDir)) return undefined;
+  const next = nextRunState(readRunState(stateDir, input.kind), input.kind, summarizeRun(input));
+  try {
+    writeJsonFileAtomic(runStateFile(stateDir, input.kind), next);
+    return next;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: the summary of one run. */
+export function summarizeRun(input: RunRecordInput): RunSummary {
+  const finishedAt = input.finishedAt ?? new Date();
+  const projects = input.report?.projects ?? [];
+  const redact = input.redact ?? ((text: string) => text);
+  return {
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: Math.max(0, finishedAt.getTime() - input.startedAt.getTime()),
+    outcome: outcomeOf(input),
+    error: input.error === undefined ? null : redact(describeError(input.error)),
+    projects: projects.map(countsOf),
+    totals: sumTotals(projects),
+    metrics: runMetrics(projects, input.stats),
+  };
+}
+
+/** Pure: the state after `summary`, given what was recorded before. */
+export function nextRunState(previous: KindState | undefined, kind: RunKind, summary: RunSummary): KindState {
+  const succeeded = summary.outcome === 'success';
+  return {
+    schemaVersion: RUN_STATE_VERSION,
+    kind,
+    last: summary,
+    lastSuccessAt: succeeded ? summary.finishedAt : (previous?.lastSuccessAt ?? null),
+    consecutiveFailures: succeeded ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
+  };
+}
+
+function outcomeOf(input: RunRecordInput): RunOutcome {
+  if (input.error !== undefined || !input.report) return 'failure';
+  return hasFailures(input.report) ? 'partial' : 'success';
+}
+
+function countsOf(project: ProjectReport): ProjectCounts {
+  const { id, identifier, created, updated, deleted, unchanged, skipped, failed } = project;
+  return { id, identifier, created, updated, deleted, unchanged, skipped, failed, errors: project.errors.length };
+}

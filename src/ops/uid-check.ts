@@ -1,0 +1,158 @@
+/**
+ * `uid-check`, the judgement: given what the managed calendars hold and which issues exist, find
+ * malformed owned-looking UIDs, duplicates, objects whose href is not their UID's, and orphans,
+ * and say how each can be repaired. Pure. Only objects with an owned UID (uid.ts) ever get a fix;
+ * a malformed or foreign one is reported and left alone.
+ */
+import { issueIdFromUid, isOwnedUid, looksOwned, objectNameForUid } from '../event/uid.js';
+import type { RemoteObject } from '../caldav/store.js';
+import { sameHref } from '../sync/plan.js';
+
+export type ProblemKind = 'malformed-uid' | 'duplicate' | 'href-mismatch' | 'orphan';
+/** Why an orphan is one; `other-calendar` marks a duplicate sitting in another project's calendar. */
+export type ProblemReason = 'issue-gone' | 'no-target-date' | 'wrong-project' | 'other-calendar';
+
+export interface ScannedObject extends RemoteObject {
+  /** The UID as parseCalendarObject read it; null when unreadable. */
+  uid: string | null;
+}
+
+export interface ScannedCalendar {
+  /** The project this calendar mirrors. */
+  projectId: string;
+  url: string;
+  displayName: string;
+  objects: ScannedObject[];
+}
+
+export interface IssueFacts {
+  projectId: string;
+  /** Has a target date, so it should have an event. */
+  dated: boolean;
+}
+
+export type FixAction =
+  | { op: 'delete'; uid: string; href: string; etag: string | null }
+  /** Re-home an object unchanged (its data kept whole, alarms and notes included). */
+  | { op: 'move'; uid: string; from: string; etag: string | null; to: string; data: string };
+
+export interface UidProblem {
+  kind: ProblemKind;
+  uid: string;
+  hrefs: string[];
+  /** URL of the calendar the problem is in. */
+  calendar: string;
+  calendarName: string;
+  issueId: string | null;
+  reason: ProblemReason | null;
+  /** What `--fix` would do; empty when it must not touch it (not owned, or not certain). */
+  fixes: FixAction[];
+}
+
+export interface UidCheckInput {
+  calendars: ScannedCalendar[];
+  /** Every known issue by lowercase id. */
+  issues: ReadonlyMap<string, IssueFacts>;
+  /** False when some project's issues could not be listed: then "issue gone" is not certain and gets no fix. */
+  listingComplete: boolean;
+}
+
+interface Copy {
+  calendar: ScannedCalendar;
+  object: ScannedObject;
+}
+
+export function findUidProblems(input: UidCheckInput): UidProblem[] {
+  const problems: UidProblem[] = [];
+  const owned = new Map<string, Copy[]>();
+  for (const calendar of input.calendars) {
+    for (const object of calendar.objects) {
+      if (object.uid === null) continue;
+      if (isOwnedUid(object.uid)) {
+        owned.set(object.uid, [...(owned.get(object.uid) ?? []), { calendar, object }]);
+      } else if (looksOwned(object.uid)) {
+        problems.push(problem('malformed-uid', object.uid, [object.href], calendar, null, null, []));
+      }
+    }
+  }
+  for (const [uid, copies] of owned) problems.push(...judgeUid(uid, copies, input));
+  return problems;
+}
+
+function judgeUid(uid: string, copies: Copy[], input: UidCheckInput): UidProblem[] {
+  const issueId = issueIdFromUid(uid) as string;
+  const facts = input.issues.get(issueId.toLowerCase());
+  const groups = groupByCalendar(copies);
+  if (!facts || !facts.dated) {
+    const reason = facts ? 'no-target-date' : 'issue-gone';
+    const certain = facts !== undefined || input.listingComplete;
+    return groups.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));
+  }
+  const home = input.calendars.find((c) => c.projectId === facts.projectId);
+  const homeGroup = groups.find(([calendar]) => calendar === home)?.[1];
+  const problems: UidProblem[] = [];
+  let rehomed = false;
+  for (const [calendar, group] of groups) {
+    if (calendar === home) continue;
+    if (homeGroup) {
+      const all = [...hrefsOf(homeGroup), ...hrefsOf(group)];
+      problems.push(problem('duplicate', uid, all, calendar, issueId, 'other-calendar', group.map(deleteOf)));
+    } else if (home && !rehomed) {
+      // The event is only in the wrong calendar: carry it (with whatever apps added) to its own.
+      rehomed = true;
+      const [first, ...rest] = group as [Copy, ...Copy[]];
+      const fixes = [...rest.map(deleteOf), moveOf(first, canonicalHref(home, uid))];
+      problems.push(problem('orphan', uid, hrefsOf(group), calendar, issueId, 'wrong-project', fixes));
+    } else {
+      problems.push(problem('orphan', uid, hrefsOf(group), calendar, issueId, 'wrong-project', group.map(deleteOf)));
+    }
+  }
+  if (home && homeGroup) problems.push(...judgeHome(uid, issueId, home, homeGroup));
+  return problems;
+}
+
+/** In its own calendar: one copy, at the href its UID gives. */
+function judgeHome(uid: string, issueId: string, home: ScannedCalendar, group: Copy[]): UidProblem[] {
+  const canonical = canonicalHref(home, uid);
+  const keep = group.find((copy) => sameHref(copy.object.href, canonical)) ?? (group[0] as Copy);
+  const extras = group.filter((copy) => copy !== keep);
+  const moveKeep = sameHref(keep.object.href, canonical) ? [] : [moveOf(keep, canonical)];
+  if (extras.length > 0) return [problem('duplicate', uid, hrefsOf(group), home, issueId, null, [...extras.map(deleteOf), ...moveKeep])];
+  if (moveKeep.length > 0) return [problem('href-mismatch', uid, hrefsOf(group), home, issueId, null, moveKeep)];
+  return [];
+}
+
+function groupByCalendar(copies: Copy[]): Array<[ScannedCalendar, Copy[]]> {
+  const groups = new Map<ScannedCalendar, Copy[]>();
+  for (const copy of copies) groups.set(copy.calendar, [...(groups.get(copy.calendar) ?? []), copy]);
+  return [...groups];
+}
+
+/** Where calplanebot puts an event: the calendar URL plus the UID-derived name (as plan.ts creates it). */
+function canonicalHref(calendar: ScannedCalendar, uid: string): string {
+  return `${calendar.url}${objectNameForUid(uid)}`;
+}
+
+function deleteOf(copy: Copy): FixAction {
+  return { op: 'delete', uid: copy.object.uid as string, href: copy.object.href, etag: copy.object.etag };
+}
+
+function moveOf(copy: Copy, to: string): FixAction {
+  return { op: 'move', uid: copy.object.uid as string, from: copy.object.href, etag: copy.object.etag, to, data: copy.object.data };
+}
+
+function hrefsOf(group: Copy[]): string[] {
+  return group.map((copy) => copy.object.href);
+}
+
+function problem(
+  kind: ProblemKind,
+  uid: string,
+  hrefs: string[],
+  calendar: ScannedCalendar,
+  issueId: string | null,
+  reason: ProblemReason | null,
+  fixes: FixAction[],
+): UidProblem {
+  return { kind, uid, hrefs, calendar: calendar.url, calendarName: calendar.displayName, issueId, reason, fixes };
+}

@@ -1,0 +1,115 @@
+/**
+ * One verified delivery, handled as a hint: whatever the body says, Plane's API is asked again
+ * and the sync core decides. Issue deliveries reconcile that one issue; project deliveries sync
+ * that project; everything else (cycle, module, issue_comment) changes no event.
+ */
+import type { CalendarStore } from '../caldav/store.js';
+import type { RequestStats } from '../http/fetcher.js';
+import { Writer } from '../sync/apply.js';
+import type { DeleteGuard } from '../sync/plan.js';
+import { syncProject } from '../sync/project-sync.js';
+import { SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from '../sync/report.js';
+import type { Delivery, WebhookAction } from './delivery.js';
+import { findOwnedEvents, isSelected, reconcileIssue, type WebhookContext, type WebhookPlane } from './issue.js';
+
+export interface WebhookDeps {
+  plane: WebhookPlane;
+  store: CalendarStore;
+  stats: { plane: RequestStats; caldav: RequestStats };
+}
+
+export interface WebhookSettings {
+  webUrl: string;
+  workspaceSlug: string;
+  calendarNameTemplate: string;
+  /** `plane.projects`; empty = every project. */
+  projects: string[];
+  /** For project deliveries, which run a whole project sync. */
+  guard: DeleteGuard;
+}
+
+/** The sync's RunReport (schema 1) plus what the delivery was. */
+export interface WebhookReport extends RunReport {
+  webhook: {
+    event: string;
+    action: WebhookAction;
+    /** `data.id`: the issue or project the delivery was about. */
+    id: string;
+    deliveryId: string | null;
+    /** Why nothing was done (an event calplanebot does not mirror, a deleted project, …); null when handled. */
+    nothingToDo: string | null;
+  };
+}
+
+interface Handled {
+  projects: ProjectReport[];
+  nothingToDo: string | null;
+}
+
+export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, settings: WebhookSettings): Promise<WebhookReport> {
+  const started = performance.now();
+  const ctx: WebhookContext = {
+    plane: deps.plane,
+    store: deps.store,
+    writer: new Writer(deps.store),
+    calendars: [],
+    calendarNameTemplate: settings.calendarNameTemplate,
+    webUrl: settings.webUrl,
+    workspaceSlug: settings.workspaceSlug,
+    guard: settings.guard,
+    selectors: settings.projects,
+  };
+  const handled = await dispatch(delivery, ctx);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    dryRun: false,
+    projects: handled.projects,
+    totals: sumTotals(handled.projects),
+    durationMs: Math.round(performance.now() - started),
+    requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
+    webhook: { event: delivery.event, action: delivery.action, id: delivery.id, deliveryId: delivery.deliveryId, nothingToDo: handled.nothingToDo },
+  };
+}
+
+function dispatch(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+  switch (delivery.event) {
+    case 'issue':
+      return handleIssue(delivery, ctx);
+    case 'project':
+      return handleProject(delivery, ctx);
+    default:
+      return Promise.resolve(nothing(`${delivery.event} deliveries change no event (calplanebot mirrors issues)`));
+  }
+}
+
+async function handleIssue(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+  if (delivery.projectId !== null) {
+    const report = await reconcileIssue(ctx, delivery.id, delivery.projectId);
+    return report ? { projects: [report], nothingToDo: null } : nothing('the issue\'s project is not in plane.projects');
+  }
+  // A `deleted` body carries only the id: find the event, then let the re-fetch decide.
+  const found = await findOwnedEvents(ctx.store, delivery.id);
+  if (found.length === 0) return nothing('no calendar calplanebot manages holds an event for this issue');
+  const projects: ProjectReport[] = [];
+  for (const { projectId, located } of found) {
+    const report = await reconcileIssue(ctx, delivery.id, projectId, located);
+    if (report) projects.push(report);
+  }
+  return { projects, nothingToDo: projects.length === 0 ? 'the issue\'s project is not in plane.projects' : null };
+}
+
+async function handleProject(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+  if (delivery.action === 'deleted') {
+    return nothing('the project was deleted; calplanebot never deletes calendars, so remove its calendar by hand if you no longer want it');
+  }
+  const project = await ctx.plane.getProject(delivery.id);
+  if (!project) return nothing('Plane does not show this project (deleted, or not visible to the API key)');
+  if (project.archived_at) return nothing('the project is archived; sync leaves archived projects\' calendars as they are');
+  if (!isSelected(project, ctx.selectors)) return nothing('the project is not in plane.projects');
+  ctx.calendars.push(...(await ctx.store.listCalendars()));
+  return { projects: [await syncProject(project, ctx)], nothingToDo: null };
+}
+
+function nothing(reason: string): Handled {
+  return { projects: [], nothingToDo: reason };
+}

@@ -1,0 +1,147 @@
+/**
+ * One issue, reconciled on its own: the sync's transform, planner and Writer applied to a single
+ * event, read from its deterministic href instead of a calendar listing. Steady state: the issue
+ * GET (its project expanded in the same request), one CalDAV GET, and a write only when a
+ * managed field differs, plus CalDAV discovery (the calendar home) until it is cached.
+ */
+import type { CalendarStore, RemoteObject } from '../caldav/store.js';
+import { HttpError, NotFoundError } from '../errors.js';
+import { parseCalendarObject } from '../event/parse.js';
+import { objectNameForUid, uidForIssue } from '../event/uid.js';
+import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
+import { mapPool, type ApplyOutcome, type Writer } from '../sync/apply.js';
+import { calendarSlug, projectIdFromCalendarUrl } from '../sync/calendars.js';
+import { plan, type Plan } from '../sync/plan.js';
+import { addIssue, recordOutcomes, recordPlan, resolveCalendar, type DesiredSet, type ProjectSyncContext } from '../sync/project-sync.js';
+import { emptyProjectReport, type ProjectReport } from '../sync/report.js';
+import { matchesSelector } from '../sync/run.js';
+
+/** The Plane reads a webhook needs beyond the sync's. PlaneClient implements it. */
+export interface WebhookPlane extends PlaneSource {
+  getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null>;
+  getProject(projectId: string): Promise<PlaneProject | null>;
+}
+
+export interface WebhookContext extends ProjectSyncContext {
+  plane: WebhookPlane;
+  writer: Writer;
+  /** `plane.projects`: ids or identifiers to limit to; empty = every project. */
+  selectors: string[];
+}
+
+/** Where an issue's event lives (or would), and what is there now. */
+export interface Located {
+  calendarUrl: string;
+  object: RemoteObject | null;
+}
+
+/** A single object, so the mass-delete guard (a share of a calendar) has nothing to measure. */
+const NO_GUARD = { maxDeletePercent: 100, allowMassDelete: true };
+
+/**
+ * Brings one issue's event in line with Plane: upsert when the issue is visible and dated,
+ * delete the owned event when Plane answers 404 or the date is gone. Undefined when the issue's
+ * project is outside `plane.projects`.
+ */
+export async function reconcileIssue(ctx: WebhookContext, issueId: string, projectId: string, known?: Located): Promise<ProjectReport | undefined> {
+  const uid = uidForIssue(issueId);
+  const [fetched, located] = await Promise.all([
+    ctx.plane.getIssueWithProject(projectId, issueId),
+    known ?? readOwnHref(ctx.store, projectId, uid),
+  ]);
+  if (fetched && !isSelected(fetched.project, ctx.selectors)) return undefined;
+
+  // A gone issue's project is not looked up (it would cost a request): its report names only the id.
+  const report = emptyProjectReport(fetched?.project ?? { id: projectId, identifier: '', name: '' });
+  report.calendarUrl = located.calendarUrl;
+  const desired: DesiredSet = { pages: 1, events: [], undated: new Set(), invalid: new Set(), listingComplete: true };
+  if (fetched) addIssue(fetched.issue, fetched.project, ctx, desired, report);
+
+  let result = planOne(located, desired);
+  let outcomes = result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl) : [];
+  if (fetched && calendarMissing(outcomes)) {
+    const retried = await intoResolvedCalendar(ctx, fetched.project, uid, desired, report);
+    if (!retried) {
+      recordPlan(result, report);
+      return report; // the calendar could not be created: resolveCalendar reported why
+    }
+    ({ result, outcomes } = retried);
+  }
+  recordPlan(result, report);
+  recordOutcomes(outcomes, report);
+  return report;
+}
+
+/**
+ * A `deleted` body names only the issue: look for its event at the deterministic href in every
+ * calendar calplanebot made (`plane-{project id}`); the calendar's slug says which project.
+ */
+export async function findOwnedEvents(store: CalendarStore, issueId: string): Promise<Array<{ projectId: string; located: Located }>> {
+  const uid = uidForIssue(issueId);
+  const calendars = (await store.listCalendars()).flatMap((calendar) => {
+    const projectId = projectIdFromCalendarUrl(calendar.url);
+    return projectId ? [{ projectId, calendarUrl: calendar.url }] : [];
+  });
+  const reads = await mapPool(calendars, 4, async ({ projectId, calendarUrl }) => ({
+    projectId,
+    located: { calendarUrl, object: await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`) },
+  }));
+  return reads.filter(({ located }) => located.object !== null && parseCalendarObject(located.object.data).uid === uid);
+}
+
+async function readOwnHref(store: CalendarStore, projectId: string, uid: string): Promise<Located> {
+  const calendarUrl = await store.calendarUrlFor(calendarSlug(projectId));
+  return { calendarUrl, object: await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`) };
+}
+
+/** An object inside a calendar that does not exist does not exist either, whichever way a store says it. */
+async function getOrNull(store: CalendarStore, href: string): Promise<RemoteObject | null> {
+  try {
+    return await store.get(href);
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+function planOne(located: Located, desired: DesiredSet): Plan {
+  return plan({
+    calendarUrl: located.calendarUrl,
+    desired: desired.events,
+    remote: located.object ? [located.object] : [],
+    listingComplete: desired.listingComplete,
+    undatedIssueIds: desired.undated,
+    protectedIssueIds: desired.invalid,
+    guard: NO_GUARD,
+  });
+}
+
+/**
+ * A create that found no collection (404, or 409 as Radicale answers a PUT into a missing one):
+ * the project's calendar is not at its own URL — not made yet, or adopted by display name.
+ */
+function calendarMissing(outcomes: ApplyOutcome[]): boolean {
+  return outcomes.some(
+    (o) => !o.ok && o.change.op === 'create' && !o.replanned && (o.error instanceof NotFoundError || (o.error instanceof HttpError && o.error.status === 409)),
+  );
+}
+
+/** Finds (or creates) the project's calendar the way sync does, then plans and writes there. */
+async function intoResolvedCalendar(
+  ctx: WebhookContext,
+  project: PlaneProject,
+  uid: string,
+  desired: DesiredSet,
+  report: ProjectReport,
+): Promise<{ result: Plan; outcomes: ApplyOutcome[] } | undefined> {
+  ctx.calendars.splice(0, ctx.calendars.length, ...(await ctx.store.listCalendars()));
+  const calendar = await resolveCalendar(project, ctx, report);
+  if (!calendar) return undefined;
+  const object = report.calendarCreated ? null : await getOrNull(ctx.store, `${calendar.url}${objectNameForUid(uid)}`);
+  const result = planOne({ calendarUrl: calendar.url, object }, desired);
+  return { result, outcomes: await ctx.writer.apply(result.changes, calendar.url) };
+}
+
+export function isSelected(project: Pick<PlaneProject, 'id' | 'identifier'>, selectors: string[]): boolean {
+  return selectors.length === 0 || selectors.some((selector) => matchesSelector(project, selector));
+}

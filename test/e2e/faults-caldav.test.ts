@@ -1,0 +1,274 @@
+/**
+ * Fault injection between the CLI and Radicale. For each fault: the exit code, nothing lost, no
+ * foreign object touched, no duplicate, and the next clean run converges (faults-harness.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uidForIssue } from '../../src/event/uid.js';
+import { calendarOf, expectSafe, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type World } from './faults-harness.js';
+
+let world: World;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await stopWorld(world);
+});
+
+const PUT = 'PUT';
+const status = (n: number, headers: Record<string, string> = {}, body = '') => ({ status: n, headers, body });
+
+describe('CalDAV server errors', () => {
+  it('PUT → 500 once: retried, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, status(500), { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1, failed: 0 });
+    expect(world.dav.faulted()).toHaveLength(1);
+    await expectSafe(world, s);
+  });
+
+  it('PUT of one event → 502 on every attempt: that event fails (exit 3), the rest is written', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.fresh.id);
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(502, { 'content-type': 'text/html' }, '<h1>502 Bad Gateway</h1>'));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, status: 502 })]);
+    expect(run.report!.totals).toMatchObject({ updated: 1, deleted: 1, failed: 1 });
+    expect(world.dav.faulted()).toHaveLength(3); // 3 attempts, then given up
+    expect(run.stderr).toMatch(/create plane-issue-.* failed: PUT .* answered 502/);
+    await expectSafe(world, s);
+  });
+
+  it('PUT → 503 with Retry-After once: waited out, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, status(503, { 'Retry-After': '1' }), { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/retrying PUT .* \(HTTP 503/);
+    await expectSafe(world, s);
+  });
+
+  it('the calendar listing → 503 with Retry-After, always: the project fails (exit 3) and nothing is written', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, status(503, { 'Retry-After': '1' }));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-calendar', status: 503 })]);
+    expect(world.dav.requests.filter((r) => r.method === PUT || r.method === 'DELETE')).toEqual([]);
+    await expectSafe(world, s);
+  });
+
+  it('a 429 storm on every write: each write gives up after its waits (exit 3), nothing lost', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, status(429, { 'Retry-After': '2' }));
+    world.dav.inject({ method: 'DELETE' }, status(429, { 'Retry-After': '2' }));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors.map((e) => [e.operation, e.status]).sort()).toEqual([['create', 429], ['delete', 429], ['update', 429]]);
+    await expectSafe(world, s);
+  });
+
+  it('a short 429 burst: waited out, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, status(429, { 'Retry-After': '1' }), { times: 4 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    await expectSafe(world, s);
+  });
+
+  it('507 Insufficient Storage on one create: that event fails and is reported, the run goes on (exit 3)', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.fresh.id);
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(507));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, status: 507, hint: expect.stringMatching(/out of storage/) })]);
+    expect(world.dav.faulted()).toHaveLength(1); // not retried
+    expect(run.report!.totals).toMatchObject({ updated: 1, deleted: 1 });
+    await expectSafe(world, s);
+  });
+
+  it('a PUT answered 207 with an inner 409: a failure of that event, never a success (exit 3)', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.fresh.id);
+    const body = `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/x.ics</D:href><D:status>HTTP/1.1 409 Conflict</D:status></D:response></D:multistatus>`;
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(207, { 'content-type': 'application/xml' }, body));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, status: 409 })]);
+    await expectSafe(world, s);
+  });
+
+  it('401 from the CalDAV server: not retried, exit 1, says to check the credentials and names the host', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({}, status(401, { 'WWW-Authenticate': 'Basic realm="Radicale"' }));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('check the CalDAV credentials');
+    expect(run.stderr).toContain(new URL(world.dav.url).host);
+    expect(world.dav.requests).toHaveLength(1);
+    await expectSafe(world, s);
+  });
+});
+
+describe('credentials refused mid-run', () => {
+  it('401 on the calendar listing, after discovery worked: the run stops, exit 1, nothing written', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, status(401));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.hint).toContain('check the CalDAV credentials');
+    expect(world.dav.requests.filter((r) => r.method === 'REPORT')).toHaveLength(1);
+    expect(world.dav.requests.filter((r) => r.method === PUT || r.method === 'DELETE')).toEqual([]);
+    await expectSafe(world, s);
+  });
+
+  it('403 on one PUT: that event fails with a write-permission hint (not a credentials one), the rest is written, exit 3', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.renamed.id);
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(403));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'update', uid, status: 403, hint: expect.stringMatching(/may write to this calendar/) })]);
+    expect(run.report!.totals).toMatchObject({ created: 1, deleted: 1 });
+    await expectSafe(world, s);
+  });
+});
+
+describe('CalDAV transport faults', () => {
+  it('connection reset before a PUT reaches the server (once): retried, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, { reset: 'before' }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    await expectSafe(world, s);
+  });
+
+  it('connection reset after the server created the event: the retry meets 412, re-plans, no duplicate, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) }, { reset: 'after' }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ created: 1, failed: 0 });
+    await expectSafe(world, s);
+  });
+
+  it('connection reset after the server deleted the event: the retry meets 404, counted as done, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'DELETE' }, { reset: 'after' }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ deleted: 1, failed: 0 });
+    await expectSafe(world, s);
+  });
+
+  it('the listing stalls past the timeout (once): retried, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, { stallMs: STALL_MS }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/retrying REPORT .*no answer within/);
+    await expectSafe(world, s);
+  });
+
+  it('an update is applied but its answer never comes: the retry meets 412, re-plans, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.renamed.id) }, { stallMs: STALL_MS, when: 'after' }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ updated: 1, failed: 0 });
+    await expectSafe(world, s);
+  });
+
+  it('the listing body is cut mid-way (once): retried, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, { truncateAt: 300 }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    await expectSafe(world, s);
+  });
+
+  it('the listing body is cut on every attempt: the project fails (exit 3), nothing written or deleted', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, { truncateAt: 300 });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-calendar' })]);
+    expect(world.dav.requests.filter((r) => r.method === PUT || r.method === 'DELETE')).toEqual([]);
+    await expectSafe(world, s);
+  });
+});
+
+describe('CalDAV races', () => {
+  it('another writer changes the event between our listing and our update: 412, re-read, re-plan, both changes kept', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.renamed.id);
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uid },
+      {
+        before: async () => {
+          const current = (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uid)!;
+          const withAlarm = current.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT');
+          await world.reader.update(current.href, withAlarm, current.etag);
+        },
+      },
+      { times: 1 },
+    );
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
+    const after = (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uid)!;
+    expect(after.data).toContain('Renamed now');
+    expect(after.data).toContain('TRIGGER:-PT10M');
+    await expectSafe(world, s);
+  });
+
+  it('two syncs at once on an existing calendar converge with exactly one event per issue', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, { barrier: 2 }, { times: 2 }); // both list before either writes
+    const [a, b] = await Promise.all([sync(world, s.project), syncElsewhere(world, s.project)]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
+    await expectSafe(world, s);
+  });
+
+  it('two first syncs at once create one calendar and one event per issue', async () => {
+    const identifier = nextIdentifier('C');
+    const project = world.plane.addProject({ name: `Race ${identifier}`, identifier });
+    for (let i = 0; i < 5; i += 1) world.plane.addIssue(project.id, { name: `Race ${i}`, target_date: `2025-12-1${i}` });
+    world.dav.inject({ method: 'MKCALENDAR' }, { barrier: 2 }, { times: 2 });
+    const [a, b] = await Promise.all([sync(world, project), syncElsewhere(world, project)]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    world.dav.clearFaults();
+    const calendar = await calendarOf(world, project);
+    const uids = (await world.reader.list(calendar)).map((o) => uidOf(o.data));
+    expect(uids.sort()).toEqual(world.plane.issues(project.id).map((i) => uidForIssue(i.id)).sort());
+    expect(await pendingChanges(world, project)).toBe(0);
+  });
+});
+
+describe('managed calendar gone', () => {
+  it('a 404 on the calendar listing rediscovers the calendar once and goes on (exit 0)', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'REPORT' }, status(404, {}, 'Not Found'), { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1 });
+    await expectSafe(world, s);
+  });
+
+  it('a calendar created by the server whose answer was lost is adopted, not made twice (exit 0)', async () => {
+    const identifier = nextIdentifier('C');
+    const project = world.plane.addProject({ name: `Lost answer ${identifier}`, identifier });
+    const issue = world.plane.addIssue(project.id, { name: 'First', target_date: '2025-12-20' });
+    world.dav.inject({ method: 'MKCALENDAR' }, { reset: 'after' }, { times: 1 });
+    const run = await sync(world, project);
+    expect(run.code, run.stderr).toBe(0);
+    const calendar = await calendarOf(world, project);
+    expect((await world.reader.list(calendar)).map((o) => uidOf(o.data))).toEqual([uidForIssue(issue.id)]);
+    expect(await pendingChanges(world, project)).toBe(0);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The world the fault-injection tests run in: one Radicale and one fake Plane per test file, a
+ * fault proxy in front of each, the built CLI pointed at the proxies, and a reader that looks at
+ * Radicale directly (never through a proxy). Each scenario works on its own project (so its own
+ * calendar), seeds a foreign event into it, and checks the same invariants after the fault:
+ * nothing lost, no foreign object touched, no duplicate, and convergence on the next clean run.
+ */
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
+import { uidForIssue } from '../../src/event/uid.js';
+import { createHttpClient, RequestStats } from '../../src/http/fetcher.js';
+import { PlaneClient } from '../../src/plane/client.js';
+import type { ReportedError, RunReport } from '../../src/sync/report.js';
+import { runSync } from '../../src/sync/run.js';
+import { runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type IssueInput } from '../support/fake-plane.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startRadicale, type Radicale } from '../support/radicale.js';
+
+/** Small on purpose: a stall costs one timeout, a backoff a few ms. */
+export const TEST_HTTP = { retries: 3, backoffMinMs: 10, backoffMaxMs: 40, maxRetryAfterMs: 150, timeoutMs: 2_500 };
+/** Longer than TEST_HTTP.timeoutMs: the client gives up first. */
+export const STALL_MS = 6_000;
+const DIRECT = { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 };
+
+export interface World {
+  radicale: Radicale;
+  plane: FakePlane;
+  dav: FaultProxy;
+  planeProxy: FaultProxy;
+  config: string;
+  /** The same accounts from "another machine": a writer that does not share the run lock. */
+  otherHostConfig: string;
+  /** Radicale without the proxy: for looking, and for playing another writer. */
+  reader: DavCalendarStore;
+  /** The fake Plane without the proxy. */
+  planeReader: PlaneClient;
+  /** The API key, the CalDAV password and its Basic token: never in any output. */
+  secrets: string[];
+}
+
+export async function startWorld(): Promise<World> {
+  const radicale = await startRadicale();
+  const plane = await startFakePlane({ rateLimitPerMinute: null, seed: 11 });
+  const dav = await startFaultProxy(radicale.url);
+  const planeProxy = await startFaultProxy(plane.url);
+  const user = radicale.users[0]!;
+  // Each config has its own state dir, as two machines would: the per-host run lock is not shared.
+  const configFor = () =>
+    writeConfig({
+      planeUrl: planeProxy.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: dav.url,
+      username: user.username,
+      password: user.password,
+      extra: { http: TEST_HTTP, sync: { stateDir: mkdtempSync(join(tmpdir(), 'calplanebot-faults-state-')) } },
+    });
+  const config = configFor();
+  const otherHostConfig = configFor();
+  const reader = new DavCalendarStore({ serverUrl: radicale.url, username: user.username, password: user.password, http: createHttpClient({ service: 'caldav', policy: DIRECT }) });
+  const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');
+  const planeReader = new PlaneClient({ baseUrl: plane.url, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, http: createHttpClient({ service: 'plane', policy: DIRECT }) });
+  return { radicale, plane, dav, planeProxy, config, otherHostConfig, reader, planeReader, secrets: [plane.apiKey, user.password, basic] };
+}
+
+/**
+ * The sync engine in this process, straight at the fake Plane and Radicale (no proxy, no fault):
+ * cheap set-up runs and the "nothing pending" check after a clean run.
+ */
+export async function directSync(world: World, project: FakeProject, dryRun: boolean): Promise<RunReport> {
+  const stats = { plane: new RequestStats(), caldav: new RequestStats() };
+  return runSync(
+    { plane: world.planeReader, store: world.reader, stats },
+    {
+      webUrl: 'https://plane.example.test',
+      workspaceSlug: world.plane.workspaceSlug,
+      calendarNameTemplate: 'Plane: {project}',
+      projects: [project.identifier],
+      guard: { maxDeletePercent: 50, allowMassDelete: false },
+      dryRun,
+    },
+  );
+}
+
+/** Changes a dry run would still make: zero once converged. */
+export async function pendingChanges(world: World, project: FakeProject): Promise<number> {
+  const report = await directSync(world, project, true);
+  expect(report.projects.flatMap((p) => p.errors)).toEqual([]);
+  return report.totals.created + report.totals.updated + report.totals.deleted;
+}
+
+export async function stopWorld(world: World | undefined): Promise<void> {
+  await world?.dav.close();
+  await world?.planeProxy.close();
+  await world?.plane.close();
+  await world?.radicale.stop();
+}
+
+export interface Run extends CliResult {
+  report: RunReport | undefined;
+  /** The `--json` error document of a run that ended before a report. */
+  fatal: { message: string; hint: string | null; exitCode: number } | undefined;
+  errors: ReportedError[];
+}
+
+/** The CLI with --json; every run, whatever happened, must keep the secrets out of its output. */
+export async function cli(world: World, args: string[], config = world.config): Promise<Run> {
+  const result = await runCli(['--json', '--verbose', '--config', config, ...args]);
+  for (const secret of world.secrets) {
+    expect(result.stdout + result.stderr, 'a secret reached the output').not.toContain(secret);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`no JSON on stdout (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const doc = parsed as RunReport & { error?: Run['fatal']; skipped?: boolean };
+  if (doc.skipped) throw new Error(`the run was skipped (the run lock is held):\n${result.stdout}`);
+  const report = doc.error ? undefined : doc;
+  return { ...result, report, fatal: doc.error, errors: report?.projects.flatMap((p) => p.errors) ?? [] };
+}
+
+export const sync = (world: World, project: FakeProject, ...extra: string[]) => cli(world, ['sync', '--project', project.identifier, ...extra]);
+
+/** The same sync from the other machine. */
+export const syncElsewhere = (world: World, project: FakeProject) => cli(world, ['sync', '--project', project.identifier], world.otherHostConfig);
+
+// ── scenarios ──────────────────────────────────────────────────────────────
+
+export interface Scenario {
+  project: FakeProject;
+  calendar: CalendarRef;
+  issues: Record<'renamed' | 'steady' | 'gone' | 'fresh', FakeIssue>;
+  foreignHref: string;
+  foreign: RemoteObject;
+  /** UIDs in the calendar just before the faulted run. */
+  before: Set<string>;
+}
+
+let counter = 0;
+
+/** A unique project identifier per scenario (and per file, via `prefix`). */
+export function nextIdentifier(prefix: string): string {
+  counter += 1;
+  return `${prefix}${counter}`;
+}
+
+export const FOREIGN_ICS = (uid: string) =>
+  `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Apple Inc.//Mac OS X//EN\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20251210\r\nDTEND;VALUE=DATE:20251211\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+
+/**
+ * A project with a synced calendar and a foreign event in it, then Plane changes so that the
+ * next run has one create, one update and one delete to do (and one event to leave alone).
+ */
+export async function prepare(world: World, prefix: string, extra: IssueInput[] = []): Promise<Scenario> {
+  const identifier = nextIdentifier(prefix);
+  const project = world.plane.addProject({ name: `Faults ${identifier}`, identifier });
+  const renamed = world.plane.addIssue(project.id, { name: 'Renamed later', target_date: '2025-12-01' });
+  const steady = world.plane.addIssue(project.id, { name: 'Steady', target_date: '2025-12-02' });
+  const gone = world.plane.addIssue(project.id, { name: 'Deleted later', target_date: '2025-12-03' });
+  for (const input of extra) world.plane.addIssue(project.id, input);
+  const first = await directSync(world, project, false);
+  expect(first.projects[0]!.errors).toEqual([]);
+
+  const calendar = await calendarOf(world, project);
+  const foreignHref = `${calendar.url}foreign-${identifier}.ics`;
+  await world.reader.create(foreignHref, FOREIGN_ICS(`foreign-${identifier}@example.com`));
+  const foreign = (await world.reader.get(foreignHref))!;
+
+  world.plane.updateIssue(renamed.id, { name: 'Renamed now' });
+  world.plane.deleteIssue(gone.id);
+  const fresh = world.plane.addIssue(project.id, { name: 'Fresh', target_date: '2025-12-04' });
+  world.dav.reset();
+  world.planeProxy.reset();
+  world.plane.resetRequests();
+  return { project, calendar, issues: { renamed, steady, gone, fresh }, foreignHref, foreign, before: await uidsIn(world, calendar) };
+}
+
+export async function calendarOf(world: World, project: FakeProject): Promise<CalendarRef> {
+  const calendars = (await world.reader.listCalendars()).filter((c) => c.url.includes(`plane-${project.id}/`));
+  if (calendars.length !== 1) throw new Error(`expected one calendar for ${project.identifier}, found ${calendars.length}`);
+  return calendars[0]!;
+}
+
+export async function uidsIn(world: World, calendar: CalendarRef): Promise<Set<string>> {
+  return new Set((await world.reader.list(calendar)).map((o) => uidOf(o.data)));
+}
+
+export function uidOf(data: string): string {
+  return /^UID:(.*)$/m.exec(data)?.[1]?.trim() ?? '';
+}
+
+export interface Outcome {
+  /** Events of issues that still exist with a date, present before the run and missing after. */
+  lost: number;
+  /** The foreign event's bytes or ETag changed, or it vanished. */
+  foreignTouched: number;
+  /** UIDs at more than one href. */
+  duplicates: number;
+}
+
+/** The invariants every fault must keep, measured right after the faulted run. */
+export async function outcome(world: World, scenario: Scenario): Promise<Outcome> {
+  const objects = await world.reader.list(scenario.calendar);
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(uidOf(o.data), (counts.get(uidOf(o.data)) ?? 0) + 1);
+  const stillWanted = datedIssues(world, scenario.project).map((i) => uidForIssue(i.id));
+  const lost = stillWanted.filter((uid) => scenario.before.has(uid) && !counts.has(uid)).length;
+  const foreignNow = await world.reader.get(scenario.foreignHref);
+  const foreignTouched = foreignNow?.etag === scenario.foreign.etag && foreignNow?.data === scenario.foreign.data ? 0 : 1;
+  const duplicates = [...counts.values()].filter((n) => n > 1).length;
+  return { lost, foreignTouched, duplicates };
+}
+
+function datedIssues(world: World, project: FakeProject): FakeIssue[] {
+  return world.plane.issues(project.id).filter((i) => i.target_date !== null && world.plane.isVisible(i));
+}
+
+/**
+ * After the fault is gone: a clean sync succeeds, leaves exactly one event per dated issue with
+ * the right summary and date (plus the untouched foreign event), and a further diff has nothing
+ * to do. Returns the number of changes the clean sync made.
+ */
+export async function converges(world: World, scenario: Scenario): Promise<number> {
+  world.dav.clearFaults();
+  world.planeProxy.clearFaults();
+  world.plane.clearFaults();
+  const clean = await sync(world, scenario.project);
+  expect(clean.code, clean.stderr).toBe(0);
+  const objects = await world.reader.list(scenario.calendar);
+  const wanted = datedIssues(world, scenario.project);
+  const ours = objects.filter((o) => o.href !== scenario.foreignHref);
+  expect(ours.map((o) => uidOf(o.data)).sort()).toEqual(wanted.map((i) => uidForIssue(i.id)).sort());
+  for (const issue of wanted) {
+    const event = ours.find((o) => uidOf(o.data) === uidForIssue(issue.id))!;
+    expect(event.data).toContain(`SUMMARY:[${issue.sequence_id}] ${issue.name}`);
+    expect(event.data).toContain(`DTSTART;VALUE=DATE:${issue.target_date!.replace(/-/g, '')}`);
+  }
+  expect(await pendingChanges(world, scenario.project)).toBe(0);
+  const t = clean.report!.totals;
+  return t.created + t.updated + t.deleted;
+}
+
+/** The invariants that must hold for every fault, in one call. */
+export async function expectSafe(world: World, scenario: Scenario): Promise<void> {
+  expect(await outcome(world, scenario)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+  await converges(world, scenario);
+  expect(await outcome(world, scenario)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+}
+
+export function makeWorldReadable(file: string): void {
+  chmodSync(file, 0o644);
+}

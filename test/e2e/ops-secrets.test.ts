@@ -1,0 +1,143 @@
+/**
+ * No secret ever appears: every command, with --verbose, --json and --log-format json, on the
+ * happy path and with servers that echo the credentials back in their error bodies. Distinctive
+ * secrets make any leak findable; the run state and caches on disk are searched too.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshStateHome, runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
+import { startRadicale, type Radicale } from '../support/radicale.js';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+
+const PLANE_KEY = 'plane-key-OPS-SECRET-Zq8Wv3Kx';
+const DAV_USER = 'carol';
+const DAV_PASSWORD = 'dav-pass-OPS-SECRET-Rt5Yh2Np';
+const WEBHOOK_SECRET = 'webhook-secret-OPS-SECRET-Lm4Qs9Df';
+const BASIC = Buffer.from(`${DAV_USER}:${DAV_PASSWORD}`).toString('base64');
+const SECRETS = [PLANE_KEY, DAV_PASSWORD, WEBHOOK_SECRET, BASIC, encodeURIComponent(DAV_PASSWORD)];
+
+let radicale: Radicale;
+let plane: FakePlane;
+let dav: RecordingProxy;
+let config: string;
+let project: FakeProject;
+const home = freshStateHome();
+const env = { XDG_STATE_HOME: home };
+const MODES = [['--verbose'], ['--verbose', '--json'], ['--verbose', '--log-format', 'json'], ['--verbose', '--json', '--log-format', 'json']];
+
+beforeAll(async () => {
+  radicale = await startRadicale([{ username: DAV_USER, password: DAV_PASSWORD }]);
+  plane = await startFakePlane({ apiKey: PLANE_KEY, rateLimitPerMinute: 60, seed: 9 });
+  dav = await startRecordingProxy(radicale.url);
+  config = writeConfig({
+    planeUrl: plane.url,
+    apiKey: PLANE_KEY,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: DAV_USER,
+    password: DAV_PASSWORD,
+    extra: { webhook: { secret: WEBHOOK_SECRET } },
+  });
+  project = plane.addProject({ name: 'Secrets', identifier: 'SEC' });
+  plane.addIssue(project.id, { name: 'One', target_date: '2025-12-20' });
+  plane.addIssue(project.id, { name: 'Two', target_date: '2025-12-21' });
+});
+
+afterAll(async () => {
+  await dav?.close();
+  await plane?.close();
+  await radicale?.stop();
+});
+
+function expectNoSecret(result: CliResult, what: string): void {
+  for (const secret of SECRETS) {
+    expect(result.stdout, `${what}: stdout`).not.toContain(secret);
+    expect(result.stderr, `${what}: stderr`).not.toContain(secret);
+  }
+}
+
+async function everyMode(args: string[], stdin?: () => { body: string; extra: string[] }): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (const mode of MODES) {
+    const input = stdin?.();
+    const result = await runCli(['--config', config, ...mode, ...args, ...(input?.extra ?? [])], { env, stdin: input?.body });
+    expectNoSecret(result, `${[...mode, ...args].join(' ')} (exit ${result.code})`);
+    results.push(result);
+  }
+  return results;
+}
+
+function webhook(): { body: string; extra: string[] } {
+  const issue = plane.issues(project.id)[0]!;
+  const delivery = plane.webhookDelivery('issue', 'updated', issue.id, { secret: WEBHOOK_SECRET });
+  return { body: delivery.body, extra: [`--signature=${delivery.headers['X-Plane-Signature']}`, '--event', 'issue'] };
+}
+
+/** A CalDAV server (or proxy) that echoes the request's credentials in its error body. */
+function echoCredentials(method: string): void {
+  dav.intercept((req) => (req.method === method ? { status: 500, body: `<error>bad request from ${DAV_USER}:${DAV_PASSWORD} (Authorization: Basic ${BASIC})</error>` } : undefined));
+}
+
+describe('no secret in any output', () => {
+  it('sync, diff, health, uid-check and handle-webhook in every output mode', async () => {
+    const syncs = await everyMode(['sync']);
+    expect(syncs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    // The verbose request log names URLs, and the JSON log has the operation records: both were there to leak.
+    expect(syncs[0]!.stderr).toMatch(/PROPFIND .* → 207/);
+    expect(syncs[2]!.stderr).toMatch(/"operation":"sync"/);
+    expect((await everyMode(['diff'])).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect((await everyMode(['health'])).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect((await everyMode(['uid-check', '--fix'])).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect((await everyMode(['handle-webhook'], webhook)).map((r) => r.code)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('servers that echo the credentials back in errors: the output masks them', async () => {
+    plane.failNext({ pathIncludes: '/projects/' }, { status: 500, body: { error: `invalid X-Api-Key ${PLANE_KEY}` }, times: Number.POSITIVE_INFINITY });
+    try {
+      const syncs = await everyMode(['sync']);
+      expect(syncs.every((r) => r.code === 1)).toBe(true);
+      expect(syncs[0]!.stderr).toContain('invalid X-Api-Key ***');
+      expect((await everyMode(['uid-check'])).every((r) => r.code === 1)).toBe(true);
+    } finally {
+      plane.clearFaults();
+    }
+    plane.failNext({ pathIncludes: '/users/me/' }, { status: 500, body: { error: `key ${PLANE_KEY} refused` }, times: Number.POSITIVE_INFINITY });
+    try {
+      expect((await everyMode(['health'])).every((r) => r.code === 1)).toBe(true);
+    } finally {
+      plane.clearFaults();
+    }
+
+    echoCredentials('PROPFIND');
+    try {
+      const results = [...(await everyMode(['sync'])), ...(await everyMode(['health'])), ...(await everyMode(['diff'])), ...(await everyMode(['uid-check']))];
+      expect(results.every((r) => r.code === 1)).toBe(true);
+      expect(results[0]!.stderr).toContain('bad request from carol:***');
+    } finally {
+      dav.intercept(undefined);
+    }
+    echoCredentials('REPORT');
+    try {
+      const results = await everyMode(['handle-webhook'], webhook);
+      expect(results.every((r) => r.code !== 0)).toBe(true);
+    } finally {
+      dav.intercept(undefined);
+    }
+  });
+
+  it('nothing calplanebot keeps on disk holds a secret', () => {
+    const dir = join(home, 'calplanebot');
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(['last-sync.json', 'last-webhook.json', 'discovery.json']));
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const secret of SECRETS) expect(text, file).not.toContain(secret);
+    }
+    // The failed runs were recorded, their error messages masked.
+    const state = JSON.parse(readFileSync(join(dir, 'last-sync.json'), 'utf8')) as { consecutiveFailures: number; last: { error: string } };
+    expect(state.consecutiveFailures).toBeGreaterThan(0);
+    expect(state.last.error).toContain('***');
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../src/errors.js';
+import { RequestStats } from '../../../src/http/fetcher.js';
+import { nextRunState, readRunState, recordRun, runStateFile, summarizeRun, type RunRecordInput } from '../../../src/ops/run-state.js';
+import { emptyProjectReport, type ProjectReport } from '../../../src/sync/report.js';
+
+function stats(requests: number, totalMs: number, retries = 0): RequestStats {
+  const s = new RequestStats();
+  for (let i = 0; i < requests; i += 1) s.record('GET', totalMs / requests);
+  s.retries = retries;
+  return s;
+}
+
+function project(overrides: Partial<ProjectReport> = {}): ProjectReport {
+  return { ...emptyProjectReport({ id: 'p1', identifier: 'WEB', name: 'Web' }), ...overrides };
+}
+
+const change = (op: 'create' | 'update' | 'delete', applied: boolean, durationMs?: number) => ({
+  op,
+  uid: `plane-issue-00000000-0000-4000-8000-00000000000${op.length}@calplanebot`,
+  issueId: '00000000-0000-4000-8000-000000000001',
+  summary: '[1] x',
+  fields: [],
+  applied,
+  ...(durationMs === undefined ? {} : { durationMs }),
+});
+
+const input = (overrides: Partial<RunRecordInput> = {}): RunRecordInput => ({
+  kind: 'sync',
+  startedAt: new Date('2025-12-01T10:00:00Z'),
+  finishedAt: new Date('2025-12-01T10:00:02.500Z'),
+  report: { projects: [project({ created: 2, unchanged: 5 })] },
+  stats: { plane: stats(2, 40), caldav: stats(4, 100, 1) },
+  ...overrides,
+});
+
+describe('summarizeRun', () => {
+  it('a run without errors is a success, with times, counts and the seed metrics', () => {
+    const summary = summarizeRun(
+      input({
+        report: {
+          projects: [
+            project({
+              created: 2,
+              deleted: 1,
+              unchanged: 5,
+              changes: [change('create', true, 10), change('create', true, 20), change('delete', true, 60)],
+            }),
+          ],
+        },
+      }),
+    );
+    expect(summary).toMatchObject({
+      startedAt: '2025-12-01T10:00:00.000Z',
+      finishedAt: '2025-12-01T10:00:02.500Z',
+      durationMs: 2500,
+      outcome: 'success',
+      error: null,
+      totals: { created: 2, updated: 0, deleted: 1, unchanged: 5, skipped: 0, failed: 0 },
+      projects: [{ id: 'p1', identifier: 'WEB', created: 2, deleted: 1, unchanged: 5, errors: 0 }],
+    });
+    expect(summary.metrics.operations).toEqual({
+      create: { succeeded: 2, failed: 0 },
+      update: { succeeded: 0, failed: 0 },
+      delete: { succeeded: 1, failed: 0 },
+    });
+    expect(summary.metrics.meanProcessingMsPerEvent).toBe(30);
+    expect(summary.metrics.plane).toEqual({ requests: 2, retries: 0, rateLimitWaits: 0, meanResponseMs: 20 });
+    expect(summary.metrics.caldav).toEqual({ requests: 4, retries: 1, rateLimitWaits: 0, meanResponseMs: 25 });
+    expect(summary.metrics.peakRssMb).toBeGreaterThan(0);
+  });
+
+  it('a run with a failed write is partial; failures are counted by operation', () => {
+    const summary = summarizeRun(
+      input({
+        report: {
+          projects: [
+            project({
+              failed: 1,
+              changes: [change('update', false, 30), change('create', false)],
+              errors: [
+                { operation: 'update', message: 'PUT answered 507', uid: 'u', status: 507 },
+                { operation: 'list-issues', message: 'Plane answered 500' },
+              ],
+            }),
+          ],
+        },
+      }),
+    );
+    expect(summary.outcome).toBe('partial');
+    // The create was planned but never attempted (no duration): it is not a failed operation.
+    expect(summary.metrics.operations.update).toEqual({ succeeded: 0, failed: 1 });
+    expect(summary.metrics.operations.create).toEqual({ succeeded: 0, failed: 0 });
+    expect(summary.metrics.errorsByOperation).toEqual({ update: 1, 'list-issues': 1 });
+    expect(summary.metrics.meanProcessingMsPerEvent).toBe(30);
+  });
+
+  it('a run that threw is a failure; its message is redacted before it is kept', () => {
+    const error = new HttpError('plane', 'GET https://plane.test failed: token s3cr3t-token leaked', undefined, 'GET', 'https://plane.test');
+    const summary = summarizeRun(input({ report: undefined, error, redact: (text) => text.replaceAll('s3cr3t-token', '***') }));
+    expect(summary.outcome).toBe('failure');
+    expect(summary.error).toBe('GET https://plane.test failed: token *** leaked');
+    expect(summary.metrics.meanProcessingMsPerEvent).toBeNull();
+  });
+});
+
+describe('nextRunState', () => {
+  const ok = summarizeRun(input());
+  const failed = summarizeRun(input({ report: undefined, error: new Error('down') }));
+  const partial = summarizeRun(input({ report: { projects: [project({ errors: [{ operation: 'delete-guard', message: 'refused' }] })] } }));
+
+  it('counts runs in a row that did not fully succeed, and a success resets the count', () => {
+    let state = nextRunState(undefined, 'sync', ok);
+    expect(state).toMatchObject({ consecutiveFailures: 0, lastSuccessAt: ok.finishedAt });
+    state = nextRunState(state, 'sync', failed);
+    state = nextRunState(state, 'sync', partial);
+    state = nextRunState(state, 'sync', failed);
+    expect(state).toMatchObject({ consecutiveFailures: 3, lastSuccessAt: ok.finishedAt, last: { outcome: 'failure' } });
+    state = nextRunState(state, 'sync', ok);
+    expect(state.consecutiveFailures).toBe(0);
+  });
+
+  it('with no success ever, the last success stays unknown', () => {
+    expect(nextRunState(undefined, 'sync', failed)).toMatchObject({ consecutiveFailures: 1, lastSuccessAt: null });
+  });
+});
+
+describe('recordRun', () => {
+  it('writes one file per kind, atomically, private to the user, and reads it back', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    recordRun(dir, input({ report: undefined, error: new Error('down') }));
+    const state = recordRun(dir, input({ report: undefined, error: new Error('down again') }));
+    recordRun(dir, input({ kind: 'webhook' }));
+    expect(state?.consecutiveFailures).toBe(2);
+    expect(readRunState(dir, 'sync')).toEqual(state);
+    expect(readRunState(dir, 'webhook')?.consecutiveFailures).toBe(0);
+    expect(JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')).last.error).toBe('down again');
+  });
+
+  it('without a writable state dir it records nothing and does not throw', () => {
+    const base = mkdtempSync(join(tmpdir(), 'ops-state-'));
+    const file = join(base, 'a-file');
+    writeFileSync(file, 'not a directory');
+    expect(recordRun(join(file, 'calplanebot'), input())).toBeUndefined();
+    expect(recordRun(undefined, input())).toBeUndefined();
+  });
+
+  it('an unreadable or foreign state file counts as no state', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-state-'));
+    writeFileSync(runStateFile(dir, 'sync'), '{ not json');
+    expect(readRunState(dir, 'sync')).toBeUndefined();
+    writeFileSync(runStateFile(dir, 'sync'), JSON.stringify({ schemaVersion: 99, last: {} }));
+    expect(readRunState(dir, 'sync')).toBeUndefined();
+    expect(recordRun(dir, input())?.consecutiveFailures).toBe(0);
+  });
+});
