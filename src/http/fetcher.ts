@@ -4,7 +4,7 @@
  * 503, and request accounting for reports and the benchmark. Status codes other than those are
  * handed back to the caller, whose edge maps them to typed errors.
  */
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { HttpError } from '../errors.js';
 
 export type Service = 'plane' | 'caldav';
@@ -54,15 +54,52 @@ export interface HttpClientOptions {
 }
 
 let sharedAgent: Agent | undefined;
+let sharedDispatcher: Dispatcher | undefined;
 
 /** One pooled agent per process: connections are reused across every request of a run. */
-function agent(): Agent {
-  sharedAgent ??= new Agent({ connections: 8, keepAliveTimeout: 10_000, pipelining: 1 });
-  return sharedAgent;
+function dispatcher(): Dispatcher {
+  if (!sharedDispatcher) {
+    sharedAgent = new Agent({ connections: 8, keepAliveTimeout: 10_000, pipelining: 1 });
+    sharedDispatcher = sharedAgent.compose(neverPause);
+  }
+  return sharedDispatcher;
+}
+
+/**
+ * Every body is read whole at once (buffered()), so pausing the socket for a slow reader buys
+ * nothing, and undici 7 crashes the process (an uncatchable `assert(!this.paused)`) when a server
+ * that closes its connections, as Radicale does (HTTP/1.0), sends FIN while the parser is paused:
+ * nodejs/undici#5360, fixed only in undici 8, which needs Node 22. So the parser is never paused.
+ */
+const neverPause: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch(options, {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, status, headers, socket) => handler.onRequestUpgrade?.(controller, status, headers, socket),
+    onResponseStart: (controller, status, headers, message) => handler.onResponseStart?.(controller, status, headers, message),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(unpausable(controller), chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+  });
+
+function unpausable(controller: Dispatcher.DispatchController): Dispatcher.DispatchController {
+  return {
+    get aborted() {
+      return controller.aborted;
+    },
+    get paused() {
+      return false;
+    },
+    get reason() {
+      return controller.reason;
+    },
+    abort: (reason) => controller.abort(reason),
+    pause: () => undefined,
+    resume: () => controller.resume(),
+  };
 }
 
 const undiciTransport: FetchLike = (url, init) =>
-  undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent() }) as unknown as Promise<Response>;
+  undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: dispatcher() }) as unknown as Promise<Response>;
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -213,5 +250,6 @@ function networkReason(error: unknown, timeoutMs: number): string {
 export async function closeHttpConnections(): Promise<void> {
   const current = sharedAgent;
   sharedAgent = undefined;
+  sharedDispatcher = undefined;
   await current?.close();
 }

@@ -39,16 +39,16 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const reports: ProjectReport[] = [];
   for (const project of projects) {
     const report = await syncProjectSafely(project, {
-        plane: deps.plane,
-        store: deps.store,
-        writer,
-        calendars,
-        calendarNameTemplate: settings.calendarNameTemplate,
-        webUrl: settings.webUrl,
-        workspaceSlug: settings.workspaceSlug,
-        guard: settings.guard,
-        onProgress: settings.onProgress,
-      });
+      plane: deps.plane,
+      store: deps.store,
+      writer,
+      calendars,
+      calendarNameTemplate: settings.calendarNameTemplate,
+      webUrl: settings.webUrl,
+      workspaceSlug: settings.workspaceSlug,
+      guard: settings.guard,
+      onProgress: settings.onProgress,
+    });
     abortIfCredentialsRefused(report);
     reports.push(report);
   }

@@ -26,6 +26,8 @@ export interface WebhookSettings {
   projects: string[];
   /** For project deliveries, which run a whole project sync. */
   guard: DeleteGuard;
+  /** A project's calendar URL from the discovery cache, when fresh; a stale one costs a retry, never a wrong write. */
+  knownCalendarUrl?: ((projectId: string) => string | undefined) | undefined;
 }
 
 /** The sync's RunReport (schema 1) plus what the delivery was. */
@@ -58,6 +60,7 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
     workspaceSlug: settings.workspaceSlug,
     guard: settings.guard,
     selectors: settings.projects,
+    knownCalendarUrl: settings.knownCalendarUrl ?? (() => undefined),
   };
   const handled = await dispatch(delivery, ctx);
   return {

@@ -27,6 +27,8 @@ export interface WebhookContext extends ProjectSyncContext {
   writer: Writer;
   /** `plane.projects`: ids or identifiers to limit to; empty = every project. */
   selectors: string[];
+  /** Where a project's calendar was last seen (the discovery cache), when known: no discovery needed. */
+  knownCalendarUrl: (projectId: string) => string | undefined;
 }
 
 /** Where an issue's event lives (or would), and what is there now. */
@@ -47,7 +49,7 @@ export async function reconcileIssue(ctx: WebhookContext, issueId: string, proje
   const uid = uidForIssue(issueId);
   const [fetched, located] = await Promise.all([
     ctx.plane.getIssueWithProject(projectId, issueId),
-    known ?? readOwnHref(ctx.store, projectId, uid),
+    known ?? readAtHref(ctx, projectId, uid),
   ]);
   if (fetched && !isSelected(fetched.project, ctx.selectors)) return undefined;
 
@@ -89,9 +91,10 @@ export async function findOwnedEvents(store: CalendarStore, issueId: string): Pr
   return reads.filter(({ located }) => located.object !== null && parseCalendarObject(located.object.data).uid === uid);
 }
 
-async function readOwnHref(store: CalendarStore, projectId: string, uid: string): Promise<Located> {
-  const calendarUrl = await store.calendarUrlFor(calendarSlug(projectId));
-  return { calendarUrl, object: await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`) };
+/** The event at its deterministic href, in the calendar last seen for the project or else at calplanebot's own URL. */
+async function readAtHref(ctx: WebhookContext, projectId: string, uid: string): Promise<Located> {
+  const calendarUrl = ctx.knownCalendarUrl(projectId) ?? (await ctx.store.calendarUrlFor(calendarSlug(projectId)));
+  return { calendarUrl, object: await getOrNull(ctx.store, `${calendarUrl}${objectNameForUid(uid)}`) };
 }
 
 /** An object inside a calendar that does not exist does not exist either, whichever way a store says it. */

@@ -5,7 +5,7 @@
  * calendar), seeds a foreign event into it, and checks the same invariants after the fault:
  * nothing lost, no foreign object touched, no duplicate, and convergence on the next clean run.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -95,6 +95,7 @@ export async function pendingChanges(world: World, project: FakeProject): Promis
 }
 
 export async function stopWorld(world: World | undefined): Promise<void> {
+  writeTable();
   await world?.dav.close();
   await world?.planeProxy.close();
   await world?.plane.close();
@@ -247,11 +248,31 @@ export async function converges(world: World, scenario: Scenario): Promise<numbe
   return t.created + t.updated + t.deleted;
 }
 
-/** The invariants that must hold for every fault, in one call. */
-export async function expectSafe(world: World, scenario: Scenario): Promise<void> {
+/** One line of the fault table (printed when CALPLANEBOT_FAULT_TABLE names a file). */
+interface TableRow extends Outcome {
+  fault: string;
+  exit: number;
+  /** Changes the clean run after the fault made (then a dry run found zero). */
+  cleanRunChanges: number;
+}
+
+const table: TableRow[] = [];
+
+/** The invariants every fault must keep, checked right after the faulted run and after the clean one. */
+export async function expectSafe(world: World, scenario: Scenario, run: Run): Promise<void> {
+  const after = await outcome(world, scenario);
+  expect(after).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+  const cleanRunChanges = await converges(world, scenario);
   expect(await outcome(world, scenario)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
-  await converges(world, scenario);
-  expect(await outcome(world, scenario)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+  table.push({ fault: expect.getState().currentTestName ?? '?', exit: run.code, ...after, cleanRunChanges });
+}
+
+/** Appends this file's rows to $CALPLANEBOT_FAULT_TABLE as Markdown (for the issue's closing note). */
+function writeTable(): void {
+  const file = process.env.CALPLANEBOT_FAULT_TABLE;
+  if (!file || table.length === 0) return;
+  const lines = table.map((r) => `| ${r.fault.replace(/\|/g, '/')} | ${r.exit} | ${r.lost} | ${r.foreignTouched} | ${r.duplicates} | yes (${r.cleanRunChanges} change(s), then 0 pending) |`);
+  appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
 export function makeWorldReadable(file: string): void {

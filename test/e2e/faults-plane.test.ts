@@ -5,15 +5,21 @@
  * next clean run converges (faults-harness.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
 import { runCli } from '../support/cli.js';
-import { cli, expectSafe, makeWorldReadable, prepare, STALL_MS, startWorld, stopWorld, sync, type Scenario, type World } from './faults-harness.js';
+import { cli, expectSafe, makeWorldReadable, prepare, STALL_MS, startWorld, stopWorld, sync, type Run, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
 
 beforeAll(async () => {
   world = await startWorld();
+});
+afterEach(() => {
+  // A failed test must not leave its fault behind for the next one.
+  world.dav.clearFaults();
+  world.planeProxy.clearFaults();
+  world.plane.clearFaults();
 });
 afterAll(async () => {
   await stopWorld(world);
@@ -23,7 +29,7 @@ const issuesPath = (s: Scenario) => `/projects/${s.project.id}/work-items/`;
 const writes = () => world.dav.requests.filter((r) => ['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH'].includes(r.method));
 
 /** A failed or unusable listing: exit 3, the project's error names it, and nothing is written at all. */
-async function expectListingFailure(s: Scenario, message: RegExp, status?: number): Promise<void> {
+async function expectListingFailure(s: Scenario, message: RegExp, status?: number): Promise<Run> {
   const run = await sync(world, s.project);
   expect(run.code, run.stderr).toBe(3);
   expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-issues', ...(status ? { status } : {}) })]);
@@ -31,6 +37,7 @@ async function expectListingFailure(s: Scenario, message: RegExp, status?: numbe
   expect(run.report!.totals.deleted).toBe(0);
   expect(writes()).toEqual([]);
   expect(run.stderr).toMatch(/list-issues failed/);
+  return run;
 }
 
 describe('Plane server errors', () => {
@@ -40,23 +47,23 @@ describe('Plane server errors', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1 });
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('the issue listing → 503 with Retry-After, always: the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' });
-    await expectListingFailure(s, /503/, 503);
-    await expectSafe(world, s);
+    const run = await expectListingFailure(s, /503/, 503);
+    await expectSafe(world, s, run);
   });
 
   it('a 429 storm with Retry-After: waits, then the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, times: Infinity });
-    await expectListingFailure(s, /rate-limiting/, 429);
+    const run = await expectListingFailure(s, /rate-limiting/, 429);
     // 1 attempt plus the 10 waits the fetcher allows in a row: bounded, never a loop.
     expect(world.plane.requests.filter((r) => r.path.includes(issuesPath(s)))).toHaveLength(11);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('401 from Plane: not retried, exit 1, says to check the API key and names the host', async () => {
@@ -68,7 +75,7 @@ describe('Plane server errors', () => {
     expect(run.stderr).toContain(new URL(world.planeProxy.url).host);
     expect(world.planeProxy.requests).toHaveLength(1);
     expect(writes()).toEqual([]);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('401 on the issue listing, after the project list worked: the run stops, exit 1, nothing written', async () => {
@@ -78,7 +85,7 @@ describe('Plane server errors', () => {
     expect(run.code).toBe(1);
     expect(run.fatal?.hint).toContain('check the Plane API key');
     expect(writes()).toEqual([]);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('the project list fails on every attempt: nothing can be done, exit 1, nothing written', async () => {
@@ -89,7 +96,7 @@ describe('Plane server errors', () => {
     expect(run.fatal?.message).toMatch(/500/);
     expect(world.planeProxy.requests).toHaveLength(3);
     expect(writes()).toEqual([]);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('an error page that echoes the request headers never shows the API key', async () => {
@@ -99,7 +106,7 @@ describe('Plane server errors', () => {
     const run = await sync(world, s.project); // cli() fails the test if any secret reaches the output
     expect(run.code).toBe(3);
     expect(run.errors[0]!.message).toContain('***');
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 });
 
@@ -109,7 +116,7 @@ describe('Plane transport faults', () => {
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { reset: 'before' }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('a stall past the timeout (once): retried, exit 0', async () => {
@@ -118,7 +125,7 @@ describe('Plane transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/retrying GET .*no answer within/);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('the body is cut mid-way (once): retried, exit 0', async () => {
@@ -126,14 +133,14 @@ describe('Plane transport faults', () => {
     world.plane.failNext({ pathIncludes: issuesPath(s) }, { truncateAt: 100 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 
   it('the body is cut on every attempt: the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { truncateAt: 100 });
-    await expectListingFailure(s, /terminated|closed|socket/i);
-    await expectSafe(world, s);
+    const run = await expectListingFailure(s, /terminated|closed|socket/i);
+    await expectSafe(world, s, run);
   });
 });
 
@@ -141,22 +148,22 @@ describe('hostile Plane answers', () => {
   it('HTML instead of JSON (a login page answering 200): exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: '<!DOCTYPE html><html><body>Sign in</body></html>', times: Infinity });
-    await expectListingFailure(s, /the body is HTML, not JSON/);
-    await expectSafe(world, s);
+    const run = await expectListingFailure(s, /the body is HTML, not JSON/);
+    await expectSafe(world, s, run);
   });
 
   it('truncated JSON in a complete answer: exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: '{"results": [{"id": "abc", "name": "Half', times: Infinity });
-    await expectListingFailure(s, /not valid JSON, possibly truncated/);
-    await expectSafe(world, s);
+    const run = await expectListingFailure(s, /not valid JSON, possibly truncated/);
+    await expectSafe(world, s, run);
   });
 
   it('an envelope without "results": exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
     world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: { count: 0, next_page_results: false, items: [] }, times: Infinity });
-    await expectListingFailure(s, /no "results" array/);
-    await expectSafe(world, s);
+    const run = await expectListingFailure(s, /no "results" array/);
+    await expectSafe(world, s, run);
   });
 
   it('an issue with a malformed date: that issue fails and keeps its event, the others sync (exit 3)', async () => {
@@ -178,7 +185,7 @@ describe('hostile Plane answers', () => {
     expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1, failed: 1 });
     const after = (await world.reader.list(s.calendar)).find((o) => o.data.includes(uidForIssue(s.issues.steady.id)));
     expect(after?.etag).toBe(before.etag); // kept exactly as it was
-    await expectSafe(world, s);
+    await expectSafe(world, s, run);
   });
 });
 

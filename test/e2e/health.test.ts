@@ -35,7 +35,11 @@ async function closedPort(): Promise<number> {
 /** An HTTPS server whose certificate is self-signed, so no client trusts it. */
 async function selfSignedServer(): Promise<HttpsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'health-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  } catch (error) {
+    throw new Error(`the TLS check needs the openssl command to make a self-signed certificate (apt-get install -y openssl): ${String(error)}`);
+  }
   const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;

@@ -46,7 +46,8 @@ beforeAll(async () => {
   writeFileSync(join(binDir, 'calplanebot'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
   chmodSync(join(binDir, 'calplanebot'), 0o755);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ''}`, NO_COLOR: '1' };
-  for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET', 'PLANE_SIGNATURE']) delete env[key];
+  for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET', 'PLANE_SIGNATURE', 'CALPLANEBOT_STATE_DIR', 'CALPLANEBOT_LOG_FORMAT']) delete env[key];
+  env.XDG_STATE_HOME = join(binDir, 'state'); // run state and caches stay in the test's temp dir
   // Commands run in webhook's working directory, where calplanebot finds calplanebot.config.json.
   receiver = await startWebhookReceiver({ hooksFile: HOOKS_FILE, cwd: dirname(config), env });
   reader = new DavCalendarStore({

@@ -4,6 +4,9 @@
  * the body goes to the CLI on stdin and the headers as options, as a receiver would pass them.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
@@ -167,6 +170,22 @@ describe('handle-webhook: issue deliveries', () => {
     expect(Object.keys(byMethod).sort()).toEqual(byMethod.PROPFIND ? ['GET', 'PROPFIND', 'PUT'] : ['GET', 'PUT']);
     expect(result.report.requests).toEqual({ plane: 1, caldav: dav.requests.length });
     expect(result.report.requests.plane + result.report.requests.caldav).toBeLessThanOrEqual(5);
+  });
+
+  it('with the discovery cache warm (an earlier run in the same state dir), an update costs 3 requests', async () => {
+    const state = { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'calplanebot-webhook-state-')) };
+    const project = newProject('Webhooks Cached');
+    const issue = plane.addIssue(project.id, { name: 'Cached', target_date: '2026-03-01' });
+    expect((await deliver(issueDelivery('created', issue), { env: state })).code).toBe(0);
+    plane.updateIssue(issue.id, { target_date: '2026-03-06' });
+
+    const result = await deliver(issueDelivery('updated', issue, 'target_date'), { env: state });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report.totals.updated).toBe(1);
+    expect(davMethods()).toEqual(['GET', 'PUT']); // no discovery, no calendar listing
+    expect(plane.requests).toHaveLength(1);
+    expect(result.report.requests).toEqual({ plane: 1, caldav: 2 });
+    rmSync(state.XDG_STATE_HOME, { recursive: true, force: true });
   });
 
   it('accepts the older action spellings (create, update, delete)', async () => {
@@ -391,9 +410,6 @@ describe('handle-webhook: verification end to end', () => {
   });
 
   it('the secret can come from PLANE_WEBHOOK_SECRET_FILE', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'calplanebot-secret-')), 'secret');
     writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
     const delivery = plane.webhookDelivery('project', 'deleted', randomUUID(), { secret: SECRET });

@@ -3,7 +3,7 @@
  * options; it is verified before any request is made, then handled by the sync core.
  */
 import { UsageError } from '../../errors.js';
-import { invalidateDiscoveryCache } from '../../ops/discovery-cache.js';
+import { cachedCalendar, invalidateDiscoveryCache } from '../../ops/discovery-cache.js';
 import { recordedRun } from '../../ops/run-guard.js';
 import { hasFailures } from '../../sync/report.js';
 import { handleDelivery, type WebhookReport } from '../../webhook/handle.js';
@@ -54,6 +54,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
       calendarNameTemplate: config.caldav.calendarName,
       projects: config.plane.projects,
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
+      knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
     }),
   );
   if (output.options.json) output.json(report);

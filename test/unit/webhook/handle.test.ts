@@ -64,6 +64,20 @@ describe('handleDelivery', () => {
     expect((await store.get(await hrefIn(web, item.id)))?.data).toContain('SUMMARY:[');
   });
 
+  it('a calendar URL from the discovery cache is used directly; a stale one only costs a retry', async () => {
+    const adopted = await store.createCalendar('memory://home/family/', 'Plane: Web');
+    const item = issue(web.id);
+    plane.issues.push(item);
+    const viaCache = await handleDelivery(delivery('issue', 'created', item.id, web.id), deps(), settings({ knownCalendarUrl: () => adopted.url }));
+    expect(viaCache.projects[0]).toMatchObject({ calendarUrl: adopted.url, created: 1, calendarCreated: false });
+    expect(store.writes.map((w) => w.op)).toEqual(['mkcalendar', 'put']); // the test's own MKCALENDAR, then the event
+
+    const other = issue(api.id);
+    plane.issues.push(other);
+    const stale = await handleDelivery(delivery('issue', 'created', other.id, api.id), deps(), settings({ knownCalendarUrl: () => 'memory://home/deleted-long-ago/' }));
+    expect(stale.projects[0]).toMatchObject({ calendarUrl: await store.calendarUrlFor(`plane-${api.id}`), calendarCreated: true, created: 1, failed: 0 });
+  });
+
   it('an issue Plane cannot turn into an event is reported and its event kept', async () => {
     const item = issue(web.id);
     plane.issues.push(item);
