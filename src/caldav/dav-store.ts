@@ -3,7 +3,7 @@
  * HttpClient underneath (timeouts, retries, counting). Every HTTP status becomes a typed error in
  * `statusError()`; nothing above this file reads a status code.
  */
-import { createAccount, fetchHomeUrl, fetchPrincipalUrl, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
+import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
 import type { DAVAccount, DAVResponse } from 'tsdav';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient } from '../http/fetcher.js';
@@ -40,6 +40,8 @@ export class DavCalendarStore implements CalendarStore {
   private noIfNoneMatch = false;
   /** The account came from options.discovery, not from a discovery in this process. */
   private seeded: boolean;
+  /** The calendar list that came with discovery (home = principal), for the first listCalendars(). */
+  private prefetched: CalendarRef[] | undefined;
   private readonly headers: Record<string, string>;
   private readonly fetch: TsdavFetch;
 
@@ -60,7 +62,7 @@ export class DavCalendarStore implements CalendarStore {
 
   /**
    * Discovery (principal → calendar home), once per store. The configured URL is tried as a DAV
-   * endpoint first (two PROPFINDs); only when that fails does tsdav walk /.well-known/caldav.
+   * endpoint first (one or two PROPFINDs); only when that fails does tsdav walk /.well-known/caldav.
    */
   private async home(): Promise<DAVAccount & { homeUrl: string; rootUrl: string }> {
     this.account ??= (await this.discoverDirect()) ?? (await this.discoverWellKnown());
@@ -73,20 +75,52 @@ export class DavCalendarStore implements CalendarStore {
     return { ...this.account, homeUrl, rootUrl };
   }
 
+  /**
+   * One PROPFIND asks the configured URL for the current user's principal and, should the URL be
+   * that principal, its calendar home. Otherwise a Depth-1 PROPFIND on the principal asks for the
+   * home and for the calendar properties of its members: where the home is the principal itself
+   * (Radicale, and others) that answer is the calendar list too, and listCalendars() costs nothing.
+   */
   private async discoverDirect(): Promise<DAVAccount | undefined> {
-    const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: this.options.serverUrl, accountType: 'caldav' };
+    const serverUrl = this.options.serverUrl;
+    const account: DAVAccount = { serverUrl, rootUrl: serverUrl, accountType: 'caldav' };
     try {
-      const principalUrl = await fetchPrincipalUrl({ account, headers: this.headers, fetch: this.fetch });
-      // The principal may live on another host (iCloud's partition hosts): its answer's hrefs are
-      // relative to the principal URL, so that is the base they are resolved against.
-      const homeUrl = await fetchHomeUrl({ account: { ...account, rootUrl: principalUrl, principalUrl }, headers: this.headers, fetch: this.fetch });
-      return { ...account, principalUrl, homeUrl };
+      const [root] = await propfind({ url: serverUrl, props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} }, depth: '0', headers: this.headers, fetch: this.fetch });
+      const principalHref = hrefOf(root?.props?.currentUserPrincipal);
+      if (!principalHref) throw new Error('no current-user-principal');
+      const principalUrl = new URL(principalHref, serverUrl).href;
+      const ownHome = hrefOf(root?.props?.calendarHomeSet);
+      if (ownHome && samePath(principalUrl, serverUrl)) return { ...account, principalUrl, homeUrl: new URL(ownHome, serverUrl).href };
+      return { ...account, principalUrl, homeUrl: await this.homeOfPrincipal(principalUrl) };
     } catch (error) {
       // Refused credentials, an unreachable host or a broken server will not get better elsewhere.
       if (error instanceof AuthError) throw error;
       if (error instanceof HttpError && (error.status === undefined || error.status >= 500)) throw error;
       return undefined; // not a DAV endpoint itself: try service discovery
     }
+  }
+
+  /**
+   * The principal's calendar home, with the calendar list when the home is the principal. The
+   * principal may live on another host (iCloud's partition hosts): its answer's hrefs are relative
+   * to the principal URL, so that is the base they are resolved against. A server that refuses
+   * Depth 1 there is asked the plain Depth-0 question.
+   */
+  private async homeOfPrincipal(principalUrl: string): Promise<string> {
+    let responses: DAVResponse[];
+    try {
+      responses = await propfind({ url: principalUrl, props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS }, depth: '1', headers: this.headers, fetch: this.fetch });
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: principalUrl, principalUrl, accountType: 'caldav' };
+      return fetchHomeUrl({ account, headers: this.headers, fetch: this.fetch });
+    }
+    const principal = responses.find((r) => r.href !== undefined && samePath(new URL(r.href, principalUrl).href, principalUrl));
+    const homeHref = hrefOf(principal?.props?.calendarHomeSet);
+    if (!homeHref) throw new Error('no calendar-home-set');
+    const homeUrl = new URL(homeHref, principalUrl).href;
+    if (samePath(homeUrl, principalUrl)) this.prefetched = calendarsIn(responses, homeUrl);
+    return homeUrl;
   }
 
   private async discoverWellKnown(): Promise<DAVAccount> {
@@ -112,34 +146,25 @@ export class DavCalendarStore implements CalendarStore {
 
   async listCalendars(): Promise<CalendarRef[]> {
     try {
-      return await this.listCalendarsAt((await this.home()).homeUrl);
+      return await this.calendarsOfHome();
     } catch (error) {
       // A remembered calendar home that is gone or no longer ours (account moved or renamed):
       // discover afresh, once. Refused credentials are refused again there, and reported as such.
       if (!(error instanceof NotFoundError || error instanceof AuthError) || !this.seeded) throw error;
       this.seeded = false;
       this.account = undefined;
-      return this.listCalendarsAt((await this.home()).homeUrl);
+      return this.calendarsOfHome();
     }
   }
 
-  private async listCalendarsAt(homeUrl: string): Promise<CalendarRef[]> {
+  /** The list discovery brought along, once (a later call wants a fresh one); else one PROPFIND. */
+  private async calendarsOfHome(): Promise<CalendarRef[]> {
+    const { homeUrl } = await this.home();
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (prefetched) return prefetched;
     // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar).
-    const responses = await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.fetch });
-    const calendars: CalendarRef[] = [];
-    for (const r of responses) {
-      const types = Object.keys(r.props?.resourcetype ?? {});
-      if (!types.includes('calendar') || !r.href) continue;
-      const components = componentNames(r.props?.supportedCalendarComponentSet?.comp);
-      if (components.length > 0 && !components.includes('VEVENT')) continue;
-      calendars.push({
-        url: new URL(r.href, homeUrl).href,
-        displayName: textOf(r.props?.displayname),
-        ctag: optionalText(r.props?.getctag),
-        syncToken: optionalText(r.props?.syncToken),
-      });
-    }
-    return calendars;
+    return calendarsIn(await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.fetch }), homeUrl);
   }
 
   async createCalendar(url: string, displayName: string, color?: string): Promise<CalendarRef> {
@@ -409,6 +434,49 @@ function toRemoteObjects(responses: DAVResponse[], base: string): RemoteObject[]
     objects.push({ href, etag: optionalText(r.props?.getetag) ?? null, data: ensureTrailingCrlf(data) });
   }
   return objects;
+}
+
+/** The VEVENT calendars among the members of a Depth-1 PROPFIND answer. */
+function calendarsIn(responses: DAVResponse[], homeUrl: string): CalendarRef[] {
+  const calendars: CalendarRef[] = [];
+  for (const r of responses) {
+    const types = Object.keys(r.props?.resourcetype ?? {});
+    if (!types.includes('calendar') || !r.href) continue;
+    const components = componentNames(r.props?.supportedCalendarComponentSet?.comp);
+    if (components.length > 0 && !components.includes('VEVENT')) continue;
+    calendars.push({
+      url: new URL(r.href, homeUrl).href,
+      displayName: textOf(r.props?.displayname),
+      ctag: optionalText(r.props?.getctag),
+      syncToken: optionalText(r.props?.syncToken),
+    });
+  }
+  return calendars;
+}
+
+/** The first href inside a property such as current-user-principal (xml-js: a string, an array or {_text}). */
+function hrefOf(prop: unknown): string | undefined {
+  const raw = (prop as { href?: unknown } | undefined)?.href;
+  for (const candidate of Array.isArray(raw) ? raw : [raw]) {
+    const text = textOf(candidate).trim();
+    if (text) return text;
+  }
+  return undefined;
+}
+
+/** Same collection: host and decoded path, trailing slash ignored. */
+function samePath(a: string, b: string): boolean {
+  const key = (url: string) => {
+    const u = new URL(url);
+    let path = u.pathname;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // keep it encoded
+    }
+    return `${u.host}${path.replace(/\/+$/, '')}`;
+  };
+  return key(a) === key(b);
 }
 
 /** xml-js hands text back as string, number, boolean or {_cdata}; we want the string. */

@@ -9,6 +9,7 @@ import { createHttpClient, RequestStats, type RetryPolicy } from '../http/fetche
 import { discoveryAccount, readDiscovery } from '../ops/discovery-cache.js';
 import { resolveStateDir } from '../ops/state-dir.js';
 import { PlaneClient } from '../plane/client.js';
+import { openCalendarCache, type CalendarCache } from '../sync/calendar-cache.js';
 import type { Output } from './output.js';
 
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   stateDir: string;
   /** The CalDAV account's discovery, for the discovery cache (src/ops/discovery-cache.ts). */
   discovery: { account: string; current: () => DavDiscovery | undefined };
+  /** Calendars a run left converged, so a no-op sync need not list them (src/sync/calendar-cache.ts). */
+  calendarCache: CalendarCache;
 }
 
 export interface OpenServicesOptions {
@@ -60,5 +63,6 @@ export function openServices(config: Config, output: Output, options: OpenServic
     http: caldavHttp,
     discovery: cached,
   });
-  return { plane, store, stats, stateDir, discovery: { account, current: () => store.discovery } };
+  const calendarCache = openCalendarCache(stateDir);
+  return { plane, store, stats, stateDir, discovery: { account, current: () => store.discovery }, calendarCache };
 }

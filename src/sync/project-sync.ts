@@ -9,6 +9,7 @@ import type { EventModel } from '../event/model.js';
 import { issueToEvent } from '../event/transform.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
 import type { ApplyOutcome, Writer } from './apply.js';
+import { desiredHash, type CalendarCache } from './calendar-cache.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
 import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
@@ -24,6 +25,8 @@ export interface ProjectSyncContext {
   workspaceSlug: string;
   guard: DeleteGuard;
   onProgress?: ((message: string) => void) | undefined;
+  /** Calendars left converged by an earlier run: their listing is skipped (src/sync/calendar-cache.ts). */
+  calendarCache?: CalendarCache | undefined;
 }
 
 export interface DesiredSet {
@@ -42,8 +45,15 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
   if (desired.events.length === 0 && !desired.listingComplete) return report; // nothing read: nothing to do safely
 
   ctx.onProgress?.(`${project.identifier}: reading the calendar`);
-  const found = await readCalendar(project, ctx, report);
+  // Plane has no change feed, so its pages are always read; the calendar need not be.
+  const desiredKey = ctx.calendarCache && desired.listingComplete ? desiredHash(desired.events) : undefined;
+  const found = await readCalendar(project, ctx, report, desiredKey);
   if (!found) return report;
+  if (found.kind === 'converged') {
+    report.unchanged = desired.events.length;
+    report.foreign = found.foreign;
+    return report;
+  }
   const { calendar, remote } = found;
 
   const result = plan({
@@ -71,7 +81,16 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
     ctx.onProgress?.(`${project.identifier}: writing ${result.changes.length} change(s)`);
     await applyPlan(result, ctx.writer, report);
   }
+  rememberConvergence(project, calendar, desiredKey, result, ctx, report);
   return report;
+}
+
+/** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
+function rememberConvergence(project: PlaneProject, calendar: CalendarRef, desiredKey: string | undefined, result: Plan, ctx: ProjectSyncContext, report: ProjectReport): void {
+  if (!ctx.calendarCache) return;
+  const converged = result.changes.length === 0 && !result.withheld && result.duplicates.length === 0 && report.errors.length === 0;
+  if (desiredKey !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(project.id, calendar, desiredKey, result.foreign);
+  else ctx.calendarCache.forget(calendar.url);
 }
 
 async function readDesired(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<DesiredSet> {
@@ -155,17 +174,24 @@ async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]>
   return fresh;
 }
 
+type CalendarRead =
+  | { kind: 'listed'; calendar: CalendarRef; remote: RemoteObject[] }
+  /** Unchanged since a run that left it matching these very events: not listed. */
+  | { kind: 'converged'; calendar: CalendarRef; foreign: number };
+
 /**
  * The project's calendar and what it holds. A 404 on the listing means the calendar went away or
  * moved since the calendar list was read: the list is read again and the calendar resolved once
  * more (adopted where it now is, or created), then listed; a second failure is reported.
  */
-async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
+async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport, desiredKey: string | undefined): Promise<CalendarRead | undefined> {
   let calendar = await resolveCalendar(project, ctx, report);
   if (!calendar) return undefined;
+  const converged = desiredKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, calendar, desiredKey) : undefined;
+  if (converged) return { kind: 'converged', calendar, foreign: converged.foreign };
   let failure: unknown;
   try {
-    return { calendar, remote: await listObjects(calendar, ctx, report) };
+    return { kind: 'listed', calendar, remote: await listObjects(calendar, ctx, report) };
   } catch (error) {
     failure = error;
   }
@@ -174,7 +200,7 @@ async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, repo
       await refreshCalendars(ctx);
       calendar = await resolveCalendar(project, ctx, report);
       if (!calendar) return undefined;
-      return { calendar, remote: await listObjects(calendar, ctx, report) };
+      return { kind: 'listed', calendar, remote: await listObjects(calendar, ctx, report) };
     } catch (error) {
       failure = error;
     }

@@ -7,6 +7,7 @@ import { AuthError, UsageError } from '../errors.js';
 import type { RequestStats } from '../http/fetcher.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { Writer } from './apply.js';
+import type { CalendarCache } from './calendar-cache.js';
 import type { DeleteGuard } from './plan.js';
 import { syncProject } from './project-sync.js';
 import { emptyProjectReport, reportedError, SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from './report.js';
@@ -15,6 +16,8 @@ export interface SyncDeps {
   plane: PlaneSource;
   store: CalendarStore;
   stats: { plane: RequestStats; caldav: RequestStats };
+  /** Calendars known to be converged; saved after a sync (never after a dry run). */
+  calendarCache?: CalendarCache | undefined;
 }
 
 export interface SyncSettings {
@@ -48,10 +51,12 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
       workspaceSlug: settings.workspaceSlug,
       guard: settings.guard,
       onProgress: settings.onProgress,
+      calendarCache: deps.calendarCache,
     });
     abortIfCredentialsRefused(report);
     reports.push(report);
   }
+  if (!settings.dryRun) deps.calendarCache?.save();
 
   return {
     schemaVersion: SCHEMA_VERSION,

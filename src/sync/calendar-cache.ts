@@ -1,0 +1,130 @@
+/**
+ * The calendar cache: which calendars a run left converged, so the next run can skip listing them
+ * (the listing REPORT is the one expensive CalDAV request of a no-op run). `calendars.json` in the
+ * state dir, one record per calendar: its version (ctag, else sync-token) as read BEFORE it was
+ * listed, and a hash of the desired events that listing matched exactly.
+ *
+ * Why that is safe: a record is only written when the listing needed no change at all (no write,
+ * no error, nothing withheld, no duplicate), so at that version the calendar held exactly what the
+ * desired events call for. Any later write, ours or anyone's, changes the version; a different
+ * desired set changes the hash. Either way the calendar is listed again. Runs that wrote record
+ * nothing: the version they read is stale by their own writes, and re-reading it afterwards could
+ * take in someone else's edit made in between without our ever seeing it. The next run lists the
+ * calendar once more and, finding nothing to do, records it.
+ *
+ * Without a state dir (a CI runner) the cache is empty and nothing is saved: every calendar is listed.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CalendarRef } from '../caldav/store.js';
+import type { EventModel } from '../event/model.js';
+import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-dir.js';
+
+export const CALENDAR_CACHE_FILE = 'calendars.json';
+const SCHEMA_VERSION = 1;
+
+export interface ConvergedCalendar {
+  projectId: string;
+  /** `ctag:…` or `sync-token:…`, as the calendar list showed it before the listing. */
+  version: string;
+  /** desiredHash() of the events the calendar matched. */
+  desired: string;
+  /** Objects calplanebot does not own, for the report of a skipped run. */
+  foreign: number;
+}
+
+interface CalendarCacheFile {
+  schemaVersion: typeof SCHEMA_VERSION;
+  /** The calplanebot version that wrote it: another version may plan differently, so its records are dropped. */
+  producer: string;
+  calendars: Record<string, ConvergedCalendar>;
+}
+
+/** What identifies the calendar's content on the server; undefined when it offers neither ctag nor sync-token. */
+export function calendarVersion(calendar: CalendarRef): string | undefined {
+  if (calendar.ctag) return `ctag:${calendar.ctag}`;
+  if (calendar.syncToken) return `sync-token:${calendar.syncToken}`;
+  return undefined;
+}
+
+/**
+ * A hash of everything the planner compares: UIDs, ids and managed fields, in UID order. DTSTAMP
+ * is left out: the planner never compares it, so an issue edit that changes no event field does
+ * not cost a listing.
+ */
+export function desiredHash(events: readonly EventModel[]): string {
+  const hash = createHash('sha256');
+  const sorted = [...events].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  for (const { uid, issueId, projectId, fields } of sorted) hash.update(JSON.stringify([uid, issueId, projectId, fields])).update('\n');
+  return hash.digest('hex');
+}
+
+export class CalendarCache {
+  private changed = false;
+
+  constructor(
+    private readonly records: Map<string, ConvergedCalendar> = new Map(),
+    /** Where save() writes; undefined: a cache that remembers nothing past the process. */
+    private readonly file?: string,
+    private readonly producer = '',
+  ) {}
+
+  /** The record that lets this listing be skipped, when the calendar and the desired events are as they were. */
+  converged(projectId: string, calendar: CalendarRef, desired: string): ConvergedCalendar | undefined {
+    const version = calendarVersion(calendar);
+    const record = this.records.get(calendar.url);
+    if (!record || version === undefined) return undefined;
+    return record.projectId === projectId && record.version === version && record.desired === desired ? record : undefined;
+  }
+
+  /** The calendar, listed at `calendar`'s version, matched `desired` exactly. */
+  remember(projectId: string, calendar: CalendarRef, desired: string, foreign: number): void {
+    const version = calendarVersion(calendar);
+    if (version === undefined) return;
+    this.records.set(calendar.url, { projectId, version, desired, foreign });
+    this.changed = true;
+  }
+
+  /** The calendar was (or may have been) changed or found wanting: list it next time. */
+  forget(calendarUrl: string): void {
+    this.changed = this.records.delete(calendarUrl) || this.changed;
+  }
+
+  /** Writes the records back when they changed; best-effort (a cache is never required). */
+  save(): void {
+    if (!this.file || !this.changed) return;
+    const body: CalendarCacheFile = { schemaVersion: SCHEMA_VERSION, producer: this.producer, calendars: Object.fromEntries(this.records) };
+    try {
+      writeJsonFileAtomic(this.file, body);
+      this.changed = false;
+    } catch {
+      // Not remembering only costs the next run a listing.
+    }
+  }
+}
+
+/** The cache of the state dir (an empty one when there is none, or it is unreadable or from another version). */
+export function openCalendarCache(stateDir: string | undefined): CalendarCache {
+  if (!stateDir || !ensureStateDir(stateDir)) return new CalendarCache();
+  const file = join(stateDir, CALENDAR_CACHE_FILE);
+  const producer = calplanebotVersion();
+  const stored = readJsonFile<CalendarCacheFile>(file);
+  const usable = stored?.schemaVersion === SCHEMA_VERSION && stored.producer === producer && typeof stored.calendars === 'object' && stored.calendars !== null;
+  const records = new Map(usable ? Object.entries(stored.calendars).filter(([, record]) => isRecord(record)) : []);
+  return new CalendarCache(records, file, producer);
+}
+
+function isRecord(value: unknown): value is ConvergedCalendar {
+  const r = value as Partial<ConvergedCalendar> | null;
+  return typeof r?.projectId === 'string' && typeof r.version === 'string' && typeof r.desired === 'string' && typeof r.foreign === 'number';
+}
+
+function calplanebotVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}

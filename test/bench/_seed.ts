@@ -1,0 +1,17 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { CLI, writeConfig } from '../support/cli.js';
+import { startFakePlane } from '../support/fake-plane.js';
+import { startRadicale } from '../support/radicale.js';
+import { seedLargeWorkspace } from '../support/sample-workspace.js';
+import { mkdtempSync } from 'node:fs';
+const P = Number(process.env.P ?? 10), I = Number(process.env.I ?? 1000);
+const radicale = await startRadicale();
+const plane = await startFakePlane({ rateLimitPerMinute: null, seed: 1 });
+seedLargeWorkspace(plane, { projects: P, issuesPerProject: I, seed: 1 });
+const user = radicale.users[0]!;
+const config = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: user.username, password: user.password, extra: { sync: { stateDir: mkdtempSync('/tmp/cpb-state-') } } });
+const t0 = performance.now();
+await new Promise<void>((resolve) => spawn('/usr/bin/time', ['-v', process.execPath, CLI, 'sync', '--config', config], { stdio: 'inherit' }).on('close', () => resolve()));
+console.log('wall', performance.now() - t0);
+execFileSync('cp', ['-a', radicale.storageDir, process.env.OUT ?? '/tmp/seed10k']);
+await plane.close(); await radicale.stop();

@@ -1,0 +1,155 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
+import type { CalendarRef } from '../../../src/caldav/store.js';
+import type { EventModel } from '../../../src/event/model.js';
+import { issueToEvent } from '../../../src/event/transform.js';
+import { RequestStats } from '../../../src/http/fetcher.js';
+import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, desiredHash, openCalendarCache } from '../../../src/sync/calendar-cache.js';
+import { runSync, type SyncSettings } from '../../../src/sync/run.js';
+import { issue, MemoryPlane, project } from '../../support/builders.js';
+
+const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
+  webUrl: 'https://app.plane.so',
+  workspaceSlug: 'acme',
+  calendarNameTemplate: 'Plane: {project}',
+  projects: [],
+  guard: { maxDeletePercent: 50, allowMassDelete: false },
+  dryRun: false,
+  ...overrides,
+});
+
+const stats = { plane: new RequestStats(), caldav: new RequestStats() };
+const web = project({ identifier: 'WEB', name: 'Web' });
+
+function eventsOf(plane: MemoryPlane): EventModel[] {
+  return plane.issues.map((i) => issueToEvent(i, web, { webUrl: 'https://app.plane.so', workspaceSlug: 'acme' })).filter((e): e is EventModel => e !== null);
+}
+
+describe('desiredHash', () => {
+  it('ignores order and DTSTAMP, and changes with any compared field', () => {
+    const plane = new MemoryPlane();
+    plane.issues.push(issue(web.id), issue(web.id), issue(web.id));
+    const events = eventsOf(plane);
+    const base = desiredHash(events);
+    expect(desiredHash([...events].reverse())).toBe(base);
+    expect(desiredHash(events.map((e) => ({ ...e, stamp: '20300101T000000Z' })))).toBe(base);
+    const [first, ...rest] = events;
+    expect(desiredHash([{ ...first!, fields: { ...first!.fields, summary: 'changed' } }, ...rest])).not.toBe(base);
+    expect(desiredHash(rest)).not.toBe(base);
+  });
+});
+
+describe('CalendarCache', () => {
+  const calendar: CalendarRef = { url: 'memory://home/a/', displayName: 'A', ctag: '"1"' };
+
+  it('matches only the same project, version and desired events', () => {
+    const cache = new CalendarCache();
+    cache.remember('p1', calendar, 'h1', 2);
+    expect(cache.converged('p1', calendar, 'h1')?.foreign).toBe(2);
+    expect(cache.converged('p2', calendar, 'h1')).toBeUndefined();
+    expect(cache.converged('p1', { ...calendar, ctag: '"2"' }, 'h1')).toBeUndefined();
+    expect(cache.converged('p1', calendar, 'h2')).toBeUndefined();
+    cache.forget(calendar.url);
+    expect(cache.converged('p1', calendar, 'h1')).toBeUndefined();
+  });
+
+  it('never vouches for a calendar without ctag or sync-token', () => {
+    const bare = { url: 'memory://home/b/', displayName: 'B' };
+    const cache = new CalendarCache();
+    cache.remember('p1', bare, 'h1', 0);
+    expect(calendarVersion(bare)).toBeUndefined();
+    expect(cache.converged('p1', bare, 'h1')).toBeUndefined();
+    expect(calendarVersion({ ...bare, syncToken: 'tok' })).toBe('sync-token:tok');
+  });
+
+  it('persists in the state dir and drops what it cannot trust', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calplanebot-calcache-'));
+    const cache = openCalendarCache(dir);
+    cache.remember('p1', calendar, 'h1', 0);
+    cache.save();
+    expect(openCalendarCache(dir).converged('p1', calendar, 'h1')).toBeDefined();
+
+    const file = join(dir, CALENDAR_CACHE_FILE);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { producer: string };
+    writeFileSync(file, JSON.stringify({ ...stored, producer: 'some-other-version' }));
+    expect(openCalendarCache(dir).converged('p1', calendar, 'h1')).toBeUndefined();
+    writeFileSync(file, '{ not json');
+    expect(openCalendarCache(dir).converged('p1', calendar, 'h1')).toBeUndefined();
+  });
+
+  it('without a state dir remembers nothing past the process', () => {
+    const cache = openCalendarCache(undefined);
+    cache.remember('p1', calendar, 'h1', 0);
+    expect(() => cache.save()).not.toThrow();
+  });
+});
+
+describe('runSync with the calendar cache (memory store)', () => {
+  let plane: MemoryPlane;
+  let store: MemoryCalendarStore;
+  let dir: string;
+  const run = (overrides: Partial<SyncSettings> = {}) => runSync({ plane, store, stats, calendarCache: openCalendarCache(dir) }, settings(overrides));
+
+  beforeEach(() => {
+    plane = new MemoryPlane();
+    store = new MemoryCalendarStore();
+    dir = mkdtempSync(join(tmpdir(), 'calplanebot-calcache-'));
+    plane.projects.push(web);
+    plane.issues.push(issue(web.id), issue(web.id), issue(web.id, { target_date: null }));
+  });
+
+  it('lists after a run that wrote, then skips the listing while neither side changes', async () => {
+    const list = vi.spyOn(store, 'list');
+    expect((await run()).totals.created).toBe(2); // new calendar: nothing listed, nothing remembered
+    await run(); // wrote last time: listed, found converged, remembered
+    expect(list).toHaveBeenCalledTimes(1);
+    const skipped = await run();
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(skipped.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 2, skipped: 1, failed: 0 });
+  });
+
+  it('repairs an edit made in the calendar (its ctag changed)', async () => {
+    await run();
+    await run();
+    const calendar = (await store.listCalendars())[0]!;
+    const [object] = await store.list(calendar);
+    store.putDirect(object!.href, object!.data.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:edited in a calendar app'));
+    const repaired = await run();
+    expect(repaired.totals.updated).toBe(1);
+    expect((await store.list(calendar)).some((o) => o.data.includes('edited in a calendar app'))).toBe(false);
+  });
+
+  it('lists again when Plane changed, and writes exactly that change', async () => {
+    await run();
+    await run();
+    const target = plane.issues.find((i) => i.target_date)!;
+    plane.update(target.id, { name: 'Renamed in Plane' });
+    const list = vi.spyOn(store, 'list');
+    const report = await run();
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(report.totals).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(store.writes.at(-1)?.op).toBe('put');
+  });
+
+  it('a dry run uses the cache but never saves it', async () => {
+    await run();
+    await run({ dryRun: true });
+    const list = vi.spyOn(store, 'list');
+    await run({ dryRun: true }); // nothing saved by the dry run before: still listed
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not remember a calendar whose run reported a problem', async () => {
+    await run();
+    const calendar = (await store.listCalendars())[0]!;
+    const [object] = await store.list(calendar);
+    store.putDirect(`${calendar.url}copy.ics`, object!.data); // the same owned UID twice: a duplicate
+    const list = vi.spyOn(store, 'list');
+    expect((await run()).projects[0]?.duplicates).toHaveLength(1);
+    expect((await run()).projects[0]?.duplicates).toHaveLength(1); // reported again: listed again
+    expect(list).toHaveBeenCalledTimes(2);
+  });
+});
