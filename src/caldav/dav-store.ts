@@ -111,7 +111,8 @@ export class DavCalendarStore implements CalendarStore {
     try {
       responses = await propfind({ url: principalUrl, props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS }, depth: '1', headers: this.headers, fetch: this.fetch });
     } catch (error) {
-      if (error instanceof AuthError) throw error;
+      // 401 is the credentials; a 403 may be the Depth, and the Depth-0 question tells which.
+      if (error instanceof AuthError && error.status === 401) throw error;
       const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: principalUrl, principalUrl, accountType: 'caldav' };
       return fetchHomeUrl({ account, headers: this.headers, fetch: this.fetch });
     }
@@ -119,7 +120,8 @@ export class DavCalendarStore implements CalendarStore {
     const homeHref = hrefOf(principal?.props?.calendarHomeSet);
     if (!homeHref) throw new Error('no calendar-home-set');
     const homeUrl = new URL(homeHref, principalUrl).href;
-    if (samePath(homeUrl, principalUrl)) this.prefetched = calendarsIn(responses, homeUrl);
+    // Only an answer with members is a listing: a server that ignored the Depth shows none.
+    if (samePath(homeUrl, principalUrl) && responses.length > 1) this.prefetched = calendarsIn(responses, homeUrl);
     return homeUrl;
   }
 
@@ -180,6 +182,7 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   private async mkcalendar(url: string, props: Record<string, unknown>): Promise<DavAnswer> {
+    this.prefetched = undefined; // the calendar set changes: a list from before is stale
     const [response] = await davRequest({
       url,
       init: {
@@ -199,6 +202,7 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   private async proppatch(url: string, props: Record<string, string>, namespaces: Record<string, string>): Promise<void> {
+    this.prefetched = undefined;
     const [response] = await davRequest({
       url,
       init: {

@@ -3,17 +3,24 @@
  * top-level catch lives here; commands return codes or throw typed errors.
  */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import type { GlobalOptions, Output, Streams } from './output.js';
-import { buildProgram } from './program.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
+/** `calplanebot --version` alone, as health checks and package managers call it. */
+const VERSION_ONLY = new Set(['--version', '-V']);
+
 export async function main(argv: string[], streams: Streams = process): Promise<ExitCode> {
+  // Answered before commander is even loaded: start-up is most of what `--version` costs.
+  if (argv.length === 3 && VERSION_ONLY.has(argv[2] ?? '')) {
+    streams.stdout.write(`${packageVersion()}\n`);
+    return ExitCode.Ok;
+  }
+  const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   let exitCode: ExitCode = ExitCode.Ok;
   const program = buildProgram(packageVersion(), async (command, run) => {
     const raw = command.optsWithGlobals<Partial<GlobalOptions>>();

@@ -191,6 +191,7 @@ describe('uid-check', () => {
     const again = await uidCheck('--fix');
     expect(again.json.remaining).toBe(1);
     expect(again.json.problems.map((p) => p.kind)).toEqual(['malformed-uid', 'orphan']);
+    expect(again.stderr).toMatch(/1 problem\(s\) remain in the managed calendars.*calendar app/);
     expect(await object(goneHref)).toBeNull();
     expect((await object(`${webCal.url}broken.ics`))?.etag).toBe(lookalikeBefore.etag);
 

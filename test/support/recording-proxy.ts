@@ -10,6 +10,10 @@ export interface RecordedRequest {
   method: string;
   path: string;
   status: number;
+  /** Body bytes sent by the client (for the benchmark's traffic counts). */
+  requestBytes?: number;
+  /** Body bytes of the answer, counted as they are forwarded. */
+  responseBytes?: number;
 }
 
 /** Decides per request whether to answer it instead of forwarding; undefined = forward. */
@@ -42,12 +46,12 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
       const path = req.url ?? '/';
       const decision = interceptor?.({ method, path, body });
       if (decision === 'reset') {
-        requests.push({ method, path, status: 0 });
+        requests.push({ method, path, status: 0, requestBytes: body.length, responseBytes: 0 });
         req.socket.destroy();
         return;
       }
       if (decision) {
-        requests.push({ method, path, status: decision.status });
+        requests.push({ method, path, status: decision.status, requestBytes: body.length, responseBytes: Buffer.byteLength(decision.body ?? '') });
         res.writeHead(decision.status, decision.headers ?? {});
         res.end(decision.body ?? '');
         return;
@@ -55,7 +59,9 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
       const upstream = request(
         { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
         (up) => {
-          requests.push({ method, path, status: up.statusCode ?? 0 });
+          const recorded: RecordedRequest = { method, path, status: up.statusCode ?? 0, requestBytes: body.length, responseBytes: 0 };
+          requests.push(recorded);
+          up.on('data', (chunk: Buffer) => (recorded.responseBytes = (recorded.responseBytes ?? 0) + chunk.length));
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         },

@@ -46,22 +46,42 @@ export async function uidCheckCommand(options: UidCheckOptions, output: Output):
     else for (const action of actions) output.line(`would ${describeAction(action)}`);
   }
   const remaining = repairing ? problems.filter((p) => !repaired(p, outcomes ?? [])).length : problems.length;
+  printResult({ problems, outcomes, remaining, fix: Boolean(options.fix), repairing, calendars: input.calendars.length, objects }, output);
+  return remaining === 0 ? ExitCode.Ok : ExitCode.Failure;
+}
 
+interface CheckResult {
+  problems: UidProblem[];
+  outcomes: FixOutcome[] | undefined;
+  remaining: number;
+  fix: boolean;
+  repairing: boolean;
+  calendars: number;
+  objects: number;
+}
+
+function printResult(result: CheckResult, output: Output): void {
+  const { problems, outcomes, remaining, repairing } = result;
   if (output.options.json) {
     output.json({
       schemaVersion: 1,
       ok: remaining === 0,
       problems: problems.map(viewOf),
-      fixes: options.fix ? { dryRun: !repairing, actions: outcomes?.map(outcomeView) ?? problems.flatMap((p) => p.fixes.map(actionView)) } : null,
+      fixes: result.fix ? { dryRun: !repairing, actions: outcomes?.map(outcomeView) ?? problems.flatMap((p) => p.fixes.map(actionView)) } : null,
       remaining,
-      scanned: { calendars: input.calendars.length, objects },
+      scanned: { calendars: result.calendars, objects: result.objects },
     });
   } else if (!(output.options.quiet && problems.length === 0)) {
     const fixed = repairing ? `; ${problems.length - remaining} repaired, ${remaining} remaining` : '';
-    output.line(`uid-check: ${problems.length} problem(s)${fixed} in ${input.calendars.length} calendar(s), ${objects} object(s) checked`);
+    output.line(`uid-check: ${problems.length} problem(s)${fixed} in ${result.calendars} calendar(s), ${result.objects} object(s) checked`);
   }
-  if (remaining > 0 && !repairing) output.failure(`${remaining} problem(s) in the managed calendars`, options.fix ? 'run without --dry-run to repair what calplanebot owns' : 'run `calplanebot uid-check --fix --dry-run` to see the repairs');
-  return remaining === 0 ? ExitCode.Ok : ExitCode.Failure;
+  if (remaining === 0) return;
+  const hint = repairing
+    ? 'what calplanebot does not own (malformed-uid) must be fixed in a calendar app; for the rest, run uid-check --fix again'
+    : result.fix
+      ? 'run without --dry-run to repair what calplanebot owns'
+      : 'run `calplanebot uid-check --fix --dry-run` to see the repairs';
+  output.failure(`${remaining} problem(s) ${repairing ? 'remain ' : ''}in the managed calendars`, hint);
 }
 
 /** A problem is gone when it had repairs and every one of them succeeded. */

@@ -1,0 +1,166 @@
+/**
+ * The measured scenarios. Each run is a separate process; before it the proxies and the fake's
+ * request log are cleared, after it what crossed them is recorded with the process's figures.
+ * Every scenario also checks that the tool did the right thing: a fast wrong answer fails the run.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunReport } from '../../src/sync/report.js';
+import { calplanebot, calplanebotConfig, calplanebotVersion, changeIssues, freshStateDir, nodeBaseline, WEBHOOK_SECRET, type CliRun } from './calplanebot.js';
+import { addTraffic, trafficOf, type ProcessSample } from './measure.js';
+import type { RunRecord, Scenario } from './report.js';
+import { vdirsyncerDiscover, vdirsyncerSync, writeVdirsyncerConfig, type VdirsyncerSetup } from './vdirsyncer.js';
+import { startServer, type Server, type Workspace } from './workspace.js';
+
+export interface BenchContext {
+  workspace: Workspace;
+  events: number;
+  eventsDir: string;
+  work: string;
+  log: (line: string) => void;
+}
+
+function resetCounters(ctx: BenchContext, server: Server | undefined): void {
+  ctx.workspace.plane.resetRequests();
+  ctx.workspace.planeProxy.reset();
+  server?.proxy.reset();
+}
+
+function record(ctx: BenchContext, sample: ProcessSample, server: Server | undefined, report?: RunReport): RunRecord {
+  const plane = trafficOf(ctx.workspace.planeProxy);
+  return {
+    wallMs: sample.wallMs,
+    userMs: sample.userMs,
+    sysMs: sample.sysMs,
+    maxRssMb: sample.maxRssMb,
+    planeRequests: ctx.workspace.plane.requests.length,
+    planeBytesDown: plane.bytesDown,
+    caldav: trafficOf(server?.proxy),
+    totals: report ? { ...report.totals } : undefined,
+  };
+}
+
+function expectCli(run: CliRun, what: string, check: (report: RunReport) => boolean): RunReport {
+  const { report, sample } = run;
+  if (sample.code !== 0 || !report || !check(report)) {
+    throw new Error(`${what}: unexpected outcome (exit ${sample.code}) totals ${JSON.stringify(report?.totals)}\n${sample.stderr.slice(-2000)}`);
+  }
+  return report;
+}
+
+// ── start-up ────────────────────────────────────────────────────────────────
+
+export async function startUp(ctx: BenchContext, runs: number): Promise<Scenario[]> {
+  const node: Scenario = { id: 'node-e0', tool: 'node', title: '`node -e 0` (baseline)', runs: [] };
+  const version: Scenario = { id: 'cpb-version', tool: 'calplanebot', title: '`calplanebot --version`', runs: [] };
+  for (let i = 0; i < runs; i += 1) {
+    node.runs.push(record(ctx, await nodeBaseline(), undefined));
+    const sample = await calplanebotVersion();
+    if (sample.code !== 0 || !/^\d+\.\d+\.\d+/.test(sample.stdout)) throw new Error(`calplanebot --version: exit ${sample.code}, "${sample.stdout}"`);
+    version.runs.push(record(ctx, sample, undefined));
+  }
+  return [node, version];
+}
+
+// ── vdirsyncer ──────────────────────────────────────────────────────────────
+
+export interface VdirsyncerWorld {
+  server: Server;
+  setup: VdirsyncerSetup;
+}
+
+/** discover + sync into a fresh Radicale, `runs` times; the last server is kept for the no-op runs. */
+export async function vdirsyncerInitial(ctx: BenchContext, runs: number): Promise<{ scenario: Scenario; world: VdirsyncerWorld }> {
+  const scenario: Scenario = { id: 'vds-initial', tool: 'vdirsyncer', title: `initial upload of ${ctx.events} events (discover + sync)`, runs: [] };
+  let world: VdirsyncerWorld | undefined;
+  for (let i = 0; i < runs; i += 1) {
+    await world?.server.close();
+    const server = await startServer('vdir');
+    const work = join(ctx.work, `vdirsyncer-${i}`);
+    mkdirSync(work, { recursive: true });
+    const setup = writeVdirsyncerConfig(work, ctx.eventsDir, { url: server.proxy.url, username: server.user.username, password: server.user.password }, ctx.workspace.projects.length);
+    resetCounters(ctx, server);
+    ctx.log(`vdirsyncer: uploading ${ctx.events} events (run ${i + 1}/${runs})`);
+    const discover = await vdirsyncerDiscover(setup);
+    const discovered = trafficOf(server.proxy);
+    server.proxy.reset();
+    const sync = await vdirsyncerSync(setup);
+    const puts = server.proxy.requests.filter((r) => r.method === 'PUT' && r.status < 300).length;
+    if (puts !== ctx.events) throw new Error(`vdirsyncer uploaded ${puts} of ${ctx.events} events:\n${sync.stderr.slice(-2000)}`);
+    const run = record(ctx, combine(discover, sync), server);
+    scenario.runs.push({ ...run, caldav: addTraffic(discovered, run.caldav) });
+    world = { server, setup };
+  }
+  return { scenario, world: world as VdirsyncerWorld };
+}
+
+export async function vdirsyncerNoop(ctx: BenchContext, world: VdirsyncerWorld): Promise<RunRecord> {
+  resetCounters(ctx, world.server);
+  const sample = await vdirsyncerSync(world.setup);
+  const run = record(ctx, sample, world.server);
+  if (run.caldav.byMethod.PUT || run.caldav.byMethod.DELETE) throw new Error(`vdirsyncer's no-op sync wrote: ${JSON.stringify(run.caldav.byMethod)}`);
+  return run;
+}
+
+/** Two processes run one after the other, as one: times and CPU add up, memory is the larger. */
+function combine(a: ProcessSample, b: ProcessSample): ProcessSample {
+  return { wallMs: a.wallMs + b.wallMs, userMs: a.userMs + b.userMs, sysMs: a.sysMs + b.sysMs, maxRssMb: Math.max(a.maxRssMb, b.maxRssMb), code: 0, stdout: '', stderr: '' };
+}
+
+// ── calplanebot ─────────────────────────────────────────────────────────────
+
+export interface CalplanebotWorld {
+  server: Server;
+  /** The config with the state dir kept between runs, as on cron. */
+  config: string;
+}
+
+export async function calplanebotInitial(ctx: BenchContext, runs: number, profileDir?: string): Promise<{ scenario: Scenario; world: CalplanebotWorld }> {
+  const scenario: Scenario = { id: 'cpb-initial', tool: 'calplanebot', title: `initial sync of ${ctx.events} events`, runs: [] };
+  let world: CalplanebotWorld | undefined;
+  for (let i = 0; i < runs; i += 1) {
+    await world?.server.close();
+    const server = await startServer('cpb');
+    const config = calplanebotConfig(ctx.workspace, server, freshStateDir());
+    resetCounters(ctx, server);
+    ctx.log(`calplanebot: initial sync of ${ctx.events} events (run ${i + 1}/${runs})`);
+    const run = await calplanebot(['sync'], config, { profileDir });
+    const report = expectCli(run, 'initial sync', (r) => r.totals.created === ctx.events && r.totals.failed === 0);
+    scenario.runs.push(record(ctx, run.sample, server, report));
+    world = { server, config };
+  }
+  return { scenario, world: world as CalplanebotWorld };
+}
+
+const isNoop = (r: RunReport) => r.totals.created + r.totals.updated + r.totals.deleted + r.totals.failed === 0;
+
+/** A no-op sync: with the kept state dir, or (stateless) with an empty one, like a fresh CI runner. */
+export async function calplanebotNoop(ctx: BenchContext, world: CalplanebotWorld, stateful: boolean, profileDir?: string): Promise<RunRecord> {
+  const config = stateful ? world.config : calplanebotConfig(ctx.workspace, world.server, freshStateDir());
+  resetCounters(ctx, world.server);
+  const run = await calplanebot(['sync'], config, { profileDir });
+  const report = expectCli(run, `no-op sync (${stateful ? 'state dir' : 'stateless'})`, isNoop);
+  return record(ctx, run.sample, world.server, report);
+}
+
+/** Changes `share` of the issues in Plane, then syncs with the state dir: it must write exactly those. */
+export async function calplanebotChange(ctx: BenchContext, world: CalplanebotWorld, share: number, round: number): Promise<{ run: RunRecord; changed: number }> {
+  const changed = changeIssues(ctx.workspace, share, round);
+  resetCounters(ctx, world.server);
+  const run = await calplanebot(['sync'], world.config);
+  const report = expectCli(run, 'sync after changes', (r) => r.totals.updated === changed && r.totals.created + r.totals.deleted + r.totals.failed === 0);
+  return { run: record(ctx, run.sample, world.server, report), changed };
+}
+
+/** One signed "issue updated" delivery for an issue whose title changed, handled with the state dir. */
+export async function calplanebotWebhook(ctx: BenchContext, world: CalplanebotWorld, round: number): Promise<RunRecord> {
+  const project = ctx.workspace.projects[round % ctx.workspace.projects.length]!;
+  const issue = ctx.workspace.plane.issues(project.id)[round]!;
+  ctx.workspace.plane.updateIssue(issue.id, { name: `${issue.name} (webhook ${round + 1})` });
+  const delivery = ctx.workspace.plane.webhookDelivery('issue', 'updated', issue.id, { secret: WEBHOOK_SECRET, activity: { field: 'name' } });
+  const args = ['handle-webhook', '--signature', delivery.headers['X-Plane-Signature'] ?? '', '--event', 'issue', '--delivery', delivery.headers['X-Plane-Delivery'] ?? ''];
+  resetCounters(ctx, world.server);
+  const run = await calplanebot(args, world.config, { stdin: delivery.body });
+  const report = expectCli(run, 'handle-webhook', (r) => r.totals.updated === 1 && r.totals.failed === 0);
+  return record(ctx, run.sample, world.server, report);
+}

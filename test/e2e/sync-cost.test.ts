@@ -1,0 +1,107 @@
+/**
+ * What a run costs on the wire, and that the savings never cost correctness: a no-op sync with its
+ * state dir lists no calendar (src/sync/calendar-cache.ts), a stateless one needs calendars + 2
+ * CalDAV requests (discovery brings the calendar list along), and a calendar edited by someone else
+ * (its ctag changed) is listed and repaired on the next run. Built CLI, real Radicale, fake Plane.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
+import { createHttpClient } from '../../src/http/fetcher.js';
+import type { RunReport } from '../../src/sync/report.js';
+import { freshStateHome, runCli, writeConfig } from '../support/cli.js';
+import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
+import { startRadicale, type Radicale } from '../support/radicale.js';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+
+let radicale: Radicale;
+let plane: FakePlane;
+let dav: RecordingProxy;
+let reader: DavCalendarStore;
+let projects: FakeProject[];
+
+const configFor = (caldavUrl: string) => {
+  const user = radicale.users[0]!;
+  return writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl, username: user.username, password: user.password });
+};
+
+beforeAll(async () => {
+  radicale = await startRadicale();
+  plane = await startFakePlane({ rateLimitPerMinute: null, seed: 11 });
+  dav = await startRecordingProxy(radicale.url);
+  projects = [plane.addProject({ name: 'Alpha', identifier: 'ALPHA' }), plane.addProject({ name: 'Beta', identifier: 'BETA' })];
+  for (const project of projects) {
+    for (let i = 1; i <= 3; i += 1) plane.addIssue(project.id, { name: `${project.identifier} task ${i}`, target_date: `2026-03-0${i}` });
+  }
+  const user = radicale.users[0]!;
+  // Reads and edits straight in Radicale, past the proxy, so it never counts.
+  reader = new DavCalendarStore({
+    serverUrl: radicale.url,
+    username: user.username,
+    password: user.password,
+    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+  });
+});
+
+afterAll(async () => {
+  await dav?.close();
+  await plane?.close();
+  await radicale?.stop();
+});
+
+async function sync(config: string, stateHome: string): Promise<RunReport> {
+  const result = await runCli(['sync', '--json', '--config', config], { env: { XDG_STATE_HOME: stateHome } });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as RunReport;
+}
+
+const methods = () => dav.requests.map((r) => r.method);
+const writes = () => dav.requests.filter((r) => !['PROPFIND', 'REPORT', 'GET'].includes(r.method));
+
+async function calendarOf(project: FakeProject): Promise<CalendarRef> {
+  const found = (await reader.listCalendars()).find((c) => c.url.includes(`plane-${project.id}/`));
+  if (!found) throw new Error(`no calendar for ${project.identifier}`);
+  return found;
+}
+
+describe('the cost of a run', () => {
+  it('with its state dir, a no-op run lists no calendar; an edit in a calendar is listed and repaired next time', async () => {
+    const config = configFor(dav.url);
+    const state = freshStateHome();
+    expect((await sync(config, state)).totals.created).toBe(6);
+    await sync(config, state); // the first run wrote, so this one lists both calendars and remembers them
+
+    dav.reset();
+    const noop = await sync(config, state);
+    expect(noop.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 6, failed: 0 });
+    expect(methods()).toEqual(['PROPFIND']); // the calendar list, for the ctags; discovery came from the state dir
+    expect(noop.requests.plane).toBe(1 + projects.length);
+
+    // Someone edits an event of Beta in a calendar app: Beta's ctag changes, Alpha's does not.
+    const beta = await calendarOf(projects[1]!);
+    const [edited] = (await reader.list(beta)) as [RemoteObject];
+    await reader.update(edited.href, edited.data.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:changed in a calendar app'), edited.etag);
+
+    dav.reset();
+    const repair = await sync(config, state);
+    expect(repair.totals).toMatchObject({ updated: 1, unchanged: 5, failed: 0 });
+    expect(methods().filter((m) => m === 'REPORT')).toHaveLength(1);
+    expect(dav.requests.find((r) => r.method === 'REPORT')?.path).toContain(`plane-${projects[1]!.id}`);
+    expect(writes().map((r) => r.method)).toEqual(['PUT']);
+    const restored = (await reader.list(beta)).find((o) => o.href === edited.href);
+    expect(restored?.data).not.toContain('changed in a calendar app');
+  });
+
+  it.each([
+    ['the server root', ''],
+    ['the principal', 'alice/'],
+  ])('stateless (a fresh state dir every run), a no-op run needs calendars + 2 CalDAV requests, configured with %s', async (_label, path) => {
+    const config = configFor(`${dav.url}${path}`);
+    await sync(config, freshStateHome());
+    dav.reset();
+    const noop = await sync(config, freshStateHome());
+    expect(noop.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
+    expect(methods()).toEqual(['PROPFIND', 'PROPFIND', ...projects.map(() => 'REPORT')]);
+    expect(noop.requests.caldav).toBe(projects.length + 2);
+  });
+});
