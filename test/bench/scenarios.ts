@@ -54,6 +54,7 @@ export async function startUp(ctx: BenchContext, runs: number): Promise<Scenario
   const node: Scenario = { id: 'node-e0', tool: 'node', title: '`node -e 0` (baseline)', runs: [] };
   const version: Scenario = { id: 'cpb-version', tool: 'calplanebot', title: '`calplanebot --version`', runs: [] };
   for (let i = 0; i < runs; i += 1) {
+    resetCounters(ctx, undefined);
     node.runs.push(record(ctx, await nodeBaseline(), undefined));
     const sample = await calplanebotVersion();
     if (sample.code !== 0 || !/^\d+\.\d+\.\d+/.test(sample.stdout)) throw new Error(`calplanebot --version: exit ${sample.code}, "${sample.stdout}"`);
