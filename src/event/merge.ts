@@ -1,6 +1,6 @@
 /**
  * Updates a stored event in place: calplanebot's properties are replaced, everything a calendar
- * app or the user added (alarms, LOCATION, ATTENDEE, X-APPLE-*, VTIMEZONE, …) is kept.
+ * app or the user added (alarms, LOCATION, ATTENDEE, TRANSP, X-APPLE-*, VTIMEZONE, …) is kept.
  */
 import { parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
 import type { EventModel } from './model.js';
@@ -8,8 +8,8 @@ import { masterEvent, sequenceOf } from './parse.js';
 import { renderEvent } from './render.js';
 
 /**
- * Properties merge always takes from the desired event, besides whatever renderEvent writes (so a
- * property render stops writing is still cleared). The recurrence ones go too: the mirror of an
+ * Properties merge always takes from the desired event, besides whatever renderEvent writes but
+ * the create-only ones (so a property render stops writing is still cleared). The recurrence ones go too: the mirror of an
  * issue is a single dated event, and its overrides are dropped, so a rule would repeat a deadline.
  */
 const REPLACED_PROPERTIES = new Set([
@@ -32,6 +32,13 @@ const REPLACED_PROPERTIES = new Set([
   'exrule',
   'recurrence-id',
 ]);
+
+/**
+ * Written on create, then the user's: TRANSP (a deadline does not block free/busy by default, but
+ * someone who marks one busy in their app keeps that, like an alarm). An update keeps the stored
+ * value, or its absence (which means OPAQUE).
+ */
+const CREATE_ONLY_PROPERTIES = new Set(['transp']);
 
 /**
  * Calendar-level properties that become ours; others (X-WR-CALNAME, …) stay. METHOD goes: a
@@ -64,9 +71,13 @@ function lastModified(stored: JcalProperty[], desired: JcalProperty): JcalProper
 /** The desired properties first, in render order, then the stored ones merge keeps, in their order. */
 function mergeProperties(stored: JcalProperty[], desired: JcalProperty[]): JcalProperty[] {
   const desiredNames = new Set(desired.map((property) => property[0]));
-  const ours = desired.map((property) =>
-    property[0] === 'last-modified' ? lastModified(stored, property) : property,
-  );
+  // A create-only property keeps its render position, with the stored value (so merging over our
+  // own render gives the same bytes as a render).
+  const ours = desired.flatMap((property) => {
+    if (property[0] === 'last-modified') return [lastModified(stored, property)];
+    if (CREATE_ONLY_PROPERTIES.has(property[0])) return stored.filter((kept) => kept[0] === property[0]);
+    return [property];
+  });
   return [...ours, ...stored.filter((property) => !isReplaced(property[0], desiredNames))];
 }
 

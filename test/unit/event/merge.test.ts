@@ -20,9 +20,17 @@ function lines(ics: string): string[] {
   return ics.replace(/\r\n[ \t]/g, '').split('\r\n');
 }
 
+/** The client-edited event, marked busy in the app: render writes TRANSPARENT, so a kept OPAQUE shows merge kept it. */
+const CLIENT_EDITED_OPAQUE = CLIENT_EDITED.replace('TRANSP:TRANSPARENT', 'TRANSP:OPAQUE');
+
 describe('mergeEvent over a client-edited event', () => {
   const desired = model();
-  const merged = mergeEvent(CLIENT_EDITED, desired);
+  const merged = mergeEvent(CLIENT_EDITED_OPAQUE, desired);
+
+  it('starts from a fixture whose TRANSP differs from what render writes', () => {
+    expect(CLIENT_EDITED_OPAQUE).toContain('TRANSP:OPAQUE');
+    expect(renderEvent(desired)).toContain('TRANSP:TRANSPARENT');
+  });
 
   it('replaces every managed field', () => {
     const parsed = parseCalendarObject(merged);
@@ -48,7 +56,8 @@ describe('mergeEvent over a client-edited event', () => {
     expect(event.getFirstPropertyValue('location')).toBe('Room 4, second floor');
     expect(event.getFirstProperty('attendee')?.getParameter('cn')).toBe('Ada Lovelace');
     expect(event.getFirstPropertyValue('class')).toBe('PUBLIC');
-    expect(event.getFirstPropertyValue('transp')).toBe('TRANSPARENT');
+    expect(event.getFirstPropertyValue('transp')).toBe('OPAQUE');
+    expect(event.getAllProperties('transp')).toHaveLength(1);
     expect(String(event.getFirstPropertyValue('created'))).toBe('2025-12-21T08:00:00Z');
     expect(event.getFirstPropertyValue('x-apple-travel-advisory-behavior')).toBe('AUTOMATIC');
     expect(event.getFirstPropertyValue('x-moz-generation')).toBe('3');
@@ -81,7 +90,7 @@ describe('mergeEvent over a client-edited event', () => {
 
   it('is well-formed and deterministic', () => {
     expectWellFormed(merged);
-    expect(mergeEvent(CLIENT_EDITED, desired)).toBe(merged);
+    expect(mergeEvent(CLIENT_EDITED_OPAQUE, desired)).toBe(merged);
   });
 
   it('is idempotent apart from SEQUENCE', () => {
@@ -101,6 +110,14 @@ describe('mergeEvent', () => {
     const merged = mergeEvent(RADICALE_REWRITTEN, desired);
     expect(parseCalendarObject(merged)).toEqual({ uid: UID, fields: desired.fields, sequence: 1 });
     expectWellFormed(merged);
+  });
+
+  it('writes TRANSP:TRANSPARENT only on create: an event whose TRANSP was removed (OPAQUE) stays without one', () => {
+    const existing = renderEvent(model()).replace('TRANSP:TRANSPARENT\r\n', '');
+    expect(existing).not.toContain('TRANSP');
+    const merged = mergeEvent(existing, model({ target_date: '2026-01-05' }));
+    expect(merged).not.toContain('TRANSP');
+    expect(parseCalendarObject(merged)).toMatchObject({ sequence: 1, fields: { start: '2026-01-05' } });
   });
 
   it('removes a DURATION in favour of DTEND', () => {
