@@ -60,8 +60,8 @@ export async function main(argv: string[], streams: Streams = process): Promise<
 
 async function createOutput(global: GlobalOptions, streams: Streams): Promise<Output> {
   const [{ Output, colorEnabled }, { Chalk }] = await Promise.all([import('./output.js'), import('chalk')]);
-  const colors = new Chalk({ level: colorEnabled(global, streams) ? 1 : 0 });
-  return new Output(global, streams, colors);
+  const chalkFor = (isTTY: boolean | undefined) => new Chalk({ level: colorEnabled(global, streams.env, Boolean(isTTY)) ? 1 : 0 });
+  return new Output(global, streams, chalkFor(streams.stdout.isTTY), chalkFor(streams.stderr.isTTY));
 }
 
 /** Typed errors carry their exit code and a hint; anything else is a bug, shown with its stack under --verbose. */

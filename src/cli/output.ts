@@ -1,7 +1,7 @@
 /**
  * Everything the CLI prints goes through here: results on stdout (human or `--json`), logs and
- * failures on stderr, colours only on a TTY without NO_COLOR, and every line through the secret
- * redactor. Commands and the sync engine never call console.* themselves.
+ * failures on stderr, colours on each stream only when that stream is a TTY (or FORCE_COLOR) and
+ * neither NO_COLOR nor --no-color is set, and every line through the secret redactor. Commands and the sync engine never call console.* themselves.
  */
 import type { ChalkInstance } from 'chalk';
 
@@ -33,10 +33,15 @@ export interface Streams {
 export class Output {
   private redact: (text: string) => string = (text) => text;
 
+  /**
+   * `colors` is for stdout (what commands print with `line`), `stderrColors` for the warnings and
+   * failures written here: `2>log` must not get escape codes because stdout is a terminal.
+   */
   constructor(
     readonly options: GlobalOptions,
     private readonly streams: Streams,
     readonly colors: ChalkInstance,
+    private readonly stderrColors: ChalkInstance,
   ) {}
 
   /** From the moment the config is loaded, every secret it holds is masked in all output. */
@@ -71,7 +76,7 @@ export class Output {
   warn(text: string): void {
     if (this.options.quiet) return;
     if (this.jsonLogs) this.log({ level: 'warn', message: text });
-    else this.streams.stderr.write(`${this.redact(`${this.colors.yellow('warning:')} ${text}`)}\n`);
+    else this.streams.stderr.write(`${this.redact(`${this.stderrColors.yellow('warning:')} ${text}`)}\n`);
   }
 
   /** A plain notice on stderr that is neither a warning nor a failure ("skipped: …"). */
@@ -86,8 +91,8 @@ export class Output {
       this.log({ level: 'error', message: text, ...(hint ? { hint } : {}) });
       return;
     }
-    const tail = hint ? ` ${this.colors.dim(`(${hint})`)}` : '';
-    this.streams.stderr.write(`${this.redact(`${this.colors.red('calplanebot:')} ${text}${tail}`)}\n`);
+    const tail = hint ? ` ${this.stderrColors.dim(`(${hint})`)}` : '';
+    this.streams.stderr.write(`${this.redact(`${this.stderrColors.red('calplanebot:')} ${text}${tail}`)}\n`);
   }
 
   /**
@@ -110,16 +115,13 @@ export class Output {
     return this.options.logFormat === 'json';
   }
 
-  /** Spinners only where a person watches: a TTY, not --json, not --quiet, not JSON logs. */
-  get interactive(): boolean {
-    return Boolean(this.streams.stderr.isTTY) && !this.options.json && !this.options.quiet && !this.jsonLogs;
-  }
-
-  /** A spinner on a TTY; elsewhere a no-op with the same shape. ora loads only when shown. */
+  /** A spinner on a TTY (see spinnerStyle); elsewhere a no-op with the same shape. ora loads only when shown. */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.interactive) return { update: () => undefined, stop: () => undefined };
+    const style = spinnerStyle(this.options, this.streams.env, Boolean(this.streams.stderr.isTTY));
+    if (style === 'off') return { update: () => undefined, stop: () => undefined };
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.streams.stderr, color: 'cyan', isEnabled: true }).start();
+    const color = style === 'color' ? 'cyan' : false;
+    const spinner = ora({ text, stream: this.streams.stderr, color, isEnabled: true }).start();
     return {
       update: (message) => {
         spinner.text = this.redact(message);
@@ -136,10 +138,32 @@ export interface Spinner {
   stop(): void;
 }
 
-/** NO_COLOR (any non-empty value, no-color.org), --no-color, or a non-TTY stdout turn colour off. */
-export function colorEnabled(options: Pick<GlobalOptions, 'color'>, streams: Streams): boolean {
+/**
+ * Whether text written to one stream gets colours: --no-color or NO_COLOR (any non-empty value,
+ * no-color.org) turn them off; else FORCE_COLOR (not "0") turns them on; else only a TTY gets them.
+ * Decided per stream, since stdout and stderr are redirected separately.
+ */
+export function colorEnabled(options: Pick<GlobalOptions, 'color'>, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   if (!options.color) return false;
-  if (streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '') return false;
-  if (streams.env.FORCE_COLOR !== undefined && streams.env.FORCE_COLOR !== '0') return true;
-  return Boolean(streams.stdout.isTTY);
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return isTTY;
+}
+
+/** No spinner, a plain one, or a coloured one. */
+export type SpinnerStyle = 'off' | 'plain' | 'color';
+
+/**
+ * A spinner only where a person watches stderr: a TTY that can move the cursor (not TERM=dumb),
+ * not --json, --quiet or JSON logs. FORCE_COLOR never makes one appear in a log file; NO_COLOR
+ * and --no-color leave it uncoloured.
+ */
+export function spinnerStyle(
+  options: Pick<GlobalOptions, 'color' | 'json' | 'quiet' | 'logFormat'>,
+  env: NodeJS.ProcessEnv,
+  stderrIsTTY: boolean,
+): SpinnerStyle {
+  if (!stderrIsTTY || env.TERM === 'dumb') return 'off';
+  if (options.json || options.quiet || options.logFormat === 'json') return 'off';
+  return colorEnabled(options, env, stderrIsTTY) ? 'color' : 'plain';
 }
