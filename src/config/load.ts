@@ -1,6 +1,7 @@
 /**
  * Finds, reads and validates the configuration: `--config <path>` or a cosmiconfig search of the
- * working directory, then environment overrides, then validation (schema.ts).
+ * working directory and its parents up to the project root, then environment overrides, then
+ * validation (schema.ts).
  *
  * cosmiconfig's own loaders put file text into their error messages (parse-json prints a code
  * frame, js-yaml a snippet), and that text may be the line holding a secret. So every loader is
@@ -24,7 +25,7 @@ export const SEARCH_PLACES: readonly string[] = [...getDefaultSearchPlaces(MODUL
 export interface LoadConfigOptions {
   /** `--config <path>`: skips the search; the file must exist. Relative to `cwd`. */
   configPath?: string;
-  /** Where to search and what relative paths are relative to. Default: process.cwd(). */
+  /** Where the search starts and what relative paths are relative to. Default: process.cwd(). */
   cwd?: string;
   /** Default: process.env. */
   env?: NodeJS.ProcessEnv;
@@ -49,7 +50,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     overrides: fromEnv.overrides,
     issues: fromEnv.issues,
   });
-  return { config, filepath: source.filepath, warnings: [...warnings, ...(await sourceWarnings(source, cwd))] };
+  return { config, filepath: source.filepath, warnings: [...warnings, ...(await sourceWarnings(source))] };
 }
 
 async function readConfigSource(cwd: string, configPath: string | undefined): Promise<ConfigSource> {
@@ -61,7 +62,28 @@ async function readConfigSource(cwd: string, configPath: string | undefined): Pr
     cache: false,
   });
   if (configPath !== undefined) return loadExplicit(explorer, path.resolve(cwd, configPath));
-  return searchFrom(explorer, cwd);
+  return searchProject(explorer, cwd);
+}
+
+/**
+ * cosmiconfig's `project` strategy, one directory at a time: the working directory, then each
+ * parent, stopping after the first that holds a package.json or package.yaml (the project root),
+ * or at the filesystem root. Walking it here lets every directory get the unreadable-file check.
+ */
+async function searchProject(explorer: PublicExplorer, cwd: string): Promise<ConfigSource> {
+  for (let dir = cwd; ; ) {
+    const found = await searchDir(explorer, dir);
+    const parent = path.dirname(dir);
+    if (found.filepath !== undefined || parent === dir || (await isProjectRoot(dir))) return found;
+    dir = parent;
+  }
+}
+
+async function isProjectRoot(dir: string): Promise<boolean> {
+  for (const name of ['package.json', 'package.yaml']) {
+    if (await stat(path.join(dir, name)).then(() => true, () => false)) return true;
+  }
+  return false;
 }
 
 async function loadExplicit(explorer: PublicExplorer, filepath: string): Promise<ConfigSource> {
@@ -74,7 +96,7 @@ async function loadExplicit(explorer: PublicExplorer, filepath: string): Promise
 }
 
 async function assertIsFile(filepath: string): Promise<void> {
-  const hint = 'check the --config path, or omit --config to search the working directory';
+  const hint = 'check the --config path, or omit --config to search the working directory and its parents';
   let isFile: boolean;
   try {
     isFile = (await stat(filepath)).isFile();
@@ -85,22 +107,23 @@ async function assertIsFile(filepath: string): Promise<void> {
   if (!isFile) throw new ConfigError(`config file ${filepath} is not a file`, '--config', filepath, { hint });
 }
 
-async function searchFrom(explorer: PublicExplorer, cwd: string): Promise<ConfigSource> {
-  const result = await explorer.search(cwd).catch((error: unknown) => {
-    throw loadFailure(error, fileOf(error) ?? cwd);
+/** One directory (the explorer's strategy is `none`). */
+async function searchDir(explorer: PublicExplorer, dir: string): Promise<ConfigSource> {
+  const result = await explorer.search(dir).catch((error: unknown) => {
+    throw loadFailure(error, fileOf(error) ?? dir);
   });
   if (result === null) {
-    // cosmiconfig skips files it may not read; say so rather than silently using env only.
-    await assertNoUnreadableConfig(cwd);
+    // cosmiconfig skips files it may not read; say so rather than silently using a parent's or env only.
+    await assertNoUnreadableConfig(dir);
     return { filepath: undefined, raw: {}, ignored: [] };
   }
   const raw: unknown = result.config;
-  return { filepath: result.filepath, raw: raw ?? {}, ignored: await otherConfigFiles(cwd, result.filepath) };
+  return { filepath: result.filepath, raw: raw ?? {}, ignored: await otherConfigFiles(dir, result.filepath) };
 }
 
-async function assertNoUnreadableConfig(cwd: string): Promise<void> {
+async function assertNoUnreadableConfig(dir: string): Promise<void> {
   for (const place of SEARCH_PLACES) {
-    const candidate = path.join(cwd, place);
+    const candidate = path.join(dir, place);
     const code = await access(candidate, constants.R_OK).then(
       () => undefined,
       (error: unknown) => errorCode(error),
@@ -113,11 +136,11 @@ async function assertNoUnreadableConfig(cwd: string): Promise<void> {
   }
 }
 
-/** Non-empty config files in `cwd` besides the one used (package.json excluded: it is rarely one). */
-async function otherConfigFiles(cwd: string, used: string): Promise<string[]> {
+/** Non-empty config files in `dir` besides the one used (package.json excluded: it is rarely one). */
+async function otherConfigFiles(dir: string, used: string): Promise<string[]> {
   const others: string[] = [];
   for (const place of SEARCH_PLACES) {
-    const candidate = path.join(cwd, place);
+    const candidate = path.join(dir, place);
     if (place === 'package.json' || candidate === used) continue;
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isFile() && info.size > 0) others.push(candidate);
@@ -125,10 +148,10 @@ async function otherConfigFiles(cwd: string, used: string): Promise<string[]> {
   return others;
 }
 
-async function sourceWarnings(source: ConfigSource, cwd: string): Promise<string[]> {
+async function sourceWarnings(source: ConfigSource): Promise<string[]> {
   const warnings: string[] = [];
   if (source.ignored.length > 0 && source.filepath !== undefined) {
-    warnings.push(`several config files in ${cwd}: using ${source.filepath}, ignoring ${source.ignored.join(', ')}`);
+    warnings.push(`several config files in ${path.dirname(source.filepath)}: using ${source.filepath}, ignoring ${source.ignored.join(', ')}`);
   }
   const exposed = await worldReadableSecrets(source);
   if (exposed !== undefined) warnings.push(exposed);

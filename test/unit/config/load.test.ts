@@ -46,6 +46,32 @@ describe('discovery', () => {
     expect(loaded.config.caldav.serverUrl).toBe('https://dav.example.com/');
   });
 
+  it('searches up from a subdirectory to the project root (the directory holding package.json), not beyond', async () => {
+    const outside = await tempDir();
+    await writeConfig(outside, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'outside' } });
+    const root = path.join(outside, 'repo');
+    await mkdir(path.join(root, 'scripts', 'cron'), { recursive: true });
+    await writeFile(path.join(root, 'package.json'), '{"name": "ops"}');
+    const cwd = path.join(root, 'scripts', 'cron');
+
+    // Above the project root: never used (the walk stops at package.json).
+    const beyond = await configError(() => loadConfig({ cwd, env: {} }));
+    expect(beyond.message).toContain('plane.workspaceSlug');
+    expect((await loadConfig({ cwd, env: fullEnv() })).filepath).toBeUndefined();
+
+    // In the project root: found from two levels down, relative paths resolved from the file.
+    const inRoot = await writeConfig(root, '.calplanebotrc.json', { ...validRaw(), sync: { stateDir: 'state' } });
+    const loaded = await loadConfig({ cwd, env: {} });
+    expect(loaded.filepath).toBe(inRoot);
+    expect(loaded.config.sync.stateDir).toBe(path.join(root, 'state'));
+
+    // The nearest directory wins.
+    const nearer = await writeConfig(path.join(root, 'scripts'), 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'nearer' } });
+    const nearest = await loadConfig({ cwd, env: {} });
+    expect(nearest.filepath).toBe(nearer);
+    expect(nearest.config.plane.workspaceSlug).toBe('nearer');
+  });
+
   it('--config wins over discovery, relative to cwd', async () => {
     const dir = await tempDir();
     await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'found' } });
