@@ -3,6 +3,7 @@ import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { RemoteObject } from '../../../src/caldav/store.js';
 import { UsageError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
+import { hasFailures } from '../../../src/sync/report.js';
 import { runSync, selectProjects, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project } from '../../support/builders.js';
 
@@ -102,6 +103,45 @@ describe('selectProjects', () => {
     } catch (error) {
       expect((error as UsageError).hint).toContain('WEB, API');
     }
+  });
+});
+
+describe('a listing that fails after its first page', () => {
+  it('plans the issues it read, deletes nothing, and reports the project failed (exit 3)', async () => {
+    plane.pageSize = 2;
+    plane.issues.push(issue(web.id), issue(web.id), issue(web.id));
+    await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    const [calendar] = await store.listCalendars();
+    const before = (await store.list(calendar!)).length;
+    expect(before).toBe(5);
+
+    // Page 1 will hold a new issue and a renamed one; a page-2 issue is really gone.
+    const webIssues = plane.issues.filter((i) => i.project === web.id);
+    const renamed = webIssues[0]!;
+    plane.update(renamed.id, { name: 'Renamed on page 1' });
+    plane.remove(webIssues.at(-1)!.id);
+    const added = issue(web.id, { name: 'New on page 1' });
+    plane.issues.unshift(added);
+    plane.failListing.add(web.id);
+    const writesBefore = store.writes.length;
+
+    const report = await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
+    const webReport = report.projects[0]!;
+    expect(webReport.errors.map((e) => e.operation)).toEqual(['list-issues', 'delete-guard']);
+    expect(webReport.errors[0]?.message).toContain('page 2');
+    expect(webReport.failed).toBeGreaterThan(0);
+    // Every event whose issue was not on page 1 is a deletion candidate, and all are kept.
+    expect(webReport.withheldDeletes).toEqual({ reason: 'listing-incomplete', count: before - 1 });
+    expect(hasFailures(report)).toBe(true); // what makes `sync` exit 3
+    expect(report.totals).toMatchObject({ created: 1, updated: 1, deleted: 0 });
+
+    const writes = store.writes.slice(writesBefore);
+    expect(writes.filter((w) => w.op === 'delete')).toEqual([]);
+    expect(writes.filter((w) => w.op === 'put')).toHaveLength(2);
+    const stored = (await store.list(calendar!)).map((o) => o.data);
+    expect(stored).toHaveLength(before + 1);
+    expect(stored.join('')).toContain('New on page 1');
+    expect(stored.join('')).toContain('Renamed on page 1');
   });
 });
 
