@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envVariablesFor, ENV_BINDINGS } from '../../src/config/env.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/calplanebot.js', import.meta.url));
 
@@ -19,16 +20,31 @@ export interface CliOptions {
   cwd?: string;
 }
 
+/**
+ * Every variable the CLI reads (they beat the config file): exported by a developer for their own
+ * Plane and calendar, they would point a test or the demo at the real servers.
+ */
+export const CLI_ENV_VARIABLES: readonly string[] = [
+  ...ENV_BINDINGS.flatMap((binding) => envVariablesFor(binding.key)),
+  'PLANE_SIGNATURE',
+  'CALPLANEBOT_LOG_FORMAT',
+];
+
+/**
+ * The environment of a CLI run: this process's, less CLI_ENV_VARIABLES, plus `overrides` (which may
+ * set any of them again). Each run gets its own empty state dir (like a CI runner) unless
+ * `overrides` names XDG_STATE_HOME: runs never share a lock, a run state or a discovery cache by
+ * accident, nor touch the developer's own.
+ */
+export function isolatedEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of CLI_ENV_VARIABLES) delete env[key];
+  return { ...env, ...('XDG_STATE_HOME' in overrides ? {} : { XDG_STATE_HOME: freshStateHome() }), ...overrides };
+}
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
-    // Never let the developer's own environment leak into a test run.
-    for (const key of ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET', 'CALPLANEBOT_STATE_DIR', 'CALPLANEBOT_LOG_FORMAT']) {
-      if (!(options.env && key in options.env)) delete env[key];
-    }
-    // Each run gets its own empty state dir (like a CI runner) unless the test passes one: runs never
-    // share a lock, a run state or a discovery cache by accident, nor touch the developer's own.
-    if (!(options.env && 'XDG_STATE_HOME' in options.env)) env.XDG_STATE_HOME = freshStateHome();
+    const env = isolatedEnv({ NO_COLOR: '1', ...options.env });
     const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

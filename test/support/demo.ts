@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: a real sync of a small sample workspace (served by the bundled fake Plane) into
- * a real local Radicale, then a `diff` that shows nothing is pending. Everything is temporary.
+ * a real local Radicale, then a `diff` that shows nothing is pending. Everything is temporary: the
+ * CLI runs without the user's PLANE_… and CALDAV_… variables (they beat the config file, and would
+ * send the sample events to their real calendar) and with a temporary state dir.
  */
 import { spawn } from 'node:child_process';
-import { CLI, writeConfig } from './cli.js';
+import { CLI, isolatedEnv, writeConfig } from './cli.js';
 import { startFakePlane } from './fake-plane.js';
 import { startRadicale } from './radicale.js';
 import { seedSampleWorkspace } from './sample-workspace.js';
@@ -21,10 +23,13 @@ const config = writeConfig({
   password: user.password,
 });
 
+// One state dir for both steps, as one user's machine would have.
+const env = isolatedEnv();
+
 // Asynchronous on purpose: the fake Plane answers from this very process.
 const step = (title: string, args: string[]): Promise<number> => {
   console.log(`\n$ calplanebot ${args.join(' ')}    # ${title}`);
-  const child = spawn(process.execPath, [CLI, ...args, '--config', config], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [CLI, ...args, '--config', config], { stdio: 'inherit', env });
   return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
 };
 
