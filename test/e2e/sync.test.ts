@@ -254,14 +254,30 @@ describe('sync, end to end', () => {
 
   it('writes the same bytes whatever the time zone of the machine', async () => {
     const project = newProject('Time zones');
-    const issue = plane.addIssue(project.id, { name: 'Midnight', target_date: '2025-12-31' });
-    const kiritimati = await runCli(['--config', config, 'sync', '--project', project.identifier], { env: { TZ: 'Pacific/Kiritimati' } });
-    expect(kiritimati.code).toBe(0);
-    const first = (await eventFor(project, issue.id))!;
+    // Dates where a local-time Date would slip a day: year ends, a leap day, a month end.
+    const dates = ['2025-12-31', '2026-01-01', '2028-02-29', '2026-03-31'];
+    const issues = dates.map((date, i) => plane.addIssue(project.id, { name: `Midnight ${i}`, target_date: date }));
+    const storedBytes = async (): Promise<string[]> =>
+      (await objectsOf(project)).sort((a, b) => a.href.localeCompare(b.href)).map((o) => o.data);
+    const syncUnder = async (TZ: string): Promise<void> => {
+      const run = await runCli(['--json', '--config', config, 'sync', '--project', project.identifier], { env: { TZ } });
+      expect(run.code, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as RunReport).totals).toMatchObject({ created: dates.length, failed: 0 });
+    };
+
+    await syncUnder('Pacific/Kiritimati'); // UTC+14
+    const east = await storedBytes();
+    expect(east).toHaveLength(dates.length);
+    const first = (await eventFor(project, issues[0]!.id))!;
     expect(first.data).toContain('DTSTART;VALUE=DATE:20251231');
     expect(first.data).toContain('DTEND;VALUE=DATE:20260101');
-    const pagoPago = await runCli(['--json', '--config', config, 'diff', '--project', project.identifier], { env: { TZ: 'Pacific/Pago_Pago' } });
-    expect((JSON.parse(pagoPago.stdout) as RunReport).totals).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+
+    // Remove the events behind calplanebot's back, so the next sync writes them all again.
+    for (const object of await objectsOf(project)) await reader.delete(object.href, object.etag);
+    expect(await objectsOf(project)).toEqual([]);
+
+    await syncUnder('Pacific/Pago_Pago'); // UTC−11: 25 hours behind
+    expect(await storedBytes()).toEqual(east);
   });
 
   it('human output is quiet under --quiet when nothing changed, and lists changes otherwise', async () => {
