@@ -30,8 +30,8 @@ export interface OpenServicesOptions {
 }
 
 export function retryPolicy(config: Config): RetryPolicy {
-  const { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs } = config.http;
-  return { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs };
+  const { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs, maxRateLimitWaitMs } = config.http;
+  return { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs, maxRateLimitWaitMs };
 }
 
 export function openServices(config: Config, output: Output, options: OpenServicesOptions = {}): Services {

@@ -48,6 +48,7 @@ const httpSchema = z.object({
   backoffMinMs: z.int().min(0).optional(),
   backoffMaxMs: z.int().min(0).optional(),
   maxRetryAfterMs: z.int().min(0).optional(),
+  maxRateLimitWaitMs: z.int().min(0).optional(),
   allowInsecureHttp: z.boolean().optional(),
 });
 
@@ -87,6 +88,7 @@ export const DEFAULTS = {
     backoffMinMs: 4_000,
     backoffMaxMs: 10_000,
     maxRetryAfterMs: 60_000,
+    maxRateLimitWaitMs: 300_000,
     allowInsecureHttp: false,
   },
 } as const satisfies {
@@ -137,10 +139,11 @@ export function validateConfig(input: unknown, options: ValidateOptions = {}): V
     });
   }
   const warnings = findUnknownKeys(input, KNOWN_KEYS, context.file).map(scrub);
+  const blanks = blankStrings(input, context.envKeys);
   const merged = applyOverrides(withoutBlankStrings(input), overrides);
   const parsed = parseFile(merged);
   const resolved = resolveConfig(parsed.file, context);
-  const earlier = options.issues ?? [];
+  const earlier = [...(options.issues ?? []), ...blanks];
   const semantic = resolved.issues.filter((issue) => !coveredBy(issue.key, [...earlier, ...parsed.issues]));
   const issues = [...earlier, ...[...parsed.issues, ...semantic].map((issue) => presentKey(issue, context))];
   if (issues.length > 0) throw toConfigError(issues, context.file, scrub);
@@ -156,7 +159,28 @@ function knownSecrets(input: unknown, overrides: readonly EnvOverride[]): string
   return [...fromFile, ...fromEnv];
 }
 
-/** Blank strings count as missing, so defaults and "required" apply to them. */
+/**
+ * A key set to a blank string in the file is a mistake, not a request for the default: a blank
+ * `plane.baseUrl` falling back to Plane Cloud would send a self-hosted key there. Required keys
+ * are reported as missing by the resolution; a key the environment supplies is not the file's.
+ */
+function blankStrings(input: Record<string, unknown>, envKeys: ReadonlyMap<string, string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [section, value] of Object.entries(input)) {
+    if (!isPlainObject(value)) continue;
+    for (const [field, fieldValue] of Object.entries(value)) {
+      const key = `${section}.${field}`;
+      if (typeof fieldValue !== 'string' || fieldValue.trim() !== '' || REQUIRED_KEYS.has(key) || envKeys.has(key)) continue;
+      if (!KNOWN_KEYS.get(section)?.includes(field)) continue; // unknown keys only warn
+      issues.push({ key, message: 'is empty', hint: `give it a value, or remove the key to use the default` });
+    }
+  }
+  return issues;
+}
+
+const REQUIRED_KEYS: ReadonlySet<string> = new Set(['plane.workspaceSlug', 'plane.apiKey', 'caldav.serverUrl', 'caldav.username', 'caldav.password']);
+
+/** Blank strings count as missing (blankStrings() reports them), so "required" applies to them. */
 function withoutBlankStrings(input: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {

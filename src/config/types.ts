@@ -38,6 +38,8 @@ export interface Config {
     backoffMaxMs: number;
     /** Upper bound for a Retry-After wait. */
     maxRetryAfterMs: number;
+    /** Total 429/503 waiting per service per run; after it, rate-limited requests fail at once. */
+    maxRateLimitWaitMs: number;
     /** Allow http:// to non-loopback hosts. */
     allowInsecureHttp: boolean;
   };

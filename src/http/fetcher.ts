@@ -1,8 +1,9 @@
 /**
  * The one HTTP path both Plane and CalDAV go through: keep-alive connections, a per-request
  * timeout, retries with backoff for connection errors / timeouts / 5xx, `Retry-After` for 429 and
- * 503, and request accounting for reports and the benchmark. Status codes other than those are
- * handed back to the caller, whose edge maps them to typed errors.
+ * 503 (within a per-run budget), and request accounting for reports and the benchmark. Status
+ * codes other than those are handed back to the caller, whose edge maps them to typed errors.
+ * Errors that are not about the network (a header value HTTP cannot carry, say) are never retried.
  */
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { HttpError } from '../errors.js';
@@ -19,13 +20,25 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** How many 429/503 answers in a row are waited out before giving up. */
   maxRateLimitWaits?: number;
+  /**
+   * Total time one client (one service, one run) may spend waiting out 429/503 answers; once
+   * spent, later rate-limited requests get their 429 handed back at once. Default 5 minutes.
+   */
+  maxRateLimitWaitMs?: number;
 }
+
+/** The default of RetryPolicy.maxRateLimitWaitMs (and of http.maxRateLimitWaitMs). */
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 300_000;
 
 /** Counts what went over the wire; one per service per run. */
 export class RequestStats {
   requests = 0;
   retries = 0;
   rateLimitWaits = 0;
+  /** Time spent waiting out 429/503 answers, against RetryPolicy.maxRateLimitWaitMs. */
+  rateLimitWaitedMs = 0;
+  /** Rate-limited answers handed back without a wait because the run's budget was spent. */
+  rateLimitBudgetRefusals = 0;
   readonly byMethod: Record<string, number> = {};
   /** Summed time to response headers, for the mean response time. */
   totalResponseMs = 0;
@@ -142,6 +155,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const transport = options.fetchImpl ?? undiciTransport;
   const sleep = options.sleep ?? realSleep;
   const maxRateLimitWaits = policy.maxRateLimitWaits ?? 10;
+  const rateLimitBudgetMs = policy.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+  // Shared by every request of this client: a 429 storm costs the run at most the budget.
+  let rateLimitWaitedMs = 0;
 
   async function attemptOnce(url: string, init: RequestInit, method: string): Promise<Response> {
     const started = performance.now();
@@ -170,6 +186,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (error) {
         failures += 1;
         const reason = networkReason(error, policy.timeoutMs);
+        if (reason === undefined) {
+          // Not the network: another attempt would fail the same way, and "unreachable" would mislead.
+          throw new HttpError(service, `${method} ${where} failed: ${localReason(error)}`, undefined, method, where, {
+            hint: localHint(error, url),
+            cause: error,
+          });
+        }
         if (failures >= policy.retries) {
           throw new HttpError(service, `${method} ${where} failed: ${reason}`, undefined, method, where, {
             hint: `check that ${new URL(url).host} is reachable`,
@@ -187,9 +210,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if ((status === 429 || status === 503) && rateLimitWaits < maxRateLimitWaits) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
         if (retryAfter !== undefined || status === 429) {
+          const waitMs = Math.min(policy.maxRetryAfterMs, retryAfter ?? backoffMs(rateLimitWaits + 1, policy));
+          if (rateLimitWaitedMs + waitMs > rateLimitBudgetMs) {
+            // This run has waited out rate limits long enough: fail fast from here on.
+            stats.rateLimitBudgetRefusals += 1;
+            return response;
+          }
           rateLimitWaits += 1;
+          rateLimitWaitedMs += waitMs;
           stats.rateLimitWaits += 1;
-          const waitMs = Math.min(policy.maxRetryAfterMs, retryAfter ?? backoffMs(rateLimitWaits, policy));
+          stats.rateLimitWaitedMs += waitMs;
           discard(response);
           options.onRetry?.({ method, where, attempt: rateLimitWaits, waitMs, reason: `HTTP ${status}` });
           await sleep(waitMs);
@@ -236,14 +266,74 @@ function discard(response: Response): void {
   void response.body?.cancel().catch(() => undefined);
 }
 
-function networkReason(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
-    return error.message;
+/** Error codes of a connection that failed, broke or timed out: worth another attempt. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+/** undici codes that are about the caller's request, not the network. */
+const LOCAL_UNDICI_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_NOT_SUPPORTED']);
+
+function isNetworkCode(code: unknown): code is string {
+  if (typeof code !== 'string') return false;
+  return NETWORK_CODES.has(code) || (code.startsWith('UND_ERR_') && !LOCAL_UNDICI_CODES.has(code));
+}
+
+/**
+ * Why a connection failed, for a network error (the timeout, a refused / reset / cut connection,
+ * a body that broke while it was read); undefined for anything else, which is not retried.
+ */
+function networkReason(error: unknown, timeoutMs: number): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const ownCode = (error as { code?: unknown }).code;
+  if (isNetworkCode(ownCode)) return `${ownCode} (${oneLine(error.message)})`;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown; name?: unknown } }).cause;
+  if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  if (isNetworkCode(cause?.code)) return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${oneLine(cause.message)})` : ''}`;
+  return undefined;
+}
+
+/**
+ * The real message of a non-network error, on one line. Quoted parts are dropped: undici quotes
+ * an invalid header value, and that value is the API key or the Basic token.
+ */
+function localReason(error: unknown): string {
+  const base = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  const detail = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
+  const code = typeof (cause as { code?: unknown } | undefined)?.code === 'string' ? (cause as { code: string }).code : '';
+  const text = [base, code, detail].filter((part) => part !== '').join(': ');
+  return oneLine(text.replace(/"[^"]*"|'[^']*'/g, '"…"'));
+}
+
+function localHint(error: unknown, url: string): string | undefined {
+  const text = `${error instanceof Error ? error.message : ''} ${String((error as { cause?: { code?: unknown } })?.cause?.code ?? '')}`;
+  if (/ByteString|header/i.test(text)) return 'a configured value sent in an HTTP header (the API key, the CalDAV username or password) holds a character HTTP headers cannot carry: check it for typos, spaces or non-ASCII characters';
+  if (/CERT|TLS|SSL|self.signed/i.test(text)) return `check the TLS certificate of ${safeHost(url)} (expired, self-signed or for another name)`;
+  return undefined;
+}
+
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the server';
   }
-  return String(error);
 }
 
 /** Closes pooled connections so a short-lived process can exit at once. */

@@ -179,6 +179,24 @@ describe('environment overrides', () => {
     expect(config.caldav.password).toBe('test-password');
   });
 
+  it('an empty PLANE_BASE_URL= counts as unset: the file value (or the default) applies, not an error', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, baseUrl: 'https://plane.example.com' } });
+    const { config } = await loadConfig({ cwd: dir, env: { PLANE_BASE_URL: '', PLANE_WEB_URL: ' ', CALPLANEBOT_STATE_DIR: '' } });
+    expect(config.plane.baseUrl).toBe('https://plane.example.com');
+    expect(config.plane.webUrl).toBe('https://plane.example.com');
+    expect(config.sync.stateDir).toBeUndefined();
+  });
+
+  it('a blank plane.baseUrl in the file is exit 2 naming the key and the file', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, baseUrl: '' } });
+    const error = await configError(() => loadConfig({ cwd: dir, env: {} }));
+    expect(error.key).toBe('plane.baseUrl');
+    expect(error.file).toBe(file);
+    expect(error.message).toBe(`${file}: plane.baseUrl: is empty`);
+  });
+
   it('a relative stateDir in the file is relative to the file', async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, 'etc'));

@@ -56,14 +56,57 @@ describe('defaults and normalisation', () => {
     expect(config.caldav.serverUrl).toBe('https://dav.example.com/remote.php/dav/');
   });
 
-  it('blank strings count as missing: defaults apply, required keys are reported', async () => {
-    const raw = withValue('plane.baseUrl', '');
-    raw.caldav = { ...validRaw().caldav, calendarName: '  ', password: '' };
+  it('a blank required key is reported as missing, with the file', async () => {
+    const raw = validRaw();
+    raw.caldav = { ...raw.caldav, password: '' };
     const error = await configError(() => validate(raw));
     expect(error.message).toBe(`${FILE}: caldav.password: missing (required)`);
-    const ok = validate({ ...raw, caldav: { ...validRaw().caldav, calendarName: '' } });
-    expect(ok.config.plane.baseUrl).toBe('https://api.plane.so');
-    expect(ok.config.caldav.calendarName).toBe('Plane: {project}');
+    expect(error.file).toBe(FILE);
+  });
+
+  // A blank optional key used to fall back to its default: a self-hosted key then went to Plane Cloud.
+  it.each(['plane.baseUrl', 'plane.webUrl', 'caldav.calendarName', 'sync.stateDir', 'webhook.secret'])(
+    'a blank %s is an error naming the key and the file, never the default',
+    async (key) => {
+      for (const blank of ['', '  ', '\t']) {
+        const error = await configError(() => validate(withValue(key, blank)));
+        expect(error.key).toBe(key);
+        expect(error.file).toBe(FILE);
+        expect(error.message).toBe(`${FILE}: ${key}: is empty`);
+        expect(error.hint).toMatch(/remove the key to use the default/);
+      }
+    },
+  );
+
+  it('a blank key next to other problems is reported with them', async () => {
+    const raw = withValue('plane.baseUrl', '');
+    raw.caldav = { ...raw.caldav, password: '', calendarName: '' };
+    const error = await configError(() => validate(raw));
+    expect(error.message).toContain(`3 configuration problems in ${FILE}`);
+    expect(error.message).toContain('plane.baseUrl: is empty');
+    expect(error.message).toContain('caldav.calendarName: is empty');
+    expect(error.message).toContain('caldav.password: missing (required)');
+  });
+
+  it('an absent key still takes its default', () => {
+    const { config } = validate(validRaw());
+    expect(config.plane.baseUrl).toBe('https://api.plane.so');
+    expect(config.caldav.calendarName).toBe('Plane: {project}');
+  });
+
+  it('a blank file value that the environment overrides is not an error (the environment wins)', () => {
+    const raw = withValue('plane.baseUrl', '');
+    const { config } = validateConfig(raw, {
+      file: FILE,
+      cwd: '/work',
+      overrides: [{ key: 'plane.baseUrl', variable: 'PLANE_BASE_URL', value: 'https://plane.example.com', secret: false }],
+    });
+    expect(config.plane.baseUrl).toBe('https://plane.example.com');
+  });
+
+  it('http.maxRateLimitWaitMs defaults to 5 minutes and can be set', () => {
+    expect(validate(validRaw()).config.http.maxRateLimitWaitMs).toBe(300_000);
+    expect(validate(withValue('http', { maxRateLimitWaitMs: 1_000 })).config.http.maxRateLimitWaitMs).toBe(1_000);
   });
 
   it('accepts the full file format', () => {
@@ -72,7 +115,7 @@ describe('defaults and normalisation', () => {
       ...validRaw(),
       webhook: { secret: 'whsec-1234', allowUnsigned: true },
       sync: { maxDeletePercent: 12.5, stateDir: 'state' },
-      http: { timeoutMs: 1, retries: 1, backoffMinMs: 0, backoffMaxMs: 0, maxRetryAfterMs: 0, allowInsecureHttp: true },
+      http: { timeoutMs: 1, retries: 1, backoffMinMs: 0, backoffMaxMs: 0, maxRetryAfterMs: 0, maxRateLimitWaitMs: 0, allowInsecureHttp: true },
     };
     expect(configFileSchema.safeParse(raw).success).toBe(true);
     const { config, warnings } = validate(raw);
@@ -197,10 +240,11 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
     'webhook.secret',
     'sync.stateDir',
   ];
-  const NUMBER_KEYS = ['sync.maxDeletePercent', 'http.timeoutMs', 'http.retries', 'http.backoffMinMs', 'http.backoffMaxMs', 'http.maxRetryAfterMs'];
+  const NUMBER_KEYS = ['sync.maxDeletePercent', 'http.timeoutMs', 'http.retries', 'http.backoffMinMs', 'http.backoffMaxMs', 'http.maxRetryAfterMs', 'http.maxRateLimitWaitMs'];
   const BOOLEAN_KEYS = ['webhook.allowUnsigned', 'http.allowInsecureHttp'];
   const SECTIONS = ['plane', 'caldav', 'webhook', 'sync', 'http'];
   const REQUIRED = ['plane.workspaceSlug', 'plane.apiKey', 'caldav.serverUrl', 'caldav.username', 'caldav.password'];
+  const OPTIONAL_STRINGS = STRING_KEYS.filter((key) => !REQUIRED.includes(key));
 
   type Case = [key: string, value: unknown, expectedKey: string, message: string];
   const cases: Case[] = [
@@ -247,6 +291,10 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
       [key, ' \t', key, 'missing (required)'],
       [key, undefined, key, 'missing (required)'],
     ]),
+    ...OPTIONAL_STRINGS.flatMap((key): Case[] => [
+      [key, '', key, 'is empty'],
+      [key, ' \t', key, 'is empty'],
+    ]),
     ['$schema', 5, '$schema', 'expected a string, got number'],
   ];
 
@@ -275,8 +323,12 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
           validate(withValue(key, value));
         } catch (error) {
           if (!(error instanceof ConfigError)) throw error;
-          expect(error.key?.startsWith(key) || key.startsWith(error.key ?? '')).toBe(true);
-          expect(error.message).toContain(error.key);
+          // The error must name a key, and that key must be the one set (or a part of it / inside it).
+          expect(error.key, `no key named for ${key} = ${JSON.stringify(value)}`).toEqual(expect.any(String));
+          const named = error.key!;
+          expect(named === key || named.startsWith(`${key}.`) || named.startsWith(`${key}[`), `${named} for ${key}`).toBe(true);
+          expect(error.message).toContain(named);
+          expect(error.file).toBe(FILE);
         }
       }),
       { numRuns: 500 },

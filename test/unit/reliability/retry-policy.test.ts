@@ -129,6 +129,120 @@ describe('429 and 503: Retry-After', () => {
   });
 });
 
+describe('a per-run budget for rate-limit waits (http.maxRateLimitWaitMs)', () => {
+  /** Every request of the run is rate-limited with this Retry-After (seconds). */
+  const storm = (seconds: string) => client([{ status: 429, headers: { 'Retry-After': seconds } }], { maxRateLimitWaitMs: 25_000 });
+
+  it('the waits of all requests of one client add up to at most the budget, then each request fails fast with its 429', async () => {
+    const { http, calls, sleeps, stats } = storm('4');
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await http.fetch(`https://plane.example.com/p${i}`)).status);
+    expect(statuses).toEqual([429, 429, 429, 429, 429]);
+    // 6 waits of 4 s fit in 25 s; the 7th would not: from there every request is one attempt.
+    expect(sleeps).toEqual(Array(6).fill(4_000));
+    expect(stats.rateLimitWaitedMs).toBe(24_000);
+    expect(calls).toHaveLength(7 + 4);
+    expect(stats.rateLimitBudgetRefusals).toBe(5);
+  });
+
+  it('a wait that would overrun the budget is not started at all', async () => {
+    const { http, sleeps, calls } = client([{ status: 429, headers: { 'Retry-After': '30' } }, { status: 200 }], { maxRateLimitWaitMs: 29_999 });
+    expect((await http.fetch('https://plane.example.com/x')).status).toBe(429);
+    expect(sleeps).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a 503 with Retry-After draws on the same budget and is handed back once it is spent', async () => {
+    const { http, sleeps, calls } = client([{ status: 503, headers: { 'Retry-After': '10' } }], { maxRateLimitWaitMs: 15_000 });
+    expect((await http.fetch('https://dav.example.com/x')).status).toBe(503);
+    expect(sleeps).toEqual([10_000]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('0 means never wait for a rate limit', async () => {
+    const { http, sleeps } = client([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200 }], { maxRateLimitWaitMs: 0 });
+    expect((await http.fetch('https://plane.example.com/x')).status).toBe(429);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('the default budget is 5 minutes', async () => {
+    // 60 s waits (the cap), 10 in a row allowed per request: the 6th wait would pass 300 s.
+    const { http, sleeps } = client([{ status: 429, headers: { 'Retry-After': '60' } }]);
+    await http.fetch('https://plane.example.com/a');
+    await http.fetch('https://plane.example.com/b');
+    expect(sleeps).toEqual(Array(5).fill(60_000));
+  });
+
+  it('separate clients (Plane and CalDAV) have separate budgets', async () => {
+    const a = storm('20');
+    const b = storm('20');
+    await a.http.fetch('https://plane.example.com/x');
+    await b.http.fetch('https://dav.example.com/x');
+    expect(a.sleeps).toEqual([20_000]);
+    expect(b.sleeps).toEqual([20_000]);
+  });
+});
+
+describe('errors that are not the network are not retried', () => {
+  it('a non-Latin-1 API key (a TypeError from the header check) fails at once with its real message, not "unreachable"', async () => {
+    // The real transport: undici itself refuses the header before any connection is made.
+    const http = createHttpClient({ service: 'plane', policy: { ...POLICY, backoffMinMs: 1, backoffMaxMs: 1 } });
+    const started = performance.now();
+    const error = await http.fetch('http://127.0.0.1:1/x', { headers: { 'X-Api-Key': 'plane_api_€uro' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    const message = (error as HttpError).message;
+    expect(message).toMatch(/ByteString/);
+    expect(message).not.toContain('€uro');
+    expect((error as HttpError).hint).toMatch(/character HTTP headers cannot carry/);
+    expect((error as HttpError).hint).not.toMatch(/reachable/);
+    expect(http.stats.retries).toBe(0);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('a header value undici quotes in its message (a newline in a password) is not echoed', async () => {
+    const http = createHttpClient({ service: 'caldav', policy: POLICY });
+    const error = await http.fetch('http://127.0.0.1:1/x', { headers: { authorization: 'Basic c2VjcmV0\nx' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).message).not.toContain('c2VjcmV0');
+    expect((error as HttpError).message).not.toMatch(/[\n\r]/);
+    expect(http.stats.retries).toBe(0);
+  });
+
+  it('an unexpected error from the transport is reported at once with its message', async () => {
+    const { http, calls, sleeps } = client([{ error: new RangeError('Invalid array length') }]);
+    const error = await http.fetch('https://dav.example.com/x').catch((e: unknown) => e);
+    expect((error as HttpError).message).toBe('GET https://dav.example.com/x failed: Invalid array length');
+    expect(calls).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('a TLS certificate problem is not retried and says to check the certificate', async () => {
+    const tls = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }) });
+    const { http, calls } = client([{ error: tls }]);
+    const error = (await http.fetch('https://dav.example.com/x').catch((e: unknown) => e)) as HttpError;
+    expect(error.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(error.hint).toBe('check the TLS certificate of dav.example.com (expired, self-signed or for another name)');
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])(
+    '%s is a network error: retried',
+    async (code) => {
+      const failure = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`${code} happened`), { code }) });
+      const { http, calls } = client([{ error: failure }, { status: 200 }]);
+      expect((await http.fetch('https://dav.example.com/x')).status).toBe(200);
+      expect(calls).toHaveLength(2);
+    },
+  );
+
+  it('the per-request timeout (an AbortSignal TimeoutError) is retried', async () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const { http, calls } = client([{ error: timeout }, { status: 200 }]);
+    expect((await http.fetch('https://dav.example.com/x')).status).toBe(200);
+    expect(calls).toHaveLength(2);
+  });
+});
+
 describe('conditional writes survive a retry', () => {
   it('a retried PUT carries the same If-Match / If-None-Match (a duplicate write then meets 412, never overwrites)', async () => {
     const { http, calls } = client([{ error: refused() }, { status: 412 }]);
