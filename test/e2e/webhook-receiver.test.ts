@@ -4,7 +4,7 @@
  * it over loopback exactly as Plane sends them; the event must change in Radicale.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
 import { objectNameForUid, uidForIssue } from '../../src/event/uid.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
-import { CLI, writeConfig } from '../support/cli.js';
+import { CLI, isolatedEnv, writeConfig } from '../support/cli.js';
 import { signWebhook, startFakePlane, type FakePlane, type FakeProject, type WebhookDelivery } from '../support/fake-plane.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook/receiver.js';
@@ -117,6 +117,51 @@ describe('adnanh/webhook in front of handle-webhook', () => {
     expect(receiver.log()).toMatch(/webhook delivery rejected: the delivery carries no signature/);
     expect(receiver.log()).not.toContain(SECRET);
     expect((await eventOf(issue.id))?.etag).toBe(before?.etag);
+  });
+
+  it("with the README's optional trigger-rule, webhook refuses forged and unsigned POSTs before starting any process", async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const fragment = /<!-- trigger-rule -->\s*```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(fragment, 'README has a ```json block after <!-- trigger-rule -->').toBeDefined();
+    const [hook] = JSON.parse(readFileSync(HOOKS_FILE, 'utf8')) as Array<Record<string, unknown>>;
+    const dir = mkdtempSync(join(tmpdir(), 'calplanebot-rule-'));
+    const hooksFile = join(dir, 'hooks.json');
+    writeFileSync(hooksFile, JSON.stringify([{ ...hook, ...(JSON.parse(fragment ?? '{}') as object) }], null, 2));
+    // A `calplanebot` that notes every start, so "refused before any process" is seen, not assumed.
+    const starts = join(dir, 'starts');
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'calplanebot'), `#!/bin/sh\necho started >> '${starts}'\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+    chmodSync(join(dir, 'bin', 'calplanebot'), 0o755);
+    const user = radicale.users[0]!;
+    const config = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: user.username, password: user.password });
+    // The secret reaches webhook (the rule) and calplanebot (its own check) through the environment.
+    const env = isolatedEnv({ PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`, NO_COLOR: '1', PLANE_WEBHOOK_SECRET: SECRET });
+    const guarded = await startWebhookReceiver({ hooksFile, cwd: dirname(config), env, args: ['-template'] });
+    const send = async (delivery: WebhookDelivery) => {
+      const response = await fetch(`${guarded.hooksUrl}plane`, { method: 'POST', headers: delivery.headers, body: Buffer.from(delivery.body, 'utf8') });
+      return { status: response.status, text: await response.text() };
+    };
+    const started = () => (existsSync(starts) ? readFileSync(starts, 'utf8').split('\n').filter(Boolean).length : 0);
+    try {
+      const issue = plane.addIssue(project.id, { name: 'Behind the rule', target_date: '2026-11-01' });
+      const forged = await send(plane.webhookDelivery('issue', 'created', issue.id, { secret: 'plane_wh_someone-else' }));
+      expect(forged.status).toBe(500); // webhook: "Error occurred while evaluating hook rules."
+      const unsigned = await send(plane.webhookDelivery('issue', 'created', issue.id, {}));
+      expect(unsigned.status).toBe(401); // the rule's trigger-rule-mismatch-http-response-code
+      expect(started()).toBe(0);
+      expect(await eventOf(issue.id)).toBeNull();
+
+      // The same rule lets a delivery signed by Plane through, to calplanebot's own check and on.
+      const signed = await send(plane.webhookDelivery('issue', 'created', issue.id, { secret: SECRET }));
+      expect(signed.status, `${signed.text}\n${guarded.log()}`).toBe(200);
+      expect(signed.text).toMatch(/^handle-webhook: issue created .*: \+ \[\d+\] Behind the rule/);
+      expect(started()).toBe(1);
+      expect((await eventOf(issue.id))?.data).toContain('DTSTART;VALUE=DATE:20261101');
+      expect(guarded.log()).not.toContain(SECRET);
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the hooks file shipped in the README is the one tested here', () => {

@@ -18,6 +18,8 @@ export interface ReceiverOptions {
   /** The commands' working directory (where calplanebot finds its config). */
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** More `webhook` options, e.g. `-template`. */
+  args?: string[];
 }
 
 const SERVING = /serving hooks on http:\/\/127\.0\.0\.1:(\d+)/;
@@ -37,7 +39,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
 }
 
 async function startOn(port: number, options: ReceiverOptions): Promise<WebhookReceiver> {
-  const child = spawn('webhook', ['-hooks', options.hooksFile, '-ip', '127.0.0.1', '-port', String(port), '-verbose'], {
+  const child = spawn('webhook', ['-hooks', options.hooksFile, '-ip', '127.0.0.1', '-port', String(port), '-verbose', ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
