@@ -3,7 +3,7 @@
  * needs is checked: `event`, `action`, `data.id`, and `data.project` for issue upserts; the
  * rest of `data` is ignored because the handler re-reads the object from the API anyway.
  */
-import { DeliveryRejectedError, quote } from './rejection.js';
+import { DeliveryRejectedError, printableAscii, quote } from './rejection.js';
 
 export type WebhookAction = 'created' | 'updated' | 'deleted';
 
@@ -68,13 +68,26 @@ function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof SyntaxError ? `: ${error.message.slice(0, 120)}` : '';
-    throw new DeliveryRejectedError('invalid-json', `the body is not valid JSON (${rawBody.length} bytes)${detail}`);
+    // V8's message quotes the body raw (escape sequences, newlines): only the position is kept,
+    // with a short excerpt escaped to printable ASCII.
+    throw new DeliveryRejectedError('invalid-json', `the body is not valid JSON (${rawBody.length} bytes)${syntaxErrorWhere(error, text)}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DeliveryRejectedError('not-an-object', 'the body is not a JSON object');
   }
   return body as Record<string, unknown>;
+}
+
+const EXCERPT_CHARS = 16;
+
+/** ", at position 12 near \"…\"" from a JSON.parse SyntaxError; "" when it names no position. */
+export function syntaxErrorWhere(error: unknown, text: string): string {
+  if (!(error instanceof SyntaxError)) return '';
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined) return /end of JSON input/i.test(error.message) ? ', it ends too early' : '';
+  const at = Number(position);
+  const near = text.slice(Math.max(0, at - EXCERPT_CHARS / 2), at + EXCERPT_CHARS / 2);
+  return `, at position ${at} near "${printableAscii(near)}"`;
 }
 
 function readEvent(value: unknown, header: string | undefined): string {

@@ -33,7 +33,7 @@ export class DeliveryRejectedError extends WebhookRejectedError {
 
 const MAX_QUOTED = 40;
 
-/** A value from the payload for a message: JSON-escaped (no control characters), length capped. */
+/** A value from the payload for a message: JSON-escaped, then printable ASCII only, length capped. */
 export function quote(value: unknown): string {
   let text: string;
   try {
@@ -41,5 +41,16 @@ export function quote(value: unknown): string {
   } catch {
     text = String(value);
   }
+  // JSON.stringify leaves C1 controls (U+009B is a CSI to some terminals) and bidi marks as they are.
+  text = text.replace(/[^\x20-\x7e]/g, escapeChar);
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+/** Body text for a message: anything outside printable ASCII (ESC, newlines, bidi marks) as \uXXXX. */
+export function printableAscii(text: string): string {
+  return text.replace(/[^\x20-\x7e]|["\\]/g, (ch) => (ch === '"' || ch === '\\' ? `\\${ch}` : escapeChar(ch)));
+}
+
+function escapeChar(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
