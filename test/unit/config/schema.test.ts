@@ -80,7 +80,7 @@ describe('defaults and normalisation', () => {
 
   it('a blank key next to other problems is reported with them', async () => {
     const raw = withValue('plane.baseUrl', '');
-    raw.caldav = { ...raw.caldav, password: '', calendarName: '' };
+    raw.caldav = { ...validRaw().caldav, password: '', calendarName: '' };
     const error = await configError(() => validate(raw));
     expect(error.message).toContain(`3 configuration problems in ${FILE}`);
     expect(error.message).toContain('plane.baseUrl: is empty');
