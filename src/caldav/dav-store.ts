@@ -5,6 +5,7 @@
  */
 import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
 import type { DAVAccount, DAVResponse } from 'tsdav';
+import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient } from '../http/fetcher.js';
 import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
@@ -16,6 +17,10 @@ export interface DavStoreOptions {
   http: HttpClient;
   /** A discovery remembered from an earlier run (src/ops/discovery-cache.ts): skips two PROPFINDs. */
   discovery?: DavDiscovery | undefined;
+  /** `http.allowInsecureHttp`: without it every URL the store requests must be https (or loopback). */
+  allowInsecureHttp?: boolean | undefined;
+  /** Told about what the store skipped rather than trusted (an object href on another origin). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /** Where discovery led: the principal and its calendar home. */
@@ -26,18 +31,30 @@ export interface DavDiscovery {
 
 type TsdavFetch = typeof globalThis.fetch;
 
+/** calplanebot's own XML namespace, for the dead property that marks an adopted calendar. */
+export const CALPLANEBOT_NS = 'urn:x-calplanebot';
+const MARK = 'cpb:project-id';
+const MARK_NS = { 'xmlns:cpb': CALPLANEBOT_NS };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const CALENDAR_PROPS = {
   'd:displayname': {},
   'd:resourcetype': {},
   'cs:getctag': {},
   'd:sync-token': {},
   'c:supported-calendar-component-set': {},
+  [MARK]: { _attributes: MARK_NS },
 };
+
+/** Two creates in a row answered with a bare 400 before If-None-Match is given up (a stray proxy 400 is not Google). */
+const BARE_400S_TO_CONFIRM = 2;
 
 export class DavCalendarStore implements CalendarStore {
   private account: DAVAccount | undefined;
   /** The server refused If-None-Match (Google): creates look before they write. */
   private noIfNoneMatch = false;
+  /** Creates answered with a bare 400 in a row, each handled by looking first; at BARE_400S_TO_CONFIRM it is remembered. */
+  private bare400s = 0;
   /** The account came from options.discovery, not from a discovery in this process. */
   private seeded: boolean;
   /** The calendar list that came with discovery (home = principal), for the first listCalendars(). */
@@ -201,6 +218,10 @@ export class DavCalendarStore implements CalendarStore {
     await this.proppatch(calendar.url, { 'd:displayname': displayName }, {});
   }
 
+  async markCalendar(calendar: CalendarRef, projectId: string): Promise<void> {
+    await this.proppatch(calendar.url, { [MARK]: projectId }, MARK_NS);
+  }
+
   private async proppatch(url: string, props: Record<string, string>, namespaces: Record<string, string>): Promise<void> {
     this.prefetched = undefined;
     const [response] = await davRequest({
@@ -227,7 +248,13 @@ export class DavCalendarStore implements CalendarStore {
       headers: this.headers,
       fetch: this.fetch,
     });
-    return toRemoteObjects(responses, calendar.url);
+    const { objects, offOrigin } = toRemoteObjects(responses, calendar.url);
+    if (offOrigin.length > 0) {
+      this.options.onWarning?.(
+        `skipped ${offOrigin.length} object(s) that the listing of ${describeUrl(calendar.url)} placed on another origin (e.g. ${describeUrl(offOrigin[0] ?? '')}): calplanebot reads and writes only objects inside the calendar's own origin`,
+      );
+    }
+    return objects;
   }
 
   async get(href: string): Promise<RemoteObject | null> {
@@ -245,10 +272,15 @@ export class DavCalendarStore implements CalendarStore {
   async create(href: string, data: string): Promise<WriteResult> {
     if (this.noIfNoneMatch) return this.createIfAbsent(href, data);
     const answer = await this.put(href, data, { 'if-none-match': '*' });
-    if (!refusesIfNoneMatch(answer)) return writeOutcome(answer, 'PUT', href);
+    if (!refusesIfNoneMatch(answer)) {
+      this.bare400s = 0;
+      return writeOutcome(answer, 'PUT', href);
+    }
     // Google supports no If-* header but If-Match and answers 400: look first, then PUT plainly.
+    // Only a repeated bare 400 turns If-None-Match off for the store: one may come from a proxy.
     const result = await this.createIfAbsent(href, data);
-    this.noIfNoneMatch = true;
+    this.bare400s += 1;
+    if (this.bare400s >= BARE_400S_TO_CONFIRM) this.noIfNoneMatch = true;
     return result;
   }
 
@@ -318,11 +350,35 @@ export class DavCalendarStore implements CalendarStore {
   private async checkedFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     const url = String(input);
     const method = (init.method ?? 'GET').toUpperCase();
+    this.refuseUnsafe(url, method);
     const response = await this.options.http.fetch(url, init);
+    // A followed redirect (the Authorization header is dropped across origins) may not end in clear text either.
+    if (response.url && response.url !== url) this.refuseUnsafe(response.url, method);
     if (response.ok || response.status === 207) return response;
     if (method === 'PUT' || method === 'DELETE' || method === 'MKCALENDAR' || method === 'PROPPATCH') return response;
     const body = await response.text().catch(() => '');
     throw statusError(response.status, method, url, body);
+  }
+
+  /**
+   * Every URL the store requests, the ones a server's answers led to included (principal, home,
+   * calendars, objects): http(s) only, and https unless loopback or http.allowInsecureHttp, the
+   * same rule as for the configured URL. The credentials go with every request, so this is where
+   * they are kept from travelling in clear text.
+   */
+  private refuseUnsafe(url: string, method: string): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new HttpError('caldav', `refused ${method} to an invalid URL the CalDAV server pointed to`, undefined, method, '<invalid url>');
+    }
+    const check = checkTransport(parsed, this.options.allowInsecureHttp ?? false);
+    if (check.ok) return;
+    const where = describeUrl(url);
+    throw new HttpError('caldav', `refused ${method} ${where}: the URL ${check.message}`, undefined, method, where, {
+      hint: `the CalDAV server (discovery or a listing) pointed calplanebot there; ${check.hint}`,
+    });
   }
 }
 
@@ -427,17 +483,24 @@ function refusesIfNoneMatch(answer: DavAnswer): boolean {
   return answer.status === 400 && !/<(?:\w+:)?message>/i.test(answer.body);
 }
 
-function toRemoteObjects(responses: DAVResponse[], base: string): RemoteObject[] {
+/** The listed objects; those a listing places on another origin than the calendar's are set apart, never trusted. */
+function toRemoteObjects(responses: DAVResponse[], base: string): { objects: RemoteObject[]; offOrigin: string[] } {
   const objects: RemoteObject[] = [];
+  const offOrigin: string[] = [];
+  const origin = new URL(base).origin;
   for (const r of responses) {
     if (!r.href) continue;
     const data = textOf(r.props?.calendarData);
     if (!data) continue; // the collection itself, or a member without calendar data
-    const href = new URL(r.href, base).href;
-    if (href === base) continue;
-    objects.push({ href, etag: optionalText(r.props?.getetag) ?? null, data: ensureTrailingCrlf(data) });
+    const url = new URL(r.href, base);
+    if (url.origin !== origin) {
+      offOrigin.push(url.href);
+      continue;
+    }
+    if (url.href === base) continue;
+    objects.push({ href: url.href, etag: optionalText(r.props?.getetag) ?? null, data: ensureTrailingCrlf(data) });
   }
-  return objects;
+  return { objects, offOrigin };
 }
 
 /** The VEVENT calendars among the members of a Depth-1 PROPFIND answer. */
@@ -453,9 +516,16 @@ function calendarsIn(responses: DAVResponse[], homeUrl: string): CalendarRef[] {
       displayName: textOf(r.props?.displayname),
       ctag: optionalText(r.props?.getctag),
       syncToken: optionalText(r.props?.syncToken),
+      projectId: markOf(r.props?.projectId),
     });
   }
   return calendars;
+}
+
+/** calplanebot's mark: a project id, and nothing else (it names Plane URLs later). */
+function markOf(prop: unknown): string | undefined {
+  const text = textOf(prop).trim();
+  return UUID.test(text) ? text : undefined;
 }
 
 /** The first href inside a property such as current-user-principal (xml-js: a string, an array or {_text}). */

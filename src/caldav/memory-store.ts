@@ -3,7 +3,7 @@
  * sync engine, and the reference the store contract tests hold Radicale to.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError, PreconditionFailedError } from '../errors.js';
+import { HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
 
 interface StoredCalendar {
@@ -12,12 +12,20 @@ interface StoredCalendar {
   version: number;
 }
 
+export interface MemoryStoreOptions {
+  /** False: refuse markCalendar (403), as a server that keeps no dead properties would. */
+  deadProperties?: boolean;
+}
+
 export class MemoryCalendarStore implements CalendarStore {
   private readonly calendars = new Map<string, StoredCalendar>();
   /** Every mutating call, in order, for tests that assert "nothing was written". */
-  readonly writes: Array<{ op: 'mkcalendar' | 'rename' | 'put' | 'delete'; url: string }> = [];
+  readonly writes: Array<{ op: 'mkcalendar' | 'rename' | 'mark' | 'put' | 'delete'; url: string }> = [];
 
-  constructor(private readonly homeUrl = 'memory://home/') {}
+  constructor(
+    private readonly homeUrl = 'memory://home/',
+    private readonly options: MemoryStoreOptions = {},
+  ) {}
 
   async calendarUrlFor(slug: string): Promise<string> {
     return `${this.homeUrl}${encodeURIComponent(slug)}/`;
@@ -40,6 +48,14 @@ export class MemoryCalendarStore implements CalendarStore {
     this.writes.push({ op: 'rename', url: calendar.url });
   }
 
+  async markCalendar(calendar: CalendarRef, projectId: string): Promise<void> {
+    const stored = this.calendarAt(calendar.url);
+    if (this.options.deadProperties === false) throw new HttpError('caldav', `PROPPATCH ${calendar.url} answered 403`, 403, 'PROPPATCH', calendar.url);
+    stored.ref.projectId = projectId;
+    stored.version += 1;
+    this.writes.push({ op: 'mark', url: calendar.url });
+  }
+
   async list(calendar: CalendarRef): Promise<RemoteObject[]> {
     const stored = this.calendarAt(calendar.url);
     return [...stored.objects].map(([name, o]) => ({ href: `${calendar.url}${name}`, etag: o.etag, data: o.data }));
@@ -58,21 +74,37 @@ export class MemoryCalendarStore implements CalendarStore {
   }
 
   async update(href: string, data: string, etag: string | null): Promise<WriteResult> {
+    // Like the DAV store: a null ETag is fetched first (404 when there is nothing), then written conditionally.
+    const expected = etag ?? this.requireEtag(href);
     const { calendar, name } = this.locate(href);
     const current = calendar.objects.get(name);
-    if (!current) throw new PreconditionFailedError('caldav', `${href} is gone`, 412, 'PUT', href);
-    if (etag !== null && current.etag !== etag) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'PUT', href);
+    if (!current || current.etag !== expected) throw new PreconditionFailedError('caldav', `${href} changed or is gone`, 412, 'PUT', href);
     return this.put(calendar, name, href, data);
   }
 
   async delete(href: string, etag: string | null): Promise<void> {
+    let expected: string;
+    try {
+      expected = etag ?? this.requireEtag(href);
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      throw error;
+    }
     const { calendar, name } = this.locate(href);
     const current = calendar.objects.get(name);
     if (!current) return;
-    if (etag !== null && current.etag !== etag) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'DELETE', href);
+    if (current.etag !== expected) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'DELETE', href);
     calendar.objects.delete(name);
     calendar.version += 1;
     this.writes.push({ op: 'delete', url: href });
+  }
+
+  /** What the DAV store does for a server that listed no ETag: read it, never write blind. */
+  private requireEtag(href: string): string {
+    const { calendar, name } = this.locate(href);
+    const current = calendar.objects.get(name);
+    if (!current) throw new NotFoundError('caldav', `${href} no longer exists`, 404, 'GET', href);
+    return current.etag;
   }
 
   /** Test helper: what a calendar app or another tool would do, without going through the sync. */

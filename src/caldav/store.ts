@@ -16,6 +16,11 @@ export interface CalendarRef {
   ctag?: string | undefined;
   /** RFC 6578 sync-token, when supported. */
   syncToken?: string | undefined;
+  /**
+   * The Plane project calplanebot marked this calendar for (markCalendar), when the server kept
+   * the mark: how an adopted calendar is recognised again after a project rename.
+   */
+  projectId?: string | undefined;
 }
 
 export interface RemoteObject {
@@ -44,6 +49,13 @@ export interface CalendarStore {
 
   /** Best-effort display-name change of an existing calendar. */
   renameCalendar(calendar: CalendarRef, displayName: string): Promise<void>;
+
+  /**
+   * Marks a calendar as the one mirroring a project (a dead property in calplanebot's own XML
+   * namespace), so listCalendars() reports its `projectId` from then on. Throws when the server
+   * refuses the property; callers treat that as best-effort.
+   */
+  markCalendar(calendar: CalendarRef, projectId: string): Promise<void>;
 
   /** The URL a new calendar with this slug would get in the calendar home. */
   calendarUrlFor(slug: string): Promise<string>;

@@ -17,8 +17,10 @@ export function renderReport(report: RunReport, output: Output): void {
   const timing = c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`);
   const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
   const command = report.dryRun ? 'diff' : 'sync';
+  const calendarWork = report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
   if (changed === 0) {
-    output.line(`${c.bold(`${command}:`)} ${report.dryRun ? 'nothing pending' : 'nothing to do'}; ${rest} ${timing}`);
+    const idle = report.dryRun ? (calendarWork > 0 ? `${calendarWork} calendar(s) to create or rename` : 'nothing pending') : 'nothing to do';
+    output.line(`${c.bold(`${command}:`)} ${idle}; ${rest} ${timing}`);
     return;
   }
   const did = report.dryRun
@@ -29,9 +31,14 @@ export function renderReport(report: RunReport, output: Output): void {
 
 function renderProject(project: ProjectReport, dryRun: boolean, output: Output): void {
   const c = output.colors;
-  const quietProject = project.changes.length === 0 && !project.calendarCreated;
+  const quietProject = project.changes.length === 0 && !project.calendarCreated && project.calendarRenamed === null;
   if (quietProject && !output.options.verbose) return;
-  const calendarNote = project.calendarCreated ? c.green(dryRun ? ' (calendar would be created)' : ' (calendar created)') : '';
+  const renamed = project.calendarRenamed;
+  const calendarNote = project.calendarCreated
+    ? c.green(dryRun ? ' (calendar would be created)' : ' (calendar created)')
+    : renamed
+      ? c.yellow(` (calendar ${dryRun ? 'would be renamed' : 'renamed'} "${renamed.from}" → "${renamed.to}")`)
+      : '';
   output.line(`${c.bold(project.identifier)} ${project.name}${calendarNote}`);
   for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
 }

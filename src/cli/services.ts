@@ -62,6 +62,8 @@ export function openServices(config: Config, output: Output, options: OpenServic
     password: config.caldav.password,
     http: caldavHttp,
     discovery: cached,
+    allowInsecureHttp: config.http.allowInsecureHttp,
+    onWarning: (message) => output.warn(message),
   });
   const calendarCache = openCalendarCache(stateDir);
   return { plane, store, stats, stateDir, discovery: { account, current: () => store.discovery }, calendarCache };

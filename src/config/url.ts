@@ -25,10 +25,27 @@ export function checkHttpUrl(value: string, allowInsecureHttp: boolean): UrlChec
   return checkParts(url, allowInsecureHttp);
 }
 
-function checkParts(url: URL, allowInsecureHttp: boolean): UrlCheck {
+/**
+ * The transport rule alone, for URLs a server hands back (discovery, hrefs): http(s) only, and
+ * https unless the host is loopback or http.allowInsecureHttp is set.
+ */
+export function checkTransport(url: URL, allowInsecureHttp: boolean): UrlCheck {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return { ok: false, message: 'must be an http:// or https:// URL', hint: 'use an https:// URL' };
   }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    return {
+      ok: false,
+      message: `uses http:// to the non-loopback host ${url.hostname}; credentials would travel in clear text`,
+      hint: `use https://${url.host}, or set http.allowInsecureHttp to true if the network is trusted`,
+    };
+  }
+  return { ok: true, url };
+}
+
+function checkParts(url: URL, allowInsecureHttp: boolean): UrlCheck {
+  const scheme = checkTransport(url, true);
+  if (!scheme.ok) return scheme;
   if (url.username !== '' || url.password !== '') {
     return {
       ok: false,
@@ -39,14 +56,7 @@ function checkParts(url: URL, allowInsecureHttp: boolean): UrlCheck {
   if (url.search !== '' || url.hash !== '') {
     return { ok: false, message: 'must not contain a query string or fragment', hint: 'remove everything from "?" or "#"' };
   }
-  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    return {
-      ok: false,
-      message: `uses http:// to the non-loopback host ${url.hostname}; credentials would travel in clear text`,
-      hint: `use https://${url.host}, or set http.allowInsecureHttp to true if the network is trusted`,
-    };
-  }
-  return { ok: true, url };
+  return checkTransport(url, allowInsecureHttp);
 }
 
 function missingScheme(text: string): UrlCheck {

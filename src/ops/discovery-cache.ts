@@ -58,6 +58,13 @@ export function cachedCalendar(stateDir: string | undefined, account: string, pr
   return calendars && fresh(calendars.savedAt, now) ? calendars.byProject[projectId] : undefined;
 }
 
+/** Every remembered project calendar, when younger than the TTL. */
+export function cachedCalendars(stateDir: string | undefined, account: string, now = Date.now()): Array<{ projectId: string; url: string }> {
+  const calendars = readCache(stateDir, account)?.calendars;
+  if (!calendars || !fresh(calendars.savedAt, now)) return [];
+  return Object.entries(calendars.byProject).map(([projectId, entry]) => ({ projectId, url: entry.url }));
+}
+
 /**
  * After a run: remember a discovery made in this run (one taken from the cache keeps its age, so
  * the TTL really expires), the calendars the projects were found in (pass no projects for a dry

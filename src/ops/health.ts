@@ -5,7 +5,7 @@
  */
 import { AuthError, HttpError, describeError } from '../errors.js';
 import type { CalendarStore } from '../caldav/store.js';
-import { projectIdFromCalendarUrl } from '../sync/calendars.js';
+import { projectIdOfCalendar } from '../sync/calendars.js';
 import type { LockHolder } from './lock.js';
 import { runStateFile, type KindState, type RunSummary } from './run-state.js';
 
@@ -48,7 +48,7 @@ export interface PlaneHealth extends SideHealth {
 export interface CaldavHealth extends SideHealth {
   homeUrl?: string;
   calendars?: number;
-  /** Calendars at calplanebot's own URLs (`plane-{project id}/`); adopted ones are not counted. */
+  /** Calendars calplanebot manages: at its own URLs (`plane-{project id}/`) or adopted and marked with a project id. */
   managedCalendars?: number;
 }
 
@@ -107,7 +107,7 @@ export async function checkCaldav(store: CalendarStore, homeUrl: () => string | 
   }
   try {
     const calendars = await store.listCalendars();
-    const managed = calendars.filter((c) => projectIdFromCalendarUrl(c.url) !== null).length;
+    const managed = calendars.filter((c) => projectIdOfCalendar(c) !== null).length;
     return withSpeed({ ok: true, homeUrl: homeUrl() ?? '', calendars: calendars.length, managedCalendars: managed, responseMs: elapsed(started) });
   } catch (error) {
     return { ok: false, ...failureOf(error, 'caldav'), homeUrl: homeUrl() ?? '', responseMs: elapsed(started) };

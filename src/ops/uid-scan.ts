@@ -26,7 +26,7 @@ export async function scanManagedCalendars(deps: { plane: PlaneSource; store: Ca
   const calendars: ScannedCalendar[] = [];
   for (const project of selected) {
     const ownUrl = await deps.store.calendarUrlFor(calendarSlug(project.id));
-    const match = matchCalendar(refs, ownUrl, calendarDisplayName(settings.calendarNameTemplate, project));
+    const match = matchCalendar(refs, ownUrl, calendarDisplayName(settings.calendarNameTemplate, project), project.id);
     if (match.kind !== 'found') continue; // never synced: nothing to check
     const objects = await deps.store.list(match.calendar);
     calendars.push({

@@ -35,6 +35,10 @@ export class Writer {
     return this.store.renameCalendar(calendar, displayName);
   }
 
+  markCalendar(calendar: CalendarRef, projectId: string): Promise<void> {
+    return this.store.markCalendar(calendar, projectId);
+  }
+
   /** Applies every change; one failure never stops the others. */
   async apply(changes: Change[], calendarUrl: string): Promise<ApplyOutcome[]> {
     return mapPool(changes, this.concurrency, (change) => this.applyOne(change, calendarUrl));

@@ -1,7 +1,10 @@
 /**
  * Which calendar mirrors which project. A project's calendar lives at a URL derived from the
  * project id (so renaming the project never makes a second calendar); a calendar the user made by
- * hand with the templated display name is adopted when there is exactly one.
+ * hand with the templated display name is adopted when there is exactly one, and then marked on
+ * the server with the project id (CalendarStore.markCalendar) so it is recognised again after the
+ * project or the template is renamed. A calendar that is another project's, by URL or by mark, is
+ * never adopted.
  */
 import type { CalendarRef } from '../caldav/store.js';
 import type { PlaneProject } from '../plane/types.js';
@@ -28,18 +31,40 @@ export function calendarDisplayName(template: string, project: Pick<PlaneProject
   return template.replaceAll('{project}', project.name).replaceAll('{identifier}', project.identifier);
 }
 
+/**
+ * The project a calendar belongs to: by its URL (`plane-{id}/`), else by calplanebot's mark;
+ * null for a calendar calplanebot has not made or adopted.
+ */
+export function projectIdOfCalendar(calendar: CalendarRef): string | null {
+  return projectIdFromCalendarUrl(calendar.url) ?? calendar.projectId ?? null;
+}
+
 export type CalendarMatch =
-  | { kind: 'found'; calendar: CalendarRef; rename: string | undefined }
+  /** `mark`: adopted by display name and not marked yet; `rename`: the display name to set. */
+  | { kind: 'found'; calendar: CalendarRef; rename: string | undefined; mark: boolean }
   | { kind: 'missing'; url: string; displayName: string };
 
-/** Pure: decide from the listed calendars. `ownUrl` is where calplanebot would create it. */
-export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayName: string): CalendarMatch {
+/**
+ * Pure: decide from the listed calendars. `ownUrl` is where calplanebot would create it. In order:
+ * the calendar at `ownUrl`; a calendar marked for this project; exactly one calendar with the
+ * templated name that belongs to no other project. The first two have their name kept in step
+ * with the project (a renamed project renames its calendar).
+ */
+export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayName: string, projectId: string): CalendarMatch {
+  const found = (calendar: CalendarRef, mark: boolean): CalendarMatch => ({
+    kind: 'found',
+    calendar,
+    rename: calendar.displayName === displayName ? undefined : displayName,
+    mark,
+  });
   const own = calendars.find((c) => sameHref(c.url, ownUrl));
-  if (own) {
-    // Ours by URL: keep its name in step with the project (a renamed project renames its calendar).
-    return { kind: 'found', calendar: own, rename: own.displayName === displayName ? undefined : displayName };
-  }
-  const byName = calendars.filter((c) => c.displayName === displayName);
-  if (byName.length === 1 && byName[0]) return { kind: 'found', calendar: byName[0], rename: undefined };
+  if (own) return found(own, false);
+  const owner = (c: CalendarRef) => projectIdOfCalendar(c)?.toLowerCase() ?? null;
+  const wanted = projectId.toLowerCase();
+  const marked = calendars.filter((c) => owner(c) === wanted);
+  const markedChoice = marked.find((c) => c.displayName === displayName) ?? marked[0];
+  if (markedChoice) return found(markedChoice, false);
+  const byName = calendars.filter((c) => c.displayName === displayName && owner(c) === null);
+  if (byName.length === 1 && byName[0]) return found(byName[0], true);
   return { kind: 'missing', url: ownUrl, displayName };
 }

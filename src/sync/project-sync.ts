@@ -4,9 +4,10 @@
  * stop the others.
  */
 import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
-import { NotFoundError } from '../errors.js';
+import { describeError, NotFoundError } from '../errors.js';
 import type { EventModel } from '../event/model.js';
 import { issueToEvent } from '../event/transform.js';
+import { uidForIssue } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
 import type { ApplyOutcome, Writer } from './apply.js';
 import { desiredHash, type CalendarCache } from './calendar-cache.js';
@@ -25,6 +26,8 @@ export interface ProjectSyncContext {
   workspaceSlug: string;
   guard: DeleteGuard;
   onProgress?: ((message: string) => void) | undefined;
+  /** Worth knowing, not a failure (a server that keeps no calendar mark); shown under --verbose. */
+  onWarning?: ((message: string) => void) | undefined;
   /** Calendars left converged by an earlier run: their listing is skipped (src/sync/calendar-cache.ts). */
   calendarCache?: CalendarCache | undefined;
 }
@@ -67,7 +70,7 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
   });
   if (desired.pages > 1) {
     try {
-      await confirmGone(result, project, ctx);
+      await confirmGone(result, project, desired.pages, ctx);
     } catch (error) {
       withholdAllDeletes(result, 'listing-incomplete');
       report.errors.push(reportedError('list-issues', error));
@@ -121,7 +124,7 @@ export function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectS
     // A malformed issue is reported and its existing event kept; the rest of the project goes on.
     set.invalid.add(issue.id);
     report.failed += 1;
-    report.errors.push(reportedError('transform', error, { issueId: issue.id }));
+    report.errors.push(reportedError('transform', error, { uid: uidForIssue(issue.id), issueId: issue.id }));
   }
 }
 
@@ -129,14 +132,11 @@ export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncCon
   const displayName = calendarDisplayName(ctx.calendarNameTemplate, project);
   try {
     const ownUrl = await ctx.store.calendarUrlFor(calendarSlug(project.id));
-    const match = matchCalendar(ctx.calendars, ownUrl, displayName);
+    const match = matchCalendar(ctx.calendars, ownUrl, displayName, project.id);
     if (match.kind === 'found') {
       report.calendarUrl = match.calendar.url;
-      if (match.rename && ctx.writer) {
-        await ctx.writer.renameCalendar(match.calendar, match.rename).catch((error: unknown) => {
-          report.errors.push(reportedError('rename-calendar', error));
-        });
-      }
+      if (match.rename) await renameFound(match.calendar, match.rename, ctx, report);
+      if (match.mark && ctx.writer) await markAdopted(match.calendar, project, ctx.writer, ctx);
       return match.calendar;
     }
     report.calendarUrl = match.url;
@@ -147,6 +147,38 @@ export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncCon
     report.errors.push(reportedError('create-calendar', error));
     report.failed += 1;
     return undefined;
+  }
+}
+
+/** Keeps the display name in step with the project; a dry run only reports the pending rename. */
+async function renameFound(calendar: CalendarRef, displayName: string, ctx: ProjectSyncContext, report: ProjectReport): Promise<void> {
+  const pending = { from: calendar.displayName, to: displayName };
+  if (!ctx.writer) {
+    report.calendarRenamed = pending;
+    return;
+  }
+  try {
+    await ctx.writer.renameCalendar(calendar, displayName);
+    calendar.displayName = displayName; // the shared list too: later projects see the new name
+    report.calendarRenamed = pending;
+  } catch (error) {
+    report.errors.push(reportedError('rename-calendar', error));
+  }
+}
+
+/**
+ * A calendar adopted by display name is marked with the project id, so a later rename of the
+ * project (or of caldav.calendarName) finds this calendar again instead of making a second one,
+ * and no other project adopts it. Best-effort: a server that keeps no dead properties still syncs.
+ */
+async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer: Writer, ctx: ProjectSyncContext): Promise<void> {
+  try {
+    await writer.markCalendar(calendar, project.id);
+    calendar.projectId = project.id;
+  } catch (error) {
+    ctx.onWarning?.(
+      `${project.identifier}: the CalDAV server did not keep calplanebot's mark on the adopted calendar "${calendar.displayName}" (${describeError(error)}); it is found by its display name only, so renaming the project will start a new calendar`,
+    );
   }
 }
 
@@ -217,22 +249,33 @@ async function listObjects(calendar: CalendarRef, ctx: ProjectSyncContext, repor
 
 /**
  * Plane pages by offset: an issue deleted while we read page 1 shifts page 2 by one, and the
- * first issue of page 2 is never seen. Before deleting the event of an issue that a multi-page
- * listing did not show, ask Plane for that one issue; if it is there, the event stays.
+ * first issue of page 2 is never seen. Before deleting the events of issues a multi-page listing
+ * did not show, Plane is asked again, whichever way costs fewer requests: one GET per such issue
+ * when there are no more of them than listing pages, else one more read of the whole listing
+ * (the same number of requests as pages). An issue Plane shows the second time keeps its event.
  */
-async function confirmGone(result: Plan, project: PlaneProject, ctx: ProjectSyncContext): Promise<void> {
-  const kept: Plan['changes'] = [];
-  for (const change of result.changes) {
-    if (change.op === 'delete' && change.reason === 'issue-gone') {
-      const stillThere = await ctx.plane.getIssue(project.id, change.issueId);
-      if (stillThere) {
-        result.unchanged += 1;
-        continue;
-      }
-    }
-    kept.push(change);
+async function confirmGone(result: Plan, project: PlaneProject, pages: number, ctx: ProjectSyncContext): Promise<void> {
+  const gone = result.changes.filter((c): c is DeleteChange => c.op === 'delete' && c.reason === 'issue-gone');
+  if (gone.length === 0) return;
+  const stillThere = gone.length <= pages ? await askEach(gone, project, ctx) : await listAgain(project, ctx);
+  const kept = new Set(gone.filter((c) => stillThere.has(c.issueId.toLowerCase())));
+  result.changes = result.changes.filter((c) => !kept.has(c as DeleteChange));
+  result.unchanged += kept.size;
+}
+
+async function askEach(gone: DeleteChange[], project: PlaneProject, ctx: ProjectSyncContext): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const change of gone) {
+    if (await ctx.plane.getIssue(project.id, change.issueId)) found.add(change.issueId.toLowerCase());
   }
-  result.changes = kept;
+  return found;
+}
+
+/** Every issue id of a second, complete listing; a failed page throws (and every delete is withheld). */
+async function listAgain(project: PlaneProject, ctx: ProjectSyncContext): Promise<Set<string>> {
+  const found = new Set<string>();
+  for await (const page of ctx.plane.listIssues(project.id)) for (const issue of page) found.add(issue.id.toLowerCase());
+  return found;
 }
 
 function withholdAllDeletes(result: Plan, reason: 'listing-incomplete'): void {

@@ -57,6 +57,8 @@ export interface ProjectReport extends Totals {
   calendarUrl: string | null;
   /** The calendar had to be created (or would be, in a dry run). */
   calendarCreated: boolean;
+  /** The calendar's display name was put in step with the project (or would be, in a dry run). */
+  calendarRenamed: { from: string; to: string } | null;
   /** Objects in the calendar that belong to someone else (never touched). */
   foreign: number;
   withheldDeletes: { reason: WithheldReason; count: number } | null;
@@ -81,6 +83,7 @@ export function emptyProjectReport(project: { id: string; identifier: string; na
     name: project.name,
     calendarUrl: null,
     calendarCreated: false,
+    calendarRenamed: null,
     created: 0,
     updated: 0,
     deleted: 0,

@@ -30,6 +30,7 @@ export interface SyncSettings {
   dryRun: boolean;
   writeConcurrency?: number;
   onProgress?: ((message: string) => void) | undefined;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
@@ -51,6 +52,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
       workspaceSlug: settings.workspaceSlug,
       guard: settings.guard,
       onProgress: settings.onProgress,
+      onWarning: settings.onWarning,
       calendarCache: deps.calendarCache,
     });
     abortIfCredentialsRefused(report);

@@ -10,7 +10,7 @@ import type { DeleteGuard } from '../sync/plan.js';
 import { syncProject } from '../sync/project-sync.js';
 import { SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from '../sync/report.js';
 import type { Delivery, WebhookAction } from './delivery.js';
-import { findOwnedEvents, isSelected, reconcileIssue, type WebhookContext, type WebhookPlane } from './issue.js';
+import { findOwnedEvents, isSelected, reconcileIssue, type KnownCalendar, type WebhookContext, type WebhookPlane } from './issue.js';
 
 export interface WebhookDeps {
   plane: WebhookPlane;
@@ -28,6 +28,8 @@ export interface WebhookSettings {
   guard: DeleteGuard;
   /** A project's calendar URL from the discovery cache, when fresh; a stale one costs a retry, never a wrong write. */
   knownCalendarUrl?: ((projectId: string) => string | undefined) | undefined;
+  /** Every project calendar the discovery cache knows, for a `deleted` body (which names no project). */
+  knownCalendars?: (() => KnownCalendar[]) | undefined;
 }
 
 /** The sync's RunReport (schema 1) plus what the delivery was. */
@@ -62,7 +64,7 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
     selectors: settings.projects,
     knownCalendarUrl: settings.knownCalendarUrl ?? (() => undefined),
   };
-  const handled = await dispatch(delivery, ctx);
+  const handled = await dispatch(delivery, ctx, settings.knownCalendars ?? (() => []));
   return {
     schemaVersion: SCHEMA_VERSION,
     dryRun: false,
@@ -74,10 +76,10 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
   };
 }
 
-function dispatch(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+function dispatch(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
   switch (delivery.event) {
     case 'issue':
-      return handleIssue(delivery, ctx);
+      return handleIssue(delivery, ctx, knownCalendars);
     case 'project':
       return handleProject(delivery, ctx);
     default:
@@ -85,13 +87,13 @@ function dispatch(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
   }
 }
 
-async function handleIssue(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+async function handleIssue(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
   if (delivery.projectId !== null) {
     const report = await reconcileIssue(ctx, delivery.id, delivery.projectId);
     return report ? { projects: [report], nothingToDo: null } : nothing('the issue\'s project is not in plane.projects');
   }
   // A `deleted` body carries only the id: find the event, then let the re-fetch decide.
-  const found = await findOwnedEvents(ctx.store, delivery.id);
+  const found = await findOwnedEvents(ctx.store, delivery.id, knownCalendars());
   if (found.length === 0) return nothing('no calendar calplanebot manages holds an event for this issue');
   const projects: ProjectReport[] = [];
   for (const { projectId, located } of found) {

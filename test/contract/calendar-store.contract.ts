@@ -77,6 +77,31 @@ export function describeCalendarStoreContract(name: string, makeStore: () => Pro
       await expect(store.list(missing)).rejects.toBeInstanceOf(NotFoundError);
     });
 
+    it('never writes blind: a null ETag is fetched first, and for a missing object nothing is written', async () => {
+      const at = href('null-etag');
+      await store.create(at, ics('contract-5@test', 'v1'));
+      await store.update(at, ics('contract-5@test', 'v2'), null);
+      expect((await store.get(at))?.data).toContain('SUMMARY:v2');
+
+      const missing = href('null-etag-missing');
+      await expect(store.update(missing, ics('contract-6@test', 'ghost'), null)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.get(missing)).toBeNull();
+
+      await store.delete(at, null);
+      expect(await store.get(at)).toBeNull();
+      await expect(store.delete(at, null)).resolves.toBeUndefined();
+    });
+
+    it('marks a calendar with a project id, and lists the mark from then on', async () => {
+      const projectId = '0f0e0d0c-0b0a-4908-8706-050403020100';
+      const marked = await store.createCalendar(await store.calendarUrlFor(`contract-mark-${Date.now()}`), 'Marked');
+      expect((await store.listCalendars()).find((c) => c.url === marked.url)?.projectId).toBeUndefined();
+      await store.markCalendar(marked, projectId);
+      const listed = (await store.listCalendars()).find((c) => c.url === marked.url);
+      expect(listed).toMatchObject({ displayName: 'Marked', projectId });
+      expect((await store.listCalendars()).find((c) => c.url === calendar.url)?.projectId).toBeUndefined();
+    });
+
     it('keeps "@" in object names addressable (UIDs are used as names)', async () => {
       const at = `${calendar.url}${encodeURIComponent('plane-issue-x@calplanebot')}.ics`;
       await store.create(at, ics('plane-issue-x@calplanebot', 'at sign'));

@@ -3,7 +3,7 @@
  * options; it is verified before any request is made, then handled by the sync core.
  */
 import { UsageError } from '../../errors.js';
-import { cachedCalendar, invalidateDiscoveryCache } from '../../ops/discovery-cache.js';
+import { cachedCalendar, cachedCalendars, invalidateDiscoveryCache } from '../../ops/discovery-cache.js';
 import { recordedRun } from '../../ops/run-guard.js';
 import { hasFailures } from '../../sync/report.js';
 import { handleDelivery, type WebhookReport } from '../../webhook/handle.js';
@@ -55,6 +55,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
       projects: config.plane.projects,
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
       knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
+      knownCalendars: () => cachedCalendars(services.stateDir, services.discovery.account),
     }),
   );
   if (output.options.json) output.json(report);

@@ -30,6 +30,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: Boolean(options.allowMassDelete) },
       dryRun,
       onProgress: (message) => spinner.update(message),
+      onWarning: (message) => output.debug(message),
     };
     let report: RunReport;
     if (dryRun) {
@@ -51,7 +52,9 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     renderFailures(report, output);
 
     if (hasFailures(report)) return ExitCode.Partial;
-    const pending = report.totals.created + report.totals.updated + report.totals.deleted;
+    // A calendar to create or rename is a pending change too: sync would write it.
+    const calendarWork = report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
+    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarWork;
     if (dryRun && options.exitCode && pending > 0) return ExitCode.ChangesPending;
     return ExitCode.Ok;
   } finally {
