@@ -252,6 +252,64 @@ describe('sync, end to end', () => {
     expect((await cli('diff', '--project', project.identifier, '--exit-code')).code).toBe(0);
   });
 
+  it('a calendar made by hand with the templated name is adopted, marked, and follows a project rename: no second calendar', async () => {
+    const project = newProject('Hand Made');
+    const home = (await reader.calendarUrlFor('x')).replace(/x\/$/, '');
+    const byHand = await reader.createCalendar(`${home}my-hand-made-${projectCounter}/`, 'Plane: Hand Made');
+    const first = plane.addIssue(project.id, { name: 'One', target_date: '2026-01-10' });
+    const second = plane.addIssue(project.id, { name: 'Two', target_date: '2026-01-11' });
+    const viaProxy = byHand.url.replace(radicale.url, dav.url);
+
+    const adopted = await cli('sync', '--project', project.identifier);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    expect(adopted.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarCreated: false, calendarRenamed: null, created: 2 });
+    // Radicale keeps calplanebot's dead property, and the calendar list reads it back.
+    expect((await reader.listCalendars()).find((c) => c.url === byHand.url)?.projectId).toBe(project.id);
+
+    plane.renameProject(project.id, 'Hand Made v2');
+    const renamed = await cli('sync', '--project', project.identifier);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarCreated: false, calendarRenamed: { from: 'Plane: Hand Made', to: 'Plane: Hand Made v2' }, deleted: 0, created: 0 });
+    const calendars = await reader.listCalendars();
+    expect(calendars.filter((c) => c.displayName.startsWith('Plane: Hand Made') || c.url.includes(project.id)).map((c) => [c.url, c.displayName])).toEqual([[byHand.url, 'Plane: Hand Made v2']]);
+    const uids = (await reader.list(byHand)).map((o) => /^UID:(.*)\r$/m.exec(o.data)?.[1]).sort();
+    expect(uids).toEqual([first.id, second.id].map((id) => `plane-issue-${id}@calplanebot`).sort());
+
+    dav.reset();
+    const again = await cli('sync', '--project', project.identifier);
+    expect(again.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarRenamed: null, created: 0, updated: 0, deleted: 0 });
+    expect(writesSince()).toEqual([]);
+  });
+
+  it('diff --exit-code counts a calendar to create or to rename as a pending change', async () => {
+    const project = newProject('Calendar Only');
+    plane.addIssue(project.id, { name: 'No date yet', target_date: null });
+
+    const missing = await cli('diff', '--project', project.identifier, '--exit-code');
+    expect(missing.code, missing.stderr).toBe(5);
+    expect(missing.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(missing.report.projects[0]).toMatchObject({ calendarCreated: true, calendarRenamed: null });
+    const human = await runCli(['--config', config, 'diff', '--project', project.identifier]);
+    expect(human.stdout).toContain(`${project.identifier} Calendar Only (calendar would be created)`);
+    expect(human.stdout).toMatch(/diff: 1 calendar\(s\) to create or rename;/);
+
+    expect((await cli('sync', '--project', project.identifier)).code).toBe(0);
+    expect((await cli('diff', '--project', project.identifier, '--exit-code')).code).toBe(0);
+
+    plane.renameProject(project.id, 'Calendar Only v2');
+    dav.reset();
+    const rename = await cli('diff', '--project', project.identifier, '--exit-code');
+    expect(rename.code, rename.stderr).toBe(5);
+    expect(rename.report.projects[0]).toMatchObject({ calendarCreated: false, calendarRenamed: { from: 'Plane: Calendar Only', to: 'Plane: Calendar Only v2' } });
+    expect(writesSince()).toEqual([]);
+    const humanRename = await runCli(['--config', config, 'diff', '--project', project.identifier]);
+    expect(humanRename.stdout).toContain('(calendar would be renamed "Plane: Calendar Only" → "Plane: Calendar Only v2")');
+
+    expect((await cli('sync', '--project', project.identifier)).report.projects[0]!.calendarRenamed).toEqual({ from: 'Plane: Calendar Only', to: 'Plane: Calendar Only v2' });
+    expect((await cli('diff', '--project', project.identifier, '--exit-code')).code).toBe(0);
+    expect((await calendarOf(project)).displayName).toBe('Plane: Calendar Only v2');
+  });
+
   it('writes the same bytes whatever the time zone of the machine', async () => {
     const project = newProject('Time zones');
     // Dates where a local-time Date would slip a day: year ends, a leap day, a month end.

@@ -302,6 +302,10 @@ export class FakePlaneStore {
     this.mutateProject(id, (project) => (project.deleted_at = this.stamp()));
   }
 
+  renameProject(id: string, name: string): void {
+    this.mutateProject(id, (project) => (project.name = name));
+  }
+
   setProjectMembership(id: string, member: boolean): void {
     this.mutateProject(id, (project) => (project.is_member = member));
   }
