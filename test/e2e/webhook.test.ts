@@ -357,6 +357,81 @@ describe('handle-webhook: issue deliveries', () => {
     expect(await calendarOf(project)).toBeUndefined();
     expect((await reader.list(adopted)).map((o) => o.data).join()).toContain(`UID:${uidForIssue(issue.id)}`);
   });
+
+  it('a calendar adopted by display name is marked; a 404 re-fetch and a deleted body both find the event there', async () => {
+    const project = newProject('Webhooks Adopted Gone');
+    const adopted = await reader.createCalendar(`${homeUrl}adopted-gone-${counter}/`, 'Plane: Webhooks Adopted Gone');
+    const viaProxy = adopted.url.replace(radicale.url, dav.url);
+    const refetched = plane.addIssue(project.id, { name: 'Re-fetched', target_date: '2026-06-02' });
+    const deletedBody = plane.addIssue(project.id, { name: 'Deleted body', target_date: '2026-06-03' });
+    for (const issue of [refetched, deletedBody]) expect((await deliver(issueDelivery('created', issue))).report.projects[0]).toMatchObject({ calendarUrl: viaProxy, created: 1 });
+    expect((await reader.listCalendars()).find((c) => c.url === adopted.url)?.projectId).toBe(project.id);
+    const hrefIn = (issueId: string) => `${adopted.url}${objectNameForUid(uidForIssue(issueId))}`;
+
+    const stale = issueDelivery('updated', refetched, 'name');
+    plane.deleteIssue(refetched.id);
+    const gone = await deliver(stale);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.report.projects[0]).toMatchObject({ id: project.id, calendarUrl: viaProxy, deleted: 1, failed: 0 });
+    expect(writes()).toEqual([`DELETE ${decodeURIComponent(new URL(hrefIn(refetched.id)).pathname)}`]);
+    expect(await reader.get(hrefIn(refetched.id))).toBeNull();
+
+    const body = issueDelivery('deleted', deletedBody);
+    plane.deleteIssue(deletedBody.id);
+    const deleted = await deliver(body);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.report.projects).toEqual([expect.objectContaining({ id: project.id, calendarUrl: viaProxy, deleted: 1 })]);
+    expect(await reader.get(hrefIn(deletedBody.id))).toBeNull();
+    expect(await calendarOf(project)).toBeUndefined(); // never a second calendar at calplanebot's own URL
+  });
+
+  it('a gone issue in a project outside plane.projects keeps its event; selected by identifier, it goes', async () => {
+    const { project, issue } = await projectWithEvent('Webhooks Gone Unselected');
+    const other = newProject('Webhooks Gone Selected');
+    const limitedTo = (projects: string[]) =>
+      configWith({ webhook: { secret: SECRET }, plane: { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects } });
+    const elsewhere = limitedTo([other.identifier]);
+    const stale = issueDelivery('updated', issue, 'name');
+    const body = issueDelivery('deleted', issue);
+    plane.deleteIssue(issue.id);
+    const before = await eventOf(project, issue.id);
+    expect(before).not.toBeNull();
+
+    for (const delivery of [stale, body]) {
+      const left = await deliver(delivery, { config: elsewhere });
+      expect(left.code, left.stderr).toBe(0);
+      expect(left.report.projects).toEqual([]);
+      expect(left.report.webhook.nothingToDo).toMatch(/plane\.projects/);
+      expect(writes()).toEqual([]);
+      // The identifier needs the project: one more Plane request, made only because selectors are set.
+      expect(plane.requests.map((r) => r.path.replace(/[0-9a-f-]{36}/g, ':id'))).toContain('/api/v1/workspaces/acme/projects/:id/');
+    }
+    expect((await eventOf(project, issue.id))?.etag).toBe(before?.etag);
+
+    const selected = await deliver(stale, { config: limitedTo([project.identifier.toLowerCase()]) });
+    expect(selected.code, selected.stderr).toBe(0);
+    expect(selected.report.projects[0]).toMatchObject({ id: project.id, deleted: 1 });
+    expect(await eventOf(project, issue.id)).toBeNull();
+  });
+
+  it('another issue\'s event sitting at a gone issue\'s href is not deleted as that issue\'s', async () => {
+    const { project, issue } = await projectWithEvent('Webhooks Misplaced');
+    const neighbour = plane.addIssue(newProject('Webhooks Misplaced Other').id, { name: 'Neighbour', target_date: '2026-03-04' });
+    // An event of a live issue of another project, sitting at this issue's href (a client that moved it, a restore).
+    const own = (await eventOf(project, issue.id))!;
+    await reader.delete(own.href, own.etag);
+    await reader.create(own.href, own.data.replaceAll(uidForIssue(issue.id), uidForIssue(neighbour.id)));
+    const misplaced = await reader.get(own.href);
+    expect(misplaced?.data).toContain(`UID:${uidForIssue(neighbour.id)}`);
+
+    const stale = issueDelivery('updated', issue, 'name');
+    plane.deleteIssue(issue.id);
+    const result = await deliver(stale);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report.totals).toMatchObject({ deleted: 0, failed: 0 });
+    expect(writes()).toEqual([]);
+    expect(await reader.get(own.href)).toEqual(misplaced);
+  });
 });
 
 describe('handle-webhook: verification end to end', () => {
