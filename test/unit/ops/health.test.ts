@@ -123,6 +123,15 @@ describe('checkPlane and checkCaldav', () => {
     expect(await checkCaldav(store, () => 'http://dav/alice/')).toMatchObject({ ok: true, calendars: 2, managedCalendars: 1, homeUrl: 'http://dav/alice/' });
   });
 
+  it('count adopted calendars that carry calplanebot\'s project mark as managed too', async () => {
+    const store = new MemoryCalendarStore('http://dav/alice/');
+    await store.createCalendar('http://dav/alice/plane-0b0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b/', 'Plane: Web');
+    const adopted = await store.createCalendar('http://dav/alice/made-by-hand/', 'Plane: Api');
+    await store.markCalendar(adopted, '1c0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b');
+    await store.createCalendar('http://dav/alice/plane-lookalike/', 'Plane: Lookalike');
+    expect(await checkCaldav(store, () => 'http://dav/alice/')).toMatchObject({ ok: true, calendars: 3, managedCalendars: 2 });
+  });
+
   it('a discovery that finds no calendar home says so', async () => {
     const store = new MemoryCalendarStore();
     store.calendarUrlFor = async () => {
