@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
-import { calendarOf, expectSafe, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type World } from './faults-harness.js';
+import { calendarOf, expectSafe, foreignTouched, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
 
@@ -53,6 +53,7 @@ describe('CalDAV server errors', () => {
     world.dav.inject({ method: PUT }, status(503, { 'Retry-After': '1' }), { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
     expect(run.stderr).toMatch(/retrying PUT .* \(HTTP 503/);
     await expectSafe(world, s, run);
   });
@@ -82,6 +83,7 @@ describe('CalDAV server errors', () => {
     world.dav.inject({ method: PUT }, status(429, { 'Retry-After': '1' }), { times: 4 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(4);
     await expectSafe(world, s, run);
   });
 
@@ -153,6 +155,7 @@ describe('CalDAV transport faults', () => {
     world.dav.inject({ method: PUT }, { reset: 'before' }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: PUT, fault: 'reset before', status: 0 })]);
     await expectSafe(world, s, run);
   });
 
@@ -162,6 +165,7 @@ describe('CalDAV transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ created: 1, failed: 0 });
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: PUT, fault: 'reset after' })]);
     await expectSafe(world, s, run);
   });
 
@@ -171,6 +175,7 @@ describe('CalDAV transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ deleted: 1, failed: 0 });
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'DELETE', fault: 'reset after' })]);
     await expectSafe(world, s, run);
   });
 
@@ -180,6 +185,7 @@ describe('CalDAV transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/retrying REPORT .*no answer within/);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'REPORT', fault: 'stall before' })]);
     await expectSafe(world, s, run);
   });
 
@@ -189,6 +195,8 @@ describe('CalDAV transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ updated: 1, failed: 0 });
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: PUT, fault: 'stall after' })]);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
     await expectSafe(world, s, run);
   });
 
@@ -197,6 +205,8 @@ describe('CalDAV transport faults', () => {
     world.dav.inject({ method: 'REPORT' }, { truncateAt: 300 }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'REPORT', fault: 'truncate at 300' })]);
+    expect(world.dav.requests.filter((r) => r.method === 'REPORT')).toHaveLength(2);
     await expectSafe(world, s, run);
   });
 
@@ -205,6 +215,7 @@ describe('CalDAV transport faults', () => {
     world.dav.inject({ method: 'REPORT' }, { truncateAt: 300 });
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
+    expect(world.dav.faulted()).toHaveLength(3);
     expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-calendar' })]);
     expect(world.dav.requests.filter((r) => r.method === PUT || r.method === 'DELETE')).toEqual([]);
     await expectSafe(world, s, run);
@@ -228,6 +239,7 @@ describe('CalDAV races', () => {
     );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
     expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
     const after = (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uid)!;
     expect(after.data).toContain('Renamed now');
@@ -240,17 +252,21 @@ describe('CalDAV races', () => {
     world.dav.inject({ method: 'REPORT' }, { barrier: 2 }, { times: 2 }); // both list before either writes
     const [a, b] = await Promise.all([sync(world, s.project), syncElsewhere(world, s.project)]);
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(world.dav.faulted()).toHaveLength(2); // both listings were held until both had arrived
     expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
-    await expectSafe(world, s, a);
+    await expectSafe(world, s, [a, b]);
   });
 
   it('two first syncs at once create one calendar and one event per issue', async () => {
     const identifier = nextIdentifier('C');
     const project = world.plane.addProject({ name: `Race ${identifier}`, identifier });
     for (let i = 0; i < 5; i += 1) world.plane.addIssue(project.id, { name: `Race ${i}`, target_date: `2025-12-1${i}` });
+    world.dav.reset();
     world.dav.inject({ method: 'MKCALENDAR' }, { barrier: 2 }, { times: 2 });
     const [a, b] = await Promise.all([sync(world, project), syncElsewhere(world, project)]);
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(world.dav.faulted()).toHaveLength(2);
+    expect(await foreignTouched(world)).toBe(0);
     world.dav.clearFaults();
     const calendar = await calendarOf(world, project);
     const uids = (await world.reader.list(calendar)).map((o) => uidOf(o.data));
@@ -265,6 +281,8 @@ describe('managed calendar gone', () => {
     world.dav.inject({ method: 'REPORT' }, status(404, {}, 'Not Found'), { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'REPORT', status: 404 })]);
+    expect(world.dav.requests.filter((r) => r.method === 'PROPFIND').length).toBeGreaterThan(0); // the calendar list, read again
     expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1 });
     await expectSafe(world, s, run);
   });
@@ -273,11 +291,173 @@ describe('managed calendar gone', () => {
     const identifier = nextIdentifier('C');
     const project = world.plane.addProject({ name: `Lost answer ${identifier}`, identifier });
     const issue = world.plane.addIssue(project.id, { name: 'First', target_date: '2025-12-20' });
+    world.dav.reset();
     world.dav.inject({ method: 'MKCALENDAR' }, { reset: 'after' }, { times: 1 });
     const run = await sync(world, project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'MKCALENDAR', fault: 'reset after' })]);
+    expect(await foreignTouched(world)).toBe(0);
     const calendar = await calendarOf(world, project);
     expect((await world.reader.list(calendar)).map((o) => uidOf(o.data))).toEqual([uidForIssue(issue.id)]);
     expect(await pendingChanges(world, project)).toBe(0);
+  });
+});
+
+const eventOf = async (s: Scenario, issueId: string) => (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uidForIssue(issueId))!;
+const pathOf = (href: string) => decodeURIComponent(new URL(href).pathname);
+const WITH_ALARM = (data: string) => data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT');
+
+describe('CalDAV faults on every attempt', () => {
+  it('connection reset on every write: each write fails after 3 attempts (exit 3), nothing lost', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT }, { reset: 'before' });
+    world.dav.inject({ method: 'DELETE' }, { reset: 'before' });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors.map((e) => e.operation).sort()).toEqual(['create', 'delete', 'update']);
+    for (const error of run.errors) {
+      expect(error.message).toMatch(/failed: (ECONNRESET|UND_ERR_SOCKET)/);
+      expect(error.hint).toBe(`check that ${new URL(world.dav.url).host} is reachable`);
+    }
+    expect(world.dav.faulted()).toHaveLength(9); // 3 writes × 3 attempts
+    await expectSafe(world, s, run);
+  });
+
+  it('the CalDAV server unreachable for the whole run (every connection reset): exit 1 at the calendar list, naming the host', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({}, { reset: 'before' });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.message).toMatch(/PROPFIND .* failed: (ECONNRESET|UND_ERR_SOCKET)/);
+    expect(run.fatal?.hint).toBe(`check that ${new URL(world.dav.url).host} is reachable`);
+    expect(world.dav.faulted()).toHaveLength(3); // one request, 3 attempts, then the run stops
+    await expectSafe(world, s, run);
+  });
+
+  it('every PUT of one event stalls past the timeout: that event fails after 3 attempts (exit 3), the rest is written', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.fresh.id);
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, { stallMs: STALL_MS });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, message: expect.stringMatching(/no answer within 2500 ms/) })]);
+    expect(world.dav.faulted()).toHaveLength(3);
+    await expectSafe(world, s, run);
+  });
+});
+
+describe('CalDAV answers that are refused inside or cut short', () => {
+  it('an update answered 207 with an inner 409: that update fails (exit 3), never a silent success; the old event is kept', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.renamed.id);
+    const body = `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/x.ics</D:href><D:status>HTTP/1.1 409 Conflict</D:status></D:response></D:multistatus>`;
+    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(207, { 'content-type': 'application/xml' }, body));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'update', uid, status: 409 })]);
+    expect(world.dav.faulted()).toHaveLength(1); // a refusal is not retried
+    await expectSafe(world, s, run);
+  });
+
+  it('a create whose answer is cut after the server stored it (once): the retry meets 412, re-plans, no duplicate, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) }, { truncateAt: 0 }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: PUT, fault: 'truncate at 0', status: 201 })]);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
+    await expectSafe(world, s, run);
+  });
+
+  it('an update whose answer is cut after the server stored it (once): the retry meets 412, re-plans, finds it done, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.renamed.id) }, { truncateAt: 0 }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
+    await expectSafe(world, s, run);
+  });
+
+  it('a DELETE whose answer is cut after the server deleted (once): the retry meets 404, counted as done, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'DELETE' }, { truncateAt: 0 }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report!.totals).toMatchObject({ deleted: 1, failed: 0 });
+    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'DELETE', fault: 'truncate at 0' })]);
+    expect(world.dav.requests.filter((r) => r.method === 'DELETE')).toHaveLength(2);
+    await expectSafe(world, s, run);
+  });
+
+  it('after a 412, the re-read (GET) is cut on every attempt: that update fails (exit 3), the other writer\'s change is kept; the next run applies ours on top', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.renamed.id);
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uid },
+      {
+        before: async () => {
+          const current = await eventOf(s, s.issues.renamed.id);
+          await world.reader.update(current.href, WITH_ALARM(current.data), current.etag);
+        },
+      },
+      { times: 1 },
+    );
+    world.dav.inject({ method: 'GET' }, { truncateAt: 20 });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'update', uid })]);
+    expect(world.dav.faulted().filter((r) => r.method === 'GET')).toHaveLength(3);
+    expect((await eventOf(s, s.issues.renamed.id)).data).toContain('TRIGGER:-PT10M');
+    await expectSafe(world, s, run);
+    const after = (await eventOf(s, s.issues.renamed.id)).data;
+    expect(after).toContain('Renamed now');
+    expect(after).toContain('TRIGGER:-PT10M');
+  });
+});
+
+describe('CalDAV races: the other writer deletes or changes first', () => {
+  it('another writer deletes the event between our listing and our update: 412, re-read, the event is made again (exit 0)', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uidForIssue(s.issues.renamed.id) },
+      {
+        before: async () => {
+          const current = await eventOf(s, s.issues.renamed.id);
+          await world.reader.delete(current.href, current.etag);
+        },
+      },
+      { times: 1 },
+    );
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
+    await expectSafe(world, s, run);
+  });
+
+  it('another writer changes the event just before our DELETE: 412, re-read, still ours and its issue gone, so deleted (exit 0)', async () => {
+    const s = await prepare(world, 'C');
+    const gone = await eventOf(s, s.issues.gone.id);
+    world.dav.inject(
+      { method: 'DELETE', pathIncludes: pathOf(gone.href) },
+      { before: async () => void (await world.reader.update(gone.href, WITH_ALARM(gone.data), gone.etag)) },
+      { times: 1 },
+    );
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
+    expect(world.dav.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([412, expect.any(Number)]);
+    await expectSafe(world, s, run);
+  });
+});
+
+describe('the harness itself', () => {
+  it('catches a silent success: a create answered 201 that never reached the server fails the check', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) }, status(201, { ETag: '"never-stored"' }));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(0); // the run believes it
+    await expect(expectSafe(world, s, run)).rejects.toThrow(/differs from what the run reported as written/);
   });
 });

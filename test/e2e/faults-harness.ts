@@ -2,10 +2,12 @@
  * The world the fault-injection tests run in: one Radicale and one fake Plane per test file, a
  * fault proxy in front of each, the built CLI pointed at the proxies, and a reader that looks at
  * Radicale directly (never through a proxy). Each scenario works on its own project (so its own
- * calendar), seeds a foreign event into it, and checks the same invariants after the fault:
- * nothing lost, no foreign object touched, no duplicate, and convergence on the next clean run.
+ * calendar), seeds a foreign event into it, and checks the same invariants after the fault: the
+ * fault happened, nothing lost, no foreign object touched in any calendar, no duplicate, the
+ * calendar holds exactly what the run reported as done (no silent success, no silent failure),
+ * and the next clean run does exactly what was left (nothing, after an exit 0) and converges.
  */
-import { appendFileSync, chmodSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -41,7 +43,12 @@ export interface World {
   planeReader: PlaneClient;
   /** The API key, the CalDAV password and its Basic token: never in any output. */
   secrets: string[];
+  /** Every foreign object seeded so far, in every calendar (a user's own calendar included): checked after every faulted run. */
+  foreign: Map<string, RemoteObject>;
 }
+
+/** A calendar of the user's own, never managed, with an event in it: no run may touch either. */
+const PERSONAL = 'personal-calendar';
 
 export async function startWorld(): Promise<World> {
   const radicale = await startRadicale();
@@ -65,7 +72,18 @@ export async function startWorld(): Promise<World> {
   const reader = new DavCalendarStore({ serverUrl: radicale.url, username: user.username, password: user.password, http: createHttpClient({ service: 'caldav', policy: DIRECT }) });
   const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');
   const planeReader = new PlaneClient({ baseUrl: plane.url, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, http: createHttpClient({ service: 'plane', policy: DIRECT }) });
-  return { radicale, plane, dav, planeProxy, config, otherHostConfig, reader, planeReader, secrets: [plane.apiKey, user.password, basic] };
+  const world: World = { radicale, plane, dav, planeProxy, config, otherHostConfig, reader, planeReader, secrets: [plane.apiKey, user.password, basic], foreign: new Map() };
+  const personal = await reader.createCalendar(await reader.calendarUrlFor(PERSONAL), 'Personal');
+  await seedForeign(world, `${personal.url}dentist.ics`, 'dentist-personal@example.com');
+  return world;
+}
+
+/** Puts a foreign event at `href` (Radicale directly) and remembers its bytes and ETag. */
+export async function seedForeign(world: World, href: string, uid: string): Promise<RemoteObject> {
+  await world.reader.create(href, FOREIGN_ICS(uid));
+  const seeded = (await world.reader.get(href))!;
+  world.foreign.set(href, seeded);
+  return seeded;
 }
 
 /**
@@ -171,8 +189,7 @@ export async function prepare(world: World, prefix: string, extra: IssueInput[] 
 
   const calendar = await calendarOf(world, project);
   const foreignHref = `${calendar.url}foreign-${identifier}.ics`;
-  await world.reader.create(foreignHref, FOREIGN_ICS(`foreign-${identifier}@example.com`));
-  const foreign = (await world.reader.get(foreignHref))!;
+  const foreign = await seedForeign(world, foreignHref, `foreign-${identifier}@example.com`);
 
   world.plane.updateIssue(renamed.id, { name: 'Renamed now' });
   world.plane.deleteIssue(gone.id);
@@ -200,7 +217,7 @@ export function uidOf(data: string): string {
 export interface Outcome {
   /** Events of issues that still exist with a date, present before the run and missing after. */
   lost: number;
-  /** The foreign event's bytes or ETag changed, or it vanished. */
+  /** Foreign objects, in any calendar, whose bytes or ETag changed, or that vanished. */
   foreignTouched: number;
   /** UIDs at more than one href. */
   duplicates: number;
@@ -213,66 +230,178 @@ export async function outcome(world: World, scenario: Scenario): Promise<Outcome
   for (const o of objects) counts.set(uidOf(o.data), (counts.get(uidOf(o.data)) ?? 0) + 1);
   const stillWanted = datedIssues(world, scenario.project).map((i) => uidForIssue(i.id));
   const lost = stillWanted.filter((uid) => scenario.before.has(uid) && !counts.has(uid)).length;
-  const foreignNow = await world.reader.get(scenario.foreignHref);
-  const foreignTouched = foreignNow?.etag === scenario.foreign.etag && foreignNow?.data === scenario.foreign.data ? 0 : 1;
   const duplicates = [...counts.values()].filter((n) => n > 1).length;
-  return { lost, foreignTouched, duplicates };
+  return { lost, foreignTouched: await foreignTouched(world), duplicates };
+}
+
+/** Every foreign object seeded in this world, looked at directly on Radicale. */
+export async function foreignTouched(world: World): Promise<number> {
+  let touched = 0;
+  for (const [href, seeded] of world.foreign) {
+    const now = await world.reader.get(href);
+    if (now?.etag !== seeded.etag || now?.data !== seeded.data) touched += 1;
+  }
+  return touched;
 }
 
 function datedIssues(world: World, project: FakeProject): FakeIssue[] {
   return world.plane.issues(project.id).filter((i) => i.target_date !== null && world.plane.isVisible(i));
 }
 
+// ── what a run did ─────────────────────────────────────────────────────────
+
+/** "create <uid>", "update <uid>", "delete <uid>": one unit of a scenario's work. */
+export type Work = string;
+
+/** The three changes prepare() left for the next run. */
+export function scenarioWork(s: Scenario): Work[] {
+  return [`create ${uidForIssue(s.issues.fresh.id)}`, `update ${uidForIssue(s.issues.renamed.id)}`, `delete ${uidForIssue(s.issues.gone.id)}`];
+}
+
+/** What the runs' reports say they wrote for this scenario's project. */
+function reportedApplied(runs: Run[], s: Scenario): Set<Work> {
+  const changes = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.changes) ?? []);
+  return new Set(changes.filter((c) => c.applied).map((c) => `${c.op} ${c.uid}`));
+}
+
+/** What the runs' reports say failed, as work units (event-level failures only). */
+function reportedFailed(runs: Run[], s: Scenario): Set<Work> {
+  const errors = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? []);
+  return new Set(errors.filter((e) => e.uid !== undefined && ['create', 'update', 'delete'].includes(e.operation)).map((e) => `${e.operation} ${e.uid}`));
+}
+
+/** Project-level failures (the listing, the calendar, the delete guard): the project as a whole was not finished. */
+function projectFailures(runs: Run[], s: Scenario): string[] {
+  const errors = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? []);
+  return errors.filter((e) => ['list-issues', 'list-calendar', 'create-calendar', 'delete-guard'].includes(e.operation)).map((e) => e.operation);
+}
+
+/** Which of the scenario's changes the calendar itself shows as done, read on Radicale directly. */
+export async function doneInCalendar(world: World, s: Scenario): Promise<Set<Work>> {
+  const objects = await world.reader.list(s.calendar);
+  const byUid = new Map(objects.map((o) => [uidOf(o.data), o]));
+  const [create, update, remove] = scenarioWork(s) as [Work, Work, Work];
+  const done = new Set<Work>();
+  if (byUid.has(uidForIssue(s.issues.fresh.id))) done.add(create);
+  const renamed = byUid.get(uidForIssue(s.issues.renamed.id));
+  if (renamed?.data.includes(`SUMMARY:[${s.issues.renamed.sequence_id}] Renamed now`)) done.add(update);
+  else expect(renamed?.data, 'the renamed issue\'s event is neither old nor new').toContain(`SUMMARY:[${s.issues.renamed.sequence_id}] Renamed later`);
+  if (!byUid.has(uidForIssue(s.issues.gone.id))) done.add(remove);
+  return done;
+}
+
+const sorted = (set: Iterable<string>) => [...set].sort();
+
 /**
  * After the fault is gone: a clean sync succeeds, leaves exactly one event per dated issue with
  * the right summary and date (plus the untouched foreign event), and a further diff has nothing
- * to do. Returns the number of changes the clean sync made.
+ * to do. Returns what the clean sync wrote.
  */
-export async function converges(world: World, scenario: Scenario): Promise<number> {
+export async function converges(world: World, scenarios: Scenario[], clean?: Run): Promise<Run> {
   world.dav.clearFaults();
   world.planeProxy.clearFaults();
   world.plane.clearFaults();
-  const clean = await sync(world, scenario.project);
-  expect(clean.code, clean.stderr).toBe(0);
-  const objects = await world.reader.list(scenario.calendar);
-  const wanted = datedIssues(world, scenario.project);
-  const ours = objects.filter((o) => o.href !== scenario.foreignHref);
-  expect(ours.map((o) => uidOf(o.data)).sort()).toEqual(wanted.map((i) => uidForIssue(i.id)).sort());
-  for (const issue of wanted) {
-    const event = ours.find((o) => uidOf(o.data) === uidForIssue(issue.id))!;
-    expect(event.data).toContain(`SUMMARY:[${issue.sequence_id}] ${issue.name}`);
-    expect(event.data).toContain(`DTSTART;VALUE=DATE:${issue.target_date!.replace(/-/g, '')}`);
+  const run = clean ?? (await (scenarios.length === 1 ? sync(world, scenarios[0]!.project) : cli(world, ['sync'])));
+  expect(run.code, run.stderr).toBe(0);
+  for (const scenario of scenarios) {
+    const objects = await world.reader.list(scenario.calendar);
+    const wanted = datedIssues(world, scenario.project);
+    const ours = objects.filter((o) => o.href !== scenario.foreignHref);
+    expect(ours.map((o) => uidOf(o.data)).sort()).toEqual(wanted.map((i) => uidForIssue(i.id)).sort());
+    for (const issue of wanted) {
+      const event = ours.find((o) => uidOf(o.data) === uidForIssue(issue.id))!;
+      expect(event.data).toContain(`SUMMARY:[${issue.sequence_id}] ${issue.name}`);
+      expect(event.data).toContain(`DTSTART;VALUE=DATE:${issue.target_date!.replace(/-/g, '')}`);
+    }
+    expect(await pendingChanges(world, scenario.project)).toBe(0);
   }
-  expect(await pendingChanges(world, scenario.project)).toBe(0);
-  const t = clean.report!.totals;
-  return t.created + t.updated + t.deleted;
+  return run;
 }
 
 /** One line of the fault table (printed when CALPLANEBOT_FAULT_TABLE names a file). */
 interface TableRow extends Outcome {
   fault: string;
   exit: number;
+  /** Requests the proxies tampered with. */
+  faults: number;
   /** Changes the clean run after the fault made (then a dry run found zero). */
   cleanRunChanges: number;
 }
 
 const table: TableRow[] = [];
 
-/** The invariants every fault must keep, checked right after the faulted run and after the clean one. */
-export async function expectSafe(world: World, scenario: Scenario, run: Run): Promise<void> {
-  const after = await outcome(world, scenario);
-  expect(after).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
-  const cleanRunChanges = await converges(world, scenario);
-  expect(await outcome(world, scenario)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
-  table.push({ fault: expect.getState().currentTestName ?? '?', exit: run.code, ...after, cleanRunChanges });
+/** Requests a fault was applied to since the last reset, on either proxy. */
+export const faultsApplied = (world: World): number => world.dav.faulted().length + world.planeProxy.faulted().length;
+
+/**
+ * The invariants every fault must keep, checked right after the faulted run and after the clean
+ * one. `runs` is the faulted run (or the runs, when several raced). In order:
+ *  - the fault really happened (a test whose fault never fired proves nothing);
+ *  - nothing lost, no foreign object touched in any calendar, no duplicate;
+ *  - the calendar shows exactly the changes the report says were written: no silent success
+ *    (reported done, not there) and no silent failure (there, reported failed);
+ *  - exit 0: everything was done; exit 3: what was reported failed is exactly what was left
+ *    (unless a project-level failure left the project unfinished as a whole);
+ *  - the clean run then writes exactly what was left (nothing after an exit 0) and converges.
+ */
+export async function expectSafe(world: World, scenarios: Scenario | Scenario[], runs: Run | Run[]): Promise<void> {
+  const all = Array.isArray(scenarios) ? scenarios : [scenarios];
+  const faulted = Array.isArray(runs) ? runs : [runs];
+  const faults = faultsApplied(world);
+  expect(faults, 'the fault was never applied: this test proves nothing').toBeGreaterThan(0);
+  const left = new Map<Scenario, Set<Work>>();
+  const outcomes: Outcome[] = [];
+  for (const s of all) {
+    const after = await outcome(world, s);
+    outcomes.push(after);
+    expect(after).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+    const done = await doneInCalendar(world, s);
+    expect(sorted(done), 'the calendar differs from what the run reported as written').toEqual(sorted(reportedApplied(faulted, s)));
+    const remaining = new Set(scenarioWork(s).filter((w) => !done.has(w)));
+    left.set(s, remaining);
+    for (const run of faulted) {
+      if (run.code === 0) {
+        expect(run.errors).toEqual([]);
+        expect(sorted(remaining), 'exit 0, yet changes were not made').toEqual([]);
+      } else if (run.code === 3) {
+        const failed = reportedFailed([run], s);
+        for (const work of failed) expect(remaining, `reported failed but done: ${work}`).toContain(work);
+        if (faulted.length === 1 && projectFailures([run], s).length === 0) {
+          expect(sorted(failed), 'exit 3: the failures reported are not what was left undone').toEqual(sorted(remaining));
+        }
+      } else {
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.fatal, 'exit 1 without an error document').toBeDefined();
+      }
+    }
+  }
+  const clean = await converges(world, all);
+  let cleanRunChanges = 0;
+  for (const s of all) {
+    const fixed = reportedApplied([clean], s);
+    expect(sorted(fixed), 'the clean run did not write exactly what the faulted run left').toEqual(sorted(left.get(s)!));
+    cleanRunChanges += fixed.size;
+  }
+  for (const s of all) expect(await outcome(world, s)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+  const worst = outcomes.reduce((a, b) => ({ lost: a.lost + b.lost, foreignTouched: Math.max(a.foreignTouched, b.foreignTouched), duplicates: a.duplicates + b.duplicates }));
+  table.push({ fault: expect.getState().currentTestName ?? '?', exit: Math.max(...faulted.map((r) => r.code)), faults, ...worst, cleanRunChanges });
 }
 
 /** Appends this file's rows to $CALPLANEBOT_FAULT_TABLE as Markdown (for the issue's closing note). */
 function writeTable(): void {
   const file = process.env.CALPLANEBOT_FAULT_TABLE;
   if (!file || table.length === 0) return;
-  const lines = table.map((r) => `| ${r.fault.replace(/\|/g, '/')} | ${r.exit} | ${r.lost} | ${r.foreignTouched} | ${r.duplicates} | yes (${r.cleanRunChanges} change(s), then 0 pending) |`);
+  const lines = table.map((r) => `| ${r.fault.replace(/\|/g, '/')} | ${r.exit} | ${r.lost} | ${r.foreignTouched} | ${r.duplicates} | ${r.faults} | yes (${r.cleanRunChanges} change(s), then 0 pending) |`);
   appendFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** A copy of the world's config with `edit` applied (same state dir: same lock, same caches). */
+export function variantConfig(world: World, edit: (config: Record<string, Record<string, unknown>>) => void): string {
+  const config = JSON.parse(readFileSync(world.config, 'utf8')) as Record<string, Record<string, unknown>>;
+  edit(config);
+  const file = world.config.replace(/\.json$/, `.${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
 }
 
 export function makeWorldReadable(file: string): void {

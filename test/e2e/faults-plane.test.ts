@@ -1,6 +1,7 @@
 /**
- * Fault injection between the CLI and the fake Plane (transport faults through the fault proxy,
- * hostile answers through the fake's failNext), and hostile configuration through the real CLI.
+ * Fault injection between the CLI and the fake Plane (transport faults and hostile answers through
+ * the fault proxy, so every test can see that its fault was applied), and hostile configuration
+ * through the real CLI.
  * For each fault: the exit code, nothing lost, no foreign object touched, no duplicate, and the
  * next clean run converges (faults-harness.ts).
  */
@@ -8,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
 import { runCli } from '../support/cli.js';
-import { cli, expectSafe, makeWorldReadable, prepare, STALL_MS, startWorld, stopWorld, sync, type Run, type Scenario, type World } from './faults-harness.js';
+import { cli, expectSafe, makeWorldReadable, prepare, STALL_MS, startWorld, stopWorld, sync, variantConfig, type Run, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
 
@@ -26,6 +27,8 @@ afterAll(async () => {
 });
 
 const issuesPath = (s: Scenario) => `/projects/${s.project.id}/work-items/`;
+const listings = (s: Scenario) => world.planeProxy.requests.filter((r) => r.path.includes(issuesPath(s)));
+const json = (body: unknown) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const writes = () => world.dav.requests.filter((r) => ['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH'].includes(r.method));
 
 /** A failed or unusable listing: exit 3, the project's error names it, and nothing is written at all. */
@@ -41,12 +44,34 @@ async function expectListingFailure(s: Scenario, message: RegExp, status?: numbe
 }
 
 describe('Plane server errors', () => {
-  it.each([500, 502, 503])('the issue listing → %i once: retried, exit 0', async (code) => {
+  it.each([500, 502, 503, 504])('the issue listing → %i once: retried, exit 0', async (code) => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: code, body: code === 500 ? '{"error":"Something went wrong"}' : '<html>bad gateway</html>' }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1 });
+    expect(world.planeProxy.faulted()).toEqual([expect.objectContaining({ status: code })]);
+    expect(listings(s)).toHaveLength(2);
+    await expectSafe(world, s, run);
+  });
+
+  it('the issue listing → 503 with Retry-After twice, then it clears: waited out, exit 0', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' }, { times: 2 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/retrying GET .* in 150 ms \(HTTP 503/); // Retry-After 1 s, capped at the test's maxRetryAfterMs
+    expect(world.planeProxy.faulted()).toHaveLength(2);
+    await expectSafe(world, s, run);
+  });
+
+  it('a short 429 burst on the issue listing: waited out, exit 0', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '1' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' }, { times: 4 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.planeProxy.faulted()).toHaveLength(4);
+    expect(listings(s)).toHaveLength(5);
     await expectSafe(world, s, run);
   });
 
@@ -54,15 +79,30 @@ describe('Plane server errors', () => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' });
     const run = await expectListingFailure(s, /503/, 503);
+    // 10 Retry-After waits in a row, then the 2 more attempts a 5xx gets, then given up: 13, bounded.
+    expect(world.planeProxy.faulted()).toHaveLength(13);
     await expectSafe(world, s, run);
   });
 
   it('a 429 storm with Retry-After: waits, then the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, times: Infinity });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' });
     const run = await expectListingFailure(s, /rate-limiting/, 429);
     // 1 attempt plus the 10 waits the fetcher allows in a row: bounded, never a loop.
-    expect(world.plane.requests.filter((r) => r.path.includes(issuesPath(s)))).toHaveLength(11);
+    expect(world.planeProxy.faulted()).toHaveLength(11);
+    await expectSafe(world, s, run);
+  });
+
+  it('a 429 storm against a small http.maxRateLimitWaitMs: the run-wide budget is spent, then the request fails fast (exit 3)', async () => {
+    const s = await prepare(world, 'Q');
+    const config = variantConfig(world, (c) => (c.http!.maxRateLimitWaitMs = 300));
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' });
+    const run = await cli(world, ['sync', '--project', s.project.identifier], config);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-issues', status: 429 })]);
+    // Two waits of 150 ms fit in 300 ms; the third would not: 3 requests instead of 11.
+    expect(world.planeProxy.faulted()).toHaveLength(3);
+    expect(run.report!.totals.deleted).toBe(0);
     await expectSafe(world, s, run);
   });
 
@@ -116,6 +156,29 @@ describe('Plane transport faults', () => {
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { reset: 'before' }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.planeProxy.faulted()).toEqual([expect.objectContaining({ fault: 'reset before' })]);
+    expect(listings(s)).toHaveLength(2);
+    await expectSafe(world, s, run);
+  });
+
+  it('connection reset on every attempt of the issue listing: the project fails (exit 3), nothing written or deleted', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { reset: 'before' });
+    const run = await expectListingFailure(s, /failed: (ECONNRESET|UND_ERR_SOCKET)/);
+    expect(run.errors[0]!.hint).toBe(`check that ${new URL(world.planeProxy.url).host} is reachable`);
+    expect(world.planeProxy.faulted()).toHaveLength(3);
+    await expectSafe(world, s, run);
+  });
+
+  it('Plane unreachable for the whole run (every connection reset): exit 1 at the project list, naming the host, nothing written', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({}, { reset: 'before' });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.message).toMatch(/GET .*\/projects\/ failed: (ECONNRESET|UND_ERR_SOCKET)/);
+    expect(run.fatal?.hint).toBe(`check that ${new URL(world.planeProxy.url).host} is reachable`);
+    expect(world.planeProxy.faulted()).toHaveLength(3);
+    expect(writes()).toEqual([]);
     await expectSafe(world, s, run);
   });
 
@@ -125,14 +188,35 @@ describe('Plane transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/retrying GET .*no answer within/);
+    expect(world.planeProxy.faulted()).toEqual([expect.objectContaining({ fault: 'stall before' })]);
+    await expectSafe(world, s, run);
+  });
+
+  it('a stall past the timeout on every attempt of the issue listing: the project fails (exit 3), nothing deleted', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { stallMs: STALL_MS });
+    const run = await expectListingFailure(s, /no answer within 2500 ms/);
+    expect(world.planeProxy.faulted()).toHaveLength(3);
     await expectSafe(world, s, run);
   });
 
   it('the body is cut mid-way (once): retried, exit 0', async () => {
     const s = await prepare(world, 'Q');
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { truncateAt: 100 });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { truncateAt: 100 }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
+    expect(world.planeProxy.faulted()).toEqual([expect.objectContaining({ fault: 'truncate at 100', status: 200 })]);
+    expect(listings(s)).toHaveLength(2);
+    await expectSafe(world, s, run);
+  });
+
+  it('the body stalls mid-way, past the timeout (once): the timeout covers the body, retried, exit 0', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { stallBodyAt: 100, stallMs: STALL_MS }, { times: 1 });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/retrying GET .*no answer within 2500 ms/);
+    expect(world.planeProxy.faulted()).toEqual([expect.objectContaining({ fault: 'stall body at 100' })]);
     await expectSafe(world, s, run);
   });
 
@@ -140,6 +224,26 @@ describe('Plane transport faults', () => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { truncateAt: 100 });
     const run = await expectListingFailure(s, /terminated|closed|socket/i);
+    expect(world.planeProxy.faulted()).toHaveLength(3);
+    await expectSafe(world, s, run);
+  });
+});
+
+describe('a listing that fails part-way', () => {
+  it('page 2 fails on every attempt after page 1 was read: page-1 changes are written, every deletion is withheld (exit 3)', async () => {
+    // 1,000 undated issues (no events, so cheap) push the oldest issues, renamed among them, onto page 2.
+    const undated = Array.from({ length: 1000 }, (_, i) => ({ name: `Undated ${i}`, target_date: null }));
+    const s = await prepare(world, 'Q', undated);
+    world.planeProxy.inject({ pathIncludes: [issuesPath(s), 'cursor=1000:1:0'] }, { status: 500, body: '{"error":"Something went wrong"}' });
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.errors.map((e) => e.operation)).toEqual(['list-issues', 'delete-guard']);
+    // gone's event, and those of steady and renamed, which page 2 would have shown: none is deleted.
+    expect(run.report!.projects[0]!.withheldDeletes).toEqual({ reason: 'listing-incomplete', count: 3 });
+    expect(run.report!.totals).toMatchObject({ created: 1, updated: 0, deleted: 0 });
+    expect(world.planeProxy.faulted()).toHaveLength(3); // page 2, 3 attempts; page 1 answered
+    expect(listings(s).filter((r) => !r.path.includes('cursor='))).toEqual([expect.objectContaining({ status: 200 })]);
+    expect(world.dav.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
     await expectSafe(world, s, run);
   });
 });
@@ -147,21 +251,21 @@ describe('Plane transport faults', () => {
 describe('hostile Plane answers', () => {
   it('HTML instead of JSON (a login page answering 200): exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: '<!DOCTYPE html><html><body>Sign in</body></html>', times: Infinity });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 200, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body>Sign in</body></html>' });
     const run = await expectListingFailure(s, /the body is HTML, not JSON/);
     await expectSafe(world, s, run);
   });
 
   it('truncated JSON in a complete answer: exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: '{"results": [{"id": "abc", "name": "Half', times: Infinity });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, json('{"results": [{"id": "abc", "name": "Half'));
     const run = await expectListingFailure(s, /not valid JSON, possibly truncated/);
     await expectSafe(world, s, run);
   });
 
   it('an envelope without "results": exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: { count: 0, next_page_results: false, items: [] }, times: Infinity });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, json({ count: 0, next_page_results: false, items: [] }));
     const run = await expectListingFailure(s, /no "results" array/);
     await expectSafe(world, s, run);
   });
@@ -175,7 +279,7 @@ describe('hostile Plane answers', () => {
       return i.id === s.issues.steady.id ? { ...json, target_date: '2025-02-30', name: 'Steady, but broken' } : json;
     });
     const envelope = { next_cursor: '1000:1:0', prev_cursor: '1000:-1:1', next_page_results: false, prev_page_results: false, count: results.length, total_results: results.length, results };
-    world.plane.failNext({ pathIncludes: issuesPath(s) }, { status: 200, body: JSON.stringify(envelope) });
+    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, json(envelope), { times: 1 });
     const before = (await world.reader.list(s.calendar)).find((o) => o.data.includes(uidForIssue(s.issues.steady.id)))!;
 
     const run = await sync(world, s.project);

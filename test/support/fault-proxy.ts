@@ -3,8 +3,8 @@
  * Plane), records every request like the recording proxy does, and can, for the requests a rule
  * matches: answer with any status/headers/body instead, reset the connection (before the request
  * reaches the server, or after the server has acted on it), stall past the client's timeout, cut
- * the real answer after n body bytes, run something first (another writer), or hold requests
- * until several have arrived (a deterministic race).
+ * the real answer after n body bytes, stall in the middle of the real body, run something first
+ * (another writer), or hold requests until several have arrived (a deterministic race).
  *
  *   const dav = await startFaultProxy(radicale.url);
  *   dav.inject({ method: 'PUT', pathIncludes: '/plane-' }, { status: 503, headers: { 'Retry-After': '1' } }, { times: 1 });
@@ -18,7 +18,8 @@ import type { RecordingProxy } from './recording-proxy.js';
 
 export interface FaultMatch {
   method?: string;
-  pathIncludes?: string;
+  /** The decoded path and query must contain this text (or each of these). */
+  pathIncludes?: string | string[];
   /** The request body must contain this text (e.g. a UID inside a PUT). */
   bodyIncludes?: string;
 }
@@ -30,8 +31,14 @@ export type FaultAction =
   | { reset: 'before' | 'after' }
   /** Never answer within the client's timeout: hold for `stallMs`, then drop the connection. */
   | { stallMs: number; when?: 'before' | 'after' }
-  /** Forward, then send only the first `truncateAt` bytes of the real body and drop the connection. */
+  /**
+   * Forward (the server acts), then send the headers promising the whole body, only the first
+   * `truncateAt` bytes of it, and drop the connection. An answer shorter than that (an empty 201)
+   * is cut all the same: its Content-Length promises one byte more than is sent.
+   */
   | { truncateAt: number }
+  /** Forward, then send the headers and the first `stallBodyAt` bytes, and nothing more for `stallMs`. */
+  | { stallBodyAt: number; stallMs: number }
   /** Run `run` (another writer, say), then forward. */
   | { before: () => Promise<void> }
   /** Hold matching requests until `barrier` of them have arrived, then forward them all at once. */
@@ -44,6 +51,8 @@ export interface FaultProxyRequest {
   status: number;
   /** The kind of fault applied, if any. */
   fault?: string;
+  /** The request's headers as the client sent them (to check the preconditions of writes). */
+  headers: IncomingHttpHeaders;
 }
 
 interface Rule {
@@ -93,19 +102,25 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       upstream.end(body);
     });
 
-  const relay = (res: ServerResponse, answer: Upstream, truncateAt?: number): void => {
+  const relay = (res: ServerResponse, answer: Upstream, cut?: { at: number; stallMs?: number }): void => {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     }
-    headers['content-length'] = String(answer.body.length);
-    res.writeHead(answer.status, headers);
-    if (truncateAt === undefined || truncateAt >= answer.body.length) {
+    if (cut === undefined) {
+      headers['content-length'] = String(answer.body.length);
+      res.writeHead(answer.status, headers);
       res.end(answer.body);
       return;
     }
-    // Promise the whole body, send part of it, then drop the connection mid-body.
-    res.write(answer.body.subarray(0, truncateAt), () => res.socket?.destroy());
+    // Promise the whole body (at least one byte more than is sent), send part of it, then stall or drop.
+    const sent = Math.min(cut.at, answer.body.length);
+    headers['content-length'] = String(Math.max(answer.body.length, sent + 1));
+    res.writeHead(answer.status, headers);
+    res.write(answer.body.subarray(0, sent), () => {
+      if (cut.stallMs === undefined) res.socket?.destroy();
+      else later(cut.stallMs, () => res.socket?.destroy());
+    });
   };
 
   const later = (ms: number, fn: () => void): void => {
@@ -125,7 +140,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const entry: FaultProxyRequest = { method, path, status: 0 };
+    const entry: FaultProxyRequest = { method, path, status: 0, headers: req.headers };
     requests.push(entry);
     const drop = (): void => {
       req.socket.destroy();
@@ -142,10 +157,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
 
     const rule = takeRule(method, path, body);
     const action = rule?.action;
-    const pass = async (truncateAt?: number) => {
+    const pass = async (cut?: { at: number; stallMs?: number }) => {
       const answer = await forward(req, body);
       entry.status = answer.status;
-      relay(res, answer, truncateAt);
+      relay(res, answer, cut);
     };
     if (!rule || !action) return pass();
     entry.fault = faultName(action);
@@ -157,11 +172,13 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     } else if ('reset' in action) {
       if (action.reset === 'after') await forward(req, body); // the server acted; the client never hears
       drop();
+    } else if ('stallBodyAt' in action) {
+      await pass({ at: action.stallBodyAt, stallMs: action.stallMs });
     } else if ('stallMs' in action) {
       if (action.when === 'after') await forward(req, body);
       later(action.stallMs, drop);
     } else if ('truncateAt' in action) {
-      await pass(action.truncateAt);
+      await pass({ at: action.truncateAt });
     } else if ('before' in action) {
       await action.before();
       await pass();
@@ -228,7 +245,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
 
 function matches(match: FaultMatch, method: string, path: string, body: Buffer): boolean {
   if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return false;
-  if (match.pathIncludes !== undefined && !safeDecode(path).includes(match.pathIncludes)) return false;
+  const parts = match.pathIncludes === undefined ? [] : Array.isArray(match.pathIncludes) ? match.pathIncludes : [match.pathIncludes];
+  if (!parts.every((part) => safeDecode(path).includes(part))) return false;
   if (match.bodyIncludes !== undefined && !body.toString('utf8').includes(match.bodyIncludes)) return false;
   return true;
 }
@@ -236,6 +254,7 @@ function matches(match: FaultMatch, method: string, path: string, body: Buffer):
 function faultName(action: FaultAction): string {
   if ('status' in action) return `status ${action.status}`;
   if ('reset' in action) return `reset ${action.reset}`;
+  if ('stallBodyAt' in action) return `stall body at ${action.stallBodyAt}`;
   if ('stallMs' in action) return `stall ${action.when ?? 'before'}`;
   if ('truncateAt' in action) return `truncate at ${action.truncateAt}`;
   if ('before' in action) return 'before hook';
