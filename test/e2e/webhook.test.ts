@@ -507,31 +507,96 @@ describe('handle-webhook: verification end to end', () => {
     expect(result.stderr).toMatch(/larger than 1048576 bytes/);
   });
 
-  it('any signed payload ends in exit 0 or 4, never a crash and never a write (a sample)', async () => {
+  it('hostile payloads that name real issues and projects, signed or not: exit 0 or 4, never a crash; only a valid signed delivery writes (a sample)', async () => {
     const known = newProject('Webhooks Fuzz');
-    const payload = fc.record({
-      event: fc.constantFrom('issue', 'project', 'cycle', 'module', 'issue_comment', 'workitem.updated', 'Issue'),
-      action: fc.constantFrom('created', 'updated', 'deleted', 'update', 'archived'),
-      data: fc.oneof(
-        fc.record({ id: fc.oneof(fc.uuid(), fc.string({ maxLength: 8 })), project: fc.constantFrom(known.id, 'WEB', null) }, { requiredKeys: [] }),
-        fc.anything({ maxDepth: 2 }),
-      ),
-    }, { requiredKeys: [] });
-    const bodies = fc.sample(
-      fc.oneof(
-        payload.map((value) => JSON.stringify(value)),
-        fc.string({ maxLength: 60 }),
-      ),
-      { numRuns: 12, seed: 20260214 },
+    const target = plane.addIssue(known.id, { name: 'Fuzzed', target_date: '2026-04-01' });
+    const ids = [target.id, known.id, target.id.toUpperCase()];
+    const genuine = [plane.webhookBody('issue', 'updated', target.id), plane.webhookBody('issue', 'created', target.id), plane.webhookBody('project', 'updated', known.id)];
+    const structured = fc.record(
+      {
+        event: fc.constantFrom('issue', 'project', 'cycle', 'issue_comment', 'workitem.updated', 'Issue'),
+        action: fc.constantFrom('created', 'updated', 'update', 'deleted', 'archived'),
+        data: fc.oneof(
+          { arbitrary: fc.record({ id: fc.oneof(fc.constantFrom(...ids), fc.uuid(), fc.string({ maxLength: 8 })), project: fc.constantFrom(known.id, 'WEB', null) }, { requiredKeys: [] }), weight: 4 },
+          { arbitrary: fc.anything({ maxDepth: 2 }), weight: 1 },
+        ),
+      },
+      { requiredKeys: [] },
     );
-    for (const body of bodies) {
-      const result = await deliver({ body, headers: { 'X-Plane-Signature': signWebhook(body, SECRET) } });
-      expect([0, 4], `${body}\n${result.stderr}`).toContain(result.code);
-      expect(result.stderr).not.toMatch(/bug in calplanebot|TypeError|at .*\.js:\d+/);
-      expect(writes()).toEqual([]);
+    type Kind = 'genuine' | 'structured' | 'broken' | 'junk';
+    const body = fc.oneof(
+      fc.constantFrom(...genuine).map((text) => ({ kind: 'genuine' as Kind, bytes: Buffer.from(text, 'utf8') })),
+      structured.map((value) => ({ kind: 'structured' as Kind, bytes: Buffer.from(JSON.stringify(value), 'utf8') })),
+      fc.tuple(fc.constantFrom(...genuine), fc.nat()).map(([text, at]) => ({ kind: 'broken' as Kind, bytes: Buffer.from(text.slice(0, at % text.length), 'utf8') })),
+      fc.oneof(fc.string({ maxLength: 60 }).map((t) => Buffer.from(t, 'utf8')), fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b))).map((bytes) => ({ kind: 'junk' as Kind, bytes })),
+    );
+    const samples = fc.sample(fc.record({ body, signing: fc.constantFrom('right', 'right', 'wrong', 'none') }), { numRuns: 24, seed: 20260214 });
+    expect(samples.filter((x) => x.body.kind === 'genuine' && x.signing === 'right').length, 'the sample has valid signed deliveries').toBeGreaterThanOrEqual(2);
+
+    const eventHref = `${homeUrl}plane-${known.id}/${objectNameForUid(uidForIssue(target.id))}`;
+    let validWrites = 0;
+    for (const { body: { kind, bytes }, signing } of samples) {
+      // Every sample starts without the event, so any delivery that gets through about it writes.
+      const existing = await reader.get(eventHref);
+      if (existing) await reader.delete(eventHref, existing.etag);
+      const signature = signing === 'right' ? signWebhook(bytes, SECRET) : signing === 'wrong' ? signWebhook(bytes, `${SECRET}-not`) : '';
+      dav.reset();
+      plane.resetRequests();
+      const result = await runCli(['--json', '--config', config, 'handle-webhook', `--signature=${signature}`], { stdin: bytes });
+      const shown = `${kind}/${signing}: ${JSON.stringify(bytes.toString('utf8')).slice(0, 200)}\n${result.stderr}`;
+      expect([0, 4], shown).toContain(result.code);
+      expect(result.stderr, shown).not.toMatch(/bug in calplanebot|TypeError|at .*\.js:\d+/);
+      expect(result.stderr, shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/); // no raw control bytes from the body
+      if (signing !== 'right') {
+        expect(result.code, shown).toBe(4);
+        expect(dav.requests, shown).toEqual([]);
+        expect(plane.requests, shown).toEqual([]);
+      }
+      if (writes().length > 0) {
+        expect(signing, shown).toBe('right');
+        expect(validDelivery(bytes), shown).toBe(true);
+        expect(writes().every((w) => w.includes(`/plane-${known.id}/`)), shown).toBe(true);
+      }
+      if (kind === 'genuine' && signing === 'right') {
+        expect(result.code, shown).toBe(0);
+        expect(writes().length, `a valid signed delivery wrote nothing: ${shown}`).toBeGreaterThan(0);
+        validWrites += 1;
+      }
     }
+    expect(validWrites).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a non-ASCII issue (Café 🚀 — naïve) end to end: the \\uXXXX-escaped body verifies and the event carries the text', async () => {
+    const project = newProject('Webhooks Unicode');
+    const issue = plane.addIssue(project.id, { name: 'Café 🚀 — naïve', target_date: '2026-05-01' });
+    const delivery = issueDelivery('created', issue);
+    // Like Python's json.dumps: pure ASCII on the wire, astral characters as surrogate pairs.
+    expect(delivery.body).toContain('"Caf\\u00e9 \\ud83d\\ude80 \\u2014 na\\u00efve"');
+    expect(delivery.body).toMatch(/^[\x20-\x7e]*$/);
+    const result = await deliver(delivery);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report.totals).toMatchObject({ created: 1, failed: 0 });
+    expect((await eventOf(project, issue.id))?.data).toContain(`SUMMARY:[${issue.sequence_id}] Café 🚀 — naïve`);
+    const human = await deliver(issueDelivery('updated', issue), { json: false });
+    expect(human.stdout).toContain('unchanged');
   });
 });
+
+/** Independently of the code under test: what a handleable Plane CE delivery looks like (README "Webhooks"). */
+function validDelivery(bytes: Buffer): boolean {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  let body: { event?: unknown; action?: unknown; data?: { id?: unknown; project?: unknown } };
+  try {
+    body = JSON.parse(bytes.toString('utf8')) as typeof body;
+  } catch {
+    return false;
+  }
+  if (typeof body !== 'object' || body === null || typeof body.event !== 'string' || !/^[a-z][a-z_]*$/.test(body.event)) return false;
+  if (!['created', 'updated', 'deleted', 'create', 'update', 'delete'].includes(String(body.action))) return false;
+  if (typeof body.data !== 'object' || body.data === null || typeof body.data.id !== 'string' || !uuid.test(body.data.id)) return false;
+  const deleted = String(body.action).startsWith('delete');
+  return body.event !== 'issue' || deleted || (typeof body.data.project === 'string' && uuid.test(body.data.project));
+}
 
 describe('handle-webhook: project and other deliveries', () => {
   it('project updated: syncs that project (and only that one)', async () => {
