@@ -3,12 +3,14 @@
  * record, the discovery cache and the structured log. The run itself knows nothing of these; a
  * command wraps it: `guardedRun(context, () => runSync(…))` takes the lock first (sync),
  * `recordedRun(context, () => handleDelivery(…))` only records (webhook deliveries run side by side).
+ * A run that can stop part-way (a sync aborted by a 401) reports each finished project through the
+ * callback it is given, so what it did before stopping is still recorded and logged.
  */
 import type { DavDiscovery } from '../caldav/dav-store.js';
 import { describeError } from '../errors.js';
 import type { ProjectReport } from '../sync/report.js';
 import { rememberRun } from './discovery-cache.js';
-import { acquireRunLock, type LockHolder, type LockResult } from './lock.js';
+import { acquireRunLock, STALE_MS, type LockHolder, type LockResult } from './lock.js';
 import type { RunStats } from './metrics.js';
 import { operationRecords, runRecord } from './operation-log.js';
 import { recordRun, runStateFile, type RunKind } from './run-state.js';
@@ -42,6 +44,9 @@ export interface GuardedRunContext extends RecordedRunContext {
   lockWaitMs: number;
 }
 
+/** The run itself; `onProjectDone` collects each finished project as it finishes. */
+export type RecordedRunBody<R> = (onProjectDone: (project: ProjectReport) => void) => Promise<R>;
+
 export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; holder: LockHolder | undefined };
 
 /**
@@ -49,7 +54,7 @@ export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; 
  * lock beyond `lockWaitMs`, `run` is not called: 'skipped'. Without a writable state dir there is
  * no lock and the run goes ahead.
  */
-export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: GuardedRunContext, run: () => Promise<R>): Promise<GuardedOutcome<R>> {
+export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: GuardedRunContext, run: RecordedRunBody<R>): Promise<GuardedOutcome<R>> {
   const lock = await takeLock(ctx, ctx.lockWaitMs);
   if (lock.kind === 'held') return { kind: 'skipped', holder: lock.holder };
   try {
@@ -61,16 +66,18 @@ export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: G
 
 /**
  * Runs `run` and records it: the run-state file of its kind, the discovery cache, one log record
- * per operation and one for the run. A run that throws is recorded as failed; the error goes on up.
+ * per operation and one for the run. A run that throws is recorded as failed, with the projects it
+ * had finished; the error goes on up.
  */
-export async function recordedRun<R extends { projects: ProjectReport[] }>(ctx: RecordedRunContext, run: () => Promise<R>): Promise<R> {
+export async function recordedRun<R extends { projects: ProjectReport[] }>(ctx: RecordedRunContext, run: RecordedRunBody<R>): Promise<R> {
   const startedAt = new Date();
+  const finished: ProjectReport[] = [];
   try {
-    const report = await run();
-    finish(ctx, startedAt, report.projects, undefined);
+    const report = await run((project) => finished.push(project));
+    await finish(ctx, startedAt, report.projects, undefined);
     return report;
   } catch (error) {
-    finish(ctx, startedAt, [], error);
+    await finish(ctx, startedAt, finished, error);
     throw error;
   }
 }
@@ -79,19 +86,21 @@ async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockRe
   const lock = await acquireRunLock(ctx.services.stateDir, { command: ctx.kind, waitMs, onCompromised: (message) => ctx.log.warn(message) });
   if (lock.kind === 'unavailable') ctx.log.debug(`run lock: ${lock.reason}; running without it`);
   if (lock.kind === 'acquired' && lock.tookOverFrom) {
-    const { pid, host, startedAt } = lock.tookOverFrom;
-    ctx.log.warn(`took over the run lock of process ${pid} on ${host} (started ${startedAt}), which is no longer running`);
+    const { holder, reason } = lock.tookOverFrom;
+    const of = holder ? `process ${holder.pid} on ${holder.host} (started ${holder.startedAt})` : 'a run that never named itself';
+    const why = reason === 'dead' ? 'which is no longer running' : `which had not refreshed it for over ${STALE_MS / 1000} s`;
+    ctx.log.warn(`took over the run lock of ${of}, ${why}`);
   }
   return lock;
 }
 
-function finish(ctx: RecordedRunContext, startedAt: Date, projects: ProjectReport[], error: unknown): void {
+async function finish(ctx: RecordedRunContext, startedAt: Date, projects: ProjectReport[], error: unknown): Promise<void> {
   const { stateDir, stats, discovery } = ctx.services;
   const failed = error !== undefined;
-  const state = recordRun(stateDir, {
+  const state = await recordRun(stateDir, {
     kind: ctx.kind,
     startedAt,
-    report: failed ? undefined : { projects },
+    report: { projects },
     error: failed ? error : undefined,
     stats,
     redact: (text) => ctx.log.redacted(text),
@@ -100,5 +109,5 @@ function finish(ctx: RecordedRunContext, startedAt: Date, projects: ProjectRepor
   for (const record of operationRecords(projects, ctx.calendarNameTemplate)) ctx.log.log(record);
   const durationMs = Date.now() - startedAt.getTime();
   ctx.log.log(runRecord(ctx.kind, { projects, durationMs, error: failed ? describeError(error) : undefined }));
-  ctx.log.debug(state ? `run state: ${runStateFile(stateDir, ctx.kind)}` : `run state: ${stateDir} is not writable; this run is not remembered`);
+  ctx.log.debug(state ? `run state: ${runStateFile(stateDir, ctx.kind)}` : `run state: could not be written in ${stateDir} (not writable, or busy); this run is not remembered`);
 }

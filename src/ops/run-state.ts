@@ -5,6 +5,7 @@
  * other's record. Never required: without a writable state dir nothing is recorded.
  */
 import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { describeError } from '../errors.js';
 import { hasFailures, sumTotals, type ProjectReport, type Totals } from '../sync/report.js';
 import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
@@ -53,7 +54,7 @@ export interface RunRecordInput {
   kind: RunKind;
   startedAt: Date;
   finishedAt?: Date | undefined;
-  /** The finished run's projects; absent when the run threw before producing a report. */
+  /** The run's projects: all of them, or those it finished before it threw. */
   report?: { projects: ProjectReport[] } | undefined;
   /** What stopped the run, when it threw. */
   error?: unknown;
@@ -72,18 +73,37 @@ export function readRunState(stateDir: string, kind: RunKind): KindState | undef
   return state?.schemaVersion === RUN_STATE_VERSION && state.last ? state : undefined;
 }
 
+/** How long a run waits for another run's update of the same file before it skips recording. */
+export const RECORD_LOCK_WAIT_MS = 5_000;
+
 /**
  * Records a finished run and returns the new state; undefined when there is no state dir or it
  * cannot be written (a CI runner): remembering is best-effort, the run's outcome does not depend on it.
+ * The read-modify-write runs under a short lock, since webhook deliveries finish side by side; one
+ * that cannot get it within RECORD_LOCK_WAIT_MS is not recorded, rather than lose another's update.
  */
-export function recordRun(stateDir: string | undefined, input: RunRecordInput): KindState | undefined {
+export async function recordRun(stateDir: string | undefined, input: RunRecordInput, lockWaitMs = RECORD_LOCK_WAIT_MS): Promise<KindState | undefined> {
   if (!stateDir || !ensureStateDir(stateDir)) return undefined;
-  const next = nextRunState(readRunState(stateDir, input.kind), input.kind, summarizeRun(input));
+  const file = runStateFile(stateDir, input.kind);
+  let release: () => Promise<void>;
   try {
-    writeJsonFileAtomic(runStateFile(stateDir, input.kind), next);
+    release = await lockfile.lock(file, {
+      realpath: false, // the file need not exist yet
+      stale: 10_000, // the update takes milliseconds; a lock this old was left by a crash
+      retries: { retries: 1000, factor: 1.3, minTimeout: 20, maxTimeout: 250, maxRetryTime: Math.max(1, lockWaitMs) },
+      onCompromised: () => undefined, // the write below is atomic either way
+    });
+  } catch {
+    return undefined;
+  }
+  try {
+    const next = nextRunState(readRunState(stateDir, input.kind), input.kind, summarizeRun(input));
+    writeJsonFileAtomic(file, next);
     return next;
   } catch {
     return undefined;
+  } finally {
+    await release().catch(() => undefined);
   }
 }
 

@@ -3,9 +3,10 @@
  * it writes there. All of it is optional: without a writable state dir (a CI runner) every
  * command still works, it just remembers nothing.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** sync.stateDir, else $XDG_STATE_HOME/calplanebot, else ~/.local/state/calplanebot. */
 export function resolveStateDir(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -25,6 +26,22 @@ export function ensureStateDir(dir: string): boolean {
   }
 }
 
+/**
+ * Whether runs could keep state in `dir` (without creating it): it is a writable directory, or
+ * the nearest existing parent is one. `health` uses it to tell "no sync recorded" from "cannot know".
+ */
+export function stateDirUsable(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      if (!statSync(current).isDirectory()) return false;
+      accessSync(current, constants.W_OK | constants.X_OK);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(current) === current) return false;
+    }
+  }
+}
+
 /** Reads a JSON file; undefined when it is missing or unreadable (state is never required). */
 export function readJsonFile<T>(path: string): T | undefined {
   try {
@@ -34,9 +51,24 @@ export function readJsonFile<T>(path: string): T | undefined {
   }
 }
 
-/** Write-then-rename, so a crash or a concurrent reader never sees half a file. */
+/**
+ * Write, fsync, rename: a crash or a concurrent reader never sees half a file, and a power cut
+ * after the rename does not leave an empty one. The temp name is unique beyond the PID (two pods
+ * that are both PID 1 may share a volume); a failed write leaves no temp file behind.
+ */
 export function writeJsonFileAtomic(path: string, value: unknown): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, path);
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`); // loops until all is written
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }

@@ -14,6 +14,8 @@ export type Operation =
   | 'create-calendar'
   | 'rename-calendar'
   | 'list-calendar'
+  /** Something unforeseen stopped a project's sync (not one of the steps above). */
+  | 'sync-project'
   | 'create'
   | 'update'
   | 'delete'
@@ -74,6 +76,8 @@ export interface RunReport {
   totals: Totals;
   durationMs: number;
   requests: { plane: number; caldav: number };
+  /** Worth knowing, not failures (a selected project that is archived). */
+  warnings?: string[];
 }
 
 export function emptyProjectReport(project: { id: string; identifier: string; name: string }): ProjectReport {

@@ -31,6 +31,8 @@ export interface SyncSettings {
   writeConcurrency?: number;
   onProgress?: ((message: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
+  /** Told of each project as it finishes, so a run that stops part-way can still record what it did. */
+  onProjectDone?: ((report: ProjectReport) => void) | undefined;
 }
 
 export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
@@ -55,6 +57,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
       onWarning: settings.onWarning,
       calendarCache: deps.calendarCache,
     });
+    settings.onProjectDone?.(report);
     abortIfCredentialsRefused(report);
     reports.push(report);
   }
@@ -66,6 +69,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     projects: reports,
     totals: sumTotals(reports),
     durationMs: Math.round(performance.now() - started),
+    warnings: archivedSelections(allProjects, settings.projects).map(archivedWarning),
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
   };
 }
@@ -89,7 +93,7 @@ async function syncProjectSafely(project: PlaneProject, ctx: Parameters<typeof s
   } catch (error) {
     const report = emptyProjectReport(project);
     report.failed += 1;
-    report.errors.push(reportedError('list-calendar', error));
+    report.errors.push(reportedError('sync-project', error));
     return report;
   }
 }
@@ -115,6 +119,15 @@ export function selectProjects(all: PlaneProject[], selectors: string[]): PlaneP
     });
   }
   return [...chosen.values()];
+}
+
+/** Projects a selector names that are archived: not synced, and worth saying so (selectProjects drops them). */
+export function archivedSelections(all: PlaneProject[], selectors: string[]): PlaneProject[] {
+  return all.filter((p) => p.archived_at && selectors.some((selector) => matchesSelector(p, selector)));
+}
+
+export function archivedWarning(project: Pick<PlaneProject, 'identifier'>): string {
+  return `project ${project.identifier} is archived in Plane: it is not synced (unarchive it, or drop it from --project / plane.projects)`;
 }
 
 /** A project selector (`--project`, `plane.projects`) names a project by UUID or identifier, in any case. */

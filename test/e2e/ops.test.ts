@@ -3,6 +3,7 @@
  * between real processes, two unlocked syncs racing on the same calendars (ETags), the run state,
  * the discovery cache and the JSON log lines.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { DISCOVERY_FILE } from '../../src/ops/discovery-cache.js';
 import { lockFiles, STALE_MS } from '../../src/ops/lock.js';
 import { runStateFile, type KindState } from '../../src/ops/run-state.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { freshStateHome, runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { CLI, freshStateHome, isolatedEnv, runCli, writeConfig, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -90,7 +91,9 @@ describe('the overlap lock', () => {
   it('a second sync while one runs exits 0 with "skipped: another run in progress", and is not recorded', async () => {
     const project = newProject('Overlap');
     const { env, dir } = stateHome();
-    plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 2500 });
+    // The first run holds the lock for a while, then fails: a skipped run recorded at any moment
+    // would show (as a success before it: a last success; after it: the last outcome; as a failure: a count of 2).
+    plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 2500, status: 401 });
     const first = sync(project, env, '--json');
     await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the first sync to hold the lock');
 
@@ -100,10 +103,9 @@ describe('the overlap lock', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: { host: hostname() } });
 
     const done = await first;
-    expect(done.code, done.stderr).toBe(0);
-    expect(reportOf(done).totals.created).toBe(2);
+    expect(done.code, done.stderr).toBe(1);
     const state = JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')) as KindState;
-    expect(state).toMatchObject({ consecutiveFailures: 0, last: { outcome: 'success', totals: { created: 2 } } });
+    expect(state).toMatchObject({ consecutiveFailures: 1, lastSuccessAt: null, last: { outcome: 'failure', error: expect.stringContaining('401') } });
     expect(existsSync(lockFiles(dir, 'sync').lockDir)).toBe(false);
   });
 
@@ -133,6 +135,24 @@ describe('the overlap lock', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/took over the run lock of process 4194321 on .*no longer running/);
     expect(reportOf(run).totals.created).toBe(2);
+  });
+
+  it('a sync killed by SIGTERM leaves its lock with its holder; the next run takes it over at once', async () => {
+    const project = newProject('Killed');
+    const { env, dir } = stateHome();
+    plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 5000 });
+    const child = spawn(process.execPath, [CLI, '--config', config, 'sync', '--project', project.identifier], { env: isolatedEnv({ XDG_STATE_HOME: env.XDG_STATE_HOME }), stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the sync to hold the lock');
+    child.kill('SIGTERM');
+    await exited;
+    // proper-lockfile's exit handler could not rmdir it (the holder is inside): a dead-PID holder stays.
+    expect(JSON.parse(readFileSync(lockFiles(dir, 'sync').holderFile, 'utf8'))).toMatchObject({ pid: child.pid, host: hostname() });
+    const run = await sync(project, env, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`took over the run lock of process ${child.pid} on .*no longer running`));
+    expect(reportOf(run).totals.created).toBe(2);
+    expect(existsSync(lockFiles(dir, 'sync').lockDir)).toBe(false);
   });
 
   it('a stale lock (not refreshed for longer than the stale time) is taken over', async () => {
@@ -172,6 +192,45 @@ describe('the overlap lock', () => {
     expect(diff.code).toBe(0);
     expect(reportOf(diff).dryRun).toBe(true);
     expect((await first).code).toBe(0);
+  });
+});
+
+describe('a run stopped part-way', () => {
+  it('credentials refused mid-run: exit 1, and what the finished projects did is recorded, logged and cached', async () => {
+    const done = newProject('Done first', 2);
+    const refused = newProject('Refused', 1);
+    const { env, dir } = stateHome();
+    // The second project's calendar is created after the first project's events: its MKCALENDAR is refused.
+    dav.intercept(({ method, path }) => (method === 'MKCALENDAR' && path.includes(refused.id) ? { status: 401, body: 'credentials rotated' } : undefined));
+    let run: CliResult;
+    try {
+      run = await runCli(['--config', config, '--log-format', 'json', 'sync', '--project', done.identifier, '--project', refused.identifier], { env });
+    } finally {
+      dav.intercept(undefined);
+    }
+    expect(run.code, run.stderr).toBe(1);
+    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((l) => l.operation === 'create' && l.success === true && l.project === done.identifier)).toHaveLength(2);
+    expect(lines).toContainEqual(expect.objectContaining({ operation: 'sync', success: false, created: 2 }));
+    const state = JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')) as KindState;
+    expect(state).toMatchObject({ consecutiveFailures: 1, last: { outcome: 'failure', totals: { created: 2 }, metrics: { operations: { create: { succeeded: 2 } } } } });
+    expect(state.last.projects.map((p) => p.identifier)).toEqual([done.identifier, refused.identifier]);
+    const cache = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as { calendars: { byProject: Record<string, unknown> } };
+    expect(Object.keys(cache.calendars.byProject)).toEqual([done.id]);
+  });
+});
+
+describe('project selection', () => {
+  it('--project naming an archived project syncs the others and says so on stderr and in --json', async () => {
+    const live = newProject('Still live', 1);
+    const archived = newProject('Archived', 1);
+    plane.archiveProject(archived.id);
+    const run = await runCli(['--config', config, '--json', 'sync', '--project', live.identifier, '--project', archived.identifier], { env: stateHome().env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`warning: project ${archived.identifier} is archived in Plane: it is not synced`));
+    const report = reportOf(run);
+    expect(report.projects.map((p) => p.identifier)).toEqual([live.identifier]);
+    expect(report.warnings).toEqual([expect.stringContaining(`project ${archived.identifier} is archived`)]);
   });
 });
 

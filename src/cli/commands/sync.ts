@@ -38,7 +38,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     } else {
       // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
       const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
-      const outcome = await guardedRun(ctx, () => runSync(services, settings));
+      const outcome = await guardedRun(ctx, (onProjectDone) => runSync(services, { ...settings, onProjectDone }));
       if (outcome.kind === 'skipped') {
         spinner.stop();
         reportSkipped(outcome.holder, output);
@@ -47,6 +47,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       report = outcome.report;
     }
     spinner.stop();
+    for (const warning of report.warnings ?? []) output.warn(warning);
     if (output.options.json) output.json(report);
     else renderReport(report, output);
     renderFailures(report, output);

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
@@ -129,31 +131,72 @@ describe('nextRunState', () => {
 });
 
 describe('recordRun', () => {
-  it('writes one file per kind, atomically, private to the user, and reads it back', () => {
+  it('writes one file per kind, private to the user, and reads it back', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
-    recordRun(dir, input({ report: undefined, error: new Error('down') }));
-    const state = recordRun(dir, input({ report: undefined, error: new Error('down again') }));
-    recordRun(dir, input({ kind: 'webhook' }));
+    await recordRun(dir, input({ report: undefined, error: new Error('down') }));
+    const state = await recordRun(dir, input({ report: undefined, error: new Error('down again') }));
+    await recordRun(dir, input({ kind: 'webhook' }));
     expect(state?.consecutiveFailures).toBe(2);
     expect(readRunState(dir, 'sync')).toEqual(state);
     expect(readRunState(dir, 'webhook')?.consecutiveFailures).toBe(0);
     expect(JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')).last.error).toBe('down again');
+    expect(statSync(runStateFile(dir, 'sync')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).sort()).toEqual(['last-sync.json', 'last-webhook.json']); // no lock or temp file left
   });
 
-  it('without a writable state dir it records nothing and does not throw', () => {
+  it('runs finishing side by side in separate processes each count: no update is lost', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    const go = join(dir, '..', 'go');
+    const module = JSON.stringify(fileURLToPath(new URL('../../../src/ops/run-state.ts', import.meta.url)));
+    const fetcher = JSON.stringify(fileURLToPath(new URL('../../../src/http/fetcher.ts', import.meta.url)));
+    const script = [
+      `import { existsSync } from 'node:fs';`,
+      `import { recordRun } from ${module};`,
+      `import { RequestStats } from ${fetcher};`,
+      `while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));`,
+      `for (let i = 0; i < 5; i += 1) {`,
+      `  const state = await recordRun(${JSON.stringify(dir)}, { kind: 'webhook', startedAt: new Date(), error: new Error('down'), stats: { plane: new RequestStats(), caldav: new RequestStats() } });`,
+      `  if (!state) throw new Error('not recorded');`,
+      `}`,
+    ].join('\n');
+    const children = [1, 2, 3, 4].map(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+          child.on('error', reject);
+          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // every child loaded and polling
+    writeFileSync(go, '');
+    await Promise.all(children);
+    expect(readRunState(dir, 'webhook')?.consecutiveFailures).toBe(20);
+  }, 30_000);
+
+  it('while another update holds the lock past the bounded wait, the run is not recorded (and nothing is overwritten)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    const before = await recordRun(dir, input({ report: undefined, error: new Error('down') }));
+    mkdirSync(`${runStateFile(dir, 'sync')}.lock`); // another process is mid-update
+    const started = Date.now();
+    expect(await recordRun(dir, input(), 300)).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(readRunState(dir, 'sync')).toEqual(before);
+  });
+
+  it('without a writable state dir it records nothing and does not throw', async () => {
     const base = mkdtempSync(join(tmpdir(), 'ops-state-'));
     const file = join(base, 'a-file');
     writeFileSync(file, 'not a directory');
-    expect(recordRun(join(file, 'calplanebot'), input())).toBeUndefined();
-    expect(recordRun(undefined, input())).toBeUndefined();
+    expect(await recordRun(join(file, 'calplanebot'), input())).toBeUndefined();
+    expect(await recordRun(undefined, input())).toBeUndefined();
   });
 
-  it('an unreadable or foreign state file counts as no state', () => {
+  it('an unreadable or foreign state file counts as no state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ops-state-'));
     writeFileSync(runStateFile(dir, 'sync'), '{ not json');
     expect(readRunState(dir, 'sync')).toBeUndefined();
     writeFileSync(runStateFile(dir, 'sync'), JSON.stringify({ schemaVersion: 99, last: {} }));
     expect(readRunState(dir, 'sync')).toBeUndefined();
-    expect(recordRun(dir, input())?.consecutiveFailures).toBe(0);
+    expect((await recordRun(dir, input()))?.consecutiveFailures).toBe(0);
   });
 });
