@@ -29,6 +29,8 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Required keys this caller can do without (see ValidateOptions.optional). */
+  optional?: readonly string[];
 }
 
 interface ConfigSource {
@@ -49,6 +51,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     cwd,
     overrides: fromEnv.overrides,
     issues: fromEnv.issues,
+    optional: options.optional,
   });
   return { config, filepath: source.filepath, warnings: [...warnings, ...(await sourceWarnings(source))] };
 }

@@ -108,6 +108,8 @@ export interface ValidateOptions {
   overrides?: readonly EnvOverride[];
   /** Problems found before validation (e.g. unreadable `*_FILE`), reported with the rest. */
   issues?: readonly ConfigIssue[];
+  /** Required keys that may be missing this once (`health` reports a missing secret itself); they resolve to ''. */
+  optional?: readonly string[];
 }
 
 export interface ValidatedConfig {
@@ -121,6 +123,7 @@ interface Context {
   cwd: string;
   /** Dotted key → the env variable that supplied it. */
   envKeys: ReadonlyMap<string, string>;
+  optional: ReadonlySet<string>;
 }
 
 /** Validates a parsed config file merged with environment overrides. Throws ConfigError. */
@@ -130,6 +133,7 @@ export function validateConfig(input: unknown, options: ValidateOptions = {}): V
     file: options.file,
     cwd: options.cwd ?? process.cwd(),
     envKeys: new Map(overrides.map((override) => [override.key, override.variable])),
+    optional: new Set(options.optional ?? []),
   };
   const scrub = makeRedactor(knownSecrets(input, overrides));
   if (!isPlainObject(input)) {
@@ -344,7 +348,7 @@ class Checker {
   ) {}
 
   required(key: string, value: string | undefined): string | undefined {
-    if (value === undefined) this.issues.push({ key, message: 'missing (required)', hint: requiredHint(key, this.context.file) });
+    if (value === undefined && !this.context.optional.has(key)) this.issues.push({ key, message: 'missing (required)', hint: requiredHint(key, this.context.file) });
     return value;
   }
 

@@ -26,7 +26,8 @@ interface DiscoveryCacheFile {
   /** A hash of server URL and username: which account the cache describes. */
   account: string;
   discovery?: DavDiscovery & { savedAt: number };
-  calendars?: { savedAt: number; byProject: Record<string, CachedCalendar> };
+  /** Each entry ages on its own: only a run that found that project's calendar refreshes it. */
+  calendars?: { byProject: Record<string, CachedCalendar & { savedAt: number }> };
 }
 
 export function discoveryAccount(caldav: { serverUrl: string; username: string }): string {
@@ -54,15 +55,14 @@ export function readDiscovery(stateDir: string | undefined, account: string, now
 
 /** The remembered calendar of a project, when younger than the TTL. */
 export function cachedCalendar(stateDir: string | undefined, account: string, projectId: string, now = Date.now()): CachedCalendar | undefined {
-  const calendars = readCache(stateDir, account)?.calendars;
-  return calendars && fresh(calendars.savedAt, now) ? calendars.byProject[projectId] : undefined;
+  const entry = readCache(stateDir, account)?.calendars?.byProject[projectId];
+  return entry && fresh(entry.savedAt, now) ? { url: entry.url, displayName: entry.displayName } : undefined;
 }
 
 /** Every remembered project calendar, when younger than the TTL. */
 export function cachedCalendars(stateDir: string | undefined, account: string, now = Date.now()): Array<{ projectId: string; url: string }> {
-  const calendars = readCache(stateDir, account)?.calendars;
-  if (!calendars || !fresh(calendars.savedAt, now)) return [];
-  return Object.entries(calendars.byProject).map(([projectId, entry]) => ({ projectId, url: entry.url }));
+  const entries = Object.entries(readCache(stateDir, account)?.calendars?.byProject ?? {});
+  return entries.filter(([, entry]) => fresh(entry.savedAt, now)).map(([projectId, entry]) => ({ projectId, url: entry.url }));
 }
 
 /**
@@ -82,16 +82,17 @@ export function rememberRun(
   if (run.discovery && (cache.discovery?.homeUrl !== run.discovery.homeUrl || cache.discovery.principalUrl !== run.discovery.principalUrl)) {
     cache.discovery = { ...run.discovery, savedAt: now };
   }
-  const byProject = { ...(cache.calendars && fresh(cache.calendars.savedAt, now) ? cache.calendars.byProject : {}) };
+  // Expired entries are dropped; the others keep their age unless this run found them again.
+  const byProject = Object.fromEntries(Object.entries(cache.calendars?.byProject ?? {}).filter(([, entry]) => fresh(entry.savedAt, now)));
   for (const project of run.projects) {
     if (calendarWentMissing(project)) {
       delete byProject[project.id];
       delete cache.discovery; // the home may have moved: discover again next time
     } else if (project.calendarUrl && !project.errors.some((e) => e.operation === 'create-calendar')) {
-      byProject[project.id] = { url: project.calendarUrl, displayName: calendarDisplayName(run.calendarNameTemplate, project) };
+      byProject[project.id] = { url: project.calendarUrl, displayName: calendarDisplayName(run.calendarNameTemplate, project), savedAt: now };
     }
   }
-  cache.calendars = { savedAt: now, byProject };
+  cache.calendars = { byProject };
   write(stateDir, cache);
 }
 

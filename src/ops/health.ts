@@ -19,6 +19,8 @@ export const LOW_RATE_LIMIT = 10;
 
 export type FailureReason =
   | 'missing-key'
+  /** No CalDAV password configured: nothing was asked of the server. */
+  | 'missing-password'
   | 'invalid-key'
   | 'credentials-refused'
   | 'unreachable'
@@ -65,7 +67,7 @@ export interface HealthReport {
   ok: boolean;
   plane: PlaneHealth;
   caldav: CaldavHealth;
-  /** Null when unknown: no run state (no writable state dir, or no sync recorded yet). */
+  /** Null when there is no run state: no usable state dir (unknown), or no sync recorded yet. */
   lastSync: LastSync | null;
   consecutiveFailures: number;
   lastWebhook: { finishedAt: string; outcome: string; consecutiveFailures: number } | null;
@@ -121,11 +123,17 @@ export interface HealthInput {
   webhook: KindState | undefined;
   syncInProgress: LockHolder | undefined;
   stateDir: string;
+  /** Runs could keep state in stateDir; then a missing record means no sync recorded, not unknown. */
+  stateDirUsable: boolean;
   maxAgeMs: number | undefined;
   now: number;
 }
 
-/** Pure: the verdict and its reasons. An unknown last sync is reported, never held against it. */
+/**
+ * Pure: the verdict and its reasons. An unknown last sync (no usable state dir) is reported, never
+ * held against it; with --max-age, a usable state dir without a sync record is (a sync that always
+ * fails before it records must not look healthy forever).
+ */
 export function evaluateHealth(input: HealthInput): HealthReport {
   const { plane, caldav, sync, maxAgeMs, now } = input;
   const problems: HealthProblem[] = [];
@@ -138,14 +146,19 @@ export function evaluateHealth(input: HealthInput): HealthReport {
     const last = sync?.last.error ? `; the last one: ${sync.last.error}` : '';
     problems.push({ check: 'consecutive-failures', message: `the last ${failures} syncs did not succeed${last}`, hint: `run \`calplanebot sync\` to see what fails, or read ${stateFile}` });
   }
-  if (maxAgeMs !== undefined && sync) {
-    const age = sync.lastSuccessAt ? now - Date.parse(sync.lastSuccessAt) : Number.POSITIVE_INFINITY;
+  if (maxAgeMs !== undefined && (sync || input.stateDirUsable)) {
+    const age = sync?.lastSuccessAt ? now - Date.parse(sync.lastSuccessAt) : Number.POSITIVE_INFINITY;
     if (age > maxAgeMs) {
-      const message = sync.lastSuccessAt ? `the last successful sync (${sync.lastSuccessAt}) is older than --max-age` : 'no sync has succeeded yet';
+      const message = !sync
+        ? `no sync recorded in ${input.stateDir}`
+        : sync.lastSuccessAt
+          ? `the last successful sync (${sync.lastSuccessAt}) is older than --max-age`
+          : 'no sync has succeeded yet';
       problems.push({ check: 'max-age', message, hint: 'check that the scheduled sync still runs (crontab, systemd timer, CI schedule) and how it ends' });
     }
   }
-  if (!sync) warnings.push(`last sync unknown: no run state in ${input.stateDir}`);
+  if (!sync && !input.stateDirUsable) warnings.push(`last sync unknown: no run state in ${input.stateDir}`);
+  else if (!sync && maxAgeMs === undefined) warnings.push(`no sync recorded in ${input.stateDir} yet`);
   if (plane.ok && plane.rateLimitRemaining !== null && plane.rateLimitRemaining < LOW_RATE_LIMIT) {
     warnings.push(`only ${plane.rateLimitRemaining} Plane requests left in the current rate-limit window`);
   }

@@ -23,6 +23,11 @@ export interface ScannedCalendar {
   url: string;
   displayName: string;
   objects: ScannedObject[];
+  /**
+   * Read only to know where an event of an unselected project belongs (`--project`): a copy there
+   * decides between moving and deleting, but nothing in this calendar is reported or repaired.
+   */
+  reference?: boolean;
 }
 
 export interface IssueFacts {
@@ -70,7 +75,7 @@ export function findUidProblems(input: UidCheckInput): UidProblem[] {
       if (object.uid === null) continue;
       if (isOwnedUid(object.uid)) {
         owned.set(object.uid, [...(owned.get(object.uid) ?? []), { calendar, object }]);
-      } else if (looksOwned(object.uid)) {
+      } else if (looksOwned(object.uid) && !calendar.reference) {
         problems.push(problem('malformed-uid', object.uid, [object.href], calendar, null, null, []));
       }
     }
@@ -83,16 +88,17 @@ function judgeUid(uid: string, copies: Copy[], input: UidCheckInput): UidProblem
   const issueId = issueIdFromUid(uid) as string;
   const facts = input.issues.get(issueId.toLowerCase());
   const groups = groupByCalendar(copies);
+  const reported = groups.filter(([calendar]) => !calendar.reference);
   if (!facts || !facts.dated) {
     const reason = facts ? 'no-target-date' : 'issue-gone';
     const certain = facts !== undefined || input.listingComplete;
-    return groups.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));
+    return reported.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));
   }
   const home = input.calendars.find((c) => c.projectId === facts.projectId);
   const homeGroup = groups.find(([calendar]) => calendar === home)?.[1];
   const problems: UidProblem[] = [];
   let rehomed = false;
-  for (const [calendar, group] of groups) {
+  for (const [calendar, group] of reported) {
     if (calendar === home) continue;
     if (homeGroup) {
       const all = [...hrefsOf(homeGroup), ...hrefsOf(group)];
@@ -107,7 +113,7 @@ function judgeUid(uid: string, copies: Copy[], input: UidCheckInput): UidProblem
       problems.push(problem('orphan', uid, hrefsOf(group), calendar, issueId, 'wrong-project', group.map(deleteOf)));
     }
   }
-  if (home && homeGroup) problems.push(...judgeHome(uid, issueId, home, homeGroup));
+  if (home && homeGroup && !home.reference) problems.push(...judgeHome(uid, issueId, home, homeGroup));
   return problems;
 }
 

@@ -137,6 +137,32 @@ describe('health', () => {
     expect(run.report.plane).toMatchObject({ ok: false, reason: 'missing-key', message: expect.stringContaining('no API key') });
   });
 
+  it('a config without the Plane key or the CalDAV password: that side fails (exit 1, the health shape), not the config', async () => {
+    const without = (key: 'apiKey' | 'password') => {
+      const file = writeConfig(base);
+      const body = JSON.parse(readFileSync(file, 'utf8')) as { plane: Record<string, unknown>; caldav: Record<string, unknown> };
+      delete (key === 'apiKey' ? body.plane : body.caldav)[key];
+      writeFileSync(file, JSON.stringify(body));
+      return file;
+    };
+    const noKey = await health(without('apiKey'), env());
+    expect(noKey.code).toBe(1);
+    expect(noKey.report).toMatchObject({
+      schemaVersion: 1,
+      ok: false,
+      plane: { ok: false, reason: 'missing-key', message: 'plane.apiKey is not set', hint: expect.stringContaining('PLANE_API_KEY') },
+      caldav: { ok: true },
+      problems: [expect.objectContaining({ check: 'plane' })],
+    });
+    const noPassword = await health(without('password'), env());
+    expect(noPassword.code).toBe(1);
+    expect(noPassword.report).toMatchObject({ plane: { ok: true }, caldav: { ok: false, reason: 'missing-password', hint: expect.stringContaining('CALDAV_PASSWORD_FILE') } });
+    // Every other command still needs them: a config error, exit 2.
+    const sync = await runCli(['--config', without('apiKey'), 'sync'], { env: env() });
+    expect(sync.code).toBe(2);
+    expect(sync.stderr).toMatch(/plane\.apiKey.*missing/);
+  });
+
   it('an unreachable Plane and a Plane behind an untrusted certificate are told apart', async () => {
     const down = await health(writeConfig({ ...base, planeUrl: closedUrl }), env());
     expect(down.code).toBe(1);
@@ -202,6 +228,20 @@ describe('health', () => {
     const bad = await runCli(['--config', config, 'health', '--max-age', 'soon'], { env: state });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-age "soon" is not a duration/);
+  });
+
+  it('--max-age with a usable state dir that holds no sync record: unhealthy ("no sync recorded"), not "unknown"', async () => {
+    const config = writeConfig(base);
+    const state = env();
+    // A sync that always fails before it records anything (a config it cannot load) leaves no record.
+    const broken = await runCli(['--config', `${config}.moved-away`, 'sync'], { env: state });
+    expect(broken.code).toBe(2);
+    const run = await health(config, state, '--max-age', '20m');
+    expect(run.code).toBe(1);
+    expect(run.report).toMatchObject({ ok: false, lastSync: null, problems: [expect.objectContaining({ check: 'max-age', message: expect.stringContaining('no sync recorded') })] });
+    expect(run.stderr).toMatch(/no sync recorded/);
+    // Without --max-age it is a note, not a problem.
+    expect((await health(config, state)).code).toBe(0);
   });
 
   it('says when a sync is running right now', async () => {

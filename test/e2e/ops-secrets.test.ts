@@ -3,9 +3,13 @@
  * happy path and with servers that echo the credentials back in their error bodies. Distinctive
  * secrets make any leak findable; the run state and caches on disk are searched too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import { createHttpClient } from '../../src/http/fetcher.js';
+import { lockFiles } from '../../src/ops/lock.js';
 import { freshStateHome, runCli, writeConfig, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
@@ -92,6 +96,42 @@ describe('no secret in any output', () => {
 
   it.each([[['diff']], [['health']], [['uid-check', '--fix']]])('%j', async (args) => {
     expect((await everyMode(args)).map((r) => r.code)).toEqual([0, 0]);
+  });
+
+  it('uid-check --fix repairing something: the repair lines name hrefs and UIDs, never a secret', async () => {
+    const reader = new DavCalendarStore({
+      serverUrl: radicale.url,
+      username: DAV_USER,
+      password: DAV_PASSWORD,
+      http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    });
+    const calendar = (await reader.listCalendars()).find((c) => c.url.includes(`plane-${project.id}/`))!;
+    for (const mode of MODES) {
+      // The damage: an app renamed an owned event (href-mismatch, repaired by a move).
+      const [event] = await reader.list(calendar);
+      await reader.delete(event!.href, event!.etag);
+      await reader.create(`${calendar.url}renamed-by-an-app.ics`, event!.data);
+      const result = await runCli(['--config', config, ...mode, 'uid-check', '--fix'], { env });
+      expectNoSecret(result, `${mode.join(' ')} uid-check --fix (exit ${result.code})`);
+      expect(result.code, result.stderr).toBe(0);
+      if (mode.includes('--log-format')) expect(result.stderr).toMatch(/"message":"Repaired","operation":"uid-fix-move"/);
+      else expect(result.stdout).toMatch(/^fixed: move .*renamed-by-an-app\.ics → /m);
+    }
+  });
+
+  it('a sync skipped because another run holds the lock', async () => {
+    const { lockDir, holderFile } = lockFiles(join(home, 'calplanebot'), 'sync');
+    mkdirSync(lockDir, { recursive: true });
+    // This test process is alive: the holder is live, so every sync is skipped.
+    writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'sync' }));
+    try {
+      const results = await everyMode(['sync']);
+      expect(results.map((r) => r.code)).toEqual([0, 0]);
+      expect(results[0]!.stderr).toMatch(/^skipped: another run in progress/m);
+      expect(results[1]!.stdout).toContain('"skipped": true');
+    } finally {
+      rmSync(lockDir, { recursive: true, force: true });
+    }
   });
 
   it('handle-webhook', async () => {

@@ -173,7 +173,14 @@ describe('uid-check', () => {
     expect(fixed.stderr).toMatch(/could not delete .*412/);
     expect((await object(goneHref))?.data).toContain('SUMMARY:Edited ');
     // Every write was conditional and on an owned object; nothing else was touched.
-    const touched = dav.requests.filter((r) => WRITES.includes(r.method)).map((r) => decodeURIComponent(r.path));
+    const writes = dav.requests.filter((r) => WRITES.includes(r.method));
+    expect(writes.map((r) => r.method).sort()).toEqual(['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE', 'PUT', 'PUT']);
+    for (const write of writes) {
+      // A delete names the ETag it read; a PUT here only ever creates (the new copy of a move).
+      if (write.method === 'DELETE') expect(write.headers['if-match'], `${write.method} ${write.path}`).toMatch(/^"?[^"]+"?$/);
+      else expect(write.headers['if-none-match'], `${write.method} ${write.path}`).toBe('*');
+    }
+    const touched = writes.map((r) => decodeURIComponent(r.path));
     expect(touched.every((path) => /plane-issue-[0-9a-f-]{36}@calplanebot\.ics$|renamed-by-an-app\.ics$/.test(path))).toBe(true);
     expect((await object(`${webCal.url}meeting.ics`))?.etag).toBe(foreignBefore.etag);
     expect((await object(`${webCal.url}broken.ics`))?.etag).toBe(lookalikeBefore.etag);
@@ -199,6 +206,24 @@ describe('uid-check', () => {
     const sync = await runCli(['--config', config, '--json', 'sync']);
     expect(sync.code, sync.stderr).toBe(0);
     expect((JSON.parse(sync.stdout) as RunReport).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+
+  it('--project: an event of an unselected project found in a selected calendar is moved home (alarms kept), not deleted', async () => {
+    const strayed = plane.addIssue(web.id, { name: 'strayed from WEB', target_date: '2025-12-22' });
+    const synced = await runCli(['--config', config, 'sync']);
+    expect(synced.code, synced.stderr).toBe(0);
+    const home = canonical(webCal, strayed);
+    const withAlarm = (await object(home))!.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:added by an app\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT');
+    await reader.delete(home, (await object(home))!.etag);
+    await reader.create(canonical(apiCal, strayed), withAlarm);
+
+    const fixed = await uidCheck('--fix', '--project', 'API');
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.json.problems).toMatchObject([{ kind: 'orphan', reason: 'wrong-project', calendar: seen(apiCal.url) }]);
+    expect(fixed.json.fixes!.actions).toEqual([{ op: 'move', from: seen(canonical(apiCal, strayed)), to: seen(home), ok: true, skipped: false, error: null }]);
+    expect(fixed.json.scanned.calendars).toBe(1); // WEB's calendar was read for reference, not checked
+    expect(await object(canonical(apiCal, strayed))).toBeNull();
+    expect((await object(home))?.data).toContain('DESCRIPTION:added by an app');
   });
 
   it('--project limits the calendars checked', async () => {

@@ -1,8 +1,10 @@
 /** `health`: Plane, CalDAV and the last sync, for monitors and humans. Exit 0 healthy, 1 unhealthy. */
+import { envVariablesFor } from '../../config/env.js';
 import { parseDuration, formatAge } from '../../ops/duration.js';
 import { checkCaldav, checkPlane, evaluateHealth, type HealthReport, type SideHealth } from '../../ops/health.js';
 import { currentLockHolder } from '../../ops/lock.js';
 import { readRunState } from '../../ops/run-state.js';
+import { stateDirUsable } from '../../ops/state-dir.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { loadConfigFor } from '../run-context.js';
@@ -14,12 +16,13 @@ export interface HealthCommandOptions {
 
 export async function healthCommand(options: HealthCommandOptions, output: Output): Promise<ExitCode> {
   const maxAgeMs = options.maxAge === undefined ? undefined : parseDuration(options.maxAge, '--max-age');
-  const { config } = await loadConfigFor(output);
+  // A missing key or password is that side's failure (exit 1, the health shape), not a config error.
+  const { config } = await loadConfigFor(output, [PLANE_KEY, CALDAV_PASSWORD]);
   // No discovery cache: discovering the calendar home is one of the things checked.
   const services = openServices(config, output, { discoveryCache: false });
   const [plane, caldav] = await Promise.all([
-    checkPlane(services.plane),
-    checkCaldav(services.store, () => services.discovery.current()?.homeUrl),
+    config.plane.apiKey ? checkPlane(services.plane) : { ...missing(PLANE_KEY, 'missing-key'), rateLimitRemaining: null },
+    config.caldav.password ? checkCaldav(services.store, () => services.discovery.current()?.homeUrl) : missing(CALDAV_PASSWORD, 'missing-password'),
   ]);
   const { stateDir } = services;
   const report = evaluateHealth({
@@ -29,6 +32,7 @@ export async function healthCommand(options: HealthCommandOptions, output: Outpu
     webhook: readRunState(stateDir, 'webhook'),
     syncInProgress: currentLockHolder(stateDir, 'sync'),
     stateDir,
+    stateDirUsable: stateDirUsable(stateDir),
     maxAgeMs,
     now: Date.now(),
   });
@@ -36,6 +40,15 @@ export async function healthCommand(options: HealthCommandOptions, output: Outpu
   else if (!(output.options.quiet && report.ok)) renderHealth(report, output);
   for (const problem of report.problems) output.failure(problem.message, problem.hint ?? undefined);
   return report.ok ? ExitCode.Ok : ExitCode.Failure;
+}
+
+const PLANE_KEY = 'plane.apiKey';
+const CALDAV_PASSWORD = 'caldav.password';
+
+/** A side that was not asked: its secret is not configured. */
+function missing(key: string, reason: 'missing-key' | 'missing-password'): SideHealth {
+  const where = [...envVariablesFor(key), `${key} in the config file`].join(' or ');
+  return { ok: false, reason, message: `${key} is not set`, hint: `set ${where}`, responseMs: 0 };
 }
 
 function renderHealth(report: HealthReport, output: Output): void {

@@ -29,13 +29,19 @@ const NOTES: Record<string, string> = {
 export async function uidCheckCommand(options: UidCheckOptions, output: Output): Promise<ExitCode> {
   const { config, services } = await loadRunContext(output);
   const spinner = await output.spinner('Reading Plane and the calendars');
+  const warnings: string[] = [];
   const input = await scanManagedCalendars(services, {
     projects: options.project && options.project.length > 0 ? options.project : config.plane.projects,
     calendarNameTemplate: config.caldav.calendarName,
-    onWarning: (message) => output.warn(message),
+    onWarning: (message) => {
+      warnings.push(message);
+      output.warn(message);
+    },
   }).finally(() => spinner.stop());
   const problems = findUidProblems(input);
-  const objects = input.calendars.reduce((n, c) => n + c.objects.length, 0);
+  // Calendars read only for reference (the home of a strayed event) were not checked.
+  const checked = input.calendars.filter((c) => !c.reference);
+  const objects = checked.reduce((n, c) => n + c.objects.length, 0);
   if (!output.options.json) renderProblems(problems, output);
 
   const repairing = Boolean(options.fix) && !options.dryRun;
@@ -46,7 +52,7 @@ export async function uidCheckCommand(options: UidCheckOptions, output: Output):
     else for (const action of actions) output.line(`would ${describeAction(action)}`);
   }
   const remaining = repairing ? problems.filter((p) => !repaired(p, outcomes ?? [])).length : problems.length;
-  printResult({ problems, outcomes, remaining, fix: Boolean(options.fix), repairing, calendars: input.calendars.length, objects }, output);
+  printResult({ problems, outcomes, remaining, fix: Boolean(options.fix), repairing, calendars: checked.length, objects, warnings }, output);
   return remaining === 0 ? ExitCode.Ok : ExitCode.Failure;
 }
 
@@ -58,6 +64,7 @@ interface CheckResult {
   repairing: boolean;
   calendars: number;
   objects: number;
+  warnings: string[];
 }
 
 function printResult(result: CheckResult, output: Output): void {
@@ -70,6 +77,7 @@ function printResult(result: CheckResult, output: Output): void {
       fixes: result.fix ? { dryRun: !repairing, actions: outcomes?.map(outcomeView) ?? problems.flatMap((p) => p.fixes.map(actionView)) } : null,
       remaining,
       scanned: { calendars: result.calendars, objects: result.objects },
+      warnings: result.warnings,
     });
   } else if (!(output.options.quiet && problems.length === 0)) {
     const fixed = repairing ? `; ${problems.length - remaining} repaired, ${remaining} remaining` : '';
@@ -104,8 +112,10 @@ function renderProblems(problems: UidProblem[], output: Output): void {
 
 function reportOutcome(outcome: FixOutcome, output: Output): void {
   const what = describeAction(outcome.action);
-  output.log({ level: outcome.ok ? 'info' : 'error', message: outcome.ok ? 'Repaired' : 'Repair failed', operation: `uid-fix-${outcome.action.op}`, event_uid: outcome.action.uid, ...actionView(outcome.action), success: outcome.ok });
+  const message = outcome.ok ? 'Repaired' : outcome.skipped ? 'Repair skipped' : 'Repair failed';
+  output.log({ level: outcome.ok ? 'info' : 'error', message, operation: `uid-fix-${outcome.action.op}`, event_uid: outcome.action.uid, ...actionView(outcome.action), success: outcome.ok });
   if (outcome.ok) output.line(`${output.colors.green('fixed:')} ${what}`);
+  else if (outcome.skipped) output.failure(`skipped: ${what}: ${outcome.error}`, outcome.hint);
   else output.failure(`could not ${what}: ${outcome.error}`, outcome.hint);
 }
 
@@ -117,8 +127,8 @@ function actionView(action: FixAction): ActionView {
   return action.op === 'delete' ? { op: 'delete', href: action.href } : { op: 'move', from: action.from, to: action.to };
 }
 
-function outcomeView(outcome: FixOutcome): ActionView & { ok: boolean; error: string | null } {
-  return { ...actionView(outcome.action), ok: outcome.ok, error: outcome.error ?? null };
+function outcomeView(outcome: FixOutcome): ActionView & { ok: boolean; skipped: boolean; error: string | null } {
+  return { ...actionView(outcome.action), ok: outcome.ok, skipped: Boolean(outcome.skipped), error: outcome.error ?? null };
 }
 
 function viewOf(problem: UidProblem) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,8 +57,33 @@ describe('the discovery cache', () => {
     remember(dir, [project('a'), project('b')], T0);
     remember(dir, [project('a', { errors: [{ operation: 'list-calendar', message: 'REPORT answered 404', status: 404 }] })], T0 + 1000);
     expect(cachedCalendar(dir, account, 'a', T0 + 2000)).toBeUndefined();
+    // b was not part of the second run: it stays, with the age it had.
     expect(cachedCalendar(dir, account, 'b', T0 + 2000)).toBeDefined();
+    expect(cachedCalendar(dir, account, 'b', T0 + DISCOVERY_TTL_MS + 1)).toBeUndefined();
     expect(readDiscovery(dir, account, T0 + 2000)).toBeUndefined();
+  });
+
+  it('each project calendar ages on its own: a run refreshes only the projects it found', () => {
+    const dir = stateDir();
+    remember(dir, [project('a'), project('b')], T0);
+    remember(dir, [project('a')], T0 + DISCOVERY_TTL_MS - 1000); // a run of project a alone (a shard, a webhook)
+    expect(cachedCalendar(dir, account, 'a', T0 + DISCOVERY_TTL_MS + 1)).toBeDefined();
+    expect(cachedCalendar(dir, account, 'b', T0 + DISCOVERY_TTL_MS + 1)).toBeUndefined();
+    // An expired entry is dropped at the next write, not carried forward.
+    remember(dir, [project('a')], T0 + DISCOVERY_TTL_MS + 1);
+    const file = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as { calendars: { byProject: Record<string, { savedAt: number }> } };
+    expect(Object.keys(file.calendars.byProject)).toEqual(['a']);
+    expect(file.calendars.byProject.a!.savedAt).toBe(T0 + DISCOVERY_TTL_MS + 1);
+  });
+
+  it('a cache written in the old layout (one savedAt for all calendars) is not trusted', () => {
+    const dir = stateDir();
+    remember(dir, [], T0);
+    const file = join(dir, DISCOVERY_FILE);
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    cache.calendars = { savedAt: T0, byProject: { a: { url: 'https://dav.example/calendars/alice/plane-a/', displayName: 'Plane: Project a' } } };
+    writeFileSync(file, JSON.stringify(cache));
+    expect(cachedCalendar(dir, account, 'a', T0 + 1000)).toBeUndefined();
   });
 
   it('a calendar that could not be created is not remembered', () => {

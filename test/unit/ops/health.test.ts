@@ -32,6 +32,7 @@ const input = (overrides: Partial<HealthInput> = {}): HealthInput => ({
   webhook: undefined,
   syncInProgress: undefined,
   stateDir: '/state/calplanebot',
+  stateDirUsable: true,
   maxAgeMs: undefined,
   now: NOW,
   ...overrides,
@@ -64,10 +65,19 @@ describe('evaluateHealth', () => {
     expect(evaluateHealth(input({ maxAgeMs: 60 * 60_000, sync: syncState(['failure']) })).problems[0]?.message).toBe('no sync has succeeded yet');
   });
 
-  it('an unknown last sync is reported, never held against it, even with --max-age', () => {
-    const report = evaluateHealth(input({ sync: undefined, maxAgeMs: 60_000 }));
+  it('without a usable state dir the last sync is unknown: reported, never held against it, even with --max-age', () => {
+    const report = evaluateHealth(input({ sync: undefined, stateDirUsable: false, maxAgeMs: 60_000 }));
     expect(report).toMatchObject({ ok: true, lastSync: null, consecutiveFailures: 0 });
     expect(report.warnings).toEqual(['last sync unknown: no run state in /state/calplanebot']);
+  });
+
+  it('with a usable state dir but no sync recorded, --max-age makes it unhealthy (a sync that always fails early)', () => {
+    const report = evaluateHealth(input({ sync: undefined, maxAgeMs: 20 * 60_000 }));
+    expect(report).toMatchObject({ ok: false, lastSync: null });
+    expect(report.problems).toEqual([expect.objectContaining({ check: 'max-age', message: 'no sync recorded in /state/calplanebot' })]);
+    // Without --max-age it is only worth a note.
+    const plain = evaluateHealth(input({ sync: undefined }));
+    expect(plain).toMatchObject({ ok: true, warnings: ['no sync recorded in /state/calplanebot yet'] });
   });
 
   it('low rate-limit headroom is a warning, not a failure', () => {

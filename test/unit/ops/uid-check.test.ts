@@ -121,6 +121,80 @@ describe('uid-check', () => {
     expect((await store.get(at(webUrl, gone)))?.data).toContain('edited meanwhile');
   });
 
+  describe('on a server that lists no ETags', () => {
+    beforeEach(() => {
+      const list = store.list.bind(store);
+      store.list = async (calendar) => (await list(calendar)).map((object) => ({ ...object, etag: null }));
+    });
+
+    it('reads the object again and repairs it with the ETag just read when it still carries the UID', async () => {
+      const gone = uidForIssue('0e0e0e0e-0000-4000-8000-00000000000d');
+      store.putDirect(at(webUrl, gone), ics(gone));
+      const fixes = (await check()).flatMap((p) => p.fixes);
+      expect(fixes).toMatchObject([{ op: 'delete', etag: null }]);
+      const [outcome] = await applyFixes(store, fixes);
+      expect(outcome).toMatchObject({ ok: true });
+      expect(await store.get(at(webUrl, gone))).toBeNull();
+    });
+
+    it('skips, and says so, an object that no longer carries the UID the scan found', async () => {
+      const gone = uidForIssue('0e0e0e0e-0000-4000-8000-00000000000e');
+      const href = `${webUrl}odd-name.ics`;
+      store.putDirect(href, ics(gone));
+      const fixes = (await check()).flatMap((p) => p.fixes);
+      expect(fixes).toMatchObject([{ op: 'delete', href }]);
+      // Meanwhile someone put their own event at that href.
+      const theirs = store.putDirect(href, ics('meeting-2@example.com'));
+      const writes = store.writes.length;
+      const [outcome] = await applyFixes(store, fixes);
+      expect(outcome).toMatchObject({ ok: false, skipped: true, error: expect.stringContaining('now holds UID meeting-2@example.com') });
+      expect((await store.get(href))?.etag).toBe(theirs);
+      expect(store.writes.length).toBe(writes);
+    });
+
+    it('a move carries the data read just now, not the data of the scan', async () => {
+      const elsewhere = issue(api.id);
+      plane.issues.push(elsewhere);
+      const uid = uidForIssue(elsewhere.id);
+      store.putDirect(at(webUrl, uid), ics(uid, 'as scanned'));
+      const fixes = (await check()).flatMap((p) => p.fixes);
+      store.putDirect(at(webUrl, uid), ics(uid, 'an alarm added after the scan'));
+      expect((await applyFixes(store, fixes)).every((o) => o.ok)).toBe(true);
+      expect((await store.get(at(apiUrl, uid)))?.data).toContain('an alarm added after the scan');
+      expect(await store.get(at(webUrl, uid))).toBeNull();
+    });
+  });
+
+  it('--project: an event of an unselected project is moved to its own calendar, not deleted', async () => {
+    const strayed = issue(web.id);
+    const copied = issue(web.id);
+    const brokenInWeb = 'plane-issue-not-a-uuid@calplanebot';
+    plane.issues.push(strayed, copied);
+    store.putDirect(at(apiUrl, uidForIssue(strayed.id)), ics(uidForIssue(strayed.id), 'with an alarm an app added'));
+    store.putDirect(at(apiUrl, uidForIssue(copied.id)), ics(uidForIssue(copied.id)));
+    store.putDirect(`${webUrl}renamed.ics`, ics(uidForIssue(copied.id))); // WEB's own copy, at an odd name
+    store.putDirect(`${webUrl}broken.ics`, ics(brokenInWeb));
+
+    const problems = summary(await check(['API']));
+    expect(problems).toEqual([
+      { kind: 'orphan', reason: 'wrong-project', uid: uidForIssue(strayed.id), calendar: apiUrl, fixes: [`move ${at(apiUrl, uidForIssue(strayed.id))} -> ${at(webUrl, uidForIssue(strayed.id))}`] },
+      // WEB has its own copy: API's goes. WEB's odd name and look-alike are WEB's business (not selected).
+      { kind: 'duplicate', reason: 'other-calendar', uid: uidForIssue(copied.id), calendar: apiUrl, fixes: [`delete ${at(apiUrl, uidForIssue(copied.id))}`] },
+    ]);
+    expect((await applyFixes(store, (await check(['API'])).flatMap((p) => p.fixes))).every((o) => o.ok)).toBe(true);
+    expect((await store.get(at(webUrl, uidForIssue(strayed.id))))?.data).toContain('with an alarm an app added');
+    expect(await check(['API'])).toEqual([]);
+  });
+
+  it('--project naming an archived project: not checked, and said so', async () => {
+    const old = project({ identifier: 'OLD', name: 'Old', archived_at: '2025-11-01T00:00:00Z' });
+    plane.projects.push(old);
+    const warnings: string[] = [];
+    const input = await scanManagedCalendars({ plane, store }, { projects: ['WEB', 'OLD'], calendarNameTemplate: TEMPLATE, onWarning: (m) => warnings.push(m) });
+    expect(input.calendars.map((c) => c.projectId)).toEqual([web.id]);
+    expect(warnings).toEqual([expect.stringMatching(/^project OLD is archived/)]);
+  });
+
   it('refuses, before any request, to act on a UID it does not own', async () => {
     const foreign = { op: 'delete' as const, uid: 'meeting-1@example.com', href: `${webUrl}meeting.ics`, etag: null };
     store.putDirect(`${webUrl}meeting.ics`, ics('meeting-1@example.com'));
