@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
-import { calendarOf, expectSafe, foreignTouched, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type Scenario, type World } from './faults-harness.js';
+import { calendarOf, expectSafe, FOREIGN_ICS, foreignTouched, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
 
@@ -459,5 +459,27 @@ describe('the harness itself', () => {
     const run = await sync(world, s.project);
     expect(run.code).toBe(0); // the run believes it
     await expect(expectSafe(world, s, run)).rejects.toThrow(/differs from what the run reported as written/);
+  });
+});
+
+describe('Radicale, for real', () => {
+  it('a create refused with 409 no-uid-conflict (our UID placed by hand at another href meanwhile) is found and updated there: no duplicate, exit 0', async () => {
+    const s = await prepare(world, 'C');
+    const uid = uidForIssue(s.issues.fresh.id);
+    const byHand = `${s.calendar.url}placed-by-hand.ics`;
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uid },
+      { before: async () => void (await world.reader.create(byHand, FOREIGN_ICS(uid).replace('SUMMARY:Dentist', 'SUMMARY:Stale copy'))) },
+      { times: 1 },
+    );
+    const run = await sync(world, s.project);
+    expect(run.code, run.stderr).toBe(0);
+    expect(world.dav.faulted()).toHaveLength(1);
+    // Radicale's real answer to our If-None-Match PUT at the canonical href.
+    expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(409);
+    const holders = (await world.reader.list(s.calendar)).filter((o) => uidOf(o.data) === uid);
+    expect(holders.map((o) => o.href)).toEqual([byHand]);
+    expect(holders[0]!.data).toContain(`SUMMARY:[${s.issues.fresh.sequence_id}] Fresh`);
+    await expectSafe(world, s, run);
   });
 });

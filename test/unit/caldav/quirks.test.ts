@@ -1,7 +1,9 @@
 /**
  * Real-server quirks, replayed: DavCalendarStore (and the sync above it) against a scripted
- * server that answers the way Nextcloud, Fastmail, iCloud and Google do according to the
- * reference notes (caldav-servers-and-clients.md §2.2, §5). These servers cannot run here.
+ * server whose answers are transcribed from the servers' documented behaviour (the reference
+ * notes, caldav-servers-and-clients.md §2.2, §5; Radicale's put.py) — not captured traffic.
+ * Nextcloud, Fastmail, iCloud, Google and Xandikos cannot run here; Radicale's 409 is also
+ * exercised for real in test/e2e/faults-caldav.test.ts.
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -312,5 +314,72 @@ describe('the status map', () => {
     const error = await store.create(`${calendar.url}a.ics`, 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).status).toBe(409);
+  });
+});
+
+describe('Radicale and Xandikos', () => {
+  it('Radicale: a create refused with 409 no-uid-conflict (the UID lives under another name) is found and updated there: no duplicate', async () => {
+    const { plane } = planeWith(2);
+    const racing = plane.issues[1]!;
+    const uid = uidForIssue(racing.id);
+    let calendarPath = '';
+    const dav = await serve({
+      script: (req, server) => {
+        if (req.method === 'MKCALENDAR') calendarPath = req.path;
+        if (req.method !== 'PUT' || uidIn(req) !== uid || !req.headers['if-none-match']) return undefined;
+        server.putDirect(`${calendarPath}placed-by-hand.ics`, req.body.replace(/SUMMARY:.*\r\n/, 'SUMMARY:Stale copy\r\n'));
+        // Radicale 3.1 (app/put.py → _webdav_error_response): 409 with the CalDAV precondition element.
+        return { status: 409, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: `<?xml version='1.0' encoding='utf-8'?>\n<D:error xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><C:no-uid-conflict /></D:error>` };
+      },
+    });
+    const store = storeAt(dav.url);
+    const report = await sync(plane, store);
+    expect(report.projects[0]!.errors).toEqual([]);
+    expect(report.totals).toMatchObject({ created: 2, failed: 0 });
+    const objects = dav.server.objectsIn(calendarPath);
+    expect(objects.filter((o) => o.data.includes(`UID:${uid}`)).map((o) => o.name)).toEqual(['placed-by-hand.ics']);
+    expect(objects.find((o) => o.name === 'placed-by-hand.ics')!.data).toContain(`SUMMARY:[${racing.sequence_id}] ${racing.name}`);
+    expect((await sync(plane, store)).totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 2 });
+  });
+
+  it('Radicale: a 409 without no-uid-conflict is a plain failure of that event, not a lost race', async () => {
+    const { plane } = planeWith(2);
+    const refused = uidForIssue(plane.issues[0]!.id);
+    const dav = await serve({ script: (req) => (req.method === 'PUT' && uidIn(req) === refused ? { status: 409, headers: { 'content-type': 'text/plain' }, body: 'Conflict in the request.' } : undefined) });
+    const report = await sync(plane, storeAt(dav.url));
+    expect(report.projects[0]!.errors).toEqual([expect.objectContaining({ operation: 'create', uid: refused, status: 409 })]);
+    expect(dav.server.sent('PUT').filter((r) => uidIn(r) === refused)).toHaveLength(1); // no re-plan, no retry
+    expect(report.totals.created).toBe(1);
+  });
+
+  it('Xandikos: an update answered 207 wrapping 412 is a lost race like a bare 412: re-read, re-planned, the other writer\'s change kept', async () => {
+    const { plane } = planeWith(2);
+    let raced = false;
+    const target = plane.issues[0]!;
+    const uid = uidForIssue(target.id);
+    const dav = await serve({
+      script: (req, server) => {
+        if (raced || req.method !== 'PUT' || uidIn(req) !== uid || !req.headers['if-match']) return undefined;
+        raced = true;
+        // Another client added an alarm a moment earlier, so our If-Match no longer holds.
+        const current = server.objectsIn(req.path.replace(/[^/]+$/, '')).find((o) => o.data.includes(`UID:${uid}`))!;
+        server.putDirect(req.path, current.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT'));
+        // Xandikos answers a refused conditional PUT with a multistatus carrying the real status.
+        const body = `<?xml version="1.0" encoding="utf-8"?>\n<ns0:multistatus xmlns:ns0="DAV:"><ns0:response><ns0:href>${req.path}</ns0:href><ns0:status>HTTP/1.1 412 Precondition Failed</ns0:status></ns0:response></ns0:multistatus>`;
+        return { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' }, body };
+      },
+    });
+    const real = storeAt(dav.url);
+    await sync(plane, real);
+    plane.update(target.id, { name: 'Renamed while raced' });
+    dav.server.requests.length = 0;
+    const report = await sync(plane, real);
+    expect(report.projects[0]!.errors).toEqual([]);
+    expect(report.totals).toMatchObject({ updated: 1, failed: 0 });
+    expect(dav.server.sent('PUT').filter((r) => uidIn(r) === uid)).toHaveLength(2);
+    expect(dav.server.sent('GET')).toHaveLength(1); // the re-read
+    const stored = dav.server.objectsIn([...dav.server.calendars.keys()][0]!).find((o) => o.data.includes(`UID:${uid}`))!;
+    expect(stored.data).toContain('Renamed while raced');
+    expect(stored.data).toContain('TRIGGER:-PT10M');
   });
 });
