@@ -2,9 +2,11 @@
  * Fault injection between the CLI and Radicale. For each fault: the exit code, nothing lost, no
  * foreign object touched, no duplicate, and the next clean run converges (faults-harness.ts).
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
-import { calendarOf, expectSafe, FOREIGN_ICS, foreignTouched, pendingChanges, nextIdentifier, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, type Scenario, type World } from './faults-harness.js';
+import { calendarOf, cli, converges, doneInCalendar, expectSafe, FOREIGN_ICS, foreignTouched, nextIdentifier, outcome, pendingChanges, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, variantConfig, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
 
@@ -481,5 +483,45 @@ describe('Radicale, for real', () => {
     expect(holders.map((o) => o.href)).toEqual([byHand]);
     expect(holders[0]!.data).toContain(`SUMMARY:[${s.issues.fresh.sequence_id}] Fresh`);
     await expectSafe(world, s, run);
+  });
+});
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('refused outright', () => {
+  it('403 on discovery (the account is refused): not retried, exit 1, says to check the CalDAV credentials, nothing written', async () => {
+    const s = await prepare(world, 'C');
+    world.dav.inject({ method: 'PROPFIND' }, status(403, {}, 'Forbidden'));
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.hint).toContain('check the CalDAV credentials');
+    expect(run.fatal?.hint).toContain(new URL(world.dav.url).host);
+    // A remembered calendar home costs one fresh discovery; nothing is retried.
+    expect(world.dav.faulted().length).toBeGreaterThanOrEqual(1);
+    expect(world.dav.faulted().length).toBeLessThanOrEqual(2);
+    expect(world.dav.requests.filter((r) => r.method === PUT || r.method === 'DELETE')).toEqual([]);
+    await expectSafe(world, s, run);
+  });
+
+  it('connection refused (nothing listens at caldav.serverUrl): retried, then exit 1 naming the host; nothing lost, and the next run converges', async () => {
+    const s = await prepare(world, 'C');
+    const port = await closedPort();
+    const config = variantConfig(world, (c) => (c.caldav!.serverUrl = `http://127.0.0.1:${port}/`));
+    const run = await cli(world, ['sync', '--project', s.project.identifier], config);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.message).toMatch(/failed: ECONNREFUSED/);
+    expect(run.stderr).toMatch(/retrying PROPFIND .*ECONNREFUSED.*attempt 2/);
+    expect(run.fatal?.hint).toBe(`check that 127.0.0.1:${port} is reachable`);
+    expect(await outcome(world, s)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
+    expect([...(await doneInCalendar(world, s))]).toEqual([]);
+    const clean = await converges(world, [s]);
+    expect(clean.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1, failed: 0 });
   });
 });

@@ -118,6 +118,18 @@ describe('Plane server errors', () => {
     await expectSafe(world, s, run);
   });
 
+  it('403 from Plane (a key it does not accept): not retried, exit 1, says to check the API key and names the host', async () => {
+    const s = await prepare(world, 'Q');
+    world.planeProxy.inject({}, { status: 403, body: '{"detail":"Given API token is not valid"}' });
+    const run = await sync(world, s.project);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.hint).toContain('check the Plane API key');
+    expect(run.stderr).toContain(new URL(world.planeProxy.url).host);
+    expect(world.planeProxy.faulted()).toHaveLength(1);
+    expect(writes()).toEqual([]);
+    await expectSafe(world, s, run);
+  });
+
   it('401 on the issue listing, after the project list worked: the run stops, exit 1, nothing written', async () => {
     const s = await prepare(world, 'Q');
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 401, body: '{"detail":"Authentication credentials were not provided."}' });
