@@ -260,6 +260,21 @@ describe('a listing that fails part-way', () => {
   });
 });
 
+describe('errors that are not the network', () => {
+  it('an API key with a character HTTP headers cannot carry: exit 1 at once with the real reason, not retried, not "unreachable", the key not shown', async () => {
+    const key = 'plane_api_k€y-typed-on-a-phone';
+    const config = variantConfig(world, (c) => (c.plane!.apiKey = key));
+    world.planeProxy.reset();
+    const run = await cli(world, ['sync'], config);
+    expect(run.code).toBe(1);
+    expect(run.fatal?.message).toMatch(/GET .* failed: .*ByteString/);
+    expect(run.fatal?.hint).toMatch(/holds a character HTTP headers cannot carry/);
+    expect(run.stderr).not.toMatch(/retrying|reachable/);
+    expect(run.stdout + run.stderr).not.toContain('k€y');
+    expect(world.planeProxy.requests).toEqual([]); // refused before anything was sent
+  });
+});
+
 describe('hostile Plane answers', () => {
   it('HTML instead of JSON (a login page answering 200): exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
