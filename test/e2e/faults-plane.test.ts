@@ -333,6 +333,7 @@ describe('hostile configuration, through the real CLI', () => {
     ['a URL without a scheme', (c: Record<string, Record<string, unknown>>) => (c.caldav!.serverUrl = 'dav.example.com/dav'), 'caldav.serverUrl', /did you mean "https:\/\/dav\.example\.com\/dav"/],
     ['a wrong type', (c: Record<string, Record<string, unknown>>) => (c.http!.retries = 'three'), 'http.retries', /expected a number, got string/],
     ['an empty required string', (c: Record<string, Record<string, unknown>>) => (c.plane!.workspaceSlug = ''), 'plane.workspaceSlug', /missing/],
+    ['an empty plane.baseUrl (never Plane Cloud by default)', (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = ''), 'plane.baseUrl', /plane\.baseUrl: is empty/],
     ['http:// to a non-loopback host', (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = 'http://plane.example.com'), 'plane.baseUrl', /clear text/],
     ['credentials in a URL', (c: Record<string, Record<string, unknown>>) => (c.caldav!.serverUrl = `https://alice:${String(c.caldav!.password)}@dav.example.com/`), 'caldav.serverUrl', /must not contain credentials/],
   ])('%s: exit 2 naming the key, nothing contacted', async (_name, edit, key, message) => {
