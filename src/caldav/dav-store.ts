@@ -7,7 +7,7 @@ import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, update
 import type { DAVAccount, DAVResponse } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import { describeUrl, type HttpClient } from '../http/fetcher.js';
+import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
 import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
 
 export interface DavStoreOptions {
@@ -60,12 +60,18 @@ export class DavCalendarStore implements CalendarStore {
   /** The calendar list that came with discovery (home = principal), for the first listCalendars(). */
   private prefetched: CalendarRef[] | undefined;
   private readonly headers: Record<string, string>;
-  private readonly fetch: TsdavFetch;
+  private readonly fetch: (url: string, init?: RequestInit) => Promise<HttpResponse>;
+  /**
+   * The same, as tsdav's `fetch` option. tsdav reads only status, ok, statusText, url,
+   * headers.get(), text() and json() of an answer, all of which HttpResponse has.
+   */
+  private readonly tsdavFetch: TsdavFetch;
 
   constructor(private readonly options: DavStoreOptions) {
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.headers = { authorization: `Basic ${token}` };
-    this.fetch = this.checkedFetch.bind(this) as TsdavFetch;
+    this.fetch = this.checkedFetch.bind(this);
+    this.tsdavFetch = this.fetch as unknown as TsdavFetch;
     const seed = options.discovery;
     this.seeded = seed !== undefined;
     if (seed) this.account = { serverUrl: options.serverUrl, rootUrl: options.serverUrl, accountType: 'caldav', ...seed };
@@ -102,7 +108,7 @@ export class DavCalendarStore implements CalendarStore {
     const serverUrl = this.options.serverUrl;
     const account: DAVAccount = { serverUrl, rootUrl: serverUrl, accountType: 'caldav' };
     try {
-      const [root] = await propfind({ url: serverUrl, props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} }, depth: '0', headers: this.headers, fetch: this.fetch });
+      const [root] = await propfind({ url: serverUrl, props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} }, depth: '0', headers: this.headers, fetch: this.tsdavFetch });
       const principalHref = hrefOf(root?.props?.currentUserPrincipal);
       if (!principalHref) throw new Error('no current-user-principal');
       const principalUrl = new URL(principalHref, serverUrl).href;
@@ -126,12 +132,12 @@ export class DavCalendarStore implements CalendarStore {
   private async homeOfPrincipal(principalUrl: string): Promise<string> {
     let responses: DAVResponse[];
     try {
-      responses = await propfind({ url: principalUrl, props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS }, depth: '1', headers: this.headers, fetch: this.fetch });
+      responses = await propfind({ url: principalUrl, props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS }, depth: '1', headers: this.headers, fetch: this.tsdavFetch });
     } catch (error) {
       // 401 is the credentials; a 403 may be the Depth, and the Depth-0 question tells which.
       if (error instanceof AuthError && error.status === 401) throw error;
       const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: principalUrl, principalUrl, accountType: 'caldav' };
-      return fetchHomeUrl({ account, headers: this.headers, fetch: this.fetch });
+      return fetchHomeUrl({ account, headers: this.headers, fetch: this.tsdavFetch });
     }
     const principal = responses.find((r) => r.href !== undefined && samePath(new URL(r.href, principalUrl).href, principalUrl));
     const homeHref = hrefOf(principal?.props?.calendarHomeSet);
@@ -147,7 +153,7 @@ export class DavCalendarStore implements CalendarStore {
       return await createAccount({
         account: { serverUrl: this.options.serverUrl, accountType: 'caldav' },
         headers: this.headers,
-        fetch: this.fetch,
+        fetch: this.tsdavFetch,
       });
     } catch (error) {
       if (error instanceof HttpError) throw error;
@@ -183,7 +189,7 @@ export class DavCalendarStore implements CalendarStore {
     this.prefetched = undefined;
     if (prefetched) return prefetched;
     // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar).
-    return calendarsIn(await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.fetch }), homeUrl);
+    return calendarsIn(await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.tsdavFetch }), homeUrl);
   }
 
   async createCalendar(url: string, displayName: string, color?: string): Promise<CalendarRef> {
@@ -209,7 +215,7 @@ export class DavCalendarStore implements CalendarStore {
         body: { 'c:mkcalendar': { _attributes: { 'xmlns:d': 'DAV:', 'xmlns:c': 'urn:ietf:params:xml:ns:caldav' }, set: { prop: props } } },
       },
       parseOutgoing: false, // the raw answer: tsdav's parser drops the propstats that failed
-      fetch: this.fetch,
+      fetch: this.tsdavFetch,
     });
     return rawAnswer(response);
   }
@@ -233,7 +239,7 @@ export class DavCalendarStore implements CalendarStore {
         body: { propertyupdate: { _attributes: { 'xmlns:d': 'DAV:', ...namespaces }, set: { prop: props } } },
       },
       parseOutgoing: false,
-      fetch: this.fetch,
+      fetch: this.tsdavFetch,
     });
     throwIfFailed(rawAnswer(response), 'PROPPATCH', url);
   }
@@ -246,7 +252,7 @@ export class DavCalendarStore implements CalendarStore {
       filters: { 'comp-filter': { _attributes: { name: 'VCALENDAR' } } },
       depth: '1',
       headers: this.headers,
-      fetch: this.fetch,
+      fetch: this.tsdavFetch,
     });
     const { objects, offOrigin } = toRemoteObjects(responses, calendar.url);
     if (offOrigin.length > 0) {
@@ -297,7 +303,7 @@ export class DavCalendarStore implements CalendarStore {
       url: href,
       data,
       headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions },
-      fetch: this.fetch,
+      fetch: this.tsdavFetch,
     });
     return readAnswer(response);
   }
@@ -309,7 +315,7 @@ export class DavCalendarStore implements CalendarStore {
       data,
       etag: current,
       headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8' },
-      fetch: this.fetch,
+      fetch: this.tsdavFetch,
     });
     return writeOutcome(await readAnswer(response), 'PUT', href);
   }
@@ -323,7 +329,7 @@ export class DavCalendarStore implements CalendarStore {
       throw error;
     }
     try {
-      const response = await deleteObject({ url: href, etag: current, headers: this.headers, fetch: this.fetch });
+      const response = await deleteObject({ url: href, etag: current, headers: this.headers, fetch: this.tsdavFetch });
       writeOutcome(await readAnswer(response), 'DELETE', href);
     } catch (error) {
       if (error instanceof NotFoundError) return; // already gone: the goal is reached
@@ -347,7 +353,7 @@ export class DavCalendarStore implements CalendarStore {
    * The fetch handed to tsdav: auth headers are already in `init`; statuses that no caller can
    * act on (auth, server errors, missing collections on reads) become typed errors right here.
    */
-  private async checkedFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+  private async checkedFetch(input: string | URL, init: RequestInit = {}): Promise<HttpResponse> {
     const url = String(input);
     const method = (init.method ?? 'GET').toUpperCase();
     this.refuseUnsafe(url, method);
@@ -446,7 +452,8 @@ interface DavAnswer {
   etag: string | null;
 }
 
-async function readAnswer(response: Response): Promise<DavAnswer> {
+/** A write's answer: our HttpResponse, typed by tsdav as a Response. */
+async function readAnswer(response: { status: number; text(): Promise<string>; headers: { get(name: string): string | null } }): Promise<DavAnswer> {
   return { status: response.status, body: await response.text().catch(() => ''), etag: response.headers.get('etag') };
 }
 

@@ -5,7 +5,8 @@
  * codes other than those are handed back to the caller, whose edge maps them to typed errors.
  * Errors that are not about the network (a header value HTTP cannot carry, say) are never retried.
  */
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { HttpResponse } from './response.js';
+import { fetchTransport, undiciTransport, type FetchLike } from './transport.js';
 import { HttpError } from '../errors.js';
 
 export type Service = 'plane' | 'caldav';
@@ -50,7 +51,9 @@ export class RequestStats {
   }
 }
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike };
+export type { HttpResponse } from './response.js';
+export { closeHttpConnections } from './transport.js';
 
 export interface HttpClientOptions {
   service: Service;
@@ -65,54 +68,6 @@ export interface HttpClientOptions {
   /** Told about every response, for --verbose request logs. Never given headers or bodies. */
   onResponse?: (info: { method: string; where: string; status: number; ms: number }) => void;
 }
-
-let sharedAgent: Agent | undefined;
-let sharedDispatcher: Dispatcher | undefined;
-
-/** One pooled agent per process: connections are reused across every request of a run. */
-function dispatcher(): Dispatcher {
-  if (!sharedDispatcher) {
-    sharedAgent = new Agent({ connections: 8, keepAliveTimeout: 10_000, pipelining: 1 });
-    sharedDispatcher = sharedAgent.compose(neverPause);
-  }
-  return sharedDispatcher;
-}
-
-/**
- * Every body is read whole at once (buffered()), so pausing the socket for a slow reader buys
- * nothing, and undici 7 crashes the process (an uncatchable `assert(!this.paused)`) when a server
- * that closes its connections, as Radicale does (HTTP/1.0), sends FIN while the parser is paused:
- * nodejs/undici#5360, fixed only in undici 8, which needs Node 22. So the parser is never paused.
- */
-const neverPause: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
-  dispatch(options, {
-    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, status, headers, socket) => handler.onRequestUpgrade?.(controller, status, headers, socket),
-    onResponseStart: (controller, status, headers, message) => handler.onResponseStart?.(controller, status, headers, message),
-    onResponseData: (controller, chunk) => handler.onResponseData?.(unpausable(controller), chunk),
-    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
-    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
-  });
-
-function unpausable(controller: Dispatcher.DispatchController): Dispatcher.DispatchController {
-  return {
-    get aborted() {
-      return controller.aborted;
-    },
-    get paused() {
-      return false;
-    },
-    get reason() {
-      return controller.reason;
-    },
-    abort: (reason) => controller.abort(reason),
-    pause: () => undefined,
-    resume: () => controller.resume(),
-  };
-}
-
-const undiciTransport: FetchLike = (url, init) =>
-  undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: dispatcher() }) as unknown as Promise<Response>;
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -146,20 +101,25 @@ export interface HttpClient {
   readonly service: Service;
   readonly stats: RequestStats;
   /** Like fetch, but retried per the policy; throws HttpError only when no response could be had. */
-  fetch(url: string, init?: RequestInit): Promise<Response>;
+  fetch(url: string, init?: RequestInit): Promise<HttpResponse>;
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { service, policy } = options;
   const stats = options.stats ?? new RequestStats();
-  const transport = options.fetchImpl ?? undiciTransport;
+  const transport = options.fetchImpl ? fetchTransport(options.fetchImpl) : undiciTransport;
   const sleep = options.sleep ?? realSleep;
   const maxRateLimitWaits = policy.maxRateLimitWaits ?? 10;
   const rateLimitBudgetMs = policy.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
   // Shared by every request of this client: a 429 storm costs the run at most the budget.
   let rateLimitWaitedMs = 0;
 
-  async function attemptOnce(url: string, init: RequestInit, method: string): Promise<Response> {
+  /**
+   * One attempt, its body read whole inside it (the transport does): a connection cut or a stall
+   * in the middle of a body counts as a connection error and is retried like one (the timeout
+   * covers the body too), instead of surfacing later as a half-read answer that nobody retries.
+   */
+  async function attemptOnce(url: string, init: RequestInit, method: string): Promise<HttpResponse> {
     const started = performance.now();
     const signal = AbortSignal.timeout(policy.timeoutMs);
     try {
@@ -167,20 +127,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const ms = performance.now() - started;
       stats.record(method, ms);
       options.onResponse?.({ method, where: describeUrl(url), status: response.status, ms: Math.round(ms) });
-      return await buffered(response);
+      return response;
     } catch (error) {
       stats.record(method, performance.now() - started);
       throw error;
     }
   }
 
-  async function retryingFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  async function retryingFetch(url: string, init: RequestInit = {}): Promise<HttpResponse> {
     const method = (init.method ?? 'GET').toUpperCase();
     const where = describeUrl(url);
     let failures = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      let response: Response;
+      let response: HttpResponse;
       try {
         response = await attemptOnce(url, init, method);
       } catch (error) {
@@ -220,7 +180,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           rateLimitWaitedMs += waitMs;
           stats.rateLimitWaits += 1;
           stats.rateLimitWaitedMs += waitMs;
-          discard(response);
           options.onRetry?.({ method, where, attempt: rateLimitWaits, waitMs, reason: `HTTP ${status}` });
           await sleep(waitMs);
           continue;
@@ -230,7 +189,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         failures += 1;
         stats.retries += 1;
         const waitMs = backoffMs(failures, policy);
-        discard(response);
         options.onRetry?.({ method, where, attempt: failures, waitMs, reason: `HTTP ${status}` });
         await sleep(waitMs);
         continue;
@@ -240,30 +198,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   return { service, stats, fetch: retryingFetch };
-}
-
-const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
-
-/**
- * The response with its body already read, inside the attempt: a connection cut or a stall in the
- * middle of a body then counts as a connection error and is retried like one (the timeout signal
- * covers the body too), instead of surfacing later as a half-read answer that nobody retries.
- */
-async function buffered(response: Response): Promise<Response> {
-  if (response.body === null) return response;
-  const body = await response.arrayBuffer();
-  const copy = new Response(NULL_BODY_STATUS.has(response.status) ? null : body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperty(copy, 'url', { value: response.url }); // tsdav reports it for non-XML answers
-  return copy;
-}
-
-/** Drop a body we will not read; never wait for it (a cancel can hang while a clone is unread). */
-function discard(response: Response): void {
-  void response.body?.cancel().catch(() => undefined);
 }
 
 /** Error codes of a connection that failed, broke or timed out: worth another attempt. */
@@ -334,12 +268,4 @@ function safeHost(url: string): string {
   } catch {
     return 'the server';
   }
-}
-
-/** Closes pooled connections so a short-lived process can exit at once. */
-export async function closeHttpConnections(): Promise<void> {
-  const current = sharedAgent;
-  sharedAgent = undefined;
-  sharedDispatcher = undefined;
-  await current?.close();
 }

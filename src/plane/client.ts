@@ -204,7 +204,7 @@ export class PlaneClient implements PlaneSource {
     this.noteRateLimit(response.headers.get('x-ratelimit-remaining'));
     let text: string;
     try {
-      text = decodeUtf8(await response.arrayBuffer());
+      text = await response.text();
     } catch (error) {
       throw new HttpError('plane', `The connection broke while reading Plane's answer to GET ${describeUrl(full)}`, response.status, 'GET', describeUrl(full), {
         hint: 'try again; if it keeps happening, check proxies between here and Plane',
@@ -257,12 +257,6 @@ export class PlaneClient implements PlaneSource {
 /** The origin (plus any path prefix) under which /api/v1 lives. */
 export function apiOrigin(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/\/api(\/v1)?$/, '');
-}
-
-/** UTF-8 → string; Buffer's decoder is about twice as fast as response.text() on megabyte pages. */
-function decodeUtf8(bytes: ArrayBuffer): string {
-  const text = Buffer.from(bytes).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // text() would drop a BOM too
 }
 
 /** Plane's query strings, with commas left readable (`expand=state,labels,assignees`). */

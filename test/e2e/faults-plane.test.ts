@@ -267,7 +267,7 @@ describe('errors that are not the network', () => {
     world.planeProxy.reset();
     const run = await cli(world, ['sync'], config);
     expect(run.code).toBe(1);
-    expect(run.fatal?.message).toMatch(/GET .* failed: .*ByteString/);
+    expect(run.fatal?.message).toMatch(/GET .* failed: invalid x-api-key header/);
     expect(run.fatal?.hint).toMatch(/holds a character HTTP headers cannot carry/);
     expect(run.stderr).not.toMatch(/retrying|reachable/);
     expect(run.stdout + run.stderr).not.toContain('k€y');
