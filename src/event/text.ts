@@ -2,7 +2,8 @@
  * Plane's description_html as plain text for an event DESCRIPTION, plus the clean-up every text we
  * put into iCalendar needs.
  */
-import { compile, type DomNode, type FormatCallback } from 'html-to-text';
+import { createRequire } from 'node:module';
+import type { DomNode, FormatCallback } from 'html-to-text';
 
 /** Beyond this many characters the HTML is cut: no calendar wants a multi-megabyte event. */
 export const MAX_HTML_LENGTH = 1_000_000;
@@ -39,21 +40,35 @@ const formatOrderedList: FormatCallback = (elem, walk, builder, formatOptions) =
   builder.closeList({ trailingLineBreaks: isNested ? 1 : (formatOptions.trailingLineBreaks ?? 2) });
 };
 
-// Compiled once: the selector tree is the expensive part and a sync converts 10,000 descriptions.
-const convertHtml = compile({
-  wordwrap: false,
-  // 0 disables the library's own cut, which would also write a warning to stderr.
-  limits: { maxInputLength: 0 },
-  formatters: { orderedListPlain: formatOrderedList },
-  selectors: [
-    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    { selector: 'img', format: 'skip' },
-    ...HEADINGS.map((selector) => ({ selector, options: { uppercase: false } })),
-    { selector: 'ul', options: { itemPrefix: '- ' } },
-    { selector: 'ol', format: 'orderedListPlain' },
-    { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
-  ],
-});
+/**
+ * The converter, compiled once (the selector tree is the expensive part and a sync converts
+ * 10,000 descriptions) and loaded on first use: html-to-text costs a tenth of a no-op run's start-up,
+ * and a run whose calendars are all known to be converged converts nothing (calendar-cache.ts).
+ */
+let converter: ((html: string) => string) | undefined;
+
+function convertHtml(html: string): string {
+  converter ??= compileConverter();
+  return converter(html);
+}
+
+function compileConverter(): (html: string) => string {
+  const { compile } = createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text');
+  return compile({
+    wordwrap: false,
+    // 0 disables the library's own cut, which would also write a warning to stderr.
+    limits: { maxInputLength: 0 },
+    formatters: { orderedListPlain: formatOrderedList },
+    selectors: [
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'img', format: 'skip' },
+      ...HEADINGS.map((selector) => ({ selector, options: { uppercase: false } })),
+      { selector: 'ul', options: { itemPrefix: '- ' } },
+      { selector: 'ol', format: 'orderedListPlain' },
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  });
+}
 
 // C0 controls except TAB and LF, and DEL: RFC 5545 TEXT cannot carry them.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F]/g;

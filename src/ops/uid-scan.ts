@@ -73,7 +73,7 @@ async function indexIssues(plane: PlaneSource, all: PlaneProject[], selected: Pl
   for (const project of all.filter((p) => !p.archived_at)) {
     try {
       for await (const page of plane.listIssues(project.id)) {
-        for (const issue of page) issues.set(issue.id.toLowerCase(), { projectId: project.id, dated: Boolean(issue.target_date) });
+        for (const issue of page.issues) issues.set(issue.id.toLowerCase(), { projectId: project.id, dated: Boolean(issue.target_date) });
       }
     } catch (error) {
       if (selected.includes(project)) throw error;

@@ -4,10 +4,11 @@
  * file adds Plane's auth header, its cursor pagination, the /work-items/ → /issues/ fallback for
  * instances older than v1.1.0, and the mapping of answers to typed errors (http-errors.ts).
  */
+import { createHash } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import { describeUrl, type HttpClient, type RequestStats } from '../http/fetcher.js';
 import { excerpt, isMissingObject, isPageNotFound, planeStatusError, type PlaneAnswer } from './http-errors.js';
-import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from './types.js';
+import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from './types.js';
 import { envelopeProblem, issueProblems, projectProblems, readEnvelope } from './validate.js';
 
 export interface PlaneClientOptions {
@@ -69,8 +70,8 @@ export class PlaneClient implements PlaneSource {
 
   async listProjects(): Promise<PlaneProject[]> {
     const projects: PlaneProject[] = [];
-    for await (const page of this.pages((query) => this.send(`${this.workspaceRoot}/projects/`, query), {})) {
-      for (const item of page) {
+    for await (const { results } of this.pages((query) => this.send(`${this.workspaceRoot}/projects/`, query), {})) {
+      for (const item of results) {
         this.warnIf(projectProblems(item), `project ${describeItem(item)}`);
         projects.push(item as unknown as PlaneProject);
       }
@@ -90,11 +91,11 @@ export class PlaneClient implements PlaneSource {
    * caller that did not see the generator finish knows the listing is incomplete. An item listed
    * twice (offset pages shift when items are created meanwhile) is yielded once.
    */
-  async *listIssues(projectId: string): AsyncGenerator<PlaneIssue[], void, undefined> {
+  async *listIssues(projectId: string): AsyncGenerator<IssuePage, void, undefined> {
     const seen = new Set<string>();
     const fetchPage = (query: Query) => this.issuesRequest(projectId, '', query);
-    for await (const page of this.pages(fetchPage, { expand: ISSUE_EXPAND })) {
-      yield this.acceptIssues(page, projectId, seen);
+    for await (const { results, answer } of this.pages(fetchPage, { expand: ISSUE_EXPAND })) {
+      yield { issues: this.acceptIssues(results, projectId, seen), digest: createHash('sha256').update(answer.text).digest('hex') };
     }
   }
 
@@ -148,7 +149,7 @@ export class PlaneClient implements PlaneSource {
    * Every page of a cursor list. The same per_page goes with every cursor: Plane computes the
    * offset as page × per_page *of the request*, so leaving it out skips items (plane-api.md §3).
    */
-  private async *pages(fetchPage: (query: Query) => Promise<PlaneAnswer>, base: Query): AsyncGenerator<Record<string, unknown>[]> {
+  private async *pages(fetchPage: (query: Query) => Promise<PlaneAnswer>, base: Query): AsyncGenerator<{ results: Record<string, unknown>[]; answer: PlaneAnswer }> {
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
@@ -156,7 +157,7 @@ export class PlaneClient implements PlaneSource {
       if (cursor !== undefined) query.cursor = cursor;
       const answer = await fetchPage(query);
       const { results, nextCursor } = this.envelopeFrom(answer);
-      yield results;
+      yield { results, answer };
       if (nextCursor === undefined) return;
       if (seenCursors.has(nextCursor) || results.length === 0) {
         throw this.malformed(answer, `the pagination does not advance (next_cursor ${JSON.stringify(nextCursor)} after ${results.length} items)`);

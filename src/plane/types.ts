@@ -73,6 +73,16 @@ export interface PlaneIssue {
   assignees: PlaneUser[];
 }
 
+/** One page of a project's work items. */
+export interface IssuePage {
+  issues: PlaneIssue[];
+  /**
+   * A digest of the page as Plane sent it: the same digest, the same issues. Lets a run that
+   * finds every page as it was last time skip the work the page would cause (calendar-cache.ts).
+   */
+  digest: string;
+}
+
 /** The read side of Plane that the sync needs. PlaneClient implements it; tests may fake it. */
 export interface PlaneSource {
   /** All projects visible to the key (every page), archived ones included. */
@@ -82,7 +92,7 @@ export interface PlaneSource {
    * Throws on any failed page: a caller that has not seen the generator finish must treat the
    * listing as incomplete.
    */
-  listIssues(projectId: string): AsyncIterable<PlaneIssue[]>;
+  listIssues(projectId: string): AsyncIterable<IssuePage>;
   /** One work item, expanded; null when Plane answers 404 (deleted, archived, draft, triage). */
   getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null>;
 }

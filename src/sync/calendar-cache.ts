@@ -1,13 +1,17 @@
 /**
  * The calendar cache: which calendars a run left converged, so the next run can skip listing them
- * (the listing REPORT is the one expensive CalDAV request of a no-op run). `calendars.json` in the
- * state dir, one record per calendar: its version (ctag, else sync-token) as read BEFORE it was
- * listed, and a hash of the desired events that listing matched exactly.
+ * (the listing REPORT is the one expensive CalDAV request of a no-op run) and skip turning the
+ * project's issues into events. `calendars.json` in the state dir, one record per calendar: its
+ * version (ctag, else sync-token) as read BEFORE it was listed, and the key of the Plane listing
+ * (listingKey(): the pages exactly as Plane sent them, and everything else the events depend on)
+ * whose events that listing matched exactly.
  *
  * Why that is safe: a record is only written when the listing needed no change at all (no write,
  * no error, nothing withheld, no duplicate), so at that version the calendar held exactly what the
- * desired events call for. Any later write, ours or anyone's, changes the version; a different
- * desired set changes the hash. Either way the calendar is listed again. Runs that wrote record
+ * listing's events call for. The transform is deterministic, so the same key means the same
+ * events. Any later write, ours or anyone's, changes the version; any change in Plane changes the
+ * key (also ones that change no event, such as a comment: those only cost a listing). Either way
+ * the calendar is listed again. Runs that wrote record
  * nothing: the version they read is stale by their own writes, and re-reading it afterwards could
  * take in someone else's edit made in between without our ever seeing it. The next run lists the
  * calendar once more and, finding nothing to do, records it.
@@ -18,21 +22,27 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalendarRef } from '../caldav/store.js';
-import type { EventModel } from '../event/model.js';
+import type { PlaneProject } from '../plane/types.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-dir.js';
 
 export const CALENDAR_CACHE_FILE = 'calendars.json';
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export interface ConvergedCalendar {
   projectId: string;
   /** `ctag:…` or `sync-token:…`, as the calendar list showed it before the listing. */
   version: string;
-  /** desiredHash() of the events the calendar matched. */
+  /** listingKey() of the Plane listing whose events the calendar matched. */
   desired: string;
-  /** Objects calplanebot does not own, for the report of a skipped run. */
+  /** For the report of a skipped run: the issues with an event, those without a target date, */
+  unchanged: number;
+  skipped: number;
+  /** and the objects calplanebot does not own. */
   foreign: number;
 }
+
+/** What a skipped run reports for a converged calendar. */
+export type ConvergedCounts = Pick<ConvergedCalendar, 'unchanged' | 'skipped' | 'foreign'>;
 
 interface CalendarCacheFile {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -48,16 +58,22 @@ export function calendarVersion(calendar: CalendarRef): string | undefined {
   return undefined;
 }
 
+/** Everything besides Plane's pages that a project's events are made of (transform.ts). */
+export interface ListingContext {
+  project: Pick<PlaneProject, 'id' | 'identifier' | 'name'>;
+  webUrl: string;
+  workspaceSlug: string;
+}
+
 /**
- * A hash of everything the planner compares: UIDs, ids and managed fields, in UID order. DTSTAMP
- * is left out: the planner never compares it, so an issue edit that changes no event field does
- * not cost a listing.
+ * The key of a complete Plane listing: its pages' digests in order, and the rest of the input of
+ * the transform. Hashed from the bytes Plane sent, so a converged project costs no transform.
  */
-export function desiredHash(events: readonly EventModel[]): string {
-  const hash = createHash('sha256');
-  const sorted = [...events].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
-  for (const { uid, issueId, projectId, fields } of sorted) hash.update(JSON.stringify([uid, issueId, projectId, fields])).update('\n');
-  return hash.digest('hex');
+export function listingKey(pageDigests: readonly string[], context: ListingContext): string {
+  const { project, webUrl, workspaceSlug } = context;
+  return createHash('sha256')
+    .update(JSON.stringify([project.id, project.identifier, project.name, webUrl, workspaceSlug, pageDigests]))
+    .digest('hex');
 }
 
 export class CalendarCache {
@@ -78,11 +94,11 @@ export class CalendarCache {
     return record.projectId === projectId && record.version === version && record.desired === desired ? record : undefined;
   }
 
-  /** The calendar, listed at `calendar`'s version, matched `desired` exactly. */
-  remember(projectId: string, calendar: CalendarRef, desired: string, foreign: number): void {
+  /** The calendar, listed at `calendar`'s version, matched the events of listing `desired` exactly. */
+  remember(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
     const version = calendarVersion(calendar);
     if (version === undefined) return;
-    this.records.set(calendar.url, { projectId, version, desired, foreign });
+    this.records.set(calendar.url, { projectId, version, desired, ...counts });
     this.changed = true;
   }
 
@@ -117,7 +133,14 @@ export function openCalendarCache(stateDir: string | undefined): CalendarCache {
 
 function isRecord(value: unknown): value is ConvergedCalendar {
   const r = value as Partial<ConvergedCalendar> | null;
-  return typeof r?.projectId === 'string' && typeof r.version === 'string' && typeof r.desired === 'string' && typeof r.foreign === 'number';
+  return (
+    typeof r?.projectId === 'string' &&
+    typeof r.version === 'string' &&
+    typeof r.desired === 'string' &&
+    typeof r.unchanged === 'number' &&
+    typeof r.skipped === 'number' &&
+    typeof r.foreign === 'number'
+  );
 }
 
 function calplanebotVersion(): string {

@@ -10,7 +10,7 @@ import { issueToEvent } from '../event/transform.js';
 import { uidForIssue } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
 import type { ApplyOutcome, Writer } from './apply.js';
-import { desiredHash, type CalendarCache } from './calendar-cache.js';
+import { listingKey, type CalendarCache, type ConvergedCounts } from './calendar-cache.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
 import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
@@ -32,6 +32,16 @@ export interface ProjectSyncContext {
   calendarCache?: CalendarCache | undefined;
 }
 
+/** What Plane listed for a project, not yet turned into events: a converged calendar never needs them. */
+interface Listing {
+  issues: PlaneIssue[];
+  /** One digest per page read, in order. */
+  digests: string[];
+  /** False when a page failed (`error`): then nothing may be deleted. */
+  complete: boolean;
+  error?: unknown;
+}
+
 export interface DesiredSet {
   /** Pages read: offset pagination can skip an item when the list shifts between pages. */
   pages: number;
@@ -44,20 +54,24 @@ export interface DesiredSet {
 export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext): Promise<ProjectReport> {
   const report = emptyProjectReport(project);
   ctx.onProgress?.(`${project.identifier}: reading Plane`);
-  const desired = await readDesired(project, ctx, report);
-  if (desired.events.length === 0 && !desired.listingComplete) return report; // nothing read: nothing to do safely
+  const listing = await readListing(project, ctx.plane);
+  if (listing.error !== undefined) {
+    report.errors.push(reportedError('list-issues', listing.error));
+    report.failed += 1;
+  }
+  if (!listing.complete && !listing.issues.some((issue) => issue.target_date)) return report; // nothing to do safely
 
   ctx.onProgress?.(`${project.identifier}: reading the calendar`);
-  // Plane has no change feed, so its pages are always read; the calendar need not be.
-  const desiredKey = ctx.calendarCache && desired.listingComplete ? desiredHash(desired.events) : undefined;
-  const found = await readCalendar(project, ctx, report, desiredKey);
+  // Plane has no change feed, so its pages are always read; the calendar need not be, nor the issues turned into events.
+  const key = ctx.calendarCache && listing.complete ? listingKey(listing.digests, { project, webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug }) : undefined;
+  const found = await readCalendar(project, ctx, report, key);
   if (!found) return report;
   if (found.kind === 'converged') {
-    report.unchanged = desired.events.length;
-    report.foreign = found.foreign;
+    Object.assign(report, found.counts);
     return report;
   }
   const { calendar, remote } = found;
+  const desired = toDesired(listing, project, ctx, report);
 
   const result = plan({
     calendarUrl: report.calendarUrl ?? calendar.url,
@@ -84,30 +98,38 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
     ctx.onProgress?.(`${project.identifier}: writing ${result.changes.length} change(s)`);
     await applyPlan(result, ctx.writer, report);
   }
-  rememberConvergence(project, calendar, desiredKey, result, ctx, report);
+  rememberConvergence(project, calendar, key, result, ctx, report);
   return report;
 }
 
 /** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
-function rememberConvergence(project: PlaneProject, calendar: CalendarRef, desiredKey: string | undefined, result: Plan, ctx: ProjectSyncContext, report: ProjectReport): void {
+function rememberConvergence(project: PlaneProject, calendar: CalendarRef, key: string | undefined, result: Plan, ctx: ProjectSyncContext, report: ProjectReport): void {
   if (!ctx.calendarCache) return;
   const converged = result.changes.length === 0 && !result.withheld && result.duplicates.length === 0 && report.errors.length === 0;
-  if (desiredKey !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(project.id, calendar, desiredKey, result.foreign);
+  const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
+  if (key !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(project.id, calendar, key, counts);
   else ctx.calendarCache.forget(calendar.url);
 }
 
-async function readDesired(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<DesiredSet> {
-  const set: DesiredSet = { pages: 0, events: [], undated: new Set(), invalid: new Set(), listingComplete: false };
+/** Every page of the project's issues, as Plane sent them; a failed page ends the listing, incomplete. Never throws. */
+async function readListing(project: PlaneProject, plane: PlaneSource): Promise<Listing> {
+  const listing: Listing = { issues: [], digests: [], complete: false };
   try {
-    for await (const page of ctx.plane.listIssues(project.id)) {
-      set.pages += 1;
-      for (const issue of page) addIssue(issue, project, ctx, set, report);
+    for await (const page of plane.listIssues(project.id)) {
+      listing.digests.push(page.digest);
+      for (const issue of page.issues) listing.issues.push(issue);
     }
-    set.listingComplete = true;
+    listing.complete = true;
   } catch (error) {
-    report.errors.push(reportedError('list-issues', error));
-    report.failed += 1;
+    listing.error = error;
   }
+  return listing;
+}
+
+/** The listing's issues as the events they call for (and those that call for none, or cannot be made). */
+function toDesired(listing: Listing, project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): DesiredSet {
+  const set: DesiredSet = { pages: listing.digests.length, events: [], undated: new Set(), invalid: new Set(), listingComplete: listing.complete };
+  for (const issue of listing.issues) addIssue(issue, project, ctx, set, report);
   return set;
 }
 
@@ -208,19 +230,19 @@ async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]>
 
 type CalendarRead =
   | { kind: 'listed'; calendar: CalendarRef; remote: RemoteObject[] }
-  /** Unchanged since a run that left it matching these very events: not listed. */
-  | { kind: 'converged'; calendar: CalendarRef; foreign: number };
+  /** Unchanged since a run that left it matching the events of this very listing: not listed. */
+  | { kind: 'converged'; calendar: CalendarRef; counts: ConvergedCounts };
 
 /**
  * The project's calendar and what it holds. A 404 on the listing means the calendar went away or
  * moved since the calendar list was read: the list is read again and the calendar resolved once
  * more (adopted where it now is, or created), then listed; a second failure is reported.
  */
-async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport, desiredKey: string | undefined): Promise<CalendarRead | undefined> {
+async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport, listingKey: string | undefined): Promise<CalendarRead | undefined> {
   let calendar = await resolveCalendar(project, ctx, report);
   if (!calendar) return undefined;
-  const converged = desiredKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, calendar, desiredKey) : undefined;
-  if (converged) return { kind: 'converged', calendar, foreign: converged.foreign };
+  const converged = listingKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, calendar, listingKey) : undefined;
+  if (converged) return { kind: 'converged', calendar, counts: { unchanged: converged.unchanged, skipped: converged.skipped, foreign: converged.foreign } };
   let failure: unknown;
   try {
     return { kind: 'listed', calendar, remote: await listObjects(calendar, ctx, report) };
@@ -274,7 +296,7 @@ async function askEach(gone: DeleteChange[], project: PlaneProject, ctx: Project
 /** Every issue id of a second, complete listing; a failed page throws (and every delete is withheld). */
 async function listAgain(project: PlaneProject, ctx: ProjectSyncContext): Promise<Set<string>> {
   const found = new Set<string>();
-  for await (const page of ctx.plane.listIssues(project.id)) for (const issue of page) found.add(issue.id.toLowerCase());
+  for await (const page of ctx.plane.listIssues(project.id)) for (const issue of page.issues) found.add(issue.id.toLowerCase());
   return found;
 }
 

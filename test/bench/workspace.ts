@@ -81,7 +81,7 @@ export async function exportEvents(workspace: Workspace, dir: string): Promise<n
     const folder = join(dir, calendarSlug(project.id));
     mkdirSync(folder, { recursive: true });
     for await (const page of client.listIssues(project.id)) {
-      for (const issue of page) {
+      for (const issue of page.issues) {
         const event = issueToEvent(issue, project, { webUrl: WEB_URL, workspaceSlug: workspace.plane.workspaceSlug });
         if (!event) continue;
         writeFileSync(join(folder, decodeURIComponent(objectNameForUid(event.uid))), renderEvent(event));

@@ -1,6 +1,6 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
-import { randomUUID } from 'node:crypto';
-import type { PlaneIssue, PlaneProject, PlaneSource, PlaneState } from '../../src/plane/types.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState } from '../../src/plane/types.js';
 
 export const STATES: Record<string, PlaneState> = {
   backlog: { id: '00000000-0000-4000-8000-000000000001', name: 'Backlog', color: '#999', group: 'backlog' },
@@ -38,6 +38,11 @@ export function issue(projectId: string, overrides: Partial<PlaneIssue> = {}): P
   };
 }
 
+/** A page as the real client yields it: the digest stands for the bytes Plane would have sent. */
+export function memoryPage(issues: PlaneIssue[]): IssuePage {
+  return { issues, digest: createHash('sha256').update(JSON.stringify(issues)).digest('hex') };
+}
+
 /** A PlaneSource over plain arrays; `failListing` makes a project's listing throw after its first page. */
 export class MemoryPlane implements PlaneSource {
   readonly projects: PlaneProject[] = [];
@@ -49,12 +54,12 @@ export class MemoryPlane implements PlaneSource {
     return [...this.projects];
   }
 
-  async *listIssues(projectId: string): AsyncIterable<PlaneIssue[]> {
+  async *listIssues(projectId: string): AsyncIterable<IssuePage> {
     const all = this.issues.filter((i) => i.project === projectId);
     for (let offset = 0; offset < Math.max(all.length, 1); offset += this.pageSize) {
       if (offset > 0 && this.failListing.has(projectId)) throw new Error('HTTP 502 on page 2');
       if (offset === 0 && this.failListing.has(projectId) && all.length <= this.pageSize) throw new Error('HTTP 502 on page 1');
-      yield all.slice(offset, offset + this.pageSize);
+      yield memoryPage(all.slice(offset, offset + this.pageSize));
     }
   }
 

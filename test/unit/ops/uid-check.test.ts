@@ -6,7 +6,7 @@ import { findUidProblems, type UidProblem } from '../../../src/ops/uid-check.js'
 import { applyFixes } from '../../../src/ops/uid-fix.js';
 import { scanManagedCalendars } from '../../../src/ops/uid-scan.js';
 import { calendarSlug } from '../../../src/sync/calendars.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
 
 function ics(uid: string, summary = 'x'): string {
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20251201T000000Z', 'DTSTART;VALUE=DATE:20251227', `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
@@ -218,7 +218,7 @@ describe('uid-check', () => {
     // The listing skips it (as a page shift would); getIssue still finds it.
     const listIssues = plane.listIssues.bind(plane);
     plane.listIssues = async function* (projectId: string) {
-      for await (const page of listIssues(projectId)) yield page.filter((i) => i.id !== hidden.id);
+      for await (const page of listIssues(projectId)) yield memoryPage(page.issues.filter((i) => i.id !== hidden.id));
     };
     expect(await check()).toEqual([]);
   });

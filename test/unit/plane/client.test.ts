@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, HttpError, NotFoundError } from '../../../src/errors.js';
 import { createHttpClient, type RetryPolicy } from '../../../src/http/fetcher.js';
 import { PlaneClient } from '../../../src/plane/client.js';
-import type { PlaneIssue } from '../../../src/plane/types.js';
+import type { IssuePage, PlaneIssue } from '../../../src/plane/types.js';
 
 const BASE = 'https://plane.test';
 const KEY = 'plane_api_0123456789abcdef0123456789abcdef';
@@ -110,14 +110,14 @@ function envelope<T>(all: T[], url: URL): Record<string, unknown> {
   };
 }
 
-async function collect(pages: AsyncIterable<PlaneIssue[]>): Promise<PlaneIssue[]> {
+async function collect(pages: AsyncIterable<IssuePage>): Promise<PlaneIssue[]> {
   const items: PlaneIssue[] = [];
-  for await (const page of pages) items.push(...page);
+  for await (const page of pages) items.push(...page.issues);
   return items;
 }
 
 /** Runs the generator and returns the pages it yielded before failing, plus the error. */
-async function collectUntilError(pages: AsyncIterable<PlaneIssue[]>): Promise<{ pages: number; error: unknown }> {
+async function collectUntilError(pages: AsyncIterable<IssuePage>): Promise<{ pages: number; error: unknown }> {
   let count = 0;
   try {
     for await (const _ of pages) count += 1;

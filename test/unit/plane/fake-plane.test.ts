@@ -433,7 +433,7 @@ describe('PlaneClient against the fake over real HTTP', () => {
     const client = realClient(plane);
 
     const seen: string[] = [];
-    for await (const page of client.listIssues(project.id)) seen.push(...page.map((item) => item.id));
+    for await (const page of client.listIssues(project.id)) seen.push(...page.issues.map((item) => item.id));
 
     const issueRequests = plane.requests.filter((request) => request.path.includes('/work-items/'));
     expect(issueRequests.map((request) => request.query)).toEqual([
@@ -456,7 +456,7 @@ describe('PlaneClient against the fake over real HTTP', () => {
     const counts = [];
     for (const project of await client.listProjects()) {
       let count = 0;
-      for await (const page of client.listIssues(project.id)) count += page.length;
+      for await (const page of client.listIssues(project.id)) count += page.issues.length;
       counts.push(count);
     }
 

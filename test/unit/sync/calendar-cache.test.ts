@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef } from '../../../src/caldav/store.js';
-import type { EventModel } from '../../../src/event/model.js';
-import { issueToEvent } from '../../../src/event/transform.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, desiredHash, openCalendarCache } from '../../../src/sync/calendar-cache.js';
+import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, listingKey, openCalendarCache } from '../../../src/sync/calendar-cache.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project } from '../../support/builders.js';
 
@@ -24,31 +22,30 @@ const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
 const stats = { plane: new RequestStats(), caldav: new RequestStats() };
 const web = project({ identifier: 'WEB', name: 'Web' });
 
-function eventsOf(plane: MemoryPlane): EventModel[] {
-  return plane.issues.map((i) => issueToEvent(i, web, { webUrl: 'https://app.plane.so', workspaceSlug: 'acme' })).filter((e): e is EventModel => e !== null);
-}
+describe('listingKey', () => {
+  const context = { project: web, webUrl: 'https://app.plane.so', workspaceSlug: 'acme' };
 
-describe('desiredHash', () => {
-  it('ignores order and DTSTAMP, and changes with any compared field', () => {
-    const plane = new MemoryPlane();
-    plane.issues.push(issue(web.id), issue(web.id), issue(web.id));
-    const events = eventsOf(plane);
-    const base = desiredHash(events);
-    expect(desiredHash([...events].reverse())).toBe(base);
-    expect(desiredHash(events.map((e) => ({ ...e, stamp: '20300101T000000Z' })))).toBe(base);
-    const [first, ...rest] = events;
-    expect(desiredHash([{ ...first!, fields: { ...first!.fields, summary: 'changed' } }, ...rest])).not.toBe(base);
-    expect(desiredHash(rest)).not.toBe(base);
+  it('is the same for the same pages and context, and changes with any of them', () => {
+    const base = listingKey(['d1', 'd2'], context);
+    expect(listingKey(['d1', 'd2'], { ...context, project: { ...web } })).toBe(base);
+    expect(listingKey(['d2', 'd1'], context)).not.toBe(base);
+    expect(listingKey(['d1'], context)).not.toBe(base);
+    expect(listingKey(['d1', 'd2'], { ...context, project: { ...web, name: 'Renamed' } })).not.toBe(base);
+    expect(listingKey(['d1', 'd2'], { ...context, project: { ...web, identifier: 'WWW' } })).not.toBe(base);
+    expect(listingKey(['d1', 'd2'], { ...context, webUrl: 'https://plane.example.com' })).not.toBe(base);
+    expect(listingKey(['d1', 'd2'], { ...context, workspaceSlug: 'other' })).not.toBe(base);
   });
 });
+
+const counts = (foreign: number) => ({ unchanged: 3, skipped: 1, foreign });
 
 describe('CalendarCache', () => {
   const calendar: CalendarRef = { url: 'memory://home/a/', displayName: 'A', ctag: '"1"' };
 
   it('matches only the same project, version and desired events', () => {
     const cache = new CalendarCache();
-    cache.remember('p1', calendar, 'h1', 2);
-    expect(cache.converged('p1', calendar, 'h1')?.foreign).toBe(2);
+    cache.remember('p1', calendar, 'h1', counts(2));
+    expect(cache.converged('p1', calendar, 'h1')).toMatchObject(counts(2));
     expect(cache.converged('p2', calendar, 'h1')).toBeUndefined();
     expect(cache.converged('p1', { ...calendar, ctag: '"2"' }, 'h1')).toBeUndefined();
     expect(cache.converged('p1', calendar, 'h2')).toBeUndefined();
@@ -59,7 +56,7 @@ describe('CalendarCache', () => {
   it('never vouches for a calendar without ctag or sync-token', () => {
     const bare = { url: 'memory://home/b/', displayName: 'B' };
     const cache = new CalendarCache();
-    cache.remember('p1', bare, 'h1', 0);
+    cache.remember('p1', bare, 'h1', counts(0));
     expect(calendarVersion(bare)).toBeUndefined();
     expect(cache.converged('p1', bare, 'h1')).toBeUndefined();
     expect(calendarVersion({ ...bare, syncToken: 'tok' })).toBe('sync-token:tok');
@@ -68,7 +65,7 @@ describe('CalendarCache', () => {
   it('persists in the state dir and drops what it cannot trust', () => {
     const dir = mkdtempSync(join(tmpdir(), 'calplanebot-calcache-'));
     const cache = openCalendarCache(dir);
-    cache.remember('p1', calendar, 'h1', 0);
+    cache.remember('p1', calendar, 'h1', counts(0));
     cache.save();
     expect(openCalendarCache(dir).converged('p1', calendar, 'h1')).toBeDefined();
 
@@ -82,7 +79,7 @@ describe('CalendarCache', () => {
 
   it('without a state dir remembers nothing past the process', () => {
     const cache = openCalendarCache(undefined);
-    cache.remember('p1', calendar, 'h1', 0);
+    cache.remember('p1', calendar, 'h1', counts(0));
     expect(() => cache.save()).not.toThrow();
   });
 });
@@ -120,6 +117,20 @@ describe('runSync with the calendar cache (memory store)', () => {
     const repaired = await run();
     expect(repaired.totals.updated).toBe(1);
     expect((await store.list(calendar)).some((o) => o.data.includes('edited in a calendar app'))).toBe(false);
+  });
+
+  it('an issue change that changes no event (a comment) costs one listing and no write, then skips again', async () => {
+    await run();
+    await run();
+    const target = plane.issues.find((i) => i.target_date)!;
+    plane.update(target.id, {}); // only updated_at moves, as a comment makes it
+    const list = vi.spyOn(store, 'list');
+    const writes = store.writes.length;
+    expect((await run()).totals).toMatchObject({ created: 0, updated: 0, unchanged: 2, skipped: 1 });
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(store.writes.length).toBe(writes);
+    await run();
+    expect(list).toHaveBeenCalledTimes(1);
   });
 
   it('lists again when Plane changed, and writes exactly that change', async () => {

@@ -9,7 +9,7 @@ import { uidForIssue } from '../../../src/event/uid.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
 
 const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
   webUrl: 'https://app.plane.so',
@@ -183,7 +183,7 @@ describe('confirming the issues a multi-page listing did not show', () => {
     let reads = 0;
     plane.listIssues = async function* (projectId: string) {
       reads += 1;
-      for await (const page of listIssues(projectId)) yield reads === 1 ? page.filter((i) => !hidden.has(i.id)) : page;
+      for await (const page of listIssues(projectId)) yield reads === 1 ? memoryPage(page.issues.filter((i) => !hidden.has(i.id))) : page;
     };
     plane.remove(issues[0]!.id); // really gone: its event goes; the five merely skipped stay
     const counts = counting(plane);

@@ -5,7 +5,7 @@ import { UsageError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { hasFailures } from '../../../src/sync/report.js';
 import { runSync, selectProjects, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
 
 const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
   webUrl: 'https://app.plane.so',
@@ -153,7 +153,7 @@ describe('offset pagination safety', () => {
     // The list shifts while we page: this issue is on no page we read, yet it still exists.
     const listIssues = plane.listIssues.bind(plane);
     plane.listIssues = async function* (projectId: string) {
-      for await (const page of listIssues(projectId)) yield page.filter((i) => i.id !== skipped.id);
+      for await (const page of listIssues(projectId)) yield memoryPage(page.issues.filter((i) => i.id !== skipped.id));
     };
     const report = await runSync({ plane, store, stats }, settings({ projects: ['WEB'] }));
     expect(report.totals).toMatchObject({ deleted: 0, failed: 0 });
