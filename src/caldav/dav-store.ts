@@ -3,11 +3,12 @@
  * HttpClient underneath (timeouts, retries, counting). Every HTTP status becomes a typed error in
  * `statusError()`; nothing above this file reads a status code.
  */
-import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, updateObject, deleteObject, calendarQuery } from 'tsdav';
+import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, updateObject, deleteObject } from 'tsdav';
 import type { DAVAccount, DAVResponse } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
+import { readMultistatus, type ListedMember } from './multistatus.js';
 import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
 
 export interface DavStoreOptions {
@@ -36,6 +37,13 @@ export const CALPLANEBOT_NS = 'urn:x-calplanebot';
 const MARK = 'cpb:project-id';
 const MARK_NS = { 'xmlns:cpb': CALPLANEBOT_NS };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every object of a calendar with its ETag and data. VCALENDAR, not VEVENT: ownership is judged on all of them. */
+const CALENDAR_QUERY = `<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>
+  <c:filter><c:comp-filter name="VCALENDAR"/></c:filter>
+</c:calendar-query>`;
 
 const CALENDAR_PROPS = {
   'd:displayname': {},
@@ -244,17 +252,23 @@ export class DavCalendarStore implements CalendarStore {
     throwIfFailed(rawAnswer(response), 'PROPPATCH', url);
   }
 
+  /** One calendar-query REPORT, read by readMultistatus (multistatus.ts) rather than tsdav: see there why. */
   async list(calendar: CalendarRef): Promise<RemoteObject[]> {
-    const responses = await calendarQuery({
-      url: calendar.url,
-      props: { 'd:getetag': {}, 'c:calendar-data': {} },
-      // VCALENDAR only (not VEVENT): every object must be seen, so ownership is judged on all of them.
-      filters: { 'comp-filter': { _attributes: { name: 'VCALENDAR' } } },
-      depth: '1',
-      headers: this.headers,
-      fetch: this.tsdavFetch,
+    const where = describeUrl(calendar.url);
+    const response = await this.fetch(calendar.url, {
+      method: 'REPORT',
+      headers: { ...this.headers, depth: '1', 'content-type': 'text/xml; charset=utf-8' },
+      body: CALENDAR_QUERY,
     });
-    const { objects, offOrigin } = toRemoteObjects(responses, calendar.url);
+    let members: ListedMember[];
+    try {
+      members = readMultistatus(response.bytes);
+    } catch (error) {
+      throw new HttpError('caldav', `the listing of ${where} (REPORT, ${response.status}) is not readable XML: ${messageOf(error).replace(/\s+/g, ' ')}`, response.status, 'REPORT', where, {
+        hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
+      });
+    }
+    const { objects, offOrigin } = toRemoteObjects(members, calendar.url);
     if (offOrigin.length > 0) {
       this.options.onWarning?.(
         `skipped ${offOrigin.length} object(s) that the listing of ${describeUrl(calendar.url)} placed on another origin (e.g. ${describeUrl(offOrigin[0] ?? '')}): calplanebot reads and writes only objects inside the calendar's own origin`,
@@ -491,21 +505,19 @@ function refusesIfNoneMatch(answer: DavAnswer): boolean {
 }
 
 /** The listed objects; those a listing places on another origin than the calendar's are set apart, never trusted. */
-function toRemoteObjects(responses: DAVResponse[], base: string): { objects: RemoteObject[]; offOrigin: string[] } {
+function toRemoteObjects(members: ListedMember[], base: string): { objects: RemoteObject[]; offOrigin: string[] } {
   const objects: RemoteObject[] = [];
   const offOrigin: string[] = [];
   const origin = new URL(base).origin;
-  for (const r of responses) {
-    if (!r.href) continue;
-    const data = textOf(r.props?.calendarData);
-    if (!data) continue; // the collection itself, or a member without calendar data
-    const url = new URL(r.href, base);
+  for (const member of members) {
+    if (!member.href || !member.data) continue; // the collection itself, or a member without calendar data
+    const url = new URL(member.href, base);
     if (url.origin !== origin) {
       offOrigin.push(url.href);
       continue;
     }
     if (url.href === base) continue;
-    objects.push({ href: url.href, etag: optionalText(r.props?.getetag) ?? null, data: ensureTrailingCrlf(data) });
+    objects.push({ href: url.href, etag: member.etag || null, data: ensureTrailingCrlf(member.data) });
   }
   return { objects, offOrigin };
 }

@@ -37,7 +37,8 @@ export class HttpResponse {
     /** The URL that answered (after redirects). */
     readonly url: string,
     readonly headers: HeaderMap,
-    private readonly bytes: Buffer,
+    /** The body as it came (for parsers that read it in pieces). */
+    readonly bytes: Buffer,
   ) {}
 
   get ok(): boolean {

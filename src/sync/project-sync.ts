@@ -61,17 +61,24 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
   }
   if (!listing.complete && !listing.issues.some((issue) => issue.target_date)) return report; // nothing to do safely
 
-  ctx.onProgress?.(`${project.identifier}: reading the calendar`);
   // Plane has no change feed, so its pages are always read; the calendar need not be, nor the issues turned into events.
   const key = ctx.calendarCache && listing.complete ? listingKey(listing.digests, { project, webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug }) : undefined;
-  const found = await readCalendar(project, ctx, report, key);
-  if (!found) return report;
-  if (found.kind === 'converged') {
-    Object.assign(report, found.counts);
+  const resolved = await resolveCalendar(project, ctx, report);
+  if (!resolved) return report;
+  const converged = key !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, resolved, key) : undefined;
+  if (converged) {
+    report.unchanged = converged.unchanged;
+    report.skipped = converged.skipped;
+    report.foreign = converged.foreign;
     return report;
   }
-  const { calendar, remote } = found;
+  // Made before the calendar is listed, so that Plane's issues are garbage while that answer is awaited.
   const desired = toDesired(listing, project, ctx, report);
+
+  ctx.onProgress?.(`${project.identifier}: reading the calendar`);
+  const listed = await readCalendar(project, resolved, ctx, report);
+  if (!listed) return report;
+  const { calendar, remote } = listed;
 
   const result = plan({
     calendarUrl: report.calendarUrl ?? calendar.url,
@@ -126,10 +133,11 @@ async function readListing(project: PlaneProject, plane: PlaneSource): Promise<L
   return listing;
 }
 
-/** The listing's issues as the events they call for (and those that call for none, or cannot be made). */
+/** The listing's issues as the events they call for (and those that call for none, or cannot be made); the listing lets go of them. */
 function toDesired(listing: Listing, project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): DesiredSet {
   const set: DesiredSet = { pages: listing.digests.length, events: [], undated: new Set(), invalid: new Set(), listingComplete: listing.complete };
   for (const issue of listing.issues) addIssue(issue, project, ctx, set, report);
+  listing.issues = [];
   return set;
 }
 
@@ -228,33 +236,24 @@ async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]>
   return fresh;
 }
 
-type CalendarRead =
-  | { kind: 'listed'; calendar: CalendarRef; remote: RemoteObject[] }
-  /** Unchanged since a run that left it matching the events of this very listing: not listed. */
-  | { kind: 'converged'; calendar: CalendarRef; counts: ConvergedCounts };
-
 /**
- * The project's calendar and what it holds. A 404 on the listing means the calendar went away or
- * moved since the calendar list was read: the list is read again and the calendar resolved once
- * more (adopted where it now is, or created), then listed; a second failure is reported.
+ * What the project's calendar holds. A 404 on the listing means the calendar went away or moved
+ * since the calendar list was read: the list is read again and the calendar resolved once more
+ * (adopted where it now is, or created), then listed; a second failure is reported.
  */
-async function readCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport, listingKey: string | undefined): Promise<CalendarRead | undefined> {
-  let calendar = await resolveCalendar(project, ctx, report);
-  if (!calendar) return undefined;
-  const converged = listingKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, calendar, listingKey) : undefined;
-  if (converged) return { kind: 'converged', calendar, counts: { unchanged: converged.unchanged, skipped: converged.skipped, foreign: converged.foreign } };
+async function readCalendar(project: PlaneProject, calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
   let failure: unknown;
   try {
-    return { kind: 'listed', calendar, remote: await listObjects(calendar, ctx, report) };
+    return { calendar, remote: await listObjects(calendar, ctx, report) };
   } catch (error) {
     failure = error;
   }
   if (failure instanceof NotFoundError) {
     try {
       await refreshCalendars(ctx);
-      calendar = await resolveCalendar(project, ctx, report);
-      if (!calendar) return undefined;
-      return { kind: 'listed', calendar, remote: await listObjects(calendar, ctx, report) };
+      const again = await resolveCalendar(project, ctx, report);
+      if (!again) return undefined;
+      return { calendar: again, remote: await listObjects(again, ctx, report) };
     } catch (error) {
       failure = error;
     }

@@ -1,0 +1,103 @@
+/**
+ * The 207 multistatus of a calendar listing (RFC 4791 §7.8, RFC 4918 §14.16), read as a stream of
+ * XML events (sax) straight from the answer's bytes, keeping per response only its href and, from
+ * the propstat that holds them, its getetag and calendar-data. A listing of a thousand events is
+ * megabytes; tsdav's parser builds a tree of all of it (and a string of it first), which a run of
+ * ten such calendars keeps paying for in memory until the next major garbage collection.
+ *
+ * Elements are matched by local name, whatever their prefix, as tsdav does: servers disagree on
+ * prefixes and the names read here mean one thing in a multistatus.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import sax from 'sax';
+
+export interface ListedMember {
+  href: string;
+  etag: string | null;
+  /** The iCalendar text; null when the member came without (the collection itself, say). */
+  data: string | null;
+}
+
+/** Text is decoded and parsed this many bytes at a time: no string of the whole answer. */
+const CHUNK_BYTES = 64 * 1024;
+const LEAVES = new Set(['href', 'getetag', 'calendar-data', 'status']);
+
+interface Draft {
+  href?: string;
+  status?: string;
+  etag?: string;
+  data?: string;
+}
+
+/** Throws (sax's error: unreadable XML) when the answer is not well-formed. */
+export function readMultistatus(body: Buffer): ListedMember[] {
+  const members: ListedMember[] = [];
+  const path: string[] = [];
+  let response: Draft | undefined;
+  let propstat: Draft | undefined;
+  let text: string | undefined;
+
+  const parser = sax.parser(true, { trim: false, normalize: false });
+  parser.onerror = (error) => {
+    throw error; // sax would only raise it on the next write, which the last chunk never has
+  };
+  parser.onopentag = (tag) => {
+    const name = localName(tag.name);
+    path.push(name);
+    if (name === 'response') response = {};
+    else if (name === 'propstat' && response) propstat = {};
+    else if (LEAVES.has(name)) text = '';
+  };
+  const collect = (chunk: string) => {
+    if (text !== undefined) text += chunk;
+  };
+  parser.ontext = collect;
+  parser.oncdata = collect;
+  parser.onclosetag = () => {
+    const name = path.pop();
+    const parent = path.at(-1);
+    const value = text;
+    text = undefined;
+    if (name === 'response' && response) {
+      if (response.href !== undefined && isSuccess(response.status)) {
+        members.push({ href: response.href, etag: response.etag ?? null, data: response.data ?? null });
+      }
+      response = undefined;
+    } else if (name === 'propstat' && response && propstat) {
+      // Only a propstat that succeeded carries values (a 404 propstat names what is missing).
+      if (isSuccess(propstat.status)) {
+        response.etag ??= propstat.etag;
+        response.data ??= propstat.data;
+      }
+      propstat = undefined;
+    } else if (value !== undefined && response) {
+      if (name === 'href' && parent === 'response') response.href ??= value.trim();
+      else if (name === 'status' && parent === 'response') response.status = value;
+      else if (name === 'status' && parent === 'propstat' && propstat) propstat.status = value;
+      else if (name === 'getetag' && parent === 'prop' && propstat) propstat.etag = value.trim();
+      else if (name === 'calendar-data' && parent === 'prop' && propstat) propstat.data = value.trim();
+    }
+  };
+
+  const decoder = new StringDecoder('utf8');
+  for (let offset = 0; offset < body.length; offset += CHUNK_BYTES) {
+    let chunk = decoder.write(body.subarray(offset, offset + CHUNK_BYTES));
+    if (offset === 0 && chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    parser.write(chunk);
+  }
+  parser.write(decoder.end());
+  parser.close();
+  return members;
+}
+
+function localName(qualified: string): string {
+  const colon = qualified.indexOf(':');
+  return colon === -1 ? qualified : qualified.slice(colon + 1);
+}
+
+/** "HTTP/1.1 200 OK" and friends; no status at all counts as success, as in tsdav. */
+function isSuccess(statusLine: string | undefined): boolean {
+  if (statusLine === undefined) return true;
+  const code = /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
+  return code !== undefined && code.startsWith('2');
+}

@@ -1,0 +1,76 @@
+/** readMultistatus: the calendar listing's 207, as servers spell it. */
+import { describe, expect, it } from 'vitest';
+import { readMultistatus } from '../../../src/caldav/multistatus.js';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+const ics = (uid: string, summary = 'x') => `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+
+describe('readMultistatus', () => {
+  it("reads href, getetag and calendar-data under any prefix (Radicale's default namespace, sabre's d:/cal:)", () => {
+    const radicale = `<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>/alice/cal/</href><propstat><prop><getetag/></prop><status>HTTP/1.1 404 Not Found</status></propstat></response><response><href>/alice/cal/a.ics</href><propstat><prop><getetag>"e1"</getetag><C:calendar-data>${ics('a')}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`;
+    expect(readMultistatus(bytes(radicale))).toEqual([
+      { href: '/alice/cal/', etag: null, data: null },
+      { href: '/alice/cal/a.ics', etag: '"e1"', data: ics('a').trim() },
+    ]);
+    const sabre = `<?xml version="1.0"?>
+<d:multistatus xmlns:d="DAV:" xmlns:cal="urn:ietf:params:xml:ns:caldav">
+ <d:response>
+  <d:href>/remote.php/dav/calendars/alice/work/b.ics</d:href>
+  <d:propstat>
+   <d:prop>
+    <d:getetag>&quot;e2&quot;</d:getetag>
+    <cal:calendar-data>${ics('b')}</cal:calendar-data>
+   </d:prop>
+   <d:status>HTTP/1.1 200 OK</d:status>
+  </d:propstat>
+ </d:response>
+</d:multistatus>`;
+    expect(readMultistatus(bytes(sabre))).toEqual([{ href: '/remote.php/dav/calendars/alice/work/b.ics', etag: '"e2"', data: ics('b').trim() }]);
+  });
+
+  it('decodes entities and CDATA in the data', () => {
+    const body = `<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:response><d:href>/c/1.ics</d:href><d:propstat><d:prop><c:calendar-data>BEGIN:VCALENDAR&#13;
+SUMMARY:a &lt;b&gt; &amp; c&#13;
+END:VCALENDAR</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/c/2.ics</d:href><d:propstat><d:prop><c:calendar-data><![CDATA[BEGIN:VCALENDAR
+SUMMARY:<raw> & ]]]]><![CDATA[>
+END:VCALENDAR]]></c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+</d:multistatus>`;
+    const [first, second] = readMultistatus(bytes(body));
+    expect(first?.data).toBe('BEGIN:VCALENDAR\r\nSUMMARY:a <b> & c\r\nEND:VCALENDAR');
+    expect(second?.data).toBe('BEGIN:VCALENDAR\nSUMMARY:<raw> & ]]>\nEND:VCALENDAR');
+  });
+
+  it('takes values only from a propstat that succeeded, and skips a response whose own status failed', () => {
+    const body = `<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<response><href>/c/1.ics</href>
+  <propstat><prop><C:calendar-data>${ics('1')}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat>
+  <propstat><prop><getetag>"stale"</getetag></prop><status>HTTP/1.1 404 Not Found</status></propstat>
+</response>
+<response><href>/c/gone.ics</href><status>HTTP/1.1 404 Not Found</status></response>
+</multistatus>`;
+    expect(readMultistatus(bytes(body))).toEqual([{ href: '/c/1.ics', etag: null, data: ics('1').trim() }]);
+  });
+
+  it('reads text split across chunks without breaking a multi-byte character (and drops a BOM)', () => {
+    // Enough members that the 64 KiB chunk borders fall inside summaries full of 4-byte characters.
+    const summary = '🚀 Café — naïve '.repeat(40);
+    const members = Array.from({ length: 300 }, (_, i) => `<response><href>/c/${i}.ics</href><propstat><prop><getetag>"${i}"</getetag><C:calendar-data>${ics(String(i), summary)}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response>`);
+    const body = `\uFEFF<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">${members.join('')}</multistatus>`;
+    expect(Buffer.byteLength(body)).toBeGreaterThan(3 * 64 * 1024);
+    const read = readMultistatus(bytes(body));
+    expect(read).toHaveLength(300);
+    expect(read.every((m, i) => m.etag === `"${i}"` && m.data === ics(String(i), summary).trim())).toBe(true);
+  });
+
+  it('throws on an answer that is not well-formed XML (a proxy page, a cut body)', () => {
+    expect(() => readMultistatus(bytes('<html><body>Login required<br></body></html>'))).toThrow();
+    expect(() => readMultistatus(bytes('<multistatus xmlns="DAV:"><response><href>/c/1.ics</href>'))).toThrow();
+  });
+
+  it('reads an empty calendar as no members', () => {
+    expect(readMultistatus(bytes('<?xml version="1.0"?><multistatus xmlns="DAV:"/>'))).toEqual([]);
+  });
+});
