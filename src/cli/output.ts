@@ -55,9 +55,17 @@ export class Output {
     this.streams.stdout.write(`${this.redact(text)}\n`);
   }
 
-  /** The `--json` artifact: one JSON document on stdout. */
+  /** The `--json` artifact: one JSON document on stdout, written a piece at a time (see jsonPieces). */
   json(value: unknown): void {
-    this.streams.stdout.write(`${this.redact(JSON.stringify(value, this.maskStrings, 2))}\n`);
+    let buffered = '';
+    for (const piece of jsonPieces(value, this.maskStrings)) {
+      buffered += piece;
+      if (buffered.length >= 64 * 1024) {
+        this.streams.stdout.write(this.redact(buffered));
+        buffered = '';
+      }
+    }
+    this.streams.stdout.write(`${this.redact(buffered)}\n`);
   }
 
   /** The redactor itself, for text that leaves through another door (the run-state file). */
@@ -166,4 +174,38 @@ export function spinnerStyle(
   if (!stderrIsTTY || env.TERM === 'dumb') return 'off';
   if (options.json || options.quiet || options.logFormat === 'json') return 'off';
   return colorEnabled(options, env, stderrIsTTY) ? 'color' : 'plain';
+}
+
+type Replacer = (key: string, value: unknown) => unknown;
+
+/**
+ * JSON.stringify(value, replacer, 2) in pieces, each a whole member of the top-level object or
+ * of one of its arrays: the report of a first sync of 10,000 events is megabytes, and as one
+ * string (then copied by the redaction and into a write buffer) it set the run's peak memory.
+ * Secrets are masked string by string by the replacer, so no piece boundary can split one.
+ */
+export function* jsonPieces(value: unknown, replacer: Replacer): Generator<string> {
+  const nested = (item: unknown, depth: number) => (JSON.stringify(item ?? null, replacer, 2) ?? 'null').replace(/\n/g, `\n${' '.repeat(depth)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    yield nested(value, 0);
+    return;
+  }
+  const entries = Object.entries(value).filter(([, member]) => member !== undefined && typeof member !== 'function');
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{\n';
+  for (const [index, [key, member]] of entries.entries()) {
+    yield `  ${JSON.stringify(key)}: `;
+    if (Array.isArray(member) && member.length > 0) {
+      yield '[\n';
+      for (const [i, item] of member.entries()) yield `    ${nested(item, 4)}${i < member.length - 1 ? ',' : ''}\n`;
+      yield '  ]';
+    } else {
+      yield nested(member, 2);
+    }
+    yield index < entries.length - 1 ? ',\n' : '\n';
+  }
+  yield '}';
 }

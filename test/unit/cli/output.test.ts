@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { colorEnabled, spinnerStyle, type GlobalOptions, type Streams } from '../../../src/cli/output.js';
+import { colorEnabled, jsonPieces, spinnerStyle, type GlobalOptions, type Streams } from '../../../src/cli/output.js';
 
 const ANSI = /\u001b\[/;
 const on = { color: true };
@@ -78,5 +79,28 @@ describe('the CLI decides colour per stream', () => {
     expect(await main([...argv, '--no-color'], withFlag)).toBe(2);
     expect(withFlag.err()).toContain('not found');
     expect(withFlag.err()).not.toMatch(ANSI);
+  });
+});
+
+describe('jsonPieces: the --json document, written a piece at a time', () => {
+  const mask = (_key: string, value: unknown) => (typeof value === 'string' ? value.replaceAll('s3cret', '***') : value);
+
+  it('joins to exactly what JSON.stringify(value, replacer, 2) writes, for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect([...jsonPieces(value, mask)].join('')).toBe(JSON.stringify(value, mask, 2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a report: one piece per project and never the whole document in one string; undefined members left out', () => {
+    const projects = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, changes: [{ op: 'create', summary: `[${i}] s3cret plan`, fields: [] }], note: undefined }));
+    const report = { schemaVersion: 1, dryRun: false, projects, totals: { created: 3 }, warnings: [], gone: undefined };
+    const pieces = [...jsonPieces(report, mask)];
+    expect(pieces.join('')).toBe(JSON.stringify(report, mask, 2));
+    expect(pieces.join('')).not.toContain('s3cret');
+    const longest = Math.max(...pieces.map((p) => p.length));
+    expect(longest).toBeLessThan(JSON.stringify(report, mask, 2).length / 3);
   });
 });
