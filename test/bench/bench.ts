@@ -4,7 +4,7 @@
  * the results as JSON (and the table as markdown) into bench-results/ (gitignored).
  *
  *   npm run bench                                   # the full benchmark (long: see README "Performance")
- *   npm run bench -- --issues 500 --projects 2 --runs 1 --change-runs 1   # the smoke run
+ *   npm run bench -- --projects 2 --issues 200 --runs 1 --initial-runs 1 --change-runs 1   # the smoke run (test/e2e/bench-smoke.test.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { requireGnuTime, median } from './measure.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { summarizeProfiles } from './profile.js';
 import { machineLine, markdownTable, ratios, summarize, targets, type BenchResults, type Scenario, type Summary } from './report.js';
-import { calplanebotChange, calplanebotInitial, calplanebotNoop, calplanebotWebhook, startUp, vdirsyncerInitial, vdirsyncerNoop, type BenchContext, type CalplanebotWorld } from './scenarios.js';
+import { calplanebotChange, calplanebotInitial, calplanebotNoop, calplanebotWebhook, startUp, vdirsyncerInitial, vdirsyncerNoop, type BenchContext, type CalplanebotWorld, type VdirsyncerWorld } from './scenarios.js';
 import { vdirsyncerVersion } from './vdirsyncer.js';
 import { exportEvents, startWorkspace } from './workspace.js';
 
@@ -56,27 +56,48 @@ interface RunOutput {
 async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutput> {
   ctx.log('start-up: node -e 0 and calplanebot --version');
   const scenarios: Scenario[] = await startUp(ctx, Math.max(options.runs, 5));
-  const vds = await vdirsyncerInitial(ctx, options.initialRuns);
-  const cpb = await calplanebotInitial(ctx, options.initialRuns);
-  scenarios.push(vds.scenario, cpb.scenario);
+  const { vds, cpb, worlds } = await initialRounds(ctx, options.initialRuns);
+  scenarios.push(vds, cpb);
   try {
     const first: Scenario = { id: 'cpb-noop-state-first', tool: 'calplanebot', title: 'no-op sync, state dir, first after a writing run', runs: [], note: 'lists every calendar once: a run that wrote records nothing' };
-    first.runs.push(await calplanebotNoop(ctx, cpb.world, true));
-    scenarios.push(first, ...(await noopRounds(ctx, options.runs, vds.world, cpb.world)));
-    const change = await changeRounds(ctx, options.changeRuns, cpb.world);
+    first.runs.push(await calplanebotNoop(ctx, worlds.cpb, true));
+    scenarios.push(first, ...(await noopRounds(ctx, options.runs, worlds.vds, worlds.cpb)));
+    const change = await changeRounds(ctx, options.changeRuns, worlds.cpb);
     scenarios.push(change.scenario);
-    scenarios.push(await webhookRounds(ctx, options.runs, cpb.world));
-    const proxyOverhead = await measureProxyOverhead(ctx, cpb.world, options.runs, scenarios);
-    const profiles = options.profile ? await profileNoops(ctx, cpb.world, options.out) : [];
+    scenarios.push(await webhookRounds(ctx, options.runs, worlds.cpb));
+    const proxyOverhead = await measureProxyOverhead(ctx, worlds.cpb, options.runs, scenarios);
+    const profiles = options.profile ? await profileNoops(ctx, worlds.cpb, options.out) : [];
     return { scenarios, changedPerRound: change.changed, proxyOverhead, profiles };
   } finally {
-    await vds.world.server.close();
-    await cpb.world.server.close();
+    await worlds.vds.server.close();
+    await worlds.cpb.server.close();
   }
 }
 
+/**
+ * The initial uploads, each into a fresh Radicale, the tools taking turns round by round: the
+ * server's speed drifts over minutes (its disk, the neighbours), and turns spread that over both.
+ * The last round's servers stay up for the no-op rounds.
+ */
+async function initialRounds(ctx: BenchContext, rounds: number): Promise<{ vds: Scenario; cpb: Scenario; worlds: { vds: VdirsyncerWorld; cpb: CalplanebotWorld } }> {
+  const vds: Scenario = { id: 'vds-initial', tool: 'vdirsyncer', title: `initial upload of ${ctx.events} events (discover + sync)`, runs: [] };
+  const cpb: Scenario = { id: 'cpb-initial', tool: 'calplanebot', title: `initial sync of ${ctx.events} events`, runs: [] };
+  let worlds: { vds: VdirsyncerWorld; cpb: CalplanebotWorld } | undefined;
+  for (let round = 0; round < rounds; round += 1) {
+    await worlds?.vds.server.close();
+    await worlds?.cpb.server.close();
+    const v = await vdirsyncerInitial(ctx, round);
+    const c = await calplanebotInitial(ctx, round);
+    vds.runs.push(v.run);
+    cpb.runs.push(c.run);
+    worlds = { vds: v.world, cpb: c.world };
+  }
+  if (!worlds) throw new Error('--initial-runs must be at least 1');
+  return { vds, cpb, worlds };
+}
+
 /** Interleaved, so a noisy neighbour hits every tool alike. */
-async function noopRounds(ctx: BenchContext, runs: number, vds: Awaited<ReturnType<typeof vdirsyncerInitial>>['world'], cpb: CalplanebotWorld): Promise<Scenario[]> {
+async function noopRounds(ctx: BenchContext, runs: number, vds: VdirsyncerWorld, cpb: CalplanebotWorld): Promise<Scenario[]> {
   const vdsNoop: Scenario = { id: 'vds-noop', tool: 'vdirsyncer', title: 'no-op re-sync (status dir)', runs: [] };
   const state: Scenario = { id: 'cpb-noop-state', tool: 'calplanebot', title: 'no-op sync, state dir (cron)', runs: [] };
   const stateless: Scenario = { id: 'cpb-noop-stateless', tool: 'calplanebot', title: 'no-op sync, stateless (CI runner)', runs: [] };

@@ -16,14 +16,10 @@ export interface BenchOptions {
   out: string;
   /** One extra `--cpu-prof` run of each calplanebot no-op scenario, summarised. */
   profile: boolean;
-  /** Also measure the Writer's pool at 1 vs 4 connections (an initial upload of --pool-issues each). */
-  poolCompare: boolean;
-  poolIssues: number;
 }
 
-const USAGE = `usage: npm run bench -- [--projects 10] [--issues 10000] [--runs 5] [--initial-runs 1]
-                       [--change-runs 3] [--seed 1] [--out bench-results] [--profile]
-                       [--pool-compare] [--pool-issues 500]`;
+const USAGE = `usage: npm run bench -- [--projects 10] [--issues 10000] [--runs 5] [--initial-runs 3]
+                       [--change-runs 3] [--seed 1] [--out bench-results] [--profile]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -32,13 +28,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       projects: { type: 'string', default: '10' },
       issues: { type: 'string', default: '10000' },
       runs: { type: 'string', default: '5' },
-      'initial-runs': { type: 'string', default: '1' },
+      'initial-runs': { type: 'string', default: '3' },
       'change-runs': { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
       out: { type: 'string', default: 'bench-results' },
       profile: { type: 'boolean', default: false },
-      'pool-compare': { type: 'boolean', default: false },
-      'pool-issues': { type: 'string', default: '500' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -55,8 +49,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: positive(values.seed, 'seed'),
     out: resolve(values.out),
     profile: values.profile,
-    poolCompare: values['pool-compare'],
-    poolIssues: positive(values['pool-issues'], 'pool-issues'),
   };
   if (options.issues < options.projects) throw new Error(`--issues (${options.issues}) must be at least --projects (${options.projects})\n${USAGE}`);
   return options;

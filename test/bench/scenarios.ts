@@ -70,29 +70,22 @@ export interface VdirsyncerWorld {
   setup: VdirsyncerSetup;
 }
 
-/** discover + sync into a fresh Radicale, `runs` times; the last server is kept for the no-op runs. */
-export async function vdirsyncerInitial(ctx: BenchContext, runs: number): Promise<{ scenario: Scenario; world: VdirsyncerWorld }> {
-  const scenario: Scenario = { id: 'vds-initial', tool: 'vdirsyncer', title: `initial upload of ${ctx.events} events (discover + sync)`, runs: [] };
-  let world: VdirsyncerWorld | undefined;
-  for (let i = 0; i < runs; i += 1) {
-    await world?.server.close();
-    const server = await startServer('vdir');
-    const work = join(ctx.work, `vdirsyncer-${i}`);
-    mkdirSync(work, { recursive: true });
-    const setup = writeVdirsyncerConfig(work, ctx.eventsDir, { url: server.proxy.url, username: server.user.username, password: server.user.password }, ctx.workspace.projects.length);
-    resetCounters(ctx, server);
-    ctx.log(`vdirsyncer: uploading ${ctx.events} events (run ${i + 1}/${runs})`);
-    const discover = await vdirsyncerDiscover(setup);
-    const discovered = trafficOf(server.proxy);
-    server.proxy.reset();
-    const sync = await vdirsyncerSync(setup);
-    const puts = server.proxy.requests.filter((r) => r.method === 'PUT' && r.status < 300).length;
-    if (puts !== ctx.events) throw new Error(`vdirsyncer uploaded ${puts} of ${ctx.events} events:\n${sync.stderr.slice(-2000)}`);
-    const run = record(ctx, combine(discover, sync), server);
-    scenario.runs.push({ ...run, caldav: addTraffic(discovered, run.caldav) });
-    world = { server, setup };
-  }
-  return { scenario, world: world as VdirsyncerWorld };
+/** discover + sync into a fresh Radicale: one initial upload (round `round` of the interleaved rounds). */
+export async function vdirsyncerInitial(ctx: BenchContext, round: number): Promise<{ run: RunRecord; world: VdirsyncerWorld }> {
+  const server = await startServer('vdir');
+  const work = join(ctx.work, `vdirsyncer-${round}`);
+  mkdirSync(work, { recursive: true });
+  const setup = writeVdirsyncerConfig(work, ctx.eventsDir, { url: server.proxy.url, username: server.user.username, password: server.user.password }, ctx.workspace.projects.length);
+  resetCounters(ctx, server);
+  ctx.log(`vdirsyncer: uploading ${ctx.events} events (round ${round + 1})`);
+  const discover = await vdirsyncerDiscover(setup);
+  const discovered = trafficOf(server.proxy);
+  server.proxy.reset();
+  const sync = await vdirsyncerSync(setup);
+  const puts = server.proxy.requests.filter((r) => r.method === 'PUT' && r.status < 300).length;
+  if (puts !== ctx.events) throw new Error(`vdirsyncer uploaded ${puts} of ${ctx.events} events:\n${sync.stderr.slice(-2000)}`);
+  const run = record(ctx, combine(discover, sync), server);
+  return { run: { ...run, caldav: addTraffic(discovered, run.caldav) }, world: { server, setup } };
 }
 
 export async function vdirsyncerNoop(ctx: BenchContext, world: VdirsyncerWorld): Promise<RunRecord> {
@@ -116,21 +109,15 @@ export interface CalplanebotWorld {
   config: string;
 }
 
-export async function calplanebotInitial(ctx: BenchContext, runs: number, profileDir?: string): Promise<{ scenario: Scenario; world: CalplanebotWorld }> {
-  const scenario: Scenario = { id: 'cpb-initial', tool: 'calplanebot', title: `initial sync of ${ctx.events} events`, runs: [] };
-  let world: CalplanebotWorld | undefined;
-  for (let i = 0; i < runs; i += 1) {
-    await world?.server.close();
-    const server = await startServer('cpb');
-    const config = calplanebotConfig(ctx.workspace, server, freshStateDir());
-    resetCounters(ctx, server);
-    ctx.log(`calplanebot: initial sync of ${ctx.events} events (run ${i + 1}/${runs})`);
-    const run = await calplanebot(['sync'], config, { profileDir });
-    const report = expectCli(run, 'initial sync', (r) => r.totals.created === ctx.events && r.totals.failed === 0);
-    scenario.runs.push(record(ctx, run.sample, server, report));
-    world = { server, config };
-  }
-  return { scenario, world: world as CalplanebotWorld };
+/** One initial sync into a fresh Radicale (round `round` of the interleaved rounds). */
+export async function calplanebotInitial(ctx: BenchContext, round: number): Promise<{ run: RunRecord; world: CalplanebotWorld }> {
+  const server = await startServer('cpb');
+  const config = calplanebotConfig(ctx.workspace, server, freshStateDir());
+  resetCounters(ctx, server);
+  ctx.log(`calplanebot: initial sync of ${ctx.events} events (round ${round + 1})`);
+  const run = await calplanebot(['sync'], config);
+  const report = expectCli(run, 'initial sync', (r) => r.totals.created === ctx.events && r.totals.failed === 0);
+  return { run: record(ctx, run.sample, server, report), world: { server, config } };
 }
 
 const isNoop = (r: RunReport) => r.totals.created + r.totals.updated + r.totals.deleted + r.totals.failed === 0;
