@@ -33,7 +33,7 @@ export interface DavDiscovery {
 type TsdavFetch = typeof globalThis.fetch;
 
 /** calplanebot's own XML namespace, for the dead property that marks an adopted calendar. */
-export const CALPLANEBOT_NS = 'urn:x-calplanebot';
+const CALPLANEBOT_NS = 'urn:x-calplanebot';
 const MARK = 'cpb:project-id';
 const MARK_NS = { 'xmlns:cpb': CALPLANEBOT_NS };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -372,11 +372,9 @@ export class DavCalendarStore implements CalendarStore {
     const method = (init.method ?? 'GET').toUpperCase();
     this.refuseUnsafe(url, method);
     const response = await this.options.http.fetch(url, init);
-    // A followed redirect (the Authorization header is dropped across origins) may not end in clear text either.
-    if (response.url && response.url !== url) this.refuseUnsafe(response.url, method);
     if (response.ok || response.status === 207) return response;
     if (method === 'PUT' || method === 'DELETE' || method === 'MKCALENDAR' || method === 'PROPPATCH') return response;
-    const body = await response.text().catch(() => '');
+    const body = await response.text();
     throw statusError(response.status, method, url, body);
   }
 
@@ -384,7 +382,7 @@ export class DavCalendarStore implements CalendarStore {
    * Every URL the store requests, the ones a server's answers led to included (principal, home,
    * calendars, objects): http(s) only, and https unless loopback or http.allowInsecureHttp, the
    * same rule as for the configured URL. The credentials go with every request, so this is where
-   * they are kept from travelling in clear text.
+   * they are kept from travelling in clear text (redirects never leave an origin: transport.ts).
    */
   private refuseUnsafe(url: string, method: string): void {
     let parsed: URL;
@@ -468,7 +466,7 @@ interface DavAnswer {
 
 /** A write's answer: our HttpResponse, typed by tsdav as a Response. */
 async function readAnswer(response: { status: number; text(): Promise<string>; headers: { get(name: string): string | null } }): Promise<DavAnswer> {
-  return { status: response.status, body: await response.text().catch(() => ''), etag: response.headers.get('etag') };
+  return { status: response.status, body: await response.text(), etag: response.headers.get('etag') };
 }
 
 /** tsdav's unparsed answer (parseOutgoing: false). */

@@ -29,10 +29,15 @@ interface Draft {
   data?: string;
 }
 
-/** Throws (sax's error: unreadable XML) when the answer is not well-formed. */
+/**
+ * Throws when the answer is not a multistatus: not well-formed XML (sax's error), empty, or some
+ * other document (a login page in XHTML) — never an empty listing, which would plan a calendar's
+ * worth of creates.
+ */
 export function readMultistatus(body: Buffer): ListedMember[] {
   const members: ListedMember[] = [];
   const path: string[] = [];
+  let root: string | undefined;
   let response: Draft | undefined;
   let propstat: Draft | undefined;
   let text: string | undefined;
@@ -43,6 +48,7 @@ export function readMultistatus(body: Buffer): ListedMember[] {
   };
   parser.onopentag = (tag) => {
     const name = localName(tag.name);
+    root ??= name;
     path.push(name);
     if (name === 'response') response = {};
     else if (name === 'propstat' && response) propstat = {};
@@ -87,6 +93,7 @@ export function readMultistatus(body: Buffer): ListedMember[] {
   }
   parser.write(decoder.end());
   parser.close();
+  if (root !== 'multistatus') throw new Error(root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`);
   return members;
 }
 

@@ -1,6 +1,6 @@
 /** The human view of a RunReport: per project, per change, field by field. */
 import type { FieldChange } from '../event/model.js';
-import type { ProjectReport, ReportedChange, RunReport } from '../sync/report.js';
+import { calendarChanges, type ProjectReport, type ReportedChange, type RunReport } from '../sync/report.js';
 import type { Output } from './output.js';
 
 const MAX_VALUE = 60;
@@ -8,8 +8,9 @@ const MAX_VALUE = 60;
 export function renderReport(report: RunReport, output: Output): void {
   const c = output.colors;
   const changed = report.totals.created + report.totals.updated + report.totals.deleted;
+  const calendarWork = calendarChanges(report);
   // --quiet: say nothing on stdout when there was nothing to do (cron mails any output).
-  if (output.options.quiet && changed === 0) return;
+  if (output.options.quiet && changed === 0 && calendarWork === 0) return;
 
   for (const project of report.projects) renderProject(project, report.dryRun, output);
 
@@ -17,9 +18,9 @@ export function renderReport(report: RunReport, output: Output): void {
   const timing = c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`);
   const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
   const command = report.dryRun ? 'diff' : 'sync';
-  const calendarWork = report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
   if (changed === 0) {
-    const idle = report.dryRun ? (calendarWork > 0 ? `${calendarWork} calendar(s) to create or rename` : 'nothing pending') : 'nothing to do';
+    const calendars = `${calendarWork} calendar(s) ${report.dryRun ? 'to create or rename' : 'created or renamed'}`;
+    const idle = calendarWork > 0 ? calendars : report.dryRun ? 'nothing pending' : 'nothing to do';
     output.line(`${c.bold(`${command}:`)} ${idle}; ${rest} ${timing}`);
     return;
   }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from '../http/fetcher.js';
 import { ConfigError } from '../errors.js';
 import { envVariablesFor, type EnvOverride } from './env.js';
 import { toConfigError, type ConfigIssue } from './issues.js';
@@ -88,7 +89,7 @@ export const DEFAULTS = {
     backoffMinMs: 4_000,
     backoffMaxMs: 10_000,
     maxRetryAfterMs: 60_000,
-    maxRateLimitWaitMs: 300_000,
+    maxRateLimitWaitMs: DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
     allowInsecureHttp: false,
   },
 } as const satisfies {

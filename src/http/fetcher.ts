@@ -36,12 +36,12 @@ export class RequestStats {
   requests = 0;
   retries = 0;
   rateLimitWaits = 0;
-  /** Time spent waiting out 429/503 answers, against RetryPolicy.maxRateLimitWaitMs. */
+  /** Time spent waiting out 429/503 answers (each client checks its own total against RetryPolicy.maxRateLimitWaitMs). */
   rateLimitWaitedMs = 0;
   /** Rate-limited answers handed back without a wait because the run's budget was spent. */
   rateLimitBudgetRefusals = 0;
   readonly byMethod: Record<string, number> = {};
-  /** Summed time to response headers, for the mean response time. */
+  /** Summed time to the whole answer (headers and body), for the mean response time. */
   totalResponseMs = 0;
 
   record(method: string, ms: number): void {
@@ -59,7 +59,7 @@ export interface HttpClientOptions {
   service: Service;
   policy: RetryPolicy;
   stats?: RequestStats;
-  /** The transport; undici with a shared keep-alive agent unless a test injects another. */
+  /** A fetch to send through instead of undici's pools (transport.ts): tests inject one. */
   fetchImpl?: FetchLike;
   /** Injected for tests so that backoff does not cost wall time. */
   sleep?: (ms: number) => Promise<void>;

@@ -2,7 +2,8 @@
  * The wire under the HTTP client: undici's request() (not its fetch: no web streams, a third of
  * the CPU per request) over one keep-alive pool per origin, shared by every request of the
  * process, so a run reuses its connections (and TLS sessions) from the first request to the last.
- * It follows redirects as fetch does. Two undici 7 behaviours are worked around, each measured:
+ * It follows redirects within an origin (see undiciTransport). Two undici 7 behaviours are worked
+ * around here, each measured:
  *
  * - undici's Agent closes an origin's pool when its connection count drops to zero and, once that
  *   has happened, the old pool's late "disconnect" events close the new pool too: after the first
@@ -67,7 +68,7 @@ class PoolPerOrigin extends Dispatcher {
 const keepWebDavConnections: DispatcherType.DispatcherComposeInterceptor = (dispatch) => (options, handler) => dispatch({ ...options, reset: false }, handler);
 
 /**
- * Every body is read whole at once (fetcher.ts buffered()), so pausing the socket for a slow reader
+ * Every body is read whole at once (undiciTransport), so pausing the socket for a slow reader
  * buys nothing, and undici 7 crashes the process (an uncatchable `assert(!this.paused)`) when a
  * server that closes its connections, as Radicale does (HTTP/1.0), sends FIN while the parser is
  * paused: nodejs/undici#5360, fixed only in undici 8, which needs Node 22. So it is never paused.
@@ -104,7 +105,13 @@ let shared: PoolPerOrigin | undefined;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 
-/** One request over the shared pools, redirects followed (unless `redirect: 'manual'`), body read whole. */
+/**
+ * One request over the shared pools, body read whole. Redirects within the origin are followed
+ * as fetch follows them (303, and 301/302 after a POST, turn into a GET); a redirect to another
+ * origin is handed back, never followed: the request carries credentials (the Basic token, the
+ * Plane key in X-Api-Key), and fetch's rule of dropping only Authorization would send the key
+ * along, maybe in clear text. `redirect: 'manual'` hands every redirect back (tsdav's discovery).
+ */
 export const undiciTransport: Transport = async (url, init) => {
   shared ??= new PoolPerOrigin();
   let target = new URL(url);
@@ -114,11 +121,9 @@ export const undiciTransport: Transport = async (url, init) => {
   for (let redirects = 0; ; redirects += 1) {
     const answer = await request.call(shared, { origin: target.origin, path: `${target.pathname}${target.search}`, method: method as DispatcherType.HttpMethod, headers, body, signal: init.signal ?? undefined });
     const location = single(answer.headers.location);
-    if (init.redirect !== 'manual' && REDIRECTS.has(answer.statusCode) && location !== undefined && redirects < MAX_REDIRECTS) {
+    const next = location === undefined ? undefined : new URL(location, target);
+    if (init.redirect !== 'manual' && REDIRECTS.has(answer.statusCode) && next?.origin === target.origin && redirects < MAX_REDIRECTS) {
       await answer.body.dump();
-      const next = new URL(location, target);
-      // As fetch does: credentials never follow a redirect to another origin, and 303 (or 301/302 after a POST) turns into a GET.
-      if (next.origin !== target.origin) for (const name of ['authorization', 'cookie', 'proxy-authorization']) delete headers[name];
       if ((answer.statusCode === 303 && method !== 'HEAD') || ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST')) {
         method = 'GET';
         body = null;

@@ -20,7 +20,7 @@ import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.j
 /** A holder that has not refreshed its lock for this long is gone (crashed, frozen, powered off). */
 export const STALE_MS = 60_000;
 /** The takeover mutex is held for a few file operations; one this old was left by a crash. */
-export const TAKEOVER_STALE_MS = 10_000;
+const TAKEOVER_STALE_MS = 10_000;
 const REFRESH_MS = 10_000;
 const POLL_MS = 500;
 const HOLDER_FILE = 'holder.json';

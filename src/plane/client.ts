@@ -95,7 +95,7 @@ export class PlaneClient implements PlaneSource {
     const seen = new Set<string>();
     const fetchPage = (query: Query) => this.issuesRequest(projectId, '', query);
     for await (const { results, answer } of this.pages(fetchPage, { expand: ISSUE_EXPAND })) {
-      yield { issues: this.acceptIssues(results, projectId, seen), digest: createHash('sha256').update(answer.text).digest('hex') };
+      yield { issues: this.acceptIssues(results, projectId, seen), digest: () => createHash('sha256').update(answer.text).digest('hex') };
     }
   }
 
@@ -195,7 +195,7 @@ export class PlaneClient implements PlaneSource {
     }
   }
 
-  /** One GET with the key; the body is read here so errors can quote it. Never throws on a status. */
+  /** One GET with the key; the body comes read (a cut one was retried), so errors can quote it. Never throws on a status. */
   private async send(url: string, query: Query = {}): Promise<PlaneAnswer> {
     const full = withQuery(url, query);
     const response = await this.options.http.fetch(full, {
@@ -203,16 +203,7 @@ export class PlaneClient implements PlaneSource {
       headers: { 'X-Api-Key': this.options.apiKey, Accept: 'application/json' },
     });
     this.noteRateLimit(response.headers.get('x-ratelimit-remaining'));
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new HttpError('plane', `The connection broke while reading Plane's answer to GET ${describeUrl(full)}`, response.status, 'GET', describeUrl(full), {
-        hint: 'try again; if it keeps happening, check proxies between here and Plane',
-        cause: error,
-      });
-    }
-    return { method: 'GET', url: full, status: response.status, text, contentType: response.headers.get('content-type') };
+    return { method: 'GET', url: full, status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
   }
 
   private noteRateLimit(header: string | null): void {

@@ -79,8 +79,9 @@ export interface IssuePage {
   /**
    * A digest of the page as Plane sent it: the same digest, the same issues. Lets a run that
    * finds every page as it was last time skip the work the page would cause (calendar-cache.ts).
+   * Computed on demand: most readers of a listing never need it.
    */
-  digest: string;
+  digest(): string;
 }
 
 /** The read side of Plane that the sync needs. PlaneClient implements it; tests may fake it. */

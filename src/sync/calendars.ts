@@ -17,7 +17,7 @@ export function calendarSlug(projectId: string): string {
 const OWN_CALENDAR = /\/plane-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?$/;
 
 /** The project id of a calendar at a calendarSlug() URL; null for any other calendar. */
-export function projectIdFromCalendarUrl(url: string): string | null {
+function projectIdFromCalendarUrl(url: string): string | null {
   let path: string;
   try {
     path = decodeURIComponent(new URL(url).pathname);

@@ -54,7 +54,7 @@ export interface DesiredSet {
 export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext): Promise<ProjectReport> {
   const report = emptyProjectReport(project);
   ctx.onProgress?.(`${project.identifier}: reading Plane`);
-  const listing = await readListing(project, ctx.plane);
+  const listing = await readListing(project, ctx.plane, ctx.calendarCache !== undefined);
   if (listing.error !== undefined) {
     report.errors.push(reportedError('list-issues', listing.error));
     report.failed += 1;
@@ -118,12 +118,15 @@ function rememberConvergence(project: PlaneProject, calendar: CalendarRef, key: 
   else ctx.calendarCache.forget(calendar.url);
 }
 
-/** Every page of the project's issues, as Plane sent them; a failed page ends the listing, incomplete. Never throws. */
-async function readListing(project: PlaneProject, plane: PlaneSource): Promise<Listing> {
+/**
+ * Every page of the project's issues, as Plane sent them, with their digests when a calendar
+ * cache will want them; a failed page ends the listing, incomplete. Never throws.
+ */
+async function readListing(project: PlaneProject, plane: PlaneSource, withDigests: boolean): Promise<Listing> {
   const listing: Listing = { issues: [], digests: [], complete: false };
   try {
     for await (const page of plane.listIssues(project.id)) {
-      listing.digests.push(page.digest);
+      listing.digests.push(withDigests ? page.digest() : '');
       for (const issue of page.issues) listing.issues.push(issue);
     }
     listing.complete = true;
@@ -174,6 +177,7 @@ export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncCon
     if (!ctx.writer) return { url: match.url, displayName }; // dry run: plan against an empty calendar
     return await createOrAdopt(match.url, displayName, ctx.writer, ctx, report);
   } catch (error) {
+    report.calendarCreated = false; // it was not, whatever the attempt got to
     report.errors.push(reportedError('create-calendar', error));
     report.failed += 1;
     return undefined;

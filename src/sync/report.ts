@@ -125,6 +125,11 @@ export function sumTotals(projects: ProjectReport[]): Totals {
   return totals;
 }
 
+/** Projects whose calendar a run created or renamed (or, in a dry run, would): writes too, beside the events. */
+export function calendarChanges(report: Pick<RunReport, 'projects'>): number {
+  return report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
+}
+
 export function hasFailures(report: Pick<RunReport, 'projects'>): boolean {
   return report.projects.some((p) => p.errors.length > 0);
 }

@@ -4,24 +4,12 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
-import { calendarOf, cli, converges, doneInCalendar, expectSafe, FOREIGN_ICS, foreignTouched, nextIdentifier, outcome, pendingChanges, prepare, STALL_MS, startWorld, stopWorld, sync, syncElsewhere, uidOf, variantConfig, type Scenario, type World } from './faults-harness.js';
+import { calendarOf, cli, converges, doneInCalendar, expectSafe, FOREIGN_ICS, foreignTouched, nextIdentifier, outcome, pendingChanges, prepare, STALL_MS, sync, syncElsewhere, uidOf, useWorld, variantConfig, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
-
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterEach(() => {
-  // A failed test must not leave its fault behind for the next one.
-  world.dav.clearFaults();
-  world.planeProxy.clearFaults();
-  world.plane.clearFaults();
-});
-afterAll(async () => {
-  await stopWorld(world);
-});
+useWorld((started) => (world = started));
 
 const PUT = 'PUT';
 const status = (n: number, headers: Record<string, string> = {}, body = '') => ({ status: n, headers, body });

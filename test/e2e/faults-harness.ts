@@ -10,7 +10,7 @@
 import { appendFileSync, chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { uidForIssue } from '../../src/event/uid.js';
@@ -119,6 +119,29 @@ export async function stopWorld(world: World | undefined): Promise<void> {
   await world?.plane.close();
   await world?.radicale.stop();
 }
+
+/**
+ * One world per test file: started before its tests, its faults cleared after each one (a failed
+ * test must not leave its fault behind for the next), stopped after them all.
+ */
+export function useWorld(started: (world: World) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+    started(world);
+  });
+  afterEach(() => {
+    world?.dav.clearFaults();
+    world?.planeProxy.clearFaults();
+    world?.plane.clearFaults();
+  });
+  afterAll(async () => {
+    await stopWorld(world);
+  });
+}
+
+/** The path of a project's work-item listing, for Plane-side faults. */
+export const issuesPath = (s: Scenario) => `/projects/${s.project.id}/work-items/`;
 
 export interface Run extends CliResult {
   report: RunReport | undefined;

@@ -6,27 +6,14 @@
  * next clean run converges (faults-harness.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
 import { runCli } from '../support/cli.js';
-import { cli, expectSafe, makeWorldReadable, prepare, STALL_MS, startWorld, stopWorld, sync, variantConfig, type Run, type Scenario, type World } from './faults-harness.js';
+import { cli, expectSafe, issuesPath, makeWorldReadable, prepare, STALL_MS, sync, useWorld, variantConfig, type Run, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
+useWorld((started) => (world = started));
 
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterEach(() => {
-  // A failed test must not leave its fault behind for the next one.
-  world.dav.clearFaults();
-  world.planeProxy.clearFaults();
-  world.plane.clearFaults();
-});
-afterAll(async () => {
-  await stopWorld(world);
-});
-
-const issuesPath = (s: Scenario) => `/projects/${s.project.id}/work-items/`;
 const listings = (s: Scenario) => world.planeProxy.requests.filter((r) => r.path.includes(issuesPath(s)));
 const json = (body: unknown) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const writes = () => world.dav.requests.filter((r) => ['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH'].includes(r.method));

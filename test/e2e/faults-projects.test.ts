@@ -3,24 +3,12 @@
  * of its own, so the run covers exactly the projects this file made. The same invariants as the
  * other fault files (faults-harness.ts), checked for every project of the run.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, expectSafe, prepare, startWorld, stopWorld, type Scenario, type World } from './faults-harness.js';
+import { describe, expect, it } from 'vitest';
+import { cli, expectSafe, issuesPath, prepare, useWorld, type Scenario, type World } from './faults-harness.js';
 
 let world: World;
+useWorld((started) => (world = started));
 
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterEach(() => {
-  world.dav.clearFaults();
-  world.planeProxy.clearFaults();
-  world.plane.clearFaults();
-});
-afterAll(async () => {
-  await stopWorld(world);
-});
-
-const issuesPath = (s: Scenario) => `/projects/${s.project.id}/work-items/`;
 
 describe('one project failing, the others syncing', () => {
   it('project A\'s Plane listing answers 500 on every attempt: B is synced in the same run, A is reported and untouched (exit 3)', async () => {

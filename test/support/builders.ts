@@ -1,6 +1,8 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState } from '../../src/plane/types.js';
+import type { SyncSettings } from '../../src/sync/run.js';
+import type { WebhookPlane } from '../../src/webhook/issue.js';
 
 export const STATES: Record<string, PlaneState> = {
   backlog: { id: '00000000-0000-4000-8000-000000000001', name: 'Backlog', color: '#999', group: 'backlog' },
@@ -8,6 +10,19 @@ export const STATES: Record<string, PlaneState> = {
   done: { id: '00000000-0000-4000-8000-000000000003', name: 'Done', color: '#16a34a', group: 'completed' },
   cancelled: { id: '00000000-0000-4000-8000-000000000004', name: 'Cancelled', color: '#ef4444', group: 'cancelled' },
 };
+
+/** The sync settings unit tests start from: Plane Cloud's web URL, the default calendar name, every project, the default guard. */
+export function syncSettings(overrides: Partial<SyncSettings> = {}): SyncSettings {
+  return {
+    webUrl: 'https://app.plane.so',
+    workspaceSlug: 'acme',
+    calendarNameTemplate: 'Plane: {project}',
+    projects: [],
+    guard: { maxDeletePercent: 50, allowMassDelete: false },
+    dryRun: false,
+    ...overrides,
+  };
+}
 
 export function project(overrides: Partial<PlaneProject> = {}): PlaneProject {
   return { id: randomUUID(), identifier: 'WEB', name: 'Web Application', archived_at: null, ...overrides };
@@ -40,7 +55,7 @@ export function issue(projectId: string, overrides: Partial<PlaneIssue> = {}): P
 
 /** A page as the real client yields it: the digest stands for the bytes Plane would have sent. */
 export function memoryPage(issues: PlaneIssue[]): IssuePage {
-  return { issues, digest: createHash('sha256').update(JSON.stringify(issues)).digest('hex') };
+  return { issues, digest: () => createHash('sha256').update(JSON.stringify(issues)).digest('hex') };
 }
 
 /** A PlaneSource over plain arrays; `failListing` makes a project's listing throw after its first page. */
@@ -76,5 +91,21 @@ export class MemoryPlane implements PlaneSource {
     const found = this.issues.find((i) => i.id === issueId);
     if (!found) throw new Error(`no issue ${issueId}`);
     Object.assign(found, patch, { updated_at: new Date(Date.parse(found.updated_at) + 60_000).toISOString() });
+  }
+}
+
+/** MemoryPlane plus the two reads a webhook adds; counts project lookups (they cost a request). */
+export class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
+  projectLookups = 0;
+
+  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
+    const found = await this.getIssue(projectId, issueId);
+    const owner = this.projects.find((p) => p.id === projectId);
+    return found && owner ? { issue: found, project: owner } : null;
+  }
+
+  async getProject(projectId: string): Promise<PlaneProject | null> {
+    this.projectLookups += 1;
+    return this.projects.find((p) => p.id === projectId) ?? null;
   }
 }

@@ -6,7 +6,7 @@ import { renderFailures, renderReport } from '../render-report.js';
 import { parseDuration } from '../../ops/duration.js';
 import type { LockHolder } from '../../ops/lock.js';
 import { guardedRun } from '../../ops/run-guard.js';
-import { hasFailures, type RunReport } from '../../sync/report.js';
+import { calendarChanges, hasFailures, type RunReport } from '../../sync/report.js';
 import { runSync, type SyncSettings } from '../../sync/run.js';
 
 export interface SyncCommandOptions {
@@ -54,8 +54,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
 
     if (hasFailures(report)) return ExitCode.Partial;
     // A calendar to create or rename is a pending change too: sync would write it.
-    const calendarWork = report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
-    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarWork;
+    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarChanges(report);
     if (dryRun && options.exitCode && pending > 0) return ExitCode.ChangesPending;
     return ExitCode.Ok;
   } finally {

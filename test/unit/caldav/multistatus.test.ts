@@ -65,9 +65,11 @@ END:VCALENDAR]]></c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status><
     expect(read.every((m, i) => m.etag === `"${i}"` && m.data === ics(String(i), summary).trim())).toBe(true);
   });
 
-  it('throws on an answer that is not well-formed XML (a proxy page, a cut body)', () => {
+  it('throws on an answer that is not a multistatus: not well-formed, cut, empty, or another document', () => {
     expect(() => readMultistatus(bytes('<html><body>Login required<br></body></html>'))).toThrow();
     expect(() => readMultistatus(bytes('<multistatus xmlns="DAV:"><response><href>/c/1.ics</href>'))).toThrow();
+    expect(() => readMultistatus(bytes(''))).toThrow(/empty/);
+    expect(() => readMultistatus(bytes('<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Sign in</p></body></html>'))).toThrow(/<html> document/);
   });
 
   it('reads an empty calendar as no members', () => {

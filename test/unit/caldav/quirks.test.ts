@@ -15,7 +15,7 @@ import { issueToEvent } from '../../../src/event/transform.js';
 import { uidForIssue } from '../../../src/event/uid.js';
 import { createHttpClient, RequestStats } from '../../../src/http/fetcher.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 import { multistatus, propstat, response, sabreError, startScriptedDav, type RunningDav, type ScriptedDavOptions, type ScriptedRequest } from './quirks-server.js';
 
 const PASSWORD = 'scripted-password-77';
@@ -36,14 +36,7 @@ function storeAt(url: string): DavCalendarStore {
   return new DavCalendarStore({ serverUrl: url, username: 'alice', password: PASSWORD, http: createHttpClient({ service: 'caldav', policy }) });
 }
 
-const settings: SyncSettings = {
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  dryRun: false,
-};
+const settings: SyncSettings = syncSettings();
 
 /** A Plane with one project ("Plane: Web") and `count` dated issues. */
 function planeWith(count: number): { plane: MemoryPlane; web: ReturnType<typeof project> } {

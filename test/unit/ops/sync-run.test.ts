@@ -6,17 +6,9 @@ import { AuthError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import type { ProjectReport } from '../../../src/sync/report.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
-const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  dryRun: false,
-  ...overrides,
-});
+const settings = syncSettings;
 
 let plane: MemoryPlane;
 let store: MemoryCalendarStore;

@@ -11,16 +11,9 @@ import { AuthError, HttpError, NotFoundError } from '../../../src/errors.js';
 import { uidForIssue } from '../../../src/event/uid.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
-const settings: SyncSettings = {
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 100, allowMassDelete: true },
-  dryRun: false,
-};
+const settings: SyncSettings = syncSettings({ guard: { maxDeletePercent: 100, allowMassDelete: true } });
 const stats = { plane: new RequestStats(), caldav: new RequestStats() };
 
 let plane: MemoryPlane;

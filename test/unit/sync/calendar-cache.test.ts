@@ -7,17 +7,9 @@ import type { CalendarRef } from '../../../src/caldav/store.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, listingKey, openCalendarCache } from '../../../src/sync/calendar-cache.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
-const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  dryRun: false,
-  ...overrides,
-});
+const settings = syncSettings;
 
 const stats = { plane: new RequestStats(), caldav: new RequestStats() };
 const web = project({ identifier: 'WEB', name: 'Web' });

@@ -9,17 +9,9 @@ import { uidForIssue } from '../../../src/event/uid.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
+import { issue, memoryPage, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
-const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  dryRun: false,
-  ...overrides,
-});
+const settings = syncSettings;
 
 const stats = () => ({ plane: new RequestStats(), caldav: new RequestStats() });
 let plane: MemoryPlane;

@@ -5,17 +5,9 @@ import { UsageError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { hasFailures } from '../../../src/sync/report.js';
 import { runSync, selectProjects, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
+import { issue, memoryPage, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
-const settings = (overrides: Partial<SyncSettings> = {}): SyncSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  dryRun: false,
-  ...overrides,
-});
+const settings = syncSettings;
 
 let plane: MemoryPlane;
 let store: MemoryCalendarStore;

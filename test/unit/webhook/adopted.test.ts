@@ -8,35 +8,13 @@ import { objectNameForUid, uidForIssue } from '../../../src/event/uid.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import type { PlaneIssue, PlaneProject } from '../../../src/plane/types.js';
+import type { PlaneIssue } from '../../../src/plane/types.js';
 import type { Delivery } from '../../../src/webhook/delivery.js';
 import { handleDelivery, type WebhookSettings } from '../../../src/webhook/handle.js';
-import type { WebhookPlane } from '../../../src/webhook/issue.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, project, syncSettings, WebhookMemoryPlane } from '../../support/builders.js';
 
-class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
-  projectLookups = 0;
 
-  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
-    const found = await this.getIssue(projectId, issueId);
-    const owner = this.projects.find((p) => p.id === projectId);
-    return found && owner ? { issue: found, project: owner } : null;
-  }
-
-  async getProject(projectId: string): Promise<PlaneProject | null> {
-    this.projectLookups += 1;
-    return this.projects.find((p) => p.id === projectId) ?? null;
-  }
-}
-
-const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  ...overrides,
-});
+const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({ ...syncSettings(), ...overrides });
 
 const web = project({ identifier: 'WEB', name: 'Web' });
 let plane: WebhookMemoryPlane;

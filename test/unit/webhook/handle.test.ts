@@ -3,33 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import { objectNameForUid, uidForIssue } from '../../../src/event/uid.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import type { PlaneIssue, PlaneProject } from '../../../src/plane/types.js';
+import type { PlaneProject } from '../../../src/plane/types.js';
 import type { Delivery } from '../../../src/webhook/delivery.js';
 import { handleDelivery, type WebhookSettings } from '../../../src/webhook/handle.js';
-import type { WebhookPlane } from '../../../src/webhook/issue.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, project, syncSettings, WebhookMemoryPlane } from '../../support/builders.js';
 
-/** MemoryPlane plus the two reads a webhook adds. */
-class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
-  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
-    const found = await this.getIssue(projectId, issueId);
-    const owner = this.projects.find((p) => p.id === projectId);
-    return found && owner ? { issue: found, project: owner } : null;
-  }
 
-  async getProject(projectId: string): Promise<PlaneProject | null> {
-    return this.projects.find((p) => p.id === projectId) ?? null;
-  }
-}
-
-const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({
-  webUrl: 'https://app.plane.so',
-  workspaceSlug: 'acme',
-  calendarNameTemplate: 'Plane: {project}',
-  projects: [],
-  guard: { maxDeletePercent: 50, allowMassDelete: false },
-  ...overrides,
-});
+const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({ ...syncSettings(), ...overrides });
 
 let plane: WebhookMemoryPlane;
 let store: MemoryCalendarStore;

@@ -10,28 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import { WebhookRejectedError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import type { PlaneIssue, PlaneProject } from '../../../src/plane/types.js';
 import { syntaxErrorWhere } from '../../../src/webhook/delivery.js';
 import { handleDelivery, type WebhookReport } from '../../../src/webhook/handle.js';
-import type { WebhookPlane } from '../../../src/webhook/issue.js';
 import { DeliveryRejectedError, quote } from '../../../src/webhook/rejection.js';
 import { signBody } from '../../../src/webhook/signature.js';
 import { verifyDelivery } from '../../../src/webhook/verify.js';
-import { issue, MemoryPlane, project } from '../../support/builders.js';
+import { issue, project, WebhookMemoryPlane } from '../../support/builders.js';
 
 const SECRET = 'plane_wh_00112233445566778899aabbccddeeff';
 
-class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
-  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
-    const found = await this.getIssue(projectId, issueId);
-    const owner = this.projects.find((p) => p.id === projectId);
-    return found && owner ? { issue: found, project: owner } : null;
-  }
-
-  async getProject(projectId: string): Promise<PlaneProject | null> {
-    return this.projects.find((p) => p.id === projectId) ?? null;
-  }
-}
 
 const web = project({ identifier: 'WEB', name: 'Web' });
 const dated = issue(web.id, { name: 'Dated' });
