@@ -23,7 +23,8 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   }
   // Between full collections the heap may grow by half its live size, not V8's default of up to
   // 4×: a run works project by project, so most of what it allocates is garbage one project later,
-  // and the default let a sync of 10,000 events peak at 1.6× the memory (npm run bench; a few % CPU).
+  // and the default lets that garbage pile up into peak RSS (npm run bench reports it; the cost is
+  // a few more collections, a few % CPU).
   setFlagsFromString('--heap-growing-percent=50');
   const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   let exitCode: ExitCode = ExitCode.Ok;

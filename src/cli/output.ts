@@ -179,33 +179,33 @@ export function spinnerStyle(
 type Replacer = (key: string, value: unknown) => unknown;
 
 /**
- * JSON.stringify(value, replacer, 2) in pieces, each a whole member of the top-level object or
- * of one of its arrays: the report of a first sync of 10,000 events is megabytes, and as one
- * string (then copied by the redaction and into a write buffer) it set the run's peak memory.
- * Secrets are masked string by string by the replacer, so no piece boundary can split one.
+ * JSON.stringify(value, replacer, 2) in pieces, none larger than one member four levels down
+ * (in a report: one change of one project): the report of a first sync of 10,000 events is
+ * megabytes, and as one string (then copied by the redaction and into a write buffer) it set the
+ * run's peak memory. Secrets are masked string by string by the replacer, so no piece boundary
+ * can split one.
  */
-export function* jsonPieces(value: unknown, replacer: Replacer): Generator<string> {
-  const nested = (item: unknown, depth: number) => (JSON.stringify(item ?? null, replacer, 2) ?? 'null').replace(/\n/g, `\n${' '.repeat(depth)}`);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    yield nested(value, 0);
+export function* jsonPieces(value: unknown, replacer: Replacer, levels = 4, indent = 0): Generator<string> {
+  const pad = ' '.repeat(indent);
+  const container = typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  if (levels === 0 || !container) {
+    yield (JSON.stringify(value ?? null, replacer, 2) ?? 'null').replace(/\n/g, `\n${pad}`);
     return;
   }
-  const entries = Object.entries(value).filter(([, member]) => member !== undefined && typeof member !== 'function');
-  if (entries.length === 0) {
-    yield '{}';
+  // What JSON.stringify leaves out of an object; in an array the same values become null (above).
+  const members: [string | undefined, unknown][] = Array.isArray(value)
+    ? value.map((item) => [undefined, item])
+    : Object.entries(value).filter(([, member]) => member !== undefined && typeof member !== 'function');
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  if (members.length === 0) {
+    yield `${open}${close}`;
     return;
   }
-  yield '{\n';
-  for (const [index, [key, member]] of entries.entries()) {
-    yield `  ${JSON.stringify(key)}: `;
-    if (Array.isArray(member) && member.length > 0) {
-      yield '[\n';
-      for (const [i, item] of member.entries()) yield `    ${nested(item, 4)}${i < member.length - 1 ? ',' : ''}\n`;
-      yield '  ]';
-    } else {
-      yield nested(member, 2);
-    }
-    yield index < entries.length - 1 ? ',\n' : '\n';
+  yield `${open}\n`;
+  for (const [index, [key, member]] of members.entries()) {
+    yield key === undefined ? `${pad}  ` : `${pad}  ${JSON.stringify(key)}: `;
+    yield* jsonPieces(member, replacer, levels - 1, indent + 2);
+    yield index < members.length - 1 ? ',\n' : '\n';
   }
-  yield '}';
+  yield `${pad}${close}`;
 }

@@ -94,13 +94,14 @@ describe('jsonPieces: the --json document, written a piece at a time', () => {
     );
   });
 
-  it('a report: one piece per project and never the whole document in one string; undefined members left out', () => {
-    const projects = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, changes: [{ op: 'create', summary: `[${i}] s3cret plan`, fields: [] }], note: undefined }));
-    const report = { schemaVersion: 1, dryRun: false, projects, totals: { created: 3 }, warnings: [], gone: undefined };
+  it('a report: no piece larger than one change, never the whole document or a project in one string; undefined members left out', () => {
+    const change = (i: number, j: number) => ({ op: 'create', summary: `[${i}-${j}] s3cret plan`, fields: [{ field: 'summary', from: null, to: `[${i}-${j}] s3cret plan` }], skip: undefined });
+    const projects = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, changes: Array.from({ length: 50 }, (_, j) => change(i, j)), note: undefined }));
+    const report = { schemaVersion: 1, dryRun: false, projects, totals: { created: 150 }, warnings: [], gone: undefined };
     const pieces = [...jsonPieces(report, mask)];
     expect(pieces.join('')).toBe(JSON.stringify(report, mask, 2));
     expect(pieces.join('')).not.toContain('s3cret');
     const longest = Math.max(...pieces.map((p) => p.length));
-    expect(longest).toBeLessThan(JSON.stringify(report, mask, 2).length / 3);
+    expect(longest).toBeLessThan(JSON.stringify(projects[0], mask, 2).length / 20); // a project holds 50 changes
   });
 });
