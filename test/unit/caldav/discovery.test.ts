@@ -2,21 +2,12 @@
  * Discovery against a scripted server: the request it costs, and that the Depth-1 shortcut (the
  * calendar list brought along when the calendar home is the principal) never changes the answer.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../../src/caldav/dav-store.js';
 import { createHttpClient } from '../../../src/http/fetcher.js';
-import { multistatus, propstat, response, startScriptedDav, type RunningDav, type ScriptedDavOptions } from './quirks-server.js';
+import { multistatus, propstat, response, useScriptedDav } from './quirks-server.js';
 
-const running: RunningDav[] = [];
-afterEach(async () => {
-  for (const dav of running.splice(0)) await dav.close();
-});
-
-async function serve(options: ScriptedDavOptions = {}): Promise<RunningDav> {
-  const dav = await startScriptedDav(options);
-  running.push(dav);
-  return dav;
-}
+const serve = useScriptedDav();
 
 function storeAt(url: string): DavCalendarStore {
   const policy = { timeoutMs: 5_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 };

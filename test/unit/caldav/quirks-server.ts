@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface ScriptedRequest {
   method: string;
@@ -255,4 +256,17 @@ export function escapeXml(text: string): string {
 
 function unescapeXml(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** A `serve()` for one test file: each scripted server it starts is closed after its test. */
+export function useScriptedDav(): (options?: ScriptedDavOptions) => Promise<RunningDav> {
+  const running: RunningDav[] = [];
+  afterEach(async () => {
+    for (const dav of running.splice(0)) await dav.close();
+  });
+  return async (options = {}) => {
+    const dav = await startScriptedDav(options);
+    running.push(dav);
+    return dav;
+  };
 }

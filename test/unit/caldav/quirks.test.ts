@@ -6,7 +6,7 @@
  * exercised for real in test/e2e/faults-caldav.test.ts.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../../src/caldav/dav-store.js';
 import { HttpError, PreconditionFailedError } from '../../../src/errors.js';
 import { mergeEvent } from '../../../src/event/merge.js';
@@ -16,20 +16,10 @@ import { uidForIssue } from '../../../src/event/uid.js';
 import { createHttpClient, RequestStats } from '../../../src/http/fetcher.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
-import { multistatus, propstat, response, sabreError, startScriptedDav, type RunningDav, type ScriptedDavOptions, type ScriptedRequest } from './quirks-server.js';
+import { multistatus, propstat, response, sabreError, type RunningDav, type ScriptedRequest, useScriptedDav } from './quirks-server.js';
 
 const PASSWORD = 'scripted-password-77';
-const running: RunningDav[] = [];
-
-afterEach(async () => {
-  for (const dav of running.splice(0)) await dav.close();
-});
-
-async function serve(options: ScriptedDavOptions = {}): Promise<RunningDav> {
-  const dav = await startScriptedDav(options);
-  running.push(dav);
-  return dav;
-}
+const serve = useScriptedDav();
 
 function storeAt(url: string): DavCalendarStore {
   const policy = { timeoutMs: 5_000, retries: 2, backoffMinMs: 1, backoffMaxMs: 2, maxRetryAfterMs: 1 };

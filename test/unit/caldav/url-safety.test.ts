@@ -7,24 +7,15 @@
  * Hosts under `.example.test` are routed to the scripted server on loopback by the transport, so a
  * "remote" host can be exercised for real; every URL the store asked for is recorded.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../../src/caldav/dav-store.js';
 import { HttpError } from '../../../src/errors.js';
 import { uidForIssue } from '../../../src/event/uid.js';
 import { createHttpClient, type FetchLike } from '../../../src/http/fetcher.js';
-import { propstat, response, startScriptedDav, type RunningDav, type ScriptedDavOptions, type ScriptedRequest } from './quirks-server.js';
+import { propstat, response, type RunningDav, type ScriptedRequest, useScriptedDav } from './quirks-server.js';
 
 const PASSWORD = 'scripted-password-91';
-const running: RunningDav[] = [];
-afterEach(async () => {
-  for (const dav of running.splice(0)) await dav.close();
-});
-
-async function serve(options: ScriptedDavOptions = {}): Promise<RunningDav> {
-  const dav = await startScriptedDav(options);
-  running.push(dav);
-  return dav;
-}
+const serve = useScriptedDav();
 
 interface Harness {
   store: DavCalendarStore;
