@@ -6,7 +6,7 @@
  * Errors that are not about the network (a header value HTTP cannot carry, say) are never retried.
  */
 import type { HttpResponse } from './response.js';
-import { fetchTransport, undiciTransport, type FetchLike } from './transport.js';
+import { fetchTransport, REDIRECTS, undiciTransport, type FetchLike } from './transport.js';
 import { HttpError } from '../errors.js';
 
 export type Service = 'plane' | 'caldav';
@@ -193,6 +193,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         await sleep(waitMs);
         continue;
       }
+      if (REDIRECTS.has(status) && init.redirect !== 'manual') throw redirectNotFollowed(service, method, url, response);
       return response;
     }
   }
@@ -268,4 +269,26 @@ function safeHost(url: string): string {
   } catch {
     return 'the server';
   }
+}
+
+/**
+ * A redirect the transport handed back instead of following: one to another origin (or scheme:
+ * http → https is the common one), which would carry the credentials there, or a loop.
+ */
+function redirectNotFollowed(service: Service, method: string, url: string, response: HttpResponse): HttpError {
+  const where = describeUrl(url);
+  const key = service === 'plane' ? 'plane.baseUrl' : 'caldav.serverUrl';
+  const location = response.headers.get('location');
+  let target: URL | undefined;
+  try {
+    target = location === null ? undefined : new URL(location, url);
+  } catch {
+    target = undefined;
+  }
+  if (target !== undefined && target.origin !== new URL(url).origin) {
+    return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect to ${describeUrl(target.href)}: not followed, since it leaves ${new URL(url).origin} and the request carries the credentials`, response.status, method, where, {
+      hint: `if that is the server's address now, set ${key} to it`,
+    });
+  }
+  return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect ${target === undefined ? 'without a usable Location' : 'loop'}`, response.status, method, where, { hint: `check ${key}` });
 }

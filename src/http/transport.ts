@@ -102,7 +102,7 @@ function unpausable(controller: DispatcherType.DispatchController): DispatcherTy
 
 let shared: PoolPerOrigin | undefined;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 
 /**

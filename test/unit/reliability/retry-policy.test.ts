@@ -87,6 +87,29 @@ describe('answers that are not retried', () => {
   });
 });
 
+describe('a redirect the transport did not follow (another origin, or a loop)', () => {
+  it.each([
+    ['plane', 'plane.baseUrl'],
+    ['caldav', 'caldav.serverUrl'],
+  ] as const)('%s: http → https is not followed (the credentials would go along); the error names the target and the key to fix, never the query', async (service, key) => {
+    const { fetchImpl, calls } = scripted([{ status: 301, headers: { location: 'https://plane.example.com/api/v1/x/?token=abc' } }]);
+    const http = createHttpClient({ service, policy: POLICY, fetchImpl, sleep: async () => undefined });
+    const error = (await http.fetch('http://plane.example.com/api/v1/x/').catch((e: unknown) => e)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.message).toBe('GET http://plane.example.com/api/v1/x/ answered 301, a redirect to https://plane.example.com/api/v1/x/: not followed, since it leaves http://plane.example.com and the request carries the credentials');
+    expect(error.hint).toBe(`if that is the server's address now, set ${key} to it`);
+    expect(error.status).toBe(301);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a redirect without a Location is an error too; with redirect: manual every redirect is handed back as it came', async () => {
+    const { http } = client([{ status: 302 }]);
+    await expect(http.fetch('https://dav.example.com/x')).rejects.toThrow('answered 302, a redirect without a usable Location');
+    const manual = client([{ status: 301, headers: { location: 'https://elsewhere.example.com/' } }]);
+    expect((await manual.http.fetch('https://dav.example.com/.well-known/caldav', { redirect: 'manual' })).status).toBe(301);
+  });
+});
+
 describe('429 and 503: Retry-After', () => {
   it('honours Retry-After in seconds', async () => {
     const { http, calls, sleeps, stats } = client([{ status: 429, headers: { 'Retry-After': '7' } }, { status: 200 }]);
