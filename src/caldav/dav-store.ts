@@ -264,7 +264,7 @@ export class DavCalendarStore implements CalendarStore {
     try {
       members = readMultistatus(response.bytes);
     } catch (error) {
-      throw new HttpError('caldav', `the listing of ${where} (REPORT, ${response.status}) is not readable XML: ${messageOf(error).replace(/\s+/g, ' ')}`, response.status, 'REPORT', where, {
+      throw new HttpError('caldav', `the listing of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`, response.status, 'REPORT', where, {
         hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
       });
     }

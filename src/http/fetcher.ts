@@ -285,8 +285,9 @@ function redirectNotFollowed(service: Service, method: string, url: string, resp
   } catch {
     target = undefined;
   }
-  if (target !== undefined && target.origin !== new URL(url).origin) {
-    return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect to ${describeUrl(target.href)}: not followed, since it leaves ${new URL(url).origin} and the request carries the credentials`, response.status, method, where, {
+  const origin = new URL(url).origin;
+  if (target !== undefined && target.origin !== origin) {
+    return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect to ${describeUrl(target.href)}: not followed, since it leaves ${origin} and the request carries the credentials`, response.status, method, where, {
       hint: `if that is the server's address now, set ${key} to it`,
     });
   }
