@@ -1,6 +1,7 @@
 /** The human view of a RunReport: per project, per change, field by field. */
 import type { FieldChange } from '../event/model.js';
-import { calendarChanges, type ProjectReport, type ReportedChange, type RunReport } from '../sync/report.js';
+import { DEFAULT_VIEW_ID } from '../config/types.js';
+import { calendarChanges, type CalendarReport, type ReportedChange, type RunReport } from '../sync/report.js';
 import type { Output } from './output.js';
 
 const MAX_VALUE = 60;
@@ -12,10 +13,11 @@ export function renderReport(report: RunReport, output: Output): void {
   // --quiet: say nothing on stdout when there was nothing to do (cron mails any output).
   if (output.options.quiet && changed === 0 && calendarWork === 0) return;
 
-  for (const project of report.projects) renderProject(project, report.dryRun, output);
+  for (const calendar of report.calendars) renderCalendar(calendar, heading(calendar, report, output), report.dryRun, output);
 
   const t = report.totals;
-  const timing = c.dim(`(${report.projects.length} project(s), ${report.durationMs} ms)`);
+  const views = report.calendars.some((calendar) => calendar.id !== DEFAULT_VIEW_ID) ? `, ${report.calendars.length} calendar(s)` : '';
+  const timing = c.dim(`(${report.projects.length} project(s)${views}, ${report.durationMs} ms)`);
   const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
   const command = report.dryRun ? 'diff' : 'sync';
   if (changed === 0) {
@@ -30,7 +32,14 @@ export function renderReport(report: RunReport, output: Output): void {
   output.line(`${c.bold(`${command}:`)} ${did}; ${rest} ${timing}`);
 }
 
-function renderProject(project: ProjectReport, dryRun: boolean, output: Output): void {
+/** A default calendar is headed by its project, as before entries existed; any other by its name. */
+function heading(calendar: CalendarReport, report: RunReport, output: Output): string {
+  const project = report.projects.find((p) => p.id === calendar.projectId);
+  if (calendar.id === DEFAULT_VIEW_ID && project) return `${output.colors.bold(project.identifier)} ${project.name}`;
+  return output.colors.bold(calendar.name);
+}
+
+function renderCalendar(project: CalendarReport, title: string, dryRun: boolean, output: Output): void {
   const c = output.colors;
   const quietProject = project.changes.length === 0 && !project.calendarCreated && project.calendarRenamed === null;
   if (quietProject && !output.options.verbose) return;
@@ -40,7 +49,7 @@ function renderProject(project: ProjectReport, dryRun: boolean, output: Output):
     : renamed
       ? c.yellow(` (calendar ${dryRun ? 'would be renamed' : 'renamed'} "${renamed.from}" → "${renamed.to}")`)
       : '';
-  output.line(`${c.bold(project.identifier)} ${project.name}${calendarNote}`);
+  output.line(`${title}${calendarNote}`);
   for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
 }
 
@@ -68,12 +77,20 @@ function shorten(value: string | null): string {
   return oneLine.length > MAX_VALUE ? `${oneLine.slice(0, MAX_VALUE - 1)}…` : oneLine;
 }
 
-/** One stderr line per failure, each saying what to do. */
-export function renderFailures(report: RunReport, output: Output): void {
-  for (const project of report.projects) {
-    for (const error of project.errors) {
+/**
+ * One stderr line per failure, each saying what to do: a project's (its listing, its default
+ * calendar) under its identifier, another calendar's under its name. A failed listing is said
+ * once, under the project, however many calendars it left wanting.
+ */
+export function renderFailures(report: Pick<RunReport, 'projects' | 'calendars'>, output: Output): void {
+  const failures = [
+    ...report.projects.map((project) => ({ label: project.identifier, errors: project.errors })),
+    ...report.calendars.filter((c) => c.id !== DEFAULT_VIEW_ID).map((c) => ({ label: `calendar "${c.name}"`, errors: c.errors.filter((e) => e.operation !== 'list-issues') })),
+  ];
+  for (const { label, errors } of failures) {
+    for (const error of errors) {
       const subject = error.uid ? ` ${error.uid}` : error.issueId ? ` issue ${error.issueId}` : '';
-      output.failure(`${project.identifier}: ${error.operation}${subject} failed: ${error.message}`, error.hint);
+      output.failure(`${label}: ${error.operation}${subject} failed: ${error.message}`, error.hint);
     }
   }
 }

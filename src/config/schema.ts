@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from '../http/fetcher.js';
 import { ConfigError } from '../errors.js';
+import { calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js';
 import { envVariablesFor, type EnvOverride } from './env.js';
 import { toConfigError, type ConfigIssue } from './issues.js';
 import { makeRedactor } from './redact.js';
@@ -41,6 +42,7 @@ const webhookSchema = z.object({
 const syncSchema = z.object({
   maxDeletePercent: z.number().min(0).max(100).optional(),
   stateDir: z.string().optional(),
+  timeZone: z.string().optional(),
 });
 
 const httpSchema = z.object({
@@ -59,6 +61,7 @@ export const configFileSchema = z.object({
   $schema: z.string().optional(),
   plane: planeSchema.optional(),
   caldav: caldavSchema.optional(),
+  calendars: calendarsSchema.optional(),
   webhook: webhookSchema.optional(),
   sync: syncSchema.optional(),
   http: httpSchema.optional(),
@@ -70,6 +73,8 @@ const KNOWN_KEYS: KeyTree = new Map([
   ['$schema', []],
   ['plane', Object.keys(planeSchema.shape)],
   ['caldav', Object.keys(caldavSchema.shape)],
+  // Entries are checked strictly by their schema (an unknown filter key is an error there).
+  ['calendars', []],
   ['webhook', Object.keys(webhookSchema.shape)],
   ['sync', Object.keys(syncSchema.shape)],
   ['http', Object.keys(httpSchema.shape)],
@@ -245,10 +250,25 @@ function fromZodIssue(issue: z.core.$ZodIssue, root: unknown): ConfigIssue {
       return { key, message: 'must not be empty' };
     case 'too_big':
       return { key, message: `must be at most ${issue.maximum}, got ${describeNumber(value)}` };
+    case 'unrecognized_keys': {
+      const names = issue.keys.map((name) => `"${name}"`).join(', ');
+      return { key, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${names}`, hint: knownKeysHint(issue.path) };
+    }
+    case 'invalid_value':
+      return { key, message: `must be one of ${issue.values.map(String).join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}` };
     default:
       // Our own refinements; their messages are fixed text.
       return { key, message: issue.message };
   }
+}
+
+/** The keys an entry of `calendars` (or its filter) takes, for the unknown-key error. */
+function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
+  if (segments[0] !== 'calendars') return undefined;
+  const inFilter = segments.at(-1) === 'filter';
+  const inWindow = segments.at(-1) === 'window';
+  if (inWindow) return 'a window takes pastDays and futureDays';
+  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : 'an entry takes id, name, perProject and filter';
 }
 
 function typeHint(expected: string, value: unknown): string {
@@ -281,9 +301,11 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
   const http = { ...DEFAULTS.http, ...definedOnly(file.http ?? {}) };
   const check = new Checker(issues, context, http.allowInsecureHttp);
   checkBackoff(file, http, issues);
+  const caldav = resolveCaldav(file.caldav ?? {}, check);
   const config: Config = {
     plane: resolvePlane(file.plane ?? {}, check),
-    caldav: resolveCaldav(file.caldav ?? {}, check),
+    caldav,
+    calendars: resolveCalendars(file.calendars, caldav.calendarName, issues),
     webhook: {
       secret: file.webhook?.secret,
       allowUnsigned: file.webhook?.allowUnsigned ?? DEFAULTS.webhook.allowUnsigned,
@@ -291,6 +313,7 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
     sync: {
       maxDeletePercent: file.sync?.maxDeletePercent ?? DEFAULTS.sync.maxDeletePercent,
       stateDir: resolveStateDir(file.sync?.stateDir, context),
+      timeZone: checkTimeZone(file.sync?.timeZone, issues),
     },
     http,
   };

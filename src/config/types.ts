@@ -1,3 +1,35 @@
+/** Plane's state groups a filter can name (triage items are hidden from the v1 API). */
+export const STATE_GROUPS = ['backlog', 'unstarted', 'started', 'completed', 'cancelled'] as const;
+export const PRIORITIES = ['urgent', 'high', 'medium', 'low', 'none'] as const;
+
+/** A calendar's id: its identity in URLs and UIDs (the name can change freely). */
+export const CALENDAR_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** The entry that stands for today's one-calendar-per-project default, with today's URLs and UIDs. */
+export const DEFAULT_VIEW_ID = 'projects';
+
+/** Which work items a calendar shows. Keys combine with AND, the values of one key with OR; absent = no limit. */
+export interface CalendarFilter {
+  /** Project identifiers or UUIDs. */
+  projects?: string[] | undefined;
+  /** User UUIDs, display names or emails (case-insensitive), or "me" (the API key's owner). */
+  assignees?: string[] | undefined;
+  /** Label names, case-insensitive. */
+  labels?: string[] | undefined;
+  stateGroups?: Array<(typeof STATE_GROUPS)[number]> | undefined;
+  priorities?: Array<(typeof PRIORITIES)[number]> | undefined;
+  /** Target date within this many days of today (in sync.timeZone); a side left out is unbounded. */
+  window?: { pastDays?: number | undefined; futureDays?: number | undefined } | undefined;
+}
+
+/** One entry of `calendars`: a selection of work items, reconciled into one calendar or one per project. */
+export interface CalendarEntry {
+  id: string;
+  /** Display name; with perProject a template with {project} and {identifier}. */
+  name: string;
+  perProject: boolean;
+  filter: CalendarFilter;
+}
+
 /** The validated, fully defaulted configuration every command works from. */
 export interface Config {
   plane: {
@@ -17,6 +49,8 @@ export interface Config {
     /** Display-name template; `{project}` = project name, `{identifier}` = project identifier. */
     calendarName: string;
   };
+  /** The calendars to keep; without a `calendars` key, one per project (the `projects` entry). */
+  calendars: CalendarEntry[];
   webhook: {
     secret: string | undefined;
     /** Explicit opt-out of signature checking when no secret is configured. */
@@ -27,6 +61,8 @@ export interface Config {
     maxDeletePercent: number;
     /** Where run state lives; default $XDG_STATE_HOME/calplanebot. */
     stateDir: string | undefined;
+    /** IANA zone whose "today" a filter window counts from; undefined = the machine's. */
+    timeZone: string | undefined;
   };
   http: {
     /** Per-request timeout. */

@@ -59,4 +59,6 @@ export interface ParsedObject {
   fields: ManagedFields | undefined;
   /** SEQUENCE of that component (0 when absent). */
   sequence: number;
+  /** X-CALPLANEBOT-PROJECT-ID, lower case: which project's share of a calendar the object is; null when absent. */
+  projectId: string | null;
 }

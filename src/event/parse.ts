@@ -24,7 +24,7 @@ const ITEM_KINDS = ['vevent', 'vtodo', 'vjournal'] as const;
 const SECONDS_PER_DAY = 86_400;
 
 function unreadable(): ParsedObject {
-  return { uid: null, fields: undefined, sequence: 0 };
+  return { uid: null, fields: undefined, sequence: 0, projectId: null };
 }
 
 /** VCALENDAR children, or the component itself when the text is a bare VEVENT/VTODO/VJOURNAL. */
@@ -66,7 +66,8 @@ export function parseCalendarObject(data: string): ParsedObject {
   const uid = uidOf(item) ?? null;
   const event = item[0] === 'vevent' ? masterEvent(items, uidOf(item)) : undefined;
   const source = event ?? item;
-  return { uid, fields: event === undefined ? undefined : readFields(event), sequence: sequenceOf(source) };
+  const projectId = firstValue(source, 'x-calplanebot-project-id')?.trim().toLowerCase() || null;
+  return { uid, fields: event === undefined ? undefined : readFields(event), sequence: sequenceOf(source), projectId };
 }
 
 function readFields(event: JcalComponent): ManagedFields {

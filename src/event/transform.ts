@@ -6,12 +6,14 @@ import type { PlaneIssue, PlaneProject, Priority, PlaneState } from '../plane/ty
 import { addDays, isCalendarDate } from './dates.js';
 import type { EventModel, EventStatus, ManagedFields } from './model.js';
 import { cleanLine, cleanText, htmlToPlainText } from './text.js';
-import { uidForIssue } from './uid.js';
+import { LEGACY_SCHEME, type UidScheme } from './uid.js';
 
 export interface TransformContext {
   /** Plane web origin, e.g. https://app.plane.so (a trailing slash is ignored). */
   webUrl: string;
   workspaceSlug: string;
+  /** The UIDs of the calendar the event is for; default: the default calendars'. */
+  scheme?: UidScheme | undefined;
 }
 
 /** One issue that cannot become an event; the caller reports it and carries on with the rest. */
@@ -62,7 +64,7 @@ export function issueToEvent(
     color: PRIORITY_COLORS[issue.priority] ?? null,
   };
   return {
-    uid: uidForIssue(issue.id),
+    uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(issue.id),
     issueId: issue.id,
     projectId: project.id,
     fields,

@@ -6,24 +6,57 @@
 const UID_PREFIX = 'plane-issue-';
 const UID_SUFFIX = '@calplanebot';
 const HEX = '[0-9a-fA-F]';
+const UUID = `${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}`;
 // Hex digits in either case; prefix and suffix exactly as we write them.
-const OWNED_UID = new RegExp(
-  `^plane-issue-(${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12})@calplanebot$`,
-);
+const OWNED_UID = new RegExp(`^plane-issue-(${UUID})@calplanebot$`);
+/** Any calendar's UID: the default one's, or `…@{calendar id}.calplanebot`. */
+const ANY_OWNED_UID = new RegExp(`^plane-issue-(${UUID})@(?:([a-z0-9][a-z0-9-]{0,39})\\.)?calplanebot$`);
 
-/** The UID of the event that mirrors a Plane issue (the seed's format). */
+/** The calendar entry whose UIDs are today's (config/types.ts DEFAULT_VIEW_ID). */
+const LEGACY_VIEW = 'projects';
+
+/**
+ * The UIDs of one calendar entry. The default entry keeps the seed's `plane-issue-{id}@calplanebot`;
+ * every other entry puts its id in the domain part, so one work item shown in several calendars of
+ * an account never has two objects with one UID (some servers and clients merge those).
+ */
+export interface UidScheme {
+  /** The calendar entry's id. */
+  readonly view: string;
+  uidFor(issueId: string): string;
+  /** The issue id inside one of this entry's UIDs, as written; null for any other UID. */
+  issueIdOf(uid: string): string | null;
+}
+
+export function uidScheme(view: string): UidScheme {
+  if (view === LEGACY_VIEW) return LEGACY_SCHEME;
+  const suffix = `@${view}.calplanebot`;
+  const pattern = new RegExp(`^plane-issue-(${UUID})${suffix.replaceAll('.', '\\.')}$`);
+  return { view, uidFor: (issueId) => `${UID_PREFIX}${issueId}${suffix}`, issueIdOf: (uid) => pattern.exec(uid)?.[1] ?? null };
+}
+
+export const LEGACY_SCHEME: UidScheme = { view: LEGACY_VIEW, uidFor: uidForIssue, issueIdOf: issueIdFromUid };
+
+/** The UID of the event that mirrors a Plane issue in the default calendars (the seed's format). */
 export function uidForIssue(issueId: string): string {
   return `${UID_PREFIX}${issueId}${UID_SUFFIX}`;
 }
 
-/** True only for UIDs calplanebot created: the exact prefix, a canonical UUID, the exact suffix. */
+/** True only for UIDs of the default calendars: the exact prefix, a canonical UUID, the exact suffix. */
 export function isOwnedUid(uid: string): boolean {
   return OWNED_UID.test(uid);
 }
 
-/** The Plane issue UUID inside an owned UID, as written; null for any other UID. */
+/** The Plane issue UUID inside a default-calendar UID, as written; null for any other UID. */
 export function issueIdFromUid(uid: string): string | null {
   return OWNED_UID.exec(uid)?.[1] ?? null;
+}
+
+/** Which calendar entry a UID of any of them belongs to, and its issue; null when it is no UID of ours. */
+export function parseAnyOwnedUid(uid: string): { view: string; issueId: string } | null {
+  const match = ANY_OWNED_UID.exec(uid);
+  if (!match?.[1]) return null;
+  return { issueId: match[1], view: match[2] ?? LEGACY_VIEW };
 }
 
 /** Starts like ours: lets `uid-check` spot owned-looking UIDs that are malformed. */

@@ -3,7 +3,7 @@
  * request counters). Pure: data in, data out.
  */
 import type { RequestStats } from '../http/fetcher.js';
-import type { Operation, ProjectReport } from '../sync/report.js';
+import type { Operation, SyncUnitReport } from '../sync/report.js';
 
 export type WriteOperation = 'create' | 'update' | 'delete';
 
@@ -33,7 +33,7 @@ export interface RunStats {
   caldav: RequestStats;
 }
 
-export function runMetrics(projects: readonly ProjectReport[], stats: RunStats): RunMetrics {
+export function runMetrics(projects: readonly SyncUnitReport[], stats: RunStats): RunMetrics {
   const operations: RunMetrics['operations'] = {
     create: { succeeded: 0, failed: 0 },
     update: { succeeded: 0, failed: 0 },

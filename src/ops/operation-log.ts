@@ -4,8 +4,7 @@
  * record for the run itself. Pure: built from the run's report once it is complete. (Type aliases,
  * not interfaces, so they fit a logger's `{ [field: string]: unknown }` records.)
  */
-import { calendarDisplayName } from '../sync/calendars.js';
-import type { ProjectReport, ReportedError } from '../sync/report.js';
+import type { CalendarReport, ProjectReport, ReportedError } from '../sync/report.js';
 
 export type OperationRecord = {
   level: 'info' | 'warn' | 'error';
@@ -38,12 +37,13 @@ export type RunRecordLine = {
 };
 
 /** One record per write attempted and per failure that is not a write (a listing, a calendar). */
-export function operationRecords(projects: readonly ProjectReport[], calendarNameTemplate: string): OperationRecord[] {
-  return projects.flatMap((project) => projectRecords(project, calendarDisplayName(calendarNameTemplate, project)));
+export function operationRecords(calendars: readonly CalendarReport[]): OperationRecord[] {
+  return calendars.flatMap((calendar) => calendarRecords(calendar));
 }
 
-function projectRecords(project: ProjectReport, calendarName: string): OperationRecord[] {
-  const base = { calendar_name: calendarName, project: project.identifier || project.id };
+function calendarRecords(project: CalendarReport): OperationRecord[] {
+  // `project`: the project's identifier, or the calendar's id when it spans projects.
+  const base = { calendar_name: project.name, project: project.project ?? project.id };
   const records: OperationRecord[] = [];
   const writeErrors = project.errors.filter((e) => e.uid !== undefined && isWrite(e.operation));
   for (const change of project.changes) {
@@ -79,9 +79,9 @@ function projectRecords(project: ProjectReport, calendarName: string): Operation
 }
 
 /** The run's own record ("Log completion with statistics"). */
-export function runRecord(kind: string, run: { projects: readonly ProjectReport[]; durationMs: number; error?: string | undefined }): RunRecordLine {
-  const sum = (key: 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed') => run.projects.reduce((n, p) => n + p[key], 0);
-  const success = run.error === undefined && run.projects.every((p) => p.errors.length === 0);
+export function runRecord(kind: string, run: { projects: readonly ProjectReport[]; calendars: readonly CalendarReport[]; durationMs: number; error?: string | undefined }): RunRecordLine {
+  const sum = (key: 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed') => run.calendars.reduce((n, c) => n + c[key], 0);
+  const success = run.error === undefined && [...run.projects, ...run.calendars].every((p) => p.errors.length === 0);
   return {
     level: success ? 'info' : 'error',
     message: run.error === undefined ? `${capitalize(kind)} completed` : `${capitalize(kind)} failed`,

@@ -8,7 +8,7 @@
  */
 import type { DavDiscovery } from '../caldav/dav-store.js';
 import { describeError } from '../errors.js';
-import type { ProjectReport } from '../sync/report.js';
+import type { CalendarReport, ProjectReport } from '../sync/report.js';
 import { rememberRun } from './discovery-cache.js';
 import { acquireRunLock, STALE_MS, type LockHolder, type LockResult } from './lock.js';
 import type { RunStats } from './metrics.js';
@@ -44,8 +44,14 @@ export interface GuardedRunContext extends RecordedRunContext {
   lockWaitMs: number;
 }
 
-/** The run itself; `onProjectDone` collects each finished project as it finishes. */
-export type RecordedRunBody<R> = (onProjectDone: (project: ProjectReport) => void) => Promise<R>;
+/** The run itself; `onCalendarDone` collects each finished calendar as it finishes. */
+export type RecordedRunBody<R> = (onCalendarDone: (calendar: CalendarReport) => void) => Promise<R>;
+
+/** What a run reports that is recorded. */
+export interface RecordedReport {
+  projects: ProjectReport[];
+  calendars: CalendarReport[];
+}
 
 export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; holder: LockHolder | undefined };
 
@@ -54,7 +60,7 @@ export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; 
  * lock beyond `lockWaitMs`, `run` is not called: 'skipped'. Without a writable state dir there is
  * no lock and the run goes ahead.
  */
-export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: GuardedRunContext, run: RecordedRunBody<R>): Promise<GuardedOutcome<R>> {
+export async function guardedRun<R extends RecordedReport>(ctx: GuardedRunContext, run: RecordedRunBody<R>): Promise<GuardedOutcome<R>> {
   const lock = await takeLock(ctx, ctx.lockWaitMs);
   if (lock.kind === 'held') return { kind: 'skipped', holder: lock.holder };
   try {
@@ -69,15 +75,15 @@ export async function guardedRun<R extends { projects: ProjectReport[] }>(ctx: G
  * per operation and one for the run. A run that throws is recorded as failed, with the projects it
  * had finished; the error goes on up.
  */
-export async function recordedRun<R extends { projects: ProjectReport[] }>(ctx: RecordedRunContext, run: RecordedRunBody<R>): Promise<R> {
+export async function recordedRun<R extends RecordedReport>(ctx: RecordedRunContext, run: RecordedRunBody<R>): Promise<R> {
   const startedAt = new Date();
-  const finished: ProjectReport[] = [];
+  const finished: CalendarReport[] = [];
   try {
-    const report = await run((project) => finished.push(project));
-    await finish(ctx, startedAt, report.projects, undefined);
+    const report = await run((calendar) => finished.push(calendar));
+    await finish(ctx, startedAt, report, undefined);
     return report;
   } catch (error) {
-    await finish(ctx, startedAt, finished, error);
+    await finish(ctx, startedAt, { projects: [], calendars: finished }, error);
     throw error;
   }
 }
@@ -94,20 +100,21 @@ async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockRe
   return lock;
 }
 
-async function finish(ctx: RecordedRunContext, startedAt: Date, projects: ProjectReport[], error: unknown): Promise<void> {
+async function finish(ctx: RecordedRunContext, startedAt: Date, report: RecordedReport, error: unknown): Promise<void> {
+  const { projects, calendars } = report;
   const { stateDir, stats, discovery } = ctx.services;
   const failed = error !== undefined;
   const state = await recordRun(stateDir, {
     kind: ctx.kind,
     startedAt,
-    report: { projects },
+    report: { projects, calendars },
     error: failed ? error : undefined,
     stats,
     redact: (text) => ctx.log.redacted(text),
   });
   rememberRun(stateDir, discovery.account, { discovery: discovery.current(), calendarNameTemplate: ctx.calendarNameTemplate, projects });
-  for (const record of operationRecords(projects, ctx.calendarNameTemplate)) ctx.log.log(record);
+  for (const record of operationRecords(calendars)) ctx.log.log(record);
   const durationMs = Date.now() - startedAt.getTime();
-  ctx.log.log(runRecord(ctx.kind, { projects, durationMs, error: failed ? describeError(error) : undefined }));
+  ctx.log.log(runRecord(ctx.kind, { projects, calendars, durationMs, error: failed ? describeError(error) : undefined }));
   ctx.log.debug(state ? `run state: ${runStateFile(stateDir, ctx.kind)}` : `run state: could not be written in ${stateDir} (not writable, or busy); this run is not remembered`);
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describeError } from '../errors.js';
-import { hasFailures, sumTotals, type ProjectReport, type Totals } from '../sync/report.js';
+import { hasFailures, sumTotals, type CalendarReport, type ProjectReport, type Totals } from '../sync/report.js';
 import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.js';
 
@@ -55,7 +55,7 @@ export interface RunRecordInput {
   startedAt: Date;
   finishedAt?: Date | undefined;
   /** The run's projects: all of them, or those it finished before it threw. */
-  report?: { projects: ProjectReport[] } | undefined;
+  report?: { projects: ProjectReport[]; calendars: CalendarReport[] } | undefined;
   /** What stopped the run, when it threw. */
   error?: unknown;
   stats: RunStats;
@@ -111,6 +111,7 @@ export async function recordRun(stateDir: string | undefined, input: RunRecordIn
 export function summarizeRun(input: RunRecordInput): RunSummary {
   const finishedAt = input.finishedAt ?? new Date();
   const projects = input.report?.projects ?? [];
+  const calendars = input.report?.calendars ?? [];
   const redact = input.redact ?? ((text: string) => text);
   return {
     startedAt: input.startedAt.toISOString(),
@@ -119,8 +120,8 @@ export function summarizeRun(input: RunRecordInput): RunSummary {
     outcome: outcomeOf(input),
     error: input.error === undefined ? null : redact(describeError(input.error)),
     projects: projects.map(countsOf),
-    totals: sumTotals(projects),
-    metrics: runMetrics(projects, input.stats),
+    totals: sumTotals(calendars),
+    metrics: runMetrics(calendars, input.stats),
   };
 }
 

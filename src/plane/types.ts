@@ -46,6 +46,7 @@ export interface PlaneUser {
   display_name: string;
   first_name?: string;
   last_name?: string;
+  email?: string;
 }
 
 /** A work item as listed with `expand=state,labels,assignees`. */
@@ -96,4 +97,6 @@ export interface PlaneSource {
   listIssues(projectId: string): AsyncIterable<IssuePage>;
   /** One work item, expanded; null when Plane answers 404 (deleted, archived, draft, triage). */
   getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null>;
+  /** The API key's owner (`GET /api/v1/users/me/`): who a filter's "me" is. */
+  currentUser(): Promise<PlaneUser>;
 }

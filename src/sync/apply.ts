@@ -7,6 +7,7 @@ import { PreconditionFailedError } from '../errors.js';
 import { mergeEvent } from '../event/merge.js';
 import { parseCalendarObject } from '../event/parse.js';
 import { renderEvent } from '../event/render.js';
+import { LEGACY_SCHEME, type UidScheme } from '../event/uid.js';
 import { plan, type Change } from './plan.js';
 
 export interface ApplyOutcome {
@@ -39,18 +40,18 @@ export class Writer {
     return this.store.markCalendar(calendar, projectId);
   }
 
-  /** Applies every change; one failure never stops the others. */
-  async apply(changes: Change[], calendarUrl: string): Promise<ApplyOutcome[]> {
-    return mapPool(changes, this.concurrency, (change) => this.applyOne(change, calendarUrl));
+  /** Applies every change; one failure never stops the others. `scheme`: the calendar's UIDs, for a re-plan. */
+  async apply(changes: Change[], calendarUrl: string, scheme: UidScheme = LEGACY_SCHEME): Promise<ApplyOutcome[]> {
+    return mapPool(changes, this.concurrency, (change) => this.applyOne(change, calendarUrl, scheme));
   }
 
-  private async applyOne(change: Change, calendarUrl: string): Promise<ApplyOutcome> {
+  private async applyOne(change: Change, calendarUrl: string, scheme: UidScheme): Promise<ApplyOutcome> {
     const started = performance.now();
-    const outcome = await this.attempt(change, calendarUrl);
+    const outcome = await this.attempt(change, calendarUrl, scheme);
     return { ...outcome, durationMs: Math.round(performance.now() - started) };
   }
 
-  private async attempt(change: Change, calendarUrl: string): Promise<Omit<ApplyOutcome, 'durationMs'>> {
+  private async attempt(change: Change, calendarUrl: string, scheme: UidScheme): Promise<Omit<ApplyOutcome, 'durationMs'>> {
     try {
       await this.write(change);
       return { change, ok: true, replanned: false };
@@ -59,14 +60,14 @@ export class Writer {
     }
     // Someone changed the object between our listing and our write: read it again, plan once more.
     try {
-      for (const next of await this.replan(change, calendarUrl)) await this.write(next);
+      for (const next of await this.replan(change, calendarUrl, scheme)) await this.write(next);
       return { change, ok: true, replanned: true };
     } catch (error) {
       return { change, ok: false, error, replanned: true };
     }
   }
 
-  private async replan(change: Change, calendarUrl: string): Promise<Change[]> {
+  private async replan(change: Change, calendarUrl: string, scheme: UidScheme): Promise<Change[]> {
     const current = (await this.store.get(change.href)) ?? (change.op === 'create' ? await this.findByUid(change.uid, calendarUrl) : null);
     const result = plan({
       calendarUrl,
@@ -76,6 +77,7 @@ export class Writer {
       undatedIssueIds: new Set(),
       protectedIssueIds: new Set(),
       guard: { maxDeletePercent: 100, allowMassDelete: true },
+      scheme,
     });
     return result.changes;
   }

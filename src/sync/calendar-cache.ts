@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalendarRef } from '../caldav/store.js';
 import type { PlaneProject } from '../plane/types.js';
+import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-dir.js';
 
 export const CALENDAR_CACHE_FILE = 'calendars.json';
@@ -150,4 +151,27 @@ function calplanebotVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** What besides its projects' listings a calendar's objects depend on. */
+export interface ViewContext {
+  entry: CalendarEntry;
+  /** Today, when the entry's window depends on it. */
+  today: string | undefined;
+  /** The key owner's id, when the entry's filter says "me". */
+  me: string | undefined;
+}
+
+/**
+ * The key of a calendar's desired objects: the listingKey() of each of its projects, plus its
+ * entry (filter, name, id) and what the filter read from the run. The default entry's calendars
+ * with no filter keep the key they had before entries existed, so upgrading costs no listing.
+ */
+export function viewKey(projectKeys: readonly string[], view: ViewContext): string {
+  const { entry } = view;
+  const plain = entry.id === DEFAULT_VIEW_ID && entry.perProject && Object.keys(entry.filter).length === 0;
+  if (plain && projectKeys.length === 1 && projectKeys[0] !== undefined) return projectKeys[0];
+  return createHash('sha256')
+    .update(JSON.stringify([entry, view.today ?? null, view.me ?? null, projectKeys]))
+    .digest('hex');
 }

@@ -45,12 +45,13 @@ export type CalendarMatch =
   | { kind: 'missing'; url: string; displayName: string };
 
 /**
- * Pure: decide from the listed calendars. `ownUrl` is where calplanebot would create it. In order:
+ * Pure: decide from the listed calendars. `ownUrl` is where calplanebot would create it; `projectId`
+ * is given for the default entry's calendars, which may also be found by mark or name. In order:
  * the calendar at `ownUrl`; a calendar marked for this project; exactly one calendar with the
  * templated name that belongs to no other project. The first two have their name kept in step
  * with the project (a renamed project renames its calendar).
  */
-export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayName: string, projectId: string): CalendarMatch {
+export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayName: string, projectId: string | undefined): CalendarMatch {
   const found = (calendar: CalendarRef, mark: boolean): CalendarMatch => ({
     kind: 'found',
     calendar,
@@ -59,6 +60,8 @@ export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayN
   });
   const own = calendars.find((c) => sameHref(c.url, ownUrl));
   if (own) return found(own, false);
+  // A calendar of a `calendars` entry other than the default is found at its own URL only.
+  if (projectId === undefined) return { kind: 'missing', url: ownUrl, displayName };
   const owner = (c: CalendarRef) => projectIdOfCalendar(c)?.toLowerCase() ?? null;
   const wanted = projectId.toLowerCase();
   const marked = calendars.filter((c) => owner(c) === wanted);

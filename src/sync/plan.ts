@@ -5,10 +5,11 @@
  */
 import type { EventModel, FieldChange } from '../event/model.js';
 import { fieldChanges, parseCalendarObject } from '../event/parse.js';
-import { isOwnedUid, issueIdFromUid, objectNameForUid } from '../event/uid.js';
+import { LEGACY_SCHEME, objectNameForUid, type UidScheme } from '../event/uid.js';
 import type { RemoteObject } from '../caldav/store.js';
 
-export type DeleteReason = 'issue-gone' | 'no-target-date';
+/** `not-selected`: the issue exists and is dated, but the calendar's filter no longer shows it. */
+export type DeleteReason = 'issue-gone' | 'no-target-date' | 'not-selected';
 
 interface ChangeBase {
   uid: string;
@@ -35,6 +36,8 @@ export interface DeleteChange extends ChangeBase {
   op: 'delete';
   etag: string | null;
   reason: DeleteReason;
+  /** The object's X-CALPLANEBOT-PROJECT-ID (lower case), null when it has none. */
+  projectId: string | null;
 }
 
 export type Change = CreateChange | UpdateChange | DeleteChange;
@@ -63,7 +66,19 @@ export interface PlanInput {
   undatedIssueIds: ReadonlySet<string>;
   /** Issues that exist but could not be turned into an event: their events stay as they are. */
   protectedIssueIds: ReadonlySet<string>;
+  /** Issues that exist, dated, but the calendar's filter leaves out (their events go, with that reason). */
+  unselectedIssueIds?: ReadonlySet<string> | undefined;
   guard: DeleteGuard;
+  /** Which UIDs are this calendar's own; default: the default calendars'. */
+  scheme?: UidScheme | undefined;
+  /**
+   * The projects (lower-case ids) whose share of a calendar spanning projects this plan covers,
+   * read from each object's X-CALPLANEBOT-PROJECT-ID; the others' objects are left alone
+   * (a `--project` shard). Undefined: the whole calendar.
+   */
+  scope?: ReadonlySet<string> | undefined;
+  /** The calendar spans projects: an object whose project id is missing or another is brought in line. */
+  trackProject?: boolean | undefined;
 }
 
 export type WithheldReason = 'listing-incomplete' | 'mass-delete';
@@ -76,8 +91,10 @@ export interface Plan {
   duplicates: DuplicateUid[];
   /** Deletions the planner wanted but refused to schedule, and why. */
   withheld: { reason: WithheldReason; deletes: DeleteChange[] } | undefined;
-  /** Owned events in the calendar before the run. */
+  /** Owned events in the calendar before the run (in scope). */
   owned: number;
+  /** Owned events of projects outside `scope`: not this plan's business. */
+  outOfScope: number;
 }
 
 /** Below this many owned events the mass-delete guard does not apply (deleting 3 of 4 is normal). */
@@ -89,7 +106,8 @@ interface OwnedObject {
 }
 
 export function plan(input: PlanInput): Plan {
-  const { owned, foreign, duplicates } = indexOwned(input.remote, input.calendarUrl);
+  const scheme = input.scheme ?? LEGACY_SCHEME;
+  const { owned, foreign, duplicates, outOfScope } = indexOwned(input.remote, input.calendarUrl, scheme, input.scope);
   const changes: Change[] = [];
   let unchanged = 0;
 
@@ -100,6 +118,8 @@ export function plan(input: PlanInput): Plan {
       continue;
     }
     const fields = fieldChanges(current.parsed.fields, event.fields);
+    const tagged = current.parsed.projectId ?? null;
+    if (input.trackProject && tagged !== event.projectId.toLowerCase()) fields.push({ field: 'project', from: tagged, to: event.projectId });
     if (fields.length === 0) {
       unchanged += 1;
       continue;
@@ -121,7 +141,7 @@ export function plan(input: PlanInput): Plan {
   const deletes: DeleteChange[] = [];
   for (const [uid, current] of owned) {
     if (wanted.has(uid)) continue;
-    const issueId = issueIdFromUid(uid) ?? '';
+    const issueId = scheme.issueIdOf(uid) ?? '';
     if (input.protectedIssueIds.has(issueId)) continue;
     deletes.push({
       op: 'delete',
@@ -131,13 +151,19 @@ export function plan(input: PlanInput): Plan {
       summary: current.parsed.fields?.summary ?? '',
       fields: [],
       etag: current.object.etag,
-      reason: input.undatedIssueIds.has(issueId) ? 'no-target-date' : 'issue-gone',
+      reason: deleteReason(issueId, input),
+      projectId: current.parsed.projectId ?? null,
     });
   }
 
   const withheld = withholdDeletes(deletes, owned.size, input);
   if (!withheld) changes.push(...deletes);
-  return { changes, unchanged, foreign, duplicates, withheld, owned: owned.size };
+  return { changes, unchanged, foreign, duplicates, withheld, owned: owned.size, outOfScope };
+}
+
+function deleteReason(issueId: string, input: PlanInput): DeleteReason {
+  if (input.undatedIssueIds.has(issueId)) return 'no-target-date';
+  return input.unselectedIssueIds?.has(issueId) ? 'not-selected' : 'issue-gone';
 }
 
 function createChange(event: EventModel, calendarUrl: string): CreateChange {
@@ -167,13 +193,18 @@ function withholdDeletes(deletes: DeleteChange[], ownedCount: number, input: Pla
  * Owned objects by UID. When one UID sits at several hrefs the canonical href wins (else the
  * first seen) and the rest are reported, never touched.
  */
-function indexOwned(remote: RemoteObject[], calendarUrl: string) {
+function indexOwned(remote: RemoteObject[], calendarUrl: string, scheme: UidScheme, scope: ReadonlySet<string> | undefined) {
   const byUid = new Map<string, OwnedObject[]>();
   let foreign = 0;
+  let outOfScope = 0;
   for (const object of remote) {
     const parsed = parseCalendarObject(object.data);
-    if (parsed.uid === null || !isOwnedUid(parsed.uid)) {
+    if (parsed.uid === null || scheme.issueIdOf(parsed.uid) === null) {
       foreign += 1;
+      continue;
+    }
+    if (scope && !(parsed.projectId !== null && scope.has(parsed.projectId))) {
+      outOfScope += 1;
       continue;
     }
     const list = byUid.get(parsed.uid) ?? [];
@@ -190,7 +221,7 @@ function indexOwned(remote: RemoteObject[], calendarUrl: string) {
     owned.set(uid, chosen);
     if (list.length > 1) duplicates.push({ uid, hrefs: list.map((o) => o.object.href) });
   }
-  return { owned, foreign, duplicates };
+  return { owned, foreign, duplicates, outOfScope };
 }
 
 /** Servers differ in how they encode "@" and friends in hrefs; compare decoded paths. */

@@ -2,6 +2,7 @@
  * What a run tells the world: the `--json` artifact (schemaVersion 1) and what the human
  * renderer reads. Versioned: add fields freely, never rename or remove them.
  */
+import { DEFAULT_VIEW_ID } from '../config/types.js';
 import type { FieldChange } from '../event/model.js';
 import { HttpError, describeError } from '../errors.js';
 import type { Change, DuplicateUid, WithheldReason } from './plan.js';
@@ -52,10 +53,8 @@ export interface Totals {
   failed: number;
 }
 
-export interface ProjectReport extends Totals {
-  id: string;
-  identifier: string;
-  name: string;
+/** One reconciled calendar's outcome; the common part of a project's and a calendar's report. */
+export interface SyncUnitReport extends Totals {
   calendarUrl: string | null;
   /** The calendar had to be created (or would be, in a dry run). */
   calendarCreated: boolean;
@@ -69,10 +68,38 @@ export interface ProjectReport extends Totals {
   changes: ReportedChange[];
 }
 
+/**
+ * A project: its calendar of the default entry (`projects`), when the config keeps one, and what
+ * reading its work items cost (a failed listing is an error here too). Today's report, unchanged.
+ */
+export interface ProjectReport extends SyncUnitReport {
+  id: string;
+  identifier: string;
+  name: string;
+}
+
+/** A calendar of a `calendars` entry: per project, or spanning projects. */
+export interface CalendarReport extends SyncUnitReport {
+  /** The entry's id. */
+  id: string;
+  /** The display name. */
+  name: string;
+  /** The project of a per-project calendar; null for a calendar spanning projects. */
+  projectId: string | null;
+  /** That project's identifier (WEB); null for a calendar spanning projects. */
+  project: string | null;
+  /** Events of projects this run did not read (a `--project` shard of a calendar spanning projects): left alone. */
+  outOfScope?: number | undefined;
+}
+
 export interface RunReport {
   schemaVersion: typeof SCHEMA_VERSION;
   dryRun: boolean;
   projects: ProjectReport[];
+  /** Every calendar reconciled; `totals` sums these. */
+  calendars: CalendarReport[];
+  /** Calendars calplanebot made that no `calendars` entry keeps any more: left as they are. */
+  strayCalendars?: Array<{ url: string; displayName: string }>;
   totals: Totals;
   durationMs: number;
   requests: { plane: number; caldav: number };
@@ -81,10 +108,16 @@ export interface RunReport {
 }
 
 export function emptyProjectReport(project: { id: string; identifier: string; name: string }): ProjectReport {
+  return { id: project.id, identifier: project.identifier, name: project.name, ...emptyUnit() };
+}
+
+export function emptyCalendarReport(calendar: { id: string; name: string; project: { id: string; identifier: string } | undefined }): CalendarReport {
+  const { project } = calendar;
+  return { id: calendar.id, name: calendar.name, projectId: project?.id ?? null, project: project?.identifier ?? null, ...emptyUnit() };
+}
+
+function emptyUnit(): SyncUnitReport {
   return {
-    id: project.id,
-    identifier: project.identifier,
-    name: project.name,
     calendarUrl: null,
     calendarCreated: false,
     calendarRenamed: null,
@@ -112,7 +145,7 @@ export function reportedError(operation: Operation, error: unknown, context: { u
   };
 }
 
-export function sumTotals(projects: ProjectReport[]): Totals {
+export function sumTotals(projects: readonly Totals[]): Totals {
   const totals: Totals = { created: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0, failed: 0 };
   for (const p of projects) {
     totals.created += p.created;
@@ -125,11 +158,29 @@ export function sumTotals(projects: ProjectReport[]): Totals {
   return totals;
 }
 
-/** Projects whose calendar a run created or renamed (or, in a dry run, would): writes too, beside the events. */
-export function calendarChanges(report: Pick<RunReport, 'projects'>): number {
-  return report.projects.filter((p) => p.calendarCreated || p.calendarRenamed !== null).length;
+/** Calendars a run created or renamed (or, in a dry run, would): writes too, beside the events. */
+export function calendarChanges(report: Pick<RunReport, 'calendars'>): number {
+  return report.calendars.filter((c) => c.calendarCreated || c.calendarRenamed !== null).length;
 }
 
-export function hasFailures(report: Pick<RunReport, 'projects'>): boolean {
-  return report.projects.some((p) => p.errors.length > 0);
+export function hasFailures(report: { projects: readonly SyncUnitReport[]; calendars?: readonly SyncUnitReport[] | undefined }): boolean {
+  return [...report.projects, ...(report.calendars ?? [])].some((unit) => unit.errors.length > 0);
+}
+
+/** What a run reports per project: its default-entry calendar when there is one, else its listing alone. */
+export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifier: string; name: string }>, calendars: readonly CalendarReport[], listingErrors: ReadonlyMap<string, ReportedError>): ProjectReport[] {
+  return projects.map((project) => {
+    const own = calendars.find((c) => c.id === DEFAULT_VIEW_ID && c.projectId === project.id);
+    if (own) {
+      const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, outOfScope: _outOfScope, ...unit } = own;
+      return { id: project.id, identifier: project.identifier, name: project.name, ...unit };
+    }
+    const report = emptyProjectReport(project);
+    const error = listingErrors.get(project.id);
+    if (error) {
+      report.errors.push(error);
+      report.failed += 1;
+    }
+    return report;
+  });
 }

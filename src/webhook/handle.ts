@@ -4,11 +4,14 @@
  * that project; everything else (cycle, module, issue_comment) changes no event.
  */
 import type { CalendarStore } from '../caldav/store.js';
+import type { CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
 import { Writer } from '../sync/apply.js';
 import type { DeleteGuard } from '../sync/plan.js';
-import { syncProject } from '../sync/project-sync.js';
-import { SCHEMA_VERSION, sumTotals, type ProjectReport, type RunReport } from '../sync/report.js';
+import { DEFAULT_VIEW_ID } from '../config/types.js';
+import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
+import { defaultEntries, runSync } from '../sync/run.js';
+import { todayIn } from '../views/filter.js';
 import type { Delivery, WebhookAction } from './delivery.js';
 import { findOwnedEvents, isSelected, reconcileIssue, type KnownCalendar, type WebhookContext, type WebhookPlane } from './issue.js';
 
@@ -22,6 +25,10 @@ export interface WebhookSettings {
   webUrl: string;
   workspaceSlug: string;
   calendarNameTemplate: string;
+  /** The `calendars` entries; default: one calendar per project. */
+  entries?: readonly CalendarEntry[] | undefined;
+  /** "YYYY-MM-DD" that filter windows count from; default: today in the process's zone. */
+  today?: string | undefined;
   /** `plane.projects`; empty = every project. */
   projects: string[];
   /** For project deliveries, which run a whole project sync. */
@@ -47,6 +54,7 @@ export interface WebhookReport extends RunReport {
 
 interface Handled {
   projects: ProjectReport[];
+  calendars: CalendarReport[];
   nothingToDo: string | null;
 }
 
@@ -57,53 +65,64 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
     store: deps.store,
     writer: new Writer(deps.store),
     calendars: [],
-    calendarNameTemplate: settings.calendarNameTemplate,
+    entries: settings.entries ?? defaultEntries(settings.calendarNameTemplate),
+    today: settings.today ?? todayIn(undefined, new Date()),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
     guard: settings.guard,
     selectors: settings.projects,
     knownCalendarUrl: settings.knownCalendarUrl ?? (() => undefined),
   };
-  const handled = await dispatch(delivery, ctx, settings.knownCalendars ?? (() => []));
+  const handled = await dispatch(delivery, { ctx, deps, settings }, settings.knownCalendars ?? (() => []));
   return {
     schemaVersion: SCHEMA_VERSION,
     dryRun: false,
     projects: handled.projects,
-    totals: sumTotals(handled.projects),
+    calendars: handled.calendars,
+    totals: sumTotals(handled.calendars),
     durationMs: Math.round(performance.now() - started),
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
     webhook: { event: delivery.event, action: delivery.action, id: delivery.id, deliveryId: delivery.deliveryId, nothingToDo: handled.nothingToDo },
   };
 }
 
-function dispatch(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
+interface Handling {
+  ctx: WebhookContext;
+  deps: WebhookDeps;
+  settings: WebhookSettings;
+}
+
+function dispatch(delivery: Delivery, handling: Handling, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
   switch (delivery.event) {
     case 'issue':
-      return handleIssue(delivery, ctx, knownCalendars);
+      return handleIssue(delivery, handling.ctx, knownCalendars);
     case 'project':
-      return handleProject(delivery, ctx);
+      return handleProject(delivery, handling);
     default:
       return Promise.resolve(nothing(`${delivery.event} deliveries change no event (calplanebot mirrors issues)`));
   }
 }
 
 async function handleIssue(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
-  if (delivery.projectId !== null) {
-    const report = await reconcileIssue(ctx, delivery.id, delivery.projectId);
-    return report ? { projects: [report], nothingToDo: null } : nothing('the issue\'s project is not in plane.projects');
-  }
+  if (delivery.projectId !== null) return handled(await reconcileIssue(ctx, delivery.id, delivery.projectId), 'the issue\'s project is not in plane.projects');
   // A `deleted` body carries only the id: find the event, then let the re-fetch decide.
-  const found = await findOwnedEvents(ctx.store, delivery.id, knownCalendars());
+  const found = await findOwnedEvents(ctx.store, delivery.id, knownCalendars(), ctx.entries);
   if (found.length === 0) return nothing('no calendar calplanebot manages holds an event for this issue');
-  const projects: ProjectReport[] = [];
-  for (const { projectId, located } of found) {
-    const report = await reconcileIssue(ctx, delivery.id, projectId, located);
-    if (report) projects.push(report);
-  }
-  return { projects, nothingToDo: projects.length === 0 ? 'the issue\'s project is not in plane.projects' : null };
+  const calendars: CalendarReport[] = [];
+  for (const { projectId, known } of found) calendars.push(...(await reconcileIssue(ctx, delivery.id, projectId, known)));
+  return handled(calendars, 'the issue\'s project is not in plane.projects');
 }
 
-async function handleProject(delivery: Delivery, ctx: WebhookContext): Promise<Handled> {
+/** The projects' reports of a delivery: a project's default calendar, as `sync` reports it. */
+function handled(calendars: CalendarReport[], otherwise: string): Handled {
+  if (calendars.length === 0) return nothing(otherwise);
+  const projects = calendars
+    .filter((c) => c.id === DEFAULT_VIEW_ID && c.projectId !== null)
+    .map((c) => ({ id: c.projectId as string, identifier: c.project ?? '', name: '' }));
+  return { projects: projectReportsOf(projects, calendars, new Map()), calendars, nothingToDo: null };
+}
+
+async function handleProject(delivery: Delivery, { ctx, deps, settings }: Handling): Promise<Handled> {
   if (delivery.action === 'deleted') {
     return nothing('the project was deleted; calplanebot never deletes calendars, so remove its calendar by hand if you no longer want it');
   }
@@ -111,10 +130,21 @@ async function handleProject(delivery: Delivery, ctx: WebhookContext): Promise<H
   if (!project) return nothing('Plane does not show this project (deleted, or not visible to the API key)');
   if (project.archived_at) return nothing('the project is archived; sync leaves archived projects\' calendars as they are');
   if (!isSelected(project, ctx.selectors)) return nothing('the project is not in plane.projects');
-  ctx.calendars.push(...(await ctx.store.listCalendars()));
-  return { projects: [await syncProject(project, ctx)], nothingToDo: null };
+  // The project's share of every calendar, as `sync --project` does it.
+  const run = await runSync(deps, {
+    webUrl: settings.webUrl,
+    workspaceSlug: settings.workspaceSlug,
+    calendarNameTemplate: settings.calendarNameTemplate,
+    entries: ctx.entries,
+    projects: [project.id],
+    configuredProjects: settings.projects,
+    today: ctx.today,
+    guard: settings.guard,
+    dryRun: false,
+  });
+  return { projects: run.projects, calendars: run.calendars, nothingToDo: null };
 }
 
 function nothing(reason: string): Handled {
-  return { projects: [], nothingToDo: reason };
+  return { projects: [], calendars: [], nothingToDo: reason };
 }

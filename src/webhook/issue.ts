@@ -1,20 +1,25 @@
 /**
- * One issue, reconciled on its own: the sync's transform, planner and Writer applied to a single
- * event, read from its deterministic href instead of a calendar listing. Steady state: the issue
- * GET (its project expanded in the same request), one CalDAV GET, and a write only when a
- * managed field differs, plus CalDAV discovery (the calendar home) until it is cached.
+ * One issue, reconciled on its own in every calendar it belongs to (or leaves): the sync's
+ * filter, transform, planner and Writer applied to a single object, read from its deterministic
+ * href instead of a calendar listing. Steady state with the default calendars: the issue GET (its
+ * project expanded in the same request), one CalDAV GET, and a write only when a managed field
+ * differs, plus CalDAV discovery (the calendar home) until it is cached; each further calendar
+ * costs one GET (and its write).
  */
 import type { CalendarStore, RemoteObject } from '../caldav/store.js';
+import type { CalendarEntry } from '../config/types.js';
 import { HttpError, NotFoundError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { isOwnedUid, objectNameForUid, uidForIssue } from '../event/uid.js';
-import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
+import { LEGACY_SCHEME, objectNameForUid, parseAnyOwnedUid, uidScheme, type UidScheme } from '../event/uid.js';
+import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from '../plane/types.js';
 import { mapPool, type ApplyOutcome, type Writer } from '../sync/apply.js';
-import { calendarSlug, projectIdOfCalendar } from '../sync/calendars.js';
+import { addIssue, emptyDesired, recordOutcomes, recordPlan, resolveCalendar, type CalendarSyncContext, type DesiredSet } from '../sync/calendar-sync.js';
+import { projectIdOfCalendar } from '../sync/calendars.js';
 import { plan, sameHref, type Plan } from '../sync/plan.js';
-import { addIssue, recordOutcomes, recordPlan, resolveCalendar, type DesiredSet, type ProjectSyncContext } from '../sync/project-sync.js';
-import { emptyProjectReport, type ProjectReport } from '../sync/report.js';
-import { matchesSelector } from '../sync/run.js';
+import { emptyCalendarReport, type CalendarReport } from '../sync/report.js';
+import { compileFilter, usesMe, type FilterContext } from '../views/filter.js';
+import { matchesSelector } from '../views/projects.js';
+import { planTargets, viewOfCalendarUrl, type CalendarTarget } from '../views/targets.js';
 
 /** The Plane reads a webhook needs beyond the sync's. PlaneClient implements it. */
 export interface WebhookPlane extends PlaneSource {
@@ -22,12 +27,16 @@ export interface WebhookPlane extends PlaneSource {
   getProject(projectId: string): Promise<PlaneProject | null>;
 }
 
-export interface WebhookContext extends ProjectSyncContext {
+export interface WebhookContext extends CalendarSyncContext {
   plane: WebhookPlane;
   writer: Writer;
+  /** The `calendars` entries. */
+  entries: readonly CalendarEntry[];
+  /** "YYYY-MM-DD" in sync.timeZone, for filter windows. */
+  today: string;
   /** `plane.projects`: ids or identifiers to limit to; empty = every project. */
   selectors: string[];
-  /** Where a project's calendar was last seen (the discovery cache), when known: no discovery needed. */
+  /** Where a project's default calendar was last seen (the discovery cache), when known: no discovery needed. */
   knownCalendarUrl: (projectId: string) => string | undefined;
 }
 
@@ -47,45 +56,87 @@ export interface Located {
 const NO_GUARD = { maxDeletePercent: 100, allowMassDelete: true };
 
 /**
- * Brings one issue's event in line with Plane: upsert when the issue is visible and dated,
- * delete the owned event when Plane answers 404 or the date is gone. Undefined when the issue's
- * project is outside `plane.projects`.
+ * Brings one issue in line with Plane in every calendar of its project: upsert where the issue is
+ * visible, dated and selected, delete the owned object where Plane answers 404, the date is gone
+ * or the calendar's filter no longer shows it. Empty when the issue's project is outside
+ * `plane.projects`. `known`: where a `deleted` body's event was found, in one calendar.
  */
-export async function reconcileIssue(ctx: WebhookContext, issueId: string, projectId: string, known?: Located): Promise<ProjectReport | undefined> {
-  const uid = uidForIssue(issueId);
-  const [fetched, first] = await Promise.all([
-    ctx.plane.getIssueWithProject(projectId, issueId),
-    known ?? readAtHref(ctx, projectId, uid),
-  ]);
-  if (fetched && !isSelected(fetched.project, ctx.selectors)) return undefined;
-  let located = first;
-  if (!fetched) {
-    // Gone in Plane: its event may sit in a calendar adopted by name, which the deterministic URL misses.
-    if (!located.object && !known) located = (await searchProjectCalendars(ctx, projectId, uid, located.calendarUrl)) ?? located;
-    if (located.object && !(await goneIssueSelected(ctx, projectId))) return undefined;
+export async function reconcileIssue(ctx: WebhookContext, issueId: string, projectId: string, known?: Known): Promise<CalendarReport[]> {
+  const fetched = await ctx.plane.getIssueWithProject(projectId, issueId);
+  if (fetched && !isSelected(fetched.project, ctx.selectors)) return [];
+  // `plane.projects` holds for a gone issue too; asked once, and only when there is an event to delete.
+  let selected: Promise<boolean> | undefined;
+  const goneAllowed = () => (selected ??= goneIssueSelected(ctx, projectId));
+  const select = await filterContext(ctx);
+  // A gone issue's project is not looked up (it would cost a request): its reports name only the id.
+  const project = fetched?.project ?? { id: projectId, identifier: '', name: '', archived_at: null };
+  const targets = planTargets(ctx.entries, { selected: [project], universe: [project] }).filter((t) => fetched || !known || sameView(t, known));
+  const reports: CalendarReport[] = [];
+  for (const target of targets) {
+    const report = emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: fetched ? target.project : undefined });
+    if (!fetched) report.project = null;
+    const shape = { target, select: compileFilter(target.entry.filter, select) };
+    const desired = emptyDesired();
+    if (fetched) addIssue(fetched.issue, fetched.project, shape, ctx, desired, report);
+    const done = await reconcileIn(ctx, target, issueId, projectId, fetched?.project, desired, report, known && sameView(target, known) ? known.located : undefined, goneAllowed);
+    if (!done) return [];
+    if (report.changes.length > 0 || report.errors.length > 0 || report.calendarUrl !== null || report.unchanged > 0) reports.push(report);
   }
+  return reports;
+}
 
-  // A gone issue's project is not looked up (it would cost a request): its report names only the id.
-  const report = emptyProjectReport(fetched?.project ?? { id: projectId, identifier: '', name: '' });
+/** Where a `deleted` body's event was found: the calendar entry it belongs to, and the object. */
+export interface Known {
+  view: string;
+  located: Located;
+}
+
+function sameView(target: CalendarTarget, known: Known): boolean {
+  return target.entry.id === known.view;
+}
+
+/** "me" costs a request, and only when a filter says it. */
+async function filterContext(ctx: WebhookContext): Promise<FilterContext> {
+  let me: PlaneUser | undefined;
+  if (ctx.entries.some((entry) => usesMe(entry.filter))) me = await ctx.plane.currentUser();
+  return { me, today: ctx.today };
+}
+
+/** False when a gone issue's project turns out to be outside `plane.projects`: nothing is written. */
+async function reconcileIn(
+  ctx: WebhookContext,
+  target: CalendarTarget,
+  issueId: string,
+  projectId: string,
+  project: PlaneProject | undefined,
+  desired: DesiredSet,
+  report: CalendarReport,
+  known: Located | undefined,
+  goneAllowed: () => Promise<boolean>,
+): Promise<boolean> {
+  const uid = target.scheme.uidFor(issueId);
+  let located = known ?? (await readAtHref(ctx, target, projectId, uid));
+  if (!project && target.legacy && !located.object && !known) {
+    // Gone in Plane: its event may sit in a calendar adopted by name, which the deterministic URL misses.
+    located = (await searchProjectCalendars(ctx, projectId, uid, located.calendarUrl)) ?? located;
+  }
+  if (!project && located.object && !(await goneAllowed())) return false;
   // Only a calendar seen to exist is reported: the discovery cache takes it from the report.
   if (located.object) report.calendarUrl = located.calendarUrl;
-  const desired: DesiredSet = { pages: 1, events: [], undated: new Set(), invalid: new Set(), listingComplete: true };
-  if (fetched) addIssue(fetched.issue, fetched.project, ctx, desired, report);
-
-  let result = planOne(located, desired);
-  let outcomes = result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl) : [];
+  let result = planOne(located, desired, target);
+  let outcomes = result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl, target.scheme) : [];
   if (outcomes.some((o) => o.ok)) report.calendarUrl = located.calendarUrl;
-  if (fetched && calendarMissing(outcomes)) {
-    const retried = await intoResolvedCalendar(ctx, fetched.project, uid, desired, report);
+  if (project && calendarMissing(outcomes)) {
+    const retried = await intoResolvedCalendar(ctx, target, uid, desired, report);
     if (!retried) {
       recordPlan(result, report);
-      return report; // the calendar could not be created: resolveCalendar reported why
+      return true; // the calendar could not be created: resolveCalendar reported why
     }
     ({ result, outcomes } = retried);
   }
   recordPlan(result, report);
   recordOutcomes(outcomes, report);
-  return report;
+  return true;
 }
 
 /**
@@ -93,23 +144,30 @@ export async function reconcileIssue(ctx: WebhookContext, issueId: string, proje
  * calendar calplanebot manages: its own (`plane-{project id}`), those it marked when it adopted
  * them, and those the discovery cache saw a project in. The calendar says which project.
  */
-export async function findOwnedEvents(store: CalendarStore, issueId: string, known: readonly KnownCalendar[] = []): Promise<Array<{ projectId: string; located: Located }>> {
-  const uid = uidForIssue(issueId);
+export async function findOwnedEvents(store: CalendarStore, issueId: string, known: readonly KnownCalendar[] = [], entries: readonly CalendarEntry[] = []): Promise<Array<{ projectId: string; known: Known }>> {
   const calendars = (await store.listCalendars()).flatMap((calendar) => {
     const projectId = projectIdOfCalendar(calendar) ?? known.find((k) => sameHref(k.url, calendar.url))?.projectId;
-    return projectId ? [{ projectId, calendarUrl: calendar.url }] : [];
+    if (projectId) return [{ projectId: projectId as string | undefined, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
+    // Another entry's calendar: the object names its project (X-CALPLANEBOT-PROJECT-ID).
+    const view = viewOfCalendarUrl(calendar.url);
+    if (!view || !entries.some((entry) => entry.id === view.entryId)) return [];
+    return [{ projectId: view.projectId, calendarUrl: calendar.url, scheme: uidScheme(view.entryId) }];
   });
-  const reads = await mapPool(calendars, 4, async ({ projectId, calendarUrl }) => ({
-    projectId,
-    located: { calendarUrl, object: await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`) },
-  }));
-  return reads.filter(({ located }) => located.object !== null && parseCalendarObject(located.object.data).uid === uid);
+  const reads = await mapPool(calendars, 4, async ({ projectId, calendarUrl, scheme }): Promise<{ projectId: string; known: Known } | undefined> => {
+    const uid = scheme.uidFor(issueId);
+    const object = await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`);
+    const parsed = object ? parseCalendarObject(object.data) : undefined;
+    if (!object || parsed?.uid !== uid) return undefined;
+    const owner = projectId ?? parsed.projectId;
+    return owner ? { projectId: owner, known: { view: scheme.view, located: { calendarUrl, object } } } : undefined;
+  });
+  return reads.filter((read): read is { projectId: string; known: Known } => read !== undefined);
 }
 
-/** The event at its deterministic href, in the calendar last seen for the project or else at calplanebot's own URL. */
-async function readAtHref(ctx: WebhookContext, projectId: string, uid: string): Promise<Located> {
-  const calendarUrl = ctx.knownCalendarUrl(projectId) ?? (await ctx.store.calendarUrlFor(calendarSlug(projectId)));
-  return { calendarUrl, object: atOwnHref(await getOrNull(ctx.store, `${calendarUrl}${objectNameForUid(uid)}`), uid) };
+/** The event at its deterministic href, in the calendar last seen for the project (default calendars) or else at calplanebot's own URL. */
+async function readAtHref(ctx: WebhookContext, target: CalendarTarget, projectId: string, uid: string): Promise<Located> {
+  const calendarUrl = (target.legacy ? ctx.knownCalendarUrl(projectId) : undefined) ?? (await ctx.store.calendarUrlFor(target.slug));
+  return { calendarUrl, object: atOwnHref(await getOrNull(ctx.store, `${calendarUrl}${objectNameForUid(uid)}`), uid, target.scheme) };
 }
 
 /**
@@ -117,10 +175,10 @@ async function readAtHref(ctx: WebhookContext, projectId: string, uid: string): 
  * object (counted as foreign, never touched). Another issue's event there is not this issue's
  * business: planned against this issue, it would look like an event whose issue is gone.
  */
-function atOwnHref(object: RemoteObject | null, uid: string): RemoteObject | null {
+function atOwnHref(object: RemoteObject | null, uid: string, scheme: UidScheme): RemoteObject | null {
   if (!object) return null;
   const found = parseCalendarObject(object.data).uid;
-  return found === null || found === uid || !isOwnedUid(found) ? object : null;
+  return found === null || found === uid || scheme.issueIdOf(found) === null ? object : null;
 }
 
 /** The gone issue's event in another calendar of its project (adopted and marked): one listing, one GET each. */
@@ -155,7 +213,7 @@ async function getOrNull(store: CalendarStore, href: string): Promise<RemoteObje
   }
 }
 
-function planOne(located: Located, desired: DesiredSet): Plan {
+function planOne(located: Located, desired: DesiredSet, target: CalendarTarget): Plan {
   return plan({
     calendarUrl: located.calendarUrl,
     desired: desired.events,
@@ -163,7 +221,10 @@ function planOne(located: Located, desired: DesiredSet): Plan {
     listingComplete: desired.listingComplete,
     undatedIssueIds: desired.undated,
     protectedIssueIds: desired.invalid,
+    unselectedIssueIds: desired.unselected,
     guard: NO_GUARD,
+    scheme: target.scheme,
+    trackProject: target.project === undefined,
   });
 }
 
@@ -180,17 +241,17 @@ function calendarMissing(outcomes: ApplyOutcome[]): boolean {
 /** Finds (or creates) the project's calendar the way sync does, then plans and writes there. */
 async function intoResolvedCalendar(
   ctx: WebhookContext,
-  project: PlaneProject,
+  target: CalendarTarget,
   uid: string,
   desired: DesiredSet,
-  report: ProjectReport,
+  report: CalendarReport,
 ): Promise<{ result: Plan; outcomes: ApplyOutcome[] } | undefined> {
   ctx.calendars.splice(0, ctx.calendars.length, ...(await ctx.store.listCalendars()));
-  const calendar = await resolveCalendar(project, ctx, report);
+  const calendar = await resolveCalendar(target, ctx, report);
   if (!calendar) return undefined;
   const object = report.calendarCreated ? null : await getOrNull(ctx.store, `${calendar.url}${objectNameForUid(uid)}`);
-  const result = planOne({ calendarUrl: calendar.url, object }, desired);
-  return { result, outcomes: await ctx.writer.apply(result.changes, calendar.url) };
+  const result = planOne({ calendarUrl: calendar.url, object }, desired, target);
+  return { result, outcomes: await ctx.writer.apply(result.changes, calendar.url, target.scheme) };
 }
 
 export function isSelected(project: Pick<PlaneProject, 'id' | 'identifier'>, selectors: string[]): boolean {

@@ -1,6 +1,6 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState } from '../../src/plane/types.js';
+import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
 
@@ -64,6 +64,14 @@ export class MemoryPlane implements PlaneSource {
   readonly issues: PlaneIssue[] = [];
   failListing = new Set<string>();
   pageSize = 1000;
+  /** The key owner, for filters that say "me". */
+  me: PlaneUser = { id: '00000000-0000-4000-8000-0000000000ee', display_name: 'me', email: 'me@example.com' };
+  meLookups = 0;
+
+  async currentUser(): Promise<PlaneUser> {
+    this.meLookups += 1;
+    return this.me;
+  }
 
   async listProjects(): Promise<PlaneProject[]> {
     return [...this.projects];

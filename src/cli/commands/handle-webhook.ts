@@ -7,6 +7,7 @@ import { cachedCalendar, cachedCalendars, invalidateDiscoveryCache } from '../..
 import { recordedRun } from '../../ops/run-guard.js';
 import { hasFailures } from '../../sync/report.js';
 import { handleDelivery, type WebhookReport } from '../../webhook/handle.js';
+import { todayIn } from '../../views/filter.js';
 import { readBody } from '../../webhook/read-body.js';
 import { MAX_BODY_BYTES, verifyDelivery } from '../../webhook/verify.js';
 import { ExitCode } from '../exit-codes.js';
@@ -52,6 +53,8 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
       calendarNameTemplate: config.caldav.calendarName,
+      entries: config.calendars,
+      today: todayIn(config.sync.timeZone, new Date()),
       projects: config.plane.projects,
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
       knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
@@ -84,7 +87,7 @@ export function renderWebhookReport(report: WebhookReport, output: Output): void
 
 function summarize(report: WebhookReport, output: Output): string {
   const t = report.totals;
-  const applied = report.projects.flatMap((p) => p.changes.filter((change) => change.applied));
+  const applied = report.calendars.flatMap((c) => c.changes.filter((change) => change.applied));
   if (applied.length === 1 && applied[0]) return describeChange(applied[0], output);
   if (applied.length > 0) return `${t.created} created, ${t.updated} updated, ${t.deleted} deleted; ${t.unchanged} unchanged`;
   if (t.failed > 0) return output.colors.red(`${t.failed} failed`);

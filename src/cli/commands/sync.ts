@@ -8,6 +8,7 @@ import type { LockHolder } from '../../ops/lock.js';
 import { guardedRun } from '../../ops/run-guard.js';
 import { calendarChanges, hasFailures, type RunReport } from '../../sync/report.js';
 import { runSync, type SyncSettings } from '../../sync/run.js';
+import { todayIn } from '../../views/filter.js';
 
 export interface SyncCommandOptions {
   project?: string[];
@@ -22,11 +23,15 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
   const { config, services } = await loadRunContext(output);
   const spinner = await output.spinner(dryRun ? 'Comparing Plane with the calendars' : 'Syncing Plane to the calendars');
   try {
+    const limited = options.project !== undefined && options.project.length > 0;
     const settings: SyncSettings = {
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
       calendarNameTemplate: config.caldav.calendarName,
-      projects: options.project && options.project.length > 0 ? options.project : config.plane.projects,
+      entries: config.calendars,
+      projects: limited ? (options.project ?? []) : config.plane.projects,
+      configuredProjects: limited ? config.plane.projects : undefined,
+      today: todayIn(config.sync.timeZone, new Date()),
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: Boolean(options.allowMassDelete) },
       dryRun,
       onProgress: (message) => spinner.update(message),
@@ -38,7 +43,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     } else {
       // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
       const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
-      const outcome = await guardedRun(ctx, (onProjectDone) => runSync(services, { ...settings, onProjectDone }));
+      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(services, { ...settings, onCalendarDone }));
       if (outcome.kind === 'skipped') {
         spinner.stop();
         reportSkipped(outcome.holder, output);

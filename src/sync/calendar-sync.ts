@@ -1,27 +1,28 @@
 /**
- * One project, end to end: read Plane, read the calendar, plan, and (unless dry) apply.
- * Every failure is caught here and written into the project's report, so one project can never
- * stop the others.
+ * One calendar, end to end: find (or make) it, list it, plan against the objects its entry
+ * selects, and (unless dry) apply. The run (run.ts) reads Plane once per project and hands each
+ * calendar its desired objects; every failure is caught here and written into the calendar's
+ * report, so one calendar can never stop the others.
  */
 import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
 import { describeError, NotFoundError } from '../errors.js';
 import type { EventModel } from '../event/model.js';
 import { issueToEvent } from '../event/transform.js';
-import { uidForIssue } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
+import type { IssueFilter } from '../views/filter.js';
+import type { CalendarTarget } from '../views/targets.js';
 import type { ApplyOutcome, Writer } from './apply.js';
-import { listingKey, type CalendarCache, type ConvergedCounts } from './calendar-cache.js';
-import { calendarDisplayName, calendarSlug, matchCalendar } from './calendars.js';
+import type { CalendarCache, ConvergedCounts } from './calendar-cache.js';
+import { matchCalendar } from './calendars.js';
 import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
-import { emptyProjectReport, reportedError, type ProjectReport } from './report.js';
+import { reportedError, type SyncUnitReport } from './report.js';
 
-export interface ProjectSyncContext {
+export interface CalendarSyncContext {
   plane: PlaneSource;
   store: CalendarStore;
   /** Undefined in a dry run: nothing is written, not even a missing calendar. */
   writer: Writer | undefined;
   calendars: CalendarRef[];
-  calendarNameTemplate: string;
   webUrl: string;
   workspaceSlug: string;
   guard: DeleteGuard;
@@ -33,7 +34,8 @@ export interface ProjectSyncContext {
 }
 
 /** What Plane listed for a project, not yet turned into events: a converged calendar never needs them. */
-interface Listing {
+export interface Listing {
+  project: PlaneProject;
   issues: PlaneIssue[];
   /** One digest per page read, in order. */
   digests: string[];
@@ -43,41 +45,62 @@ interface Listing {
 }
 
 export interface DesiredSet {
-  /** Pages read: offset pagination can skip an item when the list shifts between pages. */
-  pages: number;
+  /** Pages read per project: offset pagination can skip an item when the list shifts between pages. */
+  pages: Map<string, number>;
   events: EventModel[];
   undated: Set<string>;
   invalid: Set<string>;
+  /** Dated issues the calendar's filter leaves out. */
+  unselected: Set<string>;
   listingComplete: boolean;
 }
 
-export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext): Promise<ProjectReport> {
-  const report = emptyProjectReport(project);
-  ctx.onProgress?.(`${project.identifier}: reading Plane`);
-  const listing = await readListing(project, ctx.plane, ctx.calendarCache !== undefined);
-  if (listing.error !== undefined) {
-    report.errors.push(reportedError('list-issues', listing.error));
-    report.failed += 1;
-  }
-  if (!listing.complete && !listing.issues.some((issue) => issue.target_date)) return report; // nothing to do safely
+export function emptyDesired(): DesiredSet {
+  return { pages: new Map(), events: [], undated: new Set(), invalid: new Set(), unselected: new Set(), listingComplete: true };
+}
 
-  // Plane has no change feed, so its pages are always read; the calendar need not be, nor the issues turned into events.
-  const key = ctx.calendarCache && listing.complete ? listingKey(listing.digests, { project, webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug }) : undefined;
-  const resolved = await resolveCalendar(project, ctx, report);
-  if (!resolved) return report;
-  const converged = key !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(project.id, resolved, key) : undefined;
+/** What the run hands a calendar. */
+export interface CalendarInput {
+  /** The calendar-cache key of its complete listings; undefined: the calendar is listed whatever the cache says. */
+  cacheKey: string | undefined;
+  /** Whether any listed item is dated: an incomplete listing with none has nothing to do safely. */
+  hasDated: boolean;
+  /** Its desired objects, made when needed (a converged calendar never needs them). */
+  desired: () => DesiredSet;
+}
+
+/** A shard of a calendar spanning projects plans only the share of the projects it read. */
+function scopeOf(target: CalendarTarget): Set<string> | undefined {
+  return target.complete ? undefined : new Set(target.projects.map((p) => p.id.toLowerCase()));
+}
+
+/** How progress lines name a calendar: its project, or its display name when it spans projects. */
+function labelOf(target: CalendarTarget): string {
+  return target.project?.identifier ?? target.displayName;
+}
+
+/** The cache's name for who a calendar belongs to: the project id for today's calendars (as before entries existed). */
+function cacheOwner(target: CalendarTarget): string {
+  return target.legacy && target.project ? target.project.id : `view:${target.key}`;
+}
+
+export async function syncCalendar(target: CalendarTarget, input: CalendarInput, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<void> {
+  if (report.errors.length > 0 && !input.hasDated) return; // a listing failed and left nothing to do safely
+  const resolved = await resolveCalendar(target, ctx, report);
+  if (!resolved) return;
+  const converged = input.cacheKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(cacheOwner(target), resolved, input.cacheKey) : undefined;
   if (converged) {
     report.unchanged = converged.unchanged;
     report.skipped = converged.skipped;
     report.foreign = converged.foreign;
-    return report;
+    return;
   }
   // Made before the calendar is listed, so that Plane's issues are garbage while that answer is awaited.
-  const desired = toDesired(listing, project, ctx, report);
+  const desired = input.desired();
 
-  ctx.onProgress?.(`${project.identifier}: reading the calendar`);
-  const listed = await readCalendar(project, resolved, ctx, report);
-  if (!listed) return report;
+  ctx.onProgress?.(`${labelOf(target)}: reading the calendar`);
+  const listed = await readCalendar(target, resolved, ctx, report);
+  if (!listed) return;
   const { calendar, remote } = listed;
 
   const result = plan({
@@ -87,34 +110,36 @@ export async function syncProject(project: PlaneProject, ctx: ProjectSyncContext
     listingComplete: desired.listingComplete,
     undatedIssueIds: desired.undated,
     protectedIssueIds: desired.invalid,
+    unselectedIssueIds: desired.unselected,
     guard: ctx.guard,
+    scheme: target.scheme,
+    scope: scopeOf(target),
+    trackProject: target.project === undefined,
   });
-  if (desired.pages > 1) {
-    try {
-      await confirmGone(result, project, desired.pages, ctx);
-    } catch (error) {
-      withholdAllDeletes(result, 'listing-incomplete');
-      report.errors.push(reportedError('list-issues', error));
-    }
+  try {
+    await confirmGone(result, target, desired.pages, ctx);
+  } catch (error) {
+    withholdAllDeletes(result, 'listing-incomplete');
+    report.errors.push(reportedError('list-issues', error));
   }
   recordPlan(result, report);
+  if (result.outOfScope > 0) (report as SyncUnitReport & { outOfScope?: number }).outOfScope = result.outOfScope;
 
   if (!ctx.writer) {
     countPlanned(result, report); // a dry run reports what it would do
   } else if (result.changes.length > 0) {
-    ctx.onProgress?.(`${project.identifier}: writing ${result.changes.length} change(s)`);
-    await applyPlan(result, ctx.writer, report);
+    ctx.onProgress?.(`${labelOf(target)}: writing ${result.changes.length} change(s)`);
+    await applyPlan(result, ctx.writer, report, target);
   }
-  rememberConvergence(project, calendar, key, result, ctx, report);
-  return report;
+  rememberConvergence(target, calendar, input.cacheKey, result, ctx, report);
 }
 
 /** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
-function rememberConvergence(project: PlaneProject, calendar: CalendarRef, key: string | undefined, result: Plan, ctx: ProjectSyncContext, report: ProjectReport): void {
+function rememberConvergence(target: CalendarTarget, calendar: CalendarRef, key: string | undefined, result: Plan, ctx: CalendarSyncContext, report: SyncUnitReport): void {
   if (!ctx.calendarCache) return;
   const converged = result.changes.length === 0 && !result.withheld && result.duplicates.length === 0 && report.errors.length === 0;
   const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
-  if (key !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(project.id, calendar, key, counts);
+  if (key !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
   else ctx.calendarCache.forget(calendar.url);
 }
 
@@ -122,8 +147,8 @@ function rememberConvergence(project: PlaneProject, calendar: CalendarRef, key: 
  * Every page of the project's issues, as Plane sent them, with their digests when a calendar
  * cache will want them; a failed page ends the listing, incomplete. Never throws.
  */
-async function readListing(project: PlaneProject, plane: PlaneSource, withDigests: boolean): Promise<Listing> {
-  const listing: Listing = { issues: [], digests: [], complete: false };
+export async function readListing(project: PlaneProject, plane: PlaneSource, withDigests: boolean): Promise<Listing> {
+  const listing: Listing = { project, issues: [], digests: [], complete: false };
   try {
     for await (const page of plane.listIssues(project.id)) {
       listing.digests.push(withDigests ? page.digest() : '');
@@ -136,17 +161,27 @@ async function readListing(project: PlaneProject, plane: PlaneSource, withDigest
   return listing;
 }
 
-/** The listing's issues as the events they call for (and those that call for none, or cannot be made); the listing lets go of them. */
-function toDesired(listing: Listing, project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): DesiredSet {
-  const set: DesiredSet = { pages: listing.digests.length, events: [], undated: new Set(), invalid: new Set(), listingComplete: listing.complete };
-  for (const issue of listing.issues) addIssue(issue, project, ctx, set, report);
-  listing.issues = [];
-  return set;
+/** How a calendar shows a project's items: which it selects, and the UIDs it gives them. */
+export interface Shape {
+  target: Pick<CalendarTarget, 'scheme'>;
+  select: IssueFilter;
 }
 
-export function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectSyncContext, set: DesiredSet, report: ProjectReport): void {
+/** The listing's issues as the objects they call for in one calendar (and those that call for none, or cannot be made). */
+export function addListing(listing: Listing, shape: Shape, ctx: Pick<CalendarSyncContext, 'webUrl' | 'workspaceSlug'>, set: DesiredSet, report: SyncUnitReport): void {
+  set.pages.set(listing.project.id.toLowerCase(), listing.digests.length);
+  if (!listing.complete) set.listingComplete = false;
+  for (const issue of listing.issues) addIssue(issue, listing.project, shape, ctx, set, report);
+}
+
+export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape, ctx: Pick<CalendarSyncContext, 'webUrl' | 'workspaceSlug'>, set: DesiredSet, report: SyncUnitReport): void {
+  const uid = shape.target.scheme.uidFor(issue.id);
   try {
-    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug });
+    if (!shape.select(issue)) {
+      set.unselected.add(issue.id);
+      return;
+    }
+    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme: shape.target.scheme });
     if (event) {
       set.events.push(event);
     } else {
@@ -157,19 +192,23 @@ export function addIssue(issue: PlaneIssue, project: PlaneProject, ctx: ProjectS
     // A malformed issue is reported and its existing event kept; the rest of the project goes on.
     set.invalid.add(issue.id);
     report.failed += 1;
-    report.errors.push(reportedError('transform', error, { uid: uidForIssue(issue.id), issueId: issue.id }));
+    report.errors.push(reportedError('transform', error, { uid, issueId: issue.id }));
   }
 }
 
-export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef | undefined> {
-  const displayName = calendarDisplayName(ctx.calendarNameTemplate, project);
+/**
+ * The target's calendar: at its own URL; for the default entry also one marked for its project or
+ * adopted by display name (calendars.ts). Missing: created (in a dry run, planned against empty).
+ */
+export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'displayName' | 'legacy' | 'project'>, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef | undefined> {
+  const { displayName, project } = target;
   try {
-    const ownUrl = await ctx.store.calendarUrlFor(calendarSlug(project.id));
-    const match = matchCalendar(ctx.calendars, ownUrl, displayName, project.id);
+    const ownUrl = await ctx.store.calendarUrlFor(target.slug);
+    const match = matchCalendar(ctx.calendars, ownUrl, displayName, target.legacy ? project?.id : undefined);
     if (match.kind === 'found') {
       report.calendarUrl = match.calendar.url;
       if (match.rename) await renameFound(match.calendar, match.rename, ctx, report);
-      if (match.mark && ctx.writer) await markAdopted(match.calendar, project, ctx.writer, ctx);
+      if (match.mark && ctx.writer && project) await markAdopted(match.calendar, project, ctx.writer, ctx);
       return match.calendar;
     }
     report.calendarUrl = match.url;
@@ -185,7 +224,7 @@ export async function resolveCalendar(project: PlaneProject, ctx: ProjectSyncCon
 }
 
 /** Keeps the display name in step with the project; a dry run only reports the pending rename. */
-async function renameFound(calendar: CalendarRef, displayName: string, ctx: ProjectSyncContext, report: ProjectReport): Promise<void> {
+async function renameFound(calendar: CalendarRef, displayName: string, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<void> {
   const pending = { from: calendar.displayName, to: displayName };
   if (!ctx.writer) {
     report.calendarRenamed = pending;
@@ -205,7 +244,7 @@ async function renameFound(calendar: CalendarRef, displayName: string, ctx: Proj
  * project (or of caldav.calendarName) finds this calendar again instead of making a second one,
  * and no other project adopts it. Best-effort: a server that keeps no dead properties still syncs.
  */
-async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer: Writer, ctx: ProjectSyncContext): Promise<void> {
+async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer: Writer, ctx: CalendarSyncContext): Promise<void> {
   try {
     await writer.markCalendar(calendar, project.id);
     calendar.projectId = project.id;
@@ -220,7 +259,7 @@ async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer:
  * MKCALENDAR. When it fails because the calendar is there after all (a concurrent run made it, or
  * the server made it and its answer was lost, so the retry met "already exists"), adopt that one.
  */
-async function createOrAdopt(url: string, displayName: string, writer: Writer, ctx: ProjectSyncContext, report: ProjectReport): Promise<CalendarRef> {
+async function createOrAdopt(url: string, displayName: string, writer: Writer, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef> {
   try {
     const created = await writer.createCalendar(url, displayName);
     ctx.calendars.push(created);
@@ -234,7 +273,7 @@ async function createOrAdopt(url: string, displayName: string, writer: Writer, c
 }
 
 /** Reads the calendar list again, in place: every later project sees the fresh one too. */
-async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]> {
+async function refreshCalendars(ctx: CalendarSyncContext): Promise<CalendarRef[]> {
   const fresh = await ctx.store.listCalendars();
   ctx.calendars.splice(0, ctx.calendars.length, ...fresh);
   return fresh;
@@ -245,7 +284,7 @@ async function refreshCalendars(ctx: ProjectSyncContext): Promise<CalendarRef[]>
  * since the calendar list was read: the list is read again and the calendar resolved once more
  * (adopted where it now is, or created), then listed; a second failure is reported.
  */
-async function readCalendar(project: PlaneProject, calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
+async function readCalendar(target: CalendarTarget, calendar: CalendarRef, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
   let failure: unknown;
   try {
     return { calendar, remote: await listObjects(calendar, ctx, report) };
@@ -255,7 +294,7 @@ async function readCalendar(project: PlaneProject, calendar: CalendarRef, ctx: P
   if (failure instanceof NotFoundError) {
     try {
       await refreshCalendars(ctx);
-      const again = await resolveCalendar(project, ctx, report);
+      const again = await resolveCalendar(target, ctx, report);
       if (!again) return undefined;
       return { calendar: again, remote: await listObjects(again, ctx, report) };
     } catch (error) {
@@ -267,7 +306,7 @@ async function readCalendar(project: PlaneProject, calendar: CalendarRef, ctx: P
   return undefined;
 }
 
-async function listObjects(calendar: CalendarRef, ctx: ProjectSyncContext, report: ProjectReport): Promise<RemoteObject[]> {
+async function listObjects(calendar: CalendarRef, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<RemoteObject[]> {
   if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
   return ctx.store.list(calendar);
 }
@@ -279,27 +318,38 @@ async function listObjects(calendar: CalendarRef, ctx: ProjectSyncContext, repor
  * when there are no more of them than listing pages, else one more read of the whole listing
  * (the same number of requests as pages). An issue Plane shows the second time keeps its event.
  */
-async function confirmGone(result: Plan, project: PlaneProject, pages: number, ctx: ProjectSyncContext): Promise<void> {
-  const gone = result.changes.filter((c): c is DeleteChange => c.op === 'delete' && c.reason === 'issue-gone');
-  if (gone.length === 0) return;
-  const stillThere = gone.length <= pages ? await askEach(gone, project, ctx) : await listAgain(project, ctx);
-  const kept = new Set(gone.filter((c) => stillThere.has(c.issueId.toLowerCase())));
+async function confirmGone(result: Plan, target: CalendarTarget, pages: ReadonlyMap<string, number>, ctx: CalendarSyncContext): Promise<void> {
+  const byProject = new Map<string, DeleteChange[]>();
+  for (const change of result.changes) {
+    if (change.op !== 'delete' || change.reason !== 'issue-gone') continue;
+    // A calendar spanning projects says whose an object is by its X-CALPLANEBOT-PROJECT-ID.
+    const projectId = (target.project?.id ?? change.projectId)?.toLowerCase();
+    if (projectId === undefined || (pages.get(projectId) ?? 0) <= 1) continue;
+    byProject.set(projectId, [...(byProject.get(projectId) ?? []), change]);
+  }
+  const kept = new Set<DeleteChange>();
+  for (const [projectId, gone] of byProject) {
+    const count = pages.get(projectId) ?? 0;
+    const stillThere = gone.length <= count ? await askEach(gone, projectId, ctx) : await listAgain(projectId, ctx);
+    for (const change of gone) if (stillThere.has(change.issueId.toLowerCase())) kept.add(change);
+  }
+  if (kept.size === 0) return;
   result.changes = result.changes.filter((c) => !kept.has(c as DeleteChange));
   result.unchanged += kept.size;
 }
 
-async function askEach(gone: DeleteChange[], project: PlaneProject, ctx: ProjectSyncContext): Promise<Set<string>> {
+async function askEach(gone: DeleteChange[], projectId: string, ctx: CalendarSyncContext): Promise<Set<string>> {
   const found = new Set<string>();
   for (const change of gone) {
-    if (await ctx.plane.getIssue(project.id, change.issueId)) found.add(change.issueId.toLowerCase());
+    if (await ctx.plane.getIssue(projectId, change.issueId)) found.add(change.issueId.toLowerCase());
   }
   return found;
 }
 
 /** Every issue id of a second, complete listing; a failed page throws (and every delete is withheld). */
-async function listAgain(project: PlaneProject, ctx: ProjectSyncContext): Promise<Set<string>> {
+async function listAgain(projectId: string, ctx: CalendarSyncContext): Promise<Set<string>> {
   const found = new Set<string>();
-  for await (const page of ctx.plane.listIssues(project.id)) for (const issue of page.issues) found.add(issue.id.toLowerCase());
+  for await (const page of ctx.plane.listIssues(projectId)) for (const issue of page.issues) found.add(issue.id.toLowerCase());
   return found;
 }
 
@@ -310,7 +360,7 @@ function withholdAllDeletes(result: Plan, reason: 'listing-incomplete'): void {
   result.withheld = { reason, deletes };
 }
 
-export function recordPlan(result: Plan, report: ProjectReport): void {
+export function recordPlan(result: Plan, report: SyncUnitReport): void {
   report.unchanged = result.unchanged;
   report.foreign = result.foreign;
   report.duplicates = result.duplicates;
@@ -329,22 +379,22 @@ export function recordPlan(result: Plan, report: ProjectReport): void {
   }
 }
 
-function countPlanned(result: Plan, report: ProjectReport): void {
+function countPlanned(result: Plan, report: SyncUnitReport): void {
   for (const change of result.changes) tally(change.op, report);
 }
 
-function tally(op: 'create' | 'update' | 'delete', report: ProjectReport): void {
+function tally(op: 'create' | 'update' | 'delete', report: SyncUnitReport): void {
   if (op === 'create') report.created += 1;
   else if (op === 'update') report.updated += 1;
   else report.deleted += 1;
 }
 
-async function applyPlan(result: Plan, writer: Writer, report: ProjectReport): Promise<void> {
-  recordOutcomes(await writer.apply(result.changes, report.calendarUrl ?? ''), report);
+async function applyPlan(result: Plan, writer: Writer, report: SyncUnitReport, target: CalendarTarget): Promise<void> {
+  recordOutcomes(await writer.apply(result.changes, report.calendarUrl ?? '', target.scheme), report);
 }
 
 /** Writes the Writer's outcomes into the report entries that recordPlan made (same order). */
-export function recordOutcomes(outcomes: ApplyOutcome[], report: ProjectReport): void {
+export function recordOutcomes(outcomes: ApplyOutcome[], report: SyncUnitReport): void {
   outcomes.forEach((outcome, index) => {
     const entry = report.changes[index];
     if (!entry) return;

@@ -1,0 +1,80 @@
+/**
+ * The `calendars` key: which work items go into which calendar. The file format (zod) and the
+ * cross-entry rules (unique ids, name templates) that turn it into `CalendarEntry[]`.
+ *
+ * Entries and their filters are strict: an unknown key there is an error, not a warning, because a
+ * misspelt filter would silently widen a calendar to every work item.
+ */
+import { z } from 'zod';
+import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, STATE_GROUPS, type CalendarEntry } from './types.js';
+import type { ConfigIssue } from './issues.js';
+
+const nonEmpty = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
+const days = z.int().min(0).max(36_500);
+
+const filterSchema = z.strictObject({
+  projects: z.array(nonEmpty).optional(),
+  assignees: z.array(nonEmpty).optional(),
+  labels: z.array(nonEmpty).optional(),
+  stateGroups: z.array(z.enum(STATE_GROUPS)).optional(),
+  priorities: z.array(z.enum(PRIORITIES)).optional(),
+  window: z.strictObject({ pastDays: days.optional(), futureDays: days.optional() }).optional(),
+});
+
+const entrySchema = z.strictObject({
+  id: z.string().regex(CALENDAR_ID, { error: `must match ${CALENDAR_ID.source} (lower-case letters, digits and "-", at most 40)` }),
+  name: nonEmpty.optional(),
+  perProject: z.boolean().optional(),
+  filter: filterSchema.optional(),
+});
+
+export const calendarsSchema = z.array(entrySchema);
+export type CalendarsFile = z.infer<typeof calendarsSchema>;
+
+const TEMPLATE_PLACEHOLDER = /\{(?:project|identifier)\}/;
+const ENDS_WITH_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The entries with their defaults. No `calendars` key means exactly one entry, `projects`, per
+ * project, named by `caldav.calendarName`: today's calendars, unchanged.
+ */
+export function resolveCalendars(file: CalendarsFile | undefined, defaultName: string, issues: ConfigIssue[]): CalendarEntry[] {
+  if (file === undefined) return [{ id: DEFAULT_VIEW_ID, name: defaultName, perProject: true, filter: {} }];
+  if (file.length === 0) issues.push({ key: 'calendars', message: 'is empty, so nothing would be synced', hint: 'remove the key for one calendar per project, or add an entry' });
+  const seen = new Set<string>();
+  return file.map((entry, index) => {
+    const key = `calendars[${index}]`;
+    const isDefault = entry.id === DEFAULT_VIEW_ID;
+    const perProject = entry.perProject ?? isDefault;
+    if (seen.has(entry.id)) issues.push({ key: `${key}.id`, message: `"${entry.id}" is used by an earlier entry; ids must be unique` });
+    seen.add(entry.id);
+    if (ENDS_WITH_UUID.test(entry.id)) issues.push({ key: `${key}.id`, message: 'must not end with a UUID (calendar URLs append the project id)' });
+    if (isDefault && !perProject) {
+      issues.push({ key: `${key}.perProject`, message: `the "${DEFAULT_VIEW_ID}" entry is the one-calendar-per-project default and must be perProject`, hint: 'give a combined calendar another id' });
+    }
+    const name = entry.name ?? (isDefault ? defaultName : perProject ? `Plane: {project} (${entry.id})` : `Plane: ${entry.id}`);
+    checkName(`${key}.name`, name, perProject, issues);
+    return { id: entry.id, name, perProject, filter: entry.filter ?? {} };
+  });
+}
+
+function checkName(key: string, name: string, perProject: boolean, issues: ConfigIssue[]): void {
+  const templated = TEMPLATE_PLACEHOLDER.test(name);
+  if (perProject && !templated) {
+    issues.push({ key, message: 'must contain {project} or {identifier}; otherwise every project\'s calendar has the same name', hint: 'e.g. "Plane: {project}"' });
+  } else if (!perProject && templated) {
+    issues.push({ key, message: 'contains {project} or {identifier}, but this calendar spans projects', hint: 'set "perProject": true for one calendar per project, or use a plain name' });
+  }
+}
+
+/** `sync.timeZone`: an IANA name the runtime knows. */
+export function checkTimeZone(zone: string | undefined, issues: ConfigIssue[]): string | undefined {
+  if (zone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    issues.push({ key: 'sync.timeZone', message: `"${zone}" is not a time zone this system knows`, hint: 'use an IANA name such as "Europe/Berlin" or "UTC"' });
+    return undefined;
+  }
+}
