@@ -301,9 +301,10 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
   const http = { ...DEFAULTS.http, ...definedOnly(file.http ?? {}) };
   const check = new Checker(issues, context, http.allowInsecureHttp);
   checkBackoff(file, http, issues);
+  const plane = resolvePlane(file.plane ?? {}, check);
   const caldav = resolveCaldav(file.caldav ?? {}, check);
   const config: Config = {
-    plane: resolvePlane(file.plane ?? {}, check),
+    plane,
     caldav,
     calendars: resolveCalendars(file.calendars, caldav.calendarName, issues),
     webhook: {

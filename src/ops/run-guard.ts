@@ -8,7 +8,8 @@
  */
 import type { DavDiscovery } from '../caldav/dav-store.js';
 import { describeError } from '../errors.js';
-import type { CalendarReport, ProjectReport } from '../sync/report.js';
+import { calendarDisplayName } from '../sync/calendars.js';
+import { calendarOfProject, projectsOfCalendars, type CalendarReport, type ProjectReport } from '../sync/report.js';
 import { rememberRun } from './discovery-cache.js';
 import { acquireRunLock, STALE_MS, type LockHolder, type LockResult } from './lock.js';
 import type { RunStats } from './metrics.js';
@@ -50,7 +51,8 @@ export type RecordedRunBody<R> = (onCalendarDone: (calendar: CalendarReport) => 
 /** What a run reports that is recorded. */
 export interface RecordedReport {
   projects: ProjectReport[];
-  calendars: CalendarReport[];
+  /** Absent: each project stands for its one calendar (named by caldav.calendarName). */
+  calendars?: CalendarReport[] | undefined;
 }
 
 export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; holder: LockHolder | undefined };
@@ -83,7 +85,7 @@ export async function recordedRun<R extends RecordedReport>(ctx: RecordedRunCont
     await finish(ctx, startedAt, report, undefined);
     return report;
   } catch (error) {
-    await finish(ctx, startedAt, { projects: [], calendars: finished }, error);
+    await finish(ctx, startedAt, { projects: projectsOfCalendars(finished), calendars: finished }, error);
     throw error;
   }
 }
@@ -101,7 +103,8 @@ async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockRe
 }
 
 async function finish(ctx: RecordedRunContext, startedAt: Date, report: RecordedReport, error: unknown): Promise<void> {
-  const { projects, calendars } = report;
+  const { projects } = report;
+  const calendars = report.calendars ?? projects.map((project) => calendarOfProject(project, calendarDisplayName(ctx.calendarNameTemplate, project)));
   const { stateDir, stats, discovery } = ctx.services;
   const failed = error !== undefined;
   const state = await recordRun(stateDir, {

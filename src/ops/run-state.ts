@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describeError } from '../errors.js';
-import { hasFailures, sumTotals, type CalendarReport, type ProjectReport, type Totals } from '../sync/report.js';
+import { hasFailures, sumTotals, type CalendarReport, type ProjectReport, type SyncUnitReport, type Totals } from '../sync/report.js';
 import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.js';
 
@@ -55,7 +55,8 @@ export interface RunRecordInput {
   startedAt: Date;
   finishedAt?: Date | undefined;
   /** The run's projects: all of them, or those it finished before it threw. */
-  report?: { projects: ProjectReport[]; calendars: CalendarReport[] } | undefined;
+  /** `calendars` absent: each project stands for its one calendar. */
+  report?: { projects: ProjectReport[]; calendars?: CalendarReport[] | undefined } | undefined;
   /** What stopped the run, when it threw. */
   error?: unknown;
   stats: RunStats;
@@ -111,7 +112,7 @@ export async function recordRun(stateDir: string | undefined, input: RunRecordIn
 export function summarizeRun(input: RunRecordInput): RunSummary {
   const finishedAt = input.finishedAt ?? new Date();
   const projects = input.report?.projects ?? [];
-  const calendars = input.report?.calendars ?? [];
+  const calendars: readonly SyncUnitReport[] = input.report?.calendars ?? projects;
   const redact = input.redact ?? ((text: string) => text);
   return {
     startedAt: input.startedAt.toISOString(),

@@ -86,8 +86,9 @@ export interface CalendarReport extends SyncUnitReport {
   name: string;
   /** The project of a per-project calendar; null for a calendar spanning projects. */
   projectId: string | null;
-  /** That project's identifier (WEB); null for a calendar spanning projects. */
+  /** That project's identifier (WEB) and name; null for a calendar spanning projects. */
   project: string | null;
+  projectName: string | null;
   /** Events of projects this run did not read (a `--project` shard of a calendar spanning projects): left alone. */
   outOfScope?: number | undefined;
 }
@@ -111,9 +112,9 @@ export function emptyProjectReport(project: { id: string; identifier: string; na
   return { id: project.id, identifier: project.identifier, name: project.name, ...emptyUnit() };
 }
 
-export function emptyCalendarReport(calendar: { id: string; name: string; project: { id: string; identifier: string } | undefined }): CalendarReport {
+export function emptyCalendarReport(calendar: { id: string; name: string; project: { id: string; identifier: string; name: string } | undefined }): CalendarReport {
   const { project } = calendar;
-  return { id: calendar.id, name: calendar.name, projectId: project?.id ?? null, project: project?.identifier ?? null, ...emptyUnit() };
+  return { id: calendar.id, name: calendar.name, projectId: project?.id ?? null, project: project?.identifier ?? null, projectName: project?.name ?? null, ...emptyUnit() };
 }
 
 function emptyUnit(): SyncUnitReport {
@@ -172,8 +173,7 @@ export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifie
   return projects.map((project) => {
     const own = calendars.find((c) => c.id === DEFAULT_VIEW_ID && c.projectId === project.id);
     if (own) {
-      const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, outOfScope: _outOfScope, ...unit } = own;
-      return { id: project.id, identifier: project.identifier, name: project.name, ...unit };
+      return { id: project.id, identifier: project.identifier, name: project.name, ...unitOf(own) };
     }
     const report = emptyProjectReport(project);
     const error = listingErrors.get(project.id);
@@ -183,4 +183,23 @@ export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifie
     }
     return report;
   });
+}
+
+/** The part of a calendar's report that a project's shares. */
+function unitOf(calendar: CalendarReport): SyncUnitReport {
+  const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, projectName: _name, outOfScope: _outOfScope, ...unit } = calendar;
+  return unit;
+}
+
+/** The projects' reports that calendars of the default entry stand for (a run stopped part-way, a webhook delivery). */
+export function projectsOfCalendars(calendars: readonly CalendarReport[]): ProjectReport[] {
+  return calendars
+    .filter((c) => c.id === DEFAULT_VIEW_ID && c.projectId !== null)
+    .map((c) => ({ id: c.projectId as string, identifier: c.project ?? '', name: c.projectName ?? '', ...unitOf(c) }));
+}
+
+/** A project's report as its default-entry calendar's (for callers that report projects only). */
+export function calendarOfProject(project: ProjectReport, name: string): CalendarReport {
+  const { id, identifier, name: projectName, ...unit } = project;
+  return { id: DEFAULT_VIEW_ID, name, projectId: id, project: identifier, projectName, ...unit };
 }

@@ -8,8 +8,7 @@ import type { CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
 import { Writer } from '../sync/apply.js';
 import type { DeleteGuard } from '../sync/plan.js';
-import { DEFAULT_VIEW_ID } from '../config/types.js';
-import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
+import { projectsOfCalendars, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
 import { defaultEntries, runSync } from '../sync/run.js';
 import { todayIn } from '../views/filter.js';
 import type { Delivery, WebhookAction } from './delivery.js';
@@ -116,10 +115,7 @@ async function handleIssue(delivery: Delivery, ctx: WebhookContext, knownCalenda
 /** The projects' reports of a delivery: a project's default calendar, as `sync` reports it. */
 function handled(calendars: CalendarReport[], otherwise: string): Handled {
   if (calendars.length === 0) return nothing(otherwise);
-  const projects = calendars
-    .filter((c) => c.id === DEFAULT_VIEW_ID && c.projectId !== null)
-    .map((c) => ({ id: c.projectId as string, identifier: c.project ?? '', name: '' }));
-  return { projects: projectReportsOf(projects, calendars, new Map()), calendars, nothingToDo: null };
+  return { projects: projectsOfCalendars(calendars), calendars, nothingToDo: null };
 }
 
 async function handleProject(delivery: Delivery, { ctx, deps, settings }: Handling): Promise<Handled> {

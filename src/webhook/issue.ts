@@ -73,14 +73,13 @@ export async function reconcileIssue(ctx: WebhookContext, issueId: string, proje
   const targets = planTargets(ctx.entries, { selected: [project], universe: [project] }).filter((t) => fetched || !known || sameView(t, known));
   const reports: CalendarReport[] = [];
   for (const target of targets) {
-    const report = emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: fetched ? target.project : undefined });
-    if (!fetched) report.project = null;
+    const report = emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: target.project });
     const shape = { target, select: compileFilter(target.entry.filter, select) };
     const desired = emptyDesired();
     if (fetched) addIssue(fetched.issue, fetched.project, shape, ctx, desired, report);
     const done = await reconcileIn(ctx, target, issueId, projectId, fetched?.project, desired, report, known && sameView(target, known) ? known.located : undefined, goneAllowed);
     if (!done) return [];
-    if (report.changes.length > 0 || report.errors.length > 0 || report.calendarUrl !== null || report.unchanged > 0) reports.push(report);
+    reports.push(report);
   }
   return reports;
 }

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
+import { calendarOfProject, type CalendarReport, type ProjectReport } from '../../src/sync/report.js';
 
 export const STATES: Record<string, PlaneState> = {
   backlog: { id: '00000000-0000-4000-8000-000000000001', name: 'Backlog', color: '#999', group: 'backlog' },
@@ -116,4 +117,9 @@ export class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
     this.projectLookups += 1;
     return this.projects.find((p) => p.id === projectId) ?? null;
   }
+}
+
+/** A default-entry calendar's report standing for a project's (what a run reports per calendar). */
+export function asCalendar(project: ProjectReport, name = `Plane: ${project.name}`): CalendarReport {
+  return calendarOfProject(project, name);
 }

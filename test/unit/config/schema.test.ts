@@ -36,8 +36,9 @@ describe('defaults and normalisation', () => {
         password: 'test-password',
         calendarName: 'Plane: {project}',
       },
+      calendars: [{ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} }],
       webhook: { secret: undefined, allowUnsigned: false },
-      sync: { maxDeletePercent: 50, stateDir: undefined },
+      sync: { maxDeletePercent: 50, stateDir: undefined, timeZone: undefined },
       http: DEFAULTS.http,
     });
   });

@@ -5,7 +5,7 @@ import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { CLIENT_EDITED, RADICALE_ISSUE, RADICALE_REWRITTEN } from './client-fixtures.js';
-import { CTX, UID, sampleIssue, sampleProject } from './fixtures.js';
+import { CTX, PROJECT_ID, UID, sampleIssue, sampleProject } from './fixtures.js';
 
 function model(overrides: Partial<PlaneIssue> = {}): EventModel {
   const event = issueToEvent(sampleIssue(overrides), sampleProject(), CTX);
@@ -29,7 +29,7 @@ function fieldsOf(data: string): ManagedFields {
 describe('parseCalendarObject', () => {
   it('reads back every managed field of a rendered event', () => {
     const event = model();
-    expect(parseCalendarObject(renderEvent(event))).toEqual({ uid: UID, fields: event.fields, sequence: 0 });
+    expect(parseCalendarObject(renderEvent(event))).toEqual({ uid: UID, fields: event.fields, sequence: 0, projectId: event.projectId });
   });
 
   it('reads SEQUENCE', () => {
@@ -48,6 +48,7 @@ describe('parseCalendarObject', () => {
     expect(parseCalendarObject(CLIENT_EDITED)).toEqual({
       uid: UID,
       sequence: 4,
+      projectId: PROJECT_ID,
       fields: {
         summary: '[42] Old title',
         description: 'old text',
@@ -154,9 +155,9 @@ describe('parseCalendarObject', () => {
 
   it('reports the UID of a VTODO or VJOURNAL without fields', () => {
     const todo = 'BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nSEQUENCE:1\r\nEND:VTODO\r\nEND:VCALENDAR\r\n';
-    expect(parseCalendarObject(todo)).toEqual({ uid: 't', fields: undefined, sequence: 1 });
+    expect(parseCalendarObject(todo)).toEqual({ uid: 't', fields: undefined, sequence: 1, projectId: null });
     const journal = 'BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nUID:j\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n';
-    expect(parseCalendarObject(journal)).toEqual({ uid: 'j', fields: undefined, sequence: 0 });
+    expect(parseCalendarObject(journal)).toEqual({ uid: 'j', fields: undefined, sequence: 0, projectId: null });
   });
 
   it('prefers a VEVENT over an earlier VTODO', () => {
@@ -173,7 +174,7 @@ describe('parseCalendarObject', () => {
     (line) => {
       const event = model();
       const text = renderEvent(event).replace('END:VEVENT', `${line}\r\nEND:VEVENT`);
-      expect(parseCalendarObject(text)).toEqual({ uid: event.uid, fields: event.fields, sequence: 0 });
+      expect(parseCalendarObject(text)).toEqual({ uid: event.uid, fields: event.fields, sequence: 0, projectId: event.projectId });
     },
   );
 
@@ -193,7 +194,7 @@ describe('parseCalendarObject', () => {
     '{"json": true}',
     'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Someone\r\nEND:VCARD\r\n',
   ])('never throws on %j', (data) => {
-    expect(parseCalendarObject(data)).toEqual({ uid: null, fields: undefined, sequence: 0 });
+    expect(parseCalendarObject(data)).toEqual({ uid: null, fields: undefined, sequence: 0, projectId: null });
   });
 });
 

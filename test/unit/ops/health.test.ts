@@ -16,7 +16,7 @@ function syncState(outcomes: Array<'success' | 'failure'>, finishedAt = '2025-12
       kind: 'sync',
       startedAt: new Date(Date.parse(finishedAt) - 1000),
       finishedAt: new Date(finishedAt),
-      report: outcome === 'success' ? { projects: [] } : undefined,
+      report: outcome === 'success' ? { projects: [], calendars: [] } : undefined,
       error: outcome === 'failure' ? new Error('Plane is down') : undefined,
       stats: { plane: new RequestStats(), caldav: new RequestStats() },
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { operationRecords, runRecord } from '../../../src/ops/operation-log.js';
 import { emptyProjectReport, type ProjectReport, type ReportedChange } from '../../../src/sync/report.js';
+import { asCalendar } from '../../support/builders.js';
 
 const UID_A = 'plane-issue-0b0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b@calplanebot';
 const UID_B = 'plane-issue-1b0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b@calplanebot';
@@ -27,8 +28,7 @@ describe('operationRecords', () => {
           changes: [change('create', UID_A, true, 12), change('update', UID_B, false, 40)],
           errors: [{ operation: 'update', uid: UID_B, message: 'PUT answered 507', hint: 'the calendar server is out of storage', status: 507 }],
         }),
-      ],
-      'Plane: {project}',
+      ].map((p) => asCalendar(p, 'Plane: Web App')),
     );
     expect(records).toEqual([
       {
@@ -60,8 +60,7 @@ describe('operationRecords', () => {
 
   it('planned but unattempted changes (a dry run) make no record; other failures do', () => {
     const records = operationRecords(
-      [project({ changes: [change('create', UID_A, false)], errors: [{ operation: 'list-issues', message: 'Plane answered 500' }, { operation: 'delete-guard', message: 'refused to delete 20 of 30' }] })],
-      '{identifier}',
+      [asCalendar(project({ changes: [change('create', UID_A, false)], errors: [{ operation: 'list-issues', message: 'Plane answered 500' }, { operation: 'delete-guard', message: 'refused to delete 20 of 30' }] }), 'WEB')],
     );
     expect(records.map((r) => [r.operation, r.level, r.success, r.calendar_name])).toEqual([
       ['list-issues', 'error', false, 'WEB'],
@@ -72,9 +71,9 @@ describe('operationRecords', () => {
 
 describe('runRecord', () => {
   it('logs completion with statistics, or the failure', () => {
-    const done = runRecord('sync', { projects: [project({ created: 2, unchanged: 3 })], durationMs: 812 });
+    const done = runRecord('sync', { projects: [project({ created: 2, unchanged: 3 })], calendars: [asCalendar(project({ created: 2, unchanged: 3 }))], durationMs: 812 });
     expect(done).toMatchObject({ level: 'info', message: 'Sync completed', operation: 'sync', success: true, created: 2, unchanged: 3, projects: 1, processing_time_ms: 812 });
-    const failed = runRecord('sync', { projects: [], durationMs: 5, error: 'Plane is unreachable' });
+    const failed = runRecord('sync', { projects: [], calendars: [], durationMs: 5, error: 'Plane is unreachable' });
     expect(failed).toMatchObject({ level: 'error', message: 'Sync failed', success: false, error: 'Plane is unreachable' });
   });
 });

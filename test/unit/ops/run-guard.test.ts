@@ -8,6 +8,7 @@ import { cachedCalendar } from '../../../src/ops/discovery-cache.js';
 import { acquireRunLock, lockFiles } from '../../../src/ops/lock.js';
 import { guardedRun, recordedRun, type GuardedRunContext, type RunLog } from '../../../src/ops/run-guard.js';
 import { readRunState } from '../../../src/ops/run-state.js';
+import { asCalendar } from '../../support/builders.js';
 import { emptyProjectReport, type ProjectReport } from '../../../src/sync/report.js';
 
 const ACCOUNT = 'test-account';
@@ -77,8 +78,8 @@ describe('recordedRun', () => {
     const ctx = context(dir);
     const refused = new AuthError('caldav', 'B: PROPFIND answered 401', 401, 'PROPFIND', 'dav.example');
     await expect(
-      recordedRun(ctx, async (onProjectDone) => {
-        onProjectDone(finishedProject('a'));
+      recordedRun(ctx, async (onCalendarDone) => {
+        onCalendarDone(asCalendar(finishedProject('a')));
         throw refused;
       }),
     ).rejects.toBe(refused);
@@ -92,8 +93,8 @@ describe('recordedRun', () => {
 
   it('a run that finishes records its report, not what it reported along the way', async () => {
     const dir = stateDir();
-    await recordedRun(context(dir), async (onProjectDone) => {
-      onProjectDone(finishedProject('a'));
+    await recordedRun(context(dir), async (onCalendarDone) => {
+      onCalendarDone(asCalendar(finishedProject('a')));
       return { projects: [finishedProject('a'), finishedProject('bb')] };
     });
     expect(readRunState(dir, 'sync')).toMatchObject({ consecutiveFailures: 0, last: { outcome: 'success', totals: { created: 2 } } });

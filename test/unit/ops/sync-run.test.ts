@@ -1,4 +1,5 @@
 /** runSync as the operations see it: what a stopped run hands the recorder, and how it names what went wrong. */
+import type { CalendarReport } from '../../../src/sync/report.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef } from '../../../src/caldav/store.js';
@@ -33,9 +34,9 @@ describe('runSync for the run guard', () => {
       if (calendar.url.includes(api.id)) throw new AuthError('caldav', 'REPORT answered 401', 401, 'REPORT', calendar.url);
       return list(calendar);
     };
-    const done: ProjectReport[] = [];
-    await expect(runSync({ plane, store, stats }, settings({ onProjectDone: (report) => done.push(report) }))).rejects.toThrow(AuthError);
-    expect(done.map((p) => [p.identifier, p.created])).toEqual([
+    const done: CalendarReport[] = [];
+    await expect(runSync({ plane, store, stats }, settings({ onCalendarDone: (report) => done.push(report) }))).rejects.toThrow(AuthError);
+    expect(done.map((p) => [p.project, p.created])).toEqual([
       ['WEB', 1],
       ['API', 0],
     ]);
