@@ -4,8 +4,9 @@
  * and holds the thresholds (seed: alert after 3 failed syncs in a row, or a response over 30 s).
  */
 import { AuthError, HttpError, describeError } from '../errors.js';
-import type { CalendarStore } from '../caldav/store.js';
+import type { CalendarRef, CalendarStore } from '../caldav/store.js';
 import { projectIdOfCalendar } from '../sync/calendars.js';
+import { viewOfCalendarUrl } from '../views/targets.js';
 import type { LockHolder } from './lock.js';
 import { runStateFile, type KindState, type RunSummary } from './run-state.js';
 
@@ -96,7 +97,8 @@ export async function checkPlane(plane: PlaneProbe): Promise<PlaneHealth> {
 }
 
 /** Discovery first (principal → calendar home), then the calendar list: each failure named for what failed. */
-export async function checkCaldav(store: CalendarStore, homeUrl: () => string | undefined): Promise<CaldavHealth> {
+/** `entryIds`: the `calendars` entries, whose calendars count as managed beside the default ones. */
+export async function checkCaldav(store: CalendarStore, homeUrl: () => string | undefined, entryIds: readonly string[] = []): Promise<CaldavHealth> {
   const started = performance.now();
   try {
     await store.calendarUrlFor('plane-health');
@@ -109,7 +111,8 @@ export async function checkCaldav(store: CalendarStore, homeUrl: () => string | 
   }
   try {
     const calendars = await store.listCalendars();
-    const managed = calendars.filter((c) => projectIdOfCalendar(c) !== null).length;
+    const ofEntry = (c: CalendarRef) => entryIds.includes(viewOfCalendarUrl(c.url)?.entryId ?? '');
+    const managed = calendars.filter((c) => projectIdOfCalendar(c) !== null || ofEntry(c)).length;
     return withSpeed({ ok: true, homeUrl: homeUrl() ?? '', calendars: calendars.length, managedCalendars: managed, responseMs: elapsed(started) });
   } catch (error) {
     return { ok: false, ...failureOf(error, 'caldav'), homeUrl: homeUrl() ?? '', responseMs: elapsed(started) };

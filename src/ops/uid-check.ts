@@ -4,7 +4,7 @@
  * and say how each can be repaired. Pure. Only objects with an owned UID (uid.ts) ever get a fix;
  * a malformed or foreign one is reported and left alone.
  */
-import { issueIdFromUid, isOwnedUid, looksOwned, objectNameForUid } from '../event/uid.js';
+import { looksOwned, objectNameForUid, parseAnyOwnedUid, uidScheme } from '../event/uid.js';
 import type { RemoteObject } from '../caldav/store.js';
 import { sameHref } from '../sync/plan.js';
 
@@ -15,11 +15,15 @@ export type ProblemReason = 'issue-gone' | 'no-target-date' | 'wrong-project' | 
 export interface ScannedObject extends RemoteObject {
   /** The UID as parseCalendarObject read it; null when unreadable. */
   uid: string | null;
+  /** Its X-CALPLANEBOT-PROJECT-ID, when it has one. */
+  projectId?: string | null | undefined;
 }
 
 export interface ScannedCalendar {
-  /** The project this calendar mirrors. */
-  projectId: string;
+  /** The `calendars` entry it belongs to (its UID rule); default: the default entry, `projects`. */
+  view?: string | undefined;
+  /** The project this calendar mirrors; null for a calendar spanning projects. */
+  projectId: string | null;
   url: string;
   displayName: string;
   objects: ScannedObject[];
@@ -67,25 +71,35 @@ interface Copy {
   object: ScannedObject;
 }
 
+/** A calendar's entry; calendars of one entry share a UID rule, and are judged together. */
+export function viewOf(calendar: Pick<ScannedCalendar, 'view'>): string {
+  return calendar.view ?? 'projects';
+}
+
 export function findUidProblems(input: UidCheckInput): UidProblem[] {
   const problems: UidProblem[] = [];
-  const owned = new Map<string, Copy[]>();
+  // By entry, then UID: one work item has one object per entry's calendars (another entry's copy is its own).
+  const owned = new Map<string, Map<string, Copy[]>>();
   for (const calendar of input.calendars) {
+    const scheme = uidScheme(viewOf(calendar));
+    const ofView = owned.get(scheme.view) ?? new Map<string, Copy[]>();
+    owned.set(scheme.view, ofView);
     for (const object of calendar.objects) {
       if (object.uid === null) continue;
-      if (isOwnedUid(object.uid)) {
-        owned.set(object.uid, [...(owned.get(object.uid) ?? []), { calendar, object }]);
+      if (scheme.issueIdOf(object.uid) !== null) {
+        ofView.set(object.uid, [...(ofView.get(object.uid) ?? []), { calendar, object }]);
       } else if (looksOwned(object.uid) && !calendar.reference) {
-        problems.push(problem('malformed-uid', object.uid, [object.href], calendar, null, null, []));
+        // Malformed, or another entry's UID in this calendar: not this calendar's rule, never repaired.
+        problems.push(problem('malformed-uid', object.uid, [object.href], calendar, parseAnyOwnedUid(object.uid)?.issueId ?? null, null, []));
       }
     }
   }
-  for (const [uid, copies] of owned) problems.push(...judgeUid(uid, copies, input));
+  for (const [view, ofView] of owned) for (const [uid, copies] of ofView) problems.push(...judgeUid(view, uid, copies, input));
   return problems;
 }
 
-function judgeUid(uid: string, copies: Copy[], input: UidCheckInput): UidProblem[] {
-  const issueId = issueIdFromUid(uid) as string;
+function judgeUid(view: string, uid: string, copies: Copy[], input: UidCheckInput): UidProblem[] {
+  const issueId = uidScheme(view).issueIdOf(uid) as string;
   const facts = input.issues.get(issueId.toLowerCase());
   const groups = groupByCalendar(copies);
   const reported = groups.filter(([calendar]) => !calendar.reference);
@@ -94,7 +108,7 @@ function judgeUid(uid: string, copies: Copy[], input: UidCheckInput): UidProblem
     const certain = facts !== undefined || input.listingComplete;
     return reported.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));
   }
-  const home = input.calendars.find((c) => c.projectId === facts.projectId);
+  const home = input.calendars.find((c) => viewOf(c) === view && (c.projectId === null || c.projectId === facts.projectId));
   const homeGroup = groups.find(([calendar]) => calendar === home)?.[1];
   const problems: UidProblem[] = [];
   let rehomed = false;

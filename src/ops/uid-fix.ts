@@ -8,7 +8,7 @@
 import type { CalendarStore } from '../caldav/store.js';
 import { InternalError, describeError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { isOwnedUid } from '../event/uid.js';
+import { parseAnyOwnedUid } from '../event/uid.js';
 import type { FixAction } from './uid-check.js';
 
 export interface FixOutcome {
@@ -26,7 +26,7 @@ class Unconfirmed extends Error {}
 export async function applyFixes(store: CalendarStore, actions: FixAction[], onOutcome?: (outcome: FixOutcome) => void): Promise<FixOutcome[]> {
   const outcomes: FixOutcome[] = [];
   for (const action of actions) {
-    if (!isOwnedUid(action.uid)) throw new InternalError(`refusing to repair ${action.uid}: calplanebot does not own it`);
+    if (parseAnyOwnedUid(action.uid) === null) throw new InternalError(`refusing to repair ${action.uid}: calplanebot does not own it`);
     let outcome: FixOutcome;
     try {
       await apply(store, await confirmed(store, action));

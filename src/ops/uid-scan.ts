@@ -3,18 +3,23 @@
  * every object's UID, and the issues of every project (an event may sit in another project's
  * calendar, so the selected projects are not enough). Reads only.
  */
-import type { CalendarStore } from '../caldav/store.js';
+import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
+import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { issueIdFromUid, isOwnedUid } from '../event/uid.js';
+import { issueIdFromUid, isOwnedUid, uidScheme } from '../event/uid.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from '../sync/calendars.js';
-import { archivedSelections, archivedWarning, selectProjects } from '../sync/run.js';
-import type { IssueFacts, ScannedCalendar, UidCheckInput } from './uid-check.js';
+import { sameHref } from '../sync/plan.js';
+import { archivedSelections, archivedWarning, selectProjects } from '../views/projects.js';
+import { entryProjects, planTargets } from '../views/targets.js';
+import { viewOf, type IssueFacts, type ScannedCalendar, type ScannedObject, type UidCheckInput } from './uid-check.js';
 
 export interface ScanSettings {
   /** Project selectors (`--project`); empty = every active project. */
   projects: string[];
   calendarNameTemplate: string;
+  /** The `calendars` entries; default: one calendar per project (the default entry). */
+  entries?: readonly CalendarEntry[] | undefined;
   /** Told about projects whose issues could not be listed, and about selected projects that are archived. */
   onWarning?: (message: string) => void;
 }
@@ -24,23 +29,25 @@ export async function scanManagedCalendars(deps: { plane: PlaneSource; store: Ca
   const selected = selectProjects(all, settings.projects);
   for (const project of archivedSelections(all, settings.projects)) settings.onWarning?.(archivedWarning(project));
   const refs = await deps.store.listCalendars();
+  const entries = settings.entries ?? [{ id: DEFAULT_VIEW_ID, name: settings.calendarNameTemplate, perProject: true, filter: {} }];
+  const defaultEntry = entries.find((entry) => entry.id === DEFAULT_VIEW_ID);
+  const template = defaultEntry?.name ?? settings.calendarNameTemplate;
   const scan = async (project: PlaneProject, reference: boolean): Promise<ScannedCalendar | undefined> => {
     const ownUrl = await deps.store.calendarUrlFor(calendarSlug(project.id));
-    const match = matchCalendar(refs, ownUrl, calendarDisplayName(settings.calendarNameTemplate, project), project.id);
+    const match = matchCalendar(refs, ownUrl, calendarDisplayName(template, project), project.id);
     if (match.kind !== 'found') return undefined; // never synced: nothing to check
-    const objects = await deps.store.list(match.calendar);
-    return {
-      projectId: project.id,
-      url: match.calendar.url,
-      displayName: match.calendar.displayName,
-      objects: objects.map((object) => ({ ...object, uid: parseCalendarObject(object.data).uid })),
-      ...(reference ? { reference: true } : {}),
-    };
+    return scanned(match.calendar, await deps.store.list(match.calendar), { projectId: project.id, reference });
   };
   const calendars: ScannedCalendar[] = [];
-  for (const project of selected) {
+  for (const project of defaultEntry ? entryProjects(defaultEntry, selected) : []) {
     const calendar = await scan(project, false);
     if (calendar) calendars.push(calendar);
+  }
+  // Every other entry's calendars, at their own URLs, each judged by its entry's UID rule.
+  for (const target of planTargets(entries, { selected, universe: selected }).filter((t) => !t.legacy)) {
+    const url = await deps.store.calendarUrlFor(target.slug);
+    const ref = refs.find((c) => sameHref(c.url, url));
+    if (ref) calendars.push(scanned(ref, await deps.store.list(ref), { projectId: target.project?.id ?? null, view: target.entry.id }));
   }
   const { issues, listingComplete } = await indexIssues(deps.plane, all, selected, settings);
   await confirmUnlisted(deps.plane, calendars, issues);
@@ -53,10 +60,24 @@ export async function scanManagedCalendars(deps: { plane: PlaneSource; store: Ca
   return { calendars, issues, listingComplete };
 }
 
+function scanned(calendar: CalendarRef, objects: RemoteObject[], where: { projectId: string | null; view?: string; reference?: boolean }): ScannedCalendar {
+  return {
+    ...(where.view === undefined ? {} : { view: where.view }),
+    projectId: where.projectId,
+    url: calendar.url,
+    displayName: calendar.displayName,
+    objects: objects.map((object): ScannedObject => {
+      const parsed = parseCalendarObject(object.data);
+      return { ...object, uid: parsed.uid, projectId: parsed.projectId };
+    }),
+    ...(where.reference ? { reference: true } : {}),
+  };
+}
+
 /** The active, unselected projects whose dated issues have events in the scanned calendars. */
 function homesOutsideSelection(calendars: ScannedCalendar[], issues: ReadonlyMap<string, IssueFacts>, all: PlaneProject[], selected: PlaneProject[]): PlaneProject[] {
   const wanted = new Set<string>();
-  for (const calendar of calendars) {
+  for (const calendar of calendars.filter((c) => viewOf(c) === DEFAULT_VIEW_ID)) {
     for (const object of calendar.objects) {
       if (object.uid === null || !isOwnedUid(object.uid)) continue;
       const facts = issues.get((issueIdFromUid(object.uid) as string).toLowerCase());
@@ -91,14 +112,17 @@ async function indexIssues(plane: PlaneSource, all: PlaneProject[], selected: Pl
 async function confirmUnlisted(plane: PlaneSource, calendars: ScannedCalendar[], issues: Map<string, IssueFacts>): Promise<void> {
   const asked = new Set<string>();
   for (const calendar of calendars) {
+    const scheme = uidScheme(viewOf(calendar));
     for (const object of calendar.objects) {
-      if (object.uid === null || !isOwnedUid(object.uid)) continue;
-      const issueId = issueIdFromUid(object.uid) as string;
-      const key = `${calendar.projectId}/${issueId.toLowerCase()}`;
+      const issueId = object.uid === null ? null : scheme.issueIdOf(object.uid);
+      // A calendar spanning projects says whose an object is by its X-CALPLANEBOT-PROJECT-ID.
+      const projectId = calendar.projectId ?? object.projectId ?? null;
+      if (issueId === null || projectId === null) continue;
+      const key = `${projectId}/${issueId.toLowerCase()}`;
       if (issues.has(issueId.toLowerCase()) || asked.has(key)) continue;
       asked.add(key);
-      const issue = await plane.getIssue(calendar.projectId, issueId);
-      if (issue) issues.set(issueId.toLowerCase(), { projectId: issue.project || calendar.projectId, dated: Boolean(issue.target_date) });
+      const issue = await plane.getIssue(projectId, issueId);
+      if (issue) issues.set(issueId.toLowerCase(), { projectId: issue.project || projectId, dated: Boolean(issue.target_date) });
     }
   }
 }

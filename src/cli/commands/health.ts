@@ -22,7 +22,7 @@ export async function healthCommand(options: HealthCommandOptions, output: Outpu
   const services = openServices(config, output, { discoveryCache: false });
   const [plane, caldav] = await Promise.all([
     config.plane.apiKey ? checkPlane(services.plane) : { ...missing(PLANE_KEY, 'missing-key'), rateLimitRemaining: null },
-    config.caldav.password ? checkCaldav(services.store, () => services.discovery.current()?.homeUrl) : missing(CALDAV_PASSWORD, 'missing-password'),
+    config.caldav.password ? checkCaldav(services.store, () => services.discovery.current()?.homeUrl, config.calendars.map((entry) => entry.id)) : missing(CALDAV_PASSWORD, 'missing-password'),
   ]);
   const { stateDir } = services;
   const report = evaluateHealth({

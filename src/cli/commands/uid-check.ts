@@ -33,6 +33,7 @@ export async function uidCheckCommand(options: UidCheckOptions, output: Output):
   const input = await scanManagedCalendars(services, {
     projects: options.project && options.project.length > 0 ? options.project : config.plane.projects,
     calendarNameTemplate: config.caldav.calendarName,
+    entries: config.calendars,
     onWarning: (message) => {
       warnings.push(message);
       output.warn(message);
