@@ -104,4 +104,39 @@ describe('the cost of a run', () => {
     expect(methods()).toEqual(['PROPFIND', 'PROPFIND', ...projects.map(() => 'REPORT')]);
     expect(noop.requests.caldav).toBe(projects.length + 2);
   });
+
+  it('three calendars over the same projects cost Plane the single-calendar minimum; a no-op lists no calendar with a state dir', async () => {
+    const user = radicale.users[0]!;
+    const base = { planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password };
+    const three = writeConfig({
+      ...base,
+      extra: {
+        calendars: [
+          { id: 'projects', perProject: true },
+          { id: 'everything', name: 'Plane: everything' },
+          { id: 'alpha-early', perProject: true, name: 'Early {identifier}', filter: { projects: ['ALPHA'], priorities: ['none', 'low', 'medium', 'high', 'urgent'] } },
+        ],
+      },
+    });
+    const counts: Record<string, { plane: number; caldav: number }> = {};
+    for (const [name, config] of [['1 calendar', configFor(dav.url)], ['3 calendars', three]] as const) {
+      const state = freshStateHome();
+      await sync(config, state);
+      await sync(config, state); // the first run wrote; this one lists and remembers
+      dav.reset();
+      const stateful = await sync(config, state);
+      expect(stateful.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
+      expect(stateful.requests.plane).toBe(1 + projects.length); // the projects page + each project's page, once
+      expect(methods()).toEqual(['PROPFIND']);
+      counts[`${name}, state dir`] = stateful.requests;
+      dav.reset();
+      const stateless = await sync(config, freshStateHome());
+      expect(stateless.requests.plane).toBe(1 + projects.length);
+      counts[`${name}, stateless`] = stateless.requests;
+    }
+    // Each calendar is one REPORT when nothing remembers it: 2 (default) vs 2 + 1 + 1.
+    expect(counts['1 calendar, stateless']?.caldav).toBe(2 + projects.length);
+    expect(counts['3 calendars, stateless']?.caldav).toBe(2 + projects.length + 2);
+    if (process.env.OPS_CAPTURE_DIR) console.log(JSON.stringify(counts));
+  });
 });
