@@ -2,7 +2,7 @@
  * calplanebot as a library: the same core the CLI runs on. Plane → events (pure) → plan (pure)
  * → apply, over swappable edges (a PlaneSource and a CalendarStore).
  */
-export type { Config, LoadedConfig } from './config/types.js';
+export type { Config, LoadedConfig, CalendarEntry, CalendarFilter } from './config/types.js';
 export { loadConfig } from './config/load.js';
 
 export type { PlaneSource, PlaneIssue, PlaneProject } from './plane/types.js';
@@ -13,7 +13,10 @@ export { issueToEvent } from './event/transform.js';
 export { renderEvent } from './event/render.js';
 export { mergeEvent } from './event/merge.js';
 export { parseCalendarObject, fieldChanges } from './event/parse.js';
-export { uidForIssue, isOwnedUid, issueIdFromUid } from './event/uid.js';
+export { uidForIssue, isOwnedUid, issueIdFromUid, uidScheme, type UidScheme } from './event/uid.js';
+
+export { compileFilter, todayIn, type FilterContext } from './views/filter.js';
+export { planTargets, type CalendarTarget } from './views/targets.js';
 
 export type { CalendarStore, CalendarRef, RemoteObject } from './caldav/store.js';
 export { DavCalendarStore } from './caldav/dav-store.js';
@@ -21,7 +24,7 @@ export { MemoryCalendarStore } from './caldav/memory-store.js';
 
 export { plan, type Plan, type Change, type PlanInput } from './sync/plan.js';
 export { runSync, selectProjects, type SyncDeps, type SyncSettings } from './sync/run.js';
-export type { RunReport, ProjectReport } from './sync/report.js';
+export type { RunReport, ProjectReport, CalendarReport } from './sync/report.js';
 
 export { createHttpClient, RequestStats } from './http/fetcher.js';
 export * from './errors.js';

@@ -18,14 +18,13 @@ import type { RemoteObject } from '../../src/caldav/store.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
-import { runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { runCli, runJson, writeConfig, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type FakeUser, type WebhookDelivery } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
+import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
 
 const SECRET = 'plane_wh_9c1e2d3f4a5b69788796a5b4c3d2e1f0';
-const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH', 'MKCOL', 'MOVE', 'COPY']);
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -39,14 +38,8 @@ beforeAll(async () => {
   radicale = await startRadicale();
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 23 });
   dav = await startRecordingProxy(radicale.url);
-  const user = radicale.users[0]!;
   // Reads the calendars straight from Radicale, not through the proxy, so it never counts.
-  reader = new DavCalendarStore({
-    serverUrl: radicale.url,
-    username: user.username,
-    password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
-  });
+  reader = directStore(radicale);
   homeUrl = (await reader.calendarUrlFor('x')).replace(/x\/$/, '');
   bob = plane.addMember({ first_name: 'Bob', last_name: 'Builder', display_name: 'bob', email: 'bob@example.com' });
 });
@@ -101,15 +94,8 @@ function configWith(extra: Record<string, unknown>): string {
   return file;
 }
 
-async function cli(config: string, ...args: string[]): Promise<CliResult & { report: RunReport }> {
-  const result = await runCli(['--json', '--config', config, ...args]);
-  let report: RunReport;
-  try {
-    report = JSON.parse(result.stdout) as RunReport;
-  } catch {
-    throw new Error(`no JSON report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return { ...result, report };
+function cli(config: string, ...args: string[]): Promise<CliResult & { report: RunReport }> {
+  return runJson(config, ...args);
 }
 
 /** Pipes a signed delivery to `handle-webhook --json`, the headers as options, like the receiver does. */

@@ -11,7 +11,7 @@ import { createHttpClient } from '../../src/http/fetcher.js';
 import type { RunReport } from '../../src/sync/report.js';
 import { freshStateHome, runCli, writeConfig } from '../support/cli.js';
 import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 
 let radicale: Radicale;
@@ -33,14 +33,8 @@ beforeAll(async () => {
   for (const project of projects) {
     for (let i = 1; i <= 3; i += 1) plane.addIssue(project.id, { name: `${project.identifier} task ${i}`, target_date: `2026-03-0${i}` });
   }
-  const user = radicale.users[0]!;
   // Reads and edits straight in Radicale, past the proxy, so it never counts.
-  reader = new DavCalendarStore({
-    serverUrl: radicale.url,
-    username: user.username,
-    password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
-  });
+  reader = directStore(radicale);
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { runCli, runJson, writeConfig, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
@@ -41,15 +41,8 @@ afterAll(async () => {
   await radicale?.stop();
 });
 
-async function cli(...args: string[]): Promise<CliResult & { report: RunReport }> {
-  const result = await runCli(['--json', '--config', config, ...args]);
-  let report: RunReport;
-  try {
-    report = JSON.parse(result.stdout) as RunReport;
-  } catch {
-    throw new Error(`no JSON report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return { ...result, report };
+function cli(...args: string[]): Promise<CliResult & { report: RunReport }> {
+  return runJson(config, ...args);
 }
 
 async function calendarOf(project: FakeProject): Promise<CalendarRef> {

@@ -16,11 +16,10 @@ import { createHttpClient } from '../../src/http/fetcher.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
 import { runCli, writeConfig, type CliResult } from '../support/cli.js';
 import { signWebhook, startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type WebhookDelivery } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
+import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
 
 const SECRET = 'plane_wh_5f1d0c9e8b7a69584736251403f2e1d0';
-const WRITE_METHODS = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH', 'MKCOL', 'MOVE', 'COPY']);
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -35,12 +34,7 @@ beforeAll(async () => {
   dav = await startRecordingProxy(radicale.url);
   const user = radicale.users[0]!;
   config = configWith({ webhook: { secret: SECRET } });
-  reader = new DavCalendarStore({
-    serverUrl: radicale.url,
-    username: user.username,
-    password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
-  });
+  reader = directStore(radicale);
   homeUrl = (await reader.calendarUrlFor('x')).replace(/x\/$/, '');
 });
 

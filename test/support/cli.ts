@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envVariablesFor, ENV_BINDINGS } from '../../src/config/env.js';
+import type { RunReport } from '../../src/sync/report.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/calplanebot.js', import.meta.url));
 
@@ -90,4 +91,16 @@ export function writeConfig(config: TestConfig): string {
   };
   writeFileSync(file, JSON.stringify(body, null, 2), { mode: 0o600 });
   return file;
+}
+
+/** `calplanebot --json --config <config> …args` with its report parsed; a run that printed no JSON fails with its output. */
+export async function runJson<R = RunReport>(config: string, ...args: string[]): Promise<CliResult & { report: R }> {
+  const result = await runCli(['--json', '--config', config, ...args]);
+  let report: R;
+  try {
+    report = JSON.parse(result.stdout) as R;
+  } catch {
+    throw new Error(`no JSON report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { ...result, report };
 }

@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import { createHttpClient } from '../../src/http/fetcher.js';
 
 export interface RadicaleUser {
   username: string;
@@ -97,5 +99,16 @@ function waitForPort(child: ChildProcess): Promise<number> {
         resolve(Number(match[1]));
       }
     });
+  });
+}
+
+/** A store that reads and edits straight in Radicale (past any recording proxy, so it never counts), as the first user. */
+export function directStore(radicale: Radicale): DavCalendarStore {
+  const user = radicale.users[0]!;
+  return new DavCalendarStore({
+    serverUrl: radicale.url,
+    username: user.username,
+    password: user.password,
+    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
   });
 }

@@ -6,6 +6,9 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The methods that change a CalDAV server: a run that sends none of them wrote nothing. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH', 'MKCOL', 'MOVE', 'COPY']);
+
 export interface RecordedRequest {
   method: string;
   path: string;
