@@ -63,6 +63,8 @@ export function emptyDesired(): DesiredSet {
 export interface CalendarInput {
   /** The calendar-cache key of its complete listings; undefined: the calendar is listed whatever the cache says. */
   cacheKey: string | undefined;
+  /** False when a project's listing failed: then nothing may be deleted. */
+  complete: boolean;
   /** Whether any listed item is dated: an incomplete listing with none has nothing to do safely. */
   hasDated: boolean;
   /** Its desired objects, made when needed (a converged calendar never needs them). */
@@ -85,7 +87,7 @@ function cacheOwner(target: CalendarTarget): string {
 }
 
 export async function syncCalendar(target: CalendarTarget, input: CalendarInput, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<void> {
-  if (report.errors.length > 0 && !input.hasDated) return; // a listing failed and left nothing to do safely
+  if (!input.complete && !input.hasDated) return; // a listing failed and left nothing to do safely
   const resolved = await resolveCalendar(target, ctx, report);
   if (!resolved) return;
   const converged = input.cacheKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(cacheOwner(target), resolved, input.cacheKey) : undefined;
@@ -123,7 +125,7 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
     report.errors.push(reportedError('list-issues', error));
   }
   recordPlan(result, report);
-  if (result.outOfScope > 0) (report as SyncUnitReport & { outOfScope?: number }).outOfScope = result.outOfScope;
+  if (result.outOfScope > 0) report.outOfScope = result.outOfScope;
 
   if (!ctx.writer) {
     countPlanned(result, report); // a dry run reports what it would do

@@ -14,17 +14,30 @@ export function calendarSlug(projectId: string): string {
   return `plane-${projectId}`;
 }
 
-const OWN_CALENDAR = /\/plane-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?$/;
+const UUID_TEXT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const OWN_CALENDAR = new RegExp(`/plane-(${UUID_TEXT})/?$`);
+/** `plane-{entry}` or `plane-{entry}-{project}`: another `calendars` entry's (views/targets.ts calendarSlugFor). */
+const VIEW_CALENDAR = new RegExp(`/plane-([a-z0-9][a-z0-9-]{0,39}?)(?:-(${UUID_TEXT}))?/?$`);
 
-/** The project id of a calendar at a calendarSlug() URL; null for any other calendar. */
-function projectIdFromCalendarUrl(url: string): string | null {
-  let path: string;
+function pathOf(url: string): string | null {
   try {
-    path = decodeURIComponent(new URL(url).pathname);
+    return decodeURIComponent(new URL(url).pathname);
   } catch {
     return null;
   }
-  return OWN_CALENDAR.exec(path)?.[1] ?? null;
+}
+
+/** The project id of a calendar at a calendarSlug() URL; null for any other calendar. */
+function projectIdFromCalendarUrl(url: string): string | null {
+  return OWN_CALENDAR.exec(pathOf(url) ?? '')?.[1] ?? null;
+}
+
+/** Which entry (and project) a calendar at another entry's URL was made for; null for any other URL (the default ones' included). */
+export function viewOfCalendarUrl(url: string): { entryId: string; projectId: string | undefined } | null {
+  const path = pathOf(url);
+  const match = path === null ? null : VIEW_CALENDAR.exec(path);
+  if (!match?.[1] || projectIdFromCalendarUrl(url) !== null) return null;
+  return { entryId: match[1], projectId: match[2]?.toLowerCase() };
 }
 
 export function calendarDisplayName(template: string, project: Pick<PlaneProject, 'name' | 'identifier'>): string {
@@ -36,7 +49,10 @@ export function calendarDisplayName(template: string, project: Pick<PlaneProject
  * null for a calendar calplanebot has not made or adopted.
  */
 export function projectIdOfCalendar(calendar: CalendarRef): string | null {
-  return projectIdFromCalendarUrl(calendar.url) ?? calendar.projectId ?? null;
+  const fromUrl = projectIdFromCalendarUrl(calendar.url);
+  if (fromUrl !== null) return fromUrl;
+  // A mark on another entry's calendar is not the default entry's (an older run may have put it there).
+  return viewOfCalendarUrl(calendar.url) === null ? (calendar.projectId ?? null) : null;
 }
 
 export type CalendarMatch =
@@ -64,10 +80,12 @@ export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayN
   if (projectId === undefined) return { kind: 'missing', url: ownUrl, displayName };
   const owner = (c: CalendarRef) => projectIdOfCalendar(c)?.toLowerCase() ?? null;
   const wanted = projectId.toLowerCase();
-  const marked = calendars.filter((c) => owner(c) === wanted);
+  // Another entry's calendar (plane-{entry}[-{project}]) is never the default one, whatever its name or mark.
+  const candidates = calendars.filter((c) => viewOfCalendarUrl(c.url) === null);
+  const marked = candidates.filter((c) => owner(c) === wanted);
   const markedChoice = marked.find((c) => c.displayName === displayName) ?? marked[0];
   if (markedChoice) return found(markedChoice, false);
-  const byName = calendars.filter((c) => c.displayName === displayName && owner(c) === null);
+  const byName = candidates.filter((c) => c.displayName === displayName && owner(c) === null);
   if (byName.length === 1 && byName[0]) return found(byName[0], true);
   return { kind: 'missing', url: ownUrl, displayName };
 }

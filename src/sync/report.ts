@@ -66,6 +66,8 @@ export interface SyncUnitReport extends Totals {
   duplicates: DuplicateUid[];
   errors: ReportedError[];
   changes: ReportedChange[];
+  /** Events of projects this run did not read (a `--project` shard of a calendar spanning projects): left alone. */
+  outOfScope?: number | undefined;
 }
 
 /**
@@ -89,8 +91,6 @@ export interface CalendarReport extends SyncUnitReport {
   /** That project's identifier (WEB) and name; null for a calendar spanning projects. */
   project: string | null;
   projectName: string | null;
-  /** Events of projects this run did not read (a `--project` shard of a calendar spanning projects): left alone. */
-  outOfScope?: number | undefined;
 }
 
 export interface RunReport {
@@ -187,7 +187,7 @@ export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifie
 
 /** The part of a calendar's report that a project's shares. */
 function unitOf(calendar: CalendarReport): SyncUnitReport {
-  const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, projectName: _name, outOfScope: _outOfScope, ...unit } = calendar;
+  const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, projectName: _name, ...unit } = calendar;
   return unit;
 }
 

@@ -115,6 +115,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
       noteError(report, listingError);
       const input: CalendarInput = {
         cacheKey: key === undefined ? undefined : viewKey([key], keyContext(target.entry)),
+        complete: listing.complete,
         hasDated,
         desired: () => desiredOf(listing, target, filters, ctx, report),
       };
@@ -153,7 +154,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   for (const gathering of gatherings) {
     const { target, report, desired } = gathering;
     const complete = gathering.keys.length === target.projects.length;
-    const input: CalendarInput = { cacheKey: complete ? viewKey(gathering.keys, keyContext(target.entry)) : undefined, hasDated: gathering.hasDated, desired: () => desired };
+    const input: CalendarInput = { cacheKey: complete ? viewKey(gathering.keys, keyContext(target.entry)) : undefined, complete: desired.listingComplete, hasDated: gathering.hasDated, desired: () => desired };
     await syncCalendarSafely(target, input, ctx, report);
     finished(report);
   }

@@ -10,7 +10,7 @@ import type { CalendarRef } from '../caldav/store.js';
 import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { uidScheme, type UidScheme } from '../event/uid.js';
 import type { PlaneProject } from '../plane/types.js';
-import { calendarDisplayName, projectIdOfCalendar } from '../sync/calendars.js';
+import { calendarDisplayName, projectIdOfCalendar, viewOfCalendarUrl } from '../sync/calendars.js';
 import { matchesSelector } from './projects.js';
 
 export interface CalendarTarget {
@@ -29,6 +29,8 @@ export interface CalendarTarget {
   /** The default entry's calendar: found by project mark and display name too, as before entries existed. */
   legacy: boolean;
 }
+
+export { viewOfCalendarUrl };
 
 export function calendarSlugFor(entryId: string, projectId: string | undefined): string {
   if (entryId === DEFAULT_VIEW_ID && projectId !== undefined) return `plane-${projectId}`;
@@ -79,22 +81,6 @@ export function unknownProjectWarnings(entries: readonly CalendarEntry[], all: r
     }
   });
   return warnings;
-}
-
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const VIEW_CALENDAR = new RegExp(`/plane-([a-z0-9][a-z0-9-]{0,39}?)(?:-(${UUID}))?/?$`);
-
-/** Which entry (and project) a calendar at a calplanebot URL was made for; null for any other URL. */
-export function viewOfCalendarUrl(url: string): { entryId: string; projectId: string | undefined } | null {
-  let path: string;
-  try {
-    path = decodeURIComponent(new URL(url).pathname);
-  } catch {
-    return null;
-  }
-  const match = VIEW_CALENDAR.exec(path);
-  if (!match?.[1] || new RegExp(`^${UUID}$`).test(`${match[1]}${match[2] ? `-${match[2]}` : ''}`)) return null;
-  return { entryId: match[1], projectId: match[2]?.toLowerCase() };
 }
 
 export interface StrayCalendar {

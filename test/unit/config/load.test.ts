@@ -27,6 +27,19 @@ describe('the example config', () => {
     expect(leafPaths(JSON.parse(text)).sort()).toEqual(leafPaths(loaded.config).sort());
     expect(text).not.toMatch(/plane_api_[0-9a-f]/i);
   });
+
+  it('shows the default calendar entry, a "my work" calendar and a release calendar, which resolve with their defaults', async () => {
+    const { config } = await loadConfig({ configPath: EXAMPLE, env: {} });
+    expect(config.calendars.map(({ id, name, perProject }) => ({ id, name, perProject }))).toEqual([
+      { id: 'projects', name: config.caldav.calendarName, perProject: true },
+      { id: 'mine', name: 'Plane: my work', perProject: false },
+      { id: 'releases', name: 'Plane: releases', perProject: false },
+    ]);
+    expect(config.calendars[0]?.filter).toEqual({});
+    expect(config.calendars[1]?.filter.assignees).toEqual(['me']);
+    expect(config.calendars[2]?.filter.labels).toEqual(['release']);
+    expect(config.sync.timeZone).toBe('Europe/Berlin');
+  });
 });
 
 describe('discovery', () => {
