@@ -1,6 +1,7 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
+import type { PlanInput } from '../../src/sync/plan.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
 import { calendarOfProject, type CalendarReport, type ProjectReport } from '../../src/sync/report.js';
@@ -122,4 +123,18 @@ export class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
 /** A default-entry calendar's report standing for a project's (what a run reports per calendar). */
 export function asCalendar(project: ProjectReport, name = `Plane: ${project.name}`): CalendarReport {
   return calendarOfProject(project, name);
+}
+
+/** A PlanInput for `calendarUrl` with a complete listing, no special issues and the default guard, plus overrides. */
+export function planInput(calendarUrl: string, overrides: Partial<PlanInput>): PlanInput {
+  return {
+    calendarUrl,
+    desired: [],
+    remote: [],
+    listingComplete: true,
+    undatedIssueIds: new Set(),
+    protectedIssueIds: new Set(),
+    guard: { maxDeletePercent: 50, allowMassDelete: false },
+    ...overrides,
+  };
 }

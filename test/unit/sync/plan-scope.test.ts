@@ -7,7 +7,7 @@ import { issueToEvent } from '../../../src/event/transform.js';
 import { LEGACY_SCHEME, objectNameForUid, parseAnyOwnedUid, uidScheme, type UidScheme } from '../../../src/event/uid.js';
 import type { PlaneProject } from '../../../src/plane/types.js';
 import { MIN_GUARDED, plan, type DeleteChange, type PlanInput } from '../../../src/sync/plan.js';
-import { issue, project } from '../../support/builders.js';
+import { issue, planInput, project } from '../../support/builders.js';
 
 const CAL = 'https://dav.example/alice/plane-mine/';
 const web = project({ identifier: 'WEB', name: 'Web' });
@@ -27,18 +27,7 @@ function stored(model: EventModel, edit: (data: string) => string = (data) => da
 
 const withoutProjectMark = (data: string) => data.replace(/X-CALPLANEBOT-PROJECT-ID:[^\r\n]*\r\n/, '');
 
-function input(overrides: Partial<PlanInput>): PlanInput {
-  return {
-    calendarUrl: CAL,
-    desired: [],
-    remote: [],
-    listingComplete: true,
-    undatedIssueIds: new Set(),
-    protectedIssueIds: new Set(),
-    guard: { maxDeletePercent: 50, allowMassDelete: false },
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<PlanInput>): PlanInput => planInput(CAL, overrides);
 
 const deletes = (changes: ReturnType<typeof plan>['changes']) => changes.filter((c): c is DeleteChange => c.op === 'delete');
 

@@ -6,7 +6,7 @@ import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import { objectNameForUid } from '../../../src/event/uid.js';
 import { MIN_GUARDED, plan, type PlanInput } from '../../../src/sync/plan.js';
-import { issue, project, STATES } from '../../support/builders.js';
+import { issue, planInput, project, STATES } from '../../support/builders.js';
 
 const CAL = 'https://dav.example/alice/plane-x/';
 const web = project();
@@ -28,18 +28,7 @@ const FOREIGN: RemoteObject = {
   data: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:birthday-1@example.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20250101\r\nSUMMARY:Mum\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
 };
 
-function input(overrides: Partial<PlanInput>): PlanInput {
-  return {
-    calendarUrl: CAL,
-    desired: [],
-    remote: [],
-    listingComplete: true,
-    undatedIssueIds: new Set(),
-    protectedIssueIds: new Set(),
-    guard: { maxDeletePercent: 50, allowMassDelete: false },
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<PlanInput>): PlanInput => planInput(CAL, overrides);
 
 describe('plan', () => {
   it('creates an event for every desired issue missing from the calendar, at the UID-derived href', () => {
