@@ -1,0 +1,176 @@
+/**
+ * The calendars of one run, fed project by project: each project's work items, read once, are
+ * synced at once into the project's own calendars and gathered into the calendars it shares with
+ * other projects, which are synced when every project has been read. Keeps the reports in the
+ * order of the config's entries, and what the run's warnings need.
+ */
+import type { CalendarEntry } from '../config/types.js';
+import { AuthError } from '../errors.js';
+import type { PlaneProject } from '../plane/types.js';
+import { compileFilter, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
+import type { CalendarTarget } from '../views/targets.js';
+import { listingKey, viewKey, type ViewContext } from './calendar-cache.js';
+import { addListing, emptyDesired, readListing, syncCalendar, type CalendarInput, type CalendarSyncContext, type DesiredSet, type Listing } from './calendar-sync.js';
+import { emptyCalendarReport, reportedError, type CalendarReport, type ReportedError } from './report.js';
+
+/** A calendar spanning projects collects its desired objects project by project, as each is read. */
+interface Gathering {
+  target: CalendarTarget;
+  report: CalendarReport;
+  desired: DesiredSet;
+  /** listingKey() of each of its projects read completely, for the calendar cache. */
+  keys: string[];
+  hasDated: boolean;
+}
+
+export interface CalendarRunOptions {
+  entries: readonly CalendarEntry[];
+  select: FilterContext;
+  /** Project digests are computed only for a calendar cache. */
+  withCache: boolean;
+  /** Told of each calendar as it finishes (and stops the run on refused credentials). */
+  onCalendarDone?: ((report: CalendarReport) => void) | undefined;
+  onProgress?: ((message: string) => void) | undefined;
+}
+
+export class CalendarRun {
+  private readonly filters: Map<CalendarEntry, IssueFilter>;
+  private readonly done = new Map<CalendarTarget, CalendarReport>();
+  private readonly gatherings: Gathering[];
+  /** A failed listing by project id: said once per project, however many calendars it left wanting. */
+  readonly listingErrors = new Map<string, ReportedError>();
+  /** Assignees and labels seen on any work item, for the "matches nothing" warnings. */
+  private readonly seen = { people: new Set<string>(), labels: new Set<string>() };
+  private readonly wantsNames: boolean;
+
+  constructor(
+    private readonly targets: readonly CalendarTarget[],
+    private readonly ctx: CalendarSyncContext,
+    private readonly options: CalendarRunOptions,
+  ) {
+    this.filters = new Map(options.entries.map((entry) => [entry, compileFilter(entry.filter, options.select)]));
+    this.gatherings = targets.filter((t) => t.project === undefined).map((target) => ({ target, report: this.newReport(target), desired: emptyDesired(), keys: [], hasDated: false }));
+    this.wantsNames = options.entries.some((entry) => entry.filter.assignees || entry.filter.labels);
+  }
+
+  /** The selected projects some calendar shows, in order: only these are read. */
+  projectsToRead(selected: readonly PlaneProject[]): PlaneProject[] {
+    return selected.filter((project) => this.targets.some((t) => t.projects.includes(project)));
+  }
+
+  /** One project: its own calendars synced, its share gathered. The unforeseen stays with its calendars. */
+  async project(project: PlaneProject): Promise<void> {
+    const own = this.targets.filter((t) => t.project === project);
+    const sharing = this.gatherings.filter((g) => g.target.projects.includes(project));
+    try {
+      await this.read(project, own, sharing);
+    } catch (error) {
+      if (error instanceof AuthError) throw error; // refused credentials stop the run (see finish())
+      const unforeseen = reportedError('sync-project', error);
+      for (const target of own) if (!this.done.has(target)) this.finish(target, withError(this.newReport(target), unforeseen));
+      for (const gathering of sharing) withError(gathering.report, unforeseen);
+    }
+  }
+
+  /** The calendars spanning projects, once every project has been read. */
+  async shared(): Promise<void> {
+    for (const { target, report, desired, keys, hasDated } of this.gatherings) {
+      const cacheKey = keys.length === target.projects.length ? viewKey(keys, this.keyContext(target.entry)) : undefined;
+      await this.sync(target, { cacheKey, complete: desired.listingComplete, hasDated, desired: () => desired }, report);
+    }
+  }
+
+  /** Every calendar's report, in the order of the config's entries (and of the projects within one). */
+  reports(): CalendarReport[] {
+    return this.targets.flatMap((target) => this.done.get(target) ?? []);
+  }
+
+  /** Filter values no work item carries; only meaningful after a full run whose listings all succeeded. */
+  unmatchedWarnings(): string[] {
+    if (!this.wantsNames || this.listingErrors.size > 0) return [];
+    return this.options.entries.flatMap((entry, index) => {
+      const { assignees, labels } = unmatchedValues(entry.filter, this.seen);
+      return [
+        ...assignees.map((who) => `calendars[${index}].filter.assignees: no work item of the selected projects is assigned to "${who}" (ids, display names and emails match, in any case); the calendar "${entry.id}" may stay empty`),
+        ...labels.map((label) => `calendars[${index}].filter.labels: no work item of the selected projects has the label "${label}"; the calendar "${entry.id}" may stay empty`),
+      ];
+    });
+  }
+
+  private async read(project: PlaneProject, own: CalendarTarget[], sharing: Gathering[]): Promise<void> {
+    this.options.onProgress?.(`${project.identifier}: reading Plane`);
+    const listing = await readListing(project, this.ctx.plane, this.options.withCache);
+    const listingError = listing.error === undefined ? undefined : reportedError('list-issues', listing.error);
+    if (listingError) this.listingErrors.set(project.id, listingError);
+    if (this.wantsNames) for (const issue of listing.issues) noteNames(issue, this.seen);
+    const key = listing.complete && this.options.withCache ? listingKey(listing.digests, { project, webUrl: this.ctx.webUrl, workspaceSlug: this.ctx.workspaceSlug }) : undefined;
+    const hasDated = listing.issues.some((issue) => issue.target_date);
+    for (const target of own) {
+      const report = withError(this.newReport(target), listingError);
+      const cacheKey = key === undefined ? undefined : viewKey([key], this.keyContext(target.entry));
+      await this.sync(target, { cacheKey, complete: listing.complete, hasDated, desired: () => this.desiredOf(listing, target, report) }, report);
+    }
+    for (const gathering of sharing) {
+      addListing(listing, this.shape(gathering.target), this.ctx, gathering.desired, withError(gathering.report, listingError));
+      if (key !== undefined) gathering.keys.push(key);
+      gathering.hasDated ||= hasDated;
+    }
+    listing.issues = []; // one project's work items in memory at a time
+  }
+
+  private desiredOf(listing: Listing, target: CalendarTarget, report: CalendarReport): DesiredSet {
+    const desired = emptyDesired();
+    addListing(listing, this.shape(target), this.ctx, desired, report);
+    return desired;
+  }
+
+  private shape(target: CalendarTarget) {
+    return { target, select: this.filters.get(target.entry) ?? (() => true) };
+  }
+
+  /** syncCalendar reports its own failures; this catches the unforeseen, so one calendar never stops the rest. */
+  private async sync(target: CalendarTarget, input: CalendarInput, report: CalendarReport): Promise<void> {
+    try {
+      await syncCalendar(target, input, this.ctx, report);
+    } catch (error) {
+      withError(report, reportedError('sync-project', error));
+    }
+    this.finish(target, report);
+  }
+
+  private finish(target: CalendarTarget, report: CalendarReport): void {
+    this.done.set(target, report);
+    this.options.onCalendarDone?.(report);
+    abortIfCredentialsRefused(report);
+  }
+
+  private newReport(target: CalendarTarget): CalendarReport {
+    return emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: target.project });
+  }
+
+  private keyContext(entry: CalendarEntry): ViewContext {
+    const { select } = this.options;
+    return { entry, today: entry.filter.window ? select.today : undefined, me: usesMe(entry.filter) ? select.me?.id : undefined };
+  }
+}
+
+/** A failed listing (or the unforeseen): the calendar says so, and withholds its deletions. */
+function withError(report: CalendarReport, error: ReportedError | undefined): CalendarReport {
+  if (error && !report.errors.includes(error)) {
+    report.errors.push(error);
+    report.failed += 1;
+  }
+  return report;
+}
+
+/**
+ * A 401 means the credentials themselves were refused (rotated mid-run, say): every later request
+ * would fail the same way, so the run stops there with exit 1, like a refusal at its start.
+ * A 403 stays with its calendar: it can be about that one project or calendar.
+ */
+function abortIfCredentialsRefused(report: CalendarReport): void {
+  const refused = report.errors.find((error) => error.status === 401);
+  if (!refused) return;
+  const service = refused.operation === 'list-issues' ? 'plane' : 'caldav';
+  throw new AuthError(service, `${report.project ?? report.id}: ${refused.message}`, 401, refused.operation, '', { hint: refused.hint });
+}
