@@ -102,14 +102,17 @@ function dispatch(delivery: Delivery, handling: Handling, knownCalendars: () => 
   }
 }
 
+/** An issue whose project no calendar shows: outside plane.projects, or every entry's filter.projects. */
+const NOT_SHOWN = 'the issue\'s project is not in plane.projects (or in no calendar\'s filter.projects)';
+
 async function handleIssue(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
-  if (delivery.projectId !== null) return handled(await reconcileIssue(ctx, delivery.id, delivery.projectId), 'the issue\'s project is not in plane.projects');
+  if (delivery.projectId !== null) return handled(await reconcileIssue(ctx, delivery.id, delivery.projectId), NOT_SHOWN);
   // A `deleted` body carries only the id: find the event, then let the re-fetch decide.
   const found = await findOwnedEvents(ctx.store, delivery.id, knownCalendars(), ctx.entries);
   if (found.length === 0) return nothing('no calendar calplanebot manages holds an event for this issue');
   const calendars: CalendarReport[] = [];
   for (const { projectId, known } of found) calendars.push(...(await reconcileIssue(ctx, delivery.id, projectId, known)));
-  return handled(calendars, 'the issue\'s project is not in plane.projects');
+  return handled(calendars, NOT_SHOWN);
 }
 
 /** The projects' reports of a delivery: a project's default calendar, as `sync` reports it. */

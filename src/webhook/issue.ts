@@ -7,7 +7,7 @@
  * costs one GET (and its write).
  */
 import type { CalendarStore, RemoteObject } from '../caldav/store.js';
-import type { CalendarEntry } from '../config/types.js';
+import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { HttpError, NotFoundError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
 import { LEGACY_SCHEME, objectNameForUid, parseAnyOwnedUid, uidScheme, type UidScheme } from '../event/uid.js';
@@ -144,8 +144,10 @@ async function reconcileIn(
  * them, and those the discovery cache saw a project in. The calendar says which project.
  */
 export async function findOwnedEvents(store: CalendarStore, issueId: string, known: readonly KnownCalendar[] = [], entries: readonly CalendarEntry[] = []): Promise<Array<{ projectId: string; known: Known }>> {
+  const keepsDefault = entries.length === 0 || entries.some((entry) => entry.id === DEFAULT_VIEW_ID);
   const calendars = (await store.listCalendars()).flatMap((calendar) => {
     const projectId = projectIdOfCalendar(calendar) ?? known.find((k) => sameHref(k.url, calendar.url))?.projectId;
+    if (projectId && !keepsDefault) return [];
     if (projectId) return [{ projectId: projectId as string | undefined, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
     // Another entry's calendar: the object names its project (X-CALPLANEBOT-PROJECT-ID).
     const view = viewOfCalendarUrl(calendar.url);

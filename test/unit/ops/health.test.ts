@@ -142,6 +142,17 @@ describe('checkPlane and checkCaldav', () => {
     expect(await checkCaldav(store, () => 'http://dav/alice/')).toMatchObject({ ok: true, calendars: 3, managedCalendars: 2 });
   });
 
+  it('count the calendars of every configured entry as managed, and no calendar of an entry that is gone', async () => {
+    const store = new MemoryCalendarStore('http://dav/alice/');
+    await store.createCalendar('http://dav/alice/plane-0b0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b/', 'Plane: Web');
+    await store.createCalendar('http://dav/alice/plane-mine/', 'Plane: my work');
+    await store.createCalendar('http://dav/alice/plane-hot-0b0e6c4e-1f7a-4a49-9a43-7c1a1f2f3a4b/', 'Hot: WEB');
+    await store.createCalendar('http://dav/alice/plane-removed/', 'Plane: removed');
+    await store.createCalendar('http://dav/alice/personal/', 'Personal');
+    expect(await checkCaldav(store, () => 'http://dav/alice/', ['projects', 'mine', 'hot'])).toMatchObject({ ok: true, calendars: 5, managedCalendars: 3 });
+    expect(await checkCaldav(store, () => 'http://dav/alice/')).toMatchObject({ managedCalendars: 1 });
+  });
+
   it('a discovery that finds no calendar home says so', async () => {
     const store = new MemoryCalendarStore();
     store.calendarUrlFor = async () => {
