@@ -55,6 +55,11 @@ export class Output {
     this.streams.stdout.write(`${this.redact(text)}\n`);
   }
 
+  /** A document on stdout exactly as given (`export --out -`): nothing added, secrets still masked. */
+  raw(text: string): void {
+    this.streams.stdout.write(this.redact(text));
+  }
+
   /** The `--json` artifact: one JSON document on stdout, written a piece at a time (see jsonPieces). */
   json(value: unknown): void {
     let buffered = '';

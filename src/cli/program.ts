@@ -52,6 +52,16 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     );
 
   program
+    .command('export')
+    .description('write each calendar as a subscribable .ics file (for Google Calendar, Outlook, …); needs no CalDAV server')
+    .requiredOption('-o, --out <dir>', 'the folder to write {id}.ics files into; - writes the one selected calendar to stdout')
+    .addOption(new Option('--calendar <id>', 'limit to a calendars entry; repeatable').argParser(collect).default([]))
+    .addOption(projectOption())
+    .action((opts: { out: string; calendar: string[]; project: string[] }, command: Command) =>
+      dispatch(command, async (output) => (await import('./commands/export.js')).exportCommand(opts, output)),
+    );
+
+  program
     .command('handle-webhook')
     .description('handle one Plane webhook delivery: raw body on stdin, verified, that one issue or project brought up to date')
     .option('--signature <hex>', 'the X-Plane-Signature header (default: $PLANE_SIGNATURE)')

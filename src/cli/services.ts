@@ -5,12 +5,15 @@
 import { DavCalendarStore, type DavDiscovery } from '../caldav/dav-store.js';
 import type { CalendarStore } from '../caldav/store.js';
 import type { Config } from '../config/types.js';
-import { createHttpClient, RequestStats, type RetryPolicy } from '../http/fetcher.js';
+import { RequestStats } from '../http/fetcher.js';
 import { discoveryAccount, readDiscovery } from '../ops/discovery-cache.js';
 import { resolveStateDir } from '../ops/state-dir.js';
-import { PlaneClient } from '../plane/client.js';
+import type { PlaneClient } from '../plane/client.js';
 import { openCalendarCache, type CalendarCache } from '../sync/calendar-cache.js';
 import type { Output } from './output.js';
+import { httpClientFor, openPlane } from './plane-service.js';
+
+export { retryPolicy } from './plane-service.js';
 
 export interface Services {
   plane: PlaneClient;
@@ -29,29 +32,10 @@ export interface OpenServicesOptions {
   discoveryCache?: boolean;
 }
 
-export function retryPolicy(config: Config): RetryPolicy {
-  const { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs, maxRateLimitWaitMs } = config.http;
-  return { timeoutMs, retries, backoffMinMs, backoffMaxMs, maxRetryAfterMs, maxRateLimitWaitMs };
-}
-
 export function openServices(config: Config, output: Output, options: OpenServicesOptions = {}): Services {
-  const policy = retryPolicy(config);
   const stats = { plane: new RequestStats(), caldav: new RequestStats() };
-  const onRetry = (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) =>
-    output.debug(`retrying ${info.method} ${info.where} in ${info.waitMs} ms (${info.reason}, attempt ${info.attempt})`);
-
-  const onResponse = (info: { method: string; where: string; status: number; ms: number }) =>
-    output.debug(`${info.method} ${info.where} → ${info.status} (${info.ms} ms)`);
-
-  const planeHttp = createHttpClient({ service: 'plane', policy, stats: stats.plane, onRetry, onResponse });
-  const caldavHttp = createHttpClient({ service: 'caldav', policy, stats: stats.caldav, onRetry, onResponse });
-  const plane = new PlaneClient({
-    baseUrl: config.plane.baseUrl,
-    workspaceSlug: config.plane.workspaceSlug,
-    apiKey: config.plane.apiKey,
-    http: planeHttp,
-    onWarning: (message) => output.warn(message),
-  });
+  const plane = openPlane(config, output, stats.plane);
+  const caldavHttp = httpClientFor('caldav', config, stats.caldav, output);
   const stateDir = resolveStateDir(config.sync.stateDir);
   const account = discoveryAccount(config.caldav);
   const cached = options.discoveryCache === false ? undefined : readDiscovery(stateDir, account);

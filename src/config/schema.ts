@@ -45,6 +45,10 @@ const syncSchema = z.object({
   timeZone: z.string().optional(),
 });
 
+const exportSchema = z.object({
+  refreshInterval: z.string().optional(),
+});
+
 const httpSchema = z.object({
   timeoutMs: z.int().min(1).optional(),
   retries: z.int().min(1).optional(),
@@ -62,6 +66,7 @@ export const configFileSchema = z.object({
   plane: planeSchema.optional(),
   caldav: caldavSchema.optional(),
   calendars: calendarsSchema.optional(),
+  export: exportSchema.optional(),
   webhook: webhookSchema.optional(),
   sync: syncSchema.optional(),
   http: httpSchema.optional(),
@@ -75,6 +80,7 @@ const KNOWN_KEYS: KeyTree = new Map([
   ['caldav', Object.keys(caldavSchema.shape)],
   // Entries are checked strictly by their schema (an unknown filter key is an error there).
   ['calendars', []],
+  ['export', Object.keys(exportSchema.shape)],
   ['webhook', Object.keys(webhookSchema.shape)],
   ['sync', Object.keys(syncSchema.shape)],
   ['http', Object.keys(httpSchema.shape)],
@@ -86,6 +92,7 @@ export const PLANE_CLOUD_WEB_URL = 'https://app.plane.so';
 export const DEFAULTS = {
   plane: { baseUrl: PLANE_CLOUD_API_URL },
   caldav: { calendarName: 'Plane: {project}' },
+  export: { refreshInterval: 'PT1H' },
   webhook: { allowUnsigned: false },
   sync: { maxDeletePercent: 50 },
   http: {
@@ -100,6 +107,7 @@ export const DEFAULTS = {
 } as const satisfies {
   plane: Partial<Config['plane']>;
   caldav: Partial<Config['caldav']>;
+  export: Config['export'];
   webhook: Partial<Config['webhook']>;
   sync: Partial<Config['sync']>;
   http: Config['http'];
@@ -307,6 +315,7 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
     plane,
     caldav,
     calendars: resolveCalendars(file.calendars, caldav.calendarName, issues),
+    export: { refreshInterval: checkRefreshInterval(file.export?.refreshInterval, issues) },
     webhook: {
       secret: file.webhook?.secret,
       allowUnsigned: file.webhook?.allowUnsigned ?? DEFAULTS.webhook.allowUnsigned,
@@ -353,6 +362,16 @@ function resolveStateDir(stateDir: string | undefined, context: Context): string
   const fromEnv = context.envKeys.has('sync.stateDir');
   const base = fromEnv || context.file === undefined ? context.cwd : path.dirname(context.file);
   return path.resolve(base, stateDir);
+}
+
+/** A positive RFC 5545 duration (weeks, or days and/or a time part), as REFRESH-INTERVAL takes it. */
+const DURATION = /^P(?:\d+W|(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
+
+function checkRefreshInterval(value: string | undefined, issues: ConfigIssue[]): string {
+  if (value === undefined) return DEFAULTS.export.refreshInterval;
+  if (DURATION.test(value) && value !== 'P' && /[1-9]/.test(value)) return value;
+  issues.push({ key: 'export.refreshInterval', message: `"${value}" is not a positive iCalendar duration`, hint: 'e.g. "PT1H" (an hour), "PT30M", "P1D"' });
+  return DEFAULTS.export.refreshInterval;
 }
 
 function checkBackoff(file: ConfigFile, http: Config['http'], issues: ConfigIssue[]): void {

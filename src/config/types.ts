@@ -51,6 +51,10 @@ export interface Config {
   };
   /** The calendars to keep; without a `calendars` key, one per project (the `projects` entry). */
   calendars: CalendarEntry[];
+  export: {
+    /** RFC 5545 duration a feed asks subscribers to refresh after (REFRESH-INTERVAL, X-PUBLISHED-TTL). */
+    refreshInterval: string;
+  };
   webhook: {
     secret: string | undefined;
     /** Explicit opt-out of signature checking when no secret is configured. */

@@ -57,11 +57,16 @@ export function readJsonFile<T>(path: string): T | undefined {
  * that are both PID 1 may share a volume); a failed write leaves no temp file behind.
  */
 export function writeJsonFileAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, 0o600);
+}
+
+/** Writes `text` to a temporary file beside `path`, flushes it to disk, then renames it over `path`. */
+export function writeFileAtomic(path: string, text: string, mode: number): void {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const fd = openSync(temp, 'wx', 0o600);
+    const fd = openSync(temp, 'wx', mode);
     try {
-      writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`); // loops until all is written
+      writeFileSync(fd, text); // loops until all is written
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,7 +1,8 @@
 /**
  * The calendars of one run, fed project by project: each project's work items, read once, are
- * synced at once into the project's own calendars and gathered into the calendars it shares with
- * other projects, which are synced when every project has been read. Keeps the reports in the
+ * handed at once to the project's own calendars and gathered into the calendars it shares with
+ * other projects, which get theirs when every project has been read. What a calendar then does
+ * with its share (`reconcile`) is the caller's: `sync` writes a CalDAV calendar, `export` a file. Keeps the reports in the
  * order of the config's entries, and what the run's warnings need.
  */
 import type { CalendarEntry } from '../config/types.js';
@@ -10,7 +11,7 @@ import type { PlaneProject } from '../plane/types.js';
 import { compileFilter, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
 import type { CalendarTarget } from '../views/targets.js';
 import { listingKey, viewKey, type ViewContext } from './calendar-cache.js';
-import { addListing, emptyDesired, readListing, syncCalendar, type CalendarInput, type CalendarSyncContext, type DesiredSet, type Listing } from './calendar-sync.js';
+import { addListing, emptyDesired, readListing, type CalendarInput, type CalendarSyncContext, type DesiredSet, type Listing } from './calendar-sync.js';
 import { emptyCalendarReport, reportedError, type CalendarReport, type ReportedError } from './report.js';
 
 /** A calendar spanning projects collects its desired objects project by project, as each is read. */
@@ -23,8 +24,15 @@ interface Gathering {
   hasDated: boolean;
 }
 
+/** What reconciles one calendar with its share: a CalDAV calendar (syncCalendar), or a feed file. */
+export type ReconcileCalendar = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => Promise<void>;
+
+/** What a run reads Plane with and makes objects with. */
+export type RunContext = Pick<CalendarSyncContext, 'plane' | 'webUrl' | 'workspaceSlug'>;
+
 export interface CalendarRunOptions {
   entries: readonly CalendarEntry[];
+  reconcile: ReconcileCalendar;
   select: FilterContext;
   /** Project digests are computed only for a calendar cache. */
   withCache: boolean;
@@ -45,7 +53,7 @@ export class CalendarRun {
 
   constructor(
     private readonly targets: readonly CalendarTarget[],
-    private readonly ctx: CalendarSyncContext,
+    private readonly ctx: RunContext,
     private readonly options: CalendarRunOptions,
   ) {
     this.filters = new Map(options.entries.map((entry) => [entry, compileFilter(entry.filter, options.select)]));
@@ -128,10 +136,10 @@ export class CalendarRun {
     return { target, select: this.filters.get(target.entry) ?? (() => true) };
   }
 
-  /** syncCalendar reports its own failures; this catches the unforeseen, so one calendar never stops the rest. */
+  /** A calendar reports its own failures; this catches the unforeseen, so one calendar never stops the rest. */
   private async sync(target: CalendarTarget, input: CalendarInput, report: CalendarReport): Promise<void> {
     try {
-      await syncCalendar(target, input, this.ctx, report);
+      await this.options.reconcile(target, input, report);
     } catch (error) {
       withError(report, reportedError('sync-project', error));
     }

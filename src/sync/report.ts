@@ -20,7 +20,9 @@ export type Operation =
   | 'create'
   | 'update'
   | 'delete'
-  | 'delete-guard';
+  | 'delete-guard'
+  /** export: the feed file could not be written. */
+  | 'write-feed';
 
 export interface ReportedError {
   operation: Operation;

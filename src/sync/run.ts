@@ -6,14 +6,14 @@
 import type { CalendarStore } from '../caldav/store.js';
 import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
-import type { PlaneSource } from '../plane/types.js';
+import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { todayIn, usesMe, type FilterContext } from '../views/filter.js';
 import { archivedSelections, archivedWarning, selectProjects } from '../views/projects.js';
-import { planTargets, strayCalendars, unknownProjectWarnings, type StrayCalendar } from '../views/targets.js';
+import { planTargets, strayCalendars, unknownProjectWarnings, type CalendarTarget, type StrayCalendar } from '../views/targets.js';
 import { Writer } from './apply.js';
 import type { CalendarCache } from './calendar-cache.js';
 import { CalendarRun } from './calendar-run.js';
-import type { CalendarSyncContext } from './calendar-sync.js';
+import { syncCalendar, type CalendarInput, type CalendarSyncContext } from './calendar-sync.js';
 import type { DeleteGuard } from './plan.js';
 import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type RunReport } from './report.js';
 
@@ -51,16 +51,33 @@ export function defaultEntries(calendarNameTemplate: string): CalendarEntry[] {
   return [{ id: DEFAULT_VIEW_ID, name: calendarNameTemplate, perProject: true, filter: {} }];
 }
 
+/** What a run works from: the projects, the calendars the entries call for, and what filters need to know. */
+export interface RunPlan {
+  entries: readonly CalendarEntry[];
+  /** Every project Plane shows the key (archived ones included). */
+  allProjects: PlaneProject[];
+  /** The projects this run reads (--project, else plane.projects). */
+  selected: PlaneProject[];
+  targets: CalendarTarget[];
+  select: FilterContext;
+}
+
+export type RunScope = Pick<SyncSettings, 'entries' | 'calendarNameTemplate' | 'projects' | 'configuredProjects' | 'today'>;
+
+/** The projects page(s), and `users/me` when a filter says "me": the Plane requests a run makes before any project. */
+export async function planRun(plane: PlaneSource, scope: RunScope): Promise<RunPlan> {
+  const entries = scope.entries ?? defaultEntries(scope.calendarNameTemplate);
+  const allProjects = await plane.listProjects();
+  const selected = selectProjects(allProjects, scope.projects);
+  const universe = scope.configuredProjects === undefined ? selected : selectProjects(allProjects, scope.configuredProjects);
+  const targets = planTargets(entries, { selected, universe });
+  const me = entries.some((entry) => usesMe(entry.filter)) ? await plane.currentUser() : undefined;
+  return { entries, allProjects, selected, targets, select: { me, today: scope.today ?? todayIn(undefined, new Date()) } };
+}
+
 export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
   const started = performance.now();
-  const entries = settings.entries ?? defaultEntries(settings.calendarNameTemplate);
-  const allProjects = await deps.plane.listProjects();
-  const selected = selectProjects(allProjects, settings.projects);
-  const universe = settings.configuredProjects === undefined ? selected : selectProjects(allProjects, settings.configuredProjects);
-  const targets = planTargets(entries, { selected, universe });
-  // "me" costs a request, and only when a filter says it.
-  const me = entries.some((entry) => usesMe(entry.filter)) ? await deps.plane.currentUser() : undefined;
-  const select: FilterContext = { me, today: settings.today ?? todayIn(undefined, new Date()) };
+  const { entries, allProjects, selected, targets, select } = await planRun(deps.plane, settings);
   const ctx: CalendarSyncContext = {
     plane: deps.plane,
     store: deps.store,
@@ -73,7 +90,8 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     onWarning: settings.onWarning,
     calendarCache: deps.calendarCache,
   };
-  const run = new CalendarRun(targets, ctx, { entries, select, withCache: deps.calendarCache !== undefined, onCalendarDone: settings.onCalendarDone, onProgress: settings.onProgress });
+  const reconcile = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => syncCalendar(target, input, ctx, report);
+  const run = new CalendarRun(targets, ctx, { entries, reconcile, select, withCache: deps.calendarCache !== undefined, onCalendarDone: settings.onCalendarDone, onProgress: settings.onProgress });
   const read = run.projectsToRead(selected);
   for (const project of read) await run.project(project);
   await run.shared();
@@ -81,12 +99,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
 
   const calendars = run.reports();
   const strays = strayCalendars(ctx.calendars, entries, allProjects);
-  const warnings = [
-    ...archivedSelections(allProjects, settings.projects).map(archivedWarning),
-    ...unknownProjectWarnings(entries, allProjects),
-    ...(settings.configuredProjects === undefined ? run.unmatchedWarnings() : []),
-    ...(strays.length > 0 ? [strayWarning(strays)] : []),
-  ];
+  const warnings = [...selectionWarnings({ entries, allProjects }, settings, run), ...(strays.length > 0 ? [strayWarning(strays)] : [])];
   return {
     schemaVersion: SCHEMA_VERSION,
     dryRun: settings.dryRun,
@@ -98,6 +111,16 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     warnings,
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
   };
+}
+
+/** What the run's selection is worth a warning for: archived projects named, names that match nothing. */
+export function selectionWarnings(plan: Pick<RunPlan, 'entries' | 'allProjects'>, scope: Pick<RunScope, 'projects' | 'configuredProjects'>, run: CalendarRun): string[] {
+  return [
+    ...archivedSelections(plan.allProjects, scope.projects).map(archivedWarning),
+    ...unknownProjectWarnings(plan.entries, plan.allProjects),
+    // Only a full run has seen every work item a filter could name.
+    ...(scope.configuredProjects === undefined ? run.unmatchedWarnings() : []),
+  ];
 }
 
 function strayWarning(strays: readonly StrayCalendar[]): string {

@@ -37,6 +37,7 @@ describe('defaults and normalisation', () => {
         calendarName: 'Plane: {project}',
       },
       calendars: [{ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} }],
+      export: { refreshInterval: 'PT1H' },
       webhook: { secret: undefined, allowUnsigned: false },
       sync: { maxDeletePercent: 50, stateDir: undefined, timeZone: undefined },
       http: DEFAULTS.http,
