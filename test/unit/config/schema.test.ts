@@ -337,3 +337,15 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
     );
   });
 });
+
+describe('export.refreshInterval', () => {
+  it.each(['PT1H', 'PT30M', 'P1D', 'P1W', 'PT90S', 'P1DT12H'])('%s is a duration a feed can ask for', (value) => {
+    expect(validate(withValue('export.refreshInterval', value)).config.export.refreshInterval).toBe(value);
+  });
+
+  it.each(['1 hour', 'PT', 'P', 'PT0S', 'P0D', '-PT1H', 'pt1h', 'PT1.5H', 'P1H'])('%j is a configuration error naming the key', async (value) => {
+    const error = await configError(() => validate(withValue('export.refreshInterval', value)));
+    expect(error.key).toBe('export.refreshInterval');
+    expect(error.message).toContain(`${FILE}: export.refreshInterval`);
+  });
+});

@@ -44,8 +44,8 @@ describe('installCommand: one command, for this system', () => {
     const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE.debian, isRoot: true, missing: tests });
     expect(plan).toEqual({
       system: 'debian',
-      packages: ['radicale', 'webhook', 'openssl'],
-      command: 'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl',
+      packages: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal'],
+      command: 'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl vdirsyncer khal',
       notes: [],
     });
   });
@@ -56,10 +56,10 @@ describe('installCommand: one command, for this system', () => {
   });
 
   it.each([
-    ['fedora', 'sudo dnf install -y radicale webhook openssl'],
-    ['rocky', 'sudo dnf install -y radicale webhook openssl'],
-    ['arch', 'sudo pacman -S --needed --noconfirm radicale webhook openssl'],
-    ['alpine', 'sudo apk add radicale webhook openssl'],
+    ['fedora', 'sudo dnf install -y radicale webhook openssl vdirsyncer khal'],
+    ['rocky', 'sudo dnf install -y radicale webhook openssl vdirsyncer khal'],
+    ['arch', 'sudo pacman -S --needed --noconfirm radicale webhook openssl vdirsyncer khal'],
+    ['alpine', 'sudo apk add radicale webhook openssl vdirsyncer khal'],
   ] as const)('%s: %s', (name, command) => {
     const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE[name], isRoot: false, missing: tests });
     expect(plan.command).toBe(command);
@@ -68,7 +68,7 @@ describe('installCommand: one command, for this system', () => {
 
   it('macOS: brew, never sudo, with Homebrew\'s openssl formula', () => {
     const plan = installCommand({ platform: 'darwin', osRelease: undefined, isRoot: false, missing: tests });
-    expect(plan.command).toBe('brew install radicale webhook openssl@3');
+    expect(plan.command).toBe('brew install radicale webhook openssl@3 vdirsyncer khal');
   });
 
   it('macOS for the benchmark: vdirsyncer from brew, and a note that GNU time at /usr/bin/time needs Linux', () => {
@@ -100,9 +100,9 @@ describe('installCommand: one command, for this system', () => {
 
 describe('programsFor', () => {
   it('each use needs its programs; several uses need each program once', () => {
-    expect(programsFor(['tests'])).toEqual(['radicale', 'webhook', 'openssl']);
+    expect(programsFor(['tests'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal']);
     expect(programsFor(['demo'])).toEqual(['radicale']);
     expect(programsFor(['bench'])).toEqual(['radicale', 'vdirsyncer', 'time']);
-    expect(programsFor(['tests', 'bench'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'time']);
+    expect(programsFor(['tests', 'bench'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'time']);
   });
 });
