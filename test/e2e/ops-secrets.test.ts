@@ -3,8 +3,8 @@
  * happy path and with servers that echo the credentials back in their error bodies. Distinctive
  * secrets make any leak findable; the run state and caches on disk are searched too.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
@@ -96,6 +96,19 @@ describe('no secret in any output', () => {
 
   it.each([[['diff']], [['health']], [['uid-check', '--fix']]])('%j', async (args) => {
     expect((await everyMode(args)).map((r) => r.code)).toEqual([0, 0]);
+  });
+
+  it('export (files and stdout): feeds, reports and request logs hold no secret', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'calplanebot-secrets-export-'));
+    try {
+      expect((await everyMode(['export', '--out', out])).map((r) => r.code)).toEqual([0, 0]);
+      const stdout = await runCli(['--config', config, 'export', '--out', '-', '--project', project.identifier], { env });
+      expect(stdout.code, stdout.stderr).toBe(0);
+      expectNoSecret(stdout, 'export --out -');
+      for (const name of readdirSync(out)) for (const secret of SECRETS) expect(readFileSync(join(out, name), 'utf8'), name).not.toContain(secret);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('uid-check --fix repairing something: the repair lines name hrefs and UIDs, never a secret', async () => {
