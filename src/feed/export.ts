@@ -48,7 +48,7 @@ export interface FeedReport {
   project: string | null;
   /** The file, or `-` for stdout. */
   path: string;
-  /** Objects in the file. */
+  /** Objects in the file (for a `kept` file, what it still holds from before). */
   objects: number;
   /** Selected items without a target date: no object. */
   skipped: number;
@@ -98,7 +98,7 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
   for (const report of run.reports()) {
     if (!files.some((file) => file.id === report.id && file.projectId === report.projectId)) {
       const target = targets.find((t) => t.entry.id === report.id && (t.project?.id ?? null) === report.projectId);
-      if (target) files.push(feedReport(target, report, settings, 'kept', 0, 0));
+      if (target) files.push(keptAsItWas(target, report, settings));
     }
   }
   const order = (file: FeedReport) => targets.findIndex((t) => t.entry.id === file.id && (t.project?.id ?? null) === file.projectId);
@@ -131,7 +131,7 @@ function checkCalendarIds(settings: ExportSettings): void {
 /** The file of one calendar: left as it was when a listing failed, else rendered and written when its bytes changed. */
 function writeFeed(target: CalendarTarget, input: CalendarInput, report: CalendarReport, settings: ExportSettings): FeedReport {
   const path = settings.out === STDOUT ? STDOUT : join(settings.out, feedFileName(target));
-  if (!input.complete) return feedReport(target, report, settings, 'kept', 0, 0);
+  if (!input.complete) return keptAsItWas(target, report, settings);
   const desired = input.desired();
   const previous = path === STDOUT ? undefined : readIfThere(path);
   let text = renderFeed(desired.events, { name: target.displayName, refreshInterval: settings.refreshInterval });
@@ -147,7 +147,7 @@ function writeFeed(target: CalendarTarget, input: CalendarInput, report: Calenda
     writeFileAtomic(path, text, 0o644);
   } catch (error) {
     report.errors.push(reportedError('write-feed', error));
-    return feedReport(target, report, settings, 'kept', desired.events.length, 0);
+    return keptAsItWas(target, report, settings);
   }
   return feedReport(target, report, settings, 'written', desired.events.length, bytes);
 }
@@ -165,6 +165,13 @@ function feedReport(target: CalendarTarget, report: CalendarReport, settings: Ex
     bytes,
     errors: report.errors,
   };
+}
+
+/** A file left as it was: reported with what it still holds (nothing, when there is no file yet). */
+function keptAsItWas(target: CalendarTarget, report: CalendarReport, settings: ExportSettings): FeedReport {
+  const previous = settings.out === STDOUT ? undefined : readIfThere(join(settings.out, feedFileName(target)));
+  const objects = previous?.match(/^BEGIN:VEVENT\r$/gm)?.length ?? 0;
+  return feedReport(target, report, settings, 'kept', objects, previous === undefined ? 0 : Buffer.byteLength(previous));
 }
 
 function readIfThere(path: string): string | undefined {

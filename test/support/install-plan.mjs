@@ -22,8 +22,12 @@ export const PROGRAMS = {
     elsewhere: "openssl: your system's package manager has it",
   },
   vdirsyncer: {
-    purpose: 'vdirsyncer, the tool the benchmark compares against',
+    purpose: 'vdirsyncer, the tool the benchmark compares against and the export test subscribes with',
     packages: { debian: 'vdirsyncer', fedora: 'vdirsyncer', arch: 'vdirsyncer', alpine: 'vdirsyncer', macos: 'vdirsyncer', pip: 'vdirsyncer' },
+  },
+  khal: {
+    purpose: 'khal, the calendar app the export test imports a feed into',
+    packages: { debian: 'khal', fedora: 'khal', arch: 'khal', alpine: 'khal', macos: 'khal', pip: 'khal' },
   },
   time: {
     purpose: 'GNU time at /usr/bin/time, which the benchmark measures CPU and memory with',
@@ -35,7 +39,7 @@ export const PROGRAMS = {
 
 /** Which programs each use needs. */
 export const NEEDS = {
-  tests: ['radicale', 'webhook', 'openssl'],
+  tests: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal'],
   demo: ['radicale'],
   bench: ['radicale', 'vdirsyncer', 'time'],
 };

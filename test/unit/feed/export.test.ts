@@ -96,6 +96,9 @@ describe('runExport', () => {
       ['mine', 'kept'],
     ]);
     expect(report.files[0]?.errors).toEqual([expect.objectContaining({ operation: 'list-issues' })]);
+    // Reported with what it still holds, not as an empty feed.
+    expect(report.files[0]).toMatchObject({ objects: 2, bytes: Buffer.byteLength(web0) });
+    expect(report.files[2]).toMatchObject({ objects: 1, bytes: Buffer.byteLength(mine0) });
     expect(readFileSync(join(out, 'projects-web.ics'), 'utf8')).toBe(web0);
     expect(readFileSync(join(out, 'mine.ics'), 'utf8')).toBe(mine0);
     expect(report.totals).toMatchObject({ kept: 2, failed: 2 });
