@@ -9,7 +9,7 @@
  * with. The calendars: the default per-project entry (`projects-web.ics`, `projects-ops.ics`) and a
  * combined "my work" entry (`mine.ics`: jonas's open items, one per project).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ import { join, resolve, sep } from 'node:path';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportReport, FeedReport } from '../../src/feed/export.js';
-import { runCli, runJson, type CliResult } from '../support/cli.js';
+import { runCli, runJson, runProgram, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane } from '../support/fake-plane.js';
 import { installCommand, type ProgramName } from '../support/install-plan.mjs';
 import { startRadicale, type Radicale } from '../support/radicale.js';
@@ -314,17 +314,11 @@ function requireProgram(name: ProgramName): void {
   );
 }
 
-interface ToolResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs a client with a home of its own (HOME and XDG dirs under `work`), so that it never reads
  * the developer's configuration, and a UTF-8 locale (click refuses ASCII).
  */
-function runTool(command: string, args: string[], options: { stdin?: string } = {}): Promise<ToolResult> {
+function runTool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
   const home = join(work, 'tool-home');
   mkdirSync(home, { recursive: true });
   const env = {
@@ -336,19 +330,10 @@ function runTool(command: string, args: string[], options: { stdin?: string } = 
     LC_ALL: 'C.UTF-8',
     LANG: 'C.UTF-8',
   };
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { env, cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return runProgram(command, args, { env, cwd: work, stdin: options.stdin });
 }
 
-async function tool(command: string, args: string[], options: { stdin?: string } = {}): Promise<ToolResult> {
+async function tool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
   const result = await runTool(command, args, options);
   expect(result.code, `${command} ${args.join(' ')}:\n${result.stdout}\n${result.stderr}`).toBe(0);
   return result;

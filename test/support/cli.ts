@@ -44,9 +44,13 @@ export function isolatedEnv(overrides: Record<string, string | undefined> = {}):
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [CLI, ...args], { env: isolatedEnv({ NO_COLOR: '1', ...options.env }), cwd: options.cwd ?? tmpdir(), stdin: options.stdin });
+}
+
+/** Runs any program to its end with `stdin` (or nothing) on its standard input, collecting its output. */
+export function runProgram(command: string, args: string[], options: { env: Record<string, string | undefined>; cwd: string; stdin?: string | Buffer | undefined }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = isolatedEnv({ NO_COLOR: '1', ...options.env });
-    const child = spawn(process.execPath, [CLI, ...args], { env, cwd: options.cwd ?? tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
