@@ -5,7 +5,7 @@
  * atomically and only when its bytes change. A calendar whose listing was incomplete keeps the
  * file it had: a feed is never published half-empty.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { CRLF } from '../event/ics.js';
@@ -62,6 +62,8 @@ export interface ExportReport {
   schemaVersion: typeof SCHEMA_VERSION;
   files: FeedReport[];
   totals: { files: number; written: number; unchanged: number; kept: number; objects: number; failed: number };
+  /** `.ics` files in the folder that no calendar of the config writes any more: left as they are. */
+  strayFiles?: string[];
   durationMs: number;
   requests: { plane: number };
   warnings: string[];
@@ -101,6 +103,7 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
       if (target) files.push(keptAsItWas(target, report, settings));
     }
   }
+  const strays = settings.out === STDOUT || settings.calendarIds.length > 0 || settings.configuredProjects !== undefined ? [] : strayFeeds(settings.out, plan.targets);
   const order = (file: FeedReport) => targets.findIndex((t) => t.entry.id === file.id && (t.project?.id ?? null) === file.projectId);
   files.sort((a, b) => order(a) - order(b));
   return {
@@ -114,10 +117,24 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
       objects: files.reduce((n, f) => n + f.objects, 0),
       failed: files.filter((f) => f.errors.length > 0).length,
     },
+    ...(strays.length > 0 ? { strayFiles: strays } : {}),
     durationMs: Math.round(performance.now() - started),
     requests: { plane: deps.stats.plane.requests },
-    warnings: selectionWarnings(plan, settings, run),
+    warnings: [...selectionWarnings(plan, settings, run), ...(strays.length > 0 ? [strayWarning(strays)] : [])],
   };
+}
+
+/** Feeds of calendars the config no longer has (an entry removed, a project gone): judged after a full export only. */
+function strayFeeds(out: string, targets: readonly CalendarTarget[]): string[] {
+  const expected = new Set(targets.map(feedFileName));
+  return readdirSync(out)
+    .filter((name) => name.endsWith('.ics') && !expected.has(name))
+    .sort()
+    .map((name) => join(out, name));
+}
+
+function strayWarning(strays: readonly string[]): string {
+  return `${strays.length} feed file(s) belong to no calendar of the config any more and are left as they are: ${strays.join(', ')}; delete them (and unsubscribe) when you no longer want them`;
 }
 
 function checkCalendarIds(settings: ExportSettings): void {
@@ -186,5 +203,6 @@ function readIfThere(path: string): string | undefined {
 function withKept(text: string, previous: string, uids: string[]): string {
   const components = previous.split(/(?=BEGIN:VEVENT\r\n)/).slice(1).map((part) => part.slice(0, part.indexOf(`END:VEVENT${CRLF}`) + `END:VEVENT${CRLF}`.length));
   const kept = components.filter((component) => uids.some((uid) => component.replace(/\r\n[ \t]/g, '').includes(`${CRLF}UID:${uid}${CRLF}`)));
-  return kept.length === 0 ? text : text.replace(/END:VCALENDAR\r\n$/, `${kept.join('')}END:VCALENDAR${CRLF}`);
+  // Before END:VCALENDAR, in the order the file had them (a function, so no "$" in them is taken for a pattern).
+  return kept.length === 0 ? text : text.replace(/END:VCALENDAR\r\n$/, () => `${kept.join('')}END:VCALENDAR${CRLF}`);
 }

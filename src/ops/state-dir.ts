@@ -4,7 +4,7 @@
  * command still works, it just remembers nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -66,6 +66,7 @@ export function writeFileAtomic(path: string, text: string, mode: number): void 
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
+      fchmodSync(fd, mode); // the mode asked for, whatever the umask (a feed must be readable by the web server)
       writeFileSync(fd, text); // loops until all is written
       fsyncSync(fd);
     } finally {

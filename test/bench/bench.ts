@@ -5,6 +5,7 @@
  *
  *   npm run bench                                   # the full benchmark (long: see README "Performance")
  *   npm run bench -- --projects 2 --issues 200 --runs 1 --initial-runs 1 --change-runs 1   # the smoke run (test/e2e/bench-smoke.test.ts)
+ *   npm run bench -- --only export,cpb-noop-stateless   # some scenarios only (--help lists them)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calplanebot, calplanebotConfig, freshStateDir } from './calplanebot.js';
 import { requireGnuTime, median } from './measure.js';
-import { parseOptions, type BenchOptions } from './options.js';
+import { measures, parseOptions, type BenchOptions } from './options.js';
 import { summarizeProfiles } from './profile.js';
 import { machineLine, markdownTable, ratios, summarize, targets, type BenchResults, type Scenario, type Summary } from './report.js';
-import { calplanebotChange, calplanebotInitial, calplanebotNoop, calplanebotWebhook, startUp, vdirsyncerInitial, vdirsyncerNoop, type BenchContext, type CalplanebotWorld, type VdirsyncerWorld } from './scenarios.js';
+import { calplanebotChange, calplanebotExport, calplanebotInitial, calplanebotNoop, calplanebotWebhook, exportWorld, startUp, vdirsyncerInitial, vdirsyncerNoop, type BenchContext, type CalplanebotWorld, type VdirsyncerWorld } from './scenarios.js';
 import { vdirsyncerVersion } from './vdirsyncer.js';
 import { exportEvents, startWorkspace } from './workspace.js';
 
@@ -54,60 +55,103 @@ interface RunOutput {
 }
 
 async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutput> {
-  ctx.log('start-up: node -e 0 and calplanebot --version');
-  const scenarios: Scenario[] = await startUp(ctx, Math.max(options.runs, 5));
-  const { vds, cpb, worlds } = await initialRounds(ctx, options.initialRuns);
-  scenarios.push(vds, cpb);
-  try {
-    const first: Scenario = { id: 'cpb-noop-state-first', tool: 'calplanebot', title: 'no-op sync, state dir, first after a writing run', runs: [], note: 'lists every calendar once: a run that wrote records nothing' };
-    first.runs.push(await calplanebotNoop(ctx, worlds.cpb, true));
-    scenarios.push(first, ...(await noopRounds(ctx, options.runs, worlds.vds, worlds.cpb)));
-    const change = await changeRounds(ctx, options.changeRuns, worlds.cpb);
-    scenarios.push(change.scenario);
-    scenarios.push(await webhookRounds(ctx, options.runs, worlds.cpb));
-    const proxyOverhead = await measureProxyOverhead(ctx, worlds.cpb, options.runs, scenarios);
-    const profiles = options.profile ? await profileNoops(ctx, worlds.cpb, options.out) : [];
-    return { scenarios, changedPerRound: change.changed, proxyOverhead, profiles };
-  } finally {
-    await worlds.vds.server.close();
-    await worlds.cpb.server.close();
+  const want = (id: string) => measures(options, id);
+  const scenarios: Scenario[] = [];
+  if (want('node-e0') || want('cpb-version')) {
+    ctx.log('start-up: node -e 0 and calplanebot --version');
+    scenarios.push(...(await startUp(ctx, Math.max(options.runs, 5))).filter((s) => want(s.id)));
   }
+  // A scenario that needs a synced calendar gets one, measured only when the initial sync is asked for.
+  const need = {
+    vds: ['vds-initial', 'vds-noop'].some(want),
+    cpb: ['cpb-initial', 'cpb-noop-state-first', 'cpb-noop-state', 'cpb-noop-stateless', 'cpb-change', 'cpb-webhook'].some(want),
+  };
+  const { vds, cpb, worlds } = await initialRounds(ctx, want('vds-initial') || want('cpb-initial') ? options.initialRuns : 1, need);
+  scenarios.push(...[vds, cpb].filter((s) => want(s.id)));
+  try {
+    if (worlds.cpb && (want('cpb-noop-state-first') || want('cpb-noop-state'))) {
+      // Also when only the cron no-op is measured: it must not be the first after a writing run.
+      const first: Scenario = { id: 'cpb-noop-state-first', tool: 'calplanebot', title: 'no-op sync, state dir, first after a writing run', runs: [], note: 'lists every calendar once: a run that wrote records nothing' };
+      first.runs.push(await calplanebotNoop(ctx, worlds.cpb, true));
+      if (want(first.id)) scenarios.push(first);
+    }
+    scenarios.push(...(await noopRounds(ctx, options.runs, worlds, want)));
+    let changedPerRound = 0;
+    if (worlds.cpb && want('cpb-change')) {
+      const change = await changeRounds(ctx, options.changeRuns, worlds.cpb);
+      scenarios.push(change.scenario);
+      changedPerRound = change.changed;
+    }
+    if (worlds.cpb && want('cpb-webhook')) scenarios.push(await webhookRounds(ctx, options.runs, worlds.cpb));
+    const proxyOverhead = worlds.cpb ? await measureProxyOverhead(ctx, worlds.cpb, options.runs, scenarios) : undefined;
+    const profiles = options.profile && worlds.cpb ? await profileNoops(ctx, worlds.cpb, options.out) : [];
+    return { scenarios, changedPerRound, proxyOverhead, profiles };
+  } finally {
+    await worlds.vds?.server.close();
+    await worlds.cpb?.server.close();
+  }
+}
+
+interface Worlds {
+  vds?: VdirsyncerWorld | undefined;
+  cpb?: CalplanebotWorld | undefined;
 }
 
 /**
  * The initial uploads, each into a fresh Radicale, the tools taking turns round by round: the
  * server's speed drifts over minutes (its disk, the neighbours), and turns spread that over both.
- * The last round's servers stay up for the no-op rounds.
+ * The last round's servers stay up for the no-op rounds. Only the tools in `need` run.
  */
-async function initialRounds(ctx: BenchContext, rounds: number): Promise<{ vds: Scenario; cpb: Scenario; worlds: { vds: VdirsyncerWorld; cpb: CalplanebotWorld } }> {
+async function initialRounds(ctx: BenchContext, rounds: number, need: { vds: boolean; cpb: boolean }): Promise<{ vds: Scenario; cpb: Scenario; worlds: Worlds }> {
   const vds: Scenario = { id: 'vds-initial', tool: 'vdirsyncer', title: `initial upload of ${ctx.events} events (discover + sync)`, runs: [] };
   const cpb: Scenario = { id: 'cpb-initial', tool: 'calplanebot', title: `initial sync of ${ctx.events} events`, runs: [] };
-  let worlds: { vds: VdirsyncerWorld; cpb: CalplanebotWorld } | undefined;
+  let worlds: Worlds = {};
+  if (!need.vds && !need.cpb) return { vds, cpb, worlds };
   for (let round = 0; round < rounds; round += 1) {
-    await worlds?.vds.server.close();
-    await worlds?.cpb.server.close();
-    const v = await vdirsyncerInitial(ctx, round);
-    const c = await calplanebotInitial(ctx, round);
-    vds.runs.push(v.run);
-    cpb.runs.push(c.run);
-    worlds = { vds: v.world, cpb: c.world };
+    await worlds.vds?.server.close();
+    await worlds.cpb?.server.close();
+    worlds = {};
+    if (need.vds) {
+      const v = await vdirsyncerInitial(ctx, round);
+      vds.runs.push(v.run);
+      worlds.vds = v.world;
+    }
+    if (need.cpb) {
+      const c = await calplanebotInitial(ctx, round);
+      cpb.runs.push(c.run);
+      worlds.cpb = c.world;
+    }
   }
-  if (!worlds) throw new Error('--initial-runs must be at least 1');
   return { vds, cpb, worlds };
 }
 
-/** Interleaved, so a noisy neighbour hits every tool alike. */
-async function noopRounds(ctx: BenchContext, runs: number, vds: VdirsyncerWorld, cpb: CalplanebotWorld): Promise<Scenario[]> {
+/**
+ * Interleaved, so a noisy neighbour hits every tool alike: each round runs every measured no-op
+ * and the two exports (which need no CalDAV server) once. Returns the measured scenarios.
+ */
+async function noopRounds(ctx: BenchContext, runs: number, worlds: Worlds, want: (id: string) => boolean): Promise<Scenario[]> {
   const vdsNoop: Scenario = { id: 'vds-noop', tool: 'vdirsyncer', title: 'no-op re-sync (status dir)', runs: [] };
   const state: Scenario = { id: 'cpb-noop-state', tool: 'calplanebot', title: 'no-op sync, state dir (cron)', runs: [] };
   const stateless: Scenario = { id: 'cpb-noop-stateless', tool: 'calplanebot', title: 'no-op sync, stateless (CI runner)', runs: [] };
+  const calendars = ctx.workspace.projects.length;
+  const exportFirst: Scenario = { id: 'cpb-export-first', tool: 'calplanebot', title: `export of ${calendars} calendars (${ctx.events} events) into an empty folder`, runs: [], note: 'no CalDAV: Plane pages in, one .ics file per calendar out' };
+  const exportAgain: Scenario = { id: 'cpb-export-unchanged', tool: 'calplanebot', title: 'export again, nothing changed (no file rewritten)', runs: [] };
+  const exporting = want(exportFirst.id) || want(exportAgain.id);
+  const feeds = exporting ? exportWorld(ctx) : undefined;
+  const selected = [vdsNoop, state, stateless, exportFirst, exportAgain].filter((s) => want(s.id));
+  if (selected.length === 0) return [];
   for (let i = 0; i < runs; i += 1) {
-    ctx.log(`no-op round ${i + 1}/${runs}`);
-    vdsNoop.runs.push(await vdirsyncerNoop(ctx, vds));
-    state.runs.push(await calplanebotNoop(ctx, cpb, true));
-    stateless.runs.push(await calplanebotNoop(ctx, cpb, false));
+    ctx.log(`no-op${exporting ? ' and export' : ''} round ${i + 1}/${runs}`);
+    if (worlds.vds && want(vdsNoop.id)) vdsNoop.runs.push(await vdirsyncerNoop(ctx, worlds.vds));
+    if (worlds.cpb && want(state.id)) state.runs.push(await calplanebotNoop(ctx, worlds.cpb, true));
+    if (worlds.cpb && want(stateless.id)) stateless.runs.push(await calplanebotNoop(ctx, worlds.cpb, false));
+    if (feeds) {
+      const { first, unchanged } = await calplanebotExport(ctx, feeds, i);
+      exportFirst.runs.push(first);
+      exportAgain.runs.push(unchanged);
+    }
   }
-  return [vdsNoop, state, stateless];
+  return selected;
 }
 
 async function changeRounds(ctx: BenchContext, rounds: number, cpb: CalplanebotWorld): Promise<{ scenario: Scenario; changed: number }> {
@@ -169,7 +213,7 @@ function assemble(options: BenchOptions, machine: BenchResults['machine'], start
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 1000),
     machine: { ...machine, loadAvgAtEnd: loadavg().map((l) => l.toFixed(2)).join(' ') },
-    options: { ...options },
+    options: { ...options, only: options.only ? [...options.only] : undefined },
     workspace: { projects: options.projects, issues, events },
     summaries,
     ratios: ratios(byId),

@@ -2,13 +2,13 @@
  * calplanebot as cron runs it: the built CLI (`bin/calplanebot.js` → dist/) as a separate
  * process, configured by a file, with or without a state dir, `--json` for the report.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/sync/report.js';
 import { CLI, writeConfig } from '../support/cli.js';
 import { timedRun, type ProcessSample } from './measure.js';
-import type { Server, Workspace } from './workspace.js';
+import { WEB_URL, type Server, type Workspace } from './workspace.js';
 
 export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
@@ -36,14 +36,29 @@ export function calplanebotConfig(workspace: Workspace, server: Server, stateDir
   });
 }
 
+/**
+ * A config for `export`: the Plane keys only (a config without `caldav` is valid for it), through
+ * the recording proxy in front of the fake Plane, and the same web URL and HTTP settings as above.
+ */
+export function calplanebotExportConfig(workspace: Workspace, stateDir: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'calplanebot-bench-config-')), 'calplanebot.config.json');
+  const body = {
+    plane: { baseUrl: workspace.planeProxy.url, webUrl: WEB_URL, workspaceSlug: workspace.plane.workspaceSlug, apiKey: workspace.plane.apiKey },
+    sync: { stateDir },
+    http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 120_000 },
+  };
+  writeFileSync(file, JSON.stringify(body, null, 2), { mode: 0o600 });
+  return file;
+}
+
 export function freshStateDir(): string {
   return mkdtempSync(join(tmpdir(), 'calplanebot-bench-state-'));
 }
 
-export interface CliRun {
+export interface CliRun<R = RunReport> {
   sample: ProcessSample;
   /** The --json report, when the command printed one. */
-  report: RunReport | undefined;
+  report: R | undefined;
 }
 
 export interface CliOptions {
@@ -53,14 +68,14 @@ export interface CliOptions {
 }
 
 /** `calplanebot <args> --config <config> --json`, measured. */
-export async function calplanebot(args: string[], config: string, options: CliOptions = {}): Promise<CliRun> {
+export async function calplanebot<R = RunReport>(args: string[], config: string, options: CliOptions = {}): Promise<CliRun<R>> {
   const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const env: Record<string, string | undefined> = { NO_COLOR: '1' };
   for (const key of SCRUBBED) env[key] = undefined;
   const sample = await timedRun(process.execPath, [...nodeArgs, CLI, ...args, '--config', config, '--json'], { env, stdin: options.stdin ?? '' });
-  let report: RunReport | undefined;
+  let report: R | undefined;
   try {
-    report = JSON.parse(sample.stdout) as RunReport;
+    report = JSON.parse(sample.stdout) as R;
   } catch {
     report = undefined;
   }

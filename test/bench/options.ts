@@ -6,7 +6,7 @@ export interface BenchOptions {
   projects: number;
   /** Total issues, spread evenly over the projects. */
   issues: number;
-  /** Runs of each cheap scenario (no-op syncs, webhook, start-up ×2). */
+  /** Runs of each cheap scenario (no-op syncs, exports, webhook, start-up ×2). */
   runs: number;
   /** Initial uploads per tool (each into a fresh Radicale): the expensive part. */
   initialRuns: number;
@@ -16,10 +16,42 @@ export interface BenchOptions {
   out: string;
   /** One extra `--cpu-prof` run of each calplanebot no-op scenario, summarised. */
   profile: boolean;
+  /** The scenario ids to measure (`--only`); undefined: all of them. */
+  only: ReadonlySet<string> | undefined;
 }
 
+/** Every scenario the benchmark measures, in the order it runs them. */
+export const SCENARIO_IDS = [
+  'node-e0',
+  'cpb-version',
+  'vds-initial',
+  'cpb-initial',
+  'cpb-noop-state-first',
+  'vds-noop',
+  'cpb-noop-state',
+  'cpb-noop-stateless',
+  'cpb-export-first',
+  'cpb-export-unchanged',
+  'cpb-change',
+  'cpb-webhook',
+] as const;
+
+/** Names for several scenarios at once, for `--only`. */
+export const SCENARIO_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  startup: ['node-e0', 'cpb-version'],
+  initial: ['vds-initial', 'cpb-initial'],
+  noop: ['cpb-noop-state-first', 'vds-noop', 'cpb-noop-state', 'cpb-noop-stateless'],
+  export: ['cpb-export-first', 'cpb-export-unchanged'],
+  vdirsyncer: ['vds-initial', 'vds-noop'],
+};
+
 const USAGE = `usage: npm run bench -- [--projects 10] [--issues 10000] [--runs 5] [--initial-runs 3]
-                       [--change-runs 3] [--seed 1] [--out bench-results] [--profile]`;
+                       [--change-runs 3] [--seed 1] [--out bench-results] [--profile]
+                       [--only <scenario or group>[,…]]
+  --only measures only these scenarios (repeatable or comma-separated), e.g. --only export,cpb-noop-stateless;
+         a scenario that needs a synced calendar still gets one (one initial sync, not reported unless named).
+  scenarios: ${SCENARIO_IDS.join(', ')}
+  groups:    ${Object.entries(SCENARIO_GROUPS).map(([name, ids]) => `${name} (${ids.join(', ')})`).join('; ')}`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -33,6 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       seed: { type: 'string', default: '1' },
       out: { type: 'string', default: 'bench-results' },
       profile: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,9 +82,27 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: positive(values.seed, 'seed'),
     out: resolve(values.out),
     profile: values.profile,
+    only: values.only ? scenarioSet(values.only) : undefined,
   };
   if (options.issues < options.projects) throw new Error(`--issues (${options.issues}) must be at least --projects (${options.projects})\n${USAGE}`);
   return options;
+}
+
+/** Whether this run measures scenario `id`. */
+export function measures(options: Pick<BenchOptions, 'only'>, id: string): boolean {
+  return options.only === undefined || options.only.has(id);
+}
+
+function scenarioSet(values: string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const name of values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)) {
+    const group = SCENARIO_GROUPS[name];
+    if (group) for (const id of group) ids.add(id);
+    else if ((SCENARIO_IDS as readonly string[]).includes(name)) ids.add(name);
+    else throw new Error(`--only: unknown scenario "${name}"\n${USAGE}`);
+  }
+  if (ids.size === 0) throw new Error(`--only names no scenario\n${USAGE}`);
+  return ids;
 }
 
 function positive(value: string, name: string): number {

@@ -15,7 +15,7 @@ export interface RunRecord {
   planeRequests: number;
   planeBytesDown: number;
   caldav: Traffic;
-  /** created/updated/deleted/unchanged/failed from calplanebot's --json report. */
+  /** The totals of calplanebot's --json report: created/updated/deleted/unchanged/failed, or for `export` files/written/unchanged/kept/objects/failed. */
   totals?: Record<string, number> | undefined;
 }
 
@@ -101,14 +101,18 @@ export interface TargetInputs {
 
 export function ratios(byId: Map<string, Summary>): Record<string, number> {
   const ratio = (a: string, b: string) => round((byId.get(a)?.wallMs ?? NaN) / (byId.get(b)?.wallMs ?? NaN), 3);
+  const cpuRatio = (a: string, b: string) => round((byId.get(a)?.cpuMs ?? NaN) / (byId.get(b)?.cpuMs ?? NaN), 3);
   return {
     initialVsVdirsyncer: ratio('cpb-initial', 'vds-initial'),
     noopStateVsVdirsyncer: ratio('cpb-noop-state', 'vds-noop'),
     noopStatelessVsVdirsyncer: ratio('cpb-noop-stateless', 'vds-noop'),
     versionVsNode: ratio('cpb-version', 'node-e0'),
+    exportFirstCpuVsNoopStateless: cpuRatio('cpb-export-first', 'cpb-noop-stateless'),
+    exportUnchangedCpuVsNoopStateless: cpuRatio('cpb-export-unchanged', 'cpb-noop-stateless'),
   };
 }
 
+/** The targets whose scenarios this run measured (all of them in a full run). */
 export function targets({ byId, calendars, planeMinimum, changedPerRound }: TargetInputs): Target[] {
   const get = (id: string) => byId.get(id);
   const r = ratios(byId);
@@ -116,18 +120,18 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
   const add = (name: string, target: string, measured: string, pass: boolean) => list.push({ name, target, measured, pass });
 
   const initial = get('cpb-initial');
-  add('initial sync vs vdirsyncer upload (wall)', '≤ 1.0×', `${fmtRatio(r.initialVsVdirsyncer)}`, r.initialVsVdirsyncer! <= 1.0);
+  if (initial && get('vds-initial')) add('initial sync vs vdirsyncer upload (wall)', '≤ 1.0×', `${fmtRatio(r.initialVsVdirsyncer)}`, r.initialVsVdirsyncer! <= 1.0);
   if (initial) add('initial sync: own CPU (user+sys) / wall', '≤ 10%', pct(initial.cpuShare), initial.cpuShare <= 0.1);
 
   const state = get('cpb-noop-state');
   if (state) {
-    add('no-op, state dir vs vdirsyncer no-op (wall)', '≤ 0.3×', fmtRatio(r.noopStateVsVdirsyncer), r.noopStateVsVdirsyncer! <= 0.3);
+    if (get('vds-noop')) add('no-op, state dir vs vdirsyncer no-op (wall)', '≤ 0.3×', fmtRatio(r.noopStateVsVdirsyncer), r.noopStateVsVdirsyncer! <= 0.3);
     add('no-op, state dir: writes', '0', String(writesOf(state.caldav)), writesOf(state.caldav) === 0);
     add('no-op, state dir: Plane requests', `= ${planeMinimum} (projects pages + Σ⌈issues/1000⌉)`, String(state.planeRequests), state.planeRequests === planeMinimum);
   }
   const stateless = get('cpb-noop-stateless');
   if (stateless) {
-    add('no-op, stateless vs vdirsyncer no-op (wall)', '≤ 1.0×', fmtRatio(r.noopStatelessVsVdirsyncer), r.noopStatelessVsVdirsyncer! <= 1.0);
+    if (get('vds-noop')) add('no-op, stateless vs vdirsyncer no-op (wall)', '≤ 1.0×', fmtRatio(r.noopStatelessVsVdirsyncer), r.noopStatelessVsVdirsyncer! <= 1.0);
     add('no-op, stateless: CalDAV requests', `≤ ${calendars + 2} (calendars + 2)`, String(stateless.caldav.requests), stateless.caldav.requests <= calendars + 2);
   }
   const change = get('cpb-change');
@@ -136,15 +140,30 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
     const exact = writesOf(change.caldav) === changedPerRound && puts === changedPerRound && change.totals?.updated === changedPerRound;
     add('1% changed: writes exactly the changed events', `= ${changedPerRound} PUT`, `${writesOf(change.caldav)} writes (${puts} PUT)`, exact);
   }
-  const rss = Math.max(...[...byId.values()].filter((s) => s.tool === 'calplanebot').map((s) => s.maxRssMb));
-  add('peak RSS, any calplanebot run', '≤ 150 MB', `${rss.toFixed(0)} MB`, rss <= 150);
-  add('`calplanebot --version` vs `node -e 0` (wall)', '≤ 1.5×', fmtRatio(r.versionVsNode), r.versionVsNode! <= 1.5);
+  const exports = [get('cpb-export-first'), get('cpb-export-unchanged')].filter((s): s is Summary => s !== undefined);
+  if (exports.length > 0) {
+    const both = (f: (s: Summary) => string) => exports.map(f).join(' / ');
+    add('export: Plane requests (first / nothing changed)', `= ${planeMinimum} (what a sync reads)`, both((s) => String(s.planeRequests)), exports.every((s) => s.planeRequests === planeMinimum));
+    add('export: CalDAV requests', '0', both((s) => String(s.caldav.requests)), exports.every((s) => s.caldav.requests === 0));
+    const again = get('cpb-export-unchanged');
+    if (again) add('export, nothing changed: files written', '0', `${again.totals?.written ?? '–'} of ${again.totals?.files ?? '–'}`, again.totals?.written === 0);
+    if (stateless) {
+      const cpu = [r.exportFirstCpuVsNoopStateless, r.exportUnchangedCpuVsNoopStateless].filter((x): x is number => x !== undefined && Number.isFinite(x));
+      add('export: CPU (user+sys) vs stateless no-op sync (first / nothing changed)', '< 1.0×', cpu.map(fmtRatio).join(' / '), cpu.length > 0 && cpu.every((x) => x < 1.0));
+    }
+    const peak = Math.max(...exports.map((s) => s.maxRssMb));
+    add('export: peak RSS', '≤ 150 MB', `${peak.toFixed(0)} MB`, peak <= 150);
+  }
+  const cpbRuns = [...byId.values()].filter((s) => s.tool === 'calplanebot');
+  if (cpbRuns.length > 0) {
+    const rss = Math.max(...cpbRuns.map((s) => s.maxRssMb));
+    add('peak RSS, any calplanebot run', '≤ 150 MB', `${rss.toFixed(0)} MB`, rss <= 150);
+  }
+  if (get('cpb-version') && get('node-e0')) add('`calplanebot --version` vs `node -e 0` (wall)', '≤ 1.5×', fmtRatio(r.versionVsNode), r.versionVsNode! <= 1.5);
   const webhook = get('cpb-webhook');
   if (webhook) {
     const requests = webhook.planeRequests + webhook.caldav.requests;
     add('one webhook delivery (issue updated): HTTP requests', '≤ 4', `${requests} (Plane ${webhook.planeRequests}, CalDAV ${webhook.caldav.requests})`, requests <= 4);
-  } else {
-    add('one webhook delivery: HTTP requests', '≤ 4', 'pending (no handle-webhook command)', false);
   }
   return list;
 }
@@ -167,15 +186,24 @@ export function markdownTable(results: BenchResults): string {
   const header = ['scenario', 'tool', 'runs', 'wall (median)', 'CPU user+sys', 'CPU/wall', 'peak RSS', 'Plane req', 'CalDAV requests', 'CalDAV bytes up / down'];
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const r = results.ratios;
+  const ratioLine = (label: string, value: number | undefined) => (value !== undefined && Number.isFinite(value) ? [`- ${label}: **${fmtRatio(value)}**`] : []);
+  const wallLines = [
+    ...ratioLine('initial sync / vdirsyncer upload', r.initialVsVdirsyncer),
+    ...ratioLine('no-op with state dir / vdirsyncer no-op', r.noopStateVsVdirsyncer),
+    ...ratioLine('no-op stateless / vdirsyncer no-op', r.noopStatelessVsVdirsyncer),
+    ...ratioLine('`calplanebot --version` / `node -e 0`', r.versionVsNode),
+  ];
+  const cpuLines = [
+    ...ratioLine('export into an empty folder / no-op sync, stateless', r.exportFirstCpuVsNoopStateless),
+    ...ratioLine('export, nothing changed / no-op sync, stateless', r.exportUnchangedCpuVsNoopStateless),
+  ];
   const ratioLines = [
-    `- initial sync / vdirsyncer upload: **${fmtRatio(r.initialVsVdirsyncer)}**`,
-    `- no-op with state dir / vdirsyncer no-op: **${fmtRatio(r.noopStateVsVdirsyncer)}**`,
-    `- no-op stateless / vdirsyncer no-op: **${fmtRatio(r.noopStatelessVsVdirsyncer)}**`,
-    `- \`calplanebot --version\` / \`node -e 0\`: **${fmtRatio(r.versionVsNode)}**`,
-  ].join('\n');
+    ...(wallLines.length > 0 ? [['Ratios (calplanebot / other, median wall time):', ...wallLines].join('\n')] : []),
+    ...(cpuLines.length > 0 ? [['Ratios (median CPU time, user+sys):', ...cpuLines].join('\n')] : []),
+  ].join('\n\n');
   const targetRows = results.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.pass ? 'met' : '**missed**'} |`);
   const targetTable = ['| target | floor | measured | |', '| --- | --- | --- | --- |', ...targetRows].join('\n');
-  return `${table}\n\nRatios (calplanebot / other, median wall time):\n${ratioLines}\n\n${targetTable}\n`;
+  return `${table}\n\n${ratioLines ? `${ratioLines}\n\n` : ''}${targetTable}\n`;
 }
 
 export function machineLine(machine: BenchResults['machine']): string {

@@ -3,10 +3,11 @@
  * request log are cleared, after it what crossed them is recorded with the process's figures.
  * Every scenario also checks that the tool did the right thing: a fast wrong answer fails the run.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExportReport } from '../../src/feed/export.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { calplanebot, calplanebotConfig, calplanebotVersion, changeIssues, freshStateDir, nodeBaseline, WEBHOOK_SECRET, type CliRun } from './calplanebot.js';
+import { calplanebot, calplanebotConfig, calplanebotExportConfig, calplanebotVersion, changeIssues, freshStateDir, nodeBaseline, WEBHOOK_SECRET, type CliRun } from './calplanebot.js';
 import { addTraffic, trafficOf, type ProcessSample } from './measure.js';
 import type { RunRecord, Scenario } from './report.js';
 import { vdirsyncerDiscover, vdirsyncerSync, writeVdirsyncerConfig, type VdirsyncerSetup } from './vdirsyncer.js';
@@ -26,7 +27,7 @@ function resetCounters(ctx: BenchContext, server: Server | undefined): void {
   server?.proxy.reset();
 }
 
-function record(ctx: BenchContext, sample: ProcessSample, server: Server | undefined, report?: RunReport): RunRecord {
+function record(ctx: BenchContext, sample: ProcessSample, server: Server | undefined, report?: { totals: RunReport['totals'] | ExportReport['totals'] }): RunRecord {
   const plane = trafficOf(ctx.workspace.planeProxy);
   return {
     wallMs: sample.wallMs,
@@ -151,4 +152,94 @@ export async function calplanebotWebhook(ctx: BenchContext, world: CalplanebotWo
   const run = await calplanebot(args, world.config, { stdin: delivery.body });
   const report = expectCli(run, 'handle-webhook', (r) => r.totals.updated === 1 && r.totals.failed === 0);
   return record(ctx, run.sample, world.server, report);
+}
+
+// ── export ──────────────────────────────────────────────────────────────────
+
+/** `export` needs Plane only: a config without `caldav`, no Radicale, no state dir of any use. */
+export interface ExportWorld {
+  config: string;
+  /** UID → the VEVENT that `sync` stores for it (from the events rendered for vdirsyncer), read once. */
+  expected?: Map<string, string>;
+}
+
+export function exportWorld(ctx: BenchContext): ExportWorld {
+  return { config: calplanebotExportConfig(ctx.workspace, freshStateDir()) };
+}
+
+/**
+ * `export --out <dir>` twice: into a new empty folder (every file written), then again with
+ * nothing changed in Plane (no file rewritten: same inode, same mtime). Round `round` of the
+ * interleaved rounds. Checks that the files hold exactly the events a sync stores, byte for byte.
+ */
+export async function calplanebotExport(ctx: BenchContext, world: ExportWorld, round: number): Promise<{ first: RunRecord; unchanged: RunRecord }> {
+  const dir = join(ctx.work, `export-${round}`);
+  const calendars = ctx.workspace.projects.length;
+  mkdirSync(dir, { recursive: true });
+  resetCounters(ctx, undefined);
+  const firstRun = await calplanebot<ExportReport>(['export', '--out', dir], world.config);
+  const first = expectExport(firstRun, 'export into an empty folder', (t) => t.files === calendars && t.written === calendars && t.objects === ctx.events && t.kept + t.failed === 0);
+  const firstRecord = record(ctx, firstRun.sample, undefined, first);
+  checkFeeds(ctx, world, dir);
+  const before = fileStamps(dir);
+
+  resetCounters(ctx, undefined);
+  const againRun = await calplanebot<ExportReport>(['export', '--out', dir], world.config);
+  const again = expectExport(againRun, 'export with nothing changed', (t) => t.files === calendars && t.unchanged === calendars && t.written + t.kept + t.failed === 0 && t.objects === ctx.events);
+  const after = fileStamps(dir);
+  if (after !== before) throw new Error(`export with nothing changed touched the files:\nbefore ${before}\nafter  ${after}`);
+  return { first: firstRecord, unchanged: record(ctx, againRun.sample, undefined, again) };
+}
+
+function expectExport(run: CliRun<ExportReport>, what: string, check: (totals: ExportReport['totals']) => boolean): ExportReport {
+  const { report, sample } = run;
+  if (sample.code !== 0 || !report || !check(report.totals)) {
+    throw new Error(`${what}: unexpected outcome (exit ${sample.code}) totals ${JSON.stringify(report?.totals)}\n${sample.stderr.slice(-2000)}`);
+  }
+  return report;
+}
+
+/** Name, inode, size and mtime of every file in `dir` (temporary files included: none may be left). */
+function fileStamps(dir: string): string {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const stat = statSync(join(dir, name));
+      return `${name}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    })
+    .join(' ');
+}
+
+const VEVENT = /BEGIN:VEVENT\r\n[\s\S]*?END:VEVENT\r\n/g;
+const UID = /\r\nUID:([^\r]*)\r\n/;
+
+/** Every exported VEVENT is the one sync stores for its UID, and every stored event is exported once. */
+function checkFeeds(ctx: BenchContext, world: ExportWorld, dir: string): void {
+  world.expected ??= expectedEvents(ctx.eventsDir);
+  const seen = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.ics')) throw new Error(`export left ${name} in its folder`);
+    const text = readFileSync(join(dir, name), 'utf8');
+    if (!text.startsWith('BEGIN:VCALENDAR\r\n') || !text.endsWith('END:VCALENDAR\r\n') || !text.includes('\r\nMETHOD:PUBLISH\r\n')) throw new Error(`${name} is not a published VCALENDAR`);
+    for (const component of text.match(VEVENT) ?? []) {
+      const uid = UID.exec(`\r\n${component.replace(/\r\n[ \t]/g, '')}`)?.[1];
+      if (!uid || seen.has(uid)) throw new Error(`${name}: a VEVENT without a UID, or one exported twice (${uid})`);
+      seen.add(uid);
+      if (world.expected.get(uid) !== component) throw new Error(`${name}: the VEVENT of ${uid} is not the one sync stores`);
+    }
+  }
+  if (seen.size !== world.expected.size) throw new Error(`export holds ${seen.size} events, sync stores ${world.expected.size}`);
+}
+
+function expectedEvents(eventsDir: string): Map<string, string> {
+  const events = new Map<string, string>();
+  for (const folder of readdirSync(eventsDir)) {
+    for (const name of readdirSync(join(eventsDir, folder))) {
+      const component = readFileSync(join(eventsDir, folder, name), 'utf8').match(VEVENT)?.[0];
+      const uid = component && UID.exec(`\r\n${component.replace(/\r\n[ \t]/g, '')}`)?.[1];
+      if (!component || !uid) throw new Error(`${folder}/${name}: no VEVENT with a UID`);
+      events.set(uid, component);
+    }
+  }
+  return events;
 }

@@ -1,6 +1,6 @@
 /**
  * The benchmark's smoke run: `npm run bench` scaled down to 2 projects × 100 issues, one run of
- * each scenario. It proves the benchmark works from a clean checkout (vdirsyncer, GNU time, two
+ * each scenario (the two exports included: they cost a second or so). It proves the benchmark works from a clean checkout (vdirsyncer, GNU time, two
  * Radicales, the fake Plane) and that the targets which are counts, not times, hold. Times are
  * never asserted here: they belong to the full benchmark on a quiet machine.
  */
@@ -39,7 +39,20 @@ describe('npm run bench (smoke run)', () => {
     expect(results.workspace).toEqual({ projects: 2, issues: 200, events: 200 });
     const ids = results.summaries.map((s) => s.id);
     expect(ids).toEqual(
-      expect.arrayContaining(['node-e0', 'cpb-version', 'vds-initial', 'cpb-initial', 'cpb-noop-state-first', 'vds-noop', 'cpb-noop-state', 'cpb-noop-stateless', 'cpb-change', 'cpb-webhook']),
+      expect.arrayContaining([
+        'node-e0',
+        'cpb-version',
+        'vds-initial',
+        'cpb-initial',
+        'cpb-noop-state-first',
+        'vds-noop',
+        'cpb-noop-state',
+        'cpb-noop-stateless',
+        'cpb-export-first',
+        'cpb-export-unchanged',
+        'cpb-change',
+        'cpb-webhook',
+      ]),
     );
     for (const summary of results.summaries) {
       expect(summary.runs, summary.id).toBeGreaterThan(0);
@@ -50,6 +63,13 @@ describe('npm run bench (smoke run)', () => {
     expect(byId.get('vds-initial')?.caldav.byMethod.PUT).toBe(200);
     expect(byId.get('cpb-initial')?.caldav.byMethod.PUT).toBe(200);
     expect(byId.get('cpb-initial')?.totals?.created).toBe(200);
+    // export: one file per project calendar, every event, what a sync reads from Plane, no CalDAV at all.
+    expect(byId.get('cpb-export-first')?.totals).toMatchObject({ files: 2, written: 2, unchanged: 0, kept: 0, objects: 200, failed: 0 });
+    expect(byId.get('cpb-export-unchanged')?.totals).toMatchObject({ files: 2, written: 0, unchanged: 2, kept: 0, objects: 200, failed: 0 });
+    for (const id of ['cpb-export-first', 'cpb-export-unchanged']) {
+      expect(byId.get(id)?.planeRequests, id).toBe(3);
+      expect(byId.get(id)?.caldav.requests, id).toBe(0);
+    }
 
     const target = (name: string) => {
       const found = results.targets.find((t) => t.name.startsWith(name));
@@ -57,13 +77,22 @@ describe('npm run bench (smoke run)', () => {
       return found!;
     };
     // Counts: exact on any machine.
-    for (const name of ['no-op, state dir: writes', 'no-op, state dir: Plane requests', 'no-op, stateless: CalDAV requests', '1% changed: writes exactly', 'one webhook delivery']) {
+    for (const name of [
+      'no-op, state dir: writes',
+      'no-op, state dir: Plane requests',
+      'no-op, stateless: CalDAV requests',
+      '1% changed: writes exactly',
+      'one webhook delivery',
+      'export: Plane requests',
+      'export: CalDAV requests',
+      'export, nothing changed: files written',
+    ]) {
       expect(target(name).pass, `${name}: ${target(name).measured}`).toBe(true);
     }
     expect(target('no-op, state dir: Plane requests').measured).toBe('3'); // 1 projects page + 1 issues page per project
     expect(byId.get('cpb-noop-state')?.caldav.requests).toBe(1); // the calendar list only: nothing listed, nothing written
     // Times and memory: measured and reported, judged only by the full benchmark.
-    for (const name of ['initial sync vs vdirsyncer upload', 'no-op, state dir vs vdirsyncer', 'peak RSS', '`calplanebot --version` vs']) {
+    for (const name of ['initial sync vs vdirsyncer upload', 'no-op, state dir vs vdirsyncer', 'peak RSS', '`calplanebot --version` vs', 'export: CPU', 'export: peak RSS']) {
       expect(target(name).measured).toMatch(/\d/);
     }
   });

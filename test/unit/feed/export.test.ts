@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +105,7 @@ describe('runExport', () => {
   });
 
   it('an item that cannot be made keeps what the file had for it', async () => {
+    plane.update(plane.issues[0]!.id, { name: 'costs $& and $$ and $1' });
     await exportNow({ calendarIds: ['projects'] });
     const broken = plane.issues[0]!;
     const previous = readFileSync(join(out, 'projects-web.ics'), 'utf8');
@@ -116,6 +117,29 @@ describe('runExport', () => {
     expect(text).toContain('web renamed');
     const component = (doc: string) => doc.slice(doc.indexOf(`UID:plane-issue-${broken.id}`) - 'BEGIN:VEVENT\r\n'.length).split('END:VEVENT')[0];
     expect(component(text)).toBe(component(previous));
+    expect(text).toContain('costs $& and $$ and $1');
+  });
+
+  it('files are readable by a web server whatever the umask', async () => {
+    const before = process.umask(0o077);
+    try {
+      await exportNow();
+    } finally {
+      process.umask(before);
+    }
+    for (const name of readdirSync(out)) expect(statSync(join(out, name)).mode & 0o777, name).toBe(0o644);
+  });
+
+  it('a full export names the feed files no calendar writes any more, and leaves them', async () => {
+    writeFileSync(join(out, 'old-board.ics'), 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
+    writeFileSync(join(out, 'notes.txt'), 'not a feed');
+    const full = await exportNow();
+    expect(full.strayFiles).toEqual([join(out, 'old-board.ics')]);
+    expect(full.warnings).toEqual([expect.stringContaining('old-board.ics')]);
+    expect(readdirSync(out)).toContain('old-board.ics');
+    // A partial export (one calendar, or --project) cannot tell: it says nothing.
+    expect((await exportNow({ calendarIds: ['mine'] })).strayFiles).toBeUndefined();
+    expect((await exportNow({ projects: ['WEB'], configuredProjects: [] })).strayFiles).toBeUndefined();
   });
 
   it('--out - writes the one selected calendar to stdout, and refuses more than one', async () => {
