@@ -35,6 +35,19 @@ export function isCalendarDate(text: string): boolean {
   return parseCalendarDate(text) !== null;
 }
 
+// Newer Plane builds give a work item a time: "YYYY-MM-DDTHH:MM", wall-clock in the project's zone, no offset.
+const PLANE_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?$/;
+
+/**
+ * The calendar date of a Plane `start_date`/`target_date`: the value itself when it is a date,
+ * the date part of a date with a wall-clock time; null for anything else.
+ */
+export function planeDateOf(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const date = PLANE_DATE_TIME.exec(value)?.[1] ?? value;
+  return isCalendarDate(date) ? date : null;
+}
+
 export function formatCalendarDate({ year, month, day }: CivilDate): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }

@@ -3,7 +3,7 @@
  * Pure: the same issue always gives the same model, whatever the clock or TZ.
  */
 import type { PlaneIssue, PlaneProject, Priority, PlaneState } from '../plane/types.js';
-import { addDays, isCalendarDate } from './dates.js';
+import { addDays, isCalendarDate, planeDateOf } from './dates.js';
 import type { EventModel, EventStatus, ManagedFields } from './model.js';
 import { cleanLine, cleanText, htmlToPlainText } from './text.js';
 import { LEGACY_SCHEME, type UidScheme } from './uid.js';
@@ -45,12 +45,13 @@ export function issueToEvent(
   ctx: TransformContext,
 ): EventModel | null {
   if (issue.target_date === null || issue.target_date === '') return null;
-  const start = issue.target_date;
-  if (!isCalendarDate(start) || start === '9999-12-31') {
+  // An item with a time is shown on its date (the all-day event it has always been).
+  const start = planeDateOf(issue.target_date);
+  if (start === null || start === '9999-12-31') {
     const name = `[${project.identifier}-${issue.sequence_id}]`;
     throw new InvalidIssueError(
       issue.id,
-      `Issue ${name} has an invalid target_date ${JSON.stringify(start)}: expected a date YYYY-MM-DD`,
+      `Issue ${name} has an invalid target_date ${JSON.stringify(issue.target_date)}: expected a date YYYY-MM-DD (or YYYY-MM-DDTHH:MM)`,
     );
   }
   const fields: ManagedFields = {

@@ -4,7 +4,7 @@
  */
 import type { CalendarFilter } from '../config/types.js';
 import type { PlaneIssue, PlaneUser } from '../plane/types.js';
-import { addDays } from '../event/dates.js';
+import { addDays, planeDateOf } from '../event/dates.js';
 
 export interface FilterContext {
   /** The API key's owner, when a filter says "me" (GET /users/me/, once per run). */
@@ -40,7 +40,10 @@ export function compileFilter(filter: CalendarFilter, ctx: FilterContext): Issue
   }
   if (filter.window) {
     const { from, to } = windowBounds(ctx.today, filter.window);
-    tests.push((issue) => issue.target_date !== null && issue.target_date !== '' && (from === undefined || issue.target_date >= from) && (to === undefined || issue.target_date <= to));
+    tests.push((issue) => {
+      const date = planeDateOf(issue.target_date);
+      return date !== null && (from === undefined || date >= from) && (to === undefined || date <= to);
+    });
   }
   return (issue) => tests.every((test) => test(issue));
 }

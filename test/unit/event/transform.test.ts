@@ -105,7 +105,15 @@ describe('issueToEvent', () => {
       expect(transform({ target_date: start }).fields).toMatchObject({ start, end });
     });
 
-    it.each(['2025-02-30', '2025-02-29', '1900-02-29', '2025-13-01', '2025-1-5', '2025-01-05T00:00:00Z', 'garbage', '9999-12-31'])(
+    it.each([
+      ['2025-03-14T09:30', '2025-03-14', '2025-03-15'],
+      ['2025-03-14T23:59:59', '2025-03-14', '2025-03-15'],
+      ['2025-12-31T00:00:00.000', '2025-12-31', '2026-01-01'],
+    ])('an item with a time (newer Plane builds) %s is shown on its date', (target_date, start, end) => {
+      expect(transform({ target_date }).fields).toMatchObject({ start, end });
+    });
+
+    it.each(['2025-02-30', '2025-02-29', '1900-02-29', '2025-13-01', '2025-1-5', '2025-01-05T00:00:00Z', '2025-01-05T24:00', '2025-01-05T09:60', '2025-02-30T09:00', 'garbage', '9999-12-31'])(
       'throws InvalidIssueError for target_date %j',
       (targetDate) => {
         const attempt = () => transform({ target_date: targetDate, sequence_id: 9 });

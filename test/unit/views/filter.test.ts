@@ -265,3 +265,14 @@ describe('unmatchedValues', () => {
     expect(unmatchedValues({ assignees: ['Carol', CAROL.id, 'carol@example.com'] }, seen).assignees).toEqual(['carol@example.com']);
   });
 });
+
+describe('window over items with a time (newer Plane builds)', () => {
+  it('counts the date of a date-time target, at either edge', () => {
+    const window = { window: { pastDays: 0, futureDays: 1 } };
+    expect(matches(window, item({ target_date: `${TODAY}T23:30` }))).toBe(true);
+    expect(matches(window, item({ target_date: '2026-03-11T00:00' }))).toBe(true);
+    expect(matches(window, item({ target_date: '2026-03-12T00:00' }))).toBe(false);
+    expect(matches(window, item({ target_date: '2026-03-09T23:59:59' }))).toBe(false);
+    expect(matches(window, item({ target_date: 'garbage' }))).toBe(false);
+  });
+});
