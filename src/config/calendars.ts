@@ -6,7 +6,7 @@
  * misspelt filter would silently widen a calendar to every work item.
  */
 import { z } from 'zod';
-import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, STATE_GROUPS, type CalendarEntry } from './types.js';
+import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, STATE_GROUPS, SUMMARY_PLACEHOLDERS, type CalendarEntry } from './types.js';
 import type { ConfigIssue } from './issues.js';
 
 const nonEmpty = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
@@ -26,6 +26,9 @@ const entrySchema = z.strictObject({
   name: nonEmpty.optional(),
   perProject: z.boolean().optional(),
   filter: filterSchema.optional(),
+  summary: nonEmpty.optional(),
+  dates: z.enum(['target', 'span']).optional(),
+  completed: z.enum(['show', 'hide']).optional(),
 });
 
 export const calendarsSchema = z.array(entrySchema);
@@ -54,7 +57,8 @@ export function resolveCalendars(file: CalendarsFile | undefined, defaultName: s
     }
     const name = entry.name ?? (isDefault ? defaultName : perProject ? `Plane: {project} (${entry.id})` : `Plane: ${entry.id}`);
     checkName(`${key}.name`, name, perProject, issues);
-    return { id: entry.id, name, perProject, filter: entry.filter ?? {} };
+    if (entry.summary !== undefined) checkSummary(`${key}.summary`, entry.summary, issues);
+    return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry) };
   });
 }
 
@@ -64,6 +68,22 @@ function checkName(key: string, name: string, perProject: boolean, issues: Confi
     issues.push({ key, message: 'must contain {project} or {identifier}; otherwise every project\'s calendar has the same name', hint: 'e.g. "Plane: {project}"' });
   } else if (!perProject && templated) {
     issues.push({ key, message: 'contains {project} or {identifier}, but this calendar spans projects', hint: 'set "perProject": true for one calendar per project, or use a plain name' });
+  }
+}
+
+/** The keys of how items look, only those given (an entry without them renders today's bytes). */
+function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, 'summary' | 'dates' | 'completed'> {
+  return {
+    ...(entry.summary === undefined ? {} : { summary: entry.summary }),
+    ...(entry.dates === undefined ? {} : { dates: entry.dates }),
+    ...(entry.completed === undefined ? {} : { completed: entry.completed }),
+  };
+}
+
+function checkSummary(key: string, template: string, issues: ConfigIssue[]): void {
+  const unknown = [...template.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1] ?? '').filter((name) => !(SUMMARY_PLACEHOLDERS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    issues.push({ key, message: `unknown placeholder ${unknown.map((name) => `{${name}}`).join(', ')}`, hint: `use ${SUMMARY_PLACEHOLDERS.map((name) => `{${name}}`).join(', ')}` });
   }
 }
 

@@ -21,6 +21,10 @@ export interface CalendarFilter {
   window?: { pastDays?: number | undefined; futureDays?: number | undefined } | undefined;
 }
 
+/** The placeholders a `summary` template may use. */
+export const SUMMARY_PLACEHOLDERS = ['sequence', 'identifier', 'name', 'project', 'state', 'priority'] as const;
+export const DEFAULT_SUMMARY = '[{sequence}] {name}';
+
 /** One entry of `calendars`: a selection of work items, reconciled into one calendar or one per project. */
 export interface CalendarEntry {
   id: string;
@@ -28,6 +32,12 @@ export interface CalendarEntry {
   name: string;
   perProject: boolean;
   filter: CalendarFilter;
+  /** How each item is shown. Absent: today's event (DEFAULT_SUMMARY, target date, completed shown). */
+  summary?: string | undefined;
+  /** `span`: from start date to target date; `target` (default): the target date. */
+  dates?: 'target' | 'span' | undefined;
+  /** `hide`: completed and cancelled items have no object; `show` (default): STATUS:CANCELLED. */
+  completed?: 'show' | 'hide' | undefined;
 }
 
 /** The validated, fully defaulted configuration every command works from. */

@@ -11,9 +11,9 @@ export interface ManagedFields {
   summary: string;
   /** Plain text; newlines as "\n". */
   description: string;
-  /** DTSTART;VALUE=DATE as "YYYY-MM-DD" (the target_date). */
+  /** DTSTART;VALUE=DATE as "YYYY-MM-DD": the target date (its start date, for a span). */
   start: string;
-  /** DTEND;VALUE=DATE as "YYYY-MM-DD": start + 1 day (exclusive end, RFC 5545). */
+  /** DTEND;VALUE=DATE as "YYYY-MM-DD": target date + 1 day (exclusive end, RFC 5545). */
   end: string;
   status: EventStatus;
   /** Label names, in the order rendered. */

@@ -14,6 +14,10 @@ export interface TransformContext {
   workspaceSlug: string;
   /** The UIDs of the calendar the event is for; default: the default calendars'. */
   scheme?: UidScheme | undefined;
+  /** SUMMARY template ({sequence} {identifier} {name} {project} {state} {priority}); default "[{sequence}] {name}". */
+  summary?: string | undefined;
+  /** `span`: an all-day block from the start date to the target date; default `target`: the target date. */
+  dates?: 'target' | 'span' | undefined;
 }
 
 /** One issue that cannot become an event; the caller reports it and carries on with the rest. */
@@ -55,9 +59,9 @@ export function issueToEvent(
     );
   }
   const fields: ManagedFields = {
-    summary: `[${issue.sequence_id}] ${cleanLine(issue.name)}`,
+    summary: ctx.summary === undefined ? `[${issue.sequence_id}] ${cleanLine(issue.name)}` : summaryFrom(ctx.summary, issue, project),
     description: describeIssue(issue, project),
-    start,
+    start: ctx.dates === 'span' ? spanStart(issue, start) : start,
     end: addDays(start, 1),
     status: statusFor(issue.state),
     categories: categoriesFor(issue),
@@ -71,6 +75,27 @@ export function issueToEvent(
     fields,
     stamp: stampFor(issue),
   };
+}
+
+/** A configured SUMMARY: every placeholder filled with its (one-line) value. */
+function summaryFrom(template: string, issue: PlaneIssue, project: PlaneProject): string {
+  const values: Record<string, string> = {
+    sequence: String(issue.sequence_id),
+    identifier: project.identifier,
+    name: issue.name,
+    project: project.name,
+    state: hasState(issue.state) ? issue.state.name : '',
+    priority: issue.priority,
+  };
+  // The template's own text is kept as written (less control characters), so "[{sequence}] {name}" is today's summary.
+  const literal = template.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return literal.replace(/\{(sequence|identifier|name|project|state|priority)\}/g, (_, key: string) => cleanLine(values[key] ?? ''));
+}
+
+/** A span starts on the start date when there is one, not after the target date; else on the target date. */
+function spanStart(issue: PlaneIssue, target: string): string {
+  const start = planeDateOf(issue.start_date);
+  return start !== null && start <= target ? start : target;
 }
 
 function hasState(state: PlaneIssue['state']): state is PlaneState {

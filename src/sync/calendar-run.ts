@@ -8,7 +8,7 @@
 import type { CalendarEntry } from '../config/types.js';
 import { AuthError } from '../errors.js';
 import type { PlaneProject } from '../plane/types.js';
-import { compileFilter, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
+import { compileSelection, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
 import type { CalendarTarget } from '../views/targets.js';
 import { listingKey, viewKey, type ViewContext } from './calendar-cache.js';
 import { addListing, emptyDesired, readListing, type CalendarInput, type CalendarSyncContext, type DesiredSet, type Listing } from './calendar-sync.js';
@@ -56,7 +56,7 @@ export class CalendarRun {
     private readonly ctx: RunContext,
     private readonly options: CalendarRunOptions,
   ) {
-    this.filters = new Map(options.entries.map((entry) => [entry, compileFilter(entry.filter, options.select)]));
+    this.filters = new Map(options.entries.map((entry) => [entry, compileSelection(entry, options.select)]));
     this.gatherings = targets.filter((t) => t.project === undefined).map((target) => ({ target, report: this.newReport(target), desired: emptyDesired(), keys: [], hasDated: false }));
     this.wantsNames = options.entries.some((entry) => entry.filter.assignees || entry.filter.labels);
   }

@@ -165,7 +165,7 @@ export async function readListing(project: PlaneProject, plane: PlaneSource, wit
 
 /** How a calendar shows a project's items: which it selects, and the UIDs it gives them. */
 export interface Shape {
-  target: Pick<CalendarTarget, 'scheme'>;
+  target: Pick<CalendarTarget, 'scheme' | 'entry'>;
   select: IssueFilter;
 }
 
@@ -183,7 +183,8 @@ export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape,
       set.unselected.add(issue.id);
       return;
     }
-    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme: shape.target.scheme });
+    const { scheme, entry } = shape.target;
+    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme, summary: entry.summary, dates: entry.dates });
     if (event) {
       set.events.push(event);
     } else {

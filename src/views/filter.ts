@@ -2,7 +2,7 @@
  * Which work items a calendar shows: a calendar entry's filter as a predicate over issues. Pure:
  * "me" and "today" come in as data, so every rule is a unit test with plain objects.
  */
-import type { CalendarFilter } from '../config/types.js';
+import type { CalendarEntry, CalendarFilter } from '../config/types.js';
 import type { PlaneIssue, PlaneUser } from '../plane/types.js';
 import { addDays, planeDateOf } from '../event/dates.js';
 
@@ -46,6 +46,13 @@ export function compileFilter(filter: CalendarFilter, ctx: FilterContext): Issue
     });
   }
   return (issue) => tests.every((test) => test(issue));
+}
+
+/** What a calendar shows: its filter, less completed and cancelled items when the entry hides them. */
+export function compileSelection(entry: Pick<CalendarEntry, 'filter' | 'completed'>, ctx: FilterContext): IssueFilter {
+  const filter = compileFilter(entry.filter, ctx);
+  if (entry.completed !== 'hide') return filter;
+  return (issue) => filter(issue) && !('group' in issue.state && (issue.state.group === 'completed' || issue.state.group === 'cancelled'));
 }
 
 function assigneeTest(assignees: readonly string[], ctx: FilterContext): IssueFilter {

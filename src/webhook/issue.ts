@@ -17,7 +17,7 @@ import { addIssue, emptyDesired, recordOutcomes, recordPlan, resolveCalendar, ty
 import { projectIdOfCalendar } from '../sync/calendars.js';
 import { plan, sameHref, type Plan } from '../sync/plan.js';
 import { emptyCalendarReport, type CalendarReport } from '../sync/report.js';
-import { compileFilter, usesMe, type FilterContext } from '../views/filter.js';
+import { compileSelection, usesMe, type FilterContext } from '../views/filter.js';
 import { matchesSelector } from '../views/projects.js';
 import { planTargets, viewOfCalendarUrl, type CalendarTarget } from '../views/targets.js';
 
@@ -74,7 +74,7 @@ export async function reconcileIssue(ctx: WebhookContext, issueId: string, proje
   const reports: CalendarReport[] = [];
   for (const target of targets) {
     const report = emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: target.project });
-    const shape = { target, select: compileFilter(target.entry.filter, select) };
+    const shape = { target, select: compileSelection(target.entry, select) };
     const desired = emptyDesired();
     if (fetched) addIssue(fetched.issue, fetched.project, shape, ctx, desired, report);
     const done = await reconcileIn(ctx, target, issueId, projectId, fetched?.project, desired, report, known && sameView(target, known) ? known.located : undefined, goneAllowed);

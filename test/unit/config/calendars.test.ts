@@ -105,7 +105,7 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
 
   it('an unknown entry key', async () => {
     const error = await singleProblem(withCalendars([{ id: 'mine', perproject: true }]), 'calendars[0]', 'unknown key "perproject"');
-    expect(error.hint).toMatch(/id, name, perProject and filter/);
+    expect(error.hint).toMatch(/id, name, perProject, filter, summary, dates and completed/);
   });
 
   it('an unknown window key', async () => {
@@ -246,5 +246,31 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('how items look: summary, dates, completed', () => {
+  it('are kept when given, and absent otherwise (the default entry renders today\'s bytes)', () => {
+    const { config } = validate(
+      withCalendars([
+        { id: 'projects', perProject: true },
+        { id: 'spans', summary: '{identifier}-{sequence} {name}', dates: 'span', completed: 'hide' },
+      ]),
+    );
+    expect(config.calendars[0]).toEqual({ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} });
+    expect(config.calendars[1]).toMatchObject({ summary: '{identifier}-{sequence} {name}', dates: 'span', completed: 'hide' });
+  });
+
+  it('an unknown placeholder in summary is an error naming it and the ones there are', async () => {
+    const error = await singleProblem(withCalendars([{ id: 'a', summary: '{ident}-{sequence} {title}' }]), 'calendars[0].summary', 'unknown placeholder {ident}, {title}');
+    expect(error.hint).toContain('{identifier}');
+  });
+
+  it.each([
+    [{ dates: 'start' }, 'calendars[0].dates'],
+    [{ completed: 'strike' }, 'calendars[0].completed'],
+    [{ summary: '' }, 'calendars[0].summary'],
+  ])('%j is an error naming its key', async (shape, key) => {
+    await singleProblem(withCalendars([{ id: 'a', ...shape }]), key);
   });
 });

@@ -228,3 +228,38 @@ describe('toUtcStamp', () => {
     },
   );
 });
+
+describe('issueToEvent with a calendar entry\'s shape', () => {
+  const shaped = (overrides: Partial<PlaneIssue>, shape: { summary?: string; dates?: 'target' | 'span' }) => {
+    const model = issueToEvent(sampleIssue(overrides), sampleProject(), { ...CTX, ...shape });
+    if (model === null) throw new Error('expected an event');
+    return model;
+  };
+
+  it('the default summary template gives today\'s summary, byte for byte', () => {
+    for (const name of ['Fix login', '  padded  ', '', 'tab\there', 'line\nbreak']) {
+      expect(shaped({ name }, { summary: '[{sequence}] {name}' }).fields.summary).toBe(transform({ name }).fields.summary);
+      expect(shaped({ name }, {}).fields).toEqual(transform({ name }).fields);
+    }
+  });
+
+  it('fills every placeholder with its one-line value', () => {
+    const fields = shaped({ sequence_id: 12, name: 'Fix\nlogin', priority: 'high' }, { summary: '{identifier}-{sequence} {name} ({project}; {state}; {priority})' }).fields;
+    expect(fields.summary).toBe(`WA-12 Fix login (Web Application; ${transform().fields.description.match(/State: (.*)/)?.[1]}; high)`);
+    expect(shaped({ state: {} }, { summary: '{name} [{state}]' }).fields.summary).toBe(`${transform().fields.summary.replace(/^\[\d+\] /, '')} []`);
+    expect(shaped({}, { summary: 'no placeholders' }).fields.summary).toBe('no placeholders');
+    expect(shaped({}, { summary: 'two\nlines {sequence}' }).fields.summary).toBe('two lines 42');
+  });
+
+  it.each([
+    ['2025-03-10', '2025-03-14', '2025-03-10', '2025-03-15'],
+    ['2025-03-14', '2025-03-14', '2025-03-14', '2025-03-15'],
+    ['2025-03-10T09:00', '2025-03-14T17:00', '2025-03-10', '2025-03-15'],
+    ['2025-03-20', '2025-03-14', '2025-03-14', '2025-03-15'],
+    [null, '2025-03-14', '2025-03-14', '2025-03-15'],
+    ['garbage', '2025-03-14', '2025-03-14', '2025-03-15'],
+  ])('a span from %j to %j is an all-day block %s → %s (exclusive)', (start_date, target_date, start, end) => {
+    expect(shaped({ start_date, target_date }, { dates: 'span' }).fields).toMatchObject({ start, end });
+    expect(shaped({ start_date, target_date }, { dates: 'target' }).fields).toMatchObject({ start: target_date.slice(0, 10) });
+  });
+});

@@ -269,3 +269,29 @@ describe('request budget with and without entries', () => {
     expect(report.calendars.map((c: CalendarReport) => c.id)).toEqual(['projects', 'projects']);
   });
 });
+
+describe('how items look (summary, dates, completed) through a run', () => {
+  const SHAPED: CalendarEntry = { id: 'plan', name: 'Plan', perProject: false, filter: {}, summary: '{identifier}-{sequence} {name}', dates: 'span', completed: 'hide' };
+  const objectsOf = async (url: string) => (await store.list({ url, displayName: '' })).map((o) => parseCalendarObject(o.data));
+
+  it('renders the template and the span, hides completed items, and a changed template rewrites each object once', async () => {
+    plane.update(items.webBob.id, { start_date: '2026-03-16' });
+    plane.update(items.apiNobody.id, { state: { id: 'done', name: 'Done', color: '#0f0', group: 'completed' } });
+    const first = await run({ entries: [DEFAULT, SHAPED] });
+    const plan = first.calendars.find((c) => c.id === 'plan')!;
+    expect(plan.created).toBe(3); // webMine, webBob, apiMine; apiNobody is completed, webUndated has no date
+    const parsed = await objectsOf(plan.calendarUrl!);
+    const bob = parsed.find((o) => o.uid?.startsWith(`plane-issue-${items.webBob.id}`))!;
+    expect(bob.fields).toMatchObject({ summary: `WEB-${items.webBob.sequence_id} ${items.webBob.name}`, start: '2026-03-16', end: '2026-03-21' });
+    // The default calendar is as it always was: completed items shown, today's summary.
+    const defaults = first.calendars.filter((c) => c.id === DEFAULT_VIEW_ID);
+    expect(defaults.reduce((n, c) => n + c.created, 0)).toBe(4);
+
+    expect((await run({ entries: [DEFAULT, SHAPED] })).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    const renamed = await run({ entries: [DEFAULT, { ...SHAPED, summary: '{name} ({priority})' }] });
+    expect(renamed.calendars.find((c) => c.id === 'plan')).toMatchObject({ created: 0, updated: 3, deleted: 0 });
+    expect(renamed.calendars.filter((c) => c.id === DEFAULT_VIEW_ID).every((c) => c.updated === 0)).toBe(true);
+    const shown = await run({ entries: [DEFAULT, { ...SHAPED, summary: '{name} ({priority})', completed: 'show' }] });
+    expect(shown.calendars.find((c) => c.id === 'plan')).toMatchObject({ created: 1, updated: 0, deleted: 0 });
+  });
+});

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CalendarFilter } from '../../../src/config/types.js';
 import type { PlaneIssue, PlaneLabel, PlaneState, PlaneUser } from '../../../src/plane/types.js';
-import { compileFilter, noteNames, todayIn, unmatchedValues, usesMe, windowBounds, type FilterContext } from '../../../src/views/filter.js';
+import { compileFilter, compileSelection, noteNames, todayIn, unmatchedValues, usesMe, windowBounds, type FilterContext } from '../../../src/views/filter.js';
 import { issue, project, STATES } from '../../support/builders.js';
 
 const web = project({ identifier: 'WEB', name: 'Web' });
@@ -274,5 +274,19 @@ describe('window over items with a time (newer Plane builds)', () => {
     expect(matches(window, item({ target_date: '2026-03-12T00:00' }))).toBe(false);
     expect(matches(window, item({ target_date: '2026-03-09T23:59:59' }))).toBe(false);
     expect(matches(window, item({ target_date: 'garbage' }))).toBe(false);
+  });
+});
+
+describe('compileSelection: the filter, and completed items hidden when the entry says so', () => {
+  it('hide drops completed and cancelled items, show (or nothing) keeps them', () => {
+    const done = item({ state: STATES.done, target_date: TODAY });
+    const cancelled = item({ state: STATES.cancelled, target_date: TODAY });
+    const open = item({ state: STATES.started, target_date: TODAY });
+    const hide = compileSelection({ filter: {}, completed: 'hide' }, ctx());
+    expect([done, cancelled, open].map(hide)).toEqual([false, false, true]);
+    for (const completed of ['show', undefined] as const) {
+      expect([done, cancelled, open].map(compileSelection({ filter: {}, completed }, ctx()))).toEqual([true, true, true]);
+    }
+    expect(compileSelection({ filter: { priorities: ['urgent'] }, completed: 'hide' }, ctx())(open)).toBe(false);
   });
 });
