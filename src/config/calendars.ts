@@ -29,6 +29,7 @@ const entrySchema = z.strictObject({
   summary: nonEmpty.optional(),
   dates: z.enum(['target', 'span']).optional(),
   completed: z.enum(['show', 'hide']).optional(),
+  alarms: z.array(z.string()).optional(),
 });
 
 export const calendarsSchema = z.array(entrySchema);
@@ -58,6 +59,7 @@ export function resolveCalendars(file: CalendarsFile | undefined, defaultName: s
     const name = entry.name ?? (isDefault ? defaultName : perProject ? `Plane: {project} (${entry.id})` : `Plane: ${entry.id}`);
     checkName(`${key}.name`, name, perProject, issues);
     if (entry.summary !== undefined) checkSummary(`${key}.summary`, entry.summary, issues);
+    entry.alarms?.forEach((alarm, index) => checkAlarm(`${key}.alarms[${index}]`, alarm, issues));
     return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry) };
   });
 }
@@ -72,12 +74,21 @@ function checkName(key: string, name: string, perProject: boolean, issues: Confi
 }
 
 /** The keys of how items look, only those given (an entry without them renders today's bytes). */
-function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, 'summary' | 'dates' | 'completed'> {
+function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, 'summary' | 'dates' | 'completed' | 'alarms'> {
   return {
     ...(entry.summary === undefined ? {} : { summary: entry.summary }),
     ...(entry.dates === undefined ? {} : { dates: entry.dates }),
     ...(entry.completed === undefined ? {} : { completed: entry.completed }),
+    ...(entry.alarms === undefined ? {} : { alarms: [...entry.alarms] }),
   };
+}
+
+/** An RFC 5545 duration, before (-) or after the start: weeks, or days and/or a time part. */
+const ALARM = /^[+-]?P(?:\d+W|(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
+
+function checkAlarm(key: string, alarm: string, issues: ConfigIssue[]): void {
+  if (ALARM.test(alarm) && !/^[+-]?PT?$/.test(alarm)) return;
+  issues.push({ key, message: `"${alarm}" is not an iCalendar duration`, hint: 'e.g. "-PT15H" (09:00 the day before an all-day item), "-P1D", "PT9H" (09:00 on the day)' });
 }
 
 function checkSummary(key: string, template: string, issues: ConfigIssue[]): void {

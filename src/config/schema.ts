@@ -276,7 +276,7 @@ function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
   const inFilter = segments.at(-1) === 'filter';
   const inWindow = segments.at(-1) === 'window';
   if (inWindow) return 'a window takes pastDays and futureDays';
-  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : 'an entry takes id, name, perProject, filter, summary, dates and completed';
+  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : 'an entry takes id, name, perProject, filter, summary, dates, completed and alarms';
 }
 
 function typeHint(expected: string, value: unknown): string {

@@ -38,6 +38,8 @@ export interface CalendarEntry {
   dates?: 'target' | 'span' | undefined;
   /** `hide`: completed and cancelled items have no object; `show` (default): STATUS:CANCELLED. */
   completed?: 'show' | 'hide' | undefined;
+  /** Reminders, as RFC 5545 durations relative to the start ("-PT15H": 09:00 the day before an all-day item). */
+  alarms?: string[] | undefined;
 }
 
 /** The validated, fully defaulted configuration every command works from. */

@@ -4,7 +4,7 @@
  */
 import { parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
 import type { EventModel } from './model.js';
-import { masterEvent, sequenceOf } from './parse.js';
+import { managedAlarmTrigger, masterEvent, sequenceOf } from './parse.js';
 import { renderEvent } from './render.js';
 
 /**
@@ -120,8 +120,8 @@ export function mergeEvent(existing: string, model: EventModel): string {
   const event: JcalComponent = [
     'vevent',
     mergeProperties(master[1], desired.event[1]),
-    // A master's own subcomponents are VALARMs: all kept.
-    master[2],
+    // A master's own subcomponents are VALARMs: a person's are kept, ours are the desired ones.
+    [...master[2].filter((component) => managedAlarmTrigger(component, model.uid) === undefined), ...desired.event[2]],
   ];
   const calendarProperties = calendar[1].filter((property) => !CALENDAR_PROPERTIES.has(property[0]));
   const merged: JcalComponent = [

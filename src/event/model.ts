@@ -21,6 +21,11 @@ export interface ManagedFields {
   url: string;
   /** RFC 7986 COLOR: a CSS3 colour name, or null for none. */
   color: string | null;
+  /**
+   * The triggers (RFC 5545 durations, relative to DTSTART) of the VALARMs calplanebot manages in
+   * the event; absent or empty: none. Alarms a person added in an app are not among them.
+   */
+  alarms?: string[] | undefined;
 }
 
 export interface EventModel {
@@ -42,6 +47,7 @@ export const FIELD_LABELS: Record<keyof ManagedFields, string> = {
   categories: 'labels',
   url: 'url',
   color: 'color',
+  alarms: 'alarms',
 };
 
 export interface FieldChange {

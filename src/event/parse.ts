@@ -12,6 +12,7 @@ import {
   uidOf,
   type JcalComponent,
 } from './jcal.js';
+import { alarmUidPrefix } from './alarms.js';
 import {
   FIELD_LABELS,
   type EventStatus,
@@ -81,7 +82,32 @@ function readFields(event: JcalComponent): ManagedFields {
     categories: readCategories(event),
     url: firstValue(event, 'url') ?? '',
     color: firstValue(event, 'color') ?? null,
+    ...managedAlarmsOf(event),
   };
+}
+
+/** The triggers of the VALARMs calplanebot manages in the event (render.ts managedAlarm), when there are any. */
+function managedAlarmsOf(event: JcalComponent): { alarms?: string[] } {
+  const uid = uidOf(event);
+  const alarms = event[2].flatMap((component) => {
+    const trigger = uid === undefined ? undefined : managedAlarmTrigger(component, uid);
+    return trigger === undefined ? [] : [trigger];
+  });
+  return alarms.length > 0 ? { alarms } : {};
+}
+
+/**
+ * The configured trigger of a VALARM calplanebot wrote into the event `eventUid`: by its
+ * X-CALPLANEBOT-ALARM property, or (for an app that drops unknown properties but keeps the RFC 9074
+ * UID) by its UID; undefined for any other component, such as an alarm a person added.
+ */
+export function managedAlarmTrigger(component: JcalComponent, eventUid: string): string | undefined {
+  if (component[0] !== 'valarm') return undefined;
+  const marked = firstValue(component, 'x-calplanebot-alarm');
+  if (marked !== undefined) return marked;
+  const uid = uidOf(component);
+  const prefix = alarmUidPrefix(eventUid);
+  return uid?.startsWith(prefix) ? uid.slice(prefix.length) : undefined;
 }
 
 interface StoredStart {
@@ -173,6 +199,8 @@ function sameField(key: keyof ManagedFields, a: ManagedFields, b: ManagedFields)
       return sameCategories(a.categories, b.categories);
     case 'color':
       return sameColor(a.color, b.color);
+    case 'alarms':
+      return sameCategories([...(a.alarms ?? [])].sort(), [...(b.alarms ?? [])].sort());
     default:
       return a[key] === b[key];
   }
@@ -207,7 +235,7 @@ function describeDescriptionChange(from: string | undefined, to: string): [strin
 function displayValue(key: keyof ManagedFields, fields: ManagedFields): string | null {
   const value = fields[key];
   if (Array.isArray(value)) return value.join(', ');
-  return value;
+  return value ?? null;
 }
 
 /**
@@ -220,6 +248,8 @@ export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields)
   const changes: FieldChange[] = [];
   for (const key of Object.keys(FIELD_LABELS) as (keyof ManagedFields)[]) {
     if (from !== undefined && sameField(key, from, to)) continue;
+    // Alarms are only a field of calendars that configure them: a create without any says nothing of them.
+    if (key === 'alarms' && !from?.alarms?.length && !to.alarms?.length) continue;
     if (key === 'description') {
       const [before, after] = describeDescriptionChange(from?.description, to.description);
       changes.push({ field: FIELD_LABELS[key], from: before, to: after });

@@ -1,6 +1,7 @@
 /** EventModel → a complete iCalendar object (one VCALENDAR, one VEVENT), built with ical-generator. */
 import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { CRLF, escapeText, foldLine } from './ics.js';
+import { alarmLines } from './alarms.js';
 import type { EventModel } from './model.js';
 
 export const PRODUCT_ID = '-//calplanebot//calplanebot//EN';
@@ -62,6 +63,7 @@ function extraLines(model: EventModel): string {
   }
   lines += `URL:${model.fields.url.replace(/[\u0000-\u001F\u007F]/g, '')}${CRLF}`;
   if (model.fields.color !== null) lines += `COLOR:${escapeText(model.fields.color)}${CRLF}`;
+  for (const trigger of model.fields.alarms ?? []) lines += alarmLines(model.uid, trigger, model.fields.summary);
   return lines;
 }
 

@@ -18,6 +18,8 @@ export interface TransformContext {
   summary?: string | undefined;
   /** `span`: an all-day block from the start date to the target date; default `target`: the target date. */
   dates?: 'target' | 'span' | undefined;
+  /** Managed reminders, RFC 5545 durations relative to the start. */
+  alarms?: readonly string[] | undefined;
 }
 
 /** One issue that cannot become an event; the caller reports it and carries on with the rest. */
@@ -67,6 +69,7 @@ export function issueToEvent(
     categories: categoriesFor(issue),
     url: issueUrl(issue, project, ctx),
     color: PRIORITY_COLORS[issue.priority] ?? null,
+    ...(ctx.alarms && ctx.alarms.length > 0 ? { alarms: [...ctx.alarms] } : {}),
   };
   return {
     uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(issue.id),

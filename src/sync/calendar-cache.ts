@@ -169,7 +169,7 @@ export interface ViewContext {
  */
 export function viewKey(projectKeys: readonly string[], view: ViewContext): string {
   const { entry } = view;
-  const shaped = entry.summary !== undefined || entry.dates !== undefined || entry.completed !== undefined;
+  const shaped = entry.summary !== undefined || entry.dates !== undefined || entry.completed !== undefined || entry.alarms !== undefined;
   const plain = entry.id === DEFAULT_VIEW_ID && entry.perProject && Object.keys(entry.filter).length === 0 && !shaped;
   if (plain && projectKeys.length === 1 && projectKeys[0] !== undefined) return projectKeys[0];
   return createHash('sha256')

@@ -184,7 +184,7 @@ export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape,
       return;
     }
     const { scheme, entry } = shape.target;
-    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme, summary: entry.summary, dates: entry.dates });
+    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme, summary: entry.summary, dates: entry.dates, alarms: entry.alarms });
     if (event) {
       set.events.push(event);
     } else {

@@ -105,7 +105,7 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
 
   it('an unknown entry key', async () => {
     const error = await singleProblem(withCalendars([{ id: 'mine', perproject: true }]), 'calendars[0]', 'unknown key "perproject"');
-    expect(error.hint).toMatch(/id, name, perProject, filter, summary, dates and completed/);
+    expect(error.hint).toMatch(/id, name, perProject, filter, summary, dates, completed and alarms/);
   });
 
   it('an unknown window key', async () => {
@@ -264,6 +264,15 @@ describe('how items look: summary, dates, completed', () => {
   it('an unknown placeholder in summary is an error naming it and the ones there are', async () => {
     const error = await singleProblem(withCalendars([{ id: 'a', summary: '{ident}-{sequence} {title}' }]), 'calendars[0].summary', 'unknown placeholder {ident}, {title}');
     expect(error.hint).toContain('{identifier}');
+  });
+
+  it('alarms are RFC 5545 durations, before or after the start', () => {
+    const { config } = validate(withCalendars([{ id: 'a', alarms: ['-PT15H', '-P1D', 'PT9H', '+P1W', '-PT30M'] }]));
+    expect(config.calendars[0]?.alarms).toEqual(['-PT15H', '-P1D', 'PT9H', '+P1W', '-PT30M']);
+  });
+
+  it.each(['15 minutes', '-PT', 'P', '-PT1.5H', 'PT15', ''])('alarm %j is an error naming its index', async (alarm) => {
+    await singleProblem(withCalendars([{ id: 'a', alarms: ['-PT15H', alarm] }]), 'calendars[0].alarms[1]');
   });
 
   it.each([

@@ -166,7 +166,7 @@ describe('viewKey', () => {
   });
 
   it('changes with anything that changes the objects: a filter, a summary, spans, hiding completed items', () => {
-    const keys = [view({ filter: { labels: ['x'] } }), view({ summary: '{name}' }), view({ dates: 'span' }), view({ completed: 'hide' })].map((v) => viewKey(['k1'], v));
+    const keys = [view({ filter: { labels: ['x'] } }), view({ summary: '{name}' }), view({ dates: 'span' }), view({ completed: 'hide' }), view({ alarms: ['-PT15H'] })].map((v) => viewKey(['k1'], v));
     expect(keys.every((key) => key !== 'k1')).toBe(true);
     expect(new Set(keys).size).toBe(keys.length);
     // The calendar's display name is not in its objects: renaming it keeps the key.

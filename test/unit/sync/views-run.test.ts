@@ -295,3 +295,27 @@ describe('how items look (summary, dates, completed) through a run', () => {
     expect(shown.calendars.find((c) => c.id === 'plan')).toMatchObject({ created: 1, updated: 0, deleted: 0 });
   });
 });
+
+describe('alarms through a run', () => {
+  const ALARMED: CalendarEntry = { id: 'remind', name: 'Reminders', perProject: false, filter: {}, alarms: ['-PT15H', '-P1D'] };
+
+  it('adds the configured alarms, and one alarm fewer rewrites each object once, keeping an alarm a person added', async () => {
+    const first = await run({ entries: [ALARMED] });
+    const remind = first.calendars[0]!;
+    expect(remind.created).toBe(4);
+    const objects = await store.list({ url: remind.calendarUrl!, displayName: '' });
+    expect(objects.every((o) => parseCalendarObject(o.data).fields?.alarms?.length === 2)).toBe(true);
+    // A person adds an alarm of their own to one event in their app.
+    const [edited] = objects as [(typeof objects)[number]];
+    await store.update(edited.href, edited.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:AUDIO\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT'), edited.etag);
+
+    expect((await run({ entries: [ALARMED] })).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    const fewer = await run({ entries: [{ ...ALARMED, alarms: ['-PT15H'] }] });
+    expect(fewer.totals).toMatchObject({ created: 0, updated: 4, deleted: 0 });
+    expect(fewer.calendars[0]?.changes.every((c) => c.fields.map((f) => f.field).join() === 'alarms')).toBe(true);
+    const after = (await store.get(edited.href))!.data;
+    expect(after).toContain('TRIGGER:-PT5M');
+    expect(parseCalendarObject(after).fields?.alarms).toEqual(['-PT15H']);
+    expect((await run({ entries: [{ ...ALARMED, alarms: ['-PT15H'] }] })).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+});
