@@ -9,7 +9,6 @@
  * with. The calendars: the default per-project entry (`projects-web.ics`, `projects-ops.ics`) and a
  * combined "my work" entry (`mine.ics`: jonas's open items, one per project).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +17,9 @@ import { join, resolve, sep } from 'node:path';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportReport, FeedReport } from '../../src/feed/export.js';
-import { runCli, runJson, runProgram, type CliResult } from '../support/cli.js';
+import { runCli, runJson, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane } from '../support/fake-plane.js';
-import { installCommand, type ProgramName } from '../support/install-plan.mjs';
+import { clientRunner, requireProgram } from '../support/clients.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom, seedSampleWorkspace, type SampleWorkspace } from '../support/sample-workspace.js';
@@ -295,49 +294,8 @@ const urlOf = (path: string): string => `${feeds.url}/${path.slice(work.length +
 
 // ── the subscribers: vdirsyncer and khal ──────────────────────────────────
 
-function readOsRelease(): string | undefined {
-  for (const file of ['/etc/os-release', '/usr/lib/os-release']) {
-    if (existsSync(file)) return readFileSync(file, 'utf8');
-  }
-  return undefined;
-}
-
-/** Fails the test, loudly and with the install command, when `name` is not installed. */
-function requireProgram(name: ProgramName): void {
-  const probe = spawnSync(name, ['--version'], { encoding: 'utf8' });
-  if (!probe.error && probe.status === 0) return;
-  const plan = installCommand({ platform: process.platform, osRelease: readOsRelease(), isRoot: process.getuid?.() === 0, missing: [name] });
-  throw new Error(
-    `${name} is not installed, and this test reads the exported feeds with it.\n` +
-      `Install it: ${plan.command ?? plan.notes.join('; ')}\n` +
-      '(or run `node test/support/ensure-servers.mjs --tests`, which installs it as root on Debian; `npm test` does that first)',
-  );
-}
-
-/**
- * Runs a client with a home of its own (HOME and XDG dirs under `work`), so that it never reads
- * the developer's configuration, and a UTF-8 locale (click refuses ASCII).
- */
-function runTool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
-  const home = join(work, 'tool-home');
-  mkdirSync(home, { recursive: true });
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    LC_ALL: 'C.UTF-8',
-    LANG: 'C.UTF-8',
-  };
-  return runProgram(command, args, { env, cwd: work, stdin: options.stdin });
-}
-
-async function tool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
-  const result = await runTool(command, args, options);
-  expect(result.code, `${command} ${args.join(' ')}:\n${result.stdout}\n${result.stderr}`).toBe(0);
-  return result;
-}
+const clients = clientRunner(() => work);
+const tool = clients.ok;
 
 interface Subscription {
   config: string;
@@ -490,7 +448,7 @@ describe('export, end to end', () => {
   });
 
   it('vdirsyncer subscribes to the feeds over HTTP and gets every event, then follows a change to one of them', async () => {
-    requireProgram('vdirsyncer');
+    requireProgram('vdirsyncer', 'the exported feeds');
     const config = exportConfig();
     const out = newDir('served', false);
     await exportOk(config, out);
@@ -523,7 +481,7 @@ describe('export, end to end', () => {
   });
 
   it('khal imports a feed (the per-project WEB one) and lists each event on its date', async () => {
-    requireProgram('khal');
+    requireProgram('khal', 'the exported feeds');
     const out = newDir('khal-feed', false);
     await exportOk(exportConfig(), out);
     const khal = khalConfig();

@@ -12,17 +12,16 @@
  * The tests of this file share one world (one Radicale user, and `plane-plan/` is a fixed URL) and
  * run in order: the last one changes Plane and the config.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
-import { runJson, runProgram, type CliResult } from '../support/cli.js';
+import { runJson, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { installCommand, type ProgramName } from '../support/install-plan.mjs';
+import { clientRunner, requireProgram } from '../support/clients.js';
 import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
@@ -273,46 +272,8 @@ async function sync(config: string): Promise<CliResult & { report: RunReport }> 
 
 // ── the clients: vdirsyncer and khal ─────────────────────────────────────────
 
-function readOsRelease(): string | undefined {
-  for (const file of ['/etc/os-release', '/usr/lib/os-release']) {
-    if (existsSync(file)) return readFileSync(file, 'utf8');
-  }
-  return undefined;
-}
-
-/** Fails the test, loudly and with the install command, when `name` is not installed. */
-function requireProgram(name: ProgramName): void {
-  const probe = spawnSync(name, ['--version'], { encoding: 'utf8' });
-  if (!probe.error && probe.status === 0) return;
-  const plan = installCommand({ platform: process.platform, osRelease: readOsRelease(), isRoot: process.getuid?.() === 0, missing: [name] });
-  throw new Error(
-    `${name} is not installed, and this test reads the planning calendar with it.\n` +
-      `Install it: ${plan.command ?? plan.notes.join('; ')}\n` +
-      '(or run `node test/support/ensure-servers.mjs --tests`, which installs it as root on Debian; `npm test` does that first)',
-  );
-}
-
-/** Runs a client with a home of its own (HOME and XDG dirs under `work`) and a UTF-8 locale (click refuses ASCII). */
-function runTool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
-  const home = join(work, 'tool-home');
-  mkdirSync(home, { recursive: true });
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    LC_ALL: 'C.UTF-8',
-    LANG: 'C.UTF-8',
-  };
-  return runProgram(command, args, { env, cwd: work, stdin: options.stdin });
-}
-
-async function tool(command: string, args: string[], options: { stdin?: string } = {}): Promise<CliResult> {
-  const result = await runTool(command, args, options);
-  expect(result.code, `${command} ${args.join(' ')}:\n${result.stdout}\n${result.stderr}`).toBe(0);
-  return result;
-}
+const clients = clientRunner(() => work);
+const tool = clients.ok;
 
 /** A vdirsyncer config with one pair: the calendar at `calendarUrl` (caldav, read only) pulled into a folder of `.ics` files. */
 function vdirsyncerConfig(calendarUrl: string): { config: string; folder: string } {
@@ -426,8 +387,8 @@ describe('a planning calendar: summary template, spans, completed items hidden',
   });
 
   it('vdirsyncer pulls plane-plan/ over CalDAV, and khal lists the span on each of its four days, never the day after', async () => {
-    requireProgram('vdirsyncer');
-    requireProgram('khal');
+    requireProgram('vdirsyncer', 'the planning calendar');
+    requireProgram('khal', 'the planning calendar');
     const { world, run } = await syncedWorld();
     expect(run.code, run.stderr).toBe(0);
     const day = (n: number) => on(world, n);
