@@ -10,7 +10,7 @@ import type { CalendarStore, RemoteObject } from '../caldav/store.js';
 import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { HttpError, NotFoundError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { LEGACY_SCHEME, objectNameForUid, parseAnyOwnedUid, uidScheme, type UidScheme } from '../event/uid.js';
+import { LEGACY_SCHEME, objectNameForUid, uidScheme, type UidScheme } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from '../plane/types.js';
 import { mapPool, type ApplyOutcome, type Writer } from '../sync/apply.js';
 import { addIssue, emptyDesired, recordOutcomes, recordPlan, resolveCalendar, type CalendarSyncContext, type DesiredSet } from '../sync/calendar-sync.js';

@@ -15,7 +15,6 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
-import { createHttpClient } from '../../src/http/fetcher.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
 import { runCli, runJson, writeConfig, type CliResult } from '../support/cli.js';

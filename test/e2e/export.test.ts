@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportReport, FeedReport } from '../../src/feed/export.js';
 import { runCli, runJson, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane } from '../support/fake-plane.js';
-import { clientRunner, requireProgram } from '../support/clients.js';
+import { clientRunner, requireProgram, writeKhalConfig } from '../support/clients.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom, seedSampleWorkspace, type SampleWorkspace } from '../support/sample-workspace.js';
@@ -366,38 +366,12 @@ function expectPulled(folder: string, feedText: string, feed: FeedSpec): void {
   }
 }
 
-/** A khal config with one calendar (an empty vdir) and fixed formats, its database in the temp dir. */
+/** A khal config with one calendar (an empty vdir), its database in the temp dir. */
 function khalConfig(): { config: string; calendar: string } {
   const dir = newDir('khal');
   const calendar = join(dir, 'feed');
   mkdirSync(calendar);
-  const config = join(dir, 'config');
-  writeFileSync(
-    config,
-    [
-      '[calendars]',
-      '[[feed]]',
-      `path = ${calendar}`,
-      'type = calendar',
-      '',
-      '[locale]',
-      'timeformat = %H:%M',
-      'dateformat = %Y-%m-%d',
-      'longdateformat = %Y-%m-%d',
-      'datetimeformat = %Y-%m-%d %H:%M',
-      'longdatetimeformat = %Y-%m-%d %H:%M',
-      'local_timezone = UTC',
-      'default_timezone = UTC',
-      '',
-      '[default]',
-      'default_calendar = feed',
-      '',
-      '[sqlite]',
-      `path = ${join(dir, 'khal.db')}`,
-      '',
-    ].join('\n'),
-  );
-  return { config, calendar };
+  return { config: writeKhalConfig(dir, 'feed', calendar), calendar };
 }
 
 // ── the tests ─────────────────────────────────────────────────────────────

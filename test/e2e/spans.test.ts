@@ -21,7 +21,7 @@ import type { RemoteObject } from '../../src/caldav/store.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import { runJson, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { clientRunner, requireProgram } from '../support/clients.js';
+import { clientRunner, requireProgram, writeKhalConfig } from '../support/clients.js';
 import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
@@ -314,36 +314,9 @@ function vdirsyncerConfig(calendarUrl: string): { config: string; folder: string
   return { config, folder };
 }
 
-/** A khal config with one calendar, the vdir at `folder`, fixed formats, its database in the temp dir. */
+/** A khal config with one calendar, the vdir at `folder`, its database in the temp dir. */
 function khalConfig(folder: string): string {
-  const dir = newDir('khal');
-  const config = join(dir, 'config');
-  writeFileSync(
-    config,
-    [
-      '[calendars]',
-      '[[plan]]',
-      `path = ${folder}`,
-      'type = calendar',
-      '',
-      '[locale]',
-      'timeformat = %H:%M',
-      'dateformat = %Y-%m-%d',
-      'longdateformat = %Y-%m-%d',
-      'datetimeformat = %Y-%m-%d %H:%M',
-      'longdatetimeformat = %Y-%m-%d %H:%M',
-      'local_timezone = UTC',
-      'default_timezone = UTC',
-      '',
-      '[default]',
-      'default_calendar = plan',
-      '',
-      '[sqlite]',
-      `path = ${join(dir, 'khal.db')}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
+  return writeKhalConfig(newDir('khal'), 'plan', folder);
 }
 
 const nonBlank = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');

@@ -4,7 +4,7 @@
  * client a home of its own, so it never reads the developer's configuration.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runProgram, type CliResult } from './cli.js';
@@ -60,4 +60,38 @@ export function clientRunner(work: () => string): ClientRunner {
       return result;
     },
   };
+}
+
+/**
+ * A khal config in `dir` with one calendar `name` (the vdir at `folder`), fixed ISO formats and UTC,
+ * its database in `dir`: khal's output is then the same on every machine.
+ */
+export function writeKhalConfig(dir: string, name: string, folder: string): string {
+  const config = join(dir, 'config');
+  writeFileSync(
+    config,
+    [
+      '[calendars]',
+      `[[${name}]]`,
+      `path = ${folder}`,
+      'type = calendar',
+      '',
+      '[locale]',
+      'timeformat = %H:%M',
+      'dateformat = %Y-%m-%d',
+      'longdateformat = %Y-%m-%d',
+      'datetimeformat = %Y-%m-%d %H:%M',
+      'longdatetimeformat = %Y-%m-%d %H:%M',
+      'local_timezone = UTC',
+      'default_timezone = UTC',
+      '',
+      '[default]',
+      `default_calendar = ${name}`,
+      '',
+      '[sqlite]',
+      `path = ${join(dir, 'khal.db')}`,
+      '',
+    ].join('\n'),
+  );
+  return config;
 }

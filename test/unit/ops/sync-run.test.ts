@@ -5,8 +5,7 @@ import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef } from '../../../src/caldav/store.js';
 import { AuthError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import type { ProjectReport } from '../../../src/sync/report.js';
-import { runSync, type SyncSettings } from '../../../src/sync/run.js';
+import { runSync } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
 const settings = syncSettings;
