@@ -26,6 +26,9 @@ export { plan, type Plan, type Change, type PlanInput } from './sync/plan.js';
 export { runSync, selectProjects, type SyncDeps, type SyncSettings } from './sync/run.js';
 export type { RunReport, ProjectReport, CalendarReport } from './sync/report.js';
 
+export { runExport, type ExportReport, type ExportSettings, type FeedReport } from './feed/export.js';
+export { renderFeed } from './feed/render.js';
+
 export { createHttpClient, RequestStats } from './http/fetcher.js';
 export * from './errors.js';
 export { ExitCode } from './cli/exit-codes.js';
