@@ -2,11 +2,10 @@
  * calplanebot as cron runs it: the built CLI (`bin/calplanebot.js` → dist/) as a separate
  * process, configured by a file, with or without a state dir, `--json` for the report.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/sync/report.js';
-import { CLI, writeConfig } from '../support/cli.js';
+import { CLI, scratchDir, writeConfig } from '../support/cli.js';
 import { timedRun, type ProcessSample } from './measure.js';
 import { WEB_URL, type Server, type Workspace } from './workspace.js';
 
@@ -41,7 +40,7 @@ export function calplanebotConfig(workspace: Workspace, server: Server, stateDir
  * the recording proxy in front of the fake Plane, and the same web URL and HTTP settings as above.
  */
 export function calplanebotExportConfig(workspace: Workspace, stateDir: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'calplanebot-bench-config-')), 'calplanebot.config.json');
+  const file = join(scratchDir('calplanebot-bench-config-'), 'calplanebot.config.json');
   const body = {
     plane: { baseUrl: workspace.planeProxy.url, webUrl: WEB_URL, workspaceSlug: workspace.plane.workspaceSlug, apiKey: workspace.plane.apiKey },
     sync: { stateDir },
@@ -52,7 +51,7 @@ export function calplanebotExportConfig(workspace: Workspace, stateDir: string):
 }
 
 export function freshStateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'calplanebot-bench-state-'));
+  return scratchDir('calplanebot-bench-state-');
 }
 
 export interface CliRun<R = RunReport> {

@@ -7,9 +7,7 @@
  * calendar holds exactly what the run reported as done (no silent success, no silent failure),
  * and the next clean run does exactly what was left (nothing, after an exit 0) and converges.
  */
-import { appendFileSync, chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
@@ -18,7 +16,7 @@ import { createHttpClient, RequestStats } from '../../src/http/fetcher.js';
 import { PlaneClient } from '../../src/plane/client.js';
 import type { ReportedError, RunReport } from '../../src/sync/report.js';
 import { runSync } from '../../src/sync/run.js';
-import { runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { runCli, scratchDir, writeConfig, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type IssueInput } from '../support/fake-plane.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
@@ -65,7 +63,7 @@ export async function startWorld(): Promise<World> {
       caldavUrl: dav.url,
       username: user.username,
       password: user.password,
-      extra: { http: TEST_HTTP, sync: { stateDir: mkdtempSync(join(tmpdir(), 'calplanebot-faults-state-')) } },
+      extra: { http: TEST_HTTP, sync: { stateDir: scratchDir('calplanebot-faults-state-') } },
     });
   const config = configFor();
   const otherHostConfig = configFor();

@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { objectNameForUid, uidForIssue } from '../../src/event/uid.js';
-import { createHttpClient } from '../../src/http/fetcher.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
-import { runCli, writeConfig, type CliResult } from '../support/cli.js';
+import { runCli, scratchDir, writeConfig, type CliResult } from '../support/cli.js';
 import { signWebhook, startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type WebhookDelivery } from '../support/fake-plane.js';
 import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
 import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
@@ -32,7 +31,6 @@ beforeAll(async () => {
   radicale = await startRadicale();
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 11 });
   dav = await startRecordingProxy(radicale.url);
-  const user = radicale.users[0]!;
   config = configWith({ webhook: { secret: SECRET } });
   reader = directStore(radicale);
   homeUrl = (await reader.calendarUrlFor('x')).replace(/x\/$/, '');
@@ -479,7 +477,7 @@ describe('handle-webhook: verification end to end', () => {
   });
 
   it('the secret can come from PLANE_WEBHOOK_SECRET_FILE', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'calplanebot-secret-')), 'secret');
+    const file = join(scratchDir('calplanebot-secret-'), 'secret');
     writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
     const delivery = plane.webhookDelivery('project', 'deleted', randomUUID(), { secret: SECRET });
     const result = await deliver(delivery, { config: configWith({}), env: { PLANE_WEBHOOK_SECRET_FILE: file } });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envVariablesFor, ENV_BINDINGS } from '../../src/config/env.js';
 import type { RunReport } from '../../src/sync/report.js';
+import { onScratchRemoved, scratchDir } from './scratch.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/calplanebot.js', import.meta.url));
 
@@ -62,14 +63,13 @@ export function runProgram(command: string, args: string[], options: { env: Reco
 }
 
 let stateHomes: string | undefined;
+onScratchRemoved(() => (stateHomes = undefined));
 
-/** A new empty directory to use as XDG_STATE_HOME (the state dir is `<it>/calplanebot`); removed when the test process exits. */
+export { scratchDir };
+
+/** A new empty directory to use as XDG_STATE_HOME (the state dir is `<it>/calplanebot`); removed with the scratch dirs. */
 export function freshStateHome(): string {
-  if (!stateHomes) {
-    const parent = mkdtempSync(join(tmpdir(), 'calplanebot-states-'));
-    process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
-    stateHomes = parent;
-  }
+  stateHomes ??= scratchDir('calplanebot-states-');
   return mkdtempSync(join(stateHomes, 'home-'));
 }
 
@@ -85,7 +85,7 @@ export interface TestConfig {
 
 /** Writes a config file into a fresh temp dir and returns its path. */
 export function writeConfig(config: TestConfig): string {
-  const dir = mkdtempSync(join(tmpdir(), 'calplanebot-config-'));
+  const dir = scratchDir('calplanebot-config-');
   const file = join(dir, 'calplanebot.config.json');
   const body = {
     plane: { baseUrl: config.planeUrl, webUrl: 'https://plane.example.test', workspaceSlug: config.workspaceSlug, apiKey: config.apiKey },

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../support/scratch.js';
 import {
   cachedCalendar,
   DISCOVERY_FILE,
@@ -16,7 +16,7 @@ import { emptyProjectReport, type ProjectReport } from '../../../src/sync/report
 const account = discoveryAccount({ serverUrl: 'https://dav.example/', username: 'alice' });
 const found = { principalUrl: 'https://dav.example/alice/', homeUrl: 'https://dav.example/calendars/alice/' };
 const T0 = Date.parse('2025-12-01T10:00:00Z');
-const stateDir = () => join(mkdtempSync(join(tmpdir(), 'ops-cache-')), 'calplanebot');
+const stateDir = () => join(scratchDir('ops-cache-'), 'calplanebot');
 
 function project(id: string, overrides: Partial<ProjectReport> = {}): ProjectReport {
   return { ...emptyProjectReport({ id, identifier: id.toUpperCase(), name: `Project ${id}` }), calendarUrl: `https://dav.example/calendars/alice/plane-${id}/`, ...overrides };

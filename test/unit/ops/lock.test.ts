@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../support/scratch.js';
 import { acquireRunLock, currentLockHolder, lockFiles, STALE_MS, type LockResult } from '../../../src/ops/lock.js';
 
-const stateDir = () => join(mkdtempSync(join(tmpdir(), 'ops-lock-')), 'calplanebot');
+const stateDir = () => join(scratchDir('ops-lock-'), 'calplanebot');
 
 /** The PID of a process that has exited (and so cannot hold anything). */
 function deadPid(): number {
@@ -215,7 +216,7 @@ describe('the run lock', () => {
   });
 
   it('without a writable state dir there is no lock, and the run goes on', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'ops-lock-'));
+    const base = scratchDir('ops-lock-');
     writeFileSync(join(base, 'file'), '');
     expect(await acquireRunLock(join(base, 'file', 'calplanebot'), { command: 'sync', waitMs: 0 })).toMatchObject({ kind: 'unavailable' });
   });

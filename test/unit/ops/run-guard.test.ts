@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../support/scratch.js';
 import { AuthError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { cachedCalendar } from '../../../src/ops/discovery-cache.js';
@@ -33,7 +33,7 @@ function context(stateDir: string): GuardedRunContext & { records: Array<Record<
   };
 }
 
-const stateDir = () => join(mkdtempSync(join(tmpdir(), 'ops-guard-')), 'calplanebot');
+const stateDir = () => join(scratchDir('ops-guard-'), 'calplanebot');
 
 /** A project that created one event in its calendar. */
 function finishedProject(id: string): ProjectReport {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../support/scratch.js';
 import { HttpError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { nextRunState, readRunState, recordRun, runStateFile, summarizeRun, type RunRecordInput } from '../../../src/ops/run-state.js';
@@ -132,7 +132,7 @@ describe('nextRunState', () => {
 
 describe('recordRun', () => {
   it('writes one file per kind, private to the user, and reads it back', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    const dir = join(scratchDir('ops-state-'), 'calplanebot');
     await recordRun(dir, input({ report: undefined, error: new Error('down') }));
     const state = await recordRun(dir, input({ report: undefined, error: new Error('down again') }));
     await recordRun(dir, input({ kind: 'webhook' }));
@@ -145,7 +145,7 @@ describe('recordRun', () => {
   });
 
   it('runs finishing side by side in separate processes each count: no update is lost', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    const dir = join(scratchDir('ops-state-'), 'calplanebot');
     const go = join(dir, '..', 'go');
     const module = JSON.stringify(fileURLToPath(new URL('../../../src/ops/run-state.ts', import.meta.url)));
     const fetcher = JSON.stringify(fileURLToPath(new URL('../../../src/http/fetcher.ts', import.meta.url)));
@@ -174,7 +174,7 @@ describe('recordRun', () => {
   }, 30_000);
 
   it('while another update holds the lock past the bounded wait, the run is not recorded (and nothing is overwritten)', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'ops-state-')), 'calplanebot');
+    const dir = join(scratchDir('ops-state-'), 'calplanebot');
     const before = await recordRun(dir, input({ report: undefined, error: new Error('down') }));
     mkdirSync(`${runStateFile(dir, 'sync')}.lock`); // another process is mid-update
     const started = Date.now();
@@ -184,7 +184,7 @@ describe('recordRun', () => {
   });
 
   it('without a writable state dir it records nothing and does not throw', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'ops-state-'));
+    const base = scratchDir('ops-state-');
     const file = join(base, 'a-file');
     writeFileSync(file, 'not a directory');
     expect(await recordRun(join(file, 'calplanebot'), input())).toBeUndefined();
@@ -192,7 +192,7 @@ describe('recordRun', () => {
   });
 
   it('an unreadable or foreign state file counts as no state', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ops-state-'));
+    const dir = scratchDir('ops-state-');
     writeFileSync(runStateFile(dir, 'sync'), '{ not json');
     expect(readRunState(dir, 'sync')).toBeUndefined();
     writeFileSync(runStateFile(dir, 'sync'), JSON.stringify({ schemaVersion: 99, last: {} }));

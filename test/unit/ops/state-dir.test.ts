@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../support/scratch.js';
 import { readJsonFile, stateDirUsable, writeJsonFileAtomic } from '../../../src/ops/state-dir.js';
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'ops-statedir-'));
+const scratch = () => scratchDir('ops-statedir-');
 
 describe('writeJsonFileAtomic', () => {
   it('replaces the file whole, private to the user, and leaves no temp file', () => {

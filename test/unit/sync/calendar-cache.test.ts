@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
@@ -8,6 +7,9 @@ import { RequestStats } from '../../../src/http/fetcher.js';
 import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, listingKey, openCalendarCache, viewKey } from '../../../src/sync/calendar-cache.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
+import { scratchDir } from '../../support/scratch.js';
+
+const tempDir = () => scratchDir('calplanebot-calcache-');
 
 const settings = syncSettings;
 
@@ -55,7 +57,7 @@ describe('CalendarCache', () => {
   });
 
   it('persists in the state dir and drops what it cannot trust', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'calplanebot-calcache-'));
+    const dir = tempDir();
     const cache = openCalendarCache(dir);
     cache.remember('p1', calendar, 'h1', counts(0));
     cache.save();
@@ -85,7 +87,7 @@ describe('runSync with the calendar cache (memory store)', () => {
   beforeEach(() => {
     plane = new MemoryPlane();
     store = new MemoryCalendarStore();
-    dir = mkdtempSync(join(tmpdir(), 'calplanebot-calcache-'));
+    dir = tempDir();
     plane.projects.push(web);
     plane.issues.push(issue(web.id), issue(web.id), issue(web.id, { target_date: null }));
   });
