@@ -28,5 +28,10 @@ function removeScratch(): void {
   for (const forget of onRemove) forget();
 }
 
-if (process.env.VITEST) afterAll(removeScratch);
-else process.once('exit', removeScratch);
+// Inside a test file, after it; anywhere else (also a program a test spawns, which inherits VITEST
+// in its environment), at exit: vitest refuses a hook outside its runner.
+try {
+  afterAll(removeScratch);
+} catch {
+  process.once('exit', removeScratch);
+}
