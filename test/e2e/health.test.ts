@@ -4,15 +4,14 @@
  * credentials, no calendar home, failing syncs, an old last success).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../src/ops/health.js';
 import { lockFiles } from '../../src/ops/lock.js';
-import { freshStateHome, runCli, writeConfig, type CliResult, type TestConfig } from '../support/cli.js';
+import { freshStateHome, runCli, scratchDir, writeConfig, type CliResult, type TestConfig } from '../support/cli.js';
 import { startFakePlane, type FakePlane } from '../support/fake-plane.js';
 import { startRadicale, type Radicale } from '../support/radicale.js';
 
@@ -34,7 +33,7 @@ async function closedPort(): Promise<number> {
 
 /** An HTTPS server whose certificate is self-signed, so no client trusts it. */
 async function selfSignedServer(): Promise<HttpsServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'health-tls-'));
+  const dir = scratchDir('calplanebot-health-tls-');
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
   } catch (error) {
