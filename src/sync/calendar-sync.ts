@@ -1,6 +1,6 @@
 /**
  * One calendar, end to end: find (or make) it, list it, plan against the objects its entry
- * selects, and (unless dry) apply. The run (run.ts) reads Plane once per project and hands each
+ * selects, and (unless dry) apply. The run (calendar-run.ts) reads Plane once per project and hands each
  * calendar its desired objects; every failure is caught here and written into the calendar's
  * report, so one calendar can never stop the others.
  */

@@ -10,7 +10,7 @@ import type { CalendarRef } from '../caldav/store.js';
 import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import { uidScheme, type UidScheme } from '../event/uid.js';
 import type { PlaneProject } from '../plane/types.js';
-import { calendarDisplayName, projectIdOfCalendar, viewOfCalendarUrl } from '../sync/calendars.js';
+import { calendarDisplayName, calendarSlug, projectIdOfCalendar, viewOfCalendarUrl } from '../sync/calendars.js';
 import { matchesSelector } from './projects.js';
 
 export interface CalendarTarget {
@@ -33,7 +33,7 @@ export interface CalendarTarget {
 export { viewOfCalendarUrl };
 
 export function calendarSlugFor(entryId: string, projectId: string | undefined): string {
-  if (entryId === DEFAULT_VIEW_ID && projectId !== undefined) return `plane-${projectId}`;
+  if (entryId === DEFAULT_VIEW_ID && projectId !== undefined) return calendarSlug(projectId);
   return projectId === undefined ? `plane-${entryId}` : `plane-${entryId}-${projectId}`;
 }
 

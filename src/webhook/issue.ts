@@ -145,10 +145,10 @@ async function reconcileIn(
  */
 export async function findOwnedEvents(store: CalendarStore, issueId: string, known: readonly KnownCalendar[] = [], entries: readonly CalendarEntry[] = []): Promise<Array<{ projectId: string; known: Known }>> {
   const keepsDefault = entries.length === 0 || entries.some((entry) => entry.id === DEFAULT_VIEW_ID);
-  const calendars = (await store.listCalendars()).flatMap((calendar) => {
+  const calendars = (await store.listCalendars()).flatMap((calendar): Array<{ projectId: string | undefined; calendarUrl: string; scheme: UidScheme }> => {
     const projectId = projectIdOfCalendar(calendar) ?? known.find((k) => sameHref(k.url, calendar.url))?.projectId;
     if (projectId && !keepsDefault) return [];
-    if (projectId) return [{ projectId: projectId as string | undefined, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
+    if (projectId) return [{ projectId, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
     // Another entry's calendar: the object names its project (X-CALPLANEBOT-PROJECT-ID).
     const view = viewOfCalendarUrl(calendar.url);
     if (!view || !entries.some((entry) => entry.id === view.entryId)) return [];
