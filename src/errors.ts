@@ -65,6 +65,14 @@ export class WebhookRejectedError extends CalplanebotError {
   readonly exitCode = ExitCode.WebhookRejected;
 }
 
+/**
+ * A calendar exists where an entry's calendar belongs but does not take the entry's component (an
+ * events-only calendar for a task list): that calendar fails, before any PUT.
+ */
+export class CalendarComponentError extends CalplanebotError {
+  readonly exitCode = ExitCode.Partial;
+}
+
 /** An invariant broke: a bug in calplanebot, not in the input. */
 export class InternalError extends CalplanebotError {
   readonly exitCode = ExitCode.Failure;

@@ -5,11 +5,12 @@
 export type { Config, LoadedConfig, CalendarEntry, CalendarFilter } from './config/types.js';
 export { loadConfig } from './config/load.js';
 
-export type { PlaneSource, PlaneIssue, PlaneProject } from './plane/types.js';
+export type { PlaneSource, PlaneIssue, PlaneProject, PlaneCycle, PlaneModule } from './plane/types.js';
 export { PlaneClient } from './plane/client.js';
 
 export type { EventModel, ManagedFields, FieldChange } from './event/model.js';
-export { issueToEvent } from './event/transform.js';
+export { issueToEvent, type TransformContext } from './event/transform.js';
+export { cycleToEvent, moduleToEvent } from './event/blocks.js';
 export { renderEvent } from './event/render.js';
 export { mergeEvent } from './event/merge.js';
 export { parseCalendarObject, fieldChanges } from './event/parse.js';

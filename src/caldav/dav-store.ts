@@ -9,7 +9,7 @@ import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
 import { readMultistatus, type ListedMember } from './multistatus.js';
-import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
+import type { NewCalendarOptions, CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
 
 export interface DavStoreOptions {
   serverUrl: string;
@@ -200,16 +200,17 @@ export class DavCalendarStore implements CalendarStore {
     return calendarsIn(await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.tsdavFetch }), homeUrl);
   }
 
-  async createCalendar(url: string, displayName: string, color?: string): Promise<CalendarRef> {
+  async createCalendar(url: string, displayName: string, { component = 'VEVENT', color }: NewCalendarOptions = {}): Promise<CalendarRef> {
     // Never the colour: Fastmail refuses a whole MKCALENDAR (207: 403 + 424, nothing created)
     // over a property it dislikes. Should the component set be refused the same way, the
-    // calendar is made with its display name alone.
-    const vevent = { 'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: 'VEVENT' } } } };
-    const first = await this.mkcalendar(url, { displayname: displayName, ...vevent });
-    const answer = first.status === 207 && innerFailure(first.body) !== undefined ? await this.mkcalendar(url, { displayname: displayName }) : first;
+    // calendar is made with its display name alone (and takes any component).
+    const set = { 'c:supported-calendar-component-set': { 'c:comp': { _attributes: { name: component } } } };
+    const first = await this.mkcalendar(url, { displayname: displayName, ...set });
+    const refused = first.status === 207 && innerFailure(first.body) !== undefined;
+    const answer = refused ? await this.mkcalendar(url, { displayname: displayName }) : first;
     throwIfFailed(answer, 'MKCALENDAR', url);
     if (color) await this.proppatch(url, { 'x:calendar-color': color }, { 'xmlns:x': 'http://apple.com/ns/ical/' }).catch(() => undefined);
-    return { url, displayName };
+    return { url, displayName, ...(refused ? {} : { components: [component] }) };
   }
 
   private async mkcalendar(url: string, props: Record<string, unknown>): Promise<DavAnswer> {
@@ -520,15 +521,16 @@ function toRemoteObjects(members: ListedMember[], base: string): { objects: Remo
   return { objects, offOrigin };
 }
 
-/** The VEVENT calendars among the members of a Depth-1 PROPFIND answer. */
+/** The event and task calendars among the members of a Depth-1 PROPFIND answer (a journal-only one is neither). */
 function calendarsIn(responses: DAVResponse[], homeUrl: string): CalendarRef[] {
   const calendars: CalendarRef[] = [];
   for (const r of responses) {
     const types = Object.keys(r.props?.resourcetype ?? {});
     if (!types.includes('calendar') || !r.href) continue;
     const components = componentNames(r.props?.supportedCalendarComponentSet?.comp);
-    if (components.length > 0 && !components.includes('VEVENT')) continue;
+    if (components.length > 0 && !components.includes('VEVENT') && !components.includes('VTODO')) continue;
     calendars.push({
+      ...(components.length > 0 ? { components } : {}),
       url: new URL(r.href, homeUrl).href,
       displayName: textOf(r.props?.displayname),
       ctag: optionalText(r.props?.getctag),

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import type { CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
+import type { NewCalendarOptions, CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
 
 interface StoredCalendar {
   ref: CalendarRef;
@@ -35,9 +35,9 @@ export class MemoryCalendarStore implements CalendarStore {
     return [...this.calendars.values()].map((c) => ({ ...c.ref, ctag: String(c.version) }));
   }
 
-  async createCalendar(url: string, displayName: string): Promise<CalendarRef> {
+  async createCalendar(url: string, displayName: string, { component = 'VEVENT' }: NewCalendarOptions = {}): Promise<CalendarRef> {
     if (this.calendars.has(url)) throw new PreconditionFailedError('caldav', `${url} exists`, 409, 'MKCALENDAR', url);
-    const ref = { url, displayName };
+    const ref = { url, displayName, components: [component] };
     this.calendars.set(url, { ref, objects: new Map(), version: 0 });
     this.writes.push({ op: 'mkcalendar', url });
     return ref;

@@ -21,6 +21,26 @@ export interface CalendarRef {
    * the mark: how an adopted calendar is recognised again after a project rename.
    */
   projectId?: string | undefined;
+  /**
+   * supported-calendar-component-set, upper case ("VEVENT", "VTODO"); undefined when the server
+   * does not say, which RFC 4791 §5.2.3 reads as "any".
+   */
+  components?: string[] | undefined;
+}
+
+/** The component a calendar is made for: events, or tasks (`as: "tasks"`). */
+export type CalendarComponent = 'VEVENT' | 'VTODO';
+
+export interface NewCalendarOptions {
+  /** Default VEVENT. */
+  component?: CalendarComponent | undefined;
+  /** A CSS colour such as "#FF5733FF" (Apple's calendar-color). */
+  color?: string | undefined;
+}
+
+/** Whether a calendar takes objects of `component`. */
+export function accepts(calendar: CalendarRef, component: CalendarComponent): boolean {
+  return calendar.components === undefined || calendar.components.includes(component);
 }
 
 export interface RemoteObject {
@@ -42,10 +62,11 @@ export interface CalendarStore {
   listCalendars(): Promise<CalendarRef[]>;
 
   /**
-   * MKCALENDAR at `url` with a display name; colour is applied afterwards as a best-effort
-   * PROPPATCH (some servers refuse the whole MKCALENDAR when one property is unsupported).
+   * MKCALENDAR at `url` with a display name, for VEVENTs (default) or VTODOs; a colour is applied
+   * afterwards as a best-effort PROPPATCH (some servers refuse the whole MKCALENDAR when one
+   * property is unsupported).
    */
-  createCalendar(url: string, displayName: string, color?: string): Promise<CalendarRef>;
+  createCalendar(url: string, displayName: string, options?: NewCalendarOptions): Promise<CalendarRef>;
 
   /** Best-effort display-name change of an existing calendar. */
   renameCalendar(calendar: CalendarRef, displayName: string): Promise<void>;

@@ -6,7 +6,8 @@
  * misspelt filter would silently widen a calendar to every work item.
  */
 import { z } from 'zod';
-import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, STATE_GROUPS, SUMMARY_PLACEHOLDERS, type CalendarEntry } from './types.js';
+import { durationSeconds } from '../event/dates.js';
+import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, SHAPE_KEYS, STATE_GROUPS, SUMMARY_PLACEHOLDERS, type CalendarEntry } from './types.js';
 import type { ConfigIssue } from './issues.js';
 
 const nonEmpty = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
@@ -30,6 +31,11 @@ const entrySchema = z.strictObject({
   dates: z.enum(['target', 'span']).optional(),
   completed: z.enum(['show', 'hide']).optional(),
   alarms: z.array(z.string()).optional(),
+  as: z.enum(['events', 'tasks']).optional(),
+  undated: z.enum(['skip', 'include']).optional(),
+  cycles: z.boolean().optional(),
+  modules: z.boolean().optional(),
+  times: z.enum(['dates', 'timed']).optional(),
 });
 
 export const calendarsSchema = z.array(entrySchema);
@@ -60,6 +66,7 @@ export function resolveCalendars(file: CalendarsFile | undefined, defaultName: s
     checkName(`${key}.name`, name, perProject, issues);
     if (entry.summary !== undefined) checkSummary(`${key}.summary`, entry.summary, issues);
     entry.alarms?.forEach((alarm, index) => checkAlarm(`${key}.alarms[${index}]`, alarm, issues));
+    checkComponent(key, entry, issues);
     return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry) };
   });
 }
@@ -74,20 +81,26 @@ function checkName(key: string, name: string, perProject: boolean, issues: Confi
 }
 
 /** The keys of how items look, only those given (an entry without them renders today's bytes). */
-function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, 'summary' | 'dates' | 'completed' | 'alarms'> {
-  return {
-    ...(entry.summary === undefined ? {} : { summary: entry.summary }),
-    ...(entry.dates === undefined ? {} : { dates: entry.dates }),
-    ...(entry.completed === undefined ? {} : { completed: entry.completed }),
-    ...(entry.alarms === undefined ? {} : { alarms: [...entry.alarms] }),
-  };
+function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, (typeof SHAPE_KEYS)[number]> {
+  const shape: Partial<Record<(typeof SHAPE_KEYS)[number], unknown>> = {};
+  for (const key of SHAPE_KEYS) if (entry[key] !== undefined) shape[key] = Array.isArray(entry[key]) ? [...entry[key]] : entry[key];
+  return shape as Pick<CalendarEntry, (typeof SHAPE_KEYS)[number]>;
 }
 
-/** An RFC 5545 duration, before (-) or after the start: weeks, or days and/or a time part. */
-const ALARM = /^[+-]?P(?:\d+W|(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
+/** Keys that only make sense for one component: named, so a task list never silently drops them. */
+function checkComponent(key: string, entry: CalendarsFile[number], issues: ConfigIssue[]): void {
+  if (entry.as === 'tasks') {
+    if (entry.dates !== undefined) issues.push({ key: `${key}.dates`, message: 'applies to events only: a task always has its start date as DTSTART and its target date as DUE', hint: 'remove the key' });
+    for (const block of ['cycles', 'modules'] as const) {
+      if (entry[block]) issues.push({ key: `${key}.${block}`, message: `${block} are shown as all-day blocks, which a task list cannot hold`, hint: `add an events calendar with "${block}": true` });
+    }
+  } else if (entry.undated !== undefined) {
+    issues.push({ key: `${key}.undated`, message: 'applies to task lists only (an event needs a date)', hint: 'add "as": "tasks", or remove the key' });
+  }
+}
 
 function checkAlarm(key: string, alarm: string, issues: ConfigIssue[]): void {
-  if (ALARM.test(alarm) && !/^[+-]?PT?$/.test(alarm)) return;
+  if (durationSeconds(alarm) !== null) return;
   issues.push({ key, message: `"${alarm}" is not an iCalendar duration`, hint: 'e.g. "-PT15H" (09:00 the day before an all-day item), "-P1D", "PT9H" (09:00 on the day)' });
 }
 

@@ -7,13 +7,14 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { durationSeconds } from '../event/dates.js';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from '../http/fetcher.js';
 import { ConfigError } from '../errors.js';
 import { calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js';
 import { envVariablesFor, type EnvOverride } from './env.js';
 import { toConfigError, type ConfigIssue } from './issues.js';
 import { makeRedactor } from './redact.js';
-import { SECRET_PATHS, type Config } from './types.js';
+import { SECRET_PATHS, SHAPE_KEYS, type Config } from './types.js';
 import { findUnknownKeys, isPlainObject, type KeyTree } from './unknown-keys.js';
 import { checkHttpUrl, withoutTrailingSlash, withTrailingSlash } from './url.js';
 
@@ -43,6 +44,7 @@ const syncSchema = z.object({
   maxDeletePercent: z.number().min(0).max(100).optional(),
   stateDir: z.string().optional(),
   timeZone: z.string().optional(),
+  defaultDuration: z.string().optional(),
 });
 
 const exportSchema = z.object({
@@ -276,7 +278,7 @@ function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
   const inFilter = segments.at(-1) === 'filter';
   const inWindow = segments.at(-1) === 'window';
   if (inWindow) return 'a window takes pastDays and futureDays';
-  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : 'an entry takes id, name, perProject, filter, summary, dates, completed and alarms';
+  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.slice(0, -1).join(', ')} and ${SHAPE_KEYS.at(-1)}`;
 }
 
 function typeHint(expected: string, value: unknown): string {
@@ -315,7 +317,7 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
     plane,
     caldav,
     calendars: resolveCalendars(file.calendars, caldav.calendarName, issues),
-    export: { refreshInterval: checkRefreshInterval(file.export?.refreshInterval, issues) },
+    export: { refreshInterval: checkPositiveDuration('export.refreshInterval', file.export?.refreshInterval, DEFAULTS.export.refreshInterval, issues) },
     webhook: {
       secret: file.webhook?.secret,
       allowUnsigned: file.webhook?.allowUnsigned ?? DEFAULTS.webhook.allowUnsigned,
@@ -324,6 +326,7 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
       maxDeletePercent: file.sync?.maxDeletePercent ?? DEFAULTS.sync.maxDeletePercent,
       stateDir: resolveStateDir(file.sync?.stateDir, context),
       timeZone: checkTimeZone(file.sync?.timeZone, issues),
+      defaultDuration: checkPositiveDuration('sync.defaultDuration', file.sync?.defaultDuration, 'PT1H', issues),
     },
     http,
   };
@@ -364,14 +367,12 @@ function resolveStateDir(stateDir: string | undefined, context: Context): string
   return path.resolve(base, stateDir);
 }
 
-/** A positive RFC 5545 duration (weeks, or days and/or a time part), as REFRESH-INTERVAL takes it. */
-const DURATION = /^P(?:\d+W|(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
-
-function checkRefreshInterval(value: string | undefined, issues: ConfigIssue[]): string {
-  if (value === undefined) return DEFAULTS.export.refreshInterval;
-  if (DURATION.test(value) && value !== 'P' && /[1-9]/.test(value)) return value;
-  issues.push({ key: 'export.refreshInterval', message: `"${value}" is not a positive iCalendar duration`, hint: 'e.g. "PT1H" (an hour), "PT30M", "P1D"' });
-  return DEFAULTS.export.refreshInterval;
+/** A positive RFC 5545 duration without a sign (weeks, or days and/or a time part), as REFRESH-INTERVAL takes it. */
+function checkPositiveDuration(key: string, value: string | undefined, fallback: string, issues: ConfigIssue[]): string {
+  if (value === undefined) return fallback;
+  if (value.startsWith('P') && (durationSeconds(value) ?? 0) > 0) return value;
+  issues.push({ key, message: `"${value}" is not a positive iCalendar duration`, hint: 'e.g. "PT1H" (an hour), "PT30M", "P1D"' });
+  return fallback;
 }
 
 function checkBackoff(file: ConfigFile, http: Config['http'], issues: ConfigIssue[]): void {

@@ -38,9 +38,22 @@ export interface CalendarEntry {
   dates?: 'target' | 'span' | undefined;
   /** `hide`: completed and cancelled items have no object; `show` (default): STATUS:CANCELLED. */
   completed?: 'show' | 'hide' | undefined;
-  /** Reminders, as RFC 5545 durations relative to the start ("-PT15H": 09:00 the day before an all-day item). */
+  /** Reminders, as RFC 5545 durations relative to the start ("-PT15H": 09:00 the day before an all-day item); a task's count from DUE. */
   alarms?: string[] | undefined;
+  /** `tasks`: VTODOs in a calendar made for tasks; `events` (default): VEVENTs. */
+  as?: 'events' | 'tasks' | undefined;
+  /** Tasks only. `include`: items without a target date are tasks without DUE; `skip` (default): none. */
+  undated?: 'skip' | 'include' | undefined;
+  /** Each cycle with both dates as an all-day block `Cycle: {name}`. */
+  cycles?: boolean | undefined;
+  /** Each module with a start and target date as an all-day block `Module: {name}`. */
+  modules?: boolean | undefined;
+  /** `timed`: an item with a time (newer Plane) is a timed event or task; `dates` (default): shown on its date. */
+  times?: 'dates' | 'timed' | undefined;
 }
+
+/** The keys of how a calendar entry's items look (all optional; none: today's events). */
+export const SHAPE_KEYS = ['summary', 'dates', 'completed', 'alarms', 'as', 'undated', 'cycles', 'modules', 'times'] as const;
 
 /** The validated, fully defaulted configuration every command works from. */
 export interface Config {
@@ -79,6 +92,8 @@ export interface Config {
     stateDir: string | undefined;
     /** IANA zone whose "today" a filter window counts from; undefined = the machine's. */
     timeZone: string | undefined;
+    /** How long a timed event without an end lasts (`times: "timed"`): an RFC 5545 duration, default PT1H. */
+    defaultDuration: string;
   };
   http: {
     /** Per-request timeout. */

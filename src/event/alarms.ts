@@ -10,15 +10,18 @@ export function alarmUidPrefix(eventUid: string): string {
   return `${eventUid}#alarm`;
 }
 
-/** The VALARM lines for `trigger`, unfolded, each ending in CRLF. */
-export function alarmLines(eventUid: string, trigger: string, summary: string): string {
+/**
+ * The VALARM lines for `trigger`, unfolded, each ending in CRLF. `related: 'END'` for a task, whose
+ * reminders count from DUE (RFC 5545 §3.8.6.3).
+ */
+export function alarmLines(eventUid: string, trigger: string, summary: string, related?: 'END'): string {
   return [
     'BEGIN:VALARM',
     `UID:${escapeText(`${alarmUidPrefix(eventUid)}${trigger}`)}`,
     `X-CALPLANEBOT-ALARM:${trigger}`,
     'ACTION:DISPLAY',
     `DESCRIPTION:${escapeText(summary)}`,
-    `TRIGGER:${trigger}`,
+    related === undefined ? `TRIGGER:${trigger}` : `TRIGGER;RELATED=${related}:${trigger}`,
     'END:VALARM',
   ]
     .map((line) => `${line}${CRLF}`)

@@ -83,3 +83,36 @@ export function addDays(date: string, days: number): string {
   if (civil === null) throw new RangeError(`not a calendar date: ${JSON.stringify(date)}`);
   return formatCalendarDate(civilFromDays(daysFromCivil(civil) + days));
 }
+
+/**
+ * The wall-clock time of a Plane value with a time, as "YYYY-MM-DDTHH:MM:SS" (seconds default to
+ * 00, fractions dropped); null for a plain date or anything else.
+ */
+export function planeDateTimeOf(value: string | null | undefined): string | null {
+  const match = value === null || value === undefined ? null : PLANE_DATE_TIME.exec(value);
+  if (!match?.[1] || !isCalendarDate(match[1])) return null;
+  const [hours, minutes, seconds = '00'] = value!.slice(11).split(/[:.]/);
+  return `${match[1]}T${hours}:${minutes}:${seconds}`;
+}
+
+/** RFC 5545 DURATION (weeks, or days and/or a time part, with an optional sign). */
+const DURATION = /^([+-])?P(?:(\d+)W|(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)$/;
+
+/** The seconds of an RFC 5545 duration ("-PT15H" → -54000); null when it is none (or just "P"). */
+export function durationSeconds(text: string): number | null {
+  const match = DURATION.exec(text);
+  if (match === null || /^[+-]?PT?$/.test(text)) return null;
+  const [, sign, weeks = '0', days = '0', hours = '0', minutes = '0', seconds = '0'] = match;
+  const total = ((Number(weeks) * 7 + Number(days)) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds);
+  return sign === '-' ? -total : total;
+}
+
+/** A wall-clock time "YYYY-MM-DDTHH:MM:SS" plus `seconds`, as clock arithmetic (no zone, no DST). */
+export function addSecondsToWallClock(local: string, seconds: number): string {
+  const [hours = 0, minutes = 0, secs = 0] = local.slice(11).split(':').map(Number);
+  const total = hours * 3600 + minutes * 60 + secs + seconds;
+  const days = Math.floor(total / 86_400);
+  const rest = total - days * 86_400;
+  const time = [Math.floor(rest / 3600), Math.floor((rest % 3600) / 60), rest % 60].map((part) => String(part).padStart(2, '0')).join(':');
+  return `${addDays(local.slice(0, 10), days)}T${time}`;
+}

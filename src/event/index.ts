@@ -2,7 +2,9 @@
 export * from './model.js';
 export { uidForIssue, isOwnedUid, issueIdFromUid, looksOwned, objectNameForUid } from './uid.js';
 export { htmlToPlainText } from './text.js';
-export { issueToEvent, InvalidIssueError, PRIORITY_COLORS, type TransformContext } from './transform.js';
+export { issueToEvent, InvalidIssueError, PRIORITY_COLORS, TASK_PRIORITIES, type TransformContext } from './transform.js';
+export { cycleToEvent, moduleToEvent } from './blocks.js';
+export { vtimezone } from './timezone.js';
 export {
   renderEvent,
   PRODUCT_ID,

@@ -2,8 +2,8 @@
  * Updates a stored event in place: calplanebot's properties are replaced, everything a calendar
  * app or the user added (alarms, LOCATION, ATTENDEE, TRANSP, X-APPLE-*, VTIMEZONE, …) is kept.
  */
-import { parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
-import type { EventModel } from './model.js';
+import { firstValue, parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
+import type { Component, EventModel } from './model.js';
 import { managedAlarmTrigger, masterEvent, sequenceOf } from './parse.js';
 import { renderEvent } from './render.js';
 
@@ -31,7 +31,13 @@ const REPLACED_PROPERTIES = new Set([
   'exdate',
   'exrule',
   'recurrence-id',
+  // An all-day event that became timed (`times: "timed"`) loses ical-generator's all-day markers.
+  'x-microsoft-cdo-alldayevent',
+  'x-microsoft-msncalendar-alldayevent',
 ]);
+
+/** A task's own properties, ours in a VTODO (an event keeps a PRIORITY someone gave it). */
+const TASK_PROPERTIES = new Set(['due', 'completed', 'percent-complete', 'priority']);
 
 /**
  * Written on create, then the user's: TRANSP (a deadline does not block free/busy by default, but
@@ -46,8 +52,8 @@ const CREATE_ONLY_PROPERTIES = new Set(['transp']);
  */
 const CALENDAR_PROPERTIES = new Set(['version', 'prodid', 'calscale', 'method']);
 
-function isReplaced(name: string, desiredNames: ReadonlySet<string>): boolean {
-  return REPLACED_PROPERTIES.has(name) || desiredNames.has(name) || name.startsWith('x-calplanebot-');
+function isReplaced(name: string, desiredNames: ReadonlySet<string>, task: boolean): boolean {
+  return REPLACED_PROPERTIES.has(name) || desiredNames.has(name) || name.startsWith('x-calplanebot-') || (task && TASK_PROPERTIES.has(name));
 }
 
 /** A UTC DATE-TIME as ical.js decodes it ("2025-12-21T08:05:00Z"), comparable as a string. */
@@ -69,7 +75,7 @@ function lastModified(stored: JcalProperty[], desired: JcalProperty): JcalProper
 }
 
 /** The desired properties first, in render order, then the stored ones merge keeps, in their order. */
-function mergeProperties(stored: JcalProperty[], desired: JcalProperty[]): JcalProperty[] {
+function mergeProperties(stored: JcalProperty[], desired: JcalProperty[], task: boolean): JcalProperty[] {
   const desiredNames = new Set(desired.map((property) => property[0]));
   // A create-only property keeps its render position, with the stored value (so merging over our
   // own render gives the same bytes as a render).
@@ -78,30 +84,38 @@ function mergeProperties(stored: JcalProperty[], desired: JcalProperty[]): JcalP
     if (CREATE_ONLY_PROPERTIES.has(property[0])) return stored.filter((kept) => kept[0] === property[0]);
     return [property];
   });
-  return [...ours, ...stored.filter((property) => !isReplaced(property[0], desiredNames))];
+  return [...ours, ...stored.filter((property) => !isReplaced(property[0], desiredNames, task))];
 }
 
-/** The calendar and event renderEvent would write, as jCal (render output always parses). */
+/** The calendar, item and VTIMEZONEs renderEvent would write, as jCal (render output always parses). */
 function desiredComponents(
   model: EventModel,
   sequence: number,
-): { calendar: JcalComponent; event: JcalComponent } {
+  kind: Component,
+): { calendar: JcalComponent; event: JcalComponent; timezones: JcalComponent[] } {
   const [calendar] = parseJcal(renderEvent(model, { sequence })) ?? [];
-  const event = calendar?.[2].find((component) => component[0] === 'vevent');
-  if (calendar === undefined || event === undefined) throw new Error('renderEvent produced no VEVENT');
-  return { calendar, event };
+  const event = calendar?.[2].find((component) => component[0] === kind);
+  if (calendar === undefined || event === undefined) throw new Error(`renderEvent produced no ${kind.toUpperCase()}`);
+  return { calendar, event, timezones: calendar[2].filter((component) => component[0] === 'vtimezone') };
 }
 
-/** Overrides of our event are dropped; every other component keeps its place. */
+/**
+ * Overrides of our item are dropped, and so is a stored VTIMEZONE with the TZID of one we write
+ * (ours, first, covers the item's years); every other component keeps its place.
+ */
 function mergeComponents(
   stored: JcalComponent[],
   uid: string,
   master: JcalComponent,
   merged: JcalComponent,
+  timezones: JcalComponent[],
 ): JcalComponent[] {
-  return stored
-    .filter((component) => component === master || !(component[0] === 'vevent' && uidOf(component) === uid))
+  const zones = new Set(timezones.map((zone) => firstValue(zone, 'tzid')));
+  const kept = stored
+    .filter((component) => component === master || !(component[0] === master[0] && uidOf(component) === uid))
+    .filter((component) => !(component[0] === 'vtimezone' && zones.has(firstValue(component, 'tzid'))))
     .map((component) => (component === master ? merged : component));
+  return [...timezones, ...kept];
 }
 
 /**
@@ -113,13 +127,14 @@ export function mergeEvent(existing: string, model: EventModel): string {
   const roots = parseJcal(existing);
   const calendar = roots?.length === 1 ? roots[0] : undefined;
   if (calendar === undefined || calendar[0] !== 'vcalendar') return renderEvent(model);
-  const master = masterEvent(calendar[2], model.uid);
+  const kind = model.component ?? 'vevent';
+  const master = masterEvent(calendar[2], model.uid, kind);
   if (master === undefined) return renderEvent(model);
 
-  const desired = desiredComponents(model, sequenceOf(master) + 1);
+  const desired = desiredComponents(model, sequenceOf(master) + 1, kind);
   const event: JcalComponent = [
-    'vevent',
-    mergeProperties(master[1], desired.event[1]),
+    kind,
+    mergeProperties(master[1], desired.event[1], kind === 'vtodo'),
     // A master's own subcomponents are VALARMs: a person's are kept, ours are the desired ones.
     [...master[2].filter((component) => managedAlarmTrigger(component, model.uid) === undefined), ...desired.event[2]],
   ];
@@ -127,7 +142,7 @@ export function mergeEvent(existing: string, model: EventModel): string {
   const merged: JcalComponent = [
     'vcalendar',
     [...desired.calendar[1], ...calendarProperties],
-    mergeComponents(calendar[2], model.uid, master, event),
+    mergeComponents(calendar[2], model.uid, master, event, desired.timezones),
   ];
   return serializeJcal(merged);
 }

@@ -15,17 +15,20 @@ import {
 import { alarmUidPrefix } from './alarms.js';
 import {
   FIELD_LABELS,
+  TASK_FIELD_LABELS,
+  type Component,
   type EventStatus,
   type FieldChange,
   type ManagedFields,
   type ParsedObject,
+  type TaskStatus,
 } from './model.js';
 
 const ITEM_KINDS = ['vevent', 'vtodo', 'vjournal'] as const;
 const SECONDS_PER_DAY = 86_400;
 
 function unreadable(): ParsedObject {
-  return { uid: null, fields: undefined, sequence: 0, projectId: null };
+  return { uid: null, fields: undefined, component: undefined, sequence: 0, projectId: null };
 }
 
 /** VCALENDAR children, or the component itself when the text is a bare VEVENT/VTODO/VJOURNAL. */
@@ -42,9 +45,9 @@ function firstItem(items: JcalComponent[]): JcalComponent | undefined {
   return undefined;
 }
 
-/** Among the VEVENTs sharing `uid`, the master (no RECURRENCE-ID): that is the one merge updates. */
-export function masterEvent(items: JcalComponent[], uid: string | undefined): JcalComponent | undefined {
-  const events = items.filter((item) => item[0] === 'vevent' && uidOf(item) === uid);
+/** Among the VEVENTs (or VTODOs) sharing `uid`, the master (no RECURRENCE-ID): that is the one merge updates. */
+export function masterEvent(items: JcalComponent[], uid: string | undefined, component: Component = 'vevent'): JcalComponent | undefined {
+  const events = items.filter((item) => item[0] === component && uidOf(item) === uid);
   return events.find((event) => !isRecurrenceOverride(event)) ?? events[0];
 }
 
@@ -65,25 +68,60 @@ export function parseCalendarObject(data: string): ParsedObject {
   const item = firstItem(items);
   if (item === undefined) return unreadable();
   const uid = uidOf(item) ?? null;
-  const event = item[0] === 'vevent' ? masterEvent(items, uidOf(item)) : undefined;
-  const source = event ?? item;
+  const component = item[0] === 'vevent' || item[0] === 'vtodo' ? item[0] : undefined;
+  const master = component === undefined ? undefined : masterEvent(items, uidOf(item), component);
+  const source = master ?? item;
   const projectId = firstValue(source, 'x-calplanebot-project-id')?.trim().toLowerCase() || null;
-  return { uid, fields: event === undefined ? undefined : readFields(event), sequence: sequenceOf(source), projectId };
+  const fields = master === undefined ? undefined : component === 'vtodo' ? readTaskFields(master) : readFields(master);
+  return { uid, fields, component, sequence: sequenceOf(source), projectId };
 }
 
 function readFields(event: JcalComponent): ManagedFields {
   const start = readStart(event);
+  const end = readDate(event, 'dtend');
   return {
-    summary: firstValue(event, 'summary') ?? '',
-    description: firstValue(event, 'description') ?? '',
-    start: start?.date ?? '',
-    end: readEnd(event, start),
+    ...commonFields(event),
+    start: start === undefined ? '' : start.value,
+    end: end === undefined ? readEnd(event, start) : end.value,
+    ...timeZoneOf(start, end),
     status: readStatus(event),
-    categories: readCategories(event),
-    url: firstValue(event, 'url') ?? '',
-    color: firstValue(event, 'color') ?? null,
-    ...managedAlarmsOf(event),
   };
+}
+
+/** A VTODO: DTSTART and DUE as stored (either may be absent), the status as it is, and the task properties. */
+function readTaskFields(task: JcalComponent): ManagedFields {
+  const start = readStart(task);
+  const due = readDate(task, 'due');
+  const completed = firstValue(task, 'completed');
+  const percent = Number(firstValue(task, 'percent-complete'));
+  const priority = Number(firstValue(task, 'priority'));
+  return {
+    ...commonFields(task),
+    start: start?.value ?? '',
+    end: due?.value ?? '',
+    ...timeZoneOf(due, start),
+    status: (firstValue(task, 'status')?.trim().toUpperCase() || 'NEEDS-ACTION') as TaskStatus,
+    ...(completed === undefined ? {} : { completed: completed.replace(/[-:]/g, '') }),
+    ...(Number.isInteger(percent) && firstValue(task, 'percent-complete') !== undefined ? { percentComplete: percent } : {}),
+    ...(Number.isInteger(priority) && priority > 0 ? { priority } : {}),
+  };
+}
+
+function commonFields(component: JcalComponent): Omit<ManagedFields, 'start' | 'end' | 'status'> {
+  return {
+    summary: firstValue(component, 'summary') ?? '',
+    description: firstValue(component, 'description') ?? '',
+    categories: readCategories(component),
+    url: firstValue(component, 'url') ?? '',
+    color: firstValue(component, 'color') ?? null,
+    ...managedAlarmsOf(component),
+  };
+}
+
+/** The TZID of the first of the dates that has one. */
+function timeZoneOf(...dates: (StoredStart | undefined)[]): { timeZone?: string } {
+  const zone = dates.find((date) => date?.timeZone !== undefined)?.timeZone;
+  return zone === undefined ? {} : { timeZone: zone };
 }
 
 /** The triggers of the VALARMs calplanebot manages in the event (render.ts managedAlarm), when there are any. */
@@ -113,6 +151,10 @@ export function managedAlarmTrigger(component: JcalComponent, eventUid: string):
 interface StoredStart {
   /** "YYYY-MM-DD" as written, also for a DATE-TIME. */
   date: string;
+  /** The date, or a DATE-TIME as "YYYY-MM-DDTHH:MM:SS" (with "Z" when in UTC). */
+  value: string;
+  /** The TZID of a DATE-TIME. */
+  timeZone?: string | undefined;
   isDate: boolean;
   /** Seconds since midnight for a DATE-TIME, 0 for a DATE. */
   secondsOfDay: number;
@@ -123,22 +165,25 @@ interface StoredStart {
 const DECODED_DATE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}):(\d{2})|T::)?/;
 
 function readDate(event: JcalComponent, name: string): StoredStart | undefined {
+  const property = findProperty(event, name);
   const value = firstValue(event, name);
   const match = value === undefined ? null : DECODED_DATE.exec(value);
   if (match === null || match[1] === undefined) return undefined;
   const isDate = match[2] === undefined;
   const secondsOfDay = isDate ? 0 : Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4]);
-  return { date: match[1], isDate, secondsOfDay };
+  if (isDate) return { date: match[1], value: match[1], isDate, secondsOfDay };
+  const tzid = property?.[1].tzid;
+  // Radicale (vobject) writes a time in a zone without offset as TZID=UTC:…Z: the TZID says it all.
+  const utc = /Z$/i.test(value ?? '') && typeof tzid !== 'string' ? 'Z' : '';
+  return { date: match[1], value: `${match[1]}T${match[2]}:${match[3]}:${match[4]}${utc}`, isDate, secondsOfDay, timeZone: typeof tzid === 'string' ? tzid : undefined };
 }
 
 function readStart(event: JcalComponent): StoredStart | undefined {
   return readDate(event, 'dtstart');
 }
 
-/** DTEND's date; else DTSTART + DURATION; else RFC 5545's default (a day for a DATE, none for a DATE-TIME). */
+/** Without DTEND: DTSTART + DURATION's date; else RFC 5545's default (a day for a DATE, none for a DATE-TIME). */
 function readEnd(event: JcalComponent, start: StoredStart | undefined): string {
-  const end = readDate(event, 'dtend');
-  if (end !== undefined) return end.date;
   if (start === undefined || !isCalendarDate(start.date)) return '';
   const duration = firstValue(event, 'duration');
   if (duration !== undefined) return addDuration(start, duration);
@@ -190,8 +235,21 @@ function sameColor(a: string | null, b: string | null): boolean {
   return (a?.trim().toLowerCase() ?? null) === (b?.trim().toLowerCase() ?? null);
 }
 
+/**
+ * A stored date against a desired one: when the desired value is a date, the stored value's date
+ * (an all-day item someone made timed keeps its time while its day is right, as it always has).
+ */
+function sameDate(stored: string, desired: string): boolean {
+  return desired.length === 10 ? stored.slice(0, 10) === desired : stored === desired;
+}
+
 function sameField(key: keyof ManagedFields, a: ManagedFields, b: ManagedFields): boolean {
   switch (key) {
+    case 'start':
+    case 'end':
+      return sameDate(a[key], b[key]);
+    case 'timeZone':
+      return b.timeZone === undefined || a.timeZone === b.timeZone;
     case 'summary':
     case 'description':
       return normalizeText(a[key]) === normalizeText(b[key]);
@@ -235,8 +293,20 @@ function describeDescriptionChange(from: string | undefined, to: string): [strin
 function displayValue(key: keyof ManagedFields, fields: ManagedFields): string | null {
   const value = fields[key];
   if (Array.isArray(value)) return value.join(', ');
+  if (typeof value === 'number') return String(value);
   return value ?? null;
 }
+
+/** Optional fields a calendar may never use: a change of one that neither side has says nothing. */
+function isUnused(key: keyof ManagedFields, from: ManagedFields | undefined, to: ManagedFields): boolean {
+  const empty = (fields: ManagedFields | undefined) => {
+    const value = fields?.[key];
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  };
+  return OPTIONAL_FIELDS.has(key) && empty(from) && empty(to);
+}
+
+const OPTIONAL_FIELDS = new Set<keyof ManagedFields>(['alarms', 'timeZone', 'completed', 'percentComplete', 'priority']);
 
 /**
  * What differs between the stored fields (`from`, undefined when the object had none readable)
@@ -244,21 +314,20 @@ function displayValue(key: keyof ManagedFields, fields: ManagedFields): string |
  * Descriptions are reported as excerpts around the first difference (long texts would drown the
  * report); categories as comma-separated lists.
  */
-export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields): FieldChange[] {
+export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields, component: Component = 'vevent'): FieldChange[] {
   const changes: FieldChange[] = [];
+  const labelOf = (key: keyof ManagedFields) => (component === 'vtodo' ? TASK_FIELD_LABELS[key] : undefined) ?? FIELD_LABELS[key];
   for (const key of Object.keys(FIELD_LABELS) as (keyof ManagedFields)[]) {
     if (from !== undefined && sameField(key, from, to)) continue;
-    // Alarms are only a field of calendars that configure them: a create without any says nothing of them.
-    if (key === 'alarms' && !from?.alarms?.length && !to.alarms?.length) continue;
+    // Alarms, times and task properties are only fields of calendars that use them.
+    if (isUnused(key, from, to)) continue;
     if (key === 'description') {
       const [before, after] = describeDescriptionChange(from?.description, to.description);
-      changes.push({ field: FIELD_LABELS[key], from: before, to: after });
+      changes.push({ field: labelOf(key), from: before, to: after });
     } else {
-      changes.push({
-        field: FIELD_LABELS[key],
-        from: from === undefined ? null : displayValue(key, from),
-        to: displayValue(key, to),
-      });
+      const stored = from === undefined ? null : displayValue(key, from);
+      const shown = (key === 'start' || key === 'end') && to[key].length === 10 ? (stored?.slice(0, 10) ?? null) : stored;
+      changes.push({ field: labelOf(key), from: shown, to: displayValue(key, to) });
     }
   }
   return changes;

@@ -1,12 +1,23 @@
-/** EventModel → a complete iCalendar object (one VCALENDAR, one VEVENT), built with ical-generator. */
+/**
+ * EventModel → a complete iCalendar object (one VCALENDAR, one VEVENT or VTODO). An all-day event
+ * is built with ical-generator (the bytes every calendar has held since the first release); a task
+ * or a timed event, which ical-generator cannot write without the process time zone leaking in, is
+ * written here in the same property order.
+ */
 import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { CRLF, escapeText, foldLine } from './ics.js';
 import { alarmLines } from './alarms.js';
 import type { EventModel } from './model.js';
+import { vtimezone } from './timezone.js';
 
 export const PRODUCT_ID = '-//calplanebot//calplanebot//EN';
 export const ISSUE_ID_PROPERTY = 'X-CALPLANEBOT-ISSUE-ID';
 export const PROJECT_ID_PROPERTY = 'X-CALPLANEBOT-PROJECT-ID';
+
+/** The property naming what the object mirrors: the work item, or the cycle or module. */
+function sourceProperty(model: EventModel): string {
+  return model.source === undefined ? ISSUE_ID_PROPERTY : `X-CALPLANEBOT-${model.source.toUpperCase()}-ID`;
+}
 
 export interface RenderOptions {
   /** SEQUENCE; 0 for a new event. */
@@ -16,7 +27,7 @@ export interface RenderOptions {
 /** What ical-generator's calendar.toString() writes before the first event, for this calendar. */
 const CALENDAR_HEADER = `BEGIN:VCALENDAR${CRLF}VERSION:2.0${CRLF}PRODID:${PRODUCT_ID}${CRLF}CALSCALE:GREGORIAN${CRLF}`;
 
-const STATUS: Record<EventModel['fields']['status'], ICalEventStatus> = {
+const STATUS: Partial<Record<EventModel['fields']['status'], ICalEventStatus>> = {
   CONFIRMED: ICalEventStatus.CONFIRMED,
   CANCELLED: ICalEventStatus.CANCELLED,
 };
@@ -63,8 +74,50 @@ function extraLines(model: EventModel): string {
   }
   lines += `URL:${model.fields.url.replace(/[\u0000-\u001F\u007F]/g, '')}${CRLF}`;
   if (model.fields.color !== null) lines += `COLOR:${escapeText(model.fields.color)}${CRLF}`;
-  for (const trigger of model.fields.alarms ?? []) lines += alarmLines(model.uid, trigger, model.fields.summary);
+  const related = model.component === 'vtodo' ? 'END' : undefined;
+  for (const trigger of model.fields.alarms ?? []) lines += alarmLines(model.uid, trigger, model.fields.summary, related);
   return lines;
+}
+
+/** True for a wall-clock "YYYY-MM-DDTHH:MM:SS" (a timed item), false for a date. */
+export function hasTime(value: string): boolean {
+  return value.length > 10;
+}
+
+/** A DTSTART/DTEND/DUE line: a DATE, or a local DATE-TIME with its TZID. */
+function dateLine(name: string, value: string, timeZone: string | undefined): string {
+  const basic = value.replace(/[-:]/g, '');
+  if (!hasTime(value)) return `${name};VALUE=DATE:${basic}`;
+  return timeZone === undefined ? `${name}:${basic}` : `${name};TZID=${timeZone}:${basic}`;
+}
+
+/** The VTIMEZONE a timed item's TZID refers to, covering the years of its dates. */
+function timezoneBlock(model: EventModel): string {
+  const { start, end, timeZone } = model.fields;
+  const timed = [start, end].filter(hasTime);
+  if (timeZone === undefined || timed.length === 0) return '';
+  const years = timed.map((value) => Number(value.slice(0, 4)));
+  return vtimezone(timeZone, Math.min(...years), Math.max(...years));
+}
+
+/** A task, or a timed event: the component written line by line, in renderEvent's property order. */
+function renderWritten(model: EventModel, sequence: number): string {
+  const { fields } = model;
+  const task = model.component === 'vtodo';
+  const name = task ? 'VTODO' : 'VEVENT';
+  const lines = [`BEGIN:${name}`, `UID:${escapeText(model.uid)}`, `SEQUENCE:${sequence}`, `DTSTAMP:${model.stamp}`];
+  if (fields.start !== '') lines.push(dateLine('DTSTART', fields.start, fields.timeZone));
+  if (fields.end !== '') lines.push(dateLine(task ? 'DUE' : 'DTEND', fields.end, fields.timeZone));
+  lines.push(`SUMMARY:${escapeText(fields.summary)}`);
+  if (!task) lines.push('TRANSP:TRANSPARENT');
+  lines.push(`DESCRIPTION:${escapeText(fields.description)}`, `STATUS:${fields.status}`);
+  if (fields.completed !== undefined) lines.push(`COMPLETED:${fields.completed}`);
+  if (fields.percentComplete !== undefined) lines.push(`PERCENT-COMPLETE:${fields.percentComplete}`);
+  if (fields.priority !== undefined) lines.push(`PRIORITY:${fields.priority}`);
+  lines.push(`${sourceProperty(model)}:${escapeText(model.issueId)}`, `${PROJECT_ID_PROPERTY}:${escapeText(model.projectId)}`);
+  lines.push(`LAST-MODIFIED:${model.stamp}`);
+  const body = `${lines.join(CRLF)}${CRLF}${extraLines(model)}END:${name}${CRLF}`;
+  return `${CALENDAR_HEADER}${timezoneBlock(model)}${body}END:VCALENDAR`;
 }
 
 /**
@@ -77,6 +130,7 @@ function extraLines(model: EventModel): string {
  */
 export function renderEvent(model: EventModel, options: RenderOptions = {}): string {
   const { fields } = model;
+  if (model.component === 'vtodo' || hasTime(fields.start)) return fold(renderWritten(model, options.sequence ?? 0));
   const stamp = stampToIso(model.stamp);
   // No calendar timezone on purpose: with one, ical-generator shifts all-day dates (reference §3).
   const calendar = ical({
@@ -94,12 +148,12 @@ export function renderEvent(model: EventModel, options: RenderOptions = {}): str
     allDay: true,
     summary: fields.summary,
     description: fields.description,
-    status: STATUS[fields.status],
+    status: STATUS[fields.status] ?? ICalEventStatus.CONFIRMED,
     // A deadline is not a meeting: it must not make anyone look busy in free/busy lookups.
     transparency: ICalEventTransparency.TRANSPARENT,
   });
   event.x([
-    [ISSUE_ID_PROPERTY, model.issueId],
+    [sourceProperty(model), model.issueId],
     [PROJECT_ID_PROPERTY, model.projectId],
   ]);
   // event.toString() is the unfolded VEVENT; calendar.toString() would fold it with a TextEncoder per
@@ -107,6 +161,10 @@ export function renderEvent(model: EventModel, options: RenderOptions = {}): str
   const vevent = event.toString();
   const endOfEvent = vevent.lastIndexOf('END:VEVENT');
   const body = `${vevent.slice(0, endOfEvent)}${extraLines(model)}END:VEVENT${CRLF}`;
-  const unfolded = `${CALENDAR_HEADER}${body}END:VCALENDAR`;
+  return fold(`${CALENDAR_HEADER}${body}END:VCALENDAR`);
+}
+
+/** Lines folded at 75 octets, CRLF after each, the last included. */
+function fold(unfolded: string): string {
   return unfolded.split(CRLF).map(foldLine).join(CRLF) + CRLF;
 }

@@ -3,8 +3,9 @@
  * Pure: the same issue always gives the same model, whatever the clock or TZ.
  */
 import type { PlaneIssue, PlaneProject, Priority, PlaneState } from '../plane/types.js';
-import { addDays, isCalendarDate, planeDateOf } from './dates.js';
-import type { EventModel, EventStatus, ManagedFields } from './model.js';
+import { addDays, addSecondsToWallClock, durationSeconds, isCalendarDate, planeDateOf, planeDateTimeOf } from './dates.js';
+import type { EventModel, EventStatus, ManagedFields, TaskStatus } from './model.js';
+import { isTimeZone } from './timezone.js';
 import { cleanLine, cleanText, htmlToPlainText } from './text.js';
 import { LEGACY_SCHEME, type UidScheme } from './uid.js';
 
@@ -18,8 +19,18 @@ export interface TransformContext {
   summary?: string | undefined;
   /** `span`: an all-day block from the start date to the target date; default `target`: the target date. */
   dates?: 'target' | 'span' | undefined;
-  /** Managed reminders, RFC 5545 durations relative to the start. */
+  /** Managed reminders, RFC 5545 durations relative to the start (a task's: to its due date). */
   alarms?: readonly string[] | undefined;
+  /** `tasks`: VTODOs; default `events`: VEVENTs. */
+  as?: 'events' | 'tasks' | undefined;
+  /** Tasks only, `include`: an item without a target date is a task without DUE; default `skip`: none. */
+  undated?: 'skip' | 'include' | undefined;
+  /** `timed`: an item with a time is a timed event or task; default `dates`: shown on its date. */
+  times?: 'dates' | 'timed' | undefined;
+  /** A timed event's length when it is no span; RFC 5545 duration, default PT1H. */
+  defaultDuration?: string | undefined;
+  /** The zone of a timed item whose project names none (or one the runtime does not know); default UTC. */
+  timeZone?: string | undefined;
 }
 
 /** One issue that cannot become an event; the caller reports it and carries on with the rest. */
@@ -44,39 +55,123 @@ export const PRIORITY_COLORS: Record<Priority, string | null> = {
 
 export const EPOCH_STAMP = '19700101T000000Z';
 
-/** The event for an issue, or null when it has no target date (only dated issues are mirrored). */
+/** Where an item sits in time: DTSTART and DTEND/DUE as ManagedFields holds them, and their zone. */
+interface Placement {
+  start: string;
+  end: string;
+  timeZone?: string;
+}
+
+/**
+ * The event (or, with `as: "tasks"`, the task) for an issue; null when it has no target date
+ * (only dated issues are mirrored, unless a task list includes undated ones).
+ */
 export function issueToEvent(
   issue: PlaneIssue,
   project: PlaneProject,
   ctx: TransformContext,
 ): EventModel | null {
-  if (issue.target_date === null || issue.target_date === '') return null;
-  // An item with a time is shown on its date (the all-day event it has always been).
-  const start = planeDateOf(issue.target_date);
-  if (start === null || start === '9999-12-31') {
+  const task = ctx.as === 'tasks';
+  const undated = issue.target_date === null || issue.target_date === '';
+  if (undated && !(task && ctx.undated === 'include')) return null;
+  // An item with a time is shown on its date (the all-day event it has always been), unless timed.
+  const target = undated ? null : planeDateOf(issue.target_date);
+  if (!undated && (target === null || target === '9999-12-31')) {
     const name = `[${project.identifier}-${issue.sequence_id}]`;
     throw new InvalidIssueError(
       issue.id,
       `Issue ${name} has an invalid target_date ${JSON.stringify(issue.target_date)}: expected a date YYYY-MM-DD (or YYYY-MM-DDTHH:MM)`,
     );
   }
+  const placement = task ? taskPlacement(issue, project, target, ctx) : eventPlacement(issue, project, target ?? '', ctx);
   const fields: ManagedFields = {
     summary: ctx.summary === undefined ? `[${issue.sequence_id}] ${cleanLine(issue.name)}` : summaryFrom(ctx.summary, issue, project),
     description: describeIssue(issue, project),
-    start: ctx.dates === 'span' ? spanStart(issue, start) : start,
-    end: addDays(start, 1),
-    status: statusFor(issue.state),
+    ...placement,
+    status: task ? taskStatusFor(issue.state) : statusFor(issue.state),
+    ...(task ? taskProperties(issue) : {}),
     categories: categoriesFor(issue),
     url: issueUrl(issue, project, ctx),
     color: PRIORITY_COLORS[issue.priority] ?? null,
-    ...(ctx.alarms && ctx.alarms.length > 0 ? { alarms: [...ctx.alarms] } : {}),
+    // A task's reminders count from DUE: an undated task has nothing to count from.
+    ...(ctx.alarms && ctx.alarms.length > 0 && placement.end !== '' ? { alarms: [...ctx.alarms] } : {}),
   };
   return {
     uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(issue.id),
+    ...(task ? { component: 'vtodo' as const } : {}),
     issueId: issue.id,
     projectId: project.id,
     fields,
     stamp: stampFor(issue),
+  };
+}
+
+/** The zone a timed item's wall-clock time is in: its project's (Plane's `timezone`), else the configured fallback. */
+function zoneOf(project: PlaneProject, ctx: TransformContext): string {
+  const zone = project.timezone;
+  return zone && isTimeZone(zone) ? zone : (ctx.timeZone ?? 'UTC');
+}
+
+/**
+ * With `times: "timed"`, the item's target time and its start as a time too (a start with only a
+ * date starts at midnight: DTSTART and DTEND/DUE must be of one value type); undefined for a
+ * calendar of dates or an item without a time.
+ */
+function timedBounds(issue: PlaneIssue, ctx: TransformContext): { start: string | null; target: string } | undefined {
+  const target = ctx.times === 'timed' ? planeDateTimeOf(issue.target_date) : null;
+  if (target === null) return undefined;
+  const startDate = planeDateOf(issue.start_date);
+  const start = planeDateTimeOf(issue.start_date) ?? (startDate === null ? null : `${startDate}T00:00:00`);
+  return { start: start !== null && start <= target ? start : null, target };
+}
+
+function eventPlacement(issue: PlaneIssue, project: PlaneProject, target: string, ctx: TransformContext): Placement {
+  const span = ctx.dates === 'span';
+  const timed = timedBounds(issue, ctx);
+  if (timed !== undefined) {
+    const timeZone = zoneOf(project, ctx);
+    if (span && timed.start !== null && timed.start < timed.target) return { start: timed.start, end: timed.target, timeZone };
+    const length = durationSeconds(ctx.defaultDuration ?? 'PT1H') ?? 3600;
+    return { start: timed.target, end: addSecondsToWallClock(timed.target, length), timeZone };
+  }
+  return { start: span ? spanStart(issue, target) : target, end: addDays(target, 1) };
+}
+
+/**
+ * DUE is the target date (none for an undated task); DTSTART the start date when it is before it
+ * (RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a task starting on its due day has none).
+ */
+function taskPlacement(issue: PlaneIssue, project: PlaneProject, target: string | null, ctx: TransformContext): Placement {
+  const timed = timedBounds(issue, ctx);
+  if (timed !== undefined) return { start: timed.start !== null && timed.start < timed.target ? timed.start : '', end: timed.target, timeZone: zoneOf(project, ctx) };
+  const start = planeDateOf(issue.start_date);
+  if (target === null) return { start: start ?? '', end: '' };
+  return { start: start !== null && start < target ? start : '', end: target };
+}
+
+/** RFC 5545 PRIORITY: 1 highest, 9 lowest (Apple shows 1–4 high, 5 medium, 6–9 low); none has no property. */
+export const TASK_PRIORITIES: Record<Priority, number | undefined> = { urgent: 1, high: 3, medium: 5, low: 7, none: undefined };
+
+const TASK_STATUS: Record<string, TaskStatus> = {
+  backlog: 'NEEDS-ACTION',
+  unstarted: 'NEEDS-ACTION',
+  triage: 'NEEDS-ACTION',
+  started: 'IN-PROCESS',
+  completed: 'COMPLETED',
+  cancelled: 'CANCELLED',
+};
+
+function taskStatusFor(state: PlaneIssue['state']): TaskStatus {
+  return hasState(state) ? (TASK_STATUS[state.group] ?? 'NEEDS-ACTION') : 'NEEDS-ACTION';
+}
+
+/** COMPLETED (when Plane says it was done, else when the item last changed) and PERCENT-COMPLETE for a done task; PRIORITY. */
+function taskProperties(issue: PlaneIssue): Pick<ManagedFields, 'completed' | 'percentComplete' | 'priority'> {
+  const priority = TASK_PRIORITIES[issue.priority];
+  const done = hasState(issue.state) && issue.state.group === 'completed';
+  return {
+    ...(done ? { completed: toUtcStamp(issue.completed_at) ?? stampFor(issue), percentComplete: 100 } : {}),
+    ...(priority === undefined ? {} : { priority }),
   };
 }
 
@@ -132,8 +227,13 @@ function describeIssue(issue: PlaneIssue, project: PlaneProject): string {
 }
 
 function issueUrl(issue: PlaneIssue, project: PlaneProject, ctx: TransformContext): string {
+  return planeWebUrl(ctx, project, 'issues', issue.id);
+}
+
+/** The page of a work item, cycle or module in Plane's web app. */
+export function planeWebUrl(ctx: TransformContext, project: PlaneProject, collection: 'issues' | 'cycles' | 'modules', id: string): string {
   const origin = ctx.webUrl.replace(/\/+$/, '');
-  const segments = [ctx.workspaceSlug, 'projects', project.id, 'issues', issue.id];
+  const segments = [ctx.workspaceSlug, 'projects', project.id, collection, id];
   return `${origin}/${segments.map(encodeURIComponent).join('/')}`;
 }
 

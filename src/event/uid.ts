@@ -12,6 +12,14 @@ const OWNED_UID = new RegExp(`^plane-issue-(${UUID})@calplanebot$`);
 /** Any calendar's UID: the default one's, or `…@{calendar id}.calplanebot`. */
 const ANY_OWNED_UID = new RegExp(`^plane-issue-(${UUID})@(?:([a-z0-9][a-z0-9-]{0,39})\\.)?calplanebot$`);
 
+/** What a calendar object mirrors: a work item, or (with `cycles` / `modules`) a cycle or module. */
+export type ItemSource = 'issue' | 'cycle' | 'module';
+export interface OwnedItem {
+  source: ItemSource;
+  /** The Plane id, as written in the UID. */
+  id: string;
+}
+
 /** The calendar entry whose UIDs are today's (config/types.ts DEFAULT_VIEW_ID). */
 const LEGACY_VIEW = 'projects';
 
@@ -23,19 +31,36 @@ const LEGACY_VIEW = 'projects';
 export interface UidScheme {
   /** The calendar entry's id. */
   readonly view: string;
-  uidFor(issueId: string): string;
-  /** The issue id inside one of this entry's UIDs, as written; null for any other UID. */
+  /** The UID of a work item's object (of a cycle's or module's, with `source`). */
+  uidFor(id: string, source?: ItemSource): string;
+  /** The issue id inside one of this entry's work-item UIDs, as written; null for any other UID. */
   issueIdOf(uid: string): string | null;
+  /** The item inside any of this entry's UIDs (work item, cycle or module); null for any other UID. */
+  itemOf(uid: string): OwnedItem | null;
+}
+
+function schemeWith(view: string, suffix: string): UidScheme {
+  const pattern = new RegExp(`^plane-(issue|cycle|module)-(${UUID})${suffix.replaceAll('.', '\\.')}$`);
+  const itemOf = (uid: string): OwnedItem | null => {
+    const match = pattern.exec(uid);
+    return match?.[1] && match[2] ? { source: match[1] as ItemSource, id: match[2] } : null;
+  };
+  return {
+    view,
+    uidFor: (id, source = 'issue') => `plane-${source}-${id}${suffix}`,
+    issueIdOf: (uid) => {
+      const item = itemOf(uid);
+      return item?.source === 'issue' ? item.id : null;
+    },
+    itemOf,
+  };
 }
 
 export function uidScheme(view: string): UidScheme {
-  if (view === LEGACY_VIEW) return LEGACY_SCHEME;
-  const suffix = `@${view}.calplanebot`;
-  const pattern = new RegExp(`^plane-issue-(${UUID})${suffix.replaceAll('.', '\\.')}$`);
-  return { view, uidFor: (issueId) => `${UID_PREFIX}${issueId}${suffix}`, issueIdOf: (uid) => pattern.exec(uid)?.[1] ?? null };
+  return view === LEGACY_VIEW ? LEGACY_SCHEME : schemeWith(view, `@${view}.calplanebot`);
 }
 
-export const LEGACY_SCHEME: UidScheme = { view: LEGACY_VIEW, uidFor: uidForIssue, issueIdOf: issueIdFromUid };
+export const LEGACY_SCHEME: UidScheme = schemeWith(LEGACY_VIEW, UID_SUFFIX);
 
 /** The UID of the event that mirrors a Plane issue in the default calendars (the seed's format). */
 export function uidForIssue(issueId: string): string {

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../ops/state-dir.js';
 import type { PlaneSource } from '../plane/types.js';
 import { CalendarRun } from '../sync/calendar-run.js';
 import type { CalendarInput } from '../sync/calendar-sync.js';
+import type { ItemDefaults } from '../sync/desired.js';
 import { reportedError, SCHEMA_VERSION, type CalendarReport, type ReportedError } from '../sync/report.js';
 import { planRun, selectionWarnings, type RunScope } from '../sync/run.js';
 import type { CalendarTarget } from '../views/targets.js';
@@ -27,6 +28,8 @@ export interface ExportDeps {
 export interface ExportSettings extends RunScope {
   webUrl: string;
   workspaceSlug: string;
+  /** sync.timeZone and sync.defaultDuration, for timed items; default UTC and PT1H. */
+  items?: ItemDefaults | undefined;
   /** The folder the files go to; `-`: the one file to stdout (`stdout` receives it). */
   out: string;
   /** Entry ids to export; empty = every entry. */
@@ -92,7 +95,7 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
   const reconcile = async (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => {
     files.push(writeFeed(target, input, report, settings));
   };
-  const ctx = { plane: deps.plane, webUrl: settings.webUrl, workspaceSlug: settings.workspaceSlug };
+  const ctx = { plane: deps.plane, webUrl: settings.webUrl, workspaceSlug: settings.workspaceSlug, items: settings.items };
   const run = new CalendarRun(targets, ctx, { entries: plan.entries, reconcile, select: plan.select, withCache: false, onProgress: settings.onProgress });
   for (const project of run.projectsToRead(plan.selected)) await run.project(project);
   await run.shared();

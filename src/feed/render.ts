@@ -6,7 +6,8 @@
  */
 import { CRLF, escapeText, foldLine } from '../event/ics.js';
 import type { EventModel } from '../event/model.js';
-import { PRODUCT_ID, renderEvent } from '../event/render.js';
+import { hasTime, PRODUCT_ID, renderEvent } from '../event/render.js';
+import { vtimezone } from '../event/timezone.js';
 
 export interface FeedOptions {
   /** The calendar's display name (NAME, X-WR-CALNAME). */
@@ -30,7 +31,7 @@ export function renderFeed(events: readonly EventModel[], options: FeedOptions):
     `X-PUBLISHED-TTL:${options.refreshInterval}`,
   ];
   const body = [...events].sort(byDateThenUid).map(componentOf).join('');
-  return `${header.map(foldLine).join(CRLF)}${CRLF}${body}END:VCALENDAR${CRLF}`;
+  return `${header.map(foldLine).join(CRLF)}${CRLF}${timezonesOf(events)}${body}END:VCALENDAR${CRLF}`;
 }
 
 /** Stable whatever order Plane listed the items in: by date, then UID. */
@@ -38,10 +39,25 @@ function byDateThenUid(a: EventModel, b: EventModel): number {
   return a.fields.start.localeCompare(b.fields.start) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0);
 }
 
-/** The VEVENT of the object `sync` writes for the event (already folded, CRLF-terminated). */
+/** One VTIMEZONE per zone of the timed items, covering all their years (one TZID may appear once in a calendar). */
+function timezonesOf(events: readonly EventModel[]): string {
+  const years = new Map<string, number[]>();
+  for (const { fields } of events) {
+    if (fields.timeZone === undefined) continue;
+    const timed = [fields.start, fields.end].filter(hasTime).map((value) => Number(value.slice(0, 4)));
+    years.set(fields.timeZone, [...(years.get(fields.timeZone) ?? []), ...timed]);
+  }
+  return [...years]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([zone, list]) => vtimezone(zone, Math.min(...list), Math.max(...list)).split(CRLF).map(foldLine).join(CRLF))
+    .join('');
+}
+
+/** The VEVENT (or VTODO) of the object `sync` writes for the item (already folded, CRLF-terminated); its VTIMEZONE is the feed's. */
 function componentOf(event: EventModel): string {
   const object = renderEvent(event);
-  const begin = object.indexOf('BEGIN:VEVENT');
-  const end = object.lastIndexOf(`END:VEVENT${CRLF}`);
-  return object.slice(begin, end + `END:VEVENT${CRLF}`.length);
+  const name = event.component === 'vtodo' ? 'VTODO' : 'VEVENT';
+  const begin = object.indexOf(`BEGIN:${name}`);
+  const end = object.lastIndexOf(`END:${name}${CRLF}`);
+  return object.slice(begin, end + `END:${name}${CRLF}`.length);
 }

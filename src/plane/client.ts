@@ -1,15 +1,16 @@
 /**
  * The Plane v1 REST client (plane-api.md). Reads only: projects, work items, one work item, one
- * project. Transport, timeouts, retries and Retry-After waits belong to the shared HttpClient; this
- * file adds Plane's auth header, its cursor pagination, the /work-items/ → /issues/ fallback for
- * instances older than v1.1.0, and the mapping of answers to typed errors (http-errors.ts).
+ * project, cycles and modules. Transport, timeouts, retries and Retry-After waits belong to the
+ * shared HttpClient; this file adds Plane's auth header, its cursor pagination, the /work-items/ →
+ * /issues/ fallback for instances older than v1.1.0, and the mapping of answers to typed errors
+ * (http-errors.ts).
  */
 import { createHash } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import { describeUrl, type HttpClient, type RequestStats } from '../http/fetcher.js';
 import { excerpt, isMissingObject, isPageNotFound, planeStatusError, type PlaneAnswer } from './http-errors.js';
-import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from './types.js';
-import { envelopeProblem, issueProblems, projectProblems, readEnvelope } from './validate.js';
+import type { IssuePage, PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneSource, PlaneUser } from './types.js';
+import { cycleProblems, envelopeProblem, hasUsableId, issueProblems, moduleProblems, projectProblems, readEnvelope } from './validate.js';
 
 export interface PlaneClientOptions {
   /** API origin, e.g. https://api.plane.so; a trailing slash or /api/v1 is tolerated. */
@@ -30,6 +31,9 @@ export const ISSUE_EXPAND = 'state,labels,assignees';
 const MAX_PAGE_SIZE = 1000;
 
 type Query = Record<string, string>;
+
+/** A project's plain (unexpanded) lists other than work items. */
+type ProjectCollection = 'cycles' | 'modules';
 
 export class PlaneClient implements PlaneSource {
   /** Request accounting of the underlying HttpClient, for the run report. */
@@ -127,6 +131,60 @@ export class PlaneClient implements PlaneSource {
     const project = await this.getProject(projectId);
     if (!project) return null;
     return { issue: item as unknown as PlaneIssue, project };
+  }
+
+  /**
+   * The project's non-archived cycles, every page, in Plane's order (newest first). No
+   * `cycle_view`: Plane's default is `all` (CycleListCreateAPIEndpoint.get), i.e. completed,
+   * current, upcoming and draft cycles; archived ones are never in this list (`current` would even
+   * answer a bare array). Each cycle gets `project_id`, which the list itself does not send.
+   * A 404 throws (NotFoundError) like listIssues: the project vanished, and an empty list would
+   * read as "every cycle was deleted".
+   */
+  async listCycles(projectId: string): Promise<PlaneCycle[]> {
+    const items = await this.listCollection(projectId, 'cycles', 'cycle', cycleProblems);
+    return items as unknown as PlaneCycle[];
+  }
+
+  /** The project's non-archived modules, every page (Plane's list has no filters), with `project_id`. Fails like listCycles. */
+  async listModules(projectId: string): Promise<PlaneModule[]> {
+    const items = await this.listCollection(projectId, 'modules', 'module', moduleProblems);
+    return items as unknown as PlaneModule[];
+  }
+
+  /**
+   * Every item of a plain project list, each with `project_id`. Odd fields are reported and kept;
+   * an item without a usable id is reported and dropped (nothing could refer to it), and one
+   * listed twice (offset pages shift) is kept once.
+   */
+  private async listCollection(
+    projectId: string,
+    collection: ProjectCollection,
+    noun: string,
+    problemsOf: (item: Record<string, unknown>) => string[],
+  ): Promise<Record<string, unknown>[]> {
+    const url = `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/${collection}/`;
+    const seen = new Set<string>();
+    const accepted: Record<string, unknown>[] = [];
+    for await (const { results } of this.pages((query) => this.send(url, query), {})) {
+      for (const item of results) {
+        const problems = problemsOf(item);
+        const subject = `${noun} ${describeItem(item)} of project ${projectId}`;
+        if (!hasUsableId(item)) {
+          this.options.onWarning?.(`Plane sent ${subject} with ${problems.join(', ')}; skipped it`);
+          continue;
+        }
+        this.warnIf(problems, subject);
+        const id = item.id as string;
+        if (seen.has(id)) {
+          this.options.onWarning?.(`Plane listed ${noun} ${id} twice (items moved while paging); kept the first`);
+          continue;
+        }
+        seen.add(id);
+        accepted.push({ ...item, project_id: typeof item.project_id === 'string' ? item.project_id : projectId });
+      }
+    }
+    return accepted;
   }
 
   private acceptIssues(page: Record<string, unknown>[], projectId: string, seen: Set<string>): PlaneIssue[] {

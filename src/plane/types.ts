@@ -74,6 +74,43 @@ export interface PlaneIssue {
   assignees: PlaneUser[];
 }
 
+/**
+ * A cycle as the v1 list returns it (CycleSerializer, plane-api.md §4). start_date/end_date are
+ * datetimes (ISO with offset or "Z", rendered in the key owner's timezone), or null for a draft.
+ * Plane's API stores the start as 00:00:01 (or "now", when that day is today) and the end as 23:59
+ * of the chosen days in the *project's* timezone (utils/timezone_converter.py convert_to_utc).
+ */
+export interface PlaneCycle {
+  id: string;
+  name: string;
+  description?: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  /** The v1 list sends `project`; PlaneClient fills this in with the project it listed. */
+  project_id?: string;
+  archived_at?: string | null;
+  /** IANA name, default "UTC". */
+  timezone?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
+/** A module (ModuleSerializer); start_date/target_date are dates "YYYY-MM-DD" or null. */
+export interface PlaneModule {
+  id: string;
+  name: string;
+  description?: string | null;
+  start_date: string | null;
+  target_date: string | null;
+  /** As for PlaneCycle: the list sends `project`; PlaneClient fills this in. */
+  project_id?: string;
+  /** backlog | planned | in-progress | paused | completed | cancelled. */
+  status?: string;
+  archived_at?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
 /** One page of a project's work items. */
 export interface IssuePage {
   issues: PlaneIssue[];
@@ -99,4 +136,12 @@ export interface PlaneSource {
   getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null>;
   /** The API key's owner (`GET /api/v1/users/me/`): who a filter's "me" is. */
   currentUser(): Promise<PlaneUser>;
+  /**
+   * The project's non-archived cycles (every page): completed, current, upcoming and draft ones
+   * (no dates) alike. Throws on any failed page, like listIssues, so a partial list is never
+   * mistaken for the whole.
+   */
+  listCycles(projectId: string): Promise<PlaneCycle[]>;
+  /** The project's non-archived modules (every page). Throws on any failed page, like listCycles. */
+  listModules(projectId: string): Promise<PlaneModule[]>;
 }

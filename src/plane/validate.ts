@@ -3,7 +3,9 @@
  * - a page whose *envelope* is wrong (not JSON, no `results` array, an item that is not an object,
  *   "more pages" without a cursor) is rejected as a whole: returning it would silently drop items;
  * - an *item* with bad essential fields is kept. The client reports it (`issueProblems`) and the
- *   transform rejects it per issue, so one odd work item never fails a project's listing.
+ *   transform rejects it per issue, so one odd work item never fails a project's listing;
+ * - a cycle or module is kept too, unless it has no usable id (`hasUsableId`): nothing can refer
+ *   to it then, and no two such items could be told apart.
  */
 
 export interface Envelope {
@@ -53,5 +55,28 @@ export function projectProblems(item: Record<string, unknown>): string[] {
   if (typeof item.identifier !== 'string' || item.identifier === '') problems.push('"identifier" is not a string');
   if (typeof item.name !== 'string') problems.push('"name" is not a string');
   if (item.archived_at !== undefined && !isDateOrNull(item.archived_at)) problems.push('"archived_at" is neither a date string nor null');
+  return problems;
+}
+
+/** Whether a listed item has an id anything can key on (a non-empty string). */
+export function hasUsableId(item: Record<string, unknown>): boolean {
+  return typeof item.id === 'string' && item.id !== '';
+}
+
+/** What is wrong with a listed cycle's essential fields (its dates are datetimes); empty when nothing is. */
+export function cycleProblems(item: Record<string, unknown>): string[] {
+  return blockProblems(item, ['start_date', 'end_date'], 'datetime');
+}
+
+/** What is wrong with a listed module's essential fields; empty when nothing is. */
+export function moduleProblems(item: Record<string, unknown>): string[] {
+  return blockProblems(item, ['start_date', 'target_date'], 'date');
+}
+
+function blockProblems(item: Record<string, unknown>, dates: readonly string[], kind: string): string[] {
+  const problems: string[] = [];
+  if (!hasUsableId(item)) problems.push('"id" is not a string');
+  if (typeof item.name !== 'string') problems.push('"name" is not a string');
+  for (const name of dates) if (!isDateOrNull(item[name])) problems.push(`"${name}" is neither a ${kind} string nor null`);
   return problems;
 }

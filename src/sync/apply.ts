@@ -2,7 +2,7 @@
  * The only code that writes to a calendar. `diff` never constructs a Writer, so a dry run cannot
  * write by accident: the dry-run decision is made once, where the Writer is (not) built.
  */
-import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
+import type { CalendarComponent, CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
 import { PreconditionFailedError } from '../errors.js';
 import { mergeEvent } from '../event/merge.js';
 import { parseCalendarObject } from '../event/parse.js';
@@ -28,8 +28,8 @@ export class Writer {
     private readonly concurrency = 4,
   ) {}
 
-  createCalendar(url: string, displayName: string): Promise<CalendarRef> {
-    return this.store.createCalendar(url, displayName);
+  createCalendar(url: string, displayName: string, component?: CalendarComponent): Promise<CalendarRef> {
+    return this.store.createCalendar(url, displayName, { component });
   }
 
   renameCalendar(calendar: CalendarRef, displayName: string): Promise<void> {

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalendarRef } from '../caldav/store.js';
 import type { PlaneProject } from '../plane/types.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
+import { DEFAULT_VIEW_ID, SHAPE_KEYS, type CalendarEntry } from '../config/types.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-dir.js';
 
 export const CALENDAR_CACHE_FILE = 'calendars.json';
@@ -160,6 +160,8 @@ export interface ViewContext {
   today: string | undefined;
   /** The key owner's id, when the entry's filter says "me". */
   me: string | undefined;
+  /** Anything else the entry's objects are made from (zones, for timed items and cycles). */
+  extra?: unknown;
 }
 
 /**
@@ -169,10 +171,10 @@ export interface ViewContext {
  */
 export function viewKey(projectKeys: readonly string[], view: ViewContext): string {
   const { entry } = view;
-  const shaped = entry.summary !== undefined || entry.dates !== undefined || entry.completed !== undefined || entry.alarms !== undefined;
+  const shaped = SHAPE_KEYS.some((key) => entry[key] !== undefined);
   const plain = entry.id === DEFAULT_VIEW_ID && entry.perProject && Object.keys(entry.filter).length === 0 && !shaped;
   if (plain && projectKeys.length === 1 && projectKeys[0] !== undefined) return projectKeys[0];
   return createHash('sha256')
-    .update(JSON.stringify([entry, view.today ?? null, view.me ?? null, projectKeys]))
+    .update(JSON.stringify([entry, view.today ?? null, view.me ?? null, projectKeys, ...(view.extra === undefined ? [] : [view.extra])]))
     .digest('hex');
 }

@@ -11,7 +11,8 @@ import type { PlaneProject } from '../plane/types.js';
 import { compileSelection, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
 import type { CalendarTarget } from '../views/targets.js';
 import { listingKey, viewKey, type ViewContext } from './calendar-cache.js';
-import { addListing, emptyDesired, readListing, type CalendarInput, type CalendarSyncContext, type DesiredSet, type Listing } from './calendar-sync.js';
+import type { CalendarInput, CalendarSyncContext } from './calendar-sync.js';
+import { addListing, emptyDesired, readListing, type DesiredSet, type Listing } from './desired.js';
 import { emptyCalendarReport, reportedError, type CalendarReport, type ReportedError } from './report.js';
 
 /** A calendar spanning projects collects its desired objects project by project, as each is read. */
@@ -28,7 +29,7 @@ interface Gathering {
 export type ReconcileCalendar = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => Promise<void>;
 
 /** What a run reads Plane with and makes objects with. */
-export type RunContext = Pick<CalendarSyncContext, 'plane' | 'webUrl' | 'workspaceSlug'>;
+export type RunContext = Pick<CalendarSyncContext, 'plane' | 'webUrl' | 'workspaceSlug' | 'items'>;
 
 export interface CalendarRunOptions {
   entries: readonly CalendarEntry[];
@@ -107,20 +108,26 @@ export class CalendarRun {
 
   private async read(project: PlaneProject, own: CalendarTarget[], sharing: Gathering[]): Promise<void> {
     this.options.onProgress?.(`${project.identifier}: reading Plane`);
-    const listing = await readListing(project, this.ctx.plane, this.options.withCache);
+    const covering = [...own.map((t) => t.entry), ...sharing.map((g) => g.target.entry)];
+    const blocks = { cycles: covering.some((entry) => entry.cycles === true), modules: covering.some((entry) => entry.modules === true) };
+    const listing = await readListing(project, this.ctx.plane, this.options.withCache, blocks);
     const listingError = listing.error === undefined ? undefined : reportedError('list-issues', listing.error);
     if (listingError) this.listingErrors.set(project.id, listingError);
     if (this.wantsNames) for (const issue of listing.issues) noteNames(issue, this.seen);
     const key = listing.complete && this.options.withCache ? listingKey(listing.digests, { project, webUrl: this.ctx.webUrl, workspaceSlug: this.ctx.workspaceSlug }) : undefined;
     const hasDated = listing.issues.some((issue) => issue.target_date);
+    // A calendar showing cycles or modules also depends on those answers.
+    const keyFor = (entry: CalendarEntry) => (key !== undefined && (entry.cycles || entry.modules) ? `${key}+${listing.blocksDigest ?? ''}` : key);
     for (const target of own) {
       const report = withError(this.newReport(target), listingError);
-      const cacheKey = key === undefined ? undefined : viewKey([key], this.keyContext(target.entry));
+      const projectKey = keyFor(target.entry);
+      const cacheKey = projectKey === undefined ? undefined : viewKey([projectKey], this.keyContext(target.entry));
       await this.sync(target, { cacheKey, complete: listing.complete, hasDated, desired: () => this.desiredOf(listing, target, report) }, report);
     }
     for (const gathering of sharing) {
       addListing(listing, this.shape(gathering.target), this.ctx, gathering.desired, withError(gathering.report, listingError));
-      if (key !== undefined) gathering.keys.push(key);
+      const projectKey = keyFor(gathering.target.entry);
+      if (projectKey !== undefined) gathering.keys.push(projectKey);
       gathering.hasDated ||= hasDated;
     }
     listing.issues = []; // one project's work items in memory at a time
@@ -158,7 +165,14 @@ export class CalendarRun {
 
   private keyContext(entry: CalendarEntry): ViewContext {
     const { select } = this.options;
-    return { entry, today: entry.filter.window ? select.today : undefined, me: usesMe(entry.filter) ? select.me?.id : undefined };
+    const timed = entry.times === 'timed' || entry.cycles === true;
+    return {
+      entry,
+      today: entry.filter.window ? select.today : undefined,
+      me: usesMe(entry.filter) ? select.me?.id : undefined,
+      // What a timed item or a cycle's dates also depend on: the fallback zone and length, the projects' zones.
+      ...(timed ? { extra: [this.ctx.items ?? null, this.targets.flatMap((t) => (t.entry === entry ? t.projects.map((p) => p.timezone ?? null) : []))] } : {}),
+    };
   }
 }
 

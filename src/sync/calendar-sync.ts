@@ -4,15 +4,14 @@
  * calendar its desired objects; every failure is caught here and written into the calendar's
  * report, so one calendar can never stop the others.
  */
-import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
-import { describeError, NotFoundError } from '../errors.js';
-import type { EventModel } from '../event/model.js';
-import { issueToEvent } from '../event/transform.js';
-import type { PlaneIssue, PlaneProject, PlaneSource } from '../plane/types.js';
-import type { IssueFilter } from '../views/filter.js';
+import { accepts, type CalendarComponent, type CalendarRef, type CalendarStore, type RemoteObject } from '../caldav/store.js';
+import type { CalendarEntry } from '../config/types.js';
+import { CalendarComponentError, describeError, NotFoundError } from '../errors.js';
+import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import type { CalendarTarget } from '../views/targets.js';
 import type { ApplyOutcome, Writer } from './apply.js';
 import type { CalendarCache, ConvergedCounts } from './calendar-cache.js';
+import type { DesiredSet, ItemDefaults } from './desired.js';
 import { matchCalendar } from './calendars.js';
 import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { reportedError, type SyncUnitReport } from './report.js';
@@ -31,33 +30,10 @@ export interface CalendarSyncContext {
   onWarning?: ((message: string) => void) | undefined;
   /** Calendars left converged by an earlier run: their listing is skipped (src/sync/calendar-cache.ts). */
   calendarCache?: CalendarCache | undefined;
+  /** sync.timeZone and sync.defaultDuration: what a timed item falls back on. */
+  items?: ItemDefaults | undefined;
 }
 
-/** What Plane listed for a project, not yet turned into events: a converged calendar never needs them. */
-export interface Listing {
-  project: PlaneProject;
-  issues: PlaneIssue[];
-  /** One digest per page read, in order. */
-  digests: string[];
-  /** False when a page failed (`error`): then nothing may be deleted. */
-  complete: boolean;
-  error?: unknown;
-}
-
-export interface DesiredSet {
-  /** Pages read per project: offset pagination can skip an item when the list shifts between pages. */
-  pages: Map<string, number>;
-  events: EventModel[];
-  undated: Set<string>;
-  invalid: Set<string>;
-  /** Dated issues the calendar's filter leaves out. */
-  unselected: Set<string>;
-  listingComplete: boolean;
-}
-
-export function emptyDesired(): DesiredSet {
-  return { pages: new Map(), events: [], undated: new Set(), invalid: new Set(), unselected: new Set(), listingComplete: true };
-}
 
 /** What the run hands a calendar. */
 export interface CalendarInput {
@@ -117,6 +93,7 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
     scheme: target.scheme,
     scope: scopeOf(target),
     trackProject: target.project === undefined,
+    blocks: desired.blocks,
   });
   try {
     await confirmGone(result, target, desired.pages, ctx);
@@ -145,69 +122,21 @@ function rememberConvergence(target: CalendarTarget, calendar: CalendarRef, key:
   else ctx.calendarCache.forget(calendar.url);
 }
 
-/**
- * Every page of the project's issues, as Plane sent them, with their digests when a calendar
- * cache will want them; a failed page ends the listing, incomplete. Never throws.
- */
-export async function readListing(project: PlaneProject, plane: PlaneSource, withDigests: boolean): Promise<Listing> {
-  const listing: Listing = { project, issues: [], digests: [], complete: false };
-  try {
-    for await (const page of plane.listIssues(project.id)) {
-      listing.digests.push(withDigests ? page.digest() : '');
-      for (const issue of page.issues) listing.issues.push(issue);
-    }
-    listing.complete = true;
-  } catch (error) {
-    listing.error = error;
-  }
-  return listing;
-}
-
-/** How a calendar shows a project's items: which it selects, and the UIDs it gives them. */
-export interface Shape {
-  target: Pick<CalendarTarget, 'scheme' | 'entry'>;
-  select: IssueFilter;
-}
-
-/** The listing's issues as the objects they call for in one calendar (and those that call for none, or cannot be made). */
-export function addListing(listing: Listing, shape: Shape, ctx: Pick<CalendarSyncContext, 'webUrl' | 'workspaceSlug'>, set: DesiredSet, report: SyncUnitReport): void {
-  set.pages.set(listing.project.id.toLowerCase(), listing.digests.length);
-  if (!listing.complete) set.listingComplete = false;
-  for (const issue of listing.issues) addIssue(issue, listing.project, shape, ctx, set, report);
-}
-
-export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape, ctx: Pick<CalendarSyncContext, 'webUrl' | 'workspaceSlug'>, set: DesiredSet, report: SyncUnitReport): void {
-  const uid = shape.target.scheme.uidFor(issue.id);
-  try {
-    if (!shape.select(issue)) {
-      set.unselected.add(issue.id);
-      return;
-    }
-    const { scheme, entry } = shape.target;
-    const event = issueToEvent(issue, project, { webUrl: ctx.webUrl, workspaceSlug: ctx.workspaceSlug, scheme, summary: entry.summary, dates: entry.dates, alarms: entry.alarms });
-    if (event) {
-      set.events.push(event);
-    } else {
-      set.undated.add(issue.id);
-      report.skipped += 1;
-    }
-  } catch (error) {
-    // A malformed issue is reported and its existing event kept; the rest of the project goes on.
-    set.invalid.add(issue.id);
-    report.failed += 1;
-    report.errors.push(reportedError('transform', error, { uid, issueId: issue.id }));
-  }
-}
 
 /**
  * The target's calendar: at its own URL; for the default entry also one marked for its project or
  * adopted by display name (calendars.ts). Missing: created (in a dry run, planned against empty).
  */
-export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'displayName' | 'legacy' | 'project'>, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef | undefined> {
+export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'displayName' | 'legacy' | 'project' | 'entry'>, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef | undefined> {
   const { displayName, project } = target;
+  const component = componentOf(target.entry);
   try {
     const ownUrl = await ctx.store.calendarUrlFor(target.slug);
-    const match = matchCalendar(ctx.calendars, ownUrl, displayName, target.legacy ? project?.id : undefined);
+    const unfit = ctx.calendars.find((c) => sameHref(c.url, ownUrl) && !accepts(c, component));
+    if (unfit) throw wrongComponent(unfit, component);
+    // Only a calendar that takes the entry's component can be adopted.
+    const candidates = ctx.calendars.filter((c) => accepts(c, component));
+    const match = matchCalendar(candidates, ownUrl, displayName, target.legacy ? project?.id : undefined);
     if (match.kind === 'found') {
       report.calendarUrl = match.calendar.url;
       if (match.rename) await renameFound(match.calendar, match.rename, ctx, report);
@@ -217,7 +146,7 @@ export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'dis
     report.calendarUrl = match.url;
     report.calendarCreated = true;
     if (!ctx.writer) return { url: match.url, displayName }; // dry run: plan against an empty calendar
-    return await createOrAdopt(match.url, displayName, ctx.writer, ctx, report);
+    return await createOrAdopt(match.url, displayName, component, ctx.writer, ctx, report);
   } catch (error) {
     report.calendarCreated = false; // it was not, whatever the attempt got to
     report.errors.push(reportedError('create-calendar', error));
@@ -262,17 +191,31 @@ async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer:
  * MKCALENDAR. When it fails because the calendar is there after all (a concurrent run made it, or
  * the server made it and its answer was lost, so the retry met "already exists"), adopt that one.
  */
-async function createOrAdopt(url: string, displayName: string, writer: Writer, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef> {
+async function createOrAdopt(url: string, displayName: string, component: CalendarComponent, writer: Writer, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef> {
   try {
-    const created = await writer.createCalendar(url, displayName);
+    const created = await writer.createCalendar(url, displayName, component);
     ctx.calendars.push(created);
     return created;
   } catch (error) {
     const existing = (await refreshCalendars(ctx).catch(() => [])).find((c) => sameHref(c.url, url));
     if (!existing) throw error;
+    if (!accepts(existing, component)) throw wrongComponent(existing, component);
     report.calendarCreated = false; // someone else's creation: list it, it may hold events already
     return existing;
   }
+}
+
+/** VTODO for a task list, VEVENT otherwise. */
+export function componentOf(entry: Pick<CalendarEntry, 'as'>): CalendarComponent {
+  return entry.as === 'tasks' ? 'VTODO' : 'VEVENT';
+}
+
+function wrongComponent(calendar: CalendarRef, component: CalendarComponent): CalendarComponentError {
+  const holds = calendar.components?.join(', ') ?? 'other components';
+  const what = component === 'VTODO' ? 'tasks' : 'events';
+  return new CalendarComponentError(`the calendar "${calendar.displayName}" at ${calendar.url} takes only ${holds}, not the ${what} (${component}) this entry writes`, {
+    hint: 'delete that calendar so calplanebot makes it again for the right component, or give the entry another id',
+  });
 }
 
 /** Reads the calendar list again, in place: every later project sees the fresh one too. */
@@ -367,7 +310,7 @@ export function recordPlan(result: Plan, report: SyncUnitReport): void {
   report.unchanged = result.unchanged;
   report.foreign = result.foreign;
   report.duplicates = result.duplicates;
-  report.changes = result.changes.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, applied: false }));
+  report.changes = result.changes.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, ...(c.op === 'delete' ? { reason: c.reason } : {}), applied: false }));
   if (result.withheld) {
     const { reason, deletes } = result.withheld;
     report.withheldDeletes = { reason, count: deletes.length };

@@ -5,11 +5,14 @@
  */
 import type { EventModel, FieldChange } from '../event/model.js';
 import { fieldChanges, parseCalendarObject } from '../event/parse.js';
-import { LEGACY_SCHEME, objectNameForUid, type UidScheme } from '../event/uid.js';
+import { LEGACY_SCHEME, objectNameForUid, type OwnedItem, type UidScheme } from '../event/uid.js';
 import type { RemoteObject } from '../caldav/store.js';
 
-/** `not-selected`: the issue exists and is dated, but the calendar's filter no longer shows it. */
-export type DeleteReason = 'issue-gone' | 'no-target-date' | 'not-selected';
+/**
+ * `not-selected`: the issue exists and is dated, but the calendar's filter no longer shows it (or
+ * the calendar no longer shows cycles or modules); `cycle-gone` / `module-gone`: Plane lists it no more.
+ */
+export type DeleteReason = 'issue-gone' | 'no-target-date' | 'not-selected' | 'cycle-gone' | 'module-gone';
 
 interface ChangeBase {
   uid: string;
@@ -79,6 +82,8 @@ export interface PlanInput {
   scope?: ReadonlySet<string> | undefined;
   /** The calendar spans projects: an object whose project id is missing or another is brought in line. */
   trackProject?: boolean | undefined;
+  /** Whether the calendar shows cycles and modules (their objects go when it does not). */
+  blocks?: ReadonlySet<'cycle' | 'module'> | undefined;
 }
 
 export type WithheldReason = 'listing-incomplete' | 'mass-delete';
@@ -117,7 +122,9 @@ export function plan(input: PlanInput): Plan {
       changes.push(createChange(event, input.calendarUrl));
       continue;
     }
-    const fields = fieldChanges(current.parsed.fields, event.fields);
+    const fields = fieldChanges(current.parsed.fields, event.fields, event.component);
+    const component = event.component ?? 'vevent';
+    if (current.parsed.component !== component) fields.unshift({ field: 'component', from: current.parsed.component?.toUpperCase() ?? null, to: component.toUpperCase() });
     const tagged = current.parsed.projectId ?? null;
     if (input.trackProject && tagged !== event.projectId.toLowerCase()) fields.push({ field: 'project', from: tagged, to: event.projectId });
     if (fields.length === 0) {
@@ -141,7 +148,8 @@ export function plan(input: PlanInput): Plan {
   const deletes: DeleteChange[] = [];
   for (const [uid, current] of owned) {
     if (wanted.has(uid)) continue;
-    const issueId = scheme.issueIdOf(uid) ?? '';
+    const item = scheme.itemOf(uid) ?? { source: 'issue' as const, id: '' };
+    const issueId = item.id;
     if (input.protectedIssueIds.has(issueId)) continue;
     deletes.push({
       op: 'delete',
@@ -151,7 +159,7 @@ export function plan(input: PlanInput): Plan {
       summary: current.parsed.fields?.summary ?? '',
       fields: [],
       etag: current.object.etag,
-      reason: deleteReason(issueId, input),
+      reason: deleteReason(item, input),
       projectId: current.parsed.projectId ?? null,
     });
   }
@@ -161,9 +169,11 @@ export function plan(input: PlanInput): Plan {
   return { changes, unchanged, foreign, duplicates, withheld, owned: owned.size, outOfScope };
 }
 
-function deleteReason(issueId: string, input: PlanInput): DeleteReason {
-  if (input.undatedIssueIds.has(issueId)) return 'no-target-date';
-  return input.unselectedIssueIds?.has(issueId) ? 'not-selected' : 'issue-gone';
+function deleteReason({ source, id }: OwnedItem, input: PlanInput): DeleteReason {
+  if (input.undatedIssueIds.has(id)) return 'no-target-date';
+  if (input.unselectedIssueIds?.has(id)) return 'not-selected';
+  if (source === 'issue') return 'issue-gone';
+  return input.blocks?.has(source) ? `${source}-gone` : 'not-selected';
 }
 
 function createChange(event: EventModel, calendarUrl: string): CreateChange {
@@ -173,7 +183,7 @@ function createChange(event: EventModel, calendarUrl: string): CreateChange {
     issueId: event.issueId,
     href: `${calendarUrl}${objectNameForUid(event.uid)}`,
     summary: event.fields.summary,
-    fields: fieldChanges(undefined, event.fields),
+    fields: fieldChanges(undefined, event.fields, event.component),
     event,
   };
 }
@@ -199,7 +209,7 @@ function indexOwned(remote: RemoteObject[], calendarUrl: string, scheme: UidSche
   let outOfScope = 0;
   for (const object of remote) {
     const parsed = parseCalendarObject(object.data);
-    if (parsed.uid === null || scheme.issueIdOf(parsed.uid) === null) {
+    if (parsed.uid === null || scheme.itemOf(parsed.uid) === null) {
       foreign += 1;
       continue;
     }

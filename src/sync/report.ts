@@ -5,7 +5,7 @@
 import { DEFAULT_VIEW_ID } from '../config/types.js';
 import type { FieldChange } from '../event/model.js';
 import { HttpError, describeError } from '../errors.js';
-import type { Change, DuplicateUid, WithheldReason } from './plan.js';
+import type { Change, DeleteReason, DuplicateUid, WithheldReason } from './plan.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -39,6 +39,8 @@ export interface ReportedChange {
   issueId: string;
   summary: string;
   fields: FieldChange[];
+  /** Why a delete: `issue-gone`, `no-target-date`, `not-selected`, `cycle-gone`, `module-gone`. */
+  reason?: DeleteReason | undefined;
   /** False in a dry run, or when the write failed. */
   applied: boolean;
   /** How long the write took (retries and a re-plan included); absent when nothing was written. */

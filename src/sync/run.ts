@@ -14,6 +14,7 @@ import { Writer } from './apply.js';
 import type { CalendarCache } from './calendar-cache.js';
 import { CalendarRun } from './calendar-run.js';
 import { syncCalendar, type CalendarInput, type CalendarSyncContext } from './calendar-sync.js';
+import type { ItemDefaults } from './desired.js';
 import type { DeleteGuard } from './plan.js';
 import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type RunReport } from './report.js';
 
@@ -28,6 +29,8 @@ export interface SyncDeps {
 export interface SyncSettings {
   webUrl: string;
   workspaceSlug: string;
+  /** sync.timeZone and sync.defaultDuration, for timed items; default UTC and PT1H. */
+  items?: ItemDefaults | undefined;
   /** caldav.calendarName: the default entry's name when `entries` is not given. */
   calendarNameTemplate: string;
   /** The `calendars` entries; default: the one-calendar-per-project entry. */
@@ -85,6 +88,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     calendars: await deps.store.listCalendars(),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
+    items: settings.items,
     guard: settings.guard,
     onProgress: settings.onProgress,
     onWarning: settings.onWarning,

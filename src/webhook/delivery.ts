@@ -54,7 +54,7 @@ export function parseDelivery(rawBody: Buffer, headers: DeliveryHeaders = {}): D
   }
   const fields = data as Record<string, unknown>;
   const id = readUuid(fields.id, 'bad-id', 'data.id');
-  return { event, action, id, projectId: readProject(event, action, fields.project), deliveryId: readDeliveryId(headers.deliveryId) };
+  return { event, action, id, projectId: readProject(event, action, fields.project ?? fields.project_id), deliveryId: readDeliveryId(headers.deliveryId) };
 }
 
 function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
@@ -123,8 +123,12 @@ function readUuid(value: unknown, reason: 'bad-id' | 'bad-project', name: string
   return value.toLowerCase();
 }
 
-/** An issue upsert needs its project to re-fetch from; a `deleted` body carries only the id. */
+/**
+ * An issue upsert needs its project to re-fetch from; a `deleted` body carries only the id. A
+ * cycle's or module's project says which calendars may show it, when the body has one.
+ */
 function readProject(event: string, action: WebhookAction, value: unknown): string | null {
+  if (event === 'cycle' || event === 'module') return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
   if (event !== 'issue') return null;
   if (action === 'deleted') return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
   return readUuid(value, 'bad-project', 'data.project');

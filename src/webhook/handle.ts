@@ -8,6 +8,7 @@ import type { CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
 import { Writer } from '../sync/apply.js';
 import type { DeleteGuard } from '../sync/plan.js';
+import type { ItemDefaults } from '../sync/desired.js';
 import { projectsOfCalendars, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
 import { defaultEntries, runSync } from '../sync/run.js';
 import { todayIn } from '../views/filter.js';
@@ -23,6 +24,8 @@ export interface WebhookDeps {
 export interface WebhookSettings {
   webUrl: string;
   workspaceSlug: string;
+  /** sync.timeZone and sync.defaultDuration, for timed items; default UTC and PT1H. */
+  items?: ItemDefaults | undefined;
   calendarNameTemplate: string;
   /** The `calendars` entries; default: one calendar per project. */
   entries?: readonly CalendarEntry[] | undefined;
@@ -68,6 +71,7 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
     today: settings.today ?? todayIn(undefined, new Date()),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
+    items: settings.items,
     guard: settings.guard,
     selectors: settings.projects,
     knownCalendarUrl: settings.knownCalendarUrl ?? (() => undefined),
@@ -97,6 +101,9 @@ function dispatch(delivery: Delivery, handling: Handling, knownCalendars: () => 
       return handleIssue(delivery, handling.ctx, knownCalendars);
     case 'project':
       return handleProject(delivery, handling);
+    case 'cycle':
+    case 'module':
+      return handleBlock(delivery, handling);
     default:
       return Promise.resolve(nothing(`${delivery.event} deliveries change no event (calplanebot mirrors issues)`));
   }
@@ -121,11 +128,27 @@ function handled(calendars: CalendarReport[], otherwise: string): Handled {
   return { projects: projectsOfCalendars(calendars), calendars, nothingToDo: null };
 }
 
-async function handleProject(delivery: Delivery, { ctx, deps, settings }: Handling): Promise<Handled> {
+async function handleProject(delivery: Delivery, handling: Handling): Promise<Handled> {
   if (delivery.action === 'deleted') {
     return nothing('the project was deleted; calplanebot never deletes calendars, so remove its calendar by hand if you no longer want it');
   }
-  const project = await ctx.plane.getProject(delivery.id);
+  return syncProjectShare(delivery.id, handling);
+}
+
+/**
+ * A cycle or module changed: the share of its project in every calendar, when some calendar shows
+ * that kind (its block may have moved, or gone). A body without a project (a deletion) is left to
+ * the next sync.
+ */
+async function handleBlock(delivery: Delivery, handling: Handling): Promise<Handled> {
+  const kind = delivery.event === 'cycle' ? 'cycles' : 'modules';
+  if (!handling.ctx.entries.some((entry) => entry[kind] === true)) return nothing(`no calendar shows ${kind} ("${kind}": true)`);
+  if (delivery.projectId === null) return nothing(`the delivery names no project; the next sync updates the ${kind}' blocks`);
+  return syncProjectShare(delivery.projectId, handling);
+}
+
+async function syncProjectShare(projectId: string, { ctx, deps, settings }: Handling): Promise<Handled> {
+  const project = await ctx.plane.getProject(projectId);
   if (!project) return nothing('Plane does not show this project (deleted, or not visible to the API key)');
   if (project.archived_at) return nothing('the project is archived; sync leaves archived projects\' calendars as they are');
   if (!isSelected(project, ctx.selectors)) return nothing('the project is not in plane.projects');
@@ -133,6 +156,7 @@ async function handleProject(delivery: Delivery, { ctx, deps, settings }: Handli
   const run = await runSync(deps, {
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
+    items: settings.items,
     calendarNameTemplate: settings.calendarNameTemplate,
     entries: ctx.entries,
     projects: [project.id],

@@ -18,12 +18,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
-import type { CalendarReport, RunReport } from '../../src/sync/report.js';
+import type { RunReport } from '../../src/sync/report.js';
 import { runJson, type CliResult } from '../support/cli.js';
 import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
 import { clientRunner, requireProgram, writeKhalConfig } from '../support/clients.js';
 import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
+import { basic, componentsOf, lines, property, unfold } from '../support/ical-text.js';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { calendarOf, changed, ids, writesThrough } from '../support/sync-report.js';
 import { daysFrom } from '../support/sample-workspace.js';
 
 let radicale: Radicale;
@@ -138,7 +140,6 @@ function syncedWorld(): Promise<{ world: World; run: CliResult & { report: RunRe
 }
 
 const on = (world: World, days: number): string => daysFrom(world.ref, days);
-const basic = (date: string): string => date.replace(/-/g, '');
 const defaultUid = (issue: FakeIssue): string => `plane-issue-${issue.id}@calplanebot`;
 const planUid = (issue: FakeIssue): string => `plane-issue-${issue.id}@plan.calplanebot`;
 const current = (issue: FakeIssue): FakeIssue => plane.issue(issue.id)!;
@@ -147,24 +148,8 @@ const planSummary = (world: World, issue: FakeIssue): string => `${world.project
 
 // ── reading iCalendar and Radicale ────────────────────────────────────────────
 
-const unfold = (text: string): string => text.replace(/\r?\n[ \t]/g, '');
-
-/** The value of the first `name` property (any parameters), unfolded. */
-function property(data: string, name: string): string | undefined {
-  return new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(.*?)\\r?$`, 'm').exec(unfold(data))?.[1];
-}
-
-/** Every `name` line, whole (name, parameters and value), unfolded. */
-function lines(data: string, name: string): string[] {
-  return unfold(data)
-    .split(/\r?\n/)
-    .filter((line) => new RegExp(`^${name}[;:]`).test(line));
-}
-
 /** The VEVENT components of `text`, each exactly as it stands. */
-function veventsOf(text: string): string[] {
-  return [...text.matchAll(/BEGIN:VEVENT\r?\n[\s\S]*?END:VEVENT\r?\n/g)].map((m) => m[0]);
-}
+const veventsOf = (text: string): string[] => componentsOf(text, 'VEVENT');
 
 /** A component's unfolded content lines, sorted: equal for the same event however a tool reorders them. */
 function contentLines(component: string): string[] {
@@ -243,21 +228,7 @@ function planLayout(world: World, summary: (issue: FakeIssue) => string = (issue
   ].map((e) => ({ ...e, summary: summary(e.issue), status: 'CONFIRMED' as const }));
 }
 
-function calendarOf(report: RunReport, id: 'projects' | 'plan'): CalendarReport {
-  const found = report.calendars.filter((c) => c.id === id);
-  expect(found, `calendars[] entries for ${id}`).toHaveLength(1);
-  return found[0]!;
-}
-
-function changed(report: CalendarReport, op: 'create' | 'update' | 'delete'): string[] {
-  return report.changes.filter((c) => c.op === op).map((c) => c.issueId).sort();
-}
-
-const ids = (...issues: FakeIssue[]): string[] => issues.map((i) => i.id).sort();
-
-function writes(): string[] {
-  return dav.requests.filter((r) => WRITE_METHODS.has(r.method)).map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
-}
+const writes = (): string[] => writesThrough(dav);
 
 async function etags(slug: string): Promise<Array<[string, string | null]>> {
   return ((await contents(slug)) ?? []).map((o): [string, string | null] => [o.href, o.etag]).sort();

@@ -620,16 +620,35 @@ describe('handle-webhook: project and other deliveries', () => {
     expect(await eventOf(project, issue.id)).not.toBeNull();
   });
 
-  it('cycle, module and issue_comment deliveries: nothing to do, exit 0, no request', async () => {
-    for (const event of ['cycle', 'module', 'issue_comment']) {
-      const body = `{"event": "${event}", "action": "created", "webhook_id": "${randomUUID()}", "workspace_id": "${randomUUID()}", "data": {"id": "${randomUUID()}", "project": "${randomUUID()}"}, "activity": {"field": null, "new_value": null, "old_value": null, "actor": null, "old_identifier": null, "new_identifier": null}}`;
-      const result = await deliver({ body, headers: { 'X-Plane-Signature': signWebhook(body, SECRET), 'X-Plane-Event': event } });
+  const otherDelivery = (event: string, data: Record<string, unknown>): WebhookDelivery => {
+    const body = JSON.stringify({ event, action: 'created', webhook_id: randomUUID(), workspace_id: randomUUID(), data, activity: { field: null, new_value: null, old_value: null, actor: null, old_identifier: null, new_identifier: null } });
+    return { body, headers: { 'X-Plane-Signature': signWebhook(body, SECRET), 'X-Plane-Event': event } };
+  };
+
+  it('cycle and module deliveries when no calendar shows them, and issue_comment ones: nothing to do, exit 0, no request', async () => {
+    const reasons: Record<string, RegExp> = { cycle: /no calendar shows cycles/, module: /no calendar shows modules/, issue_comment: /issue_comment deliveries change no event/ };
+    for (const [event, reason] of Object.entries(reasons)) {
+      const result = await deliver(otherDelivery(event, { id: randomUUID(), project: randomUUID() }));
       expect(result.code, result.stderr).toBe(0);
       expect(result.report).toMatchObject({ projects: [], totals: { created: 0, updated: 0, deleted: 0 }, webhook: { event, action: 'created' } });
-      expect(result.report.webhook.nothingToDo).toMatch(new RegExp(`${event} deliveries change no event`));
+      expect(result.report.webhook.nothingToDo).toMatch(reason);
       expect(dav.requests).toEqual([]);
       expect(plane.requests).toEqual([]);
     }
+  });
+
+  it('a cycle delivery, where a calendar shows cycles, syncs that project\'s share: the block appears', async () => {
+    const project = newProject('Webhooks Cycles');
+    const cycle = plane.addCycle(project.id, { name: 'Sprint 9', start_date: '2026-09-01', end_date: '2026-09-14' });
+    const withCycles = configWith({ webhook: { secret: SECRET }, calendars: [{ id: 'projects', perProject: true }, { id: 'roadmap', cycles: true }] });
+    const result = await deliver(otherDelivery('cycle', { id: cycle.id, project: project.id }), { config: withCycles });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report.webhook.nothingToDo).toBeNull();
+    const uid = `plane-cycle-${cycle.id}@roadmap.calplanebot`;
+    expect(writes()).toContain(`PUT ${new URL(`${homeUrl}plane-roadmap/${uid}.ics`).pathname}`);
+    // Without a project in the body (a deletion), the next sync removes the block: nothing now.
+    const deleted = await deliver(otherDelivery('cycle', { id: cycle.id }), { config: withCycles });
+    expect(deleted.report.webhook.nothingToDo).toMatch(/next sync/);
   });
 
   it('respects plane.projects: an issue of another project is left alone', async () => {

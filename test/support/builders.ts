@@ -1,6 +1,6 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IssuePage, PlaneIssue, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
+import type { IssuePage, PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
 import type { PlanInput } from '../../src/sync/plan.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
@@ -55,16 +55,62 @@ export function issue(projectId: string, overrides: Partial<PlaneIssue> = {}): P
   };
 }
 
+let cycleCount = 0;
+
+/** A two-week cycle as PlaneClient returns it (datetimes, UTC); give `project_id` for MemoryPlane to list it. */
+export function cycle(overrides: Partial<PlaneCycle> = {}): PlaneCycle {
+  cycleCount += 1;
+  return {
+    id: randomUUID(),
+    name: `Cycle ${cycleCount}`,
+    description: '',
+    start_date: '2025-12-01T00:00:01Z',
+    end_date: '2025-12-14T23:59:00Z',
+    archived_at: null,
+    timezone: 'UTC',
+    created_at: '2025-11-20T10:00:00.000000Z',
+    updated_at: '2025-11-20T10:00:00.000000Z',
+    ...overrides,
+  };
+}
+
+let moduleCount = 0;
+
+/** A module as PlaneClient returns it (plain dates); give `project_id` for MemoryPlane to list it. */
+export function module(overrides: Partial<PlaneModule> = {}): PlaneModule {
+  moduleCount += 1;
+  return {
+    id: randomUUID(),
+    name: `Module ${moduleCount}`,
+    description: '',
+    start_date: '2025-12-01',
+    target_date: '2025-12-31',
+    status: 'planned',
+    archived_at: null,
+    created_at: '2025-11-20T10:00:00.000000Z',
+    updated_at: '2025-11-20T10:00:00.000000Z',
+    ...overrides,
+  };
+}
+
 /** A page as the real client yields it: the digest stands for the bytes Plane would have sent. */
 export function memoryPage(issues: PlaneIssue[]): IssuePage {
   return { issues, digest: () => createHash('sha256').update(JSON.stringify(issues)).digest('hex') };
 }
 
-/** A PlaneSource over plain arrays; `failListing` makes a project's listing throw after its first page. */
+/**
+ * A PlaneSource over plain arrays; `failListing` makes a project's listing throw after its first page.
+ * Cycles and modules are listed by `project_id`, archived ones left out like Plane does;
+ * `failCycles` / `failModules` make a project's list throw.
+ */
 export class MemoryPlane implements PlaneSource {
   readonly projects: PlaneProject[] = [];
   readonly issues: PlaneIssue[] = [];
+  readonly cycles: PlaneCycle[] = [];
+  readonly modules: PlaneModule[] = [];
   failListing = new Set<string>();
+  failCycles = new Set<string>();
+  failModules = new Set<string>();
   pageSize = 1000;
   /** The key owner, for filters that say "me". */
   me: PlaneUser = { id: '00000000-0000-4000-8000-0000000000ee', display_name: 'me', email: 'me@example.com' };
@@ -90,6 +136,16 @@ export class MemoryPlane implements PlaneSource {
 
   async getIssue(projectId: string, issueId: string): Promise<PlaneIssue | null> {
     return this.issues.find((i) => i.project === projectId && i.id === issueId) ?? null;
+  }
+
+  async listCycles(projectId: string): Promise<PlaneCycle[]> {
+    if (this.failCycles.has(projectId)) throw new Error('HTTP 502 listing cycles');
+    return this.cycles.filter((c) => c.project_id === projectId && !c.archived_at).map((c) => ({ ...c }));
+  }
+
+  async listModules(projectId: string): Promise<PlaneModule[]> {
+    if (this.failModules.has(projectId)) throw new Error('HTTP 502 listing modules');
+    return this.modules.filter((m) => m.project_id === projectId && !m.archived_at).map((m) => ({ ...m }));
   }
 
   remove(issueId: string): void {

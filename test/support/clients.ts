@@ -29,16 +29,22 @@ export function requireProgram(name: ProgramName, purpose: string): void {
   );
 }
 
+export interface ClientOptions {
+  stdin?: string;
+  /** Variables set on top of the runner's environment (e.g. TZ, for a client that reads dates in local time). */
+  env?: Record<string, string>;
+}
+
 export interface ClientRunner {
   /** Runs a client to its end. */
-  run(command: string, args: string[], options?: { stdin?: string }): Promise<CliResult>;
+  run(command: string, args: string[], options?: ClientOptions): Promise<CliResult>;
   /** Runs a client and expects it to succeed (its output in the failure message). */
-  ok(command: string, args: string[], options?: { stdin?: string }): Promise<CliResult>;
+  ok(command: string, args: string[], options?: ClientOptions): Promise<CliResult>;
 }
 
 /** Clients run in `work` with HOME and the XDG dirs under it, and a UTF-8 locale (click refuses ASCII). */
 export function clientRunner(work: () => string): ClientRunner {
-  const run = (command: string, args: string[], options: { stdin?: string } = {}) => {
+  const run = (command: string, args: string[], options: ClientOptions = {}) => {
     const home = join(work(), 'tool-home');
     mkdirSync(home, { recursive: true });
     const env = {
@@ -49,6 +55,7 @@ export function clientRunner(work: () => string): ClientRunner {
       XDG_CACHE_HOME: join(home, 'cache'),
       LC_ALL: 'C.UTF-8',
       LANG: 'C.UTF-8',
+      ...options.env,
     };
     return runProgram(command, args, { env, cwd: work(), stdin: options.stdin });
   };
@@ -63,10 +70,11 @@ export function clientRunner(work: () => string): ClientRunner {
 }
 
 /**
- * A khal config in `dir` with one calendar `name` (the vdir at `folder`), fixed ISO formats and UTC,
- * its database in `dir`: khal's output is then the same on every machine.
+ * A khal config in `dir` with one calendar `name` (the vdir at `folder`), fixed ISO formats and UTC
+ * (or `timeZone`, an IANA name, as khal's local and default zone), its database in `dir`: khal's
+ * output is then the same on every machine.
  */
-export function writeKhalConfig(dir: string, name: string, folder: string): string {
+export function writeKhalConfig(dir: string, name: string, folder: string, timeZone = 'UTC'): string {
   const config = join(dir, 'config');
   writeFileSync(
     config,
@@ -82,14 +90,38 @@ export function writeKhalConfig(dir: string, name: string, folder: string): stri
       'longdateformat = %Y-%m-%d',
       'datetimeformat = %Y-%m-%d %H:%M',
       'longdatetimeformat = %Y-%m-%d %H:%M',
-      'local_timezone = UTC',
-      'default_timezone = UTC',
+      `local_timezone = ${timeZone}`,
+      `default_timezone = ${timeZone}`,
       '',
       '[default]',
       `default_calendar = ${name}`,
       '',
       '[sqlite]',
       `path = ${join(dir, 'khal.db')}`,
+      '',
+    ].join('\n'),
+  );
+  return config;
+}
+
+/**
+ * A todoman config in `dir` (todoman reads a Python file): every vdir under `parent` is a list (the
+ * folder name is the list's name), ISO formats, its cache in `dir`. Run it as
+ * `todoman --config <it> --porcelain list …`; porcelain dates are epoch seconds, a date-only DUE
+ * counted from local midnight (so give the run a TZ).
+ */
+export function writeTodomanConfig(dir: string, parent: string): string {
+  const config = join(dir, 'todoman.py');
+  const q = (s: string) => JSON.stringify(s);
+  writeFileSync(
+    config,
+    [
+      `path = ${q(join(parent, '*'))}`,
+      'date_format = "%Y-%m-%d"',
+      'time_format = "%H:%M"',
+      'humanize = False',
+      'color = "never"',
+      `cache_path = ${q(join(dir, 'todoman-cache.sqlite3'))}`,
       '',
     ].join('\n'),
   );

@@ -1,10 +1,11 @@
 /**
  * The fake Plane's JSON shapes, key order included (plane-api.md §4–5, reconstructed from the DRF
- * serializers): the v1 API's IssueSerializer / ProjectSerializer / State / Label / UserLite with
- * `fields=` and `expand=`, and the webhook's IssueExpandSerializer / ProjectSerializer.
+ * serializers): the v1 API's IssueSerializer / ProjectSerializer / CycleSerializer /
+ * ModuleSerializer / State / Label / UserLite with `fields=` and `expand=`, and the webhook's
+ * IssueExpandSerializer / ProjectSerializer.
  */
 import { PyFloat, type PyJson } from './fake-plane-pyjson.js';
-import type { FakeIssue, FakeLabel, FakePlaneStore, FakeProject, FakeState, FakeUser, Micros } from './fake-plane-store.js';
+import type { FakeCycle, FakeIssue, FakeLabel, FakeModule, FakePlaneStore, FakeProject, FakeState, FakeUser, Micros } from './fake-plane-store.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -228,8 +229,9 @@ export class Serializer {
     const out: JsonObject = {
       id: project.id,
       total_members: this.store.members().length,
-      total_cycles: 0,
-      total_modules: 0,
+      // Subquery counts over Cycle.objects / Module.objects: archived ones count, deleted ones do not.
+      total_cycles: this.store.cycles(project.id).filter((cycle) => cycle.deleted_at === null).length,
+      total_modules: this.store.modules(project.id).filter((module) => module.deleted_at === null).length,
       is_member: project.is_member,
       sort_order: project.sort_order,
       member_role: project.is_member ? 20 : null,
@@ -247,6 +249,103 @@ export class Serializer {
       project_lead: () => ({}),
     });
     return shaped;
+  }
+
+  /**
+   * The list's *_issues annotations, in the serializer's declared order. The declared
+   * *_estimates fields are not annotated by the v1 list, so DRF skips them (read-only, missing).
+   */
+  private issueCounts(issueIds: readonly string[]): JsonObject {
+    const counts = this.store.issueCounts(issueIds);
+    return {
+      total_issues: counts.total,
+      cancelled_issues: counts.cancelled,
+      completed_issues: counts.completed,
+      started_issues: counts.started,
+      unstarted_issues: counts.unstarted,
+      backlog_issues: counts.backlog,
+    };
+  }
+
+  /** CycleSerializer (`fields="__all__"`): pk, declared counts, model fields, then foreign keys. Dates are datetimes. */
+  cycle(cycle: FakeCycle, fields: string[] | undefined, expand: string[]): JsonObject {
+    const out: JsonObject = {
+      id: cycle.id,
+      ...this.issueCounts(cycle.issues),
+      created_at: this.time(cycle.created_at),
+      updated_at: this.time(cycle.updated_at),
+      deleted_at: this.time(cycle.deleted_at),
+      name: cycle.name,
+      description: cycle.description,
+      start_date: this.time(cycle.start_date),
+      end_date: this.time(cycle.end_date),
+      view_props: {},
+      sort_order: cycle.sort_order,
+      external_source: cycle.external_source,
+      external_id: cycle.external_id,
+      progress_snapshot: {},
+      archived_at: this.time(cycle.archived_at),
+      logo_props: {},
+      timezone: cycle.timezone,
+      version: 1,
+      created_by: cycle.created_by,
+      updated_by: cycle.updated_by,
+      project: cycle.project,
+      workspace: this.store.workspaceId,
+      owned_by: cycle.owned_by,
+    };
+    const present = presentKeys(out, fields, []);
+    const shaped = fields === undefined ? out : pick(out, present);
+    this.expand(shaped, present, expand, {
+      ...this.projectEntityExpanders(cycle),
+      owned_by: () => lite(this.store.member(cycle.owned_by), userLite),
+    });
+    return shaped;
+  }
+
+  /** ModuleSerializer: like a cycle, dates are plain dates; `members` (ids) is always appended last. */
+  module(module: FakeModule, fields: string[] | undefined, expand: string[]): JsonObject {
+    const out: JsonObject = {
+      id: module.id,
+      ...this.issueCounts(module.issues),
+      created_at: this.time(module.created_at),
+      updated_at: this.time(module.updated_at),
+      deleted_at: this.time(module.deleted_at),
+      name: module.name,
+      description: module.description,
+      description_text: null,
+      description_html: null,
+      start_date: module.start_date,
+      target_date: module.target_date,
+      status: module.status,
+      view_props: {},
+      sort_order: module.sort_order,
+      external_source: module.external_source,
+      external_id: module.external_id,
+      archived_at: this.time(module.archived_at),
+      logo_props: {},
+      created_by: module.created_by,
+      updated_by: module.updated_by,
+      project: module.project,
+      workspace: this.store.workspaceId,
+      lead: module.lead,
+    };
+    const present = presentKeys(out, fields, []);
+    const shaped = fields === undefined ? out : pick(out, present);
+    // `lead` has no mapped serializer: BaseSerializer puts `lead_id` back.
+    this.expand(shaped, present, expand, { ...this.projectEntityExpanders(module), lead: () => module.lead });
+    // ModuleSerializer.to_representation adds this after everything, whatever fields= said.
+    shaped.members = [...module.members];
+    return shaped;
+  }
+
+  private projectEntityExpanders(entity: { project: string; created_by: string | null; updated_by: string | null }): Record<string, () => Json> {
+    return {
+      project: () => lite(this.store.project(entity.project), projectLite),
+      workspace: () => this.workspaceLite(),
+      created_by: () => lite(entity.created_by === null ? undefined : this.store.member(entity.created_by), userLite),
+      updated_by: () => lite(entity.updated_by === null ? undefined : this.store.member(entity.updated_by), userLite),
+    };
   }
 
   private projectModelFields(project: FakeProject): JsonObject {

@@ -1,10 +1,11 @@
 /**
- * The fake Plane's data: a workspace with projects, states, labels, members and work items, plus
- * the mutations tests use to change it. Records mirror Plane's model fields (db/models/*.py);
+ * The fake Plane's data: a workspace with projects, states, labels, members, work items, cycles
+ * and modules, plus the mutations tests use to change it. Records mirror Plane's model fields (db/models/*.py);
  * times are kept as epoch microseconds because Plane renders microseconds.
  * Visibility follows `Issue.issue_objects` (plane-api.md §7): deleted, archived, draft, triage and
  * archived-project items are hidden from the list and the detail.
  */
+import { offsetMinutesAt } from '../../src/event/timezone.js';
 import type { Priority, StateGroup } from '../../src/plane/types.js';
 import { Random } from './fake-plane-random.js';
 
@@ -93,6 +94,98 @@ export interface FakeIssue extends Audit {
   labels: string[];
 }
 
+/** db/models/cycle.py. The dates are instants (DateTimeField); null on both for a draft cycle. */
+export interface FakeCycle extends Audit {
+  id: string;
+  project: string;
+  name: string;
+  description: string;
+  start_date: Micros | null;
+  end_date: Micros | null;
+  owned_by: string;
+  sort_order: number;
+  external_source: string | null;
+  external_id: string | null;
+  archived_at: Micros | null;
+  /** The model's own field, default "UTC"; Plane's API converts dates with the *project's* timezone. */
+  timezone: string;
+  /** Work item ids in the cycle (CycleIssue rows); drives the *_issues counts. */
+  issues: string[];
+}
+
+export type ModuleStatus = 'backlog' | 'planned' | 'in-progress' | 'paused' | 'completed' | 'cancelled';
+
+/** db/models/module.py. The dates are plain dates (DateField). */
+export interface FakeModule extends Audit {
+  id: string;
+  project: string;
+  name: string;
+  description: string;
+  start_date: string | null;
+  target_date: string | null;
+  status: ModuleStatus;
+  sort_order: number;
+  external_source: string | null;
+  external_id: string | null;
+  archived_at: Micros | null;
+  lead: string | null;
+  members: string[];
+  /** Work item ids in the module (ModuleIssue rows); drives the *_issues counts. */
+  issues: string[];
+}
+
+/** The fields cycles and modules share. */
+type PlanRecord = Audit & Pick<FakeCycle & FakeModule, 'id' | 'project' | 'name' | 'description' | 'sort_order' | 'external_source' | 'external_id' | 'archived_at'>;
+
+type PlanRecordInput = Pick<CycleInput & ModuleInput, 'id' | 'name' | 'description' | 'created_at' | 'external_source' | 'external_id'>;
+
+export interface CycleInput {
+  id?: string;
+  name?: string;
+  description?: string;
+  /**
+   * "YYYY-MM-DD" is stored the way Plane's API stores it (convert_to_utc): 00:00:01 of that day in
+   * the *project's* timezone, or the current instant when that day is today there. A Date or an
+   * ISO datetime with an offset is stored as that instant (as the web app or older versions may).
+   */
+  start_date?: string | Date | null;
+  /** "YYYY-MM-DD" → 23:59:00 of that day in the project's timezone; a Date or ISO datetime as is. */
+  end_date?: string | Date | null;
+  /** Work item ids. */
+  issues?: string[];
+  /** A member id, display name or email; default the key owner. */
+  owned_by?: string;
+  timezone?: string;
+  created_at?: Date | string;
+  archived?: boolean;
+  external_source?: string | null;
+  external_id?: string | null;
+}
+
+export type CyclePatch = Omit<CycleInput, 'id' | 'created_at' | 'archived'>;
+
+export interface ModuleInput {
+  id?: string;
+  name?: string;
+  description?: string;
+  start_date?: string | null;
+  target_date?: string | null;
+  /** Default "planned". */
+  status?: ModuleStatus;
+  /** A member id, display name or email. */
+  lead?: string | null;
+  /** Member ids, display names or emails. */
+  members?: string[];
+  /** Work item ids. */
+  issues?: string[];
+  created_at?: Date | string;
+  archived?: boolean;
+  external_source?: string | null;
+  external_id?: string | null;
+}
+
+export type ModulePatch = Omit<ModuleInput, 'id' | 'created_at' | 'archived'>;
+
 export interface ProjectInput {
   name: string;
   identifier: string;
@@ -166,6 +259,9 @@ const DEFAULT_STATES: readonly { name: string; group: StateGroup; color: string 
 
 const LABEL_COLORS = ['#EF4444', '#F97316', '#EAB308', '#22C55E', '#06B6D4', '#3B82F6', '#8B5CF6', '#EC4899'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** An ISO datetime that names its offset: a cycle date without one would depend on the test's TZ. */
+const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const MODULE_STATUSES: readonly ModuleStatus[] = ['backlog', 'planned', 'in-progress', 'paused', 'completed', 'cancelled'];
 const IDENTIFIER = /^[A-Z0-9]{1,12}$/;
 
 export class FakePlaneStore {
@@ -187,6 +283,10 @@ export class FakePlaneStore {
   protected readonly membersById = new Map<string, FakeUser>();
   protected readonly issuesById = new Map<string, FakeIssue>();
   protected readonly issuesByProject = new Map<string, FakeIssue[]>();
+  protected readonly cyclesById = new Map<string, FakeCycle>();
+  protected readonly cyclesByProject = new Map<string, FakeCycle[]>();
+  protected readonly modulesById = new Map<string, FakeModule>();
+  protected readonly modulesByProject = new Map<string, FakeModule[]>();
 
   constructor(options: StoreOptions = {}) {
     this.random = new Random(options.seed);
@@ -477,6 +577,236 @@ export class FakePlaneStore {
     return issue.state === null || this.statesById.get(issue.state)?.group !== 'triage';
   }
 
+  // ── cycles ───────────────────────────────────────────────────────────────
+
+  /** Adds a cycle (both dates or neither, like Plane's API); returns a snapshot of the stored record. */
+  addCycle(projectId: string, input: CycleInput = {}): FakeCycle {
+    const project = this.requireProject(projectId);
+    const cycle: FakeCycle = {
+      ...this.newPlanRecord(projectId, input, this.cyclesByProject, 'Cycle'),
+      start_date: null,
+      end_date: null,
+      owned_by: input.owned_by === undefined ? this.me.id : this.resolveMember(input.owned_by),
+      timezone: input.timezone ?? 'UTC',
+      issues: [],
+    };
+    if (this.cyclesById.has(cycle.id)) throw new Error(`duplicate cycle id ${cycle.id}`);
+    this.applyCycleFields(cycle, project, input);
+    this.storePlanRecord(this.cyclesById, this.cyclesByProject, cycle, input.archived);
+    return snapshotCycle(cycle);
+  }
+
+  /** Changes fields and bumps updated_at. */
+  updateCycle(id: string, patch: CyclePatch): FakeCycle {
+    const cycle = this.requireCycle(id);
+    this.applyCycleFields(cycle, this.requireProject(cycle.project), patch);
+    if (patch.owned_by !== undefined) cycle.owned_by = this.resolveMember(patch.owned_by);
+    if (patch.timezone !== undefined) cycle.timezone = patch.timezone;
+    this.patchPlanRecord(cycle, patch);
+    return snapshotCycle(cycle);
+  }
+
+  /** Soft delete: gone from the list. */
+  deleteCycle(id: string): void {
+    this.softDelete(this.requireCycle(id));
+  }
+
+  /** Hidden from the list (Plane only lets completed cycles be archived; the fake does not check). */
+  archiveCycle(id: string): void {
+    this.setArchived(this.requireCycle(id), true);
+  }
+
+  unarchiveCycle(id: string): void {
+    this.setArchived(this.requireCycle(id), false);
+  }
+
+  cycle(id: string): FakeCycle | undefined {
+    const cycle = this.cyclesById.get(id);
+    return cycle && snapshotCycle(cycle);
+  }
+
+  /** Every stored cycle of a project, deleted and archived ones included, in creation order. */
+  cycles(projectId: string): FakeCycle[] {
+    return (this.cyclesByProject.get(projectId) ?? []).map(snapshotCycle);
+  }
+
+  // ── modules ──────────────────────────────────────────────────────────────
+
+  /** Adds a module; returns a snapshot of the stored record. */
+  addModule(projectId: string, input: ModuleInput = {}): FakeModule {
+    this.requireProject(projectId);
+    const module: FakeModule = {
+      ...this.newPlanRecord(projectId, input, this.modulesByProject, 'Module'),
+      start_date: null,
+      target_date: null,
+      status: 'planned',
+      lead: null,
+      members: [],
+      issues: [],
+    };
+    if (this.modulesById.has(module.id)) throw new Error(`duplicate module id ${module.id}`);
+    // The name is unique per project among live modules (a database constraint).
+    if (this.modules(projectId).some((other) => other.deleted_at === null && other.name === module.name)) {
+      throw new Error(`project ${projectId} already has a module named ${module.name}`);
+    }
+    this.applyModuleFields(module, input);
+    this.storePlanRecord(this.modulesById, this.modulesByProject, module, input.archived);
+    return snapshotModule(module);
+  }
+
+  /** Changes fields and bumps updated_at. */
+  updateModule(id: string, patch: ModulePatch): FakeModule {
+    const module = this.requireModule(id);
+    this.applyModuleFields(module, patch);
+    this.patchPlanRecord(module, patch);
+    return snapshotModule(module);
+  }
+
+  /** Soft delete: gone from the list. */
+  deleteModule(id: string): void {
+    this.softDelete(this.requireModule(id));
+  }
+
+  /** Hidden from the list (Plane only archives completed or cancelled modules; the fake does not check). */
+  archiveModule(id: string): void {
+    this.setArchived(this.requireModule(id), true);
+  }
+
+  unarchiveModule(id: string): void {
+    this.setArchived(this.requireModule(id), false);
+  }
+
+  module(id: string): FakeModule | undefined {
+    const module = this.modulesById.get(id);
+    return module && snapshotModule(module);
+  }
+
+  /** Every stored module of a project, deleted and archived ones included, in creation order. */
+  modules(projectId: string): FakeModule[] {
+    return (this.modulesByProject.get(projectId) ?? []).map(snapshotModule);
+  }
+
+  /**
+   * The counts Plane annotates cycles and modules with: linked work items that are not deleted,
+   * archived or drafts; `total` includes triage ones, the groups do not.
+   */
+  issueCounts(issueIds: readonly string[]): Record<'total' | Exclude<StateGroup, 'triage'>, number> {
+    const counts = { total: 0, backlog: 0, unstarted: 0, started: 0, completed: 0, cancelled: 0 };
+    for (const id of new Set(issueIds)) {
+      const issue = this.issuesById.get(id);
+      if (!issue || issue.deleted_at !== null || issue.archived_at !== null || issue.is_draft) continue;
+      counts.total += 1;
+      const group = issue.state === null ? undefined : this.statesById.get(issue.state)?.group;
+      if (group !== undefined && group !== 'triage') counts[group] += 1;
+    }
+    return counts;
+  }
+
+  protected requireCycle(id: string): FakeCycle {
+    return requireIn(this.cyclesById, id, 'cycle');
+  }
+
+  protected requireModule(id: string): FakeModule {
+    return requireIn(this.modulesById, id, 'module');
+  }
+
+  /** What a new cycle and a new module share: audit fields, id, default name, sort order, external ids. */
+  private newPlanRecord(projectId: string, input: PlanRecordInput, byProject: Map<string, PlanRecord[]>, noun: 'Cycle' | 'Module'): PlanRecord {
+    const at = input.created_at === undefined ? this.stamp() : this.stamp(input.created_at);
+    const siblings = byProject.get(projectId) ?? [];
+    return {
+      created_at: at,
+      updated_at: at,
+      deleted_at: null,
+      created_by: this.me.id,
+      updated_by: null,
+      id: input.id ?? this.random.uuid(),
+      project: projectId,
+      name: input.name ?? `${noun} ${siblings.length + 1}`,
+      description: input.description ?? '',
+      // Cycle.save / Module.save: a new one goes before the others.
+      sort_order: siblings.length === 0 ? 65535 : Math.min(...siblings.map((other) => other.sort_order)) - 10000,
+      external_source: input.external_source ?? null,
+      external_id: input.external_id ?? null,
+      archived_at: null,
+    };
+  }
+
+  /** Indexes a new cycle or module, archived at once when asked. */
+  private storePlanRecord<T extends PlanRecord>(byId: Map<string, T>, byProject: Map<string, T[]>, record: T, archived: boolean | undefined): void {
+    byId.set(record.id, record);
+    pushTo(byProject, record.project, record);
+    if (archived) record.archived_at = this.stamp();
+    this.version += 1;
+  }
+
+  /** The fields a cycle's and a module's patch share, then bumps updated_at. */
+  private patchPlanRecord(record: PlanRecord, patch: Omit<PlanRecordInput, 'id' | 'created_at'>): void {
+    if (patch.name !== undefined) record.name = patch.name;
+    if (patch.description !== undefined) record.description = patch.description;
+    if (patch.external_source !== undefined) record.external_source = patch.external_source;
+    if (patch.external_id !== undefined) record.external_id = patch.external_id;
+    this.touchRecord(record);
+  }
+
+  /** Soft delete (sets deleted_at): gone from the list. */
+  private softDelete(record: Audit): void {
+    record.deleted_at = this.stamp();
+    this.version += 1;
+  }
+
+  private setArchived(record: Audit & { archived_at: Micros | null }, archived: boolean): void {
+    record.archived_at = archived ? this.stamp() : null;
+    this.touchRecord(record);
+  }
+
+  private touchRecord(record: Audit): void {
+    record.updated_at = this.stamp();
+    record.updated_by = this.me.id;
+    this.version += 1;
+  }
+
+  /** Dates (both or neither, start ≤ end, as CycleCreateSerializer insists) and work items. */
+  private applyCycleFields(cycle: FakeCycle, project: FakeProject, input: CyclePatch): void {
+    const start = input.start_date === undefined ? cycle.start_date : this.cycleInstant(input.start_date, project.timezone, 'start_date');
+    const end = input.end_date === undefined ? cycle.end_date : this.cycleInstant(input.end_date, project.timezone, 'end_date');
+    if ((start === null) !== (end === null)) throw new Error('Both start date and end date are either required or are to be null');
+    if (start !== null && end !== null && start > end) throw new Error('Start date cannot exceed end date');
+    cycle.start_date = start;
+    cycle.end_date = end;
+    if (input.issues !== undefined) cycle.issues = input.issues.map((id) => this.requireIssue(id).id);
+  }
+
+  /** convert_to_utc (utils/timezone_converter.py) for a date; an instant as given. */
+  private cycleInstant(value: string | Date | null, zone: string, field: 'start_date' | 'end_date'): Micros | null {
+    if (value === null) return null;
+    if (value instanceof Date || DATETIME_WITH_OFFSET.test(value)) {
+      const micros = this.stamp(value);
+      if (Number.isNaN(micros)) throw new Error(`${field} is not a valid datetime: ${String(value)}`);
+      return micros;
+    }
+    if (!DATE.test(value)) throw new Error(`${field} must be YYYY-MM-DD, an ISO datetime with an offset, a Date or null, got ${value}`);
+    if (field === 'end_date') return zonedWallTimeToEpochMs(value, 23, 59, 0, zone) * 1000;
+    const now = this.now();
+    if (localDate(now.getTime(), zone) === value) return now.getTime() * 1000;
+    return zonedWallTimeToEpochMs(value, 0, 0, 1, zone) * 1000;
+  }
+
+  private applyModuleFields(module: FakeModule, input: ModulePatch): void {
+    const start = input.start_date === undefined ? module.start_date : checkDate(input.start_date, 'start_date');
+    const target = input.target_date === undefined ? module.target_date : checkDate(input.target_date, 'target_date');
+    if (start !== null && target !== null && start > target) throw new Error('Start date cannot exceed target date');
+    module.start_date = start;
+    module.target_date = target;
+    if (input.status !== undefined) {
+      if (!MODULE_STATUSES.includes(input.status)) throw new Error(`module status must be one of ${MODULE_STATUSES.join(', ')}, got ${String(input.status)}`);
+      module.status = input.status;
+    }
+    if (input.lead !== undefined) module.lead = input.lead === null ? null : this.resolveMember(input.lead);
+    if (input.members !== undefined) module.members = input.members.map((who) => this.resolveMember(who));
+    if (input.issues !== undefined) module.issues = input.issues.map((id) => this.requireIssue(id).id);
+  }
+
   protected requireProject(id: string): FakeProject {
     const project = this.projectsById.get(id);
     if (!project) throw new Error(`no project ${id} in the fake Plane`);
@@ -548,6 +878,38 @@ function pushTo<T>(index: Map<string, T[]>, key: string, item: T): void {
   const list = index.get(key);
   if (list) list.push(item);
   else index.set(key, [item]);
+}
+
+function requireIn<T>(index: Map<string, T>, id: string, noun: string): T {
+  const record = index.get(id);
+  if (!record) throw new Error(`no ${noun} ${id} in the fake Plane`);
+  return record;
+}
+
+function snapshotCycle(cycle: FakeCycle): FakeCycle {
+  return { ...cycle, issues: [...cycle.issues] };
+}
+
+function snapshotModule(module: FakeModule): FakeModule {
+  return { ...module, members: [...module.members], issues: [...module.issues] };
+}
+
+/** The zone's offset at an instant, in ms (the runtime's tz data, as calplanebot reads it). */
+function zoneOffsetMs(zone: string, epochMs: number): number {
+  return offsetMinutesAt(epochMs, zone) * 60_000;
+}
+
+/** pytz `localize` of a wall time, near enough (DST gaps and folds resolve to one of their sides). */
+function zonedWallTimeToEpochMs(date: string, hour: number, minute: number, second: number, zone: string): number {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  const guess = wall - zoneOffsetMs(zone, wall);
+  return wall - zoneOffsetMs(zone, guess);
+}
+
+/** "YYYY-MM-DD" of an instant in an IANA zone. */
+function localDate(epochMs: number, zone: string): string {
+  return new Date(epochMs + zoneOffsetMs(zone, epochMs)).toISOString().slice(0, 10);
 }
 
 function checkDate(value: string | null, field: string): string | null {

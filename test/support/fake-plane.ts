@@ -1,12 +1,15 @@
 /**
  * A fake Plane that follows the real v1 REST API (shared/reference/plane-api.md): X-Api-Key auth,
  * the cursor envelope, the per_page-from-the-request offset rule, expand/fields, hidden items,
+ * cycles (with `cycle_view`) and modules,
  * 60/min sliding-window rate limiting, /work-items/ and the legacy /issues/ routes, and webhook
  * bodies signed like Plane signs them. `node:http` only; side-effect free (see fake-plane-cli.ts).
  *
  *   const plane = await startFakePlane({ seed: 1, rateLimitPerMinute: null });
  *   const web = plane.addProject({ name: 'Website', identifier: 'WEB' });
  *   plane.addIssue(web.id, { name: 'Ship it', target_date: '2025-03-01', labels: ['release'] });
+ *   plane.addCycle(web.id, { name: 'Sprint 1', start_date: '2025-03-03', end_date: '2025-03-16' });
+ *   plane.addModule(web.id, { name: 'Checkout', target_date: '2025-04-01', status: 'in-progress' });
  *   plane.failNext({ pathIncludes: '/work-items/', query: { cursor: '1000:1:0' } }, { status: 500 });
  *   … run the CLI against plane.url with plane.apiKey …
  *   expect(plane.requests.filter((r) => r.path.includes('/work-items/'))).toHaveLength(2);
@@ -17,9 +20,26 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { pyJsonDumps, type PyJson } from './fake-plane-pyjson.js';
 import { Serializer, userLite, type Json } from './fake-plane-serialize.js';
-import { FakePlaneStore, type FakeIssue, type FakeProject, type StoreOptions } from './fake-plane-store.js';
+import { FakePlaneStore, type FakeCycle, type FakeIssue, type FakeModule, type FakeProject, type StoreOptions } from './fake-plane-store.js';
 
-export type { FakeIssue, FakeLabel, FakeProject, FakeState, FakeUser, IssueInput, IssuePatch, MemberInput, ProjectInput } from './fake-plane-store.js';
+export type {
+  CycleInput,
+  CyclePatch,
+  FakeCycle,
+  FakeIssue,
+  FakeLabel,
+  FakeModule,
+  FakeProject,
+  FakeState,
+  FakeUser,
+  IssueInput,
+  IssuePatch,
+  MemberInput,
+  ModuleInput,
+  ModulePatch,
+  ModuleStatus,
+  ProjectInput,
+} from './fake-plane-store.js';
 
 export interface FakePlaneOptions extends StoreOptions {
   apiKey?: string;
@@ -118,7 +138,7 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ISSUES = '(work-items|issues)';
 const MAX_PER_PAGE = 1000;
 
-type RouteName = 'me' | 'projects' | 'project' | 'issues' | 'issue' | 'states' | 'labels' | 'projectMembers' | 'members' | 'issueByKey';
+type RouteName = 'me' | 'projects' | 'project' | 'issues' | 'issue' | 'states' | 'labels' | 'cycles' | 'modules' | 'projectMembers' | 'members' | 'issueByKey';
 
 const ROUTES: readonly [RouteName, RegExp][] = [
   ['me', /^\/api\/v1\/users\/me\/$/],
@@ -128,6 +148,8 @@ const ROUTES: readonly [RouteName, RegExp][] = [
   ['issue', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/${ISSUES}/(${UUID})/$`)],
   ['states', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/states/$`)],
   ['labels', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/labels/$`)],
+  ['cycles', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/cycles/$`)],
+  ['modules', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/modules/$`)],
   ['projectMembers', new RegExp(`^/api/v1/workspaces/([^/]+)/projects/(${UUID})/(?:project-)?members/$`)],
   ['members', /^\/api\/v1\/workspaces\/([^/]+)\/members\/$/],
   ['issueByKey', /^\/api\/v1\/workspaces\/([^/]+)\/(work-items|issues)\/([^/]+)-([^/-]+)\/$/],
@@ -400,6 +422,15 @@ export class FakePlane extends FakePlaneStore {
         const labels = project.archived_at === null ? this.labels(project.id) : [];
         return paginate(labels, query, (label) => this.serializer.labelFull(label));
       }
+      case 'cycles':
+        return this.listCycles(route.projectId as string, query, fields, expand);
+      case 'modules': {
+        // Modules of archived projects stay listed: the view filters on the module only.
+        const modules = this.newestFirst(this.modulesByProject.get(route.projectId as string) ?? []).filter(
+          (module) => module.deleted_at === null && module.archived_at === null,
+        );
+        return paginate(modules, query, (module) => this.serializer.module(module, fields, expand));
+      }
       case 'projectMembers':
         return json(200, this.members().map(userLite));
       case 'members':
@@ -418,6 +449,38 @@ export class FakePlane extends FakePlaneStore {
     const sorted = this.sortedIssues(projectId, query.order_by ?? '-created_at');
     if (sorted === undefined) return json(500, { error: 'Something went wrong please try again later' });
     return paginate(sorted, query, (issue) => this.serializer.issue(issue, fields, expand));
+  }
+
+  /**
+   * CycleListCreateAPIEndpoint.get: non-archived cycles (of archived projects too), -created_at,
+   * narrowed by `cycle_view` (default and unknown values: all). `current` is a bare array.
+   * Comparisons with a null date are false, as in SQL, so drafts only show under all and draft.
+   */
+  private listCycles(projectId: string, query: Record<string, string>, fields: string[] | undefined, expand: string[]): Reply {
+    const now = this.now().getTime() * 1000;
+    const live = this.newestFirst(this.cyclesByProject.get(projectId) ?? []).filter((cycle) => cycle.deleted_at === null && cycle.archived_at === null);
+    const starts = (cycle: FakeCycle, test: (start: number) => boolean) => cycle.start_date !== null && test(cycle.start_date);
+    const ends = (cycle: FakeCycle, test: (end: number) => boolean) => cycle.end_date !== null && test(cycle.end_date);
+    const render = (cycle: FakeCycle) => this.serializer.cycle(cycle, fields, expand);
+    switch (query.cycle_view) {
+      case 'current':
+        return json(200, live.filter((cycle) => starts(cycle, (start) => start <= now) && ends(cycle, (end) => end >= now)).map(render));
+      case 'upcoming':
+        return paginate(live.filter((cycle) => starts(cycle, (start) => start > now)), query, render);
+      case 'completed':
+        return paginate(live.filter((cycle) => ends(cycle, (end) => end < now)), query, render);
+      case 'draft':
+        return paginate(live.filter((cycle) => cycle.start_date === null && cycle.end_date === null), query, render);
+      case 'incomplete':
+        return paginate(live.filter((cycle) => cycle.end_date === null || cycle.end_date >= now), query, render);
+      default:
+        return paginate(live, query, render);
+    }
+  }
+
+  /** -created_at with ties newest-created first (the queryset has no tie-breaker; this is stable). */
+  private newestFirst<T extends FakeCycle | FakeModule>(items: readonly T[]): T[] {
+    return [...items].reverse().sort((a, b) => b.created_at - a.created_at);
   }
 
   private issueByKey(ref: string, fields: string[] | undefined, expand: string[]): Reply {

@@ -29,6 +29,12 @@ export const PROGRAMS = {
     purpose: 'khal, the calendar app the export test imports a feed into',
     packages: { debian: 'khal', fedora: 'khal', arch: 'khal', alpine: 'khal', macos: 'khal', pip: 'khal' },
   },
+  todoman: {
+    purpose: 'todoman, the task client the item-shapes test reads a task calendar with',
+    // Debian's package names the command `todoman`; pip and the other systems call it `todo`.
+    packages: { debian: 'todoman' },
+    elsewhere: 'todoman: `python3 -m pip install --user todoman`, then put its `todo` command on the PATH as `todoman` (the name Debian gives it)',
+  },
   time: {
     purpose: 'GNU time at /usr/bin/time, which the benchmark measures CPU and memory with',
     packages: { debian: 'time', fedora: 'time', arch: 'time', alpine: 'time' },
@@ -39,7 +45,7 @@ export const PROGRAMS = {
 
 /** Which programs each use needs. */
 export const NEEDS = {
-  tests: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal'],
+  tests: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman'],
   demo: ['radicale'],
   bench: ['radicale', 'vdirsyncer', 'time'],
 };

@@ -32,6 +32,7 @@ export async function exportCommand(options: ExportCommandOptions, output: Outpu
       {
         webUrl: config.plane.webUrl,
         workspaceSlug: config.plane.workspaceSlug,
+        items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
         calendarNameTemplate: config.caldav.calendarName,
         entries: config.calendars,
         projects: limited ? options.project : config.plane.projects,

@@ -52,6 +52,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
     handleDelivery(delivery, services, {
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
+      items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
       calendarNameTemplate: config.caldav.calendarName,
       entries: config.calendars,
       today: todayIn(config.sync.timeZone, new Date()),

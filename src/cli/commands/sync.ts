@@ -27,6 +27,7 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     const settings: SyncSettings = {
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
+      items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
       calendarNameTemplate: config.caldav.calendarName,
       entries: config.calendars,
       projects: limited ? (options.project ?? []) : config.plane.projects,

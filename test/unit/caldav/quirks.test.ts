@@ -147,7 +147,7 @@ describe('Fastmail', () => {
     const dav = await serve({ script: refuse('calendar-color') });
     const store = storeAt(dav.url);
     const url = await store.calendarUrlFor('plane-web');
-    await store.createCalendar(url, 'Plane: Web', '#FF5733FF');
+    await store.createCalendar(url, 'Plane: Web', { color: '#FF5733FF' });
     expect(dav.server.sent('MKCALENDAR')).toHaveLength(1);
     expect(dav.server.sent('MKCALENDAR')[0]!.body).not.toContain('calendar-color');
     expect(dav.server.sent('PROPPATCH')[0]!.body).toContain('calendar-color');
@@ -159,7 +159,7 @@ describe('Fastmail', () => {
       script: (req) => (req.method === 'PROPPATCH' ? multistatus(response(req.path, propstat('<x:calendar-color/>', 403))) : undefined),
     });
     const store = storeAt(dav.url);
-    const calendar = await store.createCalendar(await store.calendarUrlFor('plane-web'), 'Plane: Web', '#00FF00FF');
+    const calendar = await store.createCalendar(await store.calendarUrlFor('plane-web'), 'Plane: Web', { color: '#00FF00FF' });
     expect(calendar.displayName).toBe('Plane: Web');
   });
 

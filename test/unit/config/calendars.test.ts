@@ -105,7 +105,7 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
 
   it('an unknown entry key', async () => {
     const error = await singleProblem(withCalendars([{ id: 'mine', perproject: true }]), 'calendars[0]', 'unknown key "perproject"');
-    expect(error.hint).toMatch(/id, name, perProject, filter, summary, dates, completed and alarms/);
+    expect(error.hint).toMatch(/^an entry takes id, name, perProject, filter, summary, dates, completed,? /);
   });
 
   it('an unknown window key', async () => {
@@ -281,5 +281,82 @@ describe('how items look: summary, dates, completed', () => {
     [{ summary: '' }, 'calendars[0].summary'],
   ])('%j is an error naming its key', async (shape, key) => {
     await singleProblem(withCalendars([{ id: 'a', ...shape }]), key);
+  });
+});
+
+describe('how items look: as, undated, times, cycles, modules, sync.defaultDuration', () => {
+  it('a valid entry with every key resolves with them; entries without stay as they were', () => {
+    const tasks = { id: 'todo', as: 'tasks', undated: 'include', times: 'timed', summary: '{identifier}-{sequence} {name}', completed: 'hide', alarms: ['-PT15H'] };
+    const events = { id: 'plan', as: 'events', dates: 'span', times: 'dates', cycles: true, modules: true, completed: 'show', alarms: [] };
+    const { config, warnings } = validate(withCalendars([{ id: 'projects' }, tasks, events, { id: 'quiet', cycles: false, modules: false }], { sync: { defaultDuration: 'PT30M' } }));
+    expect(warnings).toEqual([]);
+    expect(config.calendars).toEqual([
+      { id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} },
+      { ...tasks, name: 'Plane: todo', perProject: false, filter: {} },
+      { ...events, name: 'Plane: plan', perProject: false, filter: {} },
+      { id: 'quiet', name: 'Plane: quiet', perProject: false, filter: {}, cycles: false, modules: false },
+    ]);
+    expect(config.sync.defaultDuration).toBe('PT30M');
+  });
+
+  it('sync.defaultDuration defaults to PT1H and takes any positive duration', () => {
+    expect(validate(validRaw()).config.sync.defaultDuration).toBe('PT1H');
+    for (const duration of ['PT45M', 'PT1H30M', 'P1D', 'P1W', 'PT90S', 'P1DT2H']) {
+      expect(validate({ ...validRaw(), sync: { defaultDuration: duration } }).config.sync.defaultDuration, duration).toBe(duration);
+    }
+  });
+
+  it.each(['1h', '-PT1H', '+PT1H', 'PT0S', 'P0D', 'P', 'PT', 'PT1.5H', 'PT1h', ' PT1H'])('sync.defaultDuration %j is an error naming the key', async (defaultDuration) => {
+    const error = await singleProblem({ ...validRaw(), sync: { defaultDuration } }, 'sync.defaultDuration', `"${defaultDuration}" is not a positive iCalendar duration`);
+    expect(error.hint).toContain('PT1H');
+  });
+
+  it('a sync.defaultDuration of the wrong type or blank', async () => {
+    await singleProblem({ ...validRaw(), sync: { defaultDuration: 60 } }, 'sync.defaultDuration', 'expected a string, got number');
+    await singleProblem({ ...validRaw(), sync: { defaultDuration: '' } }, 'sync.defaultDuration', 'is empty');
+  });
+
+  it.each([
+    ['skip'],
+    ['include'],
+  ])('undated %j on an events entry is an error naming the key', async (undated) => {
+    const error = await singleProblem(withCalendars([{ id: 'a', undated }]), 'calendars[0].undated', 'applies to task lists only');
+    expect(error.hint).toContain('"as": "tasks"');
+    await singleProblem(withCalendars([{ id: 'a', as: 'events', undated }]), 'calendars[0].undated');
+  });
+
+  it.each(['cycles', 'modules'])('%s with as: "tasks" is an error naming the key', async (key) => {
+    const error = await singleProblem(withCalendars([{ id: 'projects' }, { id: 'todo', as: 'tasks', [key]: true }]), `calendars[1].${key}`, 'a task list cannot hold');
+    expect(error.hint).toContain(`"${key}": true`);
+  });
+
+  it('cycles: false and modules: false are fine on a task list', () => {
+    expect(validate(withCalendars([{ id: 'todo', as: 'tasks', cycles: false, modules: false }])).config.calendars[0]).toMatchObject({ as: 'tasks', cycles: false, modules: false });
+  });
+
+  it.each(['span', 'target'])('dates %j with as: "tasks" is an error naming the key', async (dates) => {
+    await singleProblem(withCalendars([{ id: 'todo', as: 'tasks', dates }]), 'calendars[0].dates', 'applies to events only');
+  });
+
+  it('a task entry with dates, cycles and modules reports each', async () => {
+    const error = await configError(() => validate(withCalendars([{ id: 'todo', as: 'tasks', dates: 'span', cycles: true, modules: true }])));
+    expect(error.message).toContain(`3 configuration problems in ${FILE}`);
+    for (const key of ['calendars[0].dates', 'calendars[0].cycles', 'calendars[0].modules']) expect(error.message).toContain(`  ${key}: `);
+  });
+
+  it.each([
+    [{ as: 'todos' }, 'calendars[0].as', /must be one of events, tasks, got "todos"/],
+    [{ as: 'VTODO' }, 'calendars[0].as', /must be one of events, tasks/],
+    [{ undated: 'all', as: 'tasks' }, 'calendars[0].undated', /must be one of skip, include, got "all"/],
+    [{ times: 'time' }, 'calendars[0].times', /must be one of dates, timed, got "time"/],
+    [{ cycles: 'yes' }, 'calendars[0].cycles', 'expected a boolean, got string'],
+    [{ modules: 1 }, 'calendars[0].modules', 'expected a boolean, got number'],
+  ])('%j is an error naming its key', async (shape, key, message) => {
+    await singleProblem(withCalendars([{ id: 'a', ...shape }]), key, message);
+  });
+
+  it('the unknown-key hint names every key an entry takes', async () => {
+    const error = await singleProblem(withCalendars([{ id: 'a', cycle: true }]), 'calendars[0]', 'unknown key "cycle"');
+    for (const key of ['summary', 'dates', 'completed', 'alarms', 'as', 'undated', 'cycles', 'modules', 'times']) expect(error.hint, key).toMatch(new RegExp(`\\b${key}\\b`));
   });
 });

@@ -39,7 +39,7 @@ describe('defaults and normalisation', () => {
       calendars: [{ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} }],
       export: { refreshInterval: 'PT1H' },
       webhook: { secret: undefined, allowUnsigned: false },
-      sync: { maxDeletePercent: 50, stateDir: undefined, timeZone: undefined },
+      sync: { maxDeletePercent: 50, stateDir: undefined, timeZone: undefined, defaultDuration: 'PT1H' },
       http: DEFAULTS.http,
     });
   });
@@ -122,7 +122,7 @@ describe('defaults and normalisation', () => {
     expect(configFileSchema.safeParse(raw).success).toBe(true);
     const { config, warnings } = validate(raw);
     expect(warnings).toEqual([]);
-    expect(config.sync).toEqual({ maxDeletePercent: 12.5, stateDir: '/x/state' });
+    expect(config.sync).toEqual({ maxDeletePercent: 12.5, stateDir: '/x/state', defaultDuration: 'PT1H' });
     expect(config.http.allowInsecureHttp).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 /** Calendar objects as servers and clients store them, for parse and merge tests. */
 import { ISSUE_ID, PROJECT_ID, UID } from './fixtures.js';
+import { BERLIN_2026_JANUARY, BERLIN_2026_MARCH, BERLIN_2026_OCTOBER, UTC_2026 } from './vtimezones.js';
 
 /** The issue the Radicale fixture was rendered from (see RADICALE_REWRITTEN). */
 export const RADICALE_ISSUE = {
@@ -107,6 +108,93 @@ export const CLIENT_EDITED = [
   'X-APPLE-DEFAULT-ALARM:TRUE',
   'END:VALARM',
   'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+
+/**
+ * renderEvent() of the seed issue with target_date "2026-03-02T14:30", `times: "timed"`, in a
+ * project without a timezone (so UTC), after python-vobject 0.9.6.1 (Radicale 3.1.8's parser)
+ * re-serialized it, captured on this machine: vobject writes a time in a zone whose offset is
+ * always +00:00 in UTC form, *keeping* the TZID (`DTSTART;TZID=UTC:…Z`, which RFC 5545 forbids).
+ */
+export const RADICALE_TIMED_UTC = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'CALSCALE:GREGORIAN',
+  'PRODID:-//calplanebot//calplanebot//EN',
+  ...UTC_2026,
+  'BEGIN:VEVENT',
+  `UID:${UID}`,
+  'DTSTART;TZID=UTC:20260302T143000Z',
+  'DTEND;TZID=UTC:20260302T153000Z',
+  'CATEGORIES:backend,security',
+  'COLOR:darkorange',
+  'DESCRIPTION:Add login and registration functionality\\n---\\nPriority: high\\n',
+  ' State: In Progress\\nAssignees: John Doe\\nLabels: backend\\, security\\nProje',
+  ' ct: Web Application',
+  'DTSTAMP:20251220T103000Z',
+  'LAST-MODIFIED:20251220T103000Z',
+  'SEQUENCE:0',
+  'STATUS:CONFIRMED',
+  'SUMMARY:[42] Implement user authentication',
+  'TRANSP:TRANSPARENT',
+  'URL:https://app.plane.so/acme/projects/0b6b4c7e-1f0a-4b8e-9d7a-2c3e4f5a6b7c',
+  ' /issues/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  `X-CALPLANEBOT-ISSUE-ID:${ISSUE_ID}`,
+  `X-CALPLANEBOT-PROJECT-ID:${PROJECT_ID}`,
+  'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+
+/**
+ * renderEvent() of the seed issue done (completed_at 2026-03-02T10:00:00Z), start_date
+ * "2026-03-01T09:00", target_date "2026-03-02T14:30", `as: "tasks"`, `times: "timed"`, alarms
+ * ["-PT15M"], in a Europe/Berlin project, after python-vobject re-serialized it (as above).
+ */
+export const RADICALE_TIMED_TASK = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'CALSCALE:GREGORIAN',
+  'PRODID:-//calplanebot//calplanebot//EN',
+  // vobject reorders the observances: the STANDARD ones first.
+  'BEGIN:VTIMEZONE',
+  'TZID:Europe/Berlin',
+  ...BERLIN_2026_JANUARY,
+  ...BERLIN_2026_OCTOBER,
+  ...BERLIN_2026_MARCH,
+  'END:VTIMEZONE',
+  'BEGIN:VTODO',
+  'CATEGORIES:backend,security',
+  'COLOR:darkorange',
+  'COMPLETED:20260302T100000Z',
+  'DESCRIPTION:Add login and registration functionality\\n---\\nPriority: high\\n',
+  ' State: Done\\nAssignees: John Doe\\nLabels: backend\\, security\\nProject: Web',
+  '  Application',
+  'DTSTAMP:20251220T103000Z',
+  'DTSTART;TZID=Europe/Berlin:20260301T090000',
+  'DUE;TZID=Europe/Berlin:20260302T143000',
+  'LAST-MODIFIED:20251220T103000Z',
+  'PERCENT-COMPLETE:100',
+  'PRIORITY:3',
+  'SEQUENCE:0',
+  'STATUS:COMPLETED',
+  'SUMMARY:[42] Implement user authentication',
+  `UID:${UID}`,
+  'URL:https://app.plane.so/acme/projects/0b6b4c7e-1f0a-4b8e-9d7a-2c3e4f5a6b7c',
+  ' /issues/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+  'BEGIN:VALARM',
+  'ACTION:DISPLAY',
+  'DESCRIPTION:[42] Implement user authentication',
+  'TRIGGER;RELATED=END:-PT15M',
+  `UID:${UID}#alarm-PT15`,
+  ' M',
+  'X-CALPLANEBOT-ALARM:-PT15M',
+  'END:VALARM',
+  `X-CALPLANEBOT-ISSUE-ID:${ISSUE_ID}`,
+  `X-CALPLANEBOT-PROJECT-ID:${PROJECT_ID}`,
+  'END:VTODO',
   'END:VCALENDAR',
   '',
 ].join('\r\n');

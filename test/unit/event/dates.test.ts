@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, daysInMonth, isCalendarDate, isLeapYear } from '../../../src/event/dates.js';
+import { addDays, addSecondsToWallClock, daysInMonth, durationSeconds, isCalendarDate, isLeapYear, planeDateOf, planeDateTimeOf } from '../../../src/event/dates.js';
 
 describe('isLeapYear', () => {
   it('follows the Gregorian century rule', () => {
@@ -83,5 +83,62 @@ describe('addDays', () => {
 
   it('refuses a string that is not a calendar date', () => {
     expect(() => addDays('2025-02-30', 1)).toThrow(RangeError);
+  });
+});
+
+describe('planeDateOf and planeDateTimeOf (Plane dates that may carry a wall-clock time)', () => {
+  it.each([
+    ['2026-03-02', '2026-03-02', null],
+    ['2026-03-02T14:30', '2026-03-02', '2026-03-02T14:30:00'],
+    ['2026-03-02T14:30:45', '2026-03-02', '2026-03-02T14:30:45'],
+    ['2026-03-02T14:30:45.123456', '2026-03-02', '2026-03-02T14:30:45'],
+    ['2026-03-02T00:00', '2026-03-02', '2026-03-02T00:00:00'],
+    ['2026-03-02T23:59', '2026-03-02', '2026-03-02T23:59:00'],
+  ])('%j is on %j, at %j', (value, date, dateTime) => {
+    expect(planeDateOf(value)).toBe(date);
+    expect(planeDateTimeOf(value)).toBe(dateTime);
+  });
+
+  it.each([null, undefined, '', 'garbage', '2026-02-30', '2026-02-30T10:00', '2026-03-02T24:00', '2026-03-02T10:60', '2026-03-02T10:00Z', '2026-03-02T10:00:00+01:00', '2026-03-02 10:00', '2026-3-2'])(
+    '%j is neither',
+    (value) => {
+      expect(planeDateOf(value)).toBeNull();
+      expect(planeDateTimeOf(value)).toBeNull();
+    },
+  );
+});
+
+describe('durationSeconds', () => {
+  it.each([
+    ['PT1H', 3600],
+    ['-PT15H', -54_000],
+    ['+PT30M', 1800],
+    ['P1D', 86_400],
+    ['-P1D', -86_400],
+    ['P1W', 604_800],
+    ['P1DT2H3M4S', 93_784],
+    ['PT0S', 0],
+    ['PT90S', 90],
+  ])('%s is %i seconds', (text, seconds) => {
+    expect(durationSeconds(text)).toBe(seconds);
+  });
+
+  it.each(['P', 'PT', '-P', '-PT', '', '1h', 'PT1.5H', 'P1W2D', 'PT1H1H', 'pt1h', 'P1H', 'PT15', ' PT1H'])('%j is no duration', (text) => {
+    expect(durationSeconds(text)).toBeNull();
+  });
+});
+
+describe('addSecondsToWallClock', () => {
+  it.each([
+    ['2026-03-02T14:30:00', 3600, '2026-03-02T15:30:00'],
+    ['2026-03-02T23:30:00', 3600, '2026-03-03T00:30:00'],
+    ['2026-12-31T23:59:59', 1, '2027-01-01T00:00:00'],
+    ['2024-02-28T12:00:00', 86_400, '2024-02-29T12:00:00'],
+    ['2026-03-02T00:15:00', -1800, '2026-03-01T23:45:00'],
+    ['2026-03-02T14:30:00', 604_800, '2026-03-09T14:30:00'],
+    // Clock arithmetic: a DST change does not move the wall clock.
+    ['2026-03-29T01:30:00', 3600, '2026-03-29T02:30:00'],
+  ])('%s + %is is %s', (local, seconds, expected) => {
+    expect(addSecondsToWallClock(local, seconds)).toBe(expected);
   });
 });

@@ -1,7 +1,7 @@
 /** Fixed-id fixtures and iCalendar checks for the event tests (no randomness: golden bytes depend on them). */
 import ICAL from 'ical.js';
 import { expect } from 'vitest';
-import type { PlaneIssue, PlaneProject, PlaneState } from '../../../src/plane/types.js';
+import type { PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneState } from '../../../src/plane/types.js';
 import type { TransformContext } from '../../../src/event/transform.js';
 
 export const PROJECT_ID = '0b6b4c7e-1f0a-4b8e-9d7a-2c3e4f5a6b7c';
@@ -42,6 +42,43 @@ export function sampleIssue(overrides: Partial<PlaneIssue> = {}): PlaneIssue {
   };
 }
 
+export const CYCLE_ID = '5a1e2d3c-4b5a-4697-8881-9a0b1c2d3e4f';
+export const MODULE_ID = '6b2f3e4d-5c6b-47a8-9992-0a1b2c3d4e5f';
+
+export const DONE: PlaneState = { id: 'state-done', name: 'Done', color: '#16a34a', group: 'completed' };
+
+/** A cycle as the v1 list returns it: datetimes (Plane stores 00:00:01 and 23:59 of the days in the project's zone). */
+export function sampleCycle(overrides: Partial<PlaneCycle> = {}): PlaneCycle {
+  return {
+    id: CYCLE_ID,
+    name: 'Sprint 7',
+    description: 'Ship the login',
+    start_date: '2026-03-02T00:00:01Z',
+    end_date: '2026-03-15T23:59:00Z',
+    archived_at: null,
+    timezone: 'UTC',
+    created_at: '2026-02-20T10:00:00.000000Z',
+    updated_at: '2026-02-21T10:00:00.000000Z',
+    ...overrides,
+  };
+}
+
+/** A module: plain dates. */
+export function sampleModule(overrides: Partial<PlaneModule> = {}): PlaneModule {
+  return {
+    id: MODULE_ID,
+    name: 'Auth',
+    description: '<p>All of <b>auth</b></p>',
+    start_date: '2026-03-01',
+    target_date: '2026-04-30',
+    status: 'in-progress',
+    archived_at: null,
+    created_at: '2026-02-20T10:00:00.000000Z',
+    updated_at: '2026-02-22T08:30:00.000000Z',
+    ...overrides,
+  };
+}
+
 /** The physical lines of an iCalendar text, checked to be CRLF-terminated. */
 export function physicalLines(ics: string): string[] {
   expect(ics.endsWith('\r\n')).toBe(true);
@@ -68,10 +105,29 @@ export function expectWellFormed(ics: string): void {
 
 /** The first VEVENT of a text, read with ical.js's own component API (independent of our parse.ts). */
 export function icalEvent(ics: string): InstanceType<typeof ICAL.Component> {
+  return icalComponent(ics, 'vevent');
+}
+
+/** The first VEVENT, VTODO or VTIMEZONE of a text, read with ical.js's own component API. */
+export function icalComponent(ics: string, name: 'vevent' | 'vtodo' | 'vtimezone'): InstanceType<typeof ICAL.Component> {
   const calendar = new ICAL.Component(ICAL.parse(ics));
-  const event = calendar.getFirstSubcomponent('vevent');
-  if (event === null) throw new Error('no VEVENT');
-  return event;
+  const component = calendar.getFirstSubcomponent(name);
+  if (component === null) throw new Error(`no ${name.toUpperCase()}`);
+  return component;
+}
+
+/** The unfolded content lines of an iCalendar text, for looking properties up by name. */
+export function unfoldedLines(ics: string): string[] {
+  return ics.replace(/\r\n[ \t]/g, '').split('\r\n');
+}
+
+/** The unfolded lines from BEGIN:{name} to END:{name}, both included (the first such component). */
+export function componentLines(ics: string, name: string): string[] {
+  const lines = unfoldedLines(ics);
+  const begin = lines.indexOf(`BEGIN:${name}`);
+  const end = lines.indexOf(`END:${name}`, begin);
+  if (begin < 0 || end < 0) throw new Error(`no ${name}`);
+  return lines.slice(begin, end + 1);
 }
 
 export function icalCategories(ics: string): string[] {

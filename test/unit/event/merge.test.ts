@@ -108,7 +108,7 @@ describe('mergeEvent', () => {
   it('updates a Radicale re-serialized object', () => {
     const desired = model({ ...RADICALE_ISSUE, target_date: '2025-12-30', priority: 'urgent' });
     const merged = mergeEvent(RADICALE_REWRITTEN, desired);
-    expect(parseCalendarObject(merged)).toEqual({ uid: UID, fields: desired.fields, sequence: 1, projectId: desired.projectId });
+    expect(parseCalendarObject(merged)).toEqual({ uid: UID, fields: desired.fields, component: 'vevent', sequence: 1, projectId: desired.projectId });
     expectWellFormed(merged);
   });
 

@@ -29,7 +29,7 @@ function fieldsOf(data: string): ManagedFields {
 describe('parseCalendarObject', () => {
   it('reads back every managed field of a rendered event', () => {
     const event = model();
-    expect(parseCalendarObject(renderEvent(event))).toEqual({ uid: UID, fields: event.fields, sequence: 0, projectId: event.projectId });
+    expect(parseCalendarObject(renderEvent(event))).toEqual({ uid: UID, fields: event.fields, component: 'vevent', sequence: 0, projectId: event.projectId });
   });
 
   it('reads SEQUENCE', () => {
@@ -47,6 +47,7 @@ describe('parseCalendarObject', () => {
   it('reads a client-edited object', () => {
     expect(parseCalendarObject(CLIENT_EDITED)).toEqual({
       uid: UID,
+      component: 'vevent',
       sequence: 4,
       projectId: PROJECT_ID,
       fields: {
@@ -70,15 +71,52 @@ describe('parseCalendarObject', () => {
   });
 
   describe('dates', () => {
-    it('takes the date part of a DATE-TIME as written', () => {
-      expect(fieldsOf(calendar('UID:x', 'DTSTART:20250101T230000Z', 'DTEND:20250102T010000Z'))).toMatchObject({
-        start: '2025-01-01',
-        end: '2025-01-02',
-      });
+    it('reads a DATE-TIME as written: its wall clock, "Z" for UTC, and the TZID', () => {
+      const utc = fieldsOf(calendar('UID:x', 'DTSTART:20250101T230000Z', 'DTEND:20250102T010000Z'));
+      expect(utc).toMatchObject({ start: '2025-01-01T23:00:00Z', end: '2025-01-02T01:00:00Z' });
+      expect(utc.timeZone).toBeUndefined();
       expect(fieldsOf(calendar('UID:x', 'DTSTART;TZID=Europe/Berlin:20250101T100000'))).toMatchObject({
-        start: '2025-01-01',
+        start: '2025-01-01T10:00:00',
         end: '2025-01-01',
+        timeZone: 'Europe/Berlin',
       });
+      expect(fieldsOf(calendar('UID:x', 'DTSTART:20250101T100000', 'DTEND:20250101T110000'))).toMatchObject({
+        start: '2025-01-01T10:00:00',
+        end: '2025-01-01T11:00:00',
+      });
+    });
+
+    // An all-day item someone made timed in their app keeps its time while its day is right.
+    it('a DATE-TIME on the desired dates is no change for an all-day event (only the date is compared)', () => {
+      const desired = model().fields;
+      expect(desired).toMatchObject({ start: '2025-12-27', end: '2025-12-28' });
+      const timed = (start: string, end: string) =>
+        renderEvent(model()).replace('DTSTART;VALUE=DATE:20251227', start).replace('DTEND;VALUE=DATE:20251228', end);
+      for (const [start, end] of [
+        ['DTSTART:20251227T230000Z', 'DTEND:20251228T010000Z'],
+        ['DTSTART;TZID=Europe/Berlin:20251227T100000', 'DTEND;TZID=Europe/Berlin:20251228T090000'],
+        ['DTSTART:20251227T000000', 'DTEND:20251228T000000'],
+      ] as const) {
+        const stored = fieldsOf(timed(start, end));
+        expect(stored.start).not.toBe(desired.start);
+        expect(fieldChanges(stored, desired), `${start} ${end}`).toEqual([]);
+      }
+      // On another day it is a change, reported by date.
+      const moved = fieldsOf(timed('DTSTART:20251226T230000Z', 'DTEND:20251228T010000Z'));
+      expect(fieldChanges(moved, desired)).toEqual([{ field: 'target_date', from: '2025-12-26', to: '2025-12-27' }]);
+    });
+
+    it('a desired time is compared in full, with its zone', () => {
+      const desired: ManagedFields = { ...model().fields, start: '2025-12-27T14:30:00', end: '2025-12-27T15:30:00', timeZone: 'Europe/Berlin' };
+      expect(fieldChanges({ ...desired }, desired)).toEqual([]);
+      expect(fieldChanges({ ...desired, start: '2025-12-27T14:00:00' }, desired)).toEqual([
+        { field: 'target_date', from: '2025-12-27T14:00:00', to: '2025-12-27T14:30:00' },
+      ]);
+      expect(fieldChanges({ ...desired, start: '2025-12-27' }, desired)).toEqual([{ field: 'target_date', from: '2025-12-27', to: '2025-12-27T14:30:00' }]);
+      expect(fieldChanges({ ...desired, timeZone: 'America/New_York' }, desired)).toEqual([
+        { field: 'timezone', from: 'America/New_York', to: 'Europe/Berlin' },
+      ]);
+      expect(fieldChanges({ ...desired, timeZone: undefined }, desired)).toEqual([{ field: 'timezone', from: null, to: 'Europe/Berlin' }]);
     });
 
     it('reads a date written without VALUE=DATE', () => {
@@ -153,11 +191,17 @@ describe('parseCalendarObject', () => {
     expect(parseCalendarObject(data)).toMatchObject({ uid: 'r', sequence: 2, fields: { summary: 'master' } });
   });
 
-  it('reports the UID of a VTODO or VJOURNAL without fields', () => {
+  it('reads a bare VTODO as a task without dates, and reports the UID of a VJOURNAL without fields', () => {
     const todo = 'BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nSEQUENCE:1\r\nEND:VTODO\r\nEND:VCALENDAR\r\n';
-    expect(parseCalendarObject(todo)).toEqual({ uid: 't', fields: undefined, sequence: 1, projectId: null });
+    expect(parseCalendarObject(todo)).toEqual({
+      uid: 't',
+      component: 'vtodo',
+      fields: { summary: '', description: '', start: '', end: '', status: 'NEEDS-ACTION', categories: [], url: '', color: null },
+      sequence: 1,
+      projectId: null,
+    });
     const journal = 'BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nUID:j\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n';
-    expect(parseCalendarObject(journal)).toEqual({ uid: 'j', fields: undefined, sequence: 0, projectId: null });
+    expect(parseCalendarObject(journal)).toEqual({ uid: 'j', fields: undefined, component: undefined, sequence: 0, projectId: null });
   });
 
   it('prefers a VEVENT over an earlier VTODO', () => {
@@ -174,7 +218,7 @@ describe('parseCalendarObject', () => {
     (line) => {
       const event = model();
       const text = renderEvent(event).replace('END:VEVENT', `${line}\r\nEND:VEVENT`);
-      expect(parseCalendarObject(text)).toEqual({ uid: event.uid, fields: event.fields, sequence: 0, projectId: event.projectId });
+      expect(parseCalendarObject(text)).toEqual({ uid: event.uid, fields: event.fields, component: 'vevent', sequence: 0, projectId: event.projectId });
     },
   );
 
@@ -194,7 +238,7 @@ describe('parseCalendarObject', () => {
     '{"json": true}',
     'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Someone\r\nEND:VCARD\r\n',
   ])('never throws on %j', (data) => {
-    expect(parseCalendarObject(data)).toEqual({ uid: null, fields: undefined, sequence: 0, projectId: null });
+    expect(parseCalendarObject(data)).toEqual({ uid: null, fields: undefined, component: undefined, sequence: 0, projectId: null });
   });
 });
 

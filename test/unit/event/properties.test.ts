@@ -165,3 +165,89 @@ describe('properties', () => {
     );
   });
 });
+
+/** Any calendar entry's shape (how items look) and any item that may carry a time. */
+const shapedArbitrary = fc.record({
+  input: issueArbitrary,
+  shape: fc.record(
+    {
+      as: fc.constantFrom<'events' | 'tasks'>('events', 'tasks'),
+      dates: fc.constantFrom<'target' | 'span'>('target', 'span'),
+      times: fc.constantFrom<'dates' | 'timed'>('dates', 'timed'),
+      undated: fc.constantFrom<'skip' | 'include'>('skip', 'include'),
+      alarms: fc.array(fc.constantFrom('-PT15H', '-P1D', 'PT9H', '-PT30M', '+P1W'), { maxLength: 3 }).map((alarms) => [...new Set(alarms)]),
+      summary: fc.constantFrom('[{sequence}] {name}', '{identifier}-{sequence} {name}', '{name} ({state}, {priority})'),
+      defaultDuration: fc.constantFrom('PT1H', 'PT30M', 'P1D', 'PT90M'),
+    },
+    { requiredKeys: [] },
+  ),
+  // Years near today (each zone's VTIMEZONE is computed once per span of years, then cached).
+  day: fc.integer({ min: 0, max: 4 * 365 }),
+  zone: fc.constantFrom(undefined, 'Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Mars/Nowhere'),
+  targetTime: fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })), { nil: undefined }),
+  undatedItem: fc.boolean(),
+  startOffsetDays: fc.option(fc.integer({ min: -20, max: 3 }), { nil: undefined }),
+  startTime: fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })), { nil: undefined }),
+  completedAt: fc.option(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), { nil: null }),
+});
+
+type ShapedInput = typeof shapedArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+const clock = (time: [number, number] | undefined) => (time === undefined ? '' : `T${String(time[0]).padStart(2, '0')}:${String(time[1]).padStart(2, '0')}`);
+
+function shapedModelOf({ input, shape, day, zone, targetTime, undatedItem, startOffsetDays, startTime, completedAt }: ShapedInput): EventModel | null {
+  const targetMs = Date.UTC(2024, 0, 1) + day * 86_400_000;
+  const target = new Date(targetMs).toISOString().slice(0, 10);
+  const start = startOffsetDays === undefined ? null : new Date(targetMs + startOffsetDays * 86_400_000).toISOString().slice(0, 10);
+  const overrides: Partial<PlaneIssue> = {
+    name: input.name,
+    priority: input.priority,
+    state: { id: 's', name: input.stateName, color: '#000', group: input.group },
+    target_date: undatedItem ? null : `${target}${clock(targetTime)}`,
+    start_date: start === null ? null : `${start}${clock(startTime)}`,
+    completed_at: completedAt === null ? null : completedAt.toISOString(),
+    sequence_id: input.sequence,
+  };
+  return issueToEvent(sampleIssue(overrides), sampleProject({ timezone: zone }), { ...CTX, ...shape, timeZone: 'Asia/Kolkata' });
+}
+
+describe('properties of every shape (tasks, spans, timed items, alarms)', () => {
+  it('render → ical.js → parse yields zero field changes, also after a server re-serializes', () => {
+    fc.assert(
+      fc.property(shapedArbitrary, (input) => {
+        const model = shapedModelOf(input);
+        fc.pre(model !== null);
+        const component = model!.component ?? 'vevent';
+        const text = renderEvent(model!);
+        expectWellFormed(text);
+        const parsed = parseCalendarObject(text);
+        expect(parsed.component).toBe(component);
+        expect(parsed.fields).toEqual(model!.fields);
+        expect(fieldChanges(parsed.fields, model!.fields, component)).toEqual([]);
+        expect(fieldChanges(parseCalendarObject(reserialize(text)).fields, model!.fields, component)).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('merge moves any stored shape (even re-serialized) to any desired one', () => {
+    fc.assert(
+      fc.property(shapedArbitrary, shapedArbitrary, (before, after) => {
+        const stored = shapedModelOf(before);
+        const desired = shapedModelOf({ ...after, input: { ...after.input, sequence: before.input.sequence } });
+        fc.pre(stored !== null && desired !== null);
+        const wanted = { ...desired!, uid: stored!.uid };
+        const merged = mergeEvent(reserialize(renderEvent(stored!, { sequence: 2 })), wanted);
+        expectWellFormed(merged);
+        const parsed = parseCalendarObject(merged);
+        expect(parsed.component).toBe(wanted.component ?? 'vevent');
+        expect(fieldChanges(parsed.fields, wanted.fields, wanted.component)).toEqual([]);
+        // Same component: updated in place; another one: a fresh object.
+        expect(parsed.sequence).toBe((stored!.component ?? 'vevent') === (wanted.component ?? 'vevent') ? 3 : 0);
+        const zones = new ICAL.Component(ICAL.parse(merged)).getAllSubcomponents('vtimezone').map((zone) => zone.getFirstPropertyValue('tzid'));
+        expect(new Set(zones).size).toBe(zones.length);
+      }),
+      RUNS,
+    );
+  });
+});

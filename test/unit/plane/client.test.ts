@@ -445,3 +445,151 @@ describe('PlaneClient single objects', () => {
     expect(await client.getProject(OTHER_PROJECT)).toBeNull();
   });
 });
+
+describe('PlaneClient cycles and modules', () => {
+  const CYCLES = `${WS}/projects/:projectId/cycles/`;
+  const MODULES = `${WS}/projects/:projectId/modules/`;
+
+  function cycle(n: number): Record<string, unknown> {
+    return {
+      id: `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      total_issues: 0,
+      name: `Sprint ${n}`,
+      description: '',
+      start_date: '2026-03-01T18:30:01Z',
+      end_date: '2026-03-15T18:29:00+05:30',
+      archived_at: null,
+      timezone: 'Asia/Kolkata',
+      project: PROJECT,
+    };
+  }
+
+  function module(n: number): Record<string, unknown> {
+    return { id: `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, name: `Module ${n}`, start_date: null, target_date: '2026-04-01', status: 'planned', project: PROJECT, members: [] };
+  }
+
+  it('lists every cycle page with per_page on each request and no cycle_view (Plane defaults to all)', async () => {
+    const all = [1, 2, 3].map(cycle);
+    const { seen, note } = recorder();
+    server.use(http.get(CYCLES, ({ request }) => HttpResponse.json(envelope(all, note(request)))));
+
+    const { client, warnings } = makeClient({ pageSize: 2 });
+    const cycles = await client.listCycles(PROJECT);
+
+    expect(cycles.map((c) => c.name)).toEqual(['Sprint 1', 'Sprint 2', 'Sprint 3']);
+    expect(cycles[0]).toMatchObject({ start_date: '2026-03-01T18:30:01Z', end_date: '2026-03-15T18:29:00+05:30', project_id: PROJECT });
+    expect(seen.map((request) => request.path)).toEqual([`/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`, `/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`]);
+    expect(seen.map((request) => request.query)).toEqual([{ per_page: '2' }, { per_page: '2', cursor: '2:1:0' }]);
+    expect(seen.every((request) => request.apiKey === KEY)).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('lists every module page the same way, plain dates kept as they are', async () => {
+    const all = [1, 2, 3, 4].map(module);
+    const { seen, note } = recorder();
+    server.use(http.get(MODULES, ({ request }) => HttpResponse.json(envelope(all, note(request)))));
+
+    const modules = await makeClient({ pageSize: 3 }).client.listModules(PROJECT);
+
+    expect(modules.map((m) => [m.name, m.target_date, m.project_id])).toEqual([
+      ['Module 1', '2026-04-01', PROJECT],
+      ['Module 2', '2026-04-01', PROJECT],
+      ['Module 3', '2026-04-01', PROJECT],
+      ['Module 4', '2026-04-01', PROJECT],
+    ]);
+    expect(seen.map((request) => request.query)).toEqual([{ per_page: '3' }, { per_page: '3', cursor: '3:1:0' }]);
+    expect(seen[0]?.path).toBe(`/api/v1/workspaces/acme/projects/${PROJECT}/modules/`);
+  });
+
+  it('keeps items with odd fields and warns; drops an item without an id and one listed twice', async () => {
+    const odd = { ...cycle(2), name: null, start_date: 20260301 };
+    const noId = { ...cycle(3), id: 42 };
+    const pages = [
+      { ...envelope([cycle(1), odd], new URL(`${BASE}/?per_page=2`)), next_page_results: true, next_cursor: '2:1:0' },
+      { ...envelope([cycle(1), noId], new URL(`${BASE}/?per_page=2`)), next_page_results: false },
+    ];
+    server.use(http.get(CYCLES, ({ request }) => HttpResponse.json(new URL(request.url).searchParams.has('cursor') ? pages[1] : pages[0])));
+
+    const { client, warnings } = makeClient({ pageSize: 2 });
+    const cycles = await client.listCycles(PROJECT);
+
+    expect(cycles.map((c) => c.id)).toEqual([cycle(1).id, cycle(2).id]);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(/cycle c0{7}-.*2 of project .*"name" is not a string, "start_date" is neither a datetime string nor null/);
+    expect(warnings[1]).toMatch(/listed cycle .* twice/);
+    expect(warnings[2]).toMatch(/cycle \(without id\) .*"id" is not a string; skipped it/);
+  });
+
+  it('warns about a module whose target_date is not a date string', async () => {
+    server.use(http.get(MODULES, ({ request }) => HttpResponse.json(envelope([module(1), { ...module(2), target_date: false }], new URL(request.url)))));
+
+    const { client, warnings } = makeClient();
+    const modules = await client.listModules(PROJECT);
+
+    expect(modules).toHaveLength(2);
+    expect(warnings).toEqual([expect.stringMatching(/module .* "target_date" is neither a date string nor null/)]);
+  });
+
+  it('maps 401 and 403 like the other lists', async () => {
+    server.use(
+      http.get(CYCLES, () => HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 401 })),
+      http.get(MODULES, () => HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 })),
+    );
+    const { client } = makeClient();
+
+    const noKey = await client.listCycles(PROJECT).catch((caught: unknown) => caught);
+    const notMember = await client.listModules(PROJECT).catch((caught: unknown) => caught);
+
+    expect(noKey).toBeInstanceOf(AuthError);
+    expect((noKey as AuthError).message).toBe('Plane rejected the request: no API key (HTTP 401 from plane.test)');
+    expect(notMember).toBeInstanceOf(AuthError);
+    expect((notMember as AuthError).message).toMatch(/not a member/);
+    expectNoKey(noKey);
+  });
+
+  it('waits out a 429 for its Retry-After and carries on; gives up on one that does not end', async () => {
+    let calls = 0;
+    server.use(
+      http.get(CYCLES, ({ request }) => {
+        calls += 1;
+        if (calls === 1) return HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '5' } });
+        return HttpResponse.json(envelope([cycle(1)], new URL(request.url)), { headers: { 'X-RateLimit-Remaining': '12' } });
+      }),
+      http.get(MODULES, () => HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '30' } })),
+    );
+
+    const patient = makeClient();
+    const cycles = await patient.client.listCycles(PROJECT);
+    const impatient = makeClient({ policy: { maxRateLimitWaits: 1 } });
+    const error = await impatient.client.listModules(PROJECT).catch((caught: unknown) => caught);
+
+    expect(cycles).toHaveLength(1);
+    expect(patient.sleeps).toEqual([5000]);
+    expect(patient.client.rateLimitRemaining).toBe(12);
+    expect(impatient.sleeps).toEqual([30_000]);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(429);
+    expect((error as HttpError).hint).toMatch(/60 requests per minute/);
+  });
+
+  it('throws when page 2 fails, and on a 404: a partial or empty list would read as deletions', async () => {
+    const all = [1, 2, 3].map(cycle);
+    server.use(
+      http.get(CYCLES, ({ request }) => {
+        const url = new URL(request.url);
+        if (url.searchParams.has('cursor')) return HttpResponse.json({ error: 'Something went wrong please try again later' }, { status: 500 });
+        return HttpResponse.json(envelope(all, url));
+      }),
+      http.get(MODULES, () => HttpResponse.json({ error: 'The requested resource does not exist.' }, { status: 404 })),
+    );
+    const { client } = makeClient({ pageSize: 2, policy: { retries: 0 } });
+
+    const failedPage = await client.listCycles(PROJECT).catch((caught: unknown) => caught);
+    const missing = await client.listModules(PROJECT).catch((caught: unknown) => caught);
+
+    expect(failedPage).toBeInstanceOf(HttpError);
+    expect((failedPage as HttpError).status).toBe(500);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect((missing as Error).message).toContain(`/projects/${PROJECT}/modules/`);
+  });
+});

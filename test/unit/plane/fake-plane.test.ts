@@ -1,7 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { closeHttpConnections, createHttpClient } from '../../../src/http/fetcher.js';
+import { describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../../src/http/fetcher.js';
 import { PlaneClient } from '../../../src/plane/client.js';
-import { signWebhook, startFakePlane, type FakePlane, type FakePlaneOptions } from '../../support/fake-plane.js';
+import { signWebhook, type FakePlane } from '../../support/fake-plane.js';
+import { fakePlanes } from './fake-plane-harness.js';
 import { seedLargeWorkspace, seedSampleWorkspace } from '../../support/sample-workspace.js';
 
 const NOW = new Date('2025-01-15T10:00:00Z');
@@ -13,19 +14,7 @@ const USER_LITE_KEYS = ['id', 'first_name', 'last_name', 'email', 'avatar', 'ava
 const LABEL_KEYS = ['id', 'created_at', 'updated_at', 'deleted_at', 'name', 'description', 'color', 'sort_order',
   'external_source', 'external_id', 'created_by', 'updated_by', 'workspace', 'project', 'parent'];
 
-const started: FakePlane[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((plane) => plane.close()));
-});
-afterAll(async () => {
-  await closeHttpConnections();
-});
-
-async function fake(options: FakePlaneOptions = {}): Promise<FakePlane> {
-  const plane = await startFakePlane({ seed: 7, now: () => NOW, rateLimitPerMinute: null, ...options });
-  started.push(plane);
-  return plane;
-}
+const fake = fakePlanes({ seed: 7, now: NOW });
 
 interface Answer {
   status: number;

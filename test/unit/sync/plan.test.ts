@@ -4,9 +4,10 @@ import type { EventModel } from '../../../src/event/model.js';
 import { mergeEvent } from '../../../src/event/merge.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
-import { objectNameForUid } from '../../../src/event/uid.js';
+import { objectNameForUid, uidScheme, type UidScheme } from '../../../src/event/uid.js';
+import { cycleToEvent, moduleToEvent } from '../../../src/event/blocks.js';
 import { MIN_GUARDED, plan, type PlanInput } from '../../../src/sync/plan.js';
-import { issue, planInput, project, STATES } from '../../support/builders.js';
+import { cycle, issue, module, planInput, project, STATES } from '../../support/builders.js';
 
 const CAL = 'https://dav.example/alice/plane-x/';
 const web = project();
@@ -165,5 +166,111 @@ describe('plan', () => {
     const moved: EventModel = { ...a, fields: { ...a.fields, start: '2026-01-05', end: '2026-01-06' } };
     const merged: RemoteObject = { ...stored(a), data: mergeEvent(stored(a).data, moved) };
     expect(plan(input({ desired: [moved], remote: [merged] })).changes).toEqual([]);
+  });
+});
+
+describe('plan with tasks and blocks', () => {
+  const task = (overrides: Parameters<typeof issue>[1] = {}): EventModel => {
+    const model = issueToEvent(issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27', ...overrides }), web, { ...ctx, as: 'tasks' });
+    if (!model) throw new Error('fixture issue has no target date');
+    return model;
+  };
+  const block = (overrides: Parameters<typeof cycle>[0] = {}, scheme?: UidScheme): EventModel => cycleToEvent(cycle(overrides), web, { ...ctx, scheme })!;
+  const moduleBlock = (overrides: Parameters<typeof module>[0] = {}): EventModel => moduleToEvent(module(overrides), web, ctx)!;
+
+  it('a stored VEVENT where a VTODO is desired is an update whose first field is the component', () => {
+    const wanted = task();
+    const asEvent = issueToEvent({ ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId }, web, ctx)!;
+    expect(asEvent.uid).toBe(wanted.uid);
+    const remote = stored(asEvent, '"e3"');
+    const result = plan(input({ desired: [wanted], remote: [remote] }));
+    expect(result.changes).toHaveLength(1);
+    expect(result.changes[0]).toMatchObject({ op: 'update', uid: wanted.uid, etag: '"e3"', existing: remote.data, event: wanted });
+    expect(result.changes[0]?.fields[0]).toEqual({ field: 'component', from: 'VEVENT', to: 'VTODO' });
+  });
+
+  it('a stored VTODO where a VEVENT is desired (the calendar is events again) is an update of the component', () => {
+    const wanted = task();
+    const asEvent = issueToEvent({ ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId }, web, ctx)!;
+    const result = plan(input({ desired: [asEvent], remote: [stored(wanted)] }));
+    expect(result.changes[0]?.fields[0]).toEqual({ field: 'component', from: 'VTODO', to: 'VEVENT' });
+  });
+
+  it('a task as stored is unchanged; a moved one is an update named with the task\'s words', () => {
+    const a = task();
+    expect(plan(input({ desired: [a], remote: [stored(a)] }))).toMatchObject({ changes: [], unchanged: 1 });
+    const moved: EventModel = { ...a, fields: { ...a.fields, end: '2025-12-30' } };
+    const result = plan(input({ desired: [moved], remote: [stored(a)] }));
+    expect(result.changes[0]?.fields).toEqual([{ field: 'target_date', from: '2025-12-27', to: '2025-12-30' }]);
+  });
+
+  it('is stable after an update of a task: the merged object plans as unchanged', () => {
+    const a = task();
+    const done = task({ state: STATES.done!, completed_at: '2025-12-26T10:00:00Z' });
+    const reopened: EventModel = { ...done, uid: a.uid, issueId: a.issueId };
+    const merged: RemoteObject = { ...stored(a), data: mergeEvent(stored(a).data, reopened) };
+    expect(plan(input({ desired: [reopened], remote: [merged] })).changes).toEqual([]);
+  });
+
+  // The create line of a report shows the `target_date` field's value: for a task that is DUE, not DTSTART.
+  it('a task to create reports its fields with the task\'s names (DUE is the target_date)', () => {
+    const a = task();
+    const [change] = plan(input({ desired: [a] })).changes;
+    expect(change?.op).toBe('create');
+    expect(change?.fields).toContainEqual({ field: 'target_date', from: null, to: '2025-12-27' });
+    expect(change?.fields).toContainEqual({ field: 'start_date', from: null, to: '2025-12-20' });
+  });
+
+  it('an owned cycle block whose cycle Plane lists no more goes, as cycle-gone', () => {
+    const gone = block();
+    const kept = block();
+    const result = plan(input({ desired: [kept], remote: [stored(gone), stored(kept)], blocks: new Set(['cycle', 'module']) }));
+    expect(result.unchanged).toBe(1);
+    expect(result.changes).toEqual([
+      expect.objectContaining({ op: 'delete', uid: gone.uid, issueId: gone.issueId, reason: 'cycle-gone', summary: gone.fields.summary, projectId: web.id }),
+    ]);
+  });
+
+  it('a module block whose module is gone goes as module-gone', () => {
+    const gone = moduleBlock();
+    const result = plan(input({ remote: [stored(gone)], blocks: new Set(['cycle', 'module']) }));
+    expect(result.changes).toEqual([expect.objectContaining({ op: 'delete', uid: gone.uid, reason: 'module-gone' })]);
+  });
+
+  it.each([
+    ['no longer shows blocks', undefined],
+    ['shows none', new Set<'cycle' | 'module'>()],
+    ['shows modules only', new Set<'cycle' | 'module'>(['module'])],
+  ])('a cycle block goes as not-selected when the calendar %s', (_, blocks) => {
+    const shown = block();
+    const result = plan(input({ remote: [stored(shown)], blocks }));
+    expect(result.changes).toEqual([expect.objectContaining({ op: 'delete', uid: shown.uid, reason: 'not-selected' })]);
+  });
+
+  it('a cycle block that moved is an update of its dates', () => {
+    const sprint = cycle({ start_date: '2025-12-01T00:00:01Z', end_date: '2025-12-14T23:59:00Z' });
+    const a = cycleToEvent(sprint, web, ctx)!;
+    const moved = cycleToEvent({ ...sprint, end_date: '2025-12-21T23:59:00Z' }, web, ctx)!;
+    const result = plan(input({ desired: [moved], remote: [stored(a)], blocks: new Set(['cycle']) }));
+    expect(result.changes[0]).toMatchObject({ op: 'update', uid: a.uid });
+    expect(result.changes[0]?.fields).toEqual([{ field: 'dtend', from: '2025-12-15', to: '2025-12-22' }]);
+  });
+
+  it('leaves UIDs that only look like blocks, and other calendars\' blocks, alone', () => {
+    const ours = block();
+    const mine = block({}, uidScheme('mine'));
+    const lookalikes = [
+      'plane-cycle-not-a-uuid@calplanebot',
+      `plane-sprint-${ours.issueId}@calplanebot`,
+      `plane-cycle-${ours.issueId}@calplanebot.example.com`,
+      `x-plane-cycle-${ours.issueId}@calplanebot`,
+    ].map((uid, index) => ({ ...FOREIGN, href: `${CAL}look-${index}.ics`, data: FOREIGN.data.replace('birthday-1@example.com', uid) }));
+    const result = plan(input({ remote: [...lookalikes, stored(mine), FOREIGN], blocks: new Set(['cycle']) }));
+    expect(result.changes).toEqual([]);
+    expect(result.foreign).toBe(lookalikes.length + 2);
+    // The calendar entry `mine` owns its own blocks.
+    const theirs = plan(input({ scheme: uidScheme('mine'), remote: [stored(mine), stored(ours)], blocks: new Set(['cycle']) }));
+    expect(theirs.changes).toEqual([expect.objectContaining({ op: 'delete', uid: mine.uid, reason: 'cycle-gone' })]);
+    expect(theirs.foreign).toBe(1);
   });
 });
