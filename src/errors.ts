@@ -73,6 +73,17 @@ export class CalendarComponentError extends CalplanebotError {
   readonly exitCode = ExitCode.Partial;
 }
 
+/** A run stopped by SIGINT or SIGTERM, between writes: what it finished is recorded, the rest is the next run's. */
+export class InterruptedError extends CalplanebotError {
+  readonly exitCode: ExitCode;
+
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM', finished: readonly string[]) {
+    const done = finished.length > 0 ? `finished ${finished.join(', ')}` : 'finished no project';
+    super(`interrupted by ${signal}: stopped before its next write; ${done}`, { hint: 'the next run picks up the rest' });
+    this.exitCode = signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+  }
+}
+
 /** An invariant broke: a bug in calplanebot, not in the input. */
 export class InternalError extends CalplanebotError {
   readonly exitCode = ExitCode.Failure;

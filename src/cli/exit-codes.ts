@@ -15,6 +15,10 @@ export const ExitCode = {
   WebhookRejected: 4,
   /** `diff --exit-code`: changes are pending. */
   ChangesPending: 5,
+  /** Interrupted by SIGINT (Ctrl-C): stopped between writes, recorded, lock released (128 + 2). */
+  Interrupted: 130,
+  /** Interrupted by SIGTERM (a deadline, a CI cancel): likewise (128 + 15). */
+  Terminated: 143,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -25,4 +29,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   2  usage or configuration error
   3  partial failure (some events or projects failed; see the report)
   4  webhook delivery rejected (bad signature or payload)
-  5  diff --exit-code: changes pending`;
+  5  diff --exit-code: changes pending
+130  interrupted (SIGINT) between writes; 143 for SIGTERM`;

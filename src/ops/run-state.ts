@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { describeError } from '../errors.js';
+import { describeError, InterruptedError } from '../errors.js';
 import { hasFailures, sumTotals, type CalendarReport, type ProjectReport, type SyncUnitReport, type Totals } from '../sync/report.js';
 import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.js';
@@ -15,7 +15,7 @@ export const RUN_STATE_VERSION = 1;
 
 export type RunKind = 'sync' | 'webhook';
 /** success: everything done; partial: some events or projects failed (exit 3); failure: the run stopped (exit 1). */
-export type RunOutcome = 'success' | 'partial' | 'failure';
+export type RunOutcome = 'success' | 'partial' | 'failure' | 'interrupted';
 
 export interface ProjectCounts {
   id: string;
@@ -139,6 +139,7 @@ export function nextRunState(previous: KindState | undefined, kind: RunKind, sum
 }
 
 function outcomeOf(input: RunRecordInput): RunOutcome {
+  if (input.error instanceof InterruptedError) return 'interrupted';
   if (input.error !== undefined || !input.report) return 'failure';
   return hasFailures(input.report) ? 'partial' : 'success';
 }

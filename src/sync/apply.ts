@@ -15,6 +15,8 @@ export interface ApplyOutcome {
   /** The write (or its re-planned successor) succeeded, or turned out not to be needed. */
   ok: boolean;
   error?: unknown;
+  /** Not attempted: the run was interrupted first. */
+  skipped?: boolean;
   /** A 412 made us re-read the object and plan it again. */
   replanned: boolean;
   /** Wall time of the write, the re-plan included. */
@@ -26,6 +28,8 @@ export class Writer {
     private readonly store: CalendarStore,
     /** Parallel writes; Radicale serializes them anyway, latency-bound servers gain. */
     private readonly concurrency = 4,
+    /** True once the run is interrupted: no further write is started. */
+    private readonly stopped: () => boolean = () => false,
   ) {}
 
   createCalendar(url: string, displayName: string, component?: CalendarComponent): Promise<CalendarRef> {
@@ -46,6 +50,7 @@ export class Writer {
   }
 
   private async applyOne(change: Change, calendarUrl: string, scheme: UidScheme): Promise<ApplyOutcome> {
+    if (this.stopped()) return { change, ok: false, skipped: true, replanned: false, durationMs: 0 };
     const started = performance.now();
     const outcome = await this.attempt(change, calendarUrl, scheme);
     return { ...outcome, durationMs: Math.round(performance.now() - started) };

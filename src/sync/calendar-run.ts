@@ -51,6 +51,7 @@ export class CalendarRun {
   /** Assignees and labels seen on any work item, for the "matches nothing" warnings. */
   private readonly seen = { people: new Set<string>(), labels: new Set<string>() };
   private readonly wantsNames: boolean;
+  private readonly finished = new Set<PlaneProject>();
 
   constructor(
     private readonly targets: readonly CalendarTarget[],
@@ -67,6 +68,11 @@ export class CalendarRun {
     return selected.filter((project) => this.targets.some((t) => t.projects.includes(project)));
   }
 
+  /** Whether the project was read and its own calendars synced (its share of the others waits for shared()). */
+  finishedProject(project: PlaneProject): boolean {
+    return this.finished.has(project);
+  }
+
   /** One project: its own calendars synced, its share gathered. The unforeseen stays with its calendars. */
   async project(project: PlaneProject): Promise<void> {
     const own = this.targets.filter((t) => t.project === project);
@@ -79,6 +85,7 @@ export class CalendarRun {
       for (const target of own) if (!this.done.has(target)) this.finish(target, withError(this.newReport(target), unforeseen));
       for (const gathering of sharing) withError(gathering.report, unforeseen);
     }
+    this.finished.add(project);
   }
 
   /** The calendars spanning projects, once every project has been read. */

@@ -343,7 +343,7 @@ async function applyPlan(result: Plan, writer: Writer, report: SyncUnitReport, t
 export function recordOutcomes(outcomes: ApplyOutcome[], report: SyncUnitReport): void {
   outcomes.forEach((outcome, index) => {
     const entry = report.changes[index];
-    if (!entry) return;
+    if (!entry || outcome.skipped) return; // interrupted before it: not written, not failed
     entry.durationMs = outcome.durationMs;
     if (outcome.ok) {
       entry.applied = true;

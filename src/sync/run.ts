@@ -4,6 +4,8 @@
  * `dryRun` is decided here and only here: it decides whether a Writer exists.
  */
 import type { CalendarStore } from '../caldav/store.js';
+import { InterruptedError } from '../errors.js';
+import type { Interruption } from '../ops/interrupt.js';
 import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
@@ -31,6 +33,8 @@ export interface SyncSettings {
   workspaceSlug: string;
   /** sync.timeZone and sync.defaultDuration, for timed items; default UTC and PT1H. */
   items?: ItemDefaults | undefined;
+  /** A run that is told to stop (SIGINT, SIGTERM) starts no further write and throws InterruptedError. */
+  interruption?: Pick<Interruption, 'signal'> | undefined;
   /** caldav.calendarName: the default entry's name when `entries` is not given. */
   calendarNameTemplate: string;
   /** The `calendars` entries; default: the one-calendar-per-project entry. */
@@ -84,7 +88,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const ctx: CalendarSyncContext = {
     plane: deps.plane,
     store: deps.store,
-    writer: settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency),
+    writer: settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency, () => settings.interruption?.signal !== undefined),
     calendars: await deps.store.listCalendars(),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
@@ -97,8 +101,17 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const reconcile = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => syncCalendar(target, input, ctx, report);
   const run = new CalendarRun(targets, ctx, { entries, reconcile, select, withCache: deps.calendarCache !== undefined, onCalendarDone: settings.onCalendarDone, onProgress: settings.onProgress });
   const read = run.projectsToRead(selected);
-  for (const project of read) await run.project(project);
+  const stopIfInterrupted = () => {
+    const signal = settings.interruption?.signal;
+    if (signal !== undefined) throw new InterruptedError(signal, read.filter((p) => run.finishedProject(p)).map((p) => p.identifier));
+  };
+  for (const project of read) {
+    stopIfInterrupted();
+    await run.project(project);
+  }
+  stopIfInterrupted();
   await run.shared();
+  stopIfInterrupted();
   if (!settings.dryRun) deps.calendarCache?.save();
 
   const calendars = run.reports();

@@ -4,6 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { renderFailures, renderReport } from '../render-report.js';
 import { parseDuration } from '../../ops/duration.js';
+import { watchInterrupts } from '../../ops/interrupt.js';
 import type { LockHolder } from '../../ops/lock.js';
 import { guardedRun } from '../../ops/run-guard.js';
 import { calendarChanges, hasFailures, type RunReport } from '../../sync/report.js';
@@ -44,7 +45,9 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     } else {
       // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
       const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
-      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(services, { ...settings, onCalendarDone }));
+      // Ctrl-C or SIGTERM: no further write, the run recorded as interrupted, the lock released (exit 130/143).
+      const interruption = watchInterrupts((signal) => spinner.update(`${signal}: finishing the write in progress`));
+      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(services, { ...settings, onCalendarDone, interruption })).finally(() => interruption.dispose());
       if (outcome.kind === 'skipped') {
         spinner.stop();
         reportSkipped(outcome.holder, output);
