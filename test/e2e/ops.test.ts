@@ -137,14 +137,14 @@ describe('the overlap lock', () => {
     expect(reportOf(run).totals.created).toBe(2);
   });
 
-  it('a sync killed by SIGTERM leaves its lock with its holder; the next run takes it over at once', async () => {
+  it('a sync killed outright (SIGKILL, an OOM kill) leaves its lock with its holder; the next run takes it over at once', async () => {
     const project = newProject('Killed');
     const { env, dir } = stateHome();
     plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 5000 });
     const child = spawn(process.execPath, [CLI, '--config', config, 'sync', '--project', project.identifier], { env: isolatedEnv({ XDG_STATE_HOME: env.XDG_STATE_HOME }), stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('close', resolve));
     await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the sync to hold the lock');
-    child.kill('SIGTERM');
+    child.kill('SIGKILL'); // SIGTERM is handled: the run stops cleanly and releases the lock (interrupt.test.ts)
     await exited;
     // proper-lockfile's exit handler could not rmdir it (the holder is inside): a dead-PID holder stays.
     expect(JSON.parse(readFileSync(lockFiles(dir, 'sync').holderFile, 'utf8'))).toMatchObject({ pid: child.pid, host: hostname() });
