@@ -37,8 +37,9 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .description('bring every project calendar in line with Plane (create, update, delete events)')
     .addOption(projectOption())
     .option('--allow-mass-delete', 'allow deleting more than sync.maxDeletePercent of a calendar')
+    .option('--allow-mass-write', 'write-back: allow more than sync.maxPlaneWrites changes to Plane in this run')
     .option('--wait [duration]', 'when another sync is running, wait for it (at most this long, e.g. 10m) instead of skipping')
-    .action((opts: { project: string[]; allowMassDelete?: boolean; wait?: boolean | string }, command: Command) =>
+    .action((opts: { project: string[]; allowMassDelete?: boolean; allowMassWrite?: boolean; wait?: boolean | string }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, false)),
     );
 
@@ -46,7 +47,7 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .command('diff')
     .description('show what `sync` would change, writing nothing')
     .addOption(projectOption())
-    .option('--exit-code', 'exit 5 when changes are pending')
+    .option('--exit-code', 'exit 5 when changes are pending (changes for Plane included)')
     .action((opts: { project: string[]; exitCode?: boolean }, command: Command) =>
       dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, true)),
     );

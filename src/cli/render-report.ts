@@ -8,7 +8,7 @@ const MAX_VALUE = 60;
 
 export function renderReport(report: RunReport, output: Output): void {
   const c = output.colors;
-  const changed = report.totals.created + report.totals.updated + report.totals.deleted;
+  const changed = report.totals.created + report.totals.updated + report.totals.deleted + (report.totals.planeWrites ?? 0) + (report.totals.conflicts ?? 0);
   const calendarWork = calendarChanges(report);
   // --quiet: say nothing on stdout when there was nothing to do (cron mails any output).
   if (output.options.quiet && changed === 0 && calendarWork === 0) return;
@@ -18,7 +18,7 @@ export function renderReport(report: RunReport, output: Output): void {
   const t = report.totals;
   const views = report.calendars.some((calendar) => calendar.id !== DEFAULT_VIEW_ID) ? `, ${report.calendars.length} calendar(s)` : '';
   const timing = c.dim(`(${report.projects.length} project(s)${views}, ${report.durationMs} ms)`);
-  const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
+  const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${writeBackSummary(report)}${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
   const command = report.dryRun ? 'diff' : 'sync';
   if (changed === 0) {
     const calendars = `${calendarWork} calendar(s) ${report.dryRun ? 'to create or rename' : 'created or renamed'}`;
@@ -32,6 +32,14 @@ export function renderReport(report: RunReport, output: Output): void {
   output.line(`${c.bold(`${command}:`)} ${did}; ${rest} ${timing}`);
 }
 
+/** ", 2 written to Plane, 1 conflict (Plane kept)": only for a run with calendars that write back. */
+function writeBackSummary(report: RunReport): string {
+  const { planeWrites, conflicts } = report.totals;
+  if (planeWrites === undefined && conflicts === undefined) return '';
+  const writes = report.dryRun ? `${planeWrites ?? 0} to write to Plane` : `${planeWrites ?? 0} written to Plane`;
+  return `, ${writes}${conflicts ? `, ${conflicts} conflict(s) (Plane's values kept)` : ''}`;
+}
+
 /** A default calendar is headed by its project, as before entries existed; any other by its name. */
 function heading(calendar: CalendarReport, report: RunReport, output: Output): string {
   const project = report.projects.find((p) => p.id === calendar.projectId);
@@ -41,7 +49,9 @@ function heading(calendar: CalendarReport, report: RunReport, output: Output): s
 
 function renderCalendar(project: CalendarReport, title: string, dryRun: boolean, output: Output): void {
   const c = output.colors;
-  const quietProject = project.changes.length === 0 && !project.calendarCreated && project.calendarRenamed === null;
+  const forPlane = project.planeChanges ?? [];
+  const conflicts = project.planeConflicts ?? [];
+  const quietProject = project.changes.length === 0 && forPlane.length === 0 && conflicts.length === 0 && !project.calendarCreated && project.calendarRenamed === null;
   if (quietProject && !output.options.verbose) return;
   const renamed = project.calendarRenamed;
   const calendarNote = project.calendarCreated
@@ -51,6 +61,10 @@ function renderCalendar(project: CalendarReport, title: string, dryRun: boolean,
       : '';
   output.line(`${title}${calendarNote}`);
   for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
+  for (const write of forPlane) output.line(`  ${c.cyan('⇢')} Plane ${write.summary}: ${write.fields.map(describeField).join('; ')}`);
+  for (const conflict of conflicts) {
+    output.line(`  ${c.yellow('!')} ${conflict.summary}: ${conflict.field} changed in the calendar (${conflict.calendar}) and in Plane (${conflict.plane}); Plane's kept`);
+  }
 }
 
 export function describeChange(change: ReportedChange, output: Output): string {

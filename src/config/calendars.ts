@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { durationSeconds } from '../event/dates.js';
-import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, SHAPE_KEYS, STATE_GROUPS, SUMMARY_PLACEHOLDERS, type CalendarEntry } from './types.js';
+import { CALENDAR_ID, DEFAULT_VIEW_ID, PRIORITIES, SHAPE_KEYS, STATE_GROUPS, SUMMARY_PLACEHOLDERS, WRITE_BACK_FIELDS, type CalendarEntry, type WriteBack } from './types.js';
 import type { ConfigIssue } from './issues.js';
 
 const nonEmpty = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
@@ -36,6 +36,11 @@ const entrySchema = z.strictObject({
   cycles: z.boolean().optional(),
   modules: z.boolean().optional(),
   times: z.enum(['dates', 'timed']).optional(),
+  writeBack: z
+    .union([z.array(z.enum(WRITE_BACK_FIELDS)), z.strictObject({ fields: z.array(z.enum(WRITE_BACK_FIELDS)), completedState: nonEmpty.optional() })], {
+      error: `must be a list of ${WRITE_BACK_FIELDS.map((field) => `"${field}"`).join(' and ')}, or {"fields": [...], "completedState": "a state's name"}`,
+    })
+    .optional(),
 });
 
 export const calendarsSchema = z.array(entrySchema);
@@ -67,7 +72,8 @@ export function resolveCalendars(file: CalendarsFile | undefined, defaultName: s
     if (entry.summary !== undefined) checkSummary(`${key}.summary`, entry.summary, issues);
     entry.alarms?.forEach((alarm, index) => checkAlarm(`${key}.alarms[${index}]`, alarm, issues));
     checkComponent(key, entry, issues);
-    return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry) };
+    const writeBack = writeBackOf(`${key}.writeBack`, entry, issues);
+    return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry), ...(writeBack ? { writeBack } : {}) };
   });
 }
 
@@ -97,6 +103,25 @@ function checkComponent(key: string, entry: CalendarsFile[number], issues: Confi
   } else if (entry.undated !== undefined) {
     issues.push({ key: `${key}.undated`, message: 'applies to task lists only (an event needs a date)', hint: 'add "as": "tasks", or remove the key' });
   }
+}
+
+/**
+ * `writeBack`: a list of fields, or `{ fields, completedState }`; none listed means none. Completion
+ * is a task's (an event has no "done" a person can tick).
+ */
+function writeBackOf(key: string, entry: CalendarsFile[number], issues: ConfigIssue[]): WriteBack | undefined {
+  const given = entry.writeBack;
+  if (given === undefined) return undefined;
+  const { fields, completedState } = Array.isArray(given) ? { fields: given, completedState: undefined } : given;
+  if (fields.includes('completion') && entry.as !== 'tasks') {
+    issues.push({ key, message: '"completion" applies to task lists only (a task ticked off in the calendar)', hint: 'add "as": "tasks", or write back "dates" only' });
+  }
+  if (completedState !== undefined && !fields.includes('completion')) {
+    issues.push({ key: `${key}.completedState`, message: 'names the state of a ticked-off task, but "completion" is not written back', hint: 'add "completion" to writeBack.fields, or remove the key' });
+  }
+  const unique = [...new Set(fields)];
+  if (unique.length === 0) return undefined;
+  return { fields: unique, ...(completedState === undefined ? {} : { completedState: completedState.trim() }) };
 }
 
 function checkAlarm(key: string, alarm: string, issues: ConfigIssue[]): void {

@@ -14,7 +14,7 @@ import { calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js
 import { envVariablesFor, type EnvOverride } from './env.js';
 import { toConfigError, type ConfigIssue } from './issues.js';
 import { makeRedactor } from './redact.js';
-import { SECRET_PATHS, SHAPE_KEYS, type Config } from './types.js';
+import { DEFAULT_MAX_PLANE_WRITES, SECRET_PATHS, SHAPE_KEYS, type Config } from './types.js';
 import { findUnknownKeys, isPlainObject, type KeyTree } from './unknown-keys.js';
 import { checkHttpUrl, withoutTrailingSlash, withTrailingSlash } from './url.js';
 
@@ -42,6 +42,7 @@ const webhookSchema = z.object({
 
 const syncSchema = z.object({
   maxDeletePercent: z.number().min(0).max(100).optional(),
+  maxPlaneWrites: z.int().min(0).optional(),
   stateDir: z.string().optional(),
   timeZone: z.string().optional(),
   defaultDuration: z.string().optional(),
@@ -96,7 +97,7 @@ export const DEFAULTS = {
   caldav: { calendarName: 'Plane: {project}' },
   export: { refreshInterval: 'PT1H' },
   webhook: { allowUnsigned: false },
-  sync: { maxDeletePercent: 50 },
+  sync: { maxDeletePercent: 50, maxPlaneWrites: DEFAULT_MAX_PLANE_WRITES },
   http: {
     timeoutMs: 30_000,
     retries: 3,
@@ -278,7 +279,8 @@ function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
   const inFilter = segments.at(-1) === 'filter';
   const inWindow = segments.at(-1) === 'window';
   if (inWindow) return 'a window takes pastDays and futureDays';
-  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.slice(0, -1).join(', ')} and ${SHAPE_KEYS.at(-1)}`;
+  if (segments.at(-1) === 'writeBack') return 'writeBack takes fields and completedState';
+  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.join(', ')} and writeBack`;
 }
 
 function typeHint(expected: string, value: unknown): string {
@@ -324,6 +326,7 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
     },
     sync: {
       maxDeletePercent: file.sync?.maxDeletePercent ?? DEFAULTS.sync.maxDeletePercent,
+      maxPlaneWrites: file.sync?.maxPlaneWrites ?? DEFAULTS.sync.maxPlaneWrites,
       stateDir: resolveStateDir(file.sync?.stateDir, context),
       timeZone: checkTimeZone(file.sync?.timeZone, issues),
       defaultDuration: checkPositiveDuration('sync.defaultDuration', file.sync?.defaultDuration, 'PT1H', issues),

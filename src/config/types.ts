@@ -50,6 +50,20 @@ export interface CalendarEntry {
   modules?: boolean | undefined;
   /** `timed`: an item with a time (newer Plane) is a timed event or task; `dates` (default): shown on its date. */
   times?: 'dates' | 'timed' | undefined;
+  /** What a person's edits in the calendar change in Plane; absent: nothing (only GETs are sent to Plane). */
+  writeBack?: WriteBack | undefined;
+}
+
+/** sync.maxPlaneWrites' default: changes for Plane per run before the rest wait for --allow-mass-write. */
+export const DEFAULT_MAX_PLANE_WRITES = 25;
+
+/** The edits that flow back to Plane: moved dates, ticked-off tasks. */
+export const WRITE_BACK_FIELDS = ['dates', 'completion'] as const;
+
+export interface WriteBack {
+  fields: Array<(typeof WRITE_BACK_FIELDS)[number]>;
+  /** The state a ticked-off task moves to, by name; default the project's first state of group `completed`. */
+  completedState?: string | undefined;
 }
 
 /** The keys of how a calendar entry's items look (all optional; none: today's events). */
@@ -88,6 +102,8 @@ export interface Config {
   sync: {
     /** Refuse to delete more than this percentage of a calendar's owned events (when it holds > 10). */
     maxDeletePercent: number;
+    /** Write at most this many changes to Plane per run (write-back); the rest wait for --allow-mass-write. */
+    maxPlaneWrites: number;
     /** Where run state lives; default $XDG_STATE_HOME/calplanebot. */
     stateDir: string | undefined;
     /** IANA zone whose "today" a filter window counts from; undefined = the machine's. */

@@ -47,6 +47,11 @@ export interface ManagedFields {
    * the event; absent or empty: none. Alarms a person added in an app are not among them.
    */
   alarms?: string[] | undefined;
+  /**
+   * X-CALPLANEBOT-BASE (event/basis.ts): the Plane values the object was written from, for a
+   * calendar with `writeBack`; absent otherwise.
+   */
+  base?: string | undefined;
 }
 
 export interface EventModel {
@@ -78,6 +83,7 @@ export const FIELD_LABELS: Record<keyof ManagedFields, string> = {
   url: 'url',
   color: 'color',
   alarms: 'alarms',
+  base: 'write_back_base',
 };
 
 export interface FieldChange {

@@ -115,7 +115,14 @@ function commonFields(component: JcalComponent): Omit<ManagedFields, 'start' | '
     url: firstValue(component, 'url') ?? '',
     color: firstValue(component, 'color') ?? null,
     ...managedAlarmsOf(component),
+    ...basisOf(component),
   };
+}
+
+/** X-CALPLANEBOT-BASE, as written (a calendar with `writeBack`). */
+function basisOf(component: JcalComponent): { base?: string } {
+  const base = firstValue(component, 'x-calplanebot-base');
+  return base === undefined ? {} : { base };
 }
 
 /** The TZID of the first of the dates that has one. */
@@ -306,7 +313,7 @@ function isUnused(key: keyof ManagedFields, from: ManagedFields | undefined, to:
   return OPTIONAL_FIELDS.has(key) && empty(from) && empty(to);
 }
 
-const OPTIONAL_FIELDS = new Set<keyof ManagedFields>(['alarms', 'timeZone', 'completed', 'percentComplete', 'priority']);
+const OPTIONAL_FIELDS = new Set<keyof ManagedFields>(['alarms', 'timeZone', 'completed', 'percentComplete', 'priority', 'base']);
 
 /**
  * What differs between the stored fields (`from`, undefined when the object had none readable)

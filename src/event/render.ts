@@ -13,6 +13,8 @@ import { vtimezone } from './timezone.js';
 export const PRODUCT_ID = '-//calplanebot//calplanebot//EN';
 export const ISSUE_ID_PROPERTY = 'X-CALPLANEBOT-ISSUE-ID';
 export const PROJECT_ID_PROPERTY = 'X-CALPLANEBOT-PROJECT-ID';
+/** The write-back basis (event/basis.ts), only in objects of a calendar with `writeBack`. */
+export const BASE_PROPERTY = 'X-CALPLANEBOT-BASE';
 
 /** The property naming what the object mirrors: the work item, or the cycle or module. */
 function sourceProperty(model: EventModel): string {
@@ -115,6 +117,7 @@ function renderWritten(model: EventModel, sequence: number): string {
   if (fields.percentComplete !== undefined) lines.push(`PERCENT-COMPLETE:${fields.percentComplete}`);
   if (fields.priority !== undefined) lines.push(`PRIORITY:${fields.priority}`);
   lines.push(`${sourceProperty(model)}:${escapeText(model.issueId)}`, `${PROJECT_ID_PROPERTY}:${escapeText(model.projectId)}`);
+  if (fields.base !== undefined) lines.push(`${BASE_PROPERTY}:${escapeText(fields.base)}`);
   lines.push(`LAST-MODIFIED:${model.stamp}`);
   const body = `${lines.join(CRLF)}${CRLF}${extraLines(model)}END:${name}${CRLF}`;
   return `${CALENDAR_HEADER}${timezoneBlock(model)}${body}END:VCALENDAR`;
@@ -155,6 +158,7 @@ export function renderEvent(model: EventModel, options: RenderOptions = {}): str
   event.x([
     [sourceProperty(model), model.issueId],
     [PROJECT_ID_PROPERTY, model.projectId],
+    ...(fields.base === undefined ? [] : [[BASE_PROPERTY, fields.base] as [string, string]]),
   ]);
   // event.toString() is the unfolded VEVENT; calendar.toString() would fold it with a TextEncoder per
   // character (about 1 ms per event, 10 s per 10,000), so the header is ours and so is the folding.

@@ -56,6 +56,26 @@ export function dateInZone(instant: string, zone: string): string | null {
   return Number.isNaN(ms) ? null : wallClockAt(ms, zone).slice(0, 10);
 }
 
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z?)$/;
+
+/**
+ * A stored DATE-TIME ("YYYY-MM-DDTHH:MM:SS", "…Z" for UTC, else wall-clock in `valueZone`) as the
+ * wall clock in `zone`: an app that saved a timed item in UTC or its own zone moved nothing. A
+ * date, a floating time, or a zone the runtime does not know is returned as it is.
+ */
+export function wallClockIn(value: string, valueZone: string | undefined, zone: string): string {
+  const match = LOCAL_TIME.exec(value);
+  if (match === null || !isTimeZone(zone)) return value;
+  const [year = 0, month = 1, day = 1, hours = 0, minutes = 0, seconds = 0] = match.slice(1, 7).map(Number);
+  const asUtc = Date.UTC(year, month - 1, day, hours, minutes, seconds);
+  if (match[7] === 'Z') return wallClockAt(asUtc, zone);
+  if (valueZone === undefined || valueZone === zone || !isTimeZone(valueZone)) return value;
+  // The offset at the wall-clock reading, then again at the instant found (right but for the hour a clock skips).
+  const first = asUtc - offsetMinutesAt(asUtc, valueZone) * 60_000;
+  const instant = asUtc - offsetMinutesAt(first, valueZone) * 60_000;
+  return wallClockAt(instant, zone);
+}
+
 interface Transition {
   /** The instant (ms) the offset changes. */
   at: number;

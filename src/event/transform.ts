@@ -3,6 +3,7 @@
  * Pure: the same issue always gives the same model, whatever the clock or TZ.
  */
 import type { PlaneIssue, PlaneProject, Priority, PlaneState } from '../plane/types.js';
+import { formatBasis, type Basis, type BasisShape } from './basis.js';
 import { addDays, addSecondsToWallClock, durationSeconds, isCalendarDate, planeDateOf, planeDateTimeOf } from './dates.js';
 import type { EventModel, EventStatus, ManagedFields, TaskStatus } from './model.js';
 import { isTimeZone } from './timezone.js';
@@ -31,6 +32,8 @@ export interface TransformContext {
   defaultDuration?: string | undefined;
   /** The zone of a timed item whose project names none (or one the runtime does not know); default UTC. */
   timeZone?: string | undefined;
+  /** The calendar writes changes back to Plane: each object keeps its basis (X-CALPLANEBOT-BASE). */
+  writeBack?: boolean | undefined;
 }
 
 /** One issue that cannot become an event; the caller reports it and carries on with the rest. */
@@ -95,6 +98,7 @@ export function issueToEvent(
     color: PRIORITY_COLORS[issue.priority] ?? null,
     // A task's reminders count from DUE: an undated task has nothing to count from.
     ...(ctx.alarms && ctx.alarms.length > 0 && placement.end !== '' ? { alarms: [...ctx.alarms] } : {}),
+    ...(ctx.writeBack ? { base: formatBasis(basisOf(issue, placement, task ? 'task' : ctx.dates === 'span' ? 'span' : 'event')) } : {}),
   };
   return {
     uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(issue.id),
@@ -103,6 +107,17 @@ export function issueToEvent(
     projectId: project.id,
     fields,
     stamp: stampFor(issue),
+  };
+}
+
+/** The Plane values behind an object, and what it shows for them (event/basis.ts). */
+function basisOf(issue: PlaneIssue, placement: Placement, shape: BasisShape): Basis {
+  return {
+    shape,
+    target: issue.target_date || null,
+    start: issue.start_date || null,
+    group: hasState(issue.state) ? issue.state.group : null,
+    shown: { start: placement.start, end: placement.end },
   };
 }
 

@@ -83,7 +83,9 @@ export function feedFileName(target: Pick<CalendarTarget, 'entry' | 'project'>):
 export async function runExport(deps: ExportDeps, settings: ExportSettings): Promise<ExportReport> {
   const started = performance.now();
   checkCalendarIds(settings);
-  const plan = await planRun(deps.plane, settings);
+  // A feed is read-only: its objects carry no write-back basis.
+  const entries = settings.entries?.map(({ writeBack: _writeBack, ...entry }) => entry);
+  const plan = await planRun(deps.plane, { ...settings, entries });
   const targets = plan.targets.filter((t) => settings.calendarIds.length === 0 || settings.calendarIds.includes(t.entry.id));
   if (settings.out === STDOUT && targets.length !== 1) {
     throw new UsageError(`--out - writes one calendar to stdout, and this selection has ${targets.length}`, {

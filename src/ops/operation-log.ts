@@ -61,11 +61,27 @@ function calendarRecords(project: CalendarReport): OperationRecord[] {
       ...errorFields(error),
     });
   }
+  // Changes for Plane (write-back): an audit trail of every write calplanebot made outside the calendar.
+  for (const change of project.planeChanges ?? []) {
+    if (change.durationMs === undefined) continue;
+    const error = change.applied ? undefined : writeErrors.find((e) => e.uid === change.uid && e.operation === 'write-back');
+    records.push({
+      level: change.applied ? 'info' : 'error',
+      message: change.applied ? `Change written to Plane: ${change.fields.map((f) => `${f.field} ${f.from ?? '∅'} → ${f.to ?? '∅'}`).join('; ')}` : 'Change for Plane failed',
+      operation: 'write-back',
+      issue_id: change.issueId,
+      event_uid: change.uid,
+      ...base,
+      processing_time_ms: change.durationMs,
+      success: change.applied,
+      ...errorFields(error),
+    });
+  }
   for (const error of project.errors) {
     if (isWrite(error.operation) && error.uid !== undefined) continue; // logged with its change above
     records.push({
-      level: error.operation === 'delete-guard' ? 'warn' : 'error',
-      message: error.operation === 'delete-guard' ? 'Deletions withheld' : 'Operation failed',
+      level: error.operation === 'delete-guard' || error.operation === 'write-guard' ? 'warn' : 'error',
+      message: error.operation === 'delete-guard' ? 'Deletions withheld' : error.operation === 'write-guard' ? 'Changes for Plane withheld' : 'Operation failed',
       operation: error.operation,
       issue_id: error.issueId ?? null,
       event_uid: error.uid ?? null,
@@ -100,7 +116,7 @@ export function runRecord(kind: string, run: { projects: readonly ProjectReport[
 }
 
 function isWrite(operation: ReportedError['operation']): boolean {
-  return operation === 'create' || operation === 'update' || operation === 'delete';
+  return operation === 'create' || operation === 'update' || operation === 'delete' || operation === 'write-back';
 }
 
 function errorFields(error: ReportedError | undefined): { error?: string; hint?: string } {

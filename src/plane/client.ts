@@ -1,6 +1,7 @@
 /**
- * The Plane v1 REST client (plane-api.md). Reads only: projects, work items, one work item, one
- * project, cycles and modules. Transport, timeouts, retries and Retry-After waits belong to the
+ * The Plane v1 REST client (plane-api.md). Reads projects, work items, one work item, one
+ * project, cycles, modules and states; writes only for write-back (PATCH of a work item's dates
+ * and state). Transport, timeouts, retries and Retry-After waits belong to the
  * shared HttpClient; this file adds Plane's auth header, its cursor pagination, the /work-items/ →
  * /issues/ fallback for instances older than v1.1.0, and the mapping of answers to typed errors
  * (http-errors.ts).
@@ -9,7 +10,19 @@ import { createHash } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import { describeUrl, type HttpClient, type RequestStats } from '../http/fetcher.js';
 import { excerpt, isMissingObject, isPageNotFound, planeStatusError, type PlaneAnswer } from './http-errors.js';
-import type { IssuePage, PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneSource, PlaneUser } from './types.js';
+import type {
+  IssuePage,
+  PlaneCycle,
+  PlaneEditor,
+  PlaneIssue,
+  PlaneModule,
+  PlaneProject,
+  PlaneSource,
+  PlaneStateDetail,
+  PlaneUser,
+  UpdatedWorkItem,
+  WorkItemUpdate,
+} from './types.js';
 import { cycleProblems, envelopeProblem, hasUsableId, issueProblems, moduleProblems, projectProblems, readEnvelope } from './validate.js';
 
 export interface PlaneClientOptions {
@@ -32,10 +45,16 @@ const MAX_PAGE_SIZE = 1000;
 
 type Query = Record<string, string>;
 
+/** A request that writes: its method and JSON body. */
+interface Write {
+  method: 'PATCH';
+  body: string;
+}
+
 /** A project's plain (unexpanded) lists other than work items. */
 type ProjectCollection = 'cycles' | 'modules';
 
-export class PlaneClient implements PlaneSource {
+export class PlaneClient implements PlaneSource, PlaneEditor {
   /** Request accounting of the underlying HttpClient, for the run report. */
   readonly stats: RequestStats;
   private readonly apiRoot: string;
@@ -152,6 +171,26 @@ export class PlaneClient implements PlaneSource {
     return items as unknown as PlaneModule[];
   }
 
+  /** The project's states, every page. */
+  async listStates(projectId: string): Promise<PlaneStateDetail[]> {
+    const url = `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/states/`;
+    const states: PlaneStateDetail[] = [];
+    for await (const { results } of this.pages((query) => this.send(url, query), {})) {
+      for (const item of results) if (hasUsableId(item)) states.push(item as unknown as PlaneStateDetail);
+    }
+    return states;
+  }
+
+  /**
+   * PATCH a work item with new dates and/or state (write-back). Sent once more only where any
+   * request is (the shared HttpClient: a lost connection, a 5xx, a 429): the body sets values, so
+   * sending it twice changes nothing more. A refusal throws its mapped error, with Plane's reason.
+   */
+  async updateWorkItem(projectId: string, issueId: string, update: WorkItemUpdate): Promise<UpdatedWorkItem> {
+    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, {}, { method: 'PATCH', body: JSON.stringify(update) });
+    return this.objectFrom(answer) as unknown as UpdatedWorkItem;
+  }
+
   /**
    * Every item of a plain project list, each with `project_id`. Odd fields are reported and kept;
    * an item without a usable id is reported and dropped (nothing could refer to it), and one
@@ -230,20 +269,20 @@ export class PlaneClient implements PlaneSource {
    * does not know that route, /issues/; the answer is remembered, and concurrent first callers
    * wait for it, so a run pays for the probe once.
    */
-  private async issuesRequest(projectId: string, rest: string, query: Query): Promise<PlaneAnswer> {
+  private async issuesRequest(projectId: string, rest: string, query: Query, write?: Write): Promise<PlaneAnswer> {
     const url = (route: IssuesRoute) => `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/${route}/${rest}`;
     while (this.route === undefined && this.probe !== undefined) await this.probe;
-    if (this.route !== undefined) return this.send(url(this.route), query);
+    if (this.route !== undefined) return this.send(url(this.route), query, write);
 
     let settle = (): void => undefined;
     this.probe = new Promise<void>((resolve) => (settle = resolve));
     try {
-      const current = await this.send(url('work-items'), query);
+      const current = await this.send(url('work-items'), query, write);
       if (!isPageNotFound(current)) {
         if (current.status < 500) this.route = 'work-items';
         return current;
       }
-      const legacy = await this.send(url('issues'), query);
+      const legacy = await this.send(url('issues'), query, write);
       // Both 404 "Page not found." means a bad project id, not an old instance: decide nothing.
       if (!isPageNotFound(legacy) && legacy.status < 500) this.route = 'issues';
       return legacy;
@@ -253,15 +292,15 @@ export class PlaneClient implements PlaneSource {
     }
   }
 
-  /** One GET with the key; the body comes read (a cut one was retried), so errors can quote it. Never throws on a status. */
-  private async send(url: string, query: Query = {}): Promise<PlaneAnswer> {
+  /** One request (a GET unless `write` says otherwise) with the key; the body comes read, so errors can quote it. Never throws on a status. */
+  private async send(url: string, query: Query = {}, write?: Write): Promise<PlaneAnswer> {
     const full = withQuery(url, query);
-    const response = await this.options.http.fetch(full, {
-      method: 'GET',
-      headers: { 'X-Api-Key': this.options.apiKey, Accept: 'application/json' },
-    });
+    const method = write?.method ?? 'GET';
+    const headers: Record<string, string> = { 'X-Api-Key': this.options.apiKey, Accept: 'application/json' };
+    if (write) headers['Content-Type'] = 'application/json';
+    const response = await this.options.http.fetch(full, { method, headers, ...(write ? { body: write.body } : {}) });
     this.noteRateLimit(response.headers.get('x-ratelimit-remaining'));
-    return { method: 'GET', url: full, status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
+    return { method, url: full, status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
   }
 
   private noteRateLimit(header: string | null): void {
@@ -294,7 +333,7 @@ export class PlaneClient implements PlaneSource {
 
   private malformed(answer: PlaneAnswer, what: string): HttpError {
     const where = describeUrl(answer.url);
-    return new HttpError('plane', `Plane's answer to GET ${where} is unusable: ${what}`, answer.status, 'GET', where, {
+    return new HttpError('plane', `Plane's answer to ${answer.method} ${where} is unusable: ${what}`, answer.status, answer.method, where, {
       hint: 'check that plane.baseUrl is the Plane API origin; a proxy, captive portal or login page may be answering instead',
     });
   }

@@ -38,7 +38,19 @@ export function serverMessage(text: string): string | undefined {
     const value = record[key];
     if (typeof value === 'string') return value;
   }
-  return undefined;
+  return validationMessage(record);
+}
+
+/**
+ * DRF's validation errors, `{"field": ["message", …], "non_field_errors": [...]}`, as one line:
+ * "Start date cannot exceed target date", "target_date: Date has wrong format. …".
+ */
+function validationMessage(record: Record<string, unknown>): string | undefined {
+  const parts = Object.entries(record).flatMap(([field, value]) => {
+    const messages = Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+    return messages.map((message) => (field === 'non_field_errors' ? message : `${field}: ${message}`));
+  });
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** Plane's URL-resolver 404 (unknown route or non-UUID id), as opposed to a missing object. */
@@ -104,6 +116,11 @@ function forbidden(answer: PlaneAnswer, said: string | undefined, quoted: string
   if (said?.startsWith(INVALID_TOKEN)) {
     return new AuthError('plane', `Plane rejected the API key: it is invalid, expired or revoked (HTTP 403 from ${host})`, status, method, where, {
       hint: `${API_KEY_HINT}; create a new token in Plane under Settings → API tokens`,
+    });
+  }
+  if (said?.startsWith(NO_PERMISSION) && method !== 'GET') {
+    return new AuthError('plane', `Plane refused ${method} ${where}: the API key's user may read this project but not edit its work items (HTTP 403)`, status, method, where, {
+      hint: 'write-back needs an API key whose user is a Member or Admin of the project; remove "writeBack" from the calendar entry to only read',
     });
   }
   if (said?.startsWith(NO_PERMISSION)) {

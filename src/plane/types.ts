@@ -35,6 +35,14 @@ export interface PlaneState {
   group: StateGroup;
 }
 
+/** A state as the states list gives it (StateSerializer, every field); only what write-back needs is typed. */
+export interface PlaneStateDetail extends PlaneState {
+  /** The project's default state (new work items start there). */
+  default?: boolean;
+  /** Order within the project's states. */
+  sequence?: number;
+}
+
 export interface PlaneLabel {
   id: string;
   name: string;
@@ -144,4 +152,32 @@ export interface PlaneSource {
   listCycles(projectId: string): Promise<PlaneCycle[]>;
   /** The project's non-archived modules (every page). Throws on any failed page, like listCycles. */
   listModules(projectId: string): Promise<PlaneModule[]>;
+}
+
+/** What write-back may change on a work item: its dates and its state (a state id). Nothing else, ever. */
+export interface WorkItemUpdate {
+  target_date?: string | null;
+  start_date?: string | null;
+  state?: string;
+}
+
+/** A work item as PATCH answers it: unexpanded (`state` is an id); the fields write-back reads. */
+export interface UpdatedWorkItem {
+  id: string;
+  target_date: string | null;
+  start_date: string | null;
+  state: string | null;
+  completed_at: string | null;
+  updated_at: string;
+}
+
+/**
+ * The write side of Plane, used only by write-back (a calendar entry with `writeBack`). Without
+ * one, calplanebot sends Plane nothing but GETs.
+ */
+export interface PlaneEditor {
+  /** The project's states (every page; triage states are hidden by Plane). */
+  listStates(projectId: string): Promise<PlaneStateDetail[]>;
+  /** PATCH the work item; throws the mapped error on a refusal (400 with Plane's reason, 403, 404). */
+  updateWorkItem(projectId: string, issueId: string, update: WorkItemUpdate): Promise<UpdatedWorkItem>;
 }

@@ -3,20 +3,29 @@
  * write by accident: the dry-run decision is made once, where the Writer is (not) built.
  */
 import type { CalendarComponent, CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
-import { PreconditionFailedError } from '../errors.js';
+import { InternalError, PreconditionFailedError } from '../errors.js';
 import { mergeEvent } from '../event/merge.js';
 import { parseCalendarObject } from '../event/parse.js';
 import { renderEvent } from '../event/render.js';
 import { LEGACY_SCHEME, type UidScheme } from '../event/uid.js';
-import { plan, type Change } from './plan.js';
+import type { PlaneEditor } from '../plane/types.js';
+import { plan, type CalendarChange, type Change, type WriteBackChange } from './plan.js';
+import { PlaneWriter } from './write-back-apply.js';
+import type { WriteBackConflict } from './write-back.js';
 
 export interface ApplyOutcome {
   change: Change;
   /** The write (or its re-planned successor) succeeded, or turned out not to be needed. */
   ok: boolean;
   error?: unknown;
-  /** Not attempted: the run was interrupted first. */
+  /** Not attempted: the run was interrupted first (or, for a change for Plane, another run acted first). */
   skipped?: boolean;
+  /** A change for Plane not sent: Plane refused an earlier one of the project with 403. */
+  withheld?: boolean;
+  /** A change for Plane not sent because another calendar's edit of the item was written first in this run. */
+  superseded?: boolean;
+  /** A change for Plane that met another calendar's edit of the same item, written first in this run (which won). */
+  conflicts?: WriteBackConflict[];
   /** A 412 made us re-read the object and plan it again. */
   replanned: boolean;
   /** Wall time of the write, the re-plan included. */
@@ -24,13 +33,20 @@ export interface ApplyOutcome {
 }
 
 export class Writer {
+  /** Changes for Plane (write-back); undefined when no calendar writes back, and then none is ever planned. */
+  private readonly planeWriter: PlaneWriter | undefined;
+
   constructor(
     private readonly store: CalendarStore,
     /** Parallel writes; Radicale serializes them anyway, latency-bound servers gain. */
     private readonly concurrency = 4,
     /** True once the run is interrupted: no further write is started. */
     private readonly stopped: () => boolean = () => false,
-  ) {}
+    /** Plane's write side, for calendars with `writeBack`. */
+    editor?: PlaneEditor,
+  ) {
+    this.planeWriter = editor === undefined ? undefined : new PlaneWriter(editor, store);
+  }
 
   createCalendar(url: string, displayName: string, component?: CalendarComponent): Promise<CalendarRef> {
     return this.store.createCalendar(url, displayName, { component });
@@ -44,19 +60,44 @@ export class Writer {
     return this.store.markCalendar(calendar, projectId);
   }
 
-  /** Applies every change; one failure never stops the others. `scheme`: the calendar's UIDs, for a re-plan. */
+  /**
+   * Applies every change; one failure never stops the others. `scheme`: the calendar's UIDs, for a
+   * re-plan. The calendar's own changes go in parallel; changes for Plane one at a time after them
+   * (Plane's rate limit is per key, and a 403 stops the rest of a project's).
+   */
   async apply(changes: Change[], calendarUrl: string, scheme: UidScheme = LEGACY_SCHEME): Promise<ApplyOutcome[]> {
-    return mapPool(changes, this.concurrency, (change) => this.applyOne(change, calendarUrl, scheme));
+    const own = changes.filter((change): change is CalendarChange => change.op !== 'write-back');
+    const done = new Map<Change, ApplyOutcome>();
+    const outcomes = await mapPool(own, this.concurrency, (change) => this.applyOne(change, calendarUrl, scheme));
+    outcomes.forEach((outcome) => done.set(outcome.change, outcome));
+    for (const change of changes) if (change.op === 'write-back') done.set(change, await this.timed(change, () => this.writeBack(change)));
+    return changes.map((change) => done.get(change) as ApplyOutcome);
   }
 
-  private async applyOne(change: Change, calendarUrl: string, scheme: UidScheme): Promise<ApplyOutcome> {
+  private applyOne(change: CalendarChange, calendarUrl: string, scheme: UidScheme): Promise<ApplyOutcome> {
+    return this.timed(change, () => this.attempt(change, calendarUrl, scheme));
+  }
+
+  private async timed(change: Change, run: () => Promise<Omit<ApplyOutcome, 'durationMs'>>): Promise<ApplyOutcome> {
     if (this.stopped()) return { change, ok: false, skipped: true, replanned: false, durationMs: 0 };
     const started = performance.now();
-    const outcome = await this.attempt(change, calendarUrl, scheme);
+    const outcome = await run();
     return { ...outcome, durationMs: Math.round(performance.now() - started) };
   }
 
-  private async attempt(change: Change, calendarUrl: string, scheme: UidScheme): Promise<Omit<ApplyOutcome, 'durationMs'>> {
+  private async writeBack(change: WriteBackChange): Promise<Omit<ApplyOutcome, 'durationMs'>> {
+    try {
+      if (!this.planeWriter) throw new InternalError('a change for Plane was planned, but the run has no Plane writer');
+      const { kind, conflicts } = await this.planeWriter.write(change);
+      // Superseded: the item's change was made (from another calendar's edit); nothing more to do here.
+      const done = kind === 'written' || kind === 'superseded';
+      return { change, ok: done, skipped: kind === 'lost-race', withheld: kind === 'withheld', replanned: false, conflicts, ...(kind === 'superseded' ? { superseded: true } : {}) };
+    } catch (error) {
+      return { change, ok: false, error, replanned: false };
+    }
+  }
+
+  private async attempt(change: CalendarChange, calendarUrl: string, scheme: UidScheme): Promise<Omit<ApplyOutcome, 'durationMs'>> {
     try {
       await this.write(change);
       return { change, ok: true, replanned: false };
@@ -72,7 +113,7 @@ export class Writer {
     }
   }
 
-  private async replan(change: Change, calendarUrl: string, scheme: UidScheme): Promise<Change[]> {
+  private async replan(change: CalendarChange, calendarUrl: string, scheme: UidScheme): Promise<Change[]> {
     const current = (await this.store.get(change.href)) ?? (change.op === 'create' ? await this.findByUid(change.uid, calendarUrl) : null);
     const result = plan({
       calendarUrl,
@@ -97,6 +138,7 @@ export class Writer {
   }
 
   private async write(change: Change): Promise<void> {
+    if (change.op === 'write-back') throw new InternalError('a re-plan of a calendar change planned a change for Plane');
     switch (change.op) {
       case 'create':
         await this.store.create(change.href, renderEvent(change.event));

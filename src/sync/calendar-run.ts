@@ -200,6 +200,6 @@ function withError(report: CalendarReport, error: ReportedError | undefined): Ca
 function abortIfCredentialsRefused(report: CalendarReport): void {
   const refused = report.errors.find((error) => error.status === 401);
   if (!refused) return;
-  const service = refused.operation === 'list-issues' ? 'plane' : 'caldav';
+  const service = refused.operation === 'list-issues' || refused.operation === 'write-back' ? 'plane' : 'caldav';
   throw new AuthError(service, `${report.project ?? report.id}: ${refused.message}`, 401, refused.operation, '', { hint: refused.hint });
 }

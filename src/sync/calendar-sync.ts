@@ -11,9 +11,9 @@ import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import type { CalendarTarget } from '../views/targets.js';
 import type { ApplyOutcome, Writer } from './apply.js';
 import type { CalendarCache, ConvergedCounts } from './calendar-cache.js';
-import type { DesiredSet, ItemDefaults } from './desired.js';
+import { writeBackPlan, type DesiredSet, type ItemDefaults } from './desired.js';
 import { matchCalendar } from './calendars.js';
-import { plan, sameHref, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
+import { capPlaneWrites, plan, sameHref, type CalendarChange, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
 import { reportedError, type SyncUnitReport } from './report.js';
 
 export interface CalendarSyncContext {
@@ -32,6 +32,17 @@ export interface CalendarSyncContext {
   calendarCache?: CalendarCache | undefined;
   /** sync.timeZone and sync.defaultDuration: what a timed item falls back on. */
   items?: ItemDefaults | undefined;
+  /** sync.maxPlaneWrites for the whole run (write-back), shared by its calendars. */
+  planeWriteBudget?: PlaneWriteBudget | undefined;
+}
+
+/** How many changes for Plane the run may still make (sync.maxPlaneWrites, --allow-mass-write). */
+export interface PlaneWriteBudget {
+  /** sync.maxPlaneWrites. */
+  max: number;
+  remaining: number;
+  /** --allow-mass-write: no limit. */
+  unlimited: boolean;
 }
 
 
@@ -94,6 +105,7 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
     scope: scopeOf(target),
     trackProject: target.project === undefined,
     blocks: desired.blocks,
+    writeBack: writeBackPlan(target.entry, desired),
   });
   try {
     await confirmGone(result, target, desired.pages, ctx);
@@ -101,7 +113,8 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
     withholdAllDeletes(result, 'listing-incomplete');
     report.errors.push(reportedError('list-issues', error));
   }
-  recordPlan(result, report);
+  spendPlaneWrites(result, ctx.planeWriteBudget);
+  recordPlan(result, report, target.entry.writeBack !== undefined, ctx.planeWriteBudget);
   if (result.outOfScope > 0) report.outOfScope = result.outOfScope;
 
   if (!ctx.writer) {
@@ -116,7 +129,8 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
 /** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
 function rememberConvergence(target: CalendarTarget, calendar: CalendarRef, key: string | undefined, result: Plan, ctx: CalendarSyncContext, report: SyncUnitReport): void {
   if (!ctx.calendarCache) return;
-  const converged = result.changes.length === 0 && !result.withheld && result.duplicates.length === 0 && report.errors.length === 0;
+  // Withheld changes for Plane are edits still waiting: the calendar must be listed again next time.
+  const converged = result.changes.length === 0 && !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
   const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
   if (key !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
   else ctx.calendarCache.forget(calendar.url);
@@ -306,11 +320,19 @@ function withholdAllDeletes(result: Plan, reason: 'listing-incomplete'): void {
   result.withheld = { reason, deletes };
 }
 
-export function recordPlan(result: Plan, report: SyncUnitReport): void {
+/** The run's cap on changes for Plane: what is over it is withheld, its objects left as they are. */
+export function spendPlaneWrites(result: Plan, budget: PlaneWriteBudget | undefined): void {
+  if (budget === undefined || budget.unlimited) return;
+  budget.remaining -= capPlaneWrites(result, Math.max(0, budget.remaining));
+}
+
+/** The plan as the report shows it; `writeBack`: the calendar's entry writes back (its report says what went to Plane). */
+export function recordPlan(result: Plan, report: SyncUnitReport, writeBack = false, budget?: PlaneWriteBudget): void {
   report.unchanged = result.unchanged;
   report.foreign = result.foreign;
   report.duplicates = result.duplicates;
-  report.changes = result.changes.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, ...(c.op === 'delete' ? { reason: c.reason } : {}), applied: false }));
+  const own = result.changes.filter((c): c is CalendarChange => c.op !== 'write-back');
+  report.changes = own.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, ...(c.op === 'delete' ? { reason: c.reason } : {}), applied: false }));
   if (result.withheld) {
     const { reason, deletes } = result.withheld;
     report.withheldDeletes = { reason, count: deletes.length };
@@ -323,13 +345,35 @@ export function recordPlan(result: Plan, report: SyncUnitReport): void {
       hint: reason === 'mass-delete' ? 'if Plane really lost these issues, run `calplanebot sync --allow-mass-delete`' : 'the next complete sync will remove them',
     });
   }
+  if (writeBack) recordWriteBack(result, report, budget);
+}
+
+function recordWriteBack(result: Plan, report: SyncUnitReport, budget: PlaneWriteBudget | undefined): void {
+  report.planeChanges = result.changes.flatMap((c) => (c.op === 'write-back' ? [{ uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, applied: false }] : []));
+  report.planeConflicts = result.conflicts.map(({ uid, issueId, summary, field, calendar, plane }) => ({ uid, issueId, summary, field, calendar, plane }));
+  report.planeWrites = 0;
+  report.conflicts = result.conflicts.length;
+  const withheld = result.withheldWrites;
+  if (!withheld) return;
+  report.withheldPlaneWrites = { reason: withheld.reason, count: withheld.changes.length };
+  // An incomplete listing is reported as such already; the cap is this run's own refusal.
+  if (withheld.reason === 'max-plane-writes') {
+    report.errors.push({
+      operation: 'write-guard',
+      message: `withheld ${withheld.changes.length} change(s) for Plane: over sync.maxPlaneWrites (${budget?.max ?? 0} per run); those calendar edits are kept for a later run`,
+      hint: 'if so many calendar edits are intended, run `calplanebot sync --allow-mass-write`',
+    });
+  }
 }
 
 function countPlanned(result: Plan, report: SyncUnitReport): void {
-  for (const change of result.changes) tally(change.op, report);
+  for (const change of result.changes) {
+    if (change.op === 'write-back') report.planeWrites = (report.planeWrites ?? 0) + 1;
+    else tally(change.op, report);
+  }
 }
 
-function tally(op: 'create' | 'update' | 'delete', report: SyncUnitReport): void {
+function tally(op: CalendarChange['op'], report: SyncUnitReport): void {
   if (op === 'create') report.created += 1;
   else if (op === 'update') report.updated += 1;
   else report.deleted += 1;
@@ -339,18 +383,32 @@ async function applyPlan(result: Plan, writer: Writer, report: SyncUnitReport, t
   recordOutcomes(await writer.apply(result.changes, report.calendarUrl ?? '', target.scheme), report);
 }
 
-/** Writes the Writer's outcomes into the report entries that recordPlan made (same order). */
+/** Writes the Writer's outcomes into the report entries that recordPlan made (same order, calendar changes and changes for Plane apart). */
 export function recordOutcomes(outcomes: ApplyOutcome[], report: SyncUnitReport): void {
-  outcomes.forEach((outcome, index) => {
-    const entry = report.changes[index];
-    if (!entry || outcome.skipped) return; // interrupted before it: not written, not failed
+  let own = 0;
+  let forPlane = 0;
+  for (const outcome of outcomes) {
+    const { change } = outcome;
+    const entry = change.op === 'write-back' ? report.planeChanges?.[forPlane++] : report.changes[own++];
+    if (!entry || outcome.skipped) continue; // interrupted before it (or, for Plane, another run acted): not written, not failed
     entry.durationMs = outcome.durationMs;
-    if (outcome.ok) {
+    for (const conflict of outcome.conflicts ?? []) {
+      report.planeConflicts = [...(report.planeConflicts ?? []), { uid: change.uid, issueId: change.issueId, summary: change.summary, ...conflict }];
+      report.conflicts = (report.conflicts ?? 0) + 1;
+    }
+    if (outcome.withheld) {
+      // The first reason stands when several withheld changes for Plane (the count is of them all).
+      const count = (report.withheldPlaneWrites?.count ?? 0) + 1;
+      report.withheldPlaneWrites = { reason: report.withheldPlaneWrites?.reason ?? 'refused', count };
+    } else if (outcome.superseded) {
+      // Another calendar's edit of the item was written first: not this calendar's write.
+    } else if (outcome.ok) {
       entry.applied = true;
-      tally(outcome.change.op, report);
+      if (change.op === 'write-back') report.planeWrites = (report.planeWrites ?? 0) + 1;
+      else tally(change.op, report);
     } else {
       report.failed += 1;
-      report.errors.push(reportedError(outcome.change.op, outcome.error, { uid: outcome.change.uid, issueId: outcome.change.issueId }));
+      report.errors.push(reportedError(change.op, outcome.error, { uid: change.uid, issueId: change.issueId }));
     }
-  });
+  }
 }

@@ -11,7 +11,9 @@ import { issueToEvent, type TransformContext } from '../event/transform.js';
 import type { PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneSource } from '../plane/types.js';
 import type { IssueFilter } from '../views/filter.js';
 import type { CalendarTarget } from '../views/targets.js';
+import type { WriteBackPlan } from './plan.js';
 import { reportedError, type SyncUnitReport } from './report.js';
+import type { Reviser } from './write-back.js';
 
 /** What making a calendar's objects reads besides Plane's answers. */
 export interface ItemContext {
@@ -42,7 +44,15 @@ export function transformContext(target: Pick<CalendarTarget, 'scheme' | 'entry'
     times: entry.times,
     timeZone: ctx.items?.timeZone,
     defaultDuration: ctx.items?.defaultDuration,
+    writeBack: entry.writeBack !== undefined,
   };
+}
+
+/** What the planner needs for a calendar whose entry writes back; undefined for any other. */
+export function writeBackPlan(entry: Pick<CalendarTarget['entry'], 'writeBack'>, desired: DesiredSet): WriteBackPlan | undefined {
+  const { writeBack } = entry;
+  if (writeBack === undefined) return undefined;
+  return { fields: new Set(writeBack.fields), revisers: desired.revisers, completedState: writeBack.completedState };
 }
 
 /** What Plane listed for a project, not yet turned into events: a converged calendar never needs them. */
@@ -72,10 +82,12 @@ export interface DesiredSet {
   listingComplete: boolean;
   /** Which of cycles and modules the calendar shows. */
   blocks: Set<'cycle' | 'module'>;
+  /** A calendar that writes back: each work item's object as a change in Plane would make it, by UID. */
+  revisers: Map<string, Reviser>;
 }
 
 export function emptyDesired(): DesiredSet {
-  return { pages: new Map(), events: [], undated: new Set(), invalid: new Set(), unselected: new Set(), listingComplete: true, blocks: new Set() };
+  return { pages: new Map(), events: [], undated: new Set(), invalid: new Set(), unselected: new Set(), listingComplete: true, blocks: new Set(), revisers: new Map() };
 }
 /** Which of a project's cycles and modules some calendar shows: one request per kind, only then. */
 export interface BlockKinds {
@@ -146,9 +158,11 @@ export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape,
       set.unselected.add(issue.id);
       return;
     }
-    const event = issueToEvent(issue, project, transformContext(shape.target, ctx));
+    const tc = transformContext(shape.target, ctx);
+    const event = issueToEvent(issue, project, tc);
     if (event) {
       set.events.push(event);
+      if (tc.writeBack) set.revisers.set(event.uid, (changes) => issueToEvent({ ...issue, ...changes }, project, tc));
     } else {
       set.undated.add(issue.id);
       report.skipped += 1;

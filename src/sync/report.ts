@@ -5,7 +5,8 @@
 import { DEFAULT_VIEW_ID } from '../config/types.js';
 import type { FieldChange } from '../event/model.js';
 import { HttpError, describeError } from '../errors.js';
-import type { Change, DeleteReason, DuplicateUid, WithheldReason } from './plan.js';
+import type { CalendarChange, DeleteReason, DuplicateUid, WithheldReason, WithheldWritesReason } from './plan.js';
+import type { WriteBackField } from './write-back.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -21,6 +22,10 @@ export type Operation =
   | 'update'
   | 'delete'
   | 'delete-guard'
+  /** write-back: a change for Plane (PATCH of a work item) failed. */
+  | 'write-back'
+  /** write-back: changes for Plane were withheld (sync.maxPlaneWrites). */
+  | 'write-guard'
   /** export: the feed file could not be written. */
   | 'write-feed';
 
@@ -34,7 +39,7 @@ export interface ReportedError {
 }
 
 export interface ReportedChange {
-  op: Change['op'];
+  op: CalendarChange['op'];
   uid: string;
   issueId: string;
   summary: string;
@@ -47,6 +52,29 @@ export interface ReportedChange {
   durationMs?: number | undefined;
 }
 
+/** A change for Plane made from a person's edit in the calendar (write-back). */
+export interface ReportedPlaneWrite {
+  uid: string;
+  issueId: string;
+  summary: string;
+  /** Plane's field names (`target_date`, `start_date`, `state`), from Plane's value to the calendar's. */
+  fields: FieldChange[];
+  /** False in a dry run, when the write failed, or when Plane was not asked (another run acted first). */
+  applied: boolean;
+  durationMs?: number | undefined;
+}
+
+/** Both sides changed an item differently: Plane's value was kept (and written to the calendar). */
+export interface ReportedConflict {
+  uid: string;
+  issueId: string;
+  summary: string;
+  field: WriteBackField;
+  /** The calendar's value, which lost, and Plane's, which won. */
+  calendar: string;
+  plane: string;
+}
+
 export interface Totals {
   created: number;
   updated: number;
@@ -55,6 +83,10 @@ export interface Totals {
   /** Issues without a target date: no event. */
   skipped: number;
   failed: number;
+  /** Changes written to Plane (write-back; planned, in a dry run); only when a calendar writes back. */
+  planeWrites?: number | undefined;
+  /** Items both sides changed, resolved to Plane; only when a calendar writes back. */
+  conflicts?: number | undefined;
 }
 
 /** One reconciled calendar's outcome; the common part of a project's and a calendar's report. */
@@ -72,6 +104,12 @@ export interface SyncUnitReport extends Totals {
   changes: ReportedChange[];
   /** Events of projects this run did not read (a `--project` shard of a calendar spanning projects): left alone. */
   outOfScope?: number | undefined;
+  /** A calendar whose entry has `writeBack`: the changes for Plane, in plan order (counted in `planeWrites`). */
+  planeChanges?: ReportedPlaneWrite[] | undefined;
+  /** Items both sides changed, resolved to Plane (counted in `conflicts`). */
+  planeConflicts?: ReportedConflict[] | undefined;
+  /** Changes for Plane not made this run, and why; their objects are left as the person left them. */
+  withheldPlaneWrites?: { reason: WithheldWritesReason | 'refused'; count: number } | undefined;
 }
 
 /**
@@ -159,6 +197,9 @@ export function sumTotals(projects: readonly Totals[]): Totals {
     totals.unchanged += p.unchanged;
     totals.skipped += p.skipped;
     totals.failed += p.failed;
+    // Write-back's counts appear only where a calendar writes back: other reports stay as they were.
+    if (p.planeWrites !== undefined) totals.planeWrites = (totals.planeWrites ?? 0) + p.planeWrites;
+    if (p.conflicts !== undefined) totals.conflicts = (totals.conflicts ?? 0) + p.conflicts;
   }
   return totals;
 }

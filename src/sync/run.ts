@@ -6,22 +6,24 @@
 import type { CalendarStore } from '../caldav/store.js';
 import { InterruptedError } from '../errors.js';
 import type { Interruption } from '../ops/interrupt.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
+import { DEFAULT_MAX_PLANE_WRITES, DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
-import type { PlaneProject, PlaneSource } from '../plane/types.js';
+import type { PlaneEditor, PlaneProject, PlaneSource } from '../plane/types.js';
 import { todayIn, usesMe, type FilterContext } from '../views/filter.js';
 import { archivedSelections, archivedWarning, selectProjects } from '../views/projects.js';
 import { planTargets, strayCalendars, unknownProjectWarnings, type CalendarTarget, type StrayCalendar } from '../views/targets.js';
 import { Writer } from './apply.js';
 import type { CalendarCache } from './calendar-cache.js';
 import { CalendarRun } from './calendar-run.js';
-import { syncCalendar, type CalendarInput, type CalendarSyncContext } from './calendar-sync.js';
+import { syncCalendar, type CalendarInput, type CalendarSyncContext, type PlaneWriteBudget } from './calendar-sync.js';
 import type { ItemDefaults } from './desired.js';
 import type { DeleteGuard } from './plan.js';
 import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type RunReport } from './report.js';
 
 export interface SyncDeps {
   plane: PlaneSource;
+  /** Plane's write side, used only by calendars with `writeBack` (and never in a dry run). */
+  editor?: PlaneEditor | undefined;
   store: CalendarStore;
   stats: { plane: RequestStats; caldav: RequestStats };
   /** Calendars known to be converged; saved after a sync (never after a dry run). */
@@ -46,12 +48,25 @@ export interface SyncSettings {
   /** "YYYY-MM-DD" that filter windows count from; default: today in the process's zone. */
   today?: string | undefined;
   guard: DeleteGuard;
+  /** sync.maxPlaneWrites and --allow-mass-write: the cap on changes for Plane (write-back) per run. */
+  planeWrites?: PlaneWriteGuard | undefined;
   dryRun: boolean;
   writeConcurrency?: number;
   onProgress?: ((message: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
   /** Told of each calendar as it finishes, so a run that stops part-way can still record what it did. */
   onCalendarDone?: ((report: CalendarReport) => void) | undefined;
+}
+
+export interface PlaneWriteGuard {
+  max: number;
+  allowMassWrite: boolean;
+}
+
+/** The run's budget of changes for Plane; default sync.maxPlaneWrites' default, 25. */
+export function planeWriteBudget(guard: PlaneWriteGuard | undefined): PlaneWriteBudget {
+  const max = guard?.max ?? DEFAULT_MAX_PLANE_WRITES;
+  return { max, remaining: max, unlimited: guard?.allowMassWrite ?? false };
 }
 
 export function defaultEntries(calendarNameTemplate: string): CalendarEntry[] {
@@ -88,7 +103,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const ctx: CalendarSyncContext = {
     plane: deps.plane,
     store: deps.store,
-    writer: settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency, () => settings.interruption?.signal !== undefined),
+    writer: settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency, () => settings.interruption?.signal !== undefined, writesBack(entries) ? deps.editor : undefined),
     calendars: await deps.store.listCalendars(),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
@@ -97,6 +112,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     onProgress: settings.onProgress,
     onWarning: settings.onWarning,
     calendarCache: deps.calendarCache,
+    planeWriteBudget: planeWriteBudget(settings.planeWrites),
   };
   const reconcile = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => syncCalendar(target, input, ctx, report);
   const run = new CalendarRun(targets, ctx, { entries, reconcile, select, withCache: deps.calendarCache !== undefined, onCalendarDone: settings.onCalendarDone, onProgress: settings.onProgress });
@@ -128,6 +144,11 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     warnings,
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
   };
+}
+
+/** Whether any entry writes edits back to Plane: only then is Plane ever sent anything but a GET. */
+export function writesBack(entries: readonly CalendarEntry[]): boolean {
+  return entries.some((entry) => entry.writeBack !== undefined);
 }
 
 /** What the run's selection is worth a warning for: archived projects named, names that match nothing. */

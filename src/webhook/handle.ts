@@ -5,18 +5,21 @@
  */
 import type { CalendarStore } from '../caldav/store.js';
 import type { CalendarEntry } from '../config/types.js';
+import type { PlaneEditor } from '../plane/types.js';
 import type { RequestStats } from '../http/fetcher.js';
 import { Writer } from '../sync/apply.js';
 import type { DeleteGuard } from '../sync/plan.js';
 import type { ItemDefaults } from '../sync/desired.js';
 import { projectsOfCalendars, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
-import { defaultEntries, runSync } from '../sync/run.js';
+import { defaultEntries, planeWriteBudget, runSync, writesBack, type PlaneWriteGuard } from '../sync/run.js';
 import { todayIn } from '../views/filter.js';
 import type { Delivery, WebhookAction } from './delivery.js';
 import { findOwnedEvents, isSelected, reconcileIssue, type KnownCalendar, type WebhookContext, type WebhookPlane } from './issue.js';
 
 export interface WebhookDeps {
   plane: WebhookPlane;
+  /** Plane's write side, for calendars with `writeBack`. */
+  editor?: PlaneEditor | undefined;
   store: CalendarStore;
   stats: { plane: RequestStats; caldav: RequestStats };
 }
@@ -35,6 +38,8 @@ export interface WebhookSettings {
   projects: string[];
   /** For project deliveries, which run a whole project sync. */
   guard: DeleteGuard;
+  /** sync.maxPlaneWrites (write-back). */
+  planeWrites?: PlaneWriteGuard | undefined;
   /** A project's calendar URL from the discovery cache, when fresh; a stale one costs a retry, never a wrong write. */
   knownCalendarUrl?: ((projectId: string) => string | undefined) | undefined;
   /** Every project calendar the discovery cache knows, for a `deleted` body (which names no project). */
@@ -62,17 +67,19 @@ interface Handled {
 
 export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, settings: WebhookSettings): Promise<WebhookReport> {
   const started = performance.now();
+  const entries = settings.entries ?? defaultEntries(settings.calendarNameTemplate);
   const ctx: WebhookContext = {
     plane: deps.plane,
     store: deps.store,
-    writer: new Writer(deps.store),
+    writer: new Writer(deps.store, undefined, undefined, writesBack(entries) ? deps.editor : undefined),
     calendars: [],
-    entries: settings.entries ?? defaultEntries(settings.calendarNameTemplate),
+    entries,
     today: settings.today ?? todayIn(undefined, new Date()),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
     items: settings.items,
     guard: settings.guard,
+    planeWriteBudget: planeWriteBudget(settings.planeWrites),
     selectors: settings.projects,
     knownCalendarUrl: settings.knownCalendarUrl ?? (() => undefined),
   };
@@ -163,6 +170,7 @@ async function syncProjectShare(projectId: string, { ctx, deps, settings }: Hand
     configuredProjects: settings.projects,
     today: ctx.today,
     guard: settings.guard,
+    planeWrites: settings.planeWrites,
     dryRun: false,
   });
   return { projects: run.projects, calendars: run.calendars, nothingToDo: null };

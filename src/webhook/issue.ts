@@ -13,8 +13,8 @@ import { parseCalendarObject } from '../event/parse.js';
 import { LEGACY_SCHEME, objectNameForUid, uidScheme, type UidScheme } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from '../plane/types.js';
 import { mapPool, type ApplyOutcome, type Writer } from '../sync/apply.js';
-import { recordOutcomes, recordPlan, resolveCalendar, type CalendarSyncContext } from '../sync/calendar-sync.js';
-import { addIssue, emptyDesired, type DesiredSet } from '../sync/desired.js';
+import { recordOutcomes, recordPlan, resolveCalendar, spendPlaneWrites, type CalendarSyncContext } from '../sync/calendar-sync.js';
+import { addIssue, emptyDesired, writeBackPlan, type DesiredSet } from '../sync/desired.js';
 import { projectIdOfCalendar } from '../sync/calendars.js';
 import { plan, sameHref, type Plan } from '../sync/plan.js';
 import { emptyCalendarReport, type CalendarReport } from '../sync/report.js';
@@ -124,17 +124,18 @@ async function reconcileIn(
   // Only a calendar seen to exist is reported: the discovery cache takes it from the report.
   if (located.object) report.calendarUrl = located.calendarUrl;
   let result = planOne(located, desired, target);
+  spendPlaneWrites(result, ctx.planeWriteBudget);
   let outcomes = result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl, target.scheme) : [];
   if (outcomes.some((o) => o.ok)) report.calendarUrl = located.calendarUrl;
   if (project && calendarMissing(outcomes)) {
     const retried = await intoResolvedCalendar(ctx, target, uid, desired, report);
     if (!retried) {
-      recordPlan(result, report);
+      recordPlan(result, report, writesBack(target), ctx.planeWriteBudget);
       return true; // the calendar could not be created: resolveCalendar reported why
     }
     ({ result, outcomes } = retried);
   }
-  recordPlan(result, report);
+  recordPlan(result, report, writesBack(target), ctx.planeWriteBudget);
   recordOutcomes(outcomes, report);
   return true;
 }
@@ -227,7 +228,12 @@ function planOne(located: Located, desired: DesiredSet, target: CalendarTarget):
     guard: NO_GUARD,
     scheme: target.scheme,
     trackProject: target.project === undefined,
+    writeBack: writeBackPlan(target.entry, desired),
   });
+}
+
+function writesBack(target: CalendarTarget): boolean {
+  return target.entry.writeBack !== undefined;
 }
 
 /**

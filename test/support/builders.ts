@@ -1,6 +1,20 @@
 /** Plain-object fixtures for the pure core: issues, projects and an in-memory Plane. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IssuePage, PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneSource, PlaneState, PlaneUser } from '../../src/plane/types.js';
+import { HttpError, NotFoundError } from '../../src/errors.js';
+import type {
+  IssuePage,
+  PlaneCycle,
+  PlaneEditor,
+  PlaneIssue,
+  PlaneModule,
+  PlaneProject,
+  PlaneSource,
+  PlaneState,
+  PlaneStateDetail,
+  PlaneUser,
+  UpdatedWorkItem,
+  WorkItemUpdate,
+} from '../../src/plane/types.js';
 import type { PlanInput } from '../../src/sync/plan.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
@@ -193,4 +207,52 @@ export function planInput(calendarUrl: string, overrides: Partial<PlanInput>): P
     guard: { maxDeletePercent: 50, allowMassDelete: false },
     ...overrides,
   };
+}
+
+/** The states MemoryPlane's projects have, as the states list gives them (Backlog is the default). */
+export const STATE_DETAILS: PlaneStateDetail[] = [
+  { ...(STATES.backlog as PlaneState), default: true, sequence: 15000 },
+  { ...(STATES.started as PlaneState), default: false, sequence: 35000 },
+  { ...(STATES.done as PlaneState), default: false, sequence: 45000 },
+  { ...(STATES.cancelled as PlaneState), default: false, sequence: 55000 },
+];
+
+/**
+ * WebhookMemoryPlane with Plane's write side, for write-back: PATCH validates like Plane (start
+ * after target → 400) and records what it was sent; `refuse` answers an item's PATCH with an error.
+ */
+export class EditableMemoryPlane extends WebhookMemoryPlane implements PlaneEditor {
+  readonly writes: Array<{ projectId: string; issueId: string; update: WorkItemUpdate }> = [];
+  readonly stateLookups: string[] = [];
+  /** Errors to throw for an item's PATCH instead of applying it. */
+  readonly refuse = new Map<string, Error>();
+  states: PlaneStateDetail[] = STATE_DETAILS;
+
+  async listStates(projectId: string): Promise<PlaneStateDetail[]> {
+    this.stateLookups.push(projectId);
+    return this.states.map((state) => ({ ...state }));
+  }
+
+  async updateWorkItem(projectId: string, issueId: string, update: WorkItemUpdate): Promise<UpdatedWorkItem> {
+    this.writes.push({ projectId, issueId, update: { ...update } });
+    const refusal = this.refuse.get(issueId);
+    if (refusal) throw refusal;
+    const found = this.issues.find((i) => i.id === issueId && i.project === projectId);
+    if (!found) throw new NotFoundError('plane', 'Plane has no such work item (HTTP 404)', 404, 'PATCH', 'memory');
+    const start = update.start_date !== undefined ? update.start_date : found.start_date;
+    const target = update.target_date !== undefined ? update.target_date : found.target_date;
+    if (start && target && start > target) throw new HttpError('plane', 'Plane answered HTTP 400 to PATCH memory: Start date cannot exceed target date', 400, 'PATCH', 'memory');
+    const state = update.state === undefined ? undefined : this.states.find((s) => s.id === update.state);
+    if (update.state !== undefined && !state) throw new HttpError('plane', `Plane answered HTTP 400 to PATCH memory: state: Invalid pk "${update.state}"`, 400, 'PATCH', 'memory');
+    const completedAt = state === undefined ? found.completed_at : state.group === 'completed' ? '2026-01-02T03:04:05.000000Z' : null;
+    this.update(issueId, {
+      start_date: start,
+      target_date: target,
+      completed_at: completedAt,
+      ...(state ? { state: { id: state.id, name: state.name, color: state.color, group: state.group } } : {}),
+    });
+    const now = this.issues.find((i) => i.id === issueId) as PlaneIssue;
+    const stateId = 'id' in now.state ? (now.state.id as string) : null;
+    return { id: now.id, target_date: now.target_date, start_date: now.start_date, state: stateId, completed_at: now.completed_at, updated_at: now.updated_at };
+  }
 }

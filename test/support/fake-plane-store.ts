@@ -65,6 +65,11 @@ export interface FakeProject extends Audit {
   timezone: string;
   /** Whether the API key's user is an active member (non-members get 403 on project endpoints). */
   is_member: boolean;
+  /**
+   * The key owner's project role while a member: 20 admin, 15 member, 5 guest. Writes (PATCH) need
+   * 15 or more (ProjectEntityPermission); a guest can still read.
+   */
+  role: 5 | 15 | 20;
   sort_order: number | null;
   emoji: string | null;
   nextSequence: number;
@@ -193,6 +198,8 @@ export interface ProjectInput {
   archived?: boolean;
   /** Default true. A non-member sees a public project in the list but gets 403 on its items. */
   member?: boolean;
+  /** The key owner's project role: 20 admin (default), 15 member, 5 guest (read-only: PATCH → 403). */
+  role?: 5 | 15 | 20;
   network?: 0 | 2;
   timezone?: string;
   description?: string;
@@ -210,7 +217,12 @@ export interface IssueInput {
   labels?: string[];
   /** Member ids, display names or emails. */
   assignees?: string[];
+  /**
+   * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (a wall-clock time, stored as "YYYY-MM-DDTHH:MM": newer
+   * Plane merges its start_time/target_time into the date fields) or null.
+   */
   start_date?: string | null;
+  /** Like start_date. */
   target_date?: string | null;
   sequence_id?: number;
   sort_order?: number;
@@ -259,6 +271,8 @@ const DEFAULT_STATES: readonly { name: string; group: StateGroup; color: string 
 
 const LABEL_COLORS = ['#EF4444', '#F97316', '#EAB308', '#22C55E', '#06B6D4', '#3B82F6', '#8B5CF6', '#EC4899'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A work item's date with an optional wall-clock time (plane-api.md, addendum); seconds are dropped. */
+const ITEM_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 /** An ISO datetime that names its offset: a cycle date without one would depend on the test's TZ. */
 const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const MODULE_STATUSES: readonly ModuleStatus[] = ['backlog', 'planned', 'in-progress', 'paused', 'completed', 'cancelled'];
@@ -368,6 +382,7 @@ export class FakePlaneStore {
       archived_at: null,
       timezone: input.timezone ?? 'UTC',
       is_member: member,
+      role: input.role ?? 20,
       // The member's own sort order drives the project list order; non-members have none (sorted last).
       sort_order: member ? 65535 + 1000 * this.projectsById.size : null,
       emoji: input.emoji ?? null,
@@ -408,6 +423,13 @@ export class FakePlaneStore {
 
   setProjectMembership(id: string, member: boolean): void {
     this.mutateProject(id, (project) => (project.is_member = member));
+  }
+
+  /** The key owner's role in the project (a ProjectMember row: the project itself is not updated). */
+  setProjectRole(id: string, role: 5 | 15 | 20): void {
+    if (role !== 5 && role !== 15 && role !== 20) throw new Error(`project role must be 5, 15 or 20, got ${String(role)}`);
+    this.requireProject(id).role = role;
+    this.version += 1;
   }
 
   private mutateProject(id: string, change: (project: FakeProject) => void): void {
@@ -829,17 +851,21 @@ export class FakePlaneStore {
     return { ...issue, assignees: [...issue.assignees], labels: [...issue.labels] };
   }
 
-  /** Fields shared by add and update that need resolving or checking. */
+  /** Fields shared by add and update that need resolving or checking; throws before changing anything. */
   private applyFields(issue: FakeIssue, input: IssuePatch): void {
-    if (input.state !== undefined) issue.state = this.resolveState(issue.project, input.state);
-    if (input.labels !== undefined) issue.labels = input.labels.map((label) => this.resolveLabel(issue.project, label));
-    if (input.assignees !== undefined) issue.assignees = input.assignees.map((who) => this.resolveMember(who));
-    if (input.start_date !== undefined) issue.start_date = checkDate(input.start_date, 'start_date');
-    if (input.target_date !== undefined) issue.target_date = checkDate(input.target_date, 'target_date');
+    const state = input.state === undefined ? issue.state : this.resolveState(issue.project, input.state);
+    const start = input.start_date === undefined ? issue.start_date : checkItemDate(input.start_date, 'start_date');
+    const target = input.target_date === undefined ? issue.target_date : checkItemDate(input.target_date, 'target_date');
     if (input.archived_at !== undefined) checkDate(input.archived_at, 'archived_at');
-    if (issue.start_date !== null && issue.target_date !== null && issue.start_date > issue.target_date) {
-      throw new Error('Start date cannot exceed target date');
-    }
+    if (startExceedsTarget(start, target)) throw new Error('Start date cannot exceed target date');
+    const assignees = input.assignees?.map((who) => this.resolveMember(who));
+    // Last: an unknown label name creates the label.
+    const labels = input.labels?.map((label) => this.resolveLabel(issue.project, label));
+    issue.state = state;
+    issue.start_date = start;
+    issue.target_date = target;
+    if (assignees !== undefined) issue.assignees = assignees;
+    if (labels !== undefined) issue.labels = labels;
     // Issue._sync_completed_at: set on entering a completed state, cleared on leaving it.
     const group = issue.state === null ? undefined : this.statesById.get(issue.state)?.group;
     if (group !== 'completed') issue.completed_at = null;
@@ -915,6 +941,42 @@ function localDate(epochMs: number, zone: string): string {
 function checkDate(value: string | null, field: string): string | null {
   if (value !== null && !DATE.test(value)) throw new Error(`${field} must be YYYY-MM-DD or null, got ${value}`);
   return value;
+}
+
+/**
+ * A work item's start_date/target_date as stored: null, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (seconds
+ * dropped); undefined for anything else, an impossible day or time included (DRF's "Date has wrong format").
+ */
+export function parseItemDate(value: unknown): string | null | undefined {
+  if (value === null) return null;
+  if (typeof value !== 'string') return undefined;
+  const m = ITEM_DATE.exec(value);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const at = new Date(Date.UTC(2000, month - 1, day));
+  at.setUTCFullYear(year);
+  if (year < 1 || at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day) return undefined;
+  if (m[4] === undefined) return value.slice(0, 10);
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59)) return undefined;
+  return value.slice(0, 16);
+}
+
+/**
+ * IssueSerializer.validate's "Start date cannot exceed target date": the days decide; on the same
+ * day, the times when both carry one (a date-only side has no time to compare).
+ */
+export function startExceedsTarget(start: string | null, target: string | null): boolean {
+  if (start === null || target === null) return false;
+  const [startDay, startTime] = start.split('T') as [string, string | undefined];
+  const [targetDay, targetTime] = target.split('T') as [string, string | undefined];
+  if (startDay !== targetDay) return startDay > targetDay;
+  return startTime !== undefined && targetTime !== undefined && startTime > targetTime;
+}
+
+function checkItemDate(value: string | null, field: string): string | null {
+  const parsed = parseItemDate(value);
+  if (parsed === undefined) throw new Error(`${field} must be YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or null, got ${String(value)}`);
+  return parsed;
 }
 
 /** Epoch microseconds, keeping the digits past milliseconds that a Date would drop. */

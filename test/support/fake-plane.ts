@@ -5,14 +5,23 @@
  * 60/min sliding-window rate limiting, /work-items/ and the legacy /issues/ routes, and webhook
  * bodies signed like Plane signs them. `node:http` only; side-effect free (see fake-plane-cli.ts).
  *
+ * Reads are GETs. The one write is `PATCH …/(work-items|issues)/{id}/` (IssueDetailAPIEndpoint.patch):
+ * a JSON object with name, priority, state, start_date and/or target_date (other keys are ignored),
+ * validated all or nothing like IssueSerializer, answered with the unexpanded work item. It needs
+ * project role ≥ 15 (`role: 5` / setProjectRole makes the key owner a read-only guest), finds
+ * archived and draft items (Issue.objects), is throttled like any request, and is logged in
+ * `writes`, whatever its status. Other methods answer 405.
+ *
  *   const plane = await startFakePlane({ seed: 1, rateLimitPerMinute: null });
  *   const web = plane.addProject({ name: 'Website', identifier: 'WEB' });
- *   plane.addIssue(web.id, { name: 'Ship it', target_date: '2025-03-01', labels: ['release'] });
+ *   const item = plane.addIssue(web.id, { name: 'Ship it', target_date: '2025-03-01', labels: ['release'] });
  *   plane.addCycle(web.id, { name: 'Sprint 1', start_date: '2025-03-03', end_date: '2025-03-16' });
  *   plane.addModule(web.id, { name: 'Checkout', target_date: '2025-04-01', status: 'in-progress' });
  *   plane.failNext({ pathIncludes: '/work-items/', query: { cursor: '1000:1:0' } }, { status: 500 });
+ *   plane.failNext({ method: 'PATCH', pathIncludes: item.id }, { status: 502 }); // not applied
  *   … run the CLI against plane.url with plane.apiKey …
  *   expect(plane.requests.filter((r) => r.path.includes('/work-items/'))).toHaveLength(2);
+ *   expect(plane.writes.map((w) => [w.issueId, w.body, w.status])).toEqual([[item.id, { target_date: '2025-03-08' }, 502], …]);
  *   await plane.close();
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -20,7 +29,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { pyJsonDumps, type PyJson } from './fake-plane-pyjson.js';
 import { Serializer, userLite, type Json } from './fake-plane-serialize.js';
-import { FakePlaneStore, type FakeCycle, type FakeIssue, type FakeModule, type FakeProject, type StoreOptions } from './fake-plane-store.js';
+import {
+  FakePlaneStore,
+  parseItemDate,
+  startExceedsTarget,
+  type FakeCycle,
+  type FakeIssue,
+  type FakeModule,
+  type FakeProject,
+  type IssuePatch,
+  type StoreOptions,
+} from './fake-plane-store.js';
 
 export type {
   CycleInput,
@@ -66,6 +85,21 @@ export interface FakeRequest {
   query: Record<string, string>;
   apiKeyOk: boolean;
   /** The status the fake answered (0 when the connection was cut before a status). */
+  status: number;
+}
+
+/** A PATCH the fake received (any path, any outcome). */
+export interface FakeWrite {
+  path: string;
+  /** The work item id in the path; '' when the path names none. */
+  issueId: string;
+  /** The project id in the path; '' when the path names none. */
+  projectId: string;
+  /** The JSON object sent; {} when the body was empty, not JSON or not an object (see raw). */
+  body: Record<string, unknown>;
+  /** The body as received (UTF-8). */
+  raw: string;
+  /** The status the fake answered (a fault's included; 0 until answered or when cut before a status). */
   status: number;
 }
 
@@ -115,6 +149,18 @@ interface Reply {
   headers: Record<string, string>;
 }
 
+/** A PATCH body, parsed when the view asks for it (DRF's lazy request.data). */
+interface RequestBody {
+  raw: string;
+  /** False when the bytes are not UTF-8. */
+  utf8: boolean;
+  contentType: string | undefined;
+}
+
+type Parsed = { ok: true; data: Record<string, unknown> } | { ok: false; reply: Reply };
+
+type Checked = { ok: true; patch: IssuePatch } | { ok: false; errors: Record<string, Json> };
+
 interface Fault {
   match: FaultMatch;
   response: FaultResponse;
@@ -137,6 +183,11 @@ const PLANE_ERROR_BODIES: Record<number, Json> = {
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ISSUES = '(work-items|issues)';
 const MAX_PER_PAGE = 1000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const PRIORITIES = new Set(['urgent', 'high', 'medium', 'low', 'none']);
+const UUID_TEXT = new RegExp(`^${UUID}$`, 'i');
+const PATH_PROJECT = new RegExp(`/projects/(${UUID})/`);
+const PATH_ISSUE = new RegExp(`/projects/${UUID}/${ISSUES}/(${UUID})/$`);
 
 type RouteName = 'me' | 'projects' | 'project' | 'issues' | 'issue' | 'states' | 'labels' | 'cycles' | 'modules' | 'projectMembers' | 'members' | 'issueByKey';
 
@@ -168,6 +219,8 @@ export class FakePlane extends FakePlaneStore {
   readonly webhookId: string;
   /** Every request received, in order. */
   readonly requests: FakeRequest[] = [];
+  /** Every PATCH received, in order of arrival, with the status answered (also in `requests`). */
+  readonly writes: FakeWrite[] = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Fault[] = [];
@@ -212,6 +265,10 @@ export class FakePlane extends FakePlaneStore {
 
   resetRequests(): void {
     this.requests.length = 0;
+  }
+
+  resetWrites(): void {
+    this.writes.length = 0;
   }
 
   /** Changes the throttle for later requests (null disables it) and forgets past requests. */
@@ -291,7 +348,6 @@ export class FakePlane extends FakePlaneStore {
   // ── HTTP ─────────────────────────────────────────────────────────────────
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    req.resume(); // GET only in practice; drain anything else
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
     const query = Object.fromEntries(url.searchParams);
@@ -299,14 +355,52 @@ export class FakePlane extends FakePlaneStore {
     const entry: FakeRequest = { method, path: url.pathname, query, apiKeyOk: key === this.apiKey, status: 0 };
     this.requests.push(entry);
 
-    const fault = this.takeFault(method, url.pathname, query);
-    const send = (): void => {
-      const reply = fault ? this.faultReply(fault, () => this.answer(method, url.pathname, query, key)) : this.answer(method, url.pathname, query, key);
-      entry.status = reply.status;
-      write(res, reply, fault?.truncateAt);
+    const respond = (body: RequestBody | undefined, logged: FakeWrite | undefined): void => {
+      const fault = this.takeFault(method, url.pathname, query);
+      const real = (): Reply => {
+        try {
+          return this.answer(method, url.pathname, query, key, body);
+        } catch {
+          // BaseAPIView.handle_exception's last resort (a store error is a bug in the fake or the test).
+          return json(500, { error: 'Something went wrong please try again later' });
+        }
+      };
+      const send = (): void => {
+        // A fault with a status or body never reaches the view, so a faulted PATCH changes nothing.
+        const reply = fault ? this.faultReply(fault, real) : real();
+        entry.status = reply.status;
+        if (logged) logged.status = reply.status;
+        write(res, reply, fault?.truncateAt);
+      };
+      if (fault?.delayMs) setTimeout(send, fault.delayMs);
+      else send();
     };
-    if (fault?.delayMs) setTimeout(send, fault.delayMs);
-    else send();
+
+    if (method !== 'PATCH') {
+      req.resume(); // nothing else reads a body: drain it
+      respond(undefined, undefined);
+      return;
+    }
+    const logged: FakeWrite = {
+      path: url.pathname,
+      issueId: PATH_ISSUE.exec(url.pathname)?.[2] ?? '',
+      projectId: PATH_PROJECT.exec(url.pathname)?.[1] ?? '',
+      body: {},
+      raw: '',
+      status: 0,
+    };
+    this.writes.push(logged);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => undefined); // the client went away; nothing to answer
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      const body = readBody(bytes, headerValue(req.headers['content-type']));
+      logged.raw = body.raw;
+      const parsed = parseBody(body);
+      if (parsed.ok) logged.body = parsed.data;
+      respond(body, logged);
+    });
   }
 
   private takeFault(method: string, path: string, query: Record<string, string>): FaultResponse | undefined {
@@ -331,17 +425,20 @@ export class FakePlane extends FakePlaneStore {
   }
 
   /** Django's URL resolver, then DRF's authenticate → permission → throttle → view. */
-  private answer(method: string, path: string, query: Record<string, string>, key: string | undefined): Reply {
+  private answer(method: string, path: string, query: Record<string, string>, key: string | undefined, body: RequestBody | undefined): Reply {
     const route = this.resolve(path);
     if (!route) return json(404, { error: 'Page not found.' });
     if (key === undefined || key === '') return json(401, { detail: 'Authentication credentials were not provided.' });
     if (key !== this.apiKey) return json(403, { detail: 'Given API token is not valid' });
-    if (!this.permitted(route)) return json(403, { detail: 'You do not have permission to perform this action.' });
+    if (!this.permitted(route, method)) return json(403, { detail: 'You do not have permission to perform this action.' });
     const throttle = this.throttle(key);
     if ('retryAfter' in throttle) {
       return json(429, { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { 'Retry-After': String(throttle.retryAfter) });
     }
-    const reply = method === 'GET' ? this.view(route, query) : json(405, { detail: `Method "${method}" not allowed.` });
+    let reply: Reply;
+    if (method === 'GET') reply = this.view(route, query);
+    else if (method === 'PATCH' && route.name === 'issue' && body !== undefined) reply = this.patchIssue(route, body);
+    else reply = json(405, { detail: `Method "${method}" not allowed.` });
     Object.assign(reply.headers, throttle.headers);
     return reply;
   }
@@ -358,8 +455,11 @@ export class FakePlane extends FakePlaneStore {
     return undefined;
   }
 
-  /** Workspace membership by slug; project endpoints also need active project membership. */
-  private permitted(route: RouteMatch): boolean {
+  /**
+   * Workspace membership by slug; project endpoints also need active project membership, and
+   * ProjectEntityPermission lets only members and admins (role ≥ 15) use the unsafe methods.
+   */
+  private permitted(route: RouteMatch, method: string): boolean {
     if (route.name === 'me') return true;
     if (route.slug !== this.workspaceSlug) return false;
     if (route.name === 'projects' || route.name === 'project' || route.name === 'members') return true;
@@ -368,7 +468,8 @@ export class FakePlane extends FakePlaneStore {
       return this.liveProjects().some((project) => project.identifier === identifier && project.is_member);
     }
     const project = route.projectId === undefined ? undefined : this.projectsById.get(route.projectId);
-    return project !== undefined && project.deleted_at === null && project.is_member;
+    if (project === undefined || project.deleted_at !== null || !project.is_member) return false;
+    return SAFE_METHODS.has(method) || project.role >= 15;
   }
 
   /** DRF SimpleRateThrottle: sliding window per key; Remaining counts this request. */
@@ -398,10 +499,10 @@ export class FakePlane extends FakePlaneStore {
       case 'me':
         return json(200, userLite(this.me));
       case 'projects':
-        return paginate(this.listedProjects(), query, (project) => this.serializer.project(project, fields, expand));
+        return paginate(this.listedProjects(), query, (project) => this.projectJson(project, fields, expand));
       case 'project': {
         const project = this.listedProjects().find((candidate) => candidate.id === route.projectId);
-        return project ? json(200, this.serializer.project(project, fields, expand)) : doesNotExist();
+        return project ? json(200, this.projectJson(project, fields, expand)) : doesNotExist();
       }
       case 'issues':
         return this.listIssues(route.projectId as string, query, fields, expand);
@@ -436,6 +537,87 @@ export class FakePlane extends FakePlaneStore {
       case 'members':
         return json(200, this.members().map((member) => ({ ...userLite(member), role: member.role })));
     }
+  }
+
+  /** The serializer's project, with member_role the key owner's project role. */
+  private projectJson(project: FakeProject, fields: string[] | undefined, expand: string[]): Json {
+    const out = this.serializer.project(project, fields, expand);
+    if ('member_role' in out && project.is_member) out.member_role = project.role;
+    return out;
+  }
+
+  /**
+   * IssueDetailAPIEndpoint.patch: Issue.objects (archived, draft and triage items too, not deleted
+   * ones), then the body, then IssueSerializer(partial=True) — all fields, then validate() — and
+   * only then the save. Answers serializer.data: the unexpanded work item.
+   */
+  private patchIssue(route: RouteMatch, body: RequestBody): Reply {
+    const found = this.issuesById.get(route.itemRef as string);
+    if (!found || found.deleted_at !== null || found.project !== route.projectId) return doesNotExist();
+    const parsed = parseBody(body);
+    if (!parsed.ok) return parsed.reply;
+    const checked = this.checkIssuePatch(found, parsed.data);
+    if (!checked.ok) return json(400, checked.errors);
+    const saved = this.updateIssue(found.id, checked.patch);
+    return json(200, this.serializer.issue(saved, undefined, []));
+  }
+
+  /** IssueSerializer's field validation (errors of every field at once), then its validate(). */
+  private checkIssuePatch(issue: FakeIssue, data: Record<string, unknown>): Checked {
+    const errors: Record<string, Json> = {};
+    const patch: IssuePatch = {};
+    const has = (field: string) => Object.prototype.hasOwnProperty.call(data, field);
+    // Field order as DRF collects the errors: model fields, then the foreign keys.
+    if (has('name')) {
+      const name = charField(data.name, 255);
+      if (typeof name === 'string') patch.name = name;
+      else errors.name = [name.error];
+    }
+    if (has('priority')) {
+      const priority = data.priority;
+      if (priority === null) errors.priority = ['This field may not be null.'];
+      else if (typeof priority === 'string' && PRIORITIES.has(priority)) patch.priority = priority as IssuePatch['priority'];
+      else errors.priority = [`"${pyStr(priority)}" is not a valid choice.`];
+    }
+    for (const field of ['start_date', 'target_date'] as const) {
+      if (!has(field)) continue;
+      const value = parseItemDate(data[field]);
+      if (value === undefined) errors[field] = ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'];
+      else patch[field] = value;
+    }
+    let otherProjectState = false;
+    if (has('state')) {
+      const state = this.stateField(issue, data.state);
+      if ('error' in state) errors.state = [state.error];
+      else if (state.id !== null) {
+        patch.state = state.id;
+        otherProjectState = state.otherProject;
+      }
+    }
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    // validate(): the dates (against the stored one when only one is sent, as newer Plane does), then the state.
+    const start = patch.start_date === undefined ? issue.start_date : patch.start_date;
+    const target = patch.target_date === undefined ? issue.target_date : patch.target_date;
+    if (startExceedsTarget(start, target)) return { ok: false, errors: { non_field_errors: ['Start date cannot exceed target date'] } };
+    if (otherProjectState) return { ok: false, errors: { non_field_errors: ['State is not valid please pass a valid state_id'] } };
+    return { ok: true, patch };
+  }
+
+  /**
+   * The state's PrimaryKeyRelatedField over State.objects (live, non-triage states of any project);
+   * null stands for the project's default state (Issue._ensure_default_state on save).
+   */
+  private stateField(issue: FakeIssue, value: unknown): { error: string } | { id: string | null; otherProject: boolean } {
+    if (value === null) {
+      const states = this.states(issue.project).filter((state) => state.group !== 'triage');
+      return { id: (states.find((state) => state.default) ?? states[0])?.id ?? null, otherProject: false };
+    }
+    if (typeof value === 'boolean') return { error: 'Incorrect type. Expected pk value, received bool.' };
+    if (typeof value !== 'string' && !Number.isInteger(value)) return { error: `“${pyStr(value)}” is not a valid UUID.` };
+    if (typeof value === 'string' && !UUID_TEXT.test(value)) return { error: `“${value}” is not a valid UUID.` };
+    const state = typeof value === 'string' ? this.state(value.toLowerCase()) : undefined;
+    if (!state || state.deleted_at !== null || state.group === 'triage') return { error: `Invalid pk "${pyStr(value)}" - object does not exist.` };
+    return { id: state.id, otherProject: state.project !== issue.project };
   }
 
   private listIssues(projectId: string, query: Record<string, string>, fields: string[] | undefined, expand: string[]): Reply {
@@ -606,6 +788,66 @@ function doesNotExist(): Reply {
 function listParam(value: string | undefined): string[] | undefined {
   const items = (value ?? '').split(',').filter((item) => item !== '');
   return items.length > 0 ? items : undefined;
+}
+
+/** The raw bytes of a request body as text, for parseBody. */
+function readBody(bytes: Buffer, contentType: string | undefined): RequestBody {
+  try {
+    return { raw: new TextDecoder('utf-8', { fatal: true }).decode(bytes), utf8: true, contentType };
+  } catch {
+    return { raw: bytes.toString('latin1'), utf8: false, contentType };
+  }
+}
+
+/**
+ * DRF's request.data with JSONParser (plus the form parsers, which the fake does not model: a form
+ * body gets 415): an empty body is {}; JSON must be an object for the serializer.
+ */
+function parseBody(body: RequestBody): Parsed {
+  if (body.raw === '') return { ok: true, data: {} };
+  const mediaType = (body.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json') {
+    return { ok: false, reply: json(415, { detail: `Unsupported media type "${body.contentType ?? ''}" in request.` }) };
+  }
+  if (!body.utf8) return { ok: false, reply: json(400, { detail: "JSON parse error - 'utf-8' codec can't decode the body" }) };
+  let data: unknown;
+  try {
+    data = JSON.parse(body.raw);
+  } catch (error) {
+    return { ok: false, reply: json(400, { detail: `JSON parse error - ${(error as Error).message}` }) };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, reply: json(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pyTypeName(data)}.`] }) };
+  }
+  return { ok: true, data: data as Record<string, unknown> };
+}
+
+/** DRF CharField (trim_whitespace, allow_blank=False, allow_null=False): the value or the error. */
+function charField(value: unknown, maxLength: number): string | { error: string } {
+  if (value === null) return { error: 'This field may not be null.' };
+  if (typeof value !== 'string' && typeof value !== 'number') return { error: 'Not a valid string.' };
+  const text = String(value).trim();
+  if (text === '') return { error: 'This field may not be blank.' };
+  if ([...text].length > maxLength) return { error: `Ensure this field has no more than ${maxLength} characters.` };
+  return text;
+}
+
+/** Python's type(value).__name__ for a JSON value. */
+function pyTypeName(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  return 'dict';
+}
+
+/** Python's str() of a JSON value, near enough for error messages. */
+function pyStr(value: unknown): string {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  return JSON.stringify(value);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

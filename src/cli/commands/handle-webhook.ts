@@ -12,7 +12,7 @@ import { readBody } from '../../webhook/read-body.js';
 import { MAX_BODY_BYTES, verifyDelivery } from '../../webhook/verify.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { describeChange, renderFailures } from '../render-report.js';
+import { describeChange, describeField, renderFailures } from '../render-report.js';
 import { loadConfigFor } from '../run-context.js';
 import { openServices } from '../services.js';
 
@@ -49,7 +49,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
   // Recorded in the run state (last-webhook.json) and logged; no overlap lock: deliveries run side by side.
   const recording = { kind: 'webhook' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName };
   const report = await recordedRun(recording, () =>
-    handleDelivery(delivery, services, {
+    handleDelivery(delivery, { ...services, editor: services.plane }, {
       webUrl: config.plane.webUrl,
       workspaceSlug: config.plane.workspaceSlug,
       items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
@@ -58,6 +58,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
       today: todayIn(config.sync.timeZone, new Date()),
       projects: config.plane.projects,
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
+      planeWrites: { max: config.sync.maxPlaneWrites, allowMassWrite: false },
       knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
       knownCalendars: () => cachedCalendars(services.stateDir, services.discovery.account),
     }),
@@ -73,7 +74,7 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
 export function renderWebhookReport(report: WebhookReport, output: Output): void {
   const c = output.colors;
   const t = report.totals;
-  const changed = t.created + t.updated + t.deleted;
+  const changed = t.created + t.updated + t.deleted + (t.planeWrites ?? 0) + (t.conflicts ?? 0);
   if (output.options.quiet && changed === 0) return;
   const { event, action, id } = report.webhook;
   const subject = event === 'project' && report.projects[0]?.identifier ? report.projects[0].identifier : id;
@@ -88,6 +89,9 @@ export function renderWebhookReport(report: WebhookReport, output: Output): void
 
 function summarize(report: WebhookReport, output: Output): string {
   const t = report.totals;
+  const written = report.calendars.flatMap((c) => (c.planeChanges ?? []).filter((change) => change.applied));
+  if (written.length > 0) return `${written.length} change(s) written to Plane: ${written.map((w) => `${w.summary}: ${w.fields.map(describeField).join('; ')}`).join(', ')}`;
+  if ((t.conflicts ?? 0) > 0) return `${t.conflicts} conflict(s): Plane's values kept in the calendar`;
   const applied = report.calendars.flatMap((c) => c.changes.filter((change) => change.applied));
   if (applied.length === 1 && applied[0]) return describeChange(applied[0], output);
   if (applied.length > 0) return `${t.created} created, ${t.updated} updated, ${t.deleted} deleted; ${t.unchanged} unchanged`;

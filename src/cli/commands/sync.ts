@@ -14,6 +14,8 @@ import { todayIn } from '../../views/filter.js';
 export interface SyncCommandOptions {
   project?: string[];
   allowMassDelete?: boolean;
+  /** sync: pass sync.maxPlaneWrites (write-back). */
+  allowMassWrite?: boolean;
   exitCode?: boolean;
   /** sync: wait for a run in progress instead of skipping; true = until it ends, or a duration. */
   wait?: boolean | string;
@@ -35,19 +37,22 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       configuredProjects: limited ? config.plane.projects : undefined,
       today: todayIn(config.sync.timeZone, new Date()),
       guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: Boolean(options.allowMassDelete) },
+      planeWrites: { max: config.sync.maxPlaneWrites, allowMassWrite: Boolean(options.allowMassWrite) },
       dryRun,
       onProgress: (message) => spinner.update(message),
       onWarning: (message) => output.debug(message),
     };
     let report: RunReport;
+    // Plane's write side, for calendars with `writeBack` (a dry run never builds a Writer to use it).
+    const deps = { ...services, editor: services.plane };
     if (dryRun) {
-      report = await runSync(services, settings);
+      report = await runSync(deps, settings);
     } else {
       // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
       const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
       // Ctrl-C or SIGTERM: no further write, the run recorded as interrupted, the lock released (exit 130/143).
       const interruption = watchInterrupts((signal) => spinner.update(`${signal}: finishing the write in progress`));
-      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(services, { ...settings, onCalendarDone, interruption })).finally(() => interruption.dispose());
+      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(deps, { ...settings, onCalendarDone, interruption })).finally(() => interruption.dispose());
       if (outcome.kind === 'skipped') {
         spinner.stop();
         reportSkipped(outcome.holder, output);
@@ -62,8 +67,8 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
     renderFailures(report, output);
 
     if (hasFailures(report)) return ExitCode.Partial;
-    // A calendar to create or rename is a pending change too: sync would write it.
-    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarChanges(report);
+    // A calendar to create or rename is a pending change too: sync would write it; so is a change for Plane.
+    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarChanges(report) + (report.totals.planeWrites ?? 0);
     if (dryRun && options.exitCode && pending > 0) return ExitCode.ChangesPending;
     return ExitCode.Ok;
   } finally {

@@ -1,32 +1,17 @@
 /** The `calendars` key and `sync.timeZone`, through validateConfig: defaults, and every rule as an exit-2 error naming key and file. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../../src/config/index.js';
 import { DEFAULT_VIEW_ID, PRIORITIES, STATE_GROUPS, type CalendarEntry } from '../../../src/config/types.js';
 import { ConfigError } from '../../../src/errors.js';
-import { configError, validRaw } from './helpers.js';
+import { CONFIG_FILE, configError, singleProblem, validate, validRaw } from './helpers.js';
 
-const FILE = '/etc/calplanebot/calplanebot.config.json';
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
-function validate(raw: unknown) {
-  return validateConfig(raw, { file: FILE, cwd: '/work' });
-}
 
 function withCalendars(calendars: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...validRaw(), calendars, ...extra };
 }
 
-/** Asserts the single problem reported: key, the message naming key and file, exit 2. */
-async function singleProblem(raw: unknown, key: string, message?: string | RegExp) {
-  const error = await configError(() => validate(raw));
-  expect(error.key).toBe(key);
-  expect(error.file).toBe(FILE);
-  expect(error.message.startsWith(`${FILE}: ${key}: `), error.message).toBe(true);
-  if (typeof message === 'string') expect(error.message).toContain(message);
-  else if (message) expect(error.message).toMatch(message);
-  return error;
-}
 
 describe('no `calendars` key', () => {
   it('means exactly one per-project entry `projects`, named by caldav.calendarName', () => {
@@ -199,16 +184,16 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
       validate(withCalendars([{ id: 'mine', name: '{project}' }, { id: 'mine' }, { id: 'team', perProject: true, name: 'Team' }])),
     );
     const lines = error.message.split('\n');
-    expect(lines[0]).toBe(`3 configuration problems in ${FILE}:`);
+    expect(lines[0]).toBe(`3 configuration problems in ${CONFIG_FILE}:`);
     expect(lines.slice(1).map((line) => line.trim().split(':')[0]).sort()).toEqual(['calendars[0].name', 'calendars[1].id', 'calendars[2].name']);
-    expect(error.file).toBe(FILE);
+    expect(error.file).toBe(CONFIG_FILE);
   });
 
   it('reports calendars problems together with other keys\' problems', async () => {
     const raw = withCalendars([{ id: 'Bad' }], { sync: { timeZone: 'Mars/Olympus_Mons' } });
     delete (raw.plane as Record<string, unknown>).apiKey;
     const error = await configError(() => validate(raw));
-    expect(error.message).toContain(`configuration problems in ${FILE}`);
+    expect(error.message).toContain(`configuration problems in ${CONFIG_FILE}`);
     for (const key of ['calendars[0].id', 'sync.timeZone', 'plane.apiKey']) expect(error.message).toContain(`  ${key}: `);
   });
 
@@ -241,7 +226,7 @@ describe('configuration errors (exit 2, naming the key and the file)', () => {
           if (!(error instanceof ConfigError)) throw error;
           expect(error.key === 'calendars' || error.key?.startsWith('calendars['), `${error.key} for ${JSON.stringify(calendars)}`).toBe(true);
           expect(error.message).toContain(error.key);
-          expect(error.file).toBe(FILE);
+          expect(error.file).toBe(CONFIG_FILE);
         }
       }),
       { numRuns: 300 },
@@ -340,7 +325,7 @@ describe('how items look: as, undated, times, cycles, modules, sync.defaultDurat
 
   it('a task entry with dates, cycles and modules reports each', async () => {
     const error = await configError(() => validate(withCalendars([{ id: 'todo', as: 'tasks', dates: 'span', cycles: true, modules: true }])));
-    expect(error.message).toContain(`3 configuration problems in ${FILE}`);
+    expect(error.message).toContain(`3 configuration problems in ${CONFIG_FILE}`);
     for (const key of ['calendars[0].dates', 'calendars[0].cycles', 'calendars[0].modules']) expect(error.message).toContain(`  ${key}: `);
   });
 

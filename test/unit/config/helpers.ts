@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect } from 'vitest';
+import { validateConfig } from '../../../src/config/index.js';
 import { ConfigError } from '../../../src/errors.js';
 
 /** A minimal file that validates on its own. Fresh copy per call so tests can mutate it. */
@@ -50,4 +51,22 @@ export async function configError(action: () => unknown): Promise<ConfigError> {
 /** Everything a user could see of an error. */
 export function visibleText(error: ConfigError): string {
   return [error.message, error.hint ?? '', error.key ?? '', error.file ?? '', error.stack ?? '', String(error)].join('\n');
+}
+
+/** The config file path the validation tests name in their errors. */
+export const CONFIG_FILE = '/etc/calplanebot/calplanebot.config.json';
+
+export function validate(raw: unknown) {
+  return validateConfig(raw, { file: CONFIG_FILE, cwd: '/work' });
+}
+
+/** Asserts the single problem reported: key, the message naming key and file, exit 2. */
+export async function singleProblem(raw: unknown, key: string, message?: string | RegExp): Promise<ConfigError> {
+  const error = await configError(() => validate(raw));
+  expect(error.key).toBe(key);
+  expect(error.file).toBe(CONFIG_FILE);
+  expect(error.message.startsWith(`${CONFIG_FILE}: ${key}: `), error.message).toBe(true);
+  if (typeof message === 'string') expect(error.message).toContain(message);
+  else if (message) expect(error.message).toMatch(message);
+  return error;
 }

@@ -39,7 +39,7 @@ describe('defaults and normalisation', () => {
       calendars: [{ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} }],
       export: { refreshInterval: 'PT1H' },
       webhook: { secret: undefined, allowUnsigned: false },
-      sync: { maxDeletePercent: 50, stateDir: undefined, timeZone: undefined, defaultDuration: 'PT1H' },
+      sync: { maxDeletePercent: 50, maxPlaneWrites: 25, stateDir: undefined, timeZone: undefined, defaultDuration: 'PT1H' },
       http: DEFAULTS.http,
     });
   });
@@ -116,13 +116,13 @@ describe('defaults and normalisation', () => {
       $schema: './schema.json',
       ...validRaw(),
       webhook: { secret: 'whsec-1234', allowUnsigned: true },
-      sync: { maxDeletePercent: 12.5, stateDir: 'state' },
+      sync: { maxDeletePercent: 12.5, maxPlaneWrites: 3, stateDir: 'state' },
       http: { timeoutMs: 1, retries: 1, backoffMinMs: 0, backoffMaxMs: 0, maxRetryAfterMs: 0, maxRateLimitWaitMs: 0, allowInsecureHttp: true },
     };
     expect(configFileSchema.safeParse(raw).success).toBe(true);
     const { config, warnings } = validate(raw);
     expect(warnings).toEqual([]);
-    expect(config.sync).toEqual({ maxDeletePercent: 12.5, stateDir: '/x/state', defaultDuration: 'PT1H' });
+    expect(config.sync).toEqual({ maxDeletePercent: 12.5, maxPlaneWrites: 3, stateDir: '/x/state', defaultDuration: 'PT1H' });
     expect(config.http.allowInsecureHttp).toBe(true);
   });
 
@@ -242,7 +242,7 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
     'webhook.secret',
     'sync.stateDir',
   ];
-  const NUMBER_KEYS = ['sync.maxDeletePercent', 'http.timeoutMs', 'http.retries', 'http.backoffMinMs', 'http.backoffMaxMs', 'http.maxRetryAfterMs', 'http.maxRateLimitWaitMs'];
+  const NUMBER_KEYS = ['sync.maxDeletePercent', 'sync.maxPlaneWrites', 'http.timeoutMs', 'http.retries', 'http.backoffMinMs', 'http.backoffMaxMs', 'http.maxRetryAfterMs', 'http.maxRateLimitWaitMs'];
   const BOOLEAN_KEYS = ['webhook.allowUnsigned', 'http.allowInsecureHttp'];
   const SECTIONS = ['plane', 'caldav', 'webhook', 'sync', 'http'];
   const REQUIRED = ['plane.workspaceSlug', 'plane.apiKey', 'caldav.serverUrl', 'caldav.username', 'caldav.password'];

@@ -2,7 +2,7 @@
 import ICAL from 'ical.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BERLIN_2026 } from './vtimezones.js';
-import { dateInZone, isTimeZone, offsetMinutesAt, vtimezone, wallClockAt } from '../../../src/event/timezone.js';
+import { dateInZone, isTimeZone, offsetMinutesAt, vtimezone, wallClockAt, wallClockIn } from '../../../src/event/timezone.js';
 
 const lines = (text: string) => {
   expect(text.endsWith('\r\n')).toBe(true);
@@ -206,5 +206,20 @@ describe('time zones whatever the process TZ', () => {
         'TZOFFSETTO:+0100',
       ]);
     });
+  });
+});
+
+describe('wallClockIn', () => {
+  it('reads a UTC time as the wall clock of the zone, across midnight and daylight saving', () => {
+    expect(wallClockIn('2026-08-26T22:30:00Z', undefined, 'Europe/Berlin')).toBe('2026-08-27T00:30:00');
+    expect(wallClockIn('2026-01-15T23:30:00Z', undefined, 'Europe/Berlin')).toBe('2026-01-16T00:30:00');
+  });
+
+  it('converts a wall clock of another zone, and leaves one of the same zone, a floating time and a date alone', () => {
+    expect(wallClockIn('2026-08-26T18:30:00', 'America/New_York', 'Europe/Berlin')).toBe('2026-08-27T00:30:00');
+    expect(wallClockIn('2026-08-27T00:30:00', 'Europe/Berlin', 'Europe/Berlin')).toBe('2026-08-27T00:30:00');
+    expect(wallClockIn('2026-08-27T00:30:00', undefined, 'Europe/Berlin')).toBe('2026-08-27T00:30:00');
+    expect(wallClockIn('2026-08-27', 'America/New_York', 'Europe/Berlin')).toBe('2026-08-27');
+    expect(wallClockIn('2026-08-27T00:30:00', 'W. Europe Standard Time', 'Europe/Berlin')).toBe('2026-08-27T00:30:00');
   });
 });

@@ -593,3 +593,81 @@ describe('PlaneClient cycles and modules', () => {
     expect((missing as Error).message).toContain(`/projects/${PROJECT}/modules/`);
   });
 });
+
+describe('PlaneClient write side (write-back)', () => {
+  const ITEM = issue(5).id as string;
+  const answer = { id: ITEM, target_date: '2025-03-04', start_date: '2025-03-01', state: 's-done', completed_at: null, updated_at: '2025-03-02T10:00:00Z', labels: ['l'], assignees: [] };
+
+  it('PATCHes the work item with a JSON body of exactly the fields given, with the key, and returns Plane\'s answer', async () => {
+    const seen: Array<{ method: string; path: string; type: string | null; key: string | null; body: unknown }> = [];
+    server.use(
+      http.patch(`${WORK_ITEMS}:issueId/`, async ({ request }) => {
+        seen.push({ method: request.method, path: new URL(request.url).pathname, type: request.headers.get('content-type'), key: request.headers.get('x-api-key'), body: await request.json() });
+        return HttpResponse.json(answer);
+      }),
+    );
+
+    const updated = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: '2025-03-04', start_date: '2025-03-01' });
+
+    expect(updated).toMatchObject({ target_date: '2025-03-04', start_date: '2025-03-01', state: 's-done' });
+    expect(seen).toEqual([
+      { method: 'PATCH', path: `/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`, type: 'application/json', key: KEY, body: { target_date: '2025-03-04', start_date: '2025-03-01' } },
+    ]);
+  });
+
+  it('PATCHes the legacy /issues/ route on an instance without /work-items/', async () => {
+    const paths: string[] = [];
+    server.use(
+      http.patch(`${WORK_ITEMS}:issueId/`, ({ request }) => {
+        paths.push(new URL(request.url).pathname);
+        return HttpResponse.json({ error: 'Page not found.' }, { status: 404 });
+      }),
+      http.patch(`${LEGACY_ISSUES}:issueId/`, ({ request }) => {
+        paths.push(new URL(request.url).pathname);
+        return HttpResponse.json(answer);
+      }),
+    );
+
+    await makeClient().client.updateWorkItem(PROJECT, ITEM, { state: 's-done' });
+
+    expect(paths).toEqual([`/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`, `/api/v1/workspaces/acme/projects/${PROJECT}/issues/${ITEM}/`]);
+  });
+
+  it('says why Plane refused a change: a 400 carries the validation message, field errors named', async () => {
+    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ non_field_errors: ['Start date cannot exceed target date'] }, { status: 400 })));
+    const refused = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: '2025-01-01', start_date: '2025-02-01' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(400);
+    expect((refused as HttpError).message).toBe(`Plane answered HTTP 400 to PATCH ${WS}/projects/${PROJECT}/work-items/${ITEM}/: Start date cannot exceed target date`);
+
+    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ target_date: ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'] }, { status: 400 })));
+    const badDate = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: 'soon' }).catch((error: unknown) => error);
+    expect((badDate as HttpError).message).toMatch(/: target_date: Date has wrong format\. Use one of these formats instead: YYYY-MM-DD\.$/);
+  });
+
+  it('a 403 "no permission" on a write says the key may read but not edit, and what to do', async () => {
+    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 })));
+    const refused = await makeClient().client.updateWorkItem(PROJECT, ITEM, { state: 's-done' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect((refused as AuthError).message).toMatch(/may read this project but not edit its work items \(HTTP 403\)$/);
+    expect((refused as AuthError).hint).toMatch(/Member or Admin.*remove "writeBack"/);
+    expectNoKey(refused);
+  });
+
+  it('lists every page of a project\'s states', async () => {
+    const states = Array.from({ length: 3 }, (_, i) => ({ id: `s-${i}`, name: `State ${i}`, color: '#000', group: i === 2 ? 'completed' : 'backlog', default: i === 0, sequence: 1000 * i }));
+    const queries: Array<Record<string, string>> = [];
+    server.use(
+      http.get(`${WS}/projects/:projectId/states/`, ({ request }) => {
+        const url = new URL(request.url);
+        queries.push(Object.fromEntries(url.searchParams));
+        return HttpResponse.json(envelope(states, url));
+      }),
+    );
+
+    const listed = await makeClient({ pageSize: 2 }).client.listStates(PROJECT);
+
+    expect(listed.map((state) => state.id)).toEqual(['s-0', 's-1', 's-2']);
+    expect(queries).toEqual([{ per_page: '2' }, { per_page: '2', cursor: '2:1:0' }]);
+  });
+});
