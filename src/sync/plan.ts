@@ -234,6 +234,8 @@ export function plan(input: PlanInput): Plan {
  */
 function writeBackOf(event: EventModel, current: OwnedObject, writeBack: WriteBackPlan): { change?: WriteBackChange; conflicts: WriteBackConflict[] } | undefined {
   const { fields, component } = current.parsed;
+  // The common case, cheaply: the object is as written from Plane's values of now.
+  if (fields !== undefined && fields.base === event.fields.base && fields.start === event.fields.start && fields.end === event.fields.end && fields.status === event.fields.status) return undefined;
   const plane = parseBasis(event.fields.base);
   const revise = writeBack.revisers.get(event.uid);
   // An object that does not parse as ours writes nothing to Plane.
