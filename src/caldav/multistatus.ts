@@ -106,5 +106,5 @@ function localName(qualified: string): string {
 function isSuccess(statusLine: string | undefined): boolean {
   if (statusLine === undefined) return true;
   const code = /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
-  return code !== undefined && code.startsWith('2');
+  return code?.startsWith('2') === true;
 }

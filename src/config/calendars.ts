@@ -70,7 +70,7 @@ export function resolveCalendars(file: CalendarsFile | undefined, defaultName: s
     const name = entry.name ?? (isDefault ? defaultName : perProject ? `Plane: {project} (${entry.id})` : `Plane: ${entry.id}`);
     checkName(`${key}.name`, name, perProject, issues);
     if (entry.summary !== undefined) checkSummary(`${key}.summary`, entry.summary, issues);
-    entry.alarms?.forEach((alarm, index) => checkAlarm(`${key}.alarms[${index}]`, alarm, issues));
+    for (const [index, alarm] of (entry.alarms ?? []).entries()) checkAlarm(`${key}.alarms[${index}]`, alarm, issues);
     checkComponent(key, entry, issues);
     const writeBack = writeBackOf(`${key}.writeBack`, entry, issues);
     return { id: entry.id, name, perProject, filter: entry.filter ?? {}, ...shapeOf(entry), ...(writeBack ? { writeBack } : {}) };

@@ -12,7 +12,7 @@ export {
   type ValidatedConfig,
 } from './schema.js';
 export { ENV_BINDINGS, envVariablesFor, readEnvOverrides, type EnvBinding, type EnvOverride } from './env.js';
-export { type ConfigIssue } from './issues.js';
+export type { ConfigIssue } from './issues.js';
 export {
   makeRedactor,
   MIN_SECRET_LENGTH,

@@ -93,12 +93,11 @@ class Scanner {
   private value(): void {
     this.skipWhitespace();
     const char = this.peek();
-    if (char === '{') return this.nested(() => this.object());
-    if (char === '[') return this.nested(() => this.array());
-    if (char === '"') return this.string();
-    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return this.number();
-    if (this.literal()) return;
-    this.fail(`expected a value, found ${describeChar(char)}`);
+    if (char === '{') this.nested(() => this.object());
+    else if (char === '[') this.nested(() => this.array());
+    else if (char === '"') this.string();
+    else if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) this.number();
+    else if (!this.literal()) this.fail(`expected a value, found ${describeChar(char)}`);
   }
 
   private nested(parse: () => void): void {
@@ -134,7 +133,10 @@ class Scanner {
   private propertyName(): void {
     this.skipWhitespace();
     const char = this.peek();
-    if (char === '"') return this.string();
+    if (char === '"') {
+      this.string();
+      return;
+    }
     if (char === '}') this.fail("expected a property name, found '}' (JSON does not allow trailing commas)");
     this.fail(`expected a property name in double quotes, found ${describeChar(char)}`);
   }

@@ -26,7 +26,7 @@ export function secretsOf(config: Pick<Config, 'plane' | 'caldav' | 'webhook'>):
 /** The forms a secret takes in output: as is, percent-encoded (either hex case) and form-encoded. */
 function variantsOf(secret: string): string[] {
   const encoded = encodeURIComponent(secret);
-  const lowerHex = encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const lowerHex = encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
   const formEncoded = new URLSearchParams({ s: secret }).toString().slice(2);
   return [secret, encoded, lowerHex, formEncoded];
 }

@@ -53,6 +53,7 @@ const TITLES: Record<Block['kind'], string> = { cycle: 'Cycle', module: 'Module'
 function blockEvent(block: Block, project: PlaneProject, ctx: TransformContext): EventModel | null {
   if (block.first === null || block.last === null) return null;
   // A block whose end comes before its start shows on its last day, as an item's span does.
+  // biome-ignore lint/complexity/useMathMinMax: the dates are "YYYY-MM-DD" strings, not numbers
   const start = block.first <= block.last ? block.first : block.last;
   const url = planeWebUrl(ctx, project, `${block.kind}s`, block.id);
   const body = htmlToPlainText(block.description ?? '');

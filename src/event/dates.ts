@@ -89,9 +89,10 @@ export function addDays(date: string, days: number): string {
  * 00, fractions dropped); null for a plain date or anything else.
  */
 export function planeDateTimeOf(value: string | null | undefined): string | null {
-  const match = value === null || value === undefined ? null : PLANE_DATE_TIME.exec(value);
+  if (value === null || value === undefined) return null;
+  const match = PLANE_DATE_TIME.exec(value);
   if (!match?.[1] || !isCalendarDate(match[1])) return null;
-  const [hours, minutes, seconds = '00'] = value!.slice(11).split(/[:.]/);
+  const [hours, minutes, seconds = '00'] = value.slice(11).split(/[:.]/);
   return `${match[1]}T${hours}:${minutes}:${seconds}`;
 }
 

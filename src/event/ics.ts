@@ -27,7 +27,7 @@ export function foldLine(line: string): string {
     const size = utf8Length(codePoint);
     const units = codePoint > 0xffff ? 2 : 1;
     if (octets + size > limit) {
-      folded += line.slice(segmentStart, index) + CRLF + ' ';
+      folded += `${line.slice(segmentStart, index)}${CRLF} `;
       segmentStart = index;
       octets = 0;
       limit = MAX_LINE_OCTETS - 1; // the continuation's leading space counts

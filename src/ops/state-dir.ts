@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 export function resolveStateDir(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (configured) return configured;
   const xdg = env.XDG_STATE_HOME;
-  const base = xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'state');
+  const base = xdg?.startsWith('/') ? xdg : join(homedir(), '.local', 'state');
   return join(base, 'calplanebot');
 }
 

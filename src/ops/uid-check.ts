@@ -103,7 +103,7 @@ function judgeUid(view: string, uid: string, copies: Copy[], input: UidCheckInpu
   const facts = input.issues.get(issueId.toLowerCase());
   const groups = groupByCalendar(copies);
   const reported = groups.filter(([calendar]) => !calendar.reference);
-  if (!facts || !facts.dated) {
+  if (!facts?.dated) {
     const reason = facts ? 'no-target-date' : 'issue-gone';
     const certain = facts !== undefined || input.listingComplete;
     return reported.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));

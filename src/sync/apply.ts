@@ -69,7 +69,7 @@ export class Writer {
     const own = changes.filter((change): change is CalendarChange => change.op !== 'write-back');
     const done = new Map<Change, ApplyOutcome>();
     const outcomes = await mapPool(own, this.concurrency, (change) => this.applyOne(change, calendarUrl, scheme));
-    outcomes.forEach((outcome) => done.set(outcome.change, outcome));
+    for (const outcome of outcomes) done.set(outcome.change, outcome);
     for (const change of changes) if (change.op === 'write-back') done.set(change, await this.timed(change, () => this.writeBack(change)));
     return changes.map((change) => done.get(change) as ApplyOutcome);
   }

@@ -39,7 +39,7 @@ export function summarizeProfile(file: string, top = 12): ProfileSummary {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0)));
+  for (const [i, id] of samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0));
   const byFunction = new Map<string, { name: string; where: string; us: number }>();
   const byPackage = new Map<string, number>();
   let totalUs = 0;

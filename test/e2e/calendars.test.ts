@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';

@@ -4,7 +4,7 @@
  * other fault files (faults-harness.ts), checked for every project of the run.
  */
 import { describe, expect, it } from 'vitest';
-import { cli, expectSafe, issuesPath, prepare, useWorld, type Scenario, type World } from './faults-harness.js';
+import { cli, expectSafe, issuesPath, prepare, useWorld, type World } from './faults-harness.js';
 
 let world: World;
 useWorld((started) => (world = started));

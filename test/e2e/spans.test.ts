@@ -326,7 +326,7 @@ describe('a planning calendar: summary template, spans, completed items hidden',
 
     // Only the two calendars were made, and the writes were the two MKCALENDARs and seven PUTs.
     const counts = dav.countByMethod();
-    expect([counts['PUT'], counts['MKCALENDAR'] ?? counts['MKCOL'], counts['DELETE'] ?? 0]).toEqual([7, 2, 0]);
+    expect([counts.PUT, counts.MKCALENDAR ?? counts.MKCOL, counts.DELETE ?? 0]).toEqual([7, 2, 0]);
     expect(writes().filter((line) => line.startsWith('PUT ') && line.includes(`/${world.slugs.plan}/`))).toHaveLength(3);
   });
 

@@ -5,9 +5,8 @@
  * (its ctag changed) is listed and repaired on the next run. Built CLI, real Radicale, fake Plane.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
-import { createHttpClient } from '../../src/http/fetcher.js';
 import type { RunReport } from '../../src/sync/report.js';
 import { freshStateHome, runCli, writeConfig } from '../support/cli.js';
 import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';

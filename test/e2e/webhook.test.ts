@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DavCalendarStore } from '../../src/caldav/dav-store.js';
+import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { objectNameForUid, uidForIssue } from '../../src/event/uid.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';

@@ -58,7 +58,7 @@ function main(argv) {
 
   const lines = [`calplanebot: missing:\n${what}`];
   const them = missing.length > 1 ? 'them' : 'it';
-  if (plan.command) lines.push(`Install ${plan.notes.length > 0 ? 'most of ' + them : them}, then retry:\n  ${plan.command}`);
+  if (plan.command) lines.push(`Install ${plan.notes.length > 0 ? `most of ${them}` : them}, then retry:\n  ${plan.command}`);
   if (plan.notes.length > 0) lines.push(`${plan.command ? 'And' : 'Install, then retry'}:\n${plan.notes.map((note) => `  ${note}`).join('\n')}`);
   console.error(lines.join('\n'));
   return 1;

@@ -390,7 +390,7 @@ export class FakePlaneStore {
     };
     this.projectsById.set(project.id, project);
     this.issuesByProject.set(project.id, []);
-    DEFAULT_STATES.forEach((state, index) => this.addState(project.id, { ...state, sequence: 15000 + 10000 * index, default: index === 0 }));
+    for (const [index, state] of DEFAULT_STATES.entries()) this.addState(project.id, { ...state, sequence: 15000 + 10000 * index, default: index === 0 });
     if (input.archived) this.archiveProject(project.id);
     this.version += 1;
     return { ...project };

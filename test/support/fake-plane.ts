@@ -566,7 +566,7 @@ export class FakePlane extends FakePlaneStore {
   private checkIssuePatch(issue: FakeIssue, data: Record<string, unknown>): Checked {
     const errors: Record<string, Json> = {};
     const patch: IssuePatch = {};
-    const has = (field: string) => Object.prototype.hasOwnProperty.call(data, field);
+    const has = (field: string) => Object.hasOwn(data, field);
     // Field order as DRF collects the errors: model fields, then the foreign keys.
     if (has('name')) {
       const name = charField(data.name, 255);

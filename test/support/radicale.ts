@@ -33,7 +33,7 @@ const LISTENING = /Listening on '?\[?127\.0\.0\.1\]?'?:(\d+)/;
 export async function startRadicale(users: RadicaleUser[] = DEFAULT_USERS): Promise<Radicale> {
   const dir = mkdtempSync(join(tmpdir(), 'calplanebot-radicale-'));
   const usersFile = join(dir, 'users');
-  writeFileSync(usersFile, users.map((u) => `${u.username}:${u.password}`).join('\n') + '\n');
+  writeFileSync(usersFile, `${users.map((u) => `${u.username}:${u.password}`).join('\n')}\n`);
   const storageDir = join(dir, 'collections');
 
   const child = spawn(

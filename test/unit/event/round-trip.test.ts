@@ -264,7 +264,7 @@ describe('mergeEvent of a timed event', () => {
   it('keeps a VTIMEZONE of another TZID', () => {
     const newYork = ['BEGIN:VTIMEZONE', 'TZID:America/New_York', 'BEGIN:STANDARD', 'DTSTART:19701101T020000', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD', 'END:VTIMEZONE'];
     const lines = physicalLines(renderEvent(winter));
-    const existing = [...lines.slice(0, 4), ...newYork, ...lines.slice(4)].join('\r\n') + '\r\n';
+    const existing = `${[...lines.slice(0, 4), ...newYork, ...lines.slice(4)].join('\r\n')}\r\n`;
     expect(zones(mergeEvent(existing, nextYear))).toEqual(['Europe/Berlin', 'America/New_York']);
   });
 

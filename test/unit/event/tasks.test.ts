@@ -1,5 +1,5 @@
 /** `as: "tasks"`: a work item as a VTODO (DUE, DTSTART, STATUS, COMPLETED, PERCENT-COMPLETE, PRIORITY), and `undated`. */
-import ICAL from 'ical.js';
+import type ICAL from 'ical.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';

@@ -79,7 +79,7 @@ describe('connections', () => {
 
   it('a connection the server closes is replaced once, not once per later request', async () => {
     let answered = 0;
-    const server = await serve((req, res, socket) => {
+    const server = await serve((_req, res, socket) => {
       answered += 1;
       res.writeHead(201, { 'content-length': '0' });
       res.end();

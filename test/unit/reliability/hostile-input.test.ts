@@ -103,7 +103,7 @@ describe('a whole sync over hostile issues', () => {
           const calendar = (await store.listCalendars())[0]!;
           const uidsBefore = new Set((await store.list(calendar)).map((o) => parseCalendarObject(o.data).uid));
 
-          specs.forEach((spec, i) => plane.update(issues[i]!.id, { target_date: spec.after }));
+          for (const [i, spec] of specs.entries()) plane.update(issues[i]!.id, { target_date: spec.after });
           const report = await runSync({ plane, store, stats }, settings);
           const errors = report.projects.flatMap((p) => p.errors);
           const objects = await store.list(calendar);

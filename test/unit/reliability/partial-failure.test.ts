@@ -114,7 +114,7 @@ describe('a calendar someone else has just made', () => {
     const faulty = withFault('createCalendar', async (url: string, displayName: string) => {
       await store.createCalendar(url, displayName); // the other run's MKCALENDAR won
       const other = (await store.listCalendars()).find((c) => c.url === url)!;
-      store.putDirect(`${url}${encodeURIComponent(uidForIssue(plane.issues[0]!.id))}.ics`, 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:' + uidForIssue(plane.issues[0]!.id) + '\r\nSUMMARY:Theirs\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+      store.putDirect(`${url}${encodeURIComponent(uidForIssue(plane.issues[0]!.id))}.ics`, `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uidForIssue(plane.issues[0]!.id)}\r\nSUMMARY:Theirs\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`);
       throw new HttpError('caldav', `MKCALENDAR ${other.url} answered 405`, 405, 'MKCALENDAR', url);
     });
     const report = await run(faulty);

@@ -285,7 +285,7 @@ describe('over a real socket', () => {
       const path = req.url ?? '/';
       const n = (hits.get(path) ?? 0) + 1;
       hits.set(path, n);
-      const body = Buffer.from('{"results": [1, 2, 3], "padding": "' + 'x'.repeat(2_000) + '"}');
+      const body = Buffer.from(`{"results": [1, 2, 3], "padding": "${'x'.repeat(2_000)}"}`);
       if (path === '/stall-once' && n === 1) return; // never answers: the client's timeout fires
       if (path === '/stall-body-once' && n === 1) {
         res.writeHead(200, { 'content-length': String(body.length) });

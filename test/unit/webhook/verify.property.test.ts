@@ -10,7 +10,7 @@ import { signBody } from '../../../src/webhook/signature.js';
 import { verifyDelivery } from '../../../src/webhook/verify.js';
 
 const SECRET = 'plane_wh_00112233445566778899aabbccddeeff';
-const OPTIONS = { allowUnsigned: false };
+const _OPTIONS = { allowUnsigned: false };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Outcome = { delivery: Delivery } | { rejected: DeliveryRejectedError };

@@ -60,7 +60,7 @@ describe('the signature', () => {
   });
 
   it('covers non-ASCII exactly as Plane escapes it (\\uXXXX), and a raw UTF-8 body differently', () => {
-    const escaped = Buffer.from('{"event": "issue", "action": "updated", "data": {"id": "' + ISSUE + '", "project": "' + PROJECT + '", "name": "Caf\\u00e9 \\ud83d\\ude80"}}');
+    const escaped = Buffer.from(`{"event": "issue", "action": "updated", "data": {"id": "${ISSUE}", "project": "${PROJECT}", "name": "Caf\\u00e9 \\ud83d\\ude80"}}`);
     const signature = createHmac('sha256', SECRET).update(escaped).digest('hex');
     expect(verifyDelivery(escaped, signature, SECRET, OPTIONS).id).toBe(ISSUE);
     const utf8 = Buffer.from(escaped.toString('latin1').replace('Caf\\u00e9 \\ud83d\\ude80', 'Café 🚀'), 'utf8');
