@@ -77,9 +77,14 @@ export class CalendarComponentError extends CalplanebotError {
 export class InterruptedError extends CalplanebotError {
   readonly exitCode: ExitCode;
 
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM', finished: readonly string[]) {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    finished: readonly string[],
+  ) {
     const done = finished.length > 0 ? `finished ${finished.join(', ')}` : 'finished no project';
-    super(`interrupted by ${signal}: stopped before its next write; ${done}`, { hint: 'the next run picks up the rest' });
+    super(`interrupted by ${signal}: stopped before its next write; ${done}`, {
+      hint: 'the next run picks up the rest',
+    });
     this.exitCode = signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
   }
 }

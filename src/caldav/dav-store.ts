@@ -3,13 +3,14 @@
  * HttpClient underneath (timeouts, retries, counting). Every HTTP status becomes a typed error in
  * `statusError()`; nothing above this file reads a status code.
  */
-import { createAccount, fetchHomeUrl, davRequest, propfind, createObject, updateObject, deleteObject } from 'tsdav';
+
 import type { DAVAccount, DAVResponse } from 'tsdav';
+import { createAccount, createObject, davRequest, deleteObject, fetchHomeUrl, propfind, updateObject } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
-import { readMultistatus, type ListedMember } from './multistatus.js';
-import type { NewCalendarOptions, CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
+import { type ListedMember, readMultistatus } from './multistatus.js';
+import type { CalendarRef, CalendarStore, NewCalendarOptions, RemoteObject, WriteResult } from './store.js';
 
 export interface DavStoreOptions {
   serverUrl: string;
@@ -82,7 +83,8 @@ export class DavCalendarStore implements CalendarStore {
     this.tsdavFetch = this.fetch as unknown as TsdavFetch;
     const seed = options.discovery;
     this.seeded = seed !== undefined;
-    if (seed) this.account = { serverUrl: options.serverUrl, rootUrl: options.serverUrl, accountType: 'caldav', ...seed };
+    if (seed)
+      this.account = { serverUrl: options.serverUrl, rootUrl: options.serverUrl, accountType: 'caldav', ...seed };
   }
 
   /** The discovery this store works with, once known (to remember it for the next run). */
@@ -99,9 +101,16 @@ export class DavCalendarStore implements CalendarStore {
     this.account ??= (await this.discoverDirect()) ?? (await this.discoverWellKnown());
     const { homeUrl, rootUrl } = this.account;
     if (!homeUrl || !rootUrl) {
-      throw new HttpError('caldav', `no calendar home found at ${describeUrl(this.options.serverUrl)}`, undefined, 'PROPFIND', describeUrl(this.options.serverUrl), {
-        hint: 'check caldav.serverUrl and that the account has calendars enabled',
-      });
+      throw new HttpError(
+        'caldav',
+        `no calendar home found at ${describeUrl(this.options.serverUrl)}`,
+        undefined,
+        'PROPFIND',
+        describeUrl(this.options.serverUrl),
+        {
+          hint: 'check caldav.serverUrl and that the account has calendars enabled',
+        },
+      );
     }
     return { ...this.account, homeUrl, rootUrl };
   }
@@ -116,12 +125,19 @@ export class DavCalendarStore implements CalendarStore {
     const serverUrl = this.options.serverUrl;
     const account: DAVAccount = { serverUrl, rootUrl: serverUrl, accountType: 'caldav' };
     try {
-      const [root] = await propfind({ url: serverUrl, props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} }, depth: '0', headers: this.headers, fetch: this.tsdavFetch });
+      const [root] = await propfind({
+        url: serverUrl,
+        props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} },
+        depth: '0',
+        headers: this.headers,
+        fetch: this.tsdavFetch,
+      });
       const principalHref = hrefOf(root?.props?.currentUserPrincipal);
       if (!principalHref) throw new Error('no current-user-principal');
       const principalUrl = new URL(principalHref, serverUrl).href;
       const ownHome = hrefOf(root?.props?.calendarHomeSet);
-      if (ownHome && samePath(principalUrl, serverUrl)) return { ...account, principalUrl, homeUrl: new URL(ownHome, serverUrl).href };
+      if (ownHome && samePath(principalUrl, serverUrl))
+        return { ...account, principalUrl, homeUrl: new URL(ownHome, serverUrl).href };
       return { ...account, principalUrl, homeUrl: await this.homeOfPrincipal(principalUrl) };
     } catch (error) {
       // Refused credentials, an unreachable host or a broken server will not get better elsewhere.
@@ -140,14 +156,27 @@ export class DavCalendarStore implements CalendarStore {
   private async homeOfPrincipal(principalUrl: string): Promise<string> {
     let responses: DAVResponse[];
     try {
-      responses = await propfind({ url: principalUrl, props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS }, depth: '1', headers: this.headers, fetch: this.tsdavFetch });
+      responses = await propfind({
+        url: principalUrl,
+        props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS },
+        depth: '1',
+        headers: this.headers,
+        fetch: this.tsdavFetch,
+      });
     } catch (error) {
       // 401 is the credentials; a 403 may be the Depth, and the Depth-0 question tells which.
       if (error instanceof AuthError && error.status === 401) throw error;
-      const account: DAVAccount = { serverUrl: this.options.serverUrl, rootUrl: principalUrl, principalUrl, accountType: 'caldav' };
+      const account: DAVAccount = {
+        serverUrl: this.options.serverUrl,
+        rootUrl: principalUrl,
+        principalUrl,
+        accountType: 'caldav',
+      };
       return fetchHomeUrl({ account, headers: this.headers, fetch: this.tsdavFetch });
     }
-    const principal = responses.find((r) => r.href !== undefined && samePath(new URL(r.href, principalUrl).href, principalUrl));
+    const principal = responses.find(
+      (r) => r.href !== undefined && samePath(new URL(r.href, principalUrl).href, principalUrl),
+    );
     const homeHref = hrefOf(principal?.props?.calendarHomeSet);
     if (!homeHref) throw new Error('no calendar-home-set');
     const homeUrl = new URL(homeHref, principalUrl).href;
@@ -165,10 +194,17 @@ export class DavCalendarStore implements CalendarStore {
       });
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      throw new HttpError('caldav', `CalDAV discovery failed at ${describeUrl(this.options.serverUrl)}: ${messageOf(error)}`, undefined, 'PROPFIND', describeUrl(this.options.serverUrl), {
-        hint: 'check caldav.serverUrl: it should point at the CalDAV server root or your principal URL',
-        cause: error,
-      });
+      throw new HttpError(
+        'caldav',
+        `CalDAV discovery failed at ${describeUrl(this.options.serverUrl)}: ${messageOf(error)}`,
+        undefined,
+        'PROPFIND',
+        describeUrl(this.options.serverUrl),
+        {
+          hint: 'check caldav.serverUrl: it should point at the CalDAV server root or your principal URL',
+          cause: error,
+        },
+      );
     }
   }
 
@@ -197,10 +233,23 @@ export class DavCalendarStore implements CalendarStore {
     this.prefetched = undefined;
     if (prefetched) return prefetched;
     // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar).
-    return calendarsIn(await propfind({ url: homeUrl, props: CALENDAR_PROPS, depth: '1', headers: this.headers, fetch: this.tsdavFetch }), homeUrl);
+    return calendarsIn(
+      await propfind({
+        url: homeUrl,
+        props: CALENDAR_PROPS,
+        depth: '1',
+        headers: this.headers,
+        fetch: this.tsdavFetch,
+      }),
+      homeUrl,
+    );
   }
 
-  async createCalendar(url: string, displayName: string, { component = 'VEVENT', color }: NewCalendarOptions = {}): Promise<CalendarRef> {
+  async createCalendar(
+    url: string,
+    displayName: string,
+    { component = 'VEVENT', color }: NewCalendarOptions = {},
+  ): Promise<CalendarRef> {
     // Never the colour: Fastmail refuses a whole MKCALENDAR (207: 403 + 424, nothing created)
     // over a property it dislikes. Should the component set be refused the same way, the
     // calendar is made with its display name alone (and takes any component).
@@ -209,7 +258,10 @@ export class DavCalendarStore implements CalendarStore {
     const refused = first.status === 207 && innerFailure(first.body) !== undefined;
     const answer = refused ? await this.mkcalendar(url, { displayname: displayName }) : first;
     throwIfFailed(answer, 'MKCALENDAR', url);
-    if (color) await this.proppatch(url, { 'x:calendar-color': color }, { 'xmlns:x': 'http://apple.com/ns/ical/' }).catch(() => undefined);
+    if (color)
+      await this.proppatch(url, { 'x:calendar-color': color }, { 'xmlns:x': 'http://apple.com/ns/ical/' }).catch(
+        () => undefined,
+      );
     return { url, displayName, ...(refused ? {} : { components: [component] }) };
   }
 
@@ -221,7 +273,12 @@ export class DavCalendarStore implements CalendarStore {
         method: 'MKCALENDAR',
         namespace: 'd',
         headers: this.headers,
-        body: { 'c:mkcalendar': { _attributes: { 'xmlns:d': 'DAV:', 'xmlns:c': 'urn:ietf:params:xml:ns:caldav' }, set: { prop: props } } },
+        body: {
+          'c:mkcalendar': {
+            _attributes: { 'xmlns:d': 'DAV:', 'xmlns:c': 'urn:ietf:params:xml:ns:caldav' },
+            set: { prop: props },
+          },
+        },
       },
       parseOutgoing: false, // the raw answer: tsdav's parser drops the propstats that failed
       fetch: this.tsdavFetch,
@@ -237,7 +294,11 @@ export class DavCalendarStore implements CalendarStore {
     await this.proppatch(calendar.url, { [MARK]: projectId }, MARK_NS);
   }
 
-  private async proppatch(url: string, props: Record<string, string>, namespaces: Record<string, string>): Promise<void> {
+  private async proppatch(
+    url: string,
+    props: Record<string, string>,
+    namespaces: Record<string, string>,
+  ): Promise<void> {
     this.prefetched = undefined;
     const [response] = await davRequest({
       url,
@@ -265,9 +326,16 @@ export class DavCalendarStore implements CalendarStore {
     try {
       members = readMultistatus(response.bytes);
     } catch (error) {
-      throw new HttpError('caldav', `the listing of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`, response.status, 'REPORT', where, {
-        hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
-      });
+      throw new HttpError(
+        'caldav',
+        `the listing of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
+        response.status,
+        'REPORT',
+        where,
+        {
+          hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
+        },
+      );
     }
     const { objects, offOrigin } = toRemoteObjects(members, calendar.url);
     if (offOrigin.length > 0) {
@@ -308,7 +376,13 @@ export class DavCalendarStore implements CalendarStore {
   /** A create without If-None-Match: refused (like a 412) when something is there already. */
   private async createIfAbsent(href: string, data: string): Promise<WriteResult> {
     if (await this.get(href)) {
-      throw new PreconditionFailedError('caldav', `PUT ${describeUrl(href)}: an object already exists there`, 412, 'PUT', describeUrl(href));
+      throw new PreconditionFailedError(
+        'caldav',
+        `PUT ${describeUrl(href)}: an object already exists there`,
+        412,
+        'PUT',
+        describeUrl(href),
+      );
     }
     return writeOutcome(await this.put(href, data, {}), 'PUT', href);
   }
@@ -355,11 +429,19 @@ export class DavCalendarStore implements CalendarStore {
   /** Servers that list no ETag (SmarterMail, Kerio) get one fetched, so no write is ever blind. */
   private async requireEtag(href: string): Promise<string> {
     const found = await this.get(href);
-    if (!found) throw new NotFoundError('caldav', `${describeUrl(href)} no longer exists`, 404, 'GET', describeUrl(href));
+    if (!found)
+      throw new NotFoundError('caldav', `${describeUrl(href)} no longer exists`, 404, 'GET', describeUrl(href));
     if (!found.etag) {
-      throw new HttpError('caldav', `the server gives no ETag for ${describeUrl(href)}, so it cannot be changed safely`, undefined, 'GET', describeUrl(href), {
-        hint: 'this server does not support conditional writes; calplanebot will not overwrite blindly',
-      });
+      throw new HttpError(
+        'caldav',
+        `the server gives no ETag for ${describeUrl(href)}, so it cannot be changed safely`,
+        undefined,
+        'GET',
+        describeUrl(href),
+        {
+          hint: 'this server does not support conditional writes; calplanebot will not overwrite blindly',
+        },
+      );
     }
     return found.etag;
   }
@@ -390,7 +472,13 @@ export class DavCalendarStore implements CalendarStore {
     try {
       parsed = new URL(url);
     } catch {
-      throw new HttpError('caldav', `refused ${method} to an invalid URL the CalDAV server pointed to`, undefined, method, '<invalid url>');
+      throw new HttpError(
+        'caldav',
+        `refused ${method} to an invalid URL the CalDAV server pointed to`,
+        undefined,
+        method,
+        '<invalid url>',
+      );
     }
     const check = checkTransport(parsed, this.options.allowInsecureHttp ?? false);
     if (check.ok) return;
@@ -436,18 +524,24 @@ export function statusError(status: number, method: string, url: string, body = 
   }
   if (status === 400 && TRASHED_UID.test(body)) {
     return new HttpError('caldav', message, status, method, where, {
-      hint: 'Nextcloud keeps a deleted copy of this event in its trash bin and refuses the UID until it is gone: empty the calendar\'s trash bin (or upgrade to Nextcloud 25+), then run again',
+      hint: "Nextcloud keeps a deleted copy of this event in its trash bin and refuses the UID until it is gone: empty the calendar's trash bin (or upgrade to Nextcloud 25+), then run again",
     });
   }
   if (status === 404 || status === 410) return new NotFoundError('caldav', message, status, method, where);
   if (status === 507) {
-    return new HttpError('caldav', message, status, method, where, { hint: 'the calendar server is out of storage (quota full)' });
+    return new HttpError('caldav', message, status, method, where, {
+      hint: 'the calendar server is out of storage (quota full)',
+    });
   }
   if (status === 429) {
-    return new HttpError('caldav', message, status, method, where, { hint: `${host} kept rate-limiting calplanebot; run again later, or less often` });
+    return new HttpError('caldav', message, status, method, where, {
+      hint: `${host} kept rate-limiting calplanebot; run again later, or less often`,
+    });
   }
   if (status >= 500) {
-    return new HttpError('caldav', message, status, method, where, { hint: `the CalDAV server at ${host} failed; run again later (the next run picks up where this one stopped)` });
+    return new HttpError('caldav', message, status, method, where, {
+      hint: `the CalDAV server at ${host} failed; run again later (the next run picks up where this one stopped)`,
+    });
   }
   return new HttpError('caldav', message, status, method, where);
 }
@@ -466,7 +560,11 @@ interface DavAnswer {
 }
 
 /** A write's answer: our HttpResponse, typed by tsdav as a Response. */
-async function readAnswer(response: { status: number; text(): Promise<string>; headers: { get(name: string): string | null } }): Promise<DavAnswer> {
+async function readAnswer(response: {
+  status: number;
+  text(): Promise<string>;
+  headers: { get(name: string): string | null };
+}): Promise<DavAnswer> {
   return { status: response.status, body: await response.text(), etag: response.headers.get('etag') };
 }
 
@@ -489,7 +587,12 @@ function innerFailure(body: string): number | undefined {
  * (Xandikos answers a refused PUT so, Fastmail a refused MKCALENDAR): never a silent success.
  */
 function throwIfFailed(answer: DavAnswer, method: string, url: string): void {
-  const failed = answer.status === 207 ? innerFailure(answer.body) : answer.status >= 200 && answer.status < 300 ? undefined : answer.status;
+  const failed =
+    answer.status === 207
+      ? innerFailure(answer.body)
+      : answer.status >= 200 && answer.status < 300
+        ? undefined
+        : answer.status;
   if (failed !== undefined) throw statusError(failed, method, url, answer.body);
 }
 
@@ -616,7 +719,10 @@ function safeHost(url: string): string {
 }
 
 function summarize(body: string): string {
-  const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
 

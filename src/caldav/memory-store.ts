@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import type { NewCalendarOptions, CalendarRef, CalendarStore, RemoteObject, WriteResult } from './store.js';
+import type { CalendarRef, CalendarStore, NewCalendarOptions, RemoteObject, WriteResult } from './store.js';
 
 interface StoredCalendar {
   ref: CalendarRef;
@@ -35,7 +35,11 @@ export class MemoryCalendarStore implements CalendarStore {
     return [...this.calendars.values()].map((c) => ({ ...c.ref, ctag: String(c.version) }));
   }
 
-  async createCalendar(url: string, displayName: string, { component = 'VEVENT' }: NewCalendarOptions = {}): Promise<CalendarRef> {
+  async createCalendar(
+    url: string,
+    displayName: string,
+    { component = 'VEVENT' }: NewCalendarOptions = {},
+  ): Promise<CalendarRef> {
     if (this.calendars.has(url)) throw new PreconditionFailedError('caldav', `${url} exists`, 409, 'MKCALENDAR', url);
     const ref = { url, displayName, components: [component] };
     this.calendars.set(url, { ref, objects: new Map(), version: 0 });
@@ -50,7 +54,8 @@ export class MemoryCalendarStore implements CalendarStore {
 
   async markCalendar(calendar: CalendarRef, projectId: string): Promise<void> {
     const stored = this.calendarAt(calendar.url);
-    if (this.options.deadProperties === false) throw new HttpError('caldav', `PROPPATCH ${calendar.url} answered 403`, 403, 'PROPPATCH', calendar.url);
+    if (this.options.deadProperties === false)
+      throw new HttpError('caldav', `PROPPATCH ${calendar.url} answered 403`, 403, 'PROPPATCH', calendar.url);
     stored.ref.projectId = projectId;
     stored.version += 1;
     this.writes.push({ op: 'mark', url: calendar.url });
@@ -78,7 +83,8 @@ export class MemoryCalendarStore implements CalendarStore {
     const expected = etag ?? this.requireEtag(href);
     const { calendar, name } = this.locate(href);
     const current = calendar.objects.get(name);
-    if (!current || current.etag !== expected) throw new PreconditionFailedError('caldav', `${href} changed or is gone`, 412, 'PUT', href);
+    if (!current || current.etag !== expected)
+      throw new PreconditionFailedError('caldav', `${href} changed or is gone`, 412, 'PUT', href);
     return this.put(calendar, name, href, data);
   }
 

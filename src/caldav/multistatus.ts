@@ -93,7 +93,10 @@ export function readMultistatus(body: Buffer): ListedMember[] {
   }
   parser.write(decoder.end());
   parser.close();
-  if (root !== 'multistatus') throw new Error(root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`);
+  if (root !== 'multistatus')
+    throw new Error(
+      root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`,
+    );
   return members;
 }
 

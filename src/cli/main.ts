@@ -66,7 +66,8 @@ export async function main(argv: string[], streams: Streams = process): Promise<
 
 async function createOutput(global: GlobalOptions, streams: Streams): Promise<Output> {
   const [{ Output, colorEnabled }, { Chalk }] = await Promise.all([import('./output.js'), import('chalk')]);
-  const chalkFor = (isTTY: boolean | undefined) => new Chalk({ level: colorEnabled(global, streams.env, Boolean(isTTY)) ? 1 : 0 });
+  const chalkFor = (isTTY: boolean | undefined) =>
+    new Chalk({ level: colorEnabled(global, streams.env, Boolean(isTTY)) ? 1 : 0 });
   return new Output(global, streams, chalkFor(streams.stdout.isTTY), chalkFor(streams.stderr.isTTY));
 }
 
@@ -74,7 +75,10 @@ async function createOutput(global: GlobalOptions, streams: Streams): Promise<Ou
 async function reportError(error: unknown, output: Output): Promise<ExitCode> {
   const { CalplanebotError, exitCodeFor, describeError } = await import('../errors.js');
   const code = exitCodeFor(error);
-  const hint = error instanceof CalplanebotError ? error.hint : 'this looks like a bug in calplanebot; rerun with --verbose and report it';
+  const hint =
+    error instanceof CalplanebotError
+      ? error.hint
+      : 'this looks like a bug in calplanebot; rerun with --verbose and report it';
   if (output.options.json) {
     output.json({ schemaVersion: 1, error: { message: describeError(error), hint: hint ?? null, exitCode: code } });
   }
@@ -82,4 +86,3 @@ async function reportError(error: unknown, output: Output): Promise<ExitCode> {
   if (!(error instanceof CalplanebotError) && error instanceof Error && error.stack) output.debug(error.stack);
   return code;
 }
-

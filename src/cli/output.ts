@@ -114,15 +114,19 @@ export class Output {
    */
   log(record: LogRecord): void {
     if (!this.jsonLogs) {
-      if (record.level === 'debug' && this.options.verbose) this.streams.stderr.write(`${this.redact(record.message)}\n`);
+      if (record.level === 'debug' && this.options.verbose)
+        this.streams.stderr.write(`${this.redact(record.message)}\n`);
       return;
     }
     if (record.level === 'debug' && !this.options.verbose) return;
-    this.streams.stderr.write(`${this.redact(JSON.stringify({ time: new Date().toISOString(), ...record }, this.maskStrings))}\n`);
+    this.streams.stderr.write(
+      `${this.redact(JSON.stringify({ time: new Date().toISOString(), ...record }, this.maskStrings))}\n`,
+    );
   }
 
   /** A JSON.stringify replacer: strings are masked before JSON escapes them (a secret holding a quote would slip past after). */
-  private readonly maskStrings = (_key: string, value: unknown): unknown => (typeof value === 'string' ? this.redact(value) : value);
+  private readonly maskStrings = (_key: string, value: unknown): unknown =>
+    typeof value === 'string' ? this.redact(value) : value;
 
   private get jsonLogs(): boolean {
     return this.options.logFormat === 'json';
@@ -192,7 +196,8 @@ type Replacer = (key: string, value: unknown) => unknown;
  */
 export function* jsonPieces(value: unknown, replacer: Replacer, levels = 4, indent = 0): Generator<string> {
   const pad = ' '.repeat(indent);
-  const container = typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  const container =
+    typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
   if (levels === 0 || !container) {
     yield (JSON.stringify(value ?? null, replacer, 2) ?? 'null').replace(/\n/g, `\n${pad}`);
     return;

@@ -13,10 +13,18 @@ export function retryPolicy(config: Config): RetryPolicy {
 }
 
 /** An HTTP client for one side, its retries and answers logged under --verbose. */
-export function httpClientFor(service: 'plane' | 'caldav', config: Config, stats: RequestStats, output: Output): HttpClient {
+export function httpClientFor(
+  service: 'plane' | 'caldav',
+  config: Config,
+  stats: RequestStats,
+  output: Output,
+): HttpClient {
   const onRetry = (info: { method: string; where: string; attempt: number; waitMs: number; reason: string }) =>
-    output.debug(`retrying ${info.method} ${info.where} in ${info.waitMs} ms (${info.reason}, attempt ${info.attempt})`);
-  const onResponse = (info: { method: string; where: string; status: number; ms: number }) => output.debug(`${info.method} ${info.where} → ${info.status} (${info.ms} ms)`);
+    output.debug(
+      `retrying ${info.method} ${info.where} in ${info.waitMs} ms (${info.reason}, attempt ${info.attempt})`,
+    );
+  const onResponse = (info: { method: string; where: string; status: number; ms: number }) =>
+    output.debug(`${info.method} ${info.where} → ${info.status} (${info.ms} ms)`);
   return createHttpClient({ service, policy: retryPolicy(config), stats, onRetry, onResponse });
 }
 

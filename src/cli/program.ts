@@ -30,7 +30,9 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .showHelpAfterError('(run `calplanebot --help` for usage)');
 
   const projectOption = () =>
-    new Option('-p, --project <id>', 'limit to a project (identifier such as WEB, or UUID); repeatable').argParser(collect).default([]);
+    new Option('-p, --project <id>', 'limit to a project (identifier such as WEB, or UUID); repeatable')
+      .argParser(collect)
+      .default([]);
 
   program
     .command('sync')
@@ -38,9 +40,15 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
     .addOption(projectOption())
     .option('--allow-mass-delete', 'allow deleting more than sync.maxDeletePercent of a calendar')
     .option('--allow-mass-write', 'write-back: allow more than sync.maxPlaneWrites changes to Plane in this run')
-    .option('--wait [duration]', 'when another sync is running, wait for it (at most this long, e.g. 10m) instead of skipping')
-    .action((opts: { project: string[]; allowMassDelete?: boolean; allowMassWrite?: boolean; wait?: boolean | string }, command: Command) =>
-      dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, false)),
+    .option(
+      '--wait [duration]',
+      'when another sync is running, wait for it (at most this long, e.g. 10m) instead of skipping',
+    )
+    .action(
+      (
+        opts: { project: string[]; allowMassDelete?: boolean; allowMassWrite?: boolean; wait?: boolean | string },
+        command: Command,
+      ) => dispatch(command, async (output) => (await import('./commands/sync.js')).syncCommand(opts, output, false)),
     );
 
   program
@@ -54,8 +62,13 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
 
   program
     .command('export')
-    .description('write each calendar as a subscribable .ics file (for Google Calendar, Outlook, …); needs no CalDAV server')
-    .requiredOption('-o, --out <dir>', 'the folder to write {id}.ics files into; - writes the one selected calendar to stdout')
+    .description(
+      'write each calendar as a subscribable .ics file (for Google Calendar, Outlook, …); needs no CalDAV server',
+    )
+    .requiredOption(
+      '-o, --out <dir>',
+      'the folder to write {id}.ics files into; - writes the one selected calendar to stdout',
+    )
     .addOption(new Option('--calendar <id>', 'limit to a calendars entry; repeatable').argParser(collect).default([]))
     .addOption(projectOption())
     .action((opts: { out: string; calendar: string[]; project: string[] }, command: Command) =>
@@ -64,12 +77,16 @@ export function buildProgram(version: string, dispatch: Dispatch): Command {
 
   program
     .command('handle-webhook')
-    .description('handle one Plane webhook delivery: raw body on stdin, verified, that one issue or project brought up to date')
+    .description(
+      'handle one Plane webhook delivery: raw body on stdin, verified, that one issue or project brought up to date',
+    )
     .option('--signature <hex>', 'the X-Plane-Signature header (default: $PLANE_SIGNATURE)')
     .option('--event <name>', 'the X-Plane-Event header; must agree with the body')
     .option('--delivery <id>', 'the X-Plane-Delivery header, echoed in the report')
     .action((opts: { signature?: string; event?: string; delivery?: string }, command: Command) =>
-      dispatch(command, async (output) => (await import('./commands/handle-webhook.js')).handleWebhookCommand(opts, output)),
+      dispatch(command, async (output) =>
+        (await import('./commands/handle-webhook.js')).handleWebhookCommand(opts, output),
+      ),
     );
 
   program

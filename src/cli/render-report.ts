@@ -1,22 +1,31 @@
 /** The human view of a RunReport: per project, per change, field by field. */
-import type { FieldChange } from '../event/model.js';
+
 import { DEFAULT_VIEW_ID } from '../config/types.js';
-import { calendarChanges, type CalendarReport, type ReportedChange, type RunReport } from '../sync/report.js';
+import type { FieldChange } from '../event/model.js';
+import { type CalendarReport, calendarChanges, type ReportedChange, type RunReport } from '../sync/report.js';
 import type { Output } from './output.js';
 
 const MAX_VALUE = 60;
 
 export function renderReport(report: RunReport, output: Output): void {
   const c = output.colors;
-  const changed = report.totals.created + report.totals.updated + report.totals.deleted + (report.totals.planeWrites ?? 0) + (report.totals.conflicts ?? 0);
+  const changed =
+    report.totals.created +
+    report.totals.updated +
+    report.totals.deleted +
+    (report.totals.planeWrites ?? 0) +
+    (report.totals.conflicts ?? 0);
   const calendarWork = calendarChanges(report);
   // --quiet: say nothing on stdout when there was nothing to do (cron mails any output).
   if (output.options.quiet && changed === 0 && calendarWork === 0) return;
 
-  for (const calendar of report.calendars) renderCalendar(calendar, heading(calendar, report, output), report.dryRun, output);
+  for (const calendar of report.calendars)
+    renderCalendar(calendar, heading(calendar, report, output), report.dryRun, output);
 
   const t = report.totals;
-  const views = report.calendars.some((calendar) => calendar.id !== DEFAULT_VIEW_ID) ? `, ${report.calendars.length} calendar(s)` : '';
+  const views = report.calendars.some((calendar) => calendar.id !== DEFAULT_VIEW_ID)
+    ? `, ${report.calendars.length} calendar(s)`
+    : '';
   const timing = c.dim(`(${report.projects.length} project(s)${views}, ${report.durationMs} ms)`);
   const rest = `${t.unchanged} unchanged, ${t.skipped} without a target date${writeBackSummary(report)}${t.failed > 0 ? `, ${c.red(`${t.failed} failed`)}` : ''}`;
   const command = report.dryRun ? 'diff' : 'sync';
@@ -51,7 +60,12 @@ function renderCalendar(project: CalendarReport, title: string, dryRun: boolean,
   const c = output.colors;
   const forPlane = project.planeChanges ?? [];
   const conflicts = project.planeConflicts ?? [];
-  const quietProject = project.changes.length === 0 && forPlane.length === 0 && conflicts.length === 0 && !project.calendarCreated && project.calendarRenamed === null;
+  const quietProject =
+    project.changes.length === 0 &&
+    forPlane.length === 0 &&
+    conflicts.length === 0 &&
+    !project.calendarCreated &&
+    project.calendarRenamed === null;
   if (quietProject && !output.options.verbose) return;
   const renamed = project.calendarRenamed;
   const calendarNote = project.calendarCreated
@@ -61,9 +75,12 @@ function renderCalendar(project: CalendarReport, title: string, dryRun: boolean,
       : '';
   output.line(`${title}${calendarNote}`);
   for (const change of project.changes) output.line(`  ${describeChange(change, output)}`);
-  for (const write of forPlane) output.line(`  ${c.cyan('⇢')} Plane ${write.summary}: ${write.fields.map(describeField).join('; ')}`);
+  for (const write of forPlane)
+    output.line(`  ${c.cyan('⇢')} Plane ${write.summary}: ${write.fields.map(describeField).join('; ')}`);
   for (const conflict of conflicts) {
-    output.line(`  ${c.yellow('!')} ${conflict.summary}: ${conflict.field} changed in the calendar (${conflict.calendar}) and in Plane (${conflict.plane}); Plane's kept`);
+    output.line(
+      `  ${c.yellow('!')} ${conflict.summary}: ${conflict.field} changed in the calendar (${conflict.calendar}) and in Plane (${conflict.plane}); Plane's kept`,
+    );
   }
 }
 
@@ -99,7 +116,9 @@ function shorten(value: string | null): string {
 export function renderFailures(report: Pick<RunReport, 'projects' | 'calendars'>, output: Output): void {
   const failures = [
     ...report.projects.map((project) => ({ label: project.identifier, errors: project.errors })),
-    ...report.calendars.filter((c) => c.id !== DEFAULT_VIEW_ID).map((c) => ({ label: `calendar "${c.name}"`, errors: c.errors.filter((e) => e.operation !== 'list-issues') })),
+    ...report.calendars
+      .filter((c) => c.id !== DEFAULT_VIEW_ID)
+      .map((c) => ({ label: `calendar "${c.name}"`, errors: c.errors.filter((e) => e.operation !== 'list-issues') })),
   ];
   for (const { label, errors } of failures) {
     for (const error of errors) {

@@ -12,8 +12,16 @@ export interface RunContext {
 }
 
 /** `optional`: required keys this command can do without (they come back as ''); see ValidateOptions. */
-export async function loadConfigFor(output: Output, optional?: readonly string[]): Promise<{ config: Config; filepath: string | undefined }> {
-  const loaded = await loadConfig({ configPath: output.options.config, env: process.env, cwd: process.cwd(), optional });
+export async function loadConfigFor(
+  output: Output,
+  optional?: readonly string[],
+): Promise<{ config: Config; filepath: string | undefined }> {
+  const loaded = await loadConfig({
+    configPath: output.options.config,
+    env: process.env,
+    cwd: process.cwd(),
+    optional,
+  });
   const { config } = loaded;
   output.setRedactor(makeRedactor(secretsOf(config)));
   for (const warning of loaded.warnings) output.warn(warning);

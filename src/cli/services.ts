@@ -9,7 +9,7 @@ import { RequestStats } from '../http/fetcher.js';
 import { discoveryAccount, readDiscovery } from '../ops/discovery-cache.js';
 import { resolveStateDir } from '../ops/state-dir.js';
 import type { PlaneClient } from '../plane/client.js';
-import { openCalendarCache, type CalendarCache } from '../sync/calendar-cache.js';
+import { type CalendarCache, openCalendarCache } from '../sync/calendar-cache.js';
 import type { Output } from './output.js';
 import { httpClientFor, openPlane } from './plane-service.js';
 

@@ -77,7 +77,8 @@ async function readBinding(
       configKey: binding.key,
     };
   }
-  if (direct !== undefined) return { key: binding.key, variable: binding.variable, value: direct, secret: binding.secret };
+  if (direct !== undefined)
+    return { key: binding.key, variable: binding.variable, value: direct, secret: binding.secret };
   if (filePath === undefined) return undefined;
   return readSecretFile(binding, fileVariable, path.resolve(cwd, filePath));
 }

@@ -1,25 +1,26 @@
 /** Public API of the config module. */
-export type { Config, LoadedConfig } from './types.js';
-export { SECRET_PATHS } from './types.js';
-export { loadConfig, MODULE_NAME, SEARCH_PLACES, type LoadConfigOptions } from './load.js';
-export {
-  configFileSchema,
-  defaultWebUrl,
-  DEFAULTS,
-  validateConfig,
-  type ConfigFile,
-  type ValidateOptions,
-  type ValidatedConfig,
-} from './schema.js';
-export { ENV_BINDINGS, envVariablesFor, readEnvOverrides, type EnvBinding, type EnvOverride } from './env.js';
+
+export { ENV_BINDINGS, type EnvBinding, type EnvOverride, envVariablesFor, readEnvOverrides } from './env.js';
 export type { ConfigIssue } from './issues.js';
+export { type LoadConfigOptions, loadConfig, MODULE_NAME, SEARCH_PLACES } from './load.js';
 export {
-  makeRedactor,
   MIN_SECRET_LENGTH,
+  makeRedactor,
   REDACTED,
   redactSecrets,
   redactUrl,
-  secretsOf,
   type SecretSource,
+  secretsOf,
 } from './redact.js';
+export {
+  type ConfigFile,
+  configFileSchema,
+  DEFAULTS,
+  defaultWebUrl,
+  type ValidatedConfig,
+  type ValidateOptions,
+  validateConfig,
+} from './schema.js';
+export type { Config, LoadedConfig } from './types.js';
+export { SECRET_PATHS } from './types.js';
 export { isLoopbackHost } from './url.js';

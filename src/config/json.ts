@@ -31,7 +31,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined
     return undefined;
   } catch (error) {
     if (error instanceof ScanError) return { ...lineColumn(text, error.offset), reason: error.reason };
-    if (error instanceof RangeError) return { line: 1, column: 1, reason: 'invalid JSON (nested too deeply to locate the error)' };
+    if (error instanceof RangeError)
+      return { line: 1, column: 1, reason: 'invalid JSON (nested too deeply to locate the error)' };
     throw error;
   }
 }
@@ -75,7 +76,8 @@ class Scanner {
     if (this.pos >= this.text.length) this.fail('the file holds no JSON value');
     this.value();
     this.skipWhitespace();
-    if (this.pos < this.text.length) this.fail(`unexpected ${describeChar(this.peek())} after the end of the JSON value`);
+    if (this.pos < this.text.length)
+      this.fail(`unexpected ${describeChar(this.peek())} after the end of the JSON value`);
   }
 
   private peek(): string | undefined {
@@ -125,7 +127,8 @@ class Scanner {
         this.pos++;
         return;
       }
-      if (next !== ',') this.fail(`expected ',' or '}' after a property value, found ${describeChar(next)} (missing comma?)`);
+      if (next !== ',')
+        this.fail(`expected ',' or '}' after a property value, found ${describeChar(next)} (missing comma?)`);
       this.pos++;
     }
   }
@@ -158,7 +161,8 @@ class Scanner {
         this.pos++;
         return;
       }
-      if (next !== ',') this.fail(`expected ',' or ']' after an array element, found ${describeChar(next)} (missing comma?)`);
+      if (next !== ',')
+        this.fail(`expected ',' or ']' after an array element, found ${describeChar(next)} (missing comma?)`);
       this.pos++;
     }
   }
@@ -196,7 +200,8 @@ class Scanner {
     if (match === null) this.fail('invalid number');
     this.pos += match[0].length;
     const next = this.peek();
-    if (next !== undefined && /[\d.eE]/.test(next)) this.fail('invalid number (no leading zeros, digits after the point)');
+    if (next !== undefined && /[\d.eE]/.test(next))
+      this.fail('invalid number (no leading zeros, digits after the point)');
   }
 
   private literal(): boolean {

@@ -9,12 +9,19 @@
  */
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig, defaultLoaders, getDefaultSearchPlaces, type Loader, type Loaders, type PublicExplorer } from 'cosmiconfig';
+import {
+  cosmiconfig,
+  defaultLoaders,
+  getDefaultSearchPlaces,
+  type Loader,
+  type Loaders,
+  type PublicExplorer,
+} from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 import { errorCode, readEnvOverrides } from './env.js';
 import { parseJson } from './json.js';
 import { validateConfig } from './schema.js';
-import { SECRET_PATHS, type LoadedConfig } from './types.js';
+import { type LoadedConfig, SECRET_PATHS } from './types.js';
 import { isPlainObject } from './unknown-keys.js';
 
 export const MODULE_NAME = 'calplanebot';
@@ -84,7 +91,13 @@ async function searchProject(explorer: PublicExplorer, cwd: string): Promise<Con
 
 async function isProjectRoot(dir: string): Promise<boolean> {
   for (const name of ['package.json', 'package.yaml']) {
-    if (await stat(path.join(dir, name)).then(() => true, () => false)) return true;
+    if (
+      await stat(path.join(dir, name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -154,7 +167,9 @@ async function otherConfigFiles(dir: string, used: string): Promise<string[]> {
 async function sourceWarnings(source: ConfigSource): Promise<string[]> {
   const warnings: string[] = [];
   if (source.ignored.length > 0 && source.filepath !== undefined) {
-    warnings.push(`several config files in ${path.dirname(source.filepath)}: using ${source.filepath}, ignoring ${source.ignored.join(', ')}`);
+    warnings.push(
+      `several config files in ${path.dirname(source.filepath)}: using ${source.filepath}, ignoring ${source.ignored.join(', ')}`,
+    );
   }
   const exposed = await worldReadableSecrets(source);
   if (exposed !== undefined) warnings.push(exposed);
@@ -219,7 +234,9 @@ function yamlFailure(error: unknown, filepath: string): ConfigError {
     return new ConfigError(`${filepath}: invalid YAML`, undefined, filepath, { hint });
   }
   const safeReason = reason.replace(/"[^"]*"|'[^']*'|<[^>]*>|`[^`]*`/g, '…');
-  return new ConfigError(`${filepath}:${mark.line + 1}:${mark.column + 1}: ${safeReason}`, undefined, filepath, { hint });
+  return new ConfigError(`${filepath}:${mark.line + 1}:${mark.column + 1}: ${safeReason}`, undefined, filepath, {
+    hint,
+  });
 }
 
 /** JS/TS configs run user code; its errors may say anything, so only the error's kind is shown. */
@@ -239,7 +256,8 @@ function guardModule(loader: Loader): Loader {
 function loadFailure(error: unknown, filepath: string): ConfigError {
   if (error instanceof ConfigError) return error;
   const code = errorCode(error);
-  if (code !== undefined) return new ConfigError(`config file ${filepath} cannot be read (${code})`, undefined, filepath);
+  if (code !== undefined)
+    return new ConfigError(`config file ${filepath} cannot be read (${code})`, undefined, filepath);
   if (error instanceof Error && error.message.startsWith('No loader specified')) {
     return new ConfigError(`${filepath}: unsupported config file type`, undefined, filepath, {
       hint: 'use a .json, .yaml, .js or .ts file, e.g. calplanebot.config.json',

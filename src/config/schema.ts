@@ -7,14 +7,14 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../errors.js';
 import { durationSeconds } from '../event/dates.js';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from '../http/fetcher.js';
-import { ConfigError } from '../errors.js';
 import { calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js';
-import { envVariablesFor, type EnvOverride } from './env.js';
-import { toConfigError, type ConfigIssue } from './issues.js';
+import { type EnvOverride, envVariablesFor } from './env.js';
+import { type ConfigIssue, toConfigError } from './issues.js';
 import { makeRedactor } from './redact.js';
-import { DEFAULT_MAX_PLANE_WRITES, SECRET_PATHS, SHAPE_KEYS, type Config } from './types.js';
+import { type Config, DEFAULT_MAX_PLANE_WRITES, SECRET_PATHS, SHAPE_KEYS } from './types.js';
 import { findUnknownKeys, isPlainObject, type KeyTree } from './unknown-keys.js';
 import { checkHttpUrl, withoutTrailingSlash, withTrailingSlash } from './url.js';
 
@@ -191,7 +191,8 @@ function blankStrings(input: Record<string, unknown>, envKeys: ReadonlyMap<strin
     if (!isPlainObject(value)) continue;
     for (const [field, fieldValue] of Object.entries(value)) {
       const key = `${section}.${field}`;
-      if (typeof fieldValue !== 'string' || fieldValue.trim() !== '' || REQUIRED_KEYS.has(key) || envKeys.has(key)) continue;
+      if (typeof fieldValue !== 'string' || fieldValue.trim() !== '' || REQUIRED_KEYS.has(key) || envKeys.has(key))
+        continue;
       if (!KNOWN_KEYS.get(section)?.includes(field)) continue; // unknown keys only warn
       issues.push({ key, message: 'is empty', hint: `give it a value, or remove the key to use the default` });
     }
@@ -199,14 +200,22 @@ function blankStrings(input: Record<string, unknown>, envKeys: ReadonlyMap<strin
   return issues;
 }
 
-const REQUIRED_KEYS: ReadonlySet<string> = new Set(['plane.workspaceSlug', 'plane.apiKey', 'caldav.serverUrl', 'caldav.username', 'caldav.password']);
+const REQUIRED_KEYS: ReadonlySet<string> = new Set([
+  'plane.workspaceSlug',
+  'plane.apiKey',
+  'caldav.serverUrl',
+  'caldav.username',
+  'caldav.password',
+]);
 
 /** Blank strings count as missing (blankStrings() reports them), so "required" applies to them. */
 function withoutBlankStrings(input: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
     result[name] = isPlainObject(value)
-      ? Object.fromEntries(Object.entries(value).filter(([, field]) => !(typeof field === 'string' && field.trim() === '')))
+      ? Object.fromEntries(
+          Object.entries(value).filter(([, field]) => !(typeof field === 'string' && field.trim() === '')),
+        )
       : value;
   }
   return result;
@@ -257,16 +266,24 @@ function fromZodIssue(issue: z.core.$ZodIssue, root: unknown): ConfigIssue {
       return { key, message: `expected ${withArticle(issue.expected)}, got ${kindOf(value)}`, hint };
     }
     case 'too_small':
-      if (issue.origin === 'number') return { key, message: `must be at least ${issue.minimum}, got ${describeNumber(value)}` };
+      if (issue.origin === 'number')
+        return { key, message: `must be at least ${issue.minimum}, got ${describeNumber(value)}` };
       return { key, message: 'must not be empty' };
     case 'too_big':
       return { key, message: `must be at most ${issue.maximum}, got ${describeNumber(value)}` };
     case 'unrecognized_keys': {
       const names = issue.keys.map((name) => `"${name}"`).join(', ');
-      return { key, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${names}`, hint: knownKeysHint(issue.path) };
+      return {
+        key,
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${names}`,
+        hint: knownKeysHint(issue.path),
+      };
     }
     case 'invalid_value':
-      return { key, message: `must be one of ${issue.values.map(String).join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}` };
+      return {
+        key,
+        message: `must be one of ${issue.values.map(String).join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`,
+      };
     default:
       // Our own refinements; their messages are fixed text.
       return { key, message: issue.message };
@@ -280,11 +297,14 @@ function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
   const inWindow = segments.at(-1) === 'window';
   if (inWindow) return 'a window takes pastDays and futureDays';
   if (segments.at(-1) === 'writeBack') return 'writeBack takes fields and completedState';
-  return inFilter ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window' : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.join(', ')} and writeBack`;
+  return inFilter
+    ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window'
+    : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.join(', ')} and writeBack`;
 }
 
 function typeHint(expected: string, value: unknown): string {
-  if (typeof value === 'string' && ['number', 'int', 'boolean'].includes(expected)) return 'remove the quotes around the value';
+  if (typeof value === 'string' && ['number', 'int', 'boolean'].includes(expected))
+    return 'remove the quotes around the value';
   return 'calplanebot.config.example.json shows every key with a value of the right type';
 }
 
@@ -319,7 +339,14 @@ function resolveConfig(file: ConfigFile, context: Context): Resolved {
     plane,
     caldav,
     calendars: resolveCalendars(file.calendars, caldav.calendarName, issues),
-    export: { refreshInterval: checkPositiveDuration('export.refreshInterval', file.export?.refreshInterval, DEFAULTS.export.refreshInterval, issues) },
+    export: {
+      refreshInterval: checkPositiveDuration(
+        'export.refreshInterval',
+        file.export?.refreshInterval,
+        DEFAULTS.export.refreshInterval,
+        issues,
+      ),
+    },
     webhook: {
       secret: file.webhook?.secret,
       allowUnsigned: file.webhook?.allowUnsigned ?? DEFAULTS.webhook.allowUnsigned,
@@ -371,10 +398,19 @@ function resolveStateDir(stateDir: string | undefined, context: Context): string
 }
 
 /** A positive RFC 5545 duration without a sign (weeks, or days and/or a time part), as REFRESH-INTERVAL takes it. */
-function checkPositiveDuration(key: string, value: string | undefined, fallback: string, issues: ConfigIssue[]): string {
+function checkPositiveDuration(
+  key: string,
+  value: string | undefined,
+  fallback: string,
+  issues: ConfigIssue[],
+): string {
   if (value === undefined) return fallback;
   if (value.startsWith('P') && (durationSeconds(value) ?? 0) > 0) return value;
-  issues.push({ key, message: `"${value}" is not a positive iCalendar duration`, hint: 'e.g. "PT1H" (an hour), "PT30M", "P1D"' });
+  issues.push({
+    key,
+    message: `"${value}" is not a positive iCalendar duration`,
+    hint: 'e.g. "PT1H" (an hour), "PT30M", "P1D"',
+  });
   return fallback;
 }
 
@@ -396,7 +432,8 @@ class Checker {
   ) {}
 
   required(key: string, value: string | undefined): string | undefined {
-    if (value === undefined && !this.context.optional.has(key)) this.issues.push({ key, message: 'missing (required)', hint: requiredHint(key, this.context.file) });
+    if (value === undefined && !this.context.optional.has(key))
+      this.issues.push({ key, message: 'missing (required)', hint: requiredHint(key, this.context.file) });
     return value;
   }
 
@@ -446,7 +483,9 @@ function valueAt(root: unknown, segments: readonly PropertyKey[]): unknown {
 
 function formatPath(segments: readonly PropertyKey[]): string {
   return segments
-    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+    )
     .join('');
 }
 

@@ -67,7 +67,17 @@ export interface WriteBack {
 }
 
 /** The keys of how a calendar entry's items look (all optional; none: today's events). */
-export const SHAPE_KEYS = ['summary', 'dates', 'completed', 'alarms', 'as', 'undated', 'cycles', 'modules', 'times'] as const;
+export const SHAPE_KEYS = [
+  'summary',
+  'dates',
+  'completed',
+  'alarms',
+  'as',
+  'undated',
+  'cycles',
+  'modules',
+  'times',
+] as const;
 
 /** The validated, fully defaulted configuration every command works from. */
 export interface Config {

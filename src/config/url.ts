@@ -54,7 +54,11 @@ function checkParts(url: URL, allowInsecureHttp: boolean): UrlCheck {
     };
   }
   if (url.search !== '' || url.hash !== '') {
-    return { ok: false, message: 'must not contain a query string or fragment', hint: 'remove everything from "?" or "#"' };
+    return {
+      ok: false,
+      message: 'must not contain a query string or fragment',
+      hint: 'remove everything from "?" or "#"',
+    };
   }
   return checkTransport(url, allowInsecureHttp);
 }

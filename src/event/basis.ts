@@ -21,7 +21,14 @@ export interface Basis {
   shown: { start: string; end: string };
 }
 
-const STATE_GROUPS: ReadonlySet<string> = new Set(['backlog', 'unstarted', 'started', 'completed', 'cancelled', 'triage']);
+const STATE_GROUPS: ReadonlySet<string> = new Set([
+  'backlog',
+  'unstarted',
+  'started',
+  'completed',
+  'cancelled',
+  'triage',
+]);
 const SHAPES: ReadonlySet<string> = new Set(['event', 'span', 'task']);
 /** Dates, times and group names only: nothing that TEXT escaping (or an app's re-serialisation) could alter. */
 const SAFE_VALUE = /^[0-9A-Za-z:.-]*$/;
@@ -57,7 +64,8 @@ export function parseBasis(text: string | undefined): Basis | undefined {
   const shownStart = values.get('shown-start');
   const shownEnd = values.get('shown-end');
   if (values.get('v') !== VERSION || !SHAPES.has(shape) || (group !== '' && !STATE_GROUPS.has(group))) return undefined;
-  if (shownStart === undefined || shownEnd === undefined || !values.has('target') || !values.has('start')) return undefined;
+  if (shownStart === undefined || shownEnd === undefined || !values.has('target') || !values.has('start'))
+    return undefined;
   return {
     shape: shape as BasisShape,
     target: values.get('target') || null,

@@ -7,7 +7,7 @@ import { addDays, planeDateOf } from './dates.js';
 import type { EventModel } from './model.js';
 import { cleanLine, cleanText, htmlToPlainText } from './text.js';
 import { dateInZone, isTimeZone } from './timezone.js';
-import { EPOCH_STAMP, planeWebUrl, toUtcStamp, type TransformContext } from './transform.js';
+import { EPOCH_STAMP, planeWebUrl, type TransformContext, toUtcStamp } from './transform.js';
 import { LEGACY_SCHEME } from './uid.js';
 
 interface Block {
@@ -29,10 +29,24 @@ interface Block {
  * at UTC).
  */
 export function cycleToEvent(cycle: PlaneCycle, project: PlaneProject, ctx: TransformContext): EventModel | null {
-  const zone = [project.timezone, ctx.timeZone, cycle.timezone].find((z): z is string => typeof z === 'string' && z !== '' && isTimeZone(z)) ?? 'UTC';
-  const dateOf = (value: string | null) => (value === null || value === '' ? null : (planeDateOf(value) ?? dateInZone(value, zone)));
+  const zone =
+    [project.timezone, ctx.timeZone, cycle.timezone].find(
+      (z): z is string => typeof z === 'string' && z !== '' && isTimeZone(z),
+    ) ?? 'UTC';
+  const dateOf = (value: string | null) =>
+    value === null || value === '' ? null : (planeDateOf(value) ?? dateInZone(value, zone));
   return blockEvent(
-    { kind: 'cycle', id: cycle.id, name: cycle.name, description: cycle.description, first: dateOf(cycle.start_date), last: dateOf(cycle.end_date), done: false, updatedAt: cycle.updated_at, createdAt: cycle.created_at },
+    {
+      kind: 'cycle',
+      id: cycle.id,
+      name: cycle.name,
+      description: cycle.description,
+      first: dateOf(cycle.start_date),
+      last: dateOf(cycle.end_date),
+      done: false,
+      updatedAt: cycle.updated_at,
+      createdAt: cycle.created_at,
+    },
     project,
     ctx,
   );
@@ -42,7 +56,17 @@ export function cycleToEvent(cycle: PlaneCycle, project: PlaneProject, ctx: Tran
 export function moduleToEvent(module: PlaneModule, project: PlaneProject, ctx: TransformContext): EventModel | null {
   const done = module.status === 'completed' || module.status === 'cancelled';
   return blockEvent(
-    { kind: 'module', id: module.id, name: module.name, description: module.description, first: planeDateOf(module.start_date), last: planeDateOf(module.target_date), done, updatedAt: module.updated_at, createdAt: module.created_at },
+    {
+      kind: 'module',
+      id: module.id,
+      name: module.name,
+      description: module.description,
+      first: planeDateOf(module.start_date),
+      last: planeDateOf(module.target_date),
+      done,
+      updatedAt: module.updated_at,
+      createdAt: module.created_at,
+    },
     project,
     ctx,
   );
@@ -57,7 +81,9 @@ function blockEvent(block: Block, project: PlaneProject, ctx: TransformContext):
   const start = block.first <= block.last ? block.first : block.last;
   const url = planeWebUrl(ctx, project, `${block.kind}s`, block.id);
   const body = htmlToPlainText(block.description ?? '');
-  const description = cleanText([...(body === '' ? [] : [body]), '---', `${TITLES[block.kind]} in ${cleanLine(project.name)}`, url].join('\n'));
+  const description = cleanText(
+    [...(body === '' ? [] : [body]), '---', `${TITLES[block.kind]} in ${cleanLine(project.name)}`, url].join('\n'),
+  );
   return {
     uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(block.id, block.kind),
     source: block.kind,

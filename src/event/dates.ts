@@ -104,7 +104,8 @@ export function durationSeconds(text: string): number | null {
   const match = DURATION.exec(text);
   if (match === null || /^[+-]?PT?$/.test(text)) return null;
   const [, sign, weeks = '0', days = '0', hours = '0', minutes = '0', seconds = '0'] = match;
-  const total = ((Number(weeks) * 7 + Number(days)) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds);
+  const total =
+    ((Number(weeks) * 7 + Number(days)) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds);
   return sign === '-' ? -total : total;
 }
 
@@ -114,6 +115,8 @@ export function addSecondsToWallClock(local: string, seconds: number): string {
   const total = hours * 3600 + minutes * 60 + secs + seconds;
   const days = Math.floor(total / 86_400);
   const rest = total - days * 86_400;
-  const time = [Math.floor(rest / 3600), Math.floor((rest % 3600) / 60), rest % 60].map((part) => String(part).padStart(2, '0')).join(':');
+  const time = [Math.floor(rest / 3600), Math.floor((rest % 3600) / 60), rest % 60]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
   return `${addDays(local.slice(0, 10), days)}T${time}`;
 }

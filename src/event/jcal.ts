@@ -6,19 +6,12 @@ import ICAL from 'ical.js';
 import { CRLF, foldLine } from './ics.js';
 
 /** [name, params, value type, ...values]; names are lower case. */
-export type JcalProperty = [
-  name: string,
-  params: Record<string, unknown>,
-  type: string,
-  ...values: unknown[],
-];
+export type JcalProperty = [name: string, params: Record<string, unknown>, type: string, ...values: unknown[]];
 /** [name, properties, subcomponents]; names are lower case. */
 export type JcalComponent = [name: string, properties: JcalProperty[], components: JcalComponent[]];
 
 function isJcalComponent(value: unknown): value is JcalComponent {
-  return (
-    Array.isArray(value) && typeof value[0] === 'string' && Array.isArray(value[1]) && Array.isArray(value[2])
-  );
+  return Array.isArray(value) && typeof value[0] === 'string' && Array.isArray(value[1]) && Array.isArray(value[2]);
 }
 
 function parseStrict(data: string): JcalComponent[] | null {

@@ -2,7 +2,7 @@
  * Updates a stored event in place: calplanebot's properties are replaced, everything a calendar
  * app or the user added (alarms, LOCATION, ATTENDEE, TRANSP, X-APPLE-*, VTIMEZONE, …) is kept.
  */
-import { firstValue, parseJcal, serializeJcal, uidOf, type JcalComponent, type JcalProperty } from './jcal.js';
+import { firstValue, type JcalComponent, type JcalProperty, parseJcal, serializeJcal, uidOf } from './jcal.js';
 import type { Component, EventModel } from './model.js';
 import { managedAlarmTrigger, masterEvent, sequenceOf } from './parse.js';
 import { renderEvent } from './render.js';
@@ -53,7 +53,12 @@ const CREATE_ONLY_PROPERTIES = new Set(['transp']);
 const CALENDAR_PROPERTIES = new Set(['version', 'prodid', 'calscale', 'method']);
 
 function isReplaced(name: string, desiredNames: ReadonlySet<string>, task: boolean): boolean {
-  return REPLACED_PROPERTIES.has(name) || desiredNames.has(name) || name.startsWith('x-calplanebot-') || (task && TASK_PROPERTIES.has(name));
+  return (
+    REPLACED_PROPERTIES.has(name) ||
+    desiredNames.has(name) ||
+    name.startsWith('x-calplanebot-') ||
+    (task && TASK_PROPERTIES.has(name))
+  );
 }
 
 /** A UTC DATE-TIME as ical.js decodes it ("2025-12-21T08:05:00Z"), comparable as a string. */

@@ -94,7 +94,10 @@ export interface FieldChange {
 }
 
 /** How a task's report names the fields that differ from an event's. */
-export const TASK_FIELD_LABELS: Partial<Record<keyof ManagedFields, string>> = { start: 'start_date', end: 'target_date' };
+export const TASK_FIELD_LABELS: Partial<Record<keyof ManagedFields, string>> = {
+  start: 'start_date',
+  end: 'target_date',
+};
 
 /** What `parse.ts` reads back from a stored calendar object. */
 export interface ParsedObject {

@@ -3,24 +3,17 @@
  * an event (parseCalendarObject) and what differs from the desired ones (fieldChanges).
  */
 import ICAL from 'ical.js';
-import { addDays, isCalendarDate } from './dates.js';
-import {
-  findProperty,
-  firstValue,
-  isRecurrenceOverride,
-  parseJcal,
-  uidOf,
-  type JcalComponent,
-} from './jcal.js';
 import { alarmUidPrefix } from './alarms.js';
+import { addDays, isCalendarDate } from './dates.js';
+import { findProperty, firstValue, isRecurrenceOverride, type JcalComponent, parseJcal, uidOf } from './jcal.js';
 import {
-  FIELD_LABELS,
-  TASK_FIELD_LABELS,
   type Component,
   type EventStatus,
+  FIELD_LABELS,
   type FieldChange,
   type ManagedFields,
   type ParsedObject,
+  TASK_FIELD_LABELS,
   type TaskStatus,
 } from './model.js';
 
@@ -46,7 +39,11 @@ function firstItem(items: JcalComponent[]): JcalComponent | undefined {
 }
 
 /** Among the VEVENTs (or VTODOs) sharing `uid`, the master (no RECURRENCE-ID): that is the one merge updates. */
-export function masterEvent(items: JcalComponent[], uid: string | undefined, component: Component = 'vevent'): JcalComponent | undefined {
+export function masterEvent(
+  items: JcalComponent[],
+  uid: string | undefined,
+  component: Component = 'vevent',
+): JcalComponent | undefined {
   const events = items.filter((item) => item[0] === component && uidOf(item) === uid);
   return events.find((event) => !isRecurrenceOverride(event)) ?? events[0];
 }
@@ -102,7 +99,9 @@ function readTaskFields(task: JcalComponent): ManagedFields {
     ...timeZoneOf(due, start),
     status: (firstValue(task, 'status')?.trim().toUpperCase() || 'NEEDS-ACTION') as TaskStatus,
     ...(completed === undefined ? {} : { completed: completed.replace(/[-:]/g, '') }),
-    ...(Number.isInteger(percent) && firstValue(task, 'percent-complete') !== undefined ? { percentComplete: percent } : {}),
+    ...(Number.isInteger(percent) && firstValue(task, 'percent-complete') !== undefined
+      ? { percentComplete: percent }
+      : {}),
     ...(Number.isInteger(priority) && priority > 0 ? { priority } : {}),
   };
 }
@@ -182,7 +181,13 @@ function readDate(event: JcalComponent, name: string): StoredStart | undefined {
   const tzid = property?.[1].tzid;
   // Radicale (vobject) writes a time in a zone without offset as TZID=UTC:…Z: the TZID says it all.
   const utc = /Z$/i.test(value ?? '') && typeof tzid !== 'string' ? 'Z' : '';
-  return { date: match[1], value: `${match[1]}T${match[2]}:${match[3]}:${match[4]}${utc}`, isDate, secondsOfDay, timeZone: typeof tzid === 'string' ? tzid : undefined };
+  return {
+    date: match[1],
+    value: `${match[1]}T${match[2]}:${match[3]}:${match[4]}${utc}`,
+    isDate,
+    secondsOfDay,
+    timeZone: typeof tzid === 'string' ? tzid : undefined,
+  };
 }
 
 function readStart(event: JcalComponent): StoredStart | undefined {
@@ -231,7 +236,10 @@ function readCategories(event: JcalComponent): string[] {
 
 /** Line breaks as LF, no trailing blanks: what any server's re-serialization can change. */
 function normalizeText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trimEnd();
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+$/gm, '')
+    .trimEnd();
 }
 
 function sameCategories(a: string[], b: string[]): boolean {
@@ -313,7 +321,14 @@ function isUnused(key: keyof ManagedFields, from: ManagedFields | undefined, to:
   return OPTIONAL_FIELDS.has(key) && empty(from) && empty(to);
 }
 
-const OPTIONAL_FIELDS = new Set<keyof ManagedFields>(['alarms', 'timeZone', 'completed', 'percentComplete', 'priority', 'base']);
+const OPTIONAL_FIELDS = new Set<keyof ManagedFields>([
+  'alarms',
+  'timeZone',
+  'completed',
+  'percentComplete',
+  'priority',
+  'base',
+]);
 
 /**
  * What differs between the stored fields (`from`, undefined when the object had none readable)
@@ -321,9 +336,14 @@ const OPTIONAL_FIELDS = new Set<keyof ManagedFields>(['alarms', 'timeZone', 'com
  * Descriptions are reported as excerpts around the first difference (long texts would drown the
  * report); categories as comma-separated lists.
  */
-export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields, component: Component = 'vevent'): FieldChange[] {
+export function fieldChanges(
+  from: ManagedFields | undefined,
+  to: ManagedFields,
+  component: Component = 'vevent',
+): FieldChange[] {
   const changes: FieldChange[] = [];
-  const labelOf = (key: keyof ManagedFields) => (component === 'vtodo' ? TASK_FIELD_LABELS[key] : undefined) ?? FIELD_LABELS[key];
+  const labelOf = (key: keyof ManagedFields) =>
+    (component === 'vtodo' ? TASK_FIELD_LABELS[key] : undefined) ?? FIELD_LABELS[key];
   for (const key of Object.keys(FIELD_LABELS) as (keyof ManagedFields)[]) {
     if (from !== undefined && sameField(key, from, to)) continue;
     // Alarms, times and task properties are only fields of calendars that use them.
@@ -333,7 +353,8 @@ export function fieldChanges(from: ManagedFields | undefined, to: ManagedFields,
       changes.push({ field: labelOf(key), from: before, to: after });
     } else {
       const stored = from === undefined ? null : displayValue(key, from);
-      const shown = (key === 'start' || key === 'end') && to[key].length === 10 ? (stored?.slice(0, 10) ?? null) : stored;
+      const shown =
+        (key === 'start' || key === 'end') && to[key].length === 10 ? (stored?.slice(0, 10) ?? null) : stored;
       changes.push({ field: labelOf(key), from: shown, to: displayValue(key, to) });
     }
   }

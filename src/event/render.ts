@@ -5,8 +5,8 @@
  * written here in the same property order.
  */
 import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
-import { CRLF, escapeText, foldLine } from './ics.js';
 import { alarmLines } from './alarms.js';
+import { CRLF, escapeText, foldLine } from './ics.js';
 import type { EventModel } from './model.js';
 import { vtimezone } from './timezone.js';
 
@@ -77,7 +77,8 @@ function extraLines(model: EventModel): string {
   lines += `URL:${model.fields.url.replace(/[\u0000-\u001F\u007F]/g, '')}${CRLF}`;
   if (model.fields.color !== null) lines += `COLOR:${escapeText(model.fields.color)}${CRLF}`;
   const related = model.component === 'vtodo' ? 'END' : undefined;
-  for (const trigger of model.fields.alarms ?? []) lines += alarmLines(model.uid, trigger, model.fields.summary, related);
+  for (const trigger of model.fields.alarms ?? [])
+    lines += alarmLines(model.uid, trigger, model.fields.summary, related);
   return lines;
 }
 
@@ -116,7 +117,10 @@ function renderWritten(model: EventModel, sequence: number): string {
   if (fields.completed !== undefined) lines.push(`COMPLETED:${fields.completed}`);
   if (fields.percentComplete !== undefined) lines.push(`PERCENT-COMPLETE:${fields.percentComplete}`);
   if (fields.priority !== undefined) lines.push(`PRIORITY:${fields.priority}`);
-  lines.push(`${sourceProperty(model)}:${escapeText(model.issueId)}`, `${PROJECT_ID_PROPERTY}:${escapeText(model.projectId)}`);
+  lines.push(
+    `${sourceProperty(model)}:${escapeText(model.issueId)}`,
+    `${PROJECT_ID_PROPERTY}:${escapeText(model.projectId)}`,
+  );
   if (fields.base !== undefined) lines.push(`${BASE_PROPERTY}:${escapeText(fields.base)}`);
   lines.push(`LAST-MODIFIED:${model.stamp}`);
   const body = `${lines.join(CRLF)}${CRLF}${extraLines(model)}END:${name}${CRLF}`;

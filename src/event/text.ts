@@ -82,7 +82,9 @@ export function cleanText(text: string): string {
 
 /** cleanText for a value that must stay on one line (a name, a label): line breaks become spaces. */
 export function cleanLine(text: string): string {
-  return cleanText(text).replace(/\s*\n\s*/g, ' ').trim();
+  return cleanText(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** Plain text of an HTML fragment: trimmed, at most one blank line in a row, "" for empty HTML. */

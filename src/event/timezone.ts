@@ -37,7 +37,11 @@ export function isTimeZone(zone: string): boolean {
 
 /** The wall clock in `zone` at `ms` since the epoch, as "YYYY-MM-DDTHH:MM:SS". */
 export function wallClockAt(ms: number, zone: string): string {
-  const parts = Object.fromEntries(formatterFor(zone).formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    formatterFor(zone)
+      .formatToParts(new Date(ms))
+      .map((part) => [part.type, part.value]),
+  );
   const year = String(parts.year).padStart(4, '0');
   return `${year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
@@ -45,7 +49,14 @@ export function wallClockAt(ms: number, zone: string): string {
 /** Minutes east of UTC in `zone` at `ms`. */
 export function offsetMinutesAt(ms: number, zone: string): number {
   const wall = wallClockAt(ms, zone);
-  const asUtc = Date.UTC(Number(wall.slice(0, 4)), Number(wall.slice(5, 7)) - 1, Number(wall.slice(8, 10)), Number(wall.slice(11, 13)), Number(wall.slice(14, 16)), Number(wall.slice(17, 19)));
+  const asUtc = Date.UTC(
+    Number(wall.slice(0, 4)),
+    Number(wall.slice(5, 7)) - 1,
+    Number(wall.slice(8, 10)),
+    Number(wall.slice(11, 13)),
+    Number(wall.slice(14, 16)),
+    Number(wall.slice(17, 19)),
+  );
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 
@@ -144,9 +155,21 @@ export function vtimezone(zone: string, fromYear: number, toYear: number): strin
   const lines = [
     'BEGIN:VTIMEZONE',
     `TZID:${zone}`,
-    ...observance(initial > standard ? 'DAYLIGHT' : 'STANDARD', `${String(fromYear).padStart(4, '0')}-01-01T00:00:00`, initial, initial),
+    ...observance(
+      initial > standard ? 'DAYLIGHT' : 'STANDARD',
+      `${String(fromYear).padStart(4, '0')}-01-01T00:00:00`,
+      initial,
+      initial,
+    ),
     // An observance's DTSTART is the local time just before it, in the offset it ends (RFC 5545 §3.6.5).
-    ...transitions.flatMap((t) => observance(t.to > standard ? 'DAYLIGHT' : 'STANDARD', new Date(t.at + t.from * 60_000).toISOString().slice(0, 19), t.from, t.to)),
+    ...transitions.flatMap((t) =>
+      observance(
+        t.to > standard ? 'DAYLIGHT' : 'STANDARD',
+        new Date(t.at + t.from * 60_000).toISOString().slice(0, 19),
+        t.from,
+        t.to,
+      ),
+    ),
     'END:VTIMEZONE',
   ];
   const text = lines.map((line) => `${line}${CRLF}`).join('');

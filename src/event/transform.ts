@@ -2,12 +2,19 @@
  * Plane issue → the event calplanebot wants (the seed's mapping, architecture-data-flow.txt).
  * Pure: the same issue always gives the same model, whatever the clock or TZ.
  */
-import type { PlaneIssue, PlaneProject, Priority, PlaneState } from '../plane/types.js';
-import { formatBasis, type Basis, type BasisShape } from './basis.js';
-import { addDays, addSecondsToWallClock, durationSeconds, isCalendarDate, planeDateOf, planeDateTimeOf } from './dates.js';
+import type { PlaneIssue, PlaneProject, PlaneState, Priority } from '../plane/types.js';
+import { type Basis, type BasisShape, formatBasis } from './basis.js';
+import {
+  addDays,
+  addSecondsToWallClock,
+  durationSeconds,
+  isCalendarDate,
+  planeDateOf,
+  planeDateTimeOf,
+} from './dates.js';
 import type { EventModel, EventStatus, ManagedFields, TaskStatus } from './model.js';
-import { isTimeZone } from './timezone.js';
 import { cleanLine, cleanText, htmlToPlainText } from './text.js';
+import { isTimeZone } from './timezone.js';
 import { LEGACY_SCHEME, type UidScheme } from './uid.js';
 
 export interface TransformContext {
@@ -69,11 +76,7 @@ interface Placement {
  * The event (or, with `as: "tasks"`, the task) for an issue; null when it has no target date
  * (only dated issues are mirrored, unless a task list includes undated ones).
  */
-export function issueToEvent(
-  issue: PlaneIssue,
-  project: PlaneProject,
-  ctx: TransformContext,
-): EventModel | null {
+export function issueToEvent(issue: PlaneIssue, project: PlaneProject, ctx: TransformContext): EventModel | null {
   const task = ctx.as === 'tasks';
   const undated = issue.target_date === null || issue.target_date === '';
   if (undated && !(task && ctx.undated === 'include')) return null;
@@ -86,9 +89,14 @@ export function issueToEvent(
       `Issue ${name} has an invalid target_date ${JSON.stringify(issue.target_date)}: expected a date YYYY-MM-DD (or YYYY-MM-DDTHH:MM)`,
     );
   }
-  const placement = task ? taskPlacement(issue, project, target, ctx) : eventPlacement(issue, project, target ?? '', ctx);
+  const placement = task
+    ? taskPlacement(issue, project, target, ctx)
+    : eventPlacement(issue, project, target ?? '', ctx);
   const fields: ManagedFields = {
-    summary: ctx.summary === undefined ? `[${issue.sequence_id}] ${cleanLine(issue.name)}` : summaryFrom(ctx.summary, issue, project),
+    summary:
+      ctx.summary === undefined
+        ? `[${issue.sequence_id}] ${cleanLine(issue.name)}`
+        : summaryFrom(ctx.summary, issue, project),
     description: describeIssue(issue, project),
     ...placement,
     status: task ? taskStatusFor(issue.state) : statusFor(issue.state),
@@ -98,7 +106,9 @@ export function issueToEvent(
     color: PRIORITY_COLORS[issue.priority] ?? null,
     // A task's reminders count from DUE: an undated task has nothing to count from.
     ...(ctx.alarms && ctx.alarms.length > 0 && placement.end !== '' ? { alarms: [...ctx.alarms] } : {}),
-    ...(ctx.writeBack ? { base: formatBasis(basisOf(issue, placement, task ? 'task' : ctx.dates === 'span' ? 'span' : 'event')) } : {}),
+    ...(ctx.writeBack
+      ? { base: formatBasis(basisOf(issue, placement, task ? 'task' : ctx.dates === 'span' ? 'span' : 'event')) }
+      : {}),
   };
   return {
     uid: (ctx.scheme ?? LEGACY_SCHEME).uidFor(issue.id),
@@ -145,7 +155,8 @@ function eventPlacement(issue: PlaneIssue, project: PlaneProject, target: string
   const timed = timedBounds(issue, ctx);
   if (timed !== undefined) {
     const timeZone = zoneOf(project, ctx);
-    if (span && timed.start !== null && timed.start < timed.target) return { start: timed.start, end: timed.target, timeZone };
+    if (span && timed.start !== null && timed.start < timed.target)
+      return { start: timed.start, end: timed.target, timeZone };
     const length = durationSeconds(ctx.defaultDuration ?? 'PT1H') ?? 3600;
     return { start: timed.target, end: addSecondsToWallClock(timed.target, length), timeZone };
   }
@@ -156,16 +167,32 @@ function eventPlacement(issue: PlaneIssue, project: PlaneProject, target: string
  * DUE is the target date (none for an undated task); DTSTART the start date when it is before it
  * (RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a task starting on its due day has none).
  */
-function taskPlacement(issue: PlaneIssue, project: PlaneProject, target: string | null, ctx: TransformContext): Placement {
+function taskPlacement(
+  issue: PlaneIssue,
+  project: PlaneProject,
+  target: string | null,
+  ctx: TransformContext,
+): Placement {
   const timed = timedBounds(issue, ctx);
-  if (timed !== undefined) return { start: timed.start !== null && timed.start < timed.target ? timed.start : '', end: timed.target, timeZone: zoneOf(project, ctx) };
+  if (timed !== undefined)
+    return {
+      start: timed.start !== null && timed.start < timed.target ? timed.start : '',
+      end: timed.target,
+      timeZone: zoneOf(project, ctx),
+    };
   const start = planeDateOf(issue.start_date);
   if (target === null) return { start: start ?? '', end: '' };
   return { start: start !== null && start < target ? start : '', end: target };
 }
 
 /** RFC 5545 PRIORITY: 1 highest, 9 lowest (Apple shows 1–4 high, 5 medium, 6–9 low); none has no property. */
-export const TASK_PRIORITIES: Record<Priority, number | undefined> = { urgent: 1, high: 3, medium: 5, low: 7, none: undefined };
+export const TASK_PRIORITIES: Record<Priority, number | undefined> = {
+  urgent: 1,
+  high: 3,
+  medium: 5,
+  low: 7,
+  none: undefined,
+};
 
 const TASK_STATUS: Record<string, TaskStatus> = {
   backlog: 'NEEDS-ACTION',
@@ -202,7 +229,9 @@ function summaryFrom(template: string, issue: PlaneIssue, project: PlaneProject)
   };
   // The template's own text is kept as written (less control characters), so "[{sequence}] {name}" is today's summary.
   const literal = template.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return literal.replace(/\{(sequence|identifier|name|project|state|priority)\}/g, (_, key: string) => cleanLine(values[key] ?? ''));
+  return literal.replace(/\{(sequence|identifier|name|project|state|priority)\}/g, (_, key: string) =>
+    cleanLine(values[key] ?? ''),
+  );
 }
 
 /** A span starts on the start date when there is one, not after the target date; else on the target date. */
@@ -246,15 +275,19 @@ function issueUrl(issue: PlaneIssue, project: PlaneProject, ctx: TransformContex
 }
 
 /** The page of a work item, cycle or module in Plane's web app. */
-export function planeWebUrl(ctx: TransformContext, project: PlaneProject, collection: 'issues' | 'cycles' | 'modules', id: string): string {
+export function planeWebUrl(
+  ctx: TransformContext,
+  project: PlaneProject,
+  collection: 'issues' | 'cycles' | 'modules',
+  id: string,
+): string {
   const origin = ctx.webUrl.replace(/\/+$/, '');
   const segments = [ctx.workspaceSlug, 'projects', project.id, collection, id];
   return `${origin}/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 // "2024-01-15T16:00:00.123456+05:30", "…Z", "… 16:00:00", offsets with or without a colon.
-const TIMESTAMP =
-  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** DTSTAMP from updated_at, else created_at, else the epoch: deterministic, never "now". */
 function stampFor(issue: PlaneIssue): string {

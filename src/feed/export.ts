@@ -15,8 +15,8 @@ import type { PlaneSource } from '../plane/types.js';
 import { CalendarRun } from '../sync/calendar-run.js';
 import type { CalendarInput } from '../sync/calendar-sync.js';
 import type { ItemDefaults } from '../sync/desired.js';
-import { reportedError, SCHEMA_VERSION, type CalendarReport, type ReportedError } from '../sync/report.js';
-import { planRun, selectionWarnings, type RunScope } from '../sync/run.js';
+import { type CalendarReport, type ReportedError, reportedError, SCHEMA_VERSION } from '../sync/report.js';
+import { planRun, type RunScope, selectionWarnings } from '../sync/run.js';
 import type { CalendarTarget } from '../views/targets.js';
 import { renderFeed } from './render.js';
 
@@ -86,7 +86,9 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
   // A feed is read-only: its objects carry no write-back basis.
   const entries = settings.entries?.map(({ writeBack: _writeBack, ...entry }) => entry);
   const plan = await planRun(deps.plane, { ...settings, entries });
-  const targets = plan.targets.filter((t) => settings.calendarIds.length === 0 || settings.calendarIds.includes(t.entry.id));
+  const targets = plan.targets.filter(
+    (t) => settings.calendarIds.length === 0 || settings.calendarIds.includes(t.entry.id),
+  );
   if (settings.out === STDOUT && targets.length !== 1) {
     throw new UsageError(`--out - writes one calendar to stdout, and this selection has ${targets.length}`, {
       hint: 'name exactly one --calendar (and, for a per-project entry, one --project), or give --out a folder',
@@ -97,8 +99,19 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
   const reconcile = async (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => {
     files.push(writeFeed(target, input, report, settings));
   };
-  const ctx = { plane: deps.plane, webUrl: settings.webUrl, workspaceSlug: settings.workspaceSlug, items: settings.items };
-  const run = new CalendarRun(targets, ctx, { entries: plan.entries, reconcile, select: plan.select, withCache: false, onProgress: settings.onProgress });
+  const ctx = {
+    plane: deps.plane,
+    webUrl: settings.webUrl,
+    workspaceSlug: settings.workspaceSlug,
+    items: settings.items,
+  };
+  const run = new CalendarRun(targets, ctx, {
+    entries: plan.entries,
+    reconcile,
+    select: plan.select,
+    withCache: false,
+    onProgress: settings.onProgress,
+  });
   for (const project of run.projectsToRead(plan.selected)) await run.project(project);
   await run.shared();
   // A calendar that failed before its file (the unforeseen) has its report, not yet its line.
@@ -108,8 +121,12 @@ export async function runExport(deps: ExportDeps, settings: ExportSettings): Pro
       if (target) files.push(keptAsItWas(target, report, settings));
     }
   }
-  const strays = settings.out === STDOUT || settings.calendarIds.length > 0 || settings.configuredProjects !== undefined ? [] : strayFeeds(settings.out, plan.targets);
-  const order = (file: FeedReport) => targets.findIndex((t) => t.entry.id === file.id && (t.project?.id ?? null) === file.projectId);
+  const strays =
+    settings.out === STDOUT || settings.calendarIds.length > 0 || settings.configuredProjects !== undefined
+      ? []
+      : strayFeeds(settings.out, plan.targets);
+  const order = (file: FeedReport) =>
+    targets.findIndex((t) => t.entry.id === file.id && (t.project?.id ?? null) === file.projectId);
   files.sort((a, b) => order(a) - order(b));
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -146,19 +163,31 @@ function checkCalendarIds(settings: ExportSettings): void {
   const known = (settings.entries ?? []).map((entry) => entry.id);
   const unknown = settings.calendarIds.filter((id) => known.length > 0 && !known.includes(id));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown calendar ${unknown.map((id) => `"${id}"`).join(', ')}`, { hint: `--calendar takes an id of the config's calendars: ${known.join(', ')}` });
+    throw new UsageError(`unknown calendar ${unknown.map((id) => `"${id}"`).join(', ')}`, {
+      hint: `--calendar takes an id of the config's calendars: ${known.join(', ')}`,
+    });
   }
 }
 
 /** The file of one calendar: left as it was when a listing failed, else rendered and written when its bytes changed. */
-function writeFeed(target: CalendarTarget, input: CalendarInput, report: CalendarReport, settings: ExportSettings): FeedReport {
+function writeFeed(
+  target: CalendarTarget,
+  input: CalendarInput,
+  report: CalendarReport,
+  settings: ExportSettings,
+): FeedReport {
   const path = settings.out === STDOUT ? STDOUT : join(settings.out, feedFileName(target));
   if (!input.complete) return keptAsItWas(target, report, settings);
   const desired = input.desired();
   const previous = path === STDOUT ? undefined : readIfThere(path);
   let text = renderFeed(desired.events, { name: target.displayName, refreshInterval: settings.refreshInterval });
   // An item that could not be made keeps what the file had for it (as sync keeps its event).
-  if (desired.invalid.size > 0 && previous !== undefined) text = withKept(text, previous, [...desired.invalid].map((id) => target.scheme.uidFor(id)));
+  if (desired.invalid.size > 0 && previous !== undefined)
+    text = withKept(
+      text,
+      previous,
+      [...desired.invalid].map((id) => target.scheme.uidFor(id)),
+    );
   const bytes = Buffer.byteLength(text);
   if (path === STDOUT) {
     settings.stdout?.(text);
@@ -174,7 +203,14 @@ function writeFeed(target: CalendarTarget, input: CalendarInput, report: Calenda
   return feedReport(target, report, settings, 'written', desired.events.length, bytes);
 }
 
-function feedReport(target: CalendarTarget, report: CalendarReport, settings: ExportSettings, status: FeedStatus, objects: number, bytes: number): FeedReport {
+function feedReport(
+  target: CalendarTarget,
+  report: CalendarReport,
+  settings: ExportSettings,
+  status: FeedStatus,
+  objects: number,
+  bytes: number,
+): FeedReport {
   return {
     id: target.entry.id,
     name: target.displayName,
@@ -193,7 +229,14 @@ function feedReport(target: CalendarTarget, report: CalendarReport, settings: Ex
 function keptAsItWas(target: CalendarTarget, report: CalendarReport, settings: ExportSettings): FeedReport {
   const previous = settings.out === STDOUT ? undefined : readIfThere(join(settings.out, feedFileName(target)));
   const objects = previous?.match(/^BEGIN:VEVENT\r$/gm)?.length ?? 0;
-  return feedReport(target, report, settings, 'kept', objects, previous === undefined ? 0 : Buffer.byteLength(previous));
+  return feedReport(
+    target,
+    report,
+    settings,
+    'kept',
+    objects,
+    previous === undefined ? 0 : Buffer.byteLength(previous),
+  );
 }
 
 function readIfThere(path: string): string | undefined {
@@ -206,8 +249,13 @@ function readIfThere(path: string): string | undefined {
 
 /** `text` with the VEVENTs of `uids` that `previous` held, before END:VCALENDAR. */
 function withKept(text: string, previous: string, uids: string[]): string {
-  const components = previous.split(/(?=BEGIN:VEVENT\r\n)/).slice(1).map((part) => part.slice(0, part.indexOf(`END:VEVENT${CRLF}`) + `END:VEVENT${CRLF}`.length));
-  const kept = components.filter((component) => uids.some((uid) => component.replace(/\r\n[ \t]/g, '').includes(`${CRLF}UID:${uid}${CRLF}`)));
+  const components = previous
+    .split(/(?=BEGIN:VEVENT\r\n)/)
+    .slice(1)
+    .map((part) => part.slice(0, part.indexOf(`END:VEVENT${CRLF}`) + `END:VEVENT${CRLF}`.length));
+  const kept = components.filter((component) =>
+    uids.some((uid) => component.replace(/\r\n[ \t]/g, '').includes(`${CRLF}UID:${uid}${CRLF}`)),
+  );
   // Before END:VCALENDAR, in the order the file had them (a function, so no "$" in them is taken for a pattern).
   return kept.length === 0 ? text : text.replace(/END:VCALENDAR\r\n$/, () => `${kept.join('')}END:VCALENDAR${CRLF}`);
 }

@@ -49,7 +49,12 @@ function timezonesOf(events: readonly EventModel[]): string {
   }
   return [...years]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([zone, list]) => vtimezone(zone, Math.min(...list), Math.max(...list)).split(CRLF).map(foldLine).join(CRLF))
+    .map(([zone, list]) =>
+      vtimezone(zone, Math.min(...list), Math.max(...list))
+        .split(CRLF)
+        .map(foldLine)
+        .join(CRLF),
+    )
     .join('');
 }
 

@@ -5,9 +5,10 @@
  * codes other than those are handed back to the caller, whose edge maps them to typed errors.
  * Errors that are not about the network (a header value HTTP cannot carry, say) are never retried.
  */
-import type { HttpResponse } from './response.js';
-import { fetchTransport, REDIRECTS, undiciTransport, type FetchLike } from './transport.js';
+
 import { HttpError } from '../errors.js';
+import type { HttpResponse } from './response.js';
+import { type FetchLike, fetchTransport, REDIRECTS, undiciTransport } from './transport.js';
 
 export type Service = 'plane' | 'caldav';
 
@@ -51,9 +52,9 @@ export class RequestStats {
   }
 }
 
-export type { FetchLike };
 export type { HttpResponse } from './response.js';
 export { closeHttpConnections } from './transport.js';
+export type { FetchLike };
 
 export interface HttpClientOptions {
   service: Service;
@@ -193,7 +194,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         await sleep(waitMs);
         continue;
       }
-      if (REDIRECTS.has(status) && init.redirect !== 'manual') throw redirectNotFollowed(service, method, url, response);
+      if (REDIRECTS.has(status) && init.redirect !== 'manual')
+        throw redirectNotFollowed(service, method, url, response);
       return response;
     }
   }
@@ -234,7 +236,8 @@ function networkReason(error: unknown, timeoutMs: number): string | undefined {
   if (isNetworkCode(ownCode)) return `${ownCode} (${oneLine(error.message)})`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown; name?: unknown } }).cause;
   if (cause?.name === 'TimeoutError' || cause?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  if (isNetworkCode(cause?.code)) return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${oneLine(cause.message)})` : ''}`;
+  if (isNetworkCode(cause?.code))
+    return `${cause.code}${typeof cause.message === 'string' && cause.message ? ` (${oneLine(cause.message)})` : ''}`;
   return undefined;
 }
 
@@ -246,15 +249,18 @@ function localReason(error: unknown): string {
   const base = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
   const detail = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
-  const code = typeof (cause as { code?: unknown } | undefined)?.code === 'string' ? (cause as { code: string }).code : '';
+  const code =
+    typeof (cause as { code?: unknown } | undefined)?.code === 'string' ? (cause as { code: string }).code : '';
   const text = [base, code, detail].filter((part) => part !== '').join(': ');
   return oneLine(text.replace(/"[^"]*"|'[^']*'/g, '"…"'));
 }
 
 function localHint(error: unknown, url: string): string | undefined {
   const text = `${error instanceof Error ? error.message : ''} ${String((error as { cause?: { code?: unknown } })?.cause?.code ?? '')}`;
-  if (/ByteString|header/i.test(text)) return 'a configured value sent in an HTTP header (the API key, the CalDAV username or password) holds a character HTTP headers cannot carry: check it for typos, spaces or non-ASCII characters';
-  if (/CERT|TLS|SSL|self.signed/i.test(text)) return `check the TLS certificate of ${safeHost(url)} (expired, self-signed or for another name)`;
+  if (/ByteString|header/i.test(text))
+    return 'a configured value sent in an HTTP header (the API key, the CalDAV username or password) holds a character HTTP headers cannot carry: check it for typos, spaces or non-ASCII characters';
+  if (/CERT|TLS|SSL|self.signed/i.test(text))
+    return `check the TLS certificate of ${safeHost(url)} (expired, self-signed or for another name)`;
   return undefined;
 }
 
@@ -287,9 +293,23 @@ function redirectNotFollowed(service: Service, method: string, url: string, resp
   }
   const origin = new URL(url).origin;
   if (target !== undefined && target.origin !== origin) {
-    return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect to ${describeUrl(target.href)}: not followed, since it leaves ${origin} and the request carries the credentials`, response.status, method, where, {
-      hint: `if that is the server's address now, set ${key} to it`,
-    });
+    return new HttpError(
+      service,
+      `${method} ${where} answered ${response.status}, a redirect to ${describeUrl(target.href)}: not followed, since it leaves ${origin} and the request carries the credentials`,
+      response.status,
+      method,
+      where,
+      {
+        hint: `if that is the server's address now, set ${key} to it`,
+      },
+    );
   }
-  return new HttpError(service, `${method} ${where} answered ${response.status}, a redirect ${target === undefined ? 'without a usable Location' : 'loop'}`, response.status, method, where, { hint: `check ${key}` });
+  return new HttpError(
+    service,
+    `${method} ${where} answered ${response.status}, a redirect ${target === undefined ? 'without a usable Location' : 'loop'}`,
+    response.status,
+    method,
+    where,
+    { hint: `check ${key}` },
+  );
 }

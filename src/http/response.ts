@@ -64,5 +64,11 @@ export class HttpResponse {
 /** A fetch Response (an injected test transport's), read whole into an HttpResponse. */
 export async function fromFetchResponse(response: Response): Promise<HttpResponse> {
   const bytes = response.body === null ? Buffer.alloc(0) : Buffer.from(await response.arrayBuffer());
-  return new HttpResponse(response.status, response.statusText, response.url, new HeaderMap(response.headers.entries()), bytes);
+  return new HttpResponse(
+    response.status,
+    response.statusText,
+    response.url,
+    new HeaderMap(response.headers.entries()),
+    bytes,
+  );
 }

@@ -25,7 +25,10 @@ import { fromFetchResponse, HeaderMap, HttpResponse } from './response.js';
 const requireUndici = createRequire(import.meta.url);
 const Dispatcher = requireUndici('undici/lib/dispatcher/dispatcher.js') as typeof DispatcherType;
 const Pool = requireUndici('undici/lib/dispatcher/pool.js') as typeof PoolType;
-const request = requireUndici('undici/lib/api/api-request.js') as (this: DispatcherType, options: DispatcherType.RequestOptions) => Promise<DispatcherType.ResponseData>;
+const request = requireUndici('undici/lib/api/api-request.js') as (
+  this: DispatcherType,
+  options: DispatcherType.RequestOptions,
+) => Promise<DispatcherType.ResponseData>;
 type Dispatcher = DispatcherType;
 
 /** What the HTTP client sends requests through: the body read whole, as an HttpResponse. */
@@ -65,7 +68,8 @@ class PoolPerOrigin extends Dispatcher {
 }
 
 /** See the file comment: a WebDAV body is no reason to drop the connection. */
-const keepWebDavConnections: DispatcherType.DispatcherComposeInterceptor = (dispatch) => (options, handler) => dispatch({ ...options, reset: false }, handler);
+const keepWebDavConnections: DispatcherType.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch({ ...options, reset: false }, handler);
 
 /**
  * Every body is read whole at once (undiciTransport), so pausing the socket for a slow reader
@@ -76,8 +80,10 @@ const keepWebDavConnections: DispatcherType.DispatcherComposeInterceptor = (disp
 const neverPause: DispatcherType.DispatcherComposeInterceptor = (dispatch) => (options, handler) =>
   dispatch(options, {
     onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-    onRequestUpgrade: (controller, status, headers, socket) => handler.onRequestUpgrade?.(controller, status, headers, socket),
-    onResponseStart: (controller, status, headers, message) => handler.onResponseStart?.(controller, status, headers, message),
+    onRequestUpgrade: (controller, status, headers, socket) =>
+      handler.onRequestUpgrade?.(controller, status, headers, socket),
+    onResponseStart: (controller, status, headers, message) =>
+      handler.onResponseStart?.(controller, status, headers, message),
     onResponseData: (controller, chunk) => handler.onResponseData?.(unpausable(controller), chunk),
     onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
     onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
@@ -119,21 +125,49 @@ export const undiciTransport: Transport = async (url, init) => {
   const headers = headerRecord(init.headers);
   let body = bodyOf(init.body);
   for (let redirects = 0; ; redirects += 1) {
-    const answer = await request.call(shared, { origin: target.origin, path: `${target.pathname}${target.search}`, method: method as DispatcherType.HttpMethod, headers, body, signal: init.signal ?? undefined });
+    const answer = await request.call(shared, {
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: method as DispatcherType.HttpMethod,
+      headers,
+      body,
+      signal: init.signal ?? undefined,
+    });
     const location = single(answer.headers.location);
     const next = location === undefined ? undefined : new URL(location, target);
-    if (init.redirect !== 'manual' && REDIRECTS.has(answer.statusCode) && next?.origin === target.origin && redirects < MAX_REDIRECTS) {
+    if (
+      init.redirect !== 'manual' &&
+      REDIRECTS.has(answer.statusCode) &&
+      next?.origin === target.origin &&
+      redirects < MAX_REDIRECTS
+    ) {
       await answer.body.dump();
-      if ((answer.statusCode === 303 && method !== 'HEAD') || ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST')) {
+      if (
+        (answer.statusCode === 303 && method !== 'HEAD') ||
+        ((answer.statusCode === 301 || answer.statusCode === 302) && method === 'POST')
+      ) {
         method = 'GET';
         body = null;
-        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) delete headers[name];
+        for (const name of [
+          'content-type',
+          'content-length',
+          'content-encoding',
+          'content-language',
+          'content-location',
+        ])
+          delete headers[name];
       }
       target = next;
       continue;
     }
     const bytes = Buffer.from(await answer.body.arrayBuffer());
-    return new HttpResponse(answer.statusCode, STATUS_CODES[answer.statusCode] ?? '', target.href, headerMapOf(answer.headers), bytes);
+    return new HttpResponse(
+      answer.statusCode,
+      STATUS_CODES[answer.statusCode] ?? '',
+      target.href,
+      headerMapOf(answer.headers),
+      bytes,
+    );
   }
 };
 
@@ -142,7 +176,8 @@ function headerRecord(headers: RequestInit['headers']): Record<string, string> {
   const record: Record<string, string> = {};
   if (headers === undefined) return record;
   // Iterable: a Headers or an array of pairs. Not `instanceof Headers`: naming the global loads Node's own copy of undici.
-  const entries: Iterable<readonly [string, unknown]> = Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);
+  const entries: Iterable<readonly [string, unknown]> =
+    Symbol.iterator in headers ? (headers as Iterable<[string, string]>) : Object.entries(headers);
   for (const [name, value] of entries) if (value !== undefined) record[name.toLowerCase()] = String(value);
   return record;
 }

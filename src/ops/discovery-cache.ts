@@ -6,8 +6,8 @@
  * project webhook (`invalidateDiscoveryCache`) and by a 404 on a calendar (`rememberRun`).
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DavDiscovery } from '../caldav/dav-store.js';
 import { calendarDisplayName } from '../sync/calendars.js';
 import type { ProjectReport } from '../sync/report.js';
@@ -44,25 +44,41 @@ function readCache(stateDir: string | undefined, account: string): DiscoveryCach
   return cache?.schemaVersion === 1 && cache.account === account ? cache : undefined;
 }
 
-const fresh = (savedAt: number | undefined, now: number): boolean => typeof savedAt === 'number' && now - savedAt < DISCOVERY_TTL_MS && savedAt <= now;
+const fresh = (savedAt: number | undefined, now: number): boolean =>
+  typeof savedAt === 'number' && now - savedAt < DISCOVERY_TTL_MS && savedAt <= now;
 
 /** The remembered principal and calendar home, when younger than the TTL. */
-export function readDiscovery(stateDir: string | undefined, account: string, now = Date.now()): DavDiscovery | undefined {
+export function readDiscovery(
+  stateDir: string | undefined,
+  account: string,
+  now = Date.now(),
+): DavDiscovery | undefined {
   const entry = readCache(stateDir, account)?.discovery;
   if (!entry || !fresh(entry.savedAt, now) || !entry.principalUrl || !entry.homeUrl) return undefined;
   return { principalUrl: entry.principalUrl, homeUrl: entry.homeUrl };
 }
 
 /** The remembered calendar of a project, when younger than the TTL. */
-export function cachedCalendar(stateDir: string | undefined, account: string, projectId: string, now = Date.now()): CachedCalendar | undefined {
+export function cachedCalendar(
+  stateDir: string | undefined,
+  account: string,
+  projectId: string,
+  now = Date.now(),
+): CachedCalendar | undefined {
   const entry = readCache(stateDir, account)?.calendars?.byProject[projectId];
   return entry && fresh(entry.savedAt, now) ? { url: entry.url, displayName: entry.displayName } : undefined;
 }
 
 /** Every remembered project calendar, when younger than the TTL. */
-export function cachedCalendars(stateDir: string | undefined, account: string, now = Date.now()): Array<{ projectId: string; url: string }> {
+export function cachedCalendars(
+  stateDir: string | undefined,
+  account: string,
+  now = Date.now(),
+): Array<{ projectId: string; url: string }> {
   const entries = Object.entries(readCache(stateDir, account)?.calendars?.byProject ?? {});
-  return entries.filter(([, entry]) => fresh(entry.savedAt, now)).map(([projectId, entry]) => ({ projectId, url: entry.url }));
+  return entries
+    .filter(([, entry]) => fresh(entry.savedAt, now))
+    .map(([projectId, entry]) => ({ projectId, url: entry.url }));
 }
 
 /**
@@ -79,17 +95,26 @@ export function rememberRun(
 ): void {
   if (!stateDir || !ensureStateDir(stateDir)) return;
   const cache: DiscoveryCacheFile = readCache(stateDir, account) ?? { schemaVersion: 1, account };
-  if (run.discovery && (cache.discovery?.homeUrl !== run.discovery.homeUrl || cache.discovery.principalUrl !== run.discovery.principalUrl)) {
+  if (
+    run.discovery &&
+    (cache.discovery?.homeUrl !== run.discovery.homeUrl || cache.discovery.principalUrl !== run.discovery.principalUrl)
+  ) {
     cache.discovery = { ...run.discovery, savedAt: now };
   }
   // Expired entries are dropped; the others keep their age unless this run found them again.
-  const byProject = Object.fromEntries(Object.entries(cache.calendars?.byProject ?? {}).filter(([, entry]) => fresh(entry.savedAt, now)));
+  const byProject = Object.fromEntries(
+    Object.entries(cache.calendars?.byProject ?? {}).filter(([, entry]) => fresh(entry.savedAt, now)),
+  );
   for (const project of run.projects) {
     if (calendarWentMissing(project)) {
       delete byProject[project.id];
       delete cache.discovery; // the home may have moved: discover again next time
     } else if (project.calendarUrl && !project.errors.some((e) => e.operation === 'create-calendar')) {
-      byProject[project.id] = { url: project.calendarUrl, displayName: calendarDisplayName(run.calendarNameTemplate, project), savedAt: now };
+      byProject[project.id] = {
+        url: project.calendarUrl,
+        displayName: calendarDisplayName(run.calendarNameTemplate, project),
+        savedAt: now,
+      };
     }
   }
   cache.calendars = { byProject };

@@ -9,7 +9,9 @@ const PART = /(\d+)(ms|s|m|h|d)/g;
 export function parseDuration(text: string, option: string): number {
   const trimmed = text.trim().toLowerCase();
   if (!WHOLE.test(trimmed)) {
-    throw new UsageError(`${option} "${text}" is not a duration`, { hint: 'use a number with a unit: 90s, 15m, 2h, 1d or 1h30m' });
+    throw new UsageError(`${option} "${text}" is not a duration`, {
+      hint: 'use a number with a unit: 90s, 15m, 2h, 1d or 1h30m',
+    });
   }
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit as string] ?? 0);

@@ -3,12 +3,13 @@
  * credentials, and how did the last sync go. The checks are thin I/O; `evaluateHealth` is pure
  * and holds the thresholds (seed: alert after 3 failed syncs in a row, or a response over 30 s).
  */
-import { AuthError, HttpError, describeError } from '../errors.js';
+
 import type { CalendarRef, CalendarStore } from '../caldav/store.js';
+import { AuthError, describeError, HttpError } from '../errors.js';
 import { projectIdOfCalendar } from '../sync/calendars.js';
 import { viewOfCalendarUrl } from '../views/targets.js';
 import type { LockHolder } from './lock.js';
-import { runStateFile, type KindState, type RunSummary } from './run-state.js';
+import { type KindState, type RunSummary, runStateFile } from './run-state.js';
 
 export const HEALTH_SCHEMA_VERSION = 1;
 /** Seed: "Sync failures > 3 consecutive times"; the issue asks for ≥ 3. */
@@ -90,15 +91,29 @@ export async function checkPlane(plane: PlaneProbe): Promise<PlaneHealth> {
   const started = performance.now();
   try {
     const user = await plane.currentUser();
-    return withSpeed({ ok: true, user: user.display_name ?? '', rateLimitRemaining: plane.rateLimitRemaining ?? null, responseMs: elapsed(started) });
+    return withSpeed({
+      ok: true,
+      user: user.display_name ?? '',
+      rateLimitRemaining: plane.rateLimitRemaining ?? null,
+      responseMs: elapsed(started),
+    });
   } catch (error) {
-    return { ok: false, ...failureOf(error, 'plane'), rateLimitRemaining: plane.rateLimitRemaining ?? null, responseMs: elapsed(started) };
+    return {
+      ok: false,
+      ...failureOf(error, 'plane'),
+      rateLimitRemaining: plane.rateLimitRemaining ?? null,
+      responseMs: elapsed(started),
+    };
   }
 }
 
 /** Discovery first (principal → calendar home), then the calendar list: each failure named for what failed. */
 /** `entryIds`: the `calendars` entries, whose calendars count as managed beside the default ones. */
-export async function checkCaldav(store: CalendarStore, homeUrl: () => string | undefined, entryIds: readonly string[] = []): Promise<CaldavHealth> {
+export async function checkCaldav(
+  store: CalendarStore,
+  homeUrl: () => string | undefined,
+  entryIds: readonly string[] = [],
+): Promise<CaldavHealth> {
   const started = performance.now();
   try {
     await store.calendarUrlFor('plane-health');
@@ -106,14 +121,21 @@ export async function checkCaldav(store: CalendarStore, homeUrl: () => string | 
     const failure = failureOf(error, 'caldav');
     // Not the network, the credentials or a broken server: discovery found no calendar home.
     const serverError = error instanceof HttpError && (error.status ?? 0) >= 500;
-    const discovery = (failure.reason === 'http-error' || failure.reason === 'error') && !serverError ? noHome(error) : failure;
+    const discovery =
+      (failure.reason === 'http-error' || failure.reason === 'error') && !serverError ? noHome(error) : failure;
     return { ok: false, ...discovery, responseMs: elapsed(started) };
   }
   try {
     const calendars = await store.listCalendars();
     const ofEntry = (c: CalendarRef) => entryIds.includes(viewOfCalendarUrl(c.url)?.entryId ?? '');
     const managed = calendars.filter((c) => projectIdOfCalendar(c) !== null || ofEntry(c)).length;
-    return withSpeed({ ok: true, homeUrl: homeUrl() ?? '', calendars: calendars.length, managedCalendars: managed, responseMs: elapsed(started) });
+    return withSpeed({
+      ok: true,
+      homeUrl: homeUrl() ?? '',
+      calendars: calendars.length,
+      managedCalendars: managed,
+      responseMs: elapsed(started),
+    });
   } catch (error) {
     return { ok: false, ...failureOf(error, 'caldav'), homeUrl: homeUrl() ?? '', responseMs: elapsed(started) };
   }
@@ -141,13 +163,23 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const { plane, caldav, sync, maxAgeMs, now } = input;
   const problems: HealthProblem[] = [];
   const warnings: string[] = [];
-  if (!plane.ok) problems.push({ check: 'plane', message: `Plane: ${plane.message ?? plane.reason}`, hint: plane.hint ?? null });
-  if (!caldav.ok) problems.push({ check: 'caldav', message: `CalDAV: ${caldav.message ?? caldav.reason}`, hint: caldav.hint ?? null });
+  if (!plane.ok)
+    problems.push({ check: 'plane', message: `Plane: ${plane.message ?? plane.reason}`, hint: plane.hint ?? null });
+  if (!caldav.ok)
+    problems.push({
+      check: 'caldav',
+      message: `CalDAV: ${caldav.message ?? caldav.reason}`,
+      hint: caldav.hint ?? null,
+    });
   const failures = sync?.consecutiveFailures ?? 0;
   const stateFile = runStateFile(input.stateDir, 'sync');
   if (failures >= MAX_CONSECUTIVE_FAILURES) {
     const last = sync?.last.error ? `; the last one: ${sync.last.error}` : '';
-    problems.push({ check: 'consecutive-failures', message: `the last ${failures} syncs did not succeed${last}`, hint: `run \`calplanebot sync\` to see what fails, or read ${stateFile}` });
+    problems.push({
+      check: 'consecutive-failures',
+      message: `the last ${failures} syncs did not succeed${last}`,
+      hint: `run \`calplanebot sync\` to see what fails, or read ${stateFile}`,
+    });
   }
   if (maxAgeMs !== undefined && (sync || input.stateDirUsable)) {
     const age = sync?.lastSuccessAt ? now - Date.parse(sync.lastSuccessAt) : Number.POSITIVE_INFINITY;
@@ -157,7 +189,11 @@ export function evaluateHealth(input: HealthInput): HealthReport {
         : sync.lastSuccessAt
           ? `the last successful sync (${sync.lastSuccessAt}) is older than --max-age`
           : 'no sync has succeeded yet';
-      problems.push({ check: 'max-age', message, hint: 'check that the scheduled sync still runs (crontab, systemd timer, CI schedule) and how it ends' });
+      problems.push({
+        check: 'max-age',
+        message,
+        hint: 'check that the scheduled sync still runs (crontab, systemd timer, CI schedule) and how it ends',
+      });
     }
   }
   if (!sync && !input.stateDirUsable) warnings.push(`last sync unknown: no run state in ${input.stateDir}`);
@@ -173,7 +209,11 @@ export function evaluateHealth(input: HealthInput): HealthReport {
     lastSync: sync ? lastSyncOf(sync) : null,
     consecutiveFailures: failures,
     lastWebhook: input.webhook
-      ? { finishedAt: input.webhook.last.finishedAt, outcome: input.webhook.last.outcome, consecutiveFailures: input.webhook.consecutiveFailures }
+      ? {
+          finishedAt: input.webhook.last.finishedAt,
+          outcome: input.webhook.last.outcome,
+          consecutiveFailures: input.webhook.consecutiveFailures,
+        }
       : null,
     syncInProgress: input.syncInProgress ?? null,
     stateDir: input.stateDir,
@@ -203,7 +243,11 @@ export function failureOf(error: unknown, side: 'plane' | 'caldav'): Failure {
   if (error instanceof HttpError && error.status === undefined) {
     const code = networkCode(error);
     if (code !== undefined && TLS_CODE.test(code)) {
-      return { reason: 'tls', message, hint: `the TLS connection failed (${code}): check the certificate of the ${side === 'plane' ? 'Plane' : 'CalDAV'} server, or the URL's scheme` };
+      return {
+        reason: 'tls',
+        message,
+        hint: `the TLS connection failed (${code}): check the certificate of the ${side === 'plane' ? 'Plane' : 'CalDAV'} server, or the URL's scheme`,
+      };
     }
     if (code === 'TimeoutError' || code === 'AbortError') return { reason: 'timeout', message, hint };
     if (code !== undefined) return { reason: 'unreachable', message, hint };
@@ -219,7 +263,8 @@ function noHome(error: unknown): Failure {
   };
 }
 
-const TLS_CODE = /^(ERR_TLS|ERR_SSL|ERR_OSSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO|HOSTNAME_MISMATCH)/;
+const TLS_CODE =
+  /^(ERR_TLS|ERR_SSL|ERR_OSSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO|HOSTNAME_MISMATCH)/;
 
 /** The code of the network error under an HttpError (undici nests it: HttpError → TypeError → Error{code}). */
 function networkCode(error: unknown): string | undefined {
@@ -235,7 +280,12 @@ function networkCode(error: unknown): string | undefined {
 
 function withSpeed<T extends SideHealth>(health: T): T {
   if (health.responseMs <= SLOW_RESPONSE_MS) return health;
-  return { ...health, ok: false, reason: 'slow', message: `answered in ${health.responseMs} ms (over ${SLOW_RESPONSE_MS} ms)` };
+  return {
+    ...health,
+    ok: false,
+    reason: 'slow',
+    message: `answered in ${health.responseMs} ms (over ${SLOW_RESPONSE_MS} ms)`,
+  };
 }
 
 function elapsed(started: number): number {

@@ -36,7 +36,11 @@ export interface LockHolder {
 export type TakeoverReason = 'dead' | 'stale';
 
 export type LockResult =
-  | { kind: 'acquired'; release: () => Promise<void>; tookOverFrom: { holder: LockHolder | undefined; reason: TakeoverReason } | undefined }
+  | {
+      kind: 'acquired';
+      release: () => Promise<void>;
+      tookOverFrom: { holder: LockHolder | undefined; reason: TakeoverReason } | undefined;
+    }
   | { kind: 'held'; holder: LockHolder | undefined }
   /** No writable state dir: the run goes ahead without a lock. */
   | { kind: 'unavailable'; reason: string };
@@ -105,14 +109,23 @@ async function tryLock(paths: LockPaths, options: AcquireOptions): Promise<LockR
       // Never stale to proper-lockfile: its removal (rmdir) would race, and fails on the holder file.
       stale: Number.POSITIVE_INFINITY,
       update: REFRESH_MS,
-      onCompromised: () => options.onCompromised?.('the run lock was lost (not refreshed in time, or taken over); carrying on, ETags keep concurrent runs safe'),
+      onCompromised: () =>
+        options.onCompromised?.(
+          'the run lock was lost (not refreshed in time, or taken over); carrying on, ETags keep concurrent runs safe',
+        ),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOCKED' || code === 'EEXIST' || code === 'ENOTEMPTY') return { kind: 'held', holder: readHolder(paths) };
+    if (code === 'ELOCKED' || code === 'EEXIST' || code === 'ENOTEMPTY')
+      return { kind: 'held', holder: readHolder(paths) };
     return { kind: 'unavailable', reason: `the lock could not be taken: ${(error as Error).message}` };
   }
-  const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: options.command };
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: options.command,
+  };
   keepingMtime(paths.lockDir, () => writeJsonFileAtomic(paths.holderFile, holder));
   return {
     kind: 'acquired',
@@ -120,7 +133,8 @@ async function tryLock(paths: LockPaths, options: AcquireOptions): Promise<LockR
     release: async () => {
       // proper-lockfile removes the dir with rmdir, so the holder file goes first; but only ours
       // (after a takeover the dir and its holder are someone else's).
-      if (sameHolder(readHolder(paths), holder)) keepingMtime(paths.lockDir, () => rmSync(paths.holderFile, { force: true }));
+      if (sameHolder(readHolder(paths), holder))
+        keepingMtime(paths.lockDir, () => rmSync(paths.holderFile, { force: true }));
       await release().catch(() => undefined); // already released when compromised
     },
   };
@@ -212,7 +226,12 @@ function isAlive(pid: number): boolean {
 function readHolder(paths: LockPaths): LockHolder | undefined {
   const holder = readJsonFile<Partial<LockHolder>>(paths.holderFile);
   if (!holder || typeof holder.pid !== 'number' || typeof holder.host !== 'string') return undefined;
-  return { pid: holder.pid, host: holder.host, startedAt: String(holder.startedAt ?? ''), command: String(holder.command ?? '') };
+  return {
+    pid: holder.pid,
+    host: holder.host,
+    startedAt: String(holder.startedAt ?? ''),
+    command: String(holder.command ?? ''),
+  };
 }
 
 /**

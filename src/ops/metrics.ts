@@ -50,7 +50,8 @@ export function runMetrics(projects: readonly SyncUnitReport[], stats: RunStats)
       timedWrites += 1;
       writeMs += change.durationMs;
     }
-    for (const error of project.errors) errorsByOperation[error.operation] = (errorsByOperation[error.operation] ?? 0) + 1;
+    for (const error of project.errors)
+      errorsByOperation[error.operation] = (errorsByOperation[error.operation] ?? 0) + 1;
   }
   return {
     operations,

@@ -48,7 +48,9 @@ function calendarRecords(project: CalendarReport): OperationRecord[] {
   const writeErrors = project.errors.filter((e) => e.uid !== undefined && isWrite(e.operation));
   for (const change of project.changes) {
     if (change.durationMs === undefined) continue; // planned, never attempted (a dry run)
-    const error = change.applied ? undefined : writeErrors.find((e) => e.uid === change.uid && e.operation === change.op);
+    const error = change.applied
+      ? undefined
+      : writeErrors.find((e) => e.uid === change.uid && e.operation === change.op);
     records.push({
       level: change.applied ? 'info' : 'error',
       message: change.applied ? 'Event synchronized' : 'Event synchronization failed',
@@ -64,10 +66,14 @@ function calendarRecords(project: CalendarReport): OperationRecord[] {
   // Changes for Plane (write-back): an audit trail of every write calplanebot made outside the calendar.
   for (const change of project.planeChanges ?? []) {
     if (change.durationMs === undefined) continue;
-    const error = change.applied ? undefined : writeErrors.find((e) => e.uid === change.uid && e.operation === 'write-back');
+    const error = change.applied
+      ? undefined
+      : writeErrors.find((e) => e.uid === change.uid && e.operation === 'write-back');
     records.push({
       level: change.applied ? 'info' : 'error',
-      message: change.applied ? `Change written to Plane: ${change.fields.map((f) => `${f.field} ${f.from ?? '∅'} → ${f.to ?? '∅'}`).join('; ')}` : 'Change for Plane failed',
+      message: change.applied
+        ? `Change written to Plane: ${change.fields.map((f) => `${f.field} ${f.from ?? '∅'} → ${f.to ?? '∅'}`).join('; ')}`
+        : 'Change for Plane failed',
       operation: 'write-back',
       issue_id: change.issueId,
       event_uid: change.uid,
@@ -81,7 +87,12 @@ function calendarRecords(project: CalendarReport): OperationRecord[] {
     if (isWrite(error.operation) && error.uid !== undefined) continue; // logged with its change above
     records.push({
       level: error.operation === 'delete-guard' || error.operation === 'write-guard' ? 'warn' : 'error',
-      message: error.operation === 'delete-guard' ? 'Deletions withheld' : error.operation === 'write-guard' ? 'Changes for Plane withheld' : 'Operation failed',
+      message:
+        error.operation === 'delete-guard'
+          ? 'Deletions withheld'
+          : error.operation === 'write-guard'
+            ? 'Changes for Plane withheld'
+            : 'Operation failed',
       operation: error.operation,
       issue_id: error.issueId ?? null,
       event_uid: error.uid ?? null,
@@ -95,8 +106,17 @@ function calendarRecords(project: CalendarReport): OperationRecord[] {
 }
 
 /** The run's own record ("Log completion with statistics"). */
-export function runRecord(kind: string, run: { projects: readonly ProjectReport[]; calendars: readonly CalendarReport[]; durationMs: number; error?: string | undefined }): RunRecordLine {
-  const sum = (key: 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed') => run.calendars.reduce((n, c) => n + c[key], 0);
+export function runRecord(
+  kind: string,
+  run: {
+    projects: readonly ProjectReport[];
+    calendars: readonly CalendarReport[];
+    durationMs: number;
+    error?: string | undefined;
+  },
+): RunRecordLine {
+  const sum = (key: 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed') =>
+    run.calendars.reduce((n, c) => n + c[key], 0);
   const success = run.error === undefined && [...run.projects, ...run.calendars].every((p) => p.errors.length === 0);
   return {
     level: success ? 'info' : 'error',

@@ -9,12 +9,12 @@
 import type { DavDiscovery } from '../caldav/dav-store.js';
 import { describeError } from '../errors.js';
 import { calendarDisplayName } from '../sync/calendars.js';
-import { calendarOfProject, projectsOfCalendars, type CalendarReport, type ProjectReport } from '../sync/report.js';
+import { type CalendarReport, calendarOfProject, type ProjectReport, projectsOfCalendars } from '../sync/report.js';
 import { rememberRun } from './discovery-cache.js';
-import { acquireRunLock, STALE_MS, type LockHolder, type LockResult } from './lock.js';
+import { acquireRunLock, type LockHolder, type LockResult, STALE_MS } from './lock.js';
 import type { RunStats } from './metrics.js';
 import { operationRecords, runRecord } from './operation-log.js';
-import { recordRun, runStateFile, type RunKind } from './run-state.js';
+import { type RunKind, recordRun, runStateFile } from './run-state.js';
 
 /** Where a guarded run reports; the CLI's Output is one. */
 export interface RunLog {
@@ -62,7 +62,10 @@ export type GuardedOutcome<R> = { kind: 'ran'; report: R } | { kind: 'skipped'; 
  * lock beyond `lockWaitMs`, `run` is not called: 'skipped'. Without a writable state dir there is
  * no lock and the run goes ahead.
  */
-export async function guardedRun<R extends RecordedReport>(ctx: GuardedRunContext, run: RecordedRunBody<R>): Promise<GuardedOutcome<R>> {
+export async function guardedRun<R extends RecordedReport>(
+  ctx: GuardedRunContext,
+  run: RecordedRunBody<R>,
+): Promise<GuardedOutcome<R>> {
   const lock = await takeLock(ctx, ctx.lockWaitMs);
   if (lock.kind === 'held') return { kind: 'skipped', holder: lock.holder };
   try {
@@ -77,7 +80,10 @@ export async function guardedRun<R extends RecordedReport>(ctx: GuardedRunContex
  * per operation and one for the run. A run that throws is recorded as failed, with the projects it
  * had finished; the error goes on up.
  */
-export async function recordedRun<R extends RecordedReport>(ctx: RecordedRunContext, run: RecordedRunBody<R>): Promise<R> {
+export async function recordedRun<R extends RecordedReport>(
+  ctx: RecordedRunContext,
+  run: RecordedRunBody<R>,
+): Promise<R> {
   const startedAt = new Date();
   const finished: CalendarReport[] = [];
   try {
@@ -91,12 +97,19 @@ export async function recordedRun<R extends RecordedReport>(ctx: RecordedRunCont
 }
 
 async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockResult> {
-  const lock = await acquireRunLock(ctx.services.stateDir, { command: ctx.kind, waitMs, onCompromised: (message) => ctx.log.warn(message) });
+  const lock = await acquireRunLock(ctx.services.stateDir, {
+    command: ctx.kind,
+    waitMs,
+    onCompromised: (message) => ctx.log.warn(message),
+  });
   if (lock.kind === 'unavailable') ctx.log.debug(`run lock: ${lock.reason}; running without it`);
   if (lock.kind === 'acquired' && lock.tookOverFrom) {
     const { holder, reason } = lock.tookOverFrom;
-    const of = holder ? `process ${holder.pid} on ${holder.host} (started ${holder.startedAt})` : 'a run that never named itself';
-    const why = reason === 'dead' ? 'which is no longer running' : `which had not refreshed it for over ${STALE_MS / 1000} s`;
+    const of = holder
+      ? `process ${holder.pid} on ${holder.host} (started ${holder.startedAt})`
+      : 'a run that never named itself';
+    const why =
+      reason === 'dead' ? 'which is no longer running' : `which had not refreshed it for over ${STALE_MS / 1000} s`;
     ctx.log.warn(`took over the run lock of ${of}, ${why}`);
   }
   return lock;
@@ -104,7 +117,9 @@ async function takeLock(ctx: RecordedRunContext, waitMs: number): Promise<LockRe
 
 async function finish(ctx: RecordedRunContext, startedAt: Date, report: RecordedReport, error: unknown): Promise<void> {
   const { projects } = report;
-  const calendars = report.calendars ?? projects.map((project) => calendarOfProject(project, calendarDisplayName(ctx.calendarNameTemplate, project)));
+  const calendars =
+    report.calendars ??
+    projects.map((project) => calendarOfProject(project, calendarDisplayName(ctx.calendarNameTemplate, project)));
   const { stateDir, stats, discovery } = ctx.services;
   const failed = error !== undefined;
   const state = await recordRun(stateDir, {
@@ -115,9 +130,19 @@ async function finish(ctx: RecordedRunContext, startedAt: Date, report: Recorded
     stats,
     redact: (text) => ctx.log.redacted(text),
   });
-  rememberRun(stateDir, discovery.account, { discovery: discovery.current(), calendarNameTemplate: ctx.calendarNameTemplate, projects });
+  rememberRun(stateDir, discovery.account, {
+    discovery: discovery.current(),
+    calendarNameTemplate: ctx.calendarNameTemplate,
+    projects,
+  });
   for (const record of operationRecords(calendars)) ctx.log.log(record);
   const durationMs = Date.now() - startedAt.getTime();
-  ctx.log.log(runRecord(ctx.kind, { projects, calendars, durationMs, error: failed ? describeError(error) : undefined }));
-  ctx.log.debug(state ? `run state: ${runStateFile(stateDir, ctx.kind)}` : `run state: could not be written in ${stateDir} (not writable, or busy); this run is not remembered`);
+  ctx.log.log(
+    runRecord(ctx.kind, { projects, calendars, durationMs, error: failed ? describeError(error) : undefined }),
+  );
+  ctx.log.debug(
+    state
+      ? `run state: ${runStateFile(stateDir, ctx.kind)}`
+      : `run state: could not be written in ${stateDir} (not writable, or busy); this run is not remembered`,
+  );
 }

@@ -7,8 +7,15 @@
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describeError, InterruptedError } from '../errors.js';
-import { hasFailures, sumTotals, type CalendarReport, type ProjectReport, type SyncUnitReport, type Totals } from '../sync/report.js';
-import { runMetrics, type RunMetrics, type RunStats } from './metrics.js';
+import {
+  type CalendarReport,
+  hasFailures,
+  type ProjectReport,
+  type SyncUnitReport,
+  sumTotals,
+  type Totals,
+} from '../sync/report.js';
+import { type RunMetrics, type RunStats, runMetrics } from './metrics.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from './state-dir.js';
 
 export const RUN_STATE_VERSION = 1;
@@ -83,7 +90,11 @@ export const RECORD_LOCK_WAIT_MS = 5_000;
  * The read-modify-write runs under a short lock, since webhook deliveries finish side by side; one
  * that cannot get it within RECORD_LOCK_WAIT_MS is not recorded, rather than lose another's update.
  */
-export async function recordRun(stateDir: string | undefined, input: RunRecordInput, lockWaitMs = RECORD_LOCK_WAIT_MS): Promise<KindState | undefined> {
+export async function recordRun(
+  stateDir: string | undefined,
+  input: RunRecordInput,
+  lockWaitMs = RECORD_LOCK_WAIT_MS,
+): Promise<KindState | undefined> {
   if (!stateDir || !ensureStateDir(stateDir)) return undefined;
   const file = runStateFile(stateDir, input.kind);
   let release: () => Promise<void>;

@@ -4,8 +4,9 @@
  * and say how each can be repaired. Pure. Only objects with an owned UID (uid.ts) ever get a fix;
  * a malformed or foreign one is reported and left alone.
  */
-import { looksOwned, objectNameForUid, parseAnyOwnedUid, uidScheme } from '../event/uid.js';
+
 import type { RemoteObject } from '../caldav/store.js';
+import { looksOwned, objectNameForUid, parseAnyOwnedUid, uidScheme } from '../event/uid.js';
 import { sameHref } from '../sync/plan.js';
 
 export type ProblemKind = 'malformed-uid' | 'duplicate' | 'href-mismatch' | 'orphan';
@@ -90,11 +91,22 @@ export function findUidProblems(input: UidCheckInput): UidProblem[] {
         ofView.set(object.uid, [...(ofView.get(object.uid) ?? []), { calendar, object }]);
       } else if (looksOwned(object.uid) && !calendar.reference) {
         // Malformed, or another entry's UID in this calendar: not this calendar's rule, never repaired.
-        problems.push(problem('malformed-uid', object.uid, [object.href], calendar, parseAnyOwnedUid(object.uid)?.issueId ?? null, null, []));
+        problems.push(
+          problem(
+            'malformed-uid',
+            object.uid,
+            [object.href],
+            calendar,
+            parseAnyOwnedUid(object.uid)?.issueId ?? null,
+            null,
+            [],
+          ),
+        );
       }
     }
   }
-  for (const [view, ofView] of owned) for (const [uid, copies] of ofView) problems.push(...judgeUid(view, uid, copies, input));
+  for (const [view, ofView] of owned)
+    for (const [uid, copies] of ofView) problems.push(...judgeUid(view, uid, copies, input));
   return problems;
 }
 
@@ -106,9 +118,13 @@ function judgeUid(view: string, uid: string, copies: Copy[], input: UidCheckInpu
   if (!facts?.dated) {
     const reason = facts ? 'no-target-date' : 'issue-gone';
     const certain = facts !== undefined || input.listingComplete;
-    return reported.map(([calendar, group]) => problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []));
+    return reported.map(([calendar, group]) =>
+      problem('orphan', uid, hrefsOf(group), calendar, issueId, reason, certain ? group.map(deleteOf) : []),
+    );
   }
-  const home = input.calendars.find((c) => viewOf(c) === view && (c.projectId === null || c.projectId === facts.projectId));
+  const home = input.calendars.find(
+    (c) => viewOf(c) === view && (c.projectId === null || c.projectId === facts.projectId),
+  );
   const homeGroup = groups.find(([calendar]) => calendar === home)?.[1];
   const problems: UidProblem[] = [];
   let rehomed = false;
@@ -137,7 +153,8 @@ function judgeHome(uid: string, issueId: string, home: ScannedCalendar, group: C
   const keep = group.find((copy) => sameHref(copy.object.href, canonical)) ?? (group[0] as Copy);
   const extras = group.filter((copy) => copy !== keep);
   const moveKeep = sameHref(keep.object.href, canonical) ? [] : [moveOf(keep, canonical)];
-  if (extras.length > 0) return [problem('duplicate', uid, hrefsOf(group), home, issueId, null, [...extras.map(deleteOf), ...moveKeep])];
+  if (extras.length > 0)
+    return [problem('duplicate', uid, hrefsOf(group), home, issueId, null, [...extras.map(deleteOf), ...moveKeep])];
   if (moveKeep.length > 0) return [problem('href-mismatch', uid, hrefsOf(group), home, issueId, null, moveKeep)];
   return [];
 }
@@ -158,7 +175,14 @@ function deleteOf(copy: Copy): FixAction {
 }
 
 function moveOf(copy: Copy, to: string): FixAction {
-  return { op: 'move', uid: copy.object.uid as string, from: copy.object.href, etag: copy.object.etag, to, data: copy.object.data };
+  return {
+    op: 'move',
+    uid: copy.object.uid as string,
+    from: copy.object.href,
+    etag: copy.object.etag,
+    to,
+    data: copy.object.data,
+  };
 }
 
 function hrefsOf(group: Copy[]): string[] {

@@ -6,7 +6,7 @@
  * the ETag just read; otherwise it is skipped (and reported).
  */
 import type { CalendarStore } from '../caldav/store.js';
-import { InternalError, describeError } from '../errors.js';
+import { describeError, InternalError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
 import { parseAnyOwnedUid } from '../event/uid.js';
 import type { FixAction } from './uid-check.js';
@@ -23,22 +23,36 @@ export interface FixOutcome {
 /** The object at an action's href cannot be confirmed to be what the scan found. */
 class Unconfirmed extends Error {}
 
-export async function applyFixes(store: CalendarStore, actions: FixAction[], onOutcome?: (outcome: FixOutcome) => void): Promise<FixOutcome[]> {
+export async function applyFixes(
+  store: CalendarStore,
+  actions: FixAction[],
+  onOutcome?: (outcome: FixOutcome) => void,
+): Promise<FixOutcome[]> {
   const outcomes: FixOutcome[] = [];
   for (const action of actions) {
-    if (parseAnyOwnedUid(action.uid) === null) throw new InternalError(`refusing to repair ${action.uid}: calplanebot does not own it`);
+    if (parseAnyOwnedUid(action.uid) === null)
+      throw new InternalError(`refusing to repair ${action.uid}: calplanebot does not own it`);
     let outcome: FixOutcome;
     try {
       await apply(store, await confirmed(store, action));
       outcome = { action, ok: true };
     } catch (error) {
       if (error instanceof Unconfirmed) {
-        outcome = { action, ok: false, skipped: true, error: error.message, hint: 'skipped, nothing written: run uid-check again to see what is there now' };
+        outcome = {
+          action,
+          ok: false,
+          skipped: true,
+          error: error.message,
+          hint: 'skipped, nothing written: run uid-check again to see what is there now',
+        };
         outcomes.push(outcome);
         onOutcome?.(outcome);
         continue;
       }
-      const hint = error instanceof Error && 'hint' in error && typeof error.hint === 'string' ? error.hint : 'run uid-check again: the calendar changed since it was read';
+      const hint =
+        error instanceof Error && 'hint' in error && typeof error.hint === 'string'
+          ? error.hint
+          : 'run uid-check again: the calendar changed since it was read';
       outcome = { action, ok: false, error: describeError(error), hint };
     }
     outcomes.push(outcome);
@@ -58,9 +72,15 @@ async function confirmed(store: CalendarStore, action: FixAction): Promise<FixAc
   const current = await store.get(href);
   if (!current) throw new Unconfirmed(`${href} no longer exists`);
   const uid = parseCalendarObject(current.data).uid;
-  if (uid !== action.uid) throw new Unconfirmed(`${href} now holds ${uid === null ? 'an unreadable object' : `UID ${uid}`}, not ${action.uid}`);
-  if (current.etag === null) throw new Unconfirmed(`the server gives no ETag for ${href}, so it cannot be changed safely`);
-  return action.op === 'delete' ? { ...action, etag: current.etag } : { ...action, etag: current.etag, data: current.data };
+  if (uid !== action.uid)
+    throw new Unconfirmed(
+      `${href} now holds ${uid === null ? 'an unreadable object' : `UID ${uid}`}, not ${action.uid}`,
+    );
+  if (current.etag === null)
+    throw new Unconfirmed(`the server gives no ETag for ${href}, so it cannot be changed safely`);
+  return action.op === 'delete'
+    ? { ...action, etag: current.etag }
+    : { ...action, etag: current.etag, data: current.data };
 }
 
 async function apply(store: CalendarStore, action: FixAction): Promise<void> {

@@ -4,15 +4,15 @@
  * calendar, so the selected projects are not enough). Reads only.
  */
 import type { CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
+import { type CalendarEntry, DEFAULT_VIEW_ID } from '../config/types.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { issueIdFromUid, isOwnedUid, uidScheme } from '../event/uid.js';
+import { isOwnedUid, issueIdFromUid, uidScheme } from '../event/uid.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import { calendarDisplayName, calendarSlug, matchCalendar } from '../sync/calendars.js';
 import { sameHref } from '../sync/plan.js';
 import { archivedSelections, archivedWarning, selectProjects } from '../views/projects.js';
 import { entryProjects, planTargets } from '../views/targets.js';
-import { viewOf, type IssueFacts, type ScannedCalendar, type ScannedObject, type UidCheckInput } from './uid-check.js';
+import { type IssueFacts, type ScannedCalendar, type ScannedObject, type UidCheckInput, viewOf } from './uid-check.js';
 
 export interface ScanSettings {
   /** Project selectors (`--project`); empty = every active project. */
@@ -24,12 +24,17 @@ export interface ScanSettings {
   onWarning?: (message: string) => void;
 }
 
-export async function scanManagedCalendars(deps: { plane: PlaneSource; store: CalendarStore }, settings: ScanSettings): Promise<UidCheckInput> {
+export async function scanManagedCalendars(
+  deps: { plane: PlaneSource; store: CalendarStore },
+  settings: ScanSettings,
+): Promise<UidCheckInput> {
   const all = await deps.plane.listProjects();
   const selected = selectProjects(all, settings.projects);
   for (const project of archivedSelections(all, settings.projects)) settings.onWarning?.(archivedWarning(project));
   const refs = await deps.store.listCalendars();
-  const entries = settings.entries ?? [{ id: DEFAULT_VIEW_ID, name: settings.calendarNameTemplate, perProject: true, filter: {} }];
+  const entries = settings.entries ?? [
+    { id: DEFAULT_VIEW_ID, name: settings.calendarNameTemplate, perProject: true, filter: {} },
+  ];
   const defaultEntry = entries.find((entry) => entry.id === DEFAULT_VIEW_ID);
   const template = defaultEntry?.name ?? settings.calendarNameTemplate;
   const scan = async (project: PlaneProject, reference: boolean): Promise<ScannedCalendar | undefined> => {
@@ -47,7 +52,10 @@ export async function scanManagedCalendars(deps: { plane: PlaneSource; store: Ca
   for (const target of planTargets(entries, { selected, universe: selected }).filter((t) => !t.legacy)) {
     const url = await deps.store.calendarUrlFor(target.slug);
     const ref = refs.find((c) => sameHref(c.url, url));
-    if (ref) calendars.push(scanned(ref, await deps.store.list(ref), { projectId: target.project?.id ?? null, view: target.entry.id }));
+    if (ref)
+      calendars.push(
+        scanned(ref, await deps.store.list(ref), { projectId: target.project?.id ?? null, view: target.entry.id }),
+      );
   }
   const { issues, listingComplete } = await indexIssues(deps.plane, all, selected, settings);
   await confirmUnlisted(deps.plane, calendars, issues);
@@ -60,7 +68,11 @@ export async function scanManagedCalendars(deps: { plane: PlaneSource; store: Ca
   return { calendars, issues, listingComplete };
 }
 
-function scanned(calendar: CalendarRef, objects: RemoteObject[], where: { projectId: string | null; view?: string; reference?: boolean }): ScannedCalendar {
+function scanned(
+  calendar: CalendarRef,
+  objects: RemoteObject[],
+  where: { projectId: string | null; view?: string; reference?: boolean },
+): ScannedCalendar {
   return {
     ...(where.view === undefined ? {} : { view: where.view }),
     projectId: where.projectId,
@@ -75,7 +87,12 @@ function scanned(calendar: CalendarRef, objects: RemoteObject[], where: { projec
 }
 
 /** The active, unselected projects whose dated issues have events in the scanned calendars. */
-function homesOutsideSelection(calendars: ScannedCalendar[], issues: ReadonlyMap<string, IssueFacts>, all: PlaneProject[], selected: PlaneProject[]): PlaneProject[] {
+function homesOutsideSelection(
+  calendars: ScannedCalendar[],
+  issues: ReadonlyMap<string, IssueFacts>,
+  all: PlaneProject[],
+  selected: PlaneProject[],
+): PlaneProject[] {
   const wanted = new Set<string>();
   for (const calendar of calendars.filter((c) => viewOf(c) === DEFAULT_VIEW_ID)) {
     for (const object of calendar.objects) {
@@ -94,12 +111,15 @@ async function indexIssues(plane: PlaneSource, all: PlaneProject[], selected: Pl
   for (const project of all.filter((p) => !p.archived_at)) {
     try {
       for await (const page of plane.listIssues(project.id)) {
-        for (const issue of page.issues) issues.set(issue.id.toLowerCase(), { projectId: project.id, dated: Boolean(issue.target_date) });
+        for (const issue of page.issues)
+          issues.set(issue.id.toLowerCase(), { projectId: project.id, dated: Boolean(issue.target_date) });
       }
     } catch (error) {
       if (selected.includes(project)) throw error;
       listingComplete = false;
-      settings.onWarning?.(`could not list the issues of project ${project.identifier}; events whose issue seems gone are reported, not repaired`);
+      settings.onWarning?.(
+        `could not list the issues of project ${project.identifier}; events whose issue seems gone are reported, not repaired`,
+      );
     }
   }
   return { issues, listingComplete };
@@ -109,7 +129,11 @@ async function indexIssues(plane: PlaneSource, all: PlaneProject[], selected: Pl
  * Offset pagination can skip an item when the list shifts while it is read: before calling an
  * owned event's issue gone, ask Plane for that one issue in the calendar's project.
  */
-async function confirmUnlisted(plane: PlaneSource, calendars: ScannedCalendar[], issues: Map<string, IssueFacts>): Promise<void> {
+async function confirmUnlisted(
+  plane: PlaneSource,
+  calendars: ScannedCalendar[],
+  issues: Map<string, IssueFacts>,
+): Promise<void> {
   const asked = new Set<string>();
   for (const calendar of calendars) {
     const scheme = uidScheme(viewOf(calendar));
@@ -122,7 +146,8 @@ async function confirmUnlisted(plane: PlaneSource, calendars: ScannedCalendar[],
       if (issues.has(issueId.toLowerCase()) || asked.has(key)) continue;
       asked.add(key);
       const issue = await plane.getIssue(projectId, issueId);
-      if (issue) issues.set(issueId.toLowerCase(), { projectId: issue.project || projectId, dated: Boolean(issue.target_date) });
+      if (issue)
+        issues.set(issueId.toLowerCase(), { projectId: issue.project || projectId, dated: Boolean(issue.target_date) });
     }
   }
 }

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import { describeUrl, type HttpClient, type RequestStats } from '../http/fetcher.js';
-import { excerpt, isMissingObject, isPageNotFound, planeStatusError, type PlaneAnswer } from './http-errors.js';
+import { excerpt, isMissingObject, isPageNotFound, type PlaneAnswer, planeStatusError } from './http-errors.js';
 import type {
   IssuePage,
   PlaneCycle,
@@ -23,7 +23,15 @@ import type {
   UpdatedWorkItem,
   WorkItemUpdate,
 } from './types.js';
-import { cycleProblems, envelopeProblem, hasUsableId, issueProblems, moduleProblems, projectProblems, readEnvelope } from './validate.js';
+import {
+  cycleProblems,
+  envelopeProblem,
+  hasUsableId,
+  issueProblems,
+  moduleProblems,
+  projectProblems,
+  readEnvelope,
+} from './validate.js';
 
 export interface PlaneClientOptions {
   /** API origin, e.g. https://api.plane.so; a trailing slash or /api/v1 is tolerated. */
@@ -118,7 +126,10 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
     const seen = new Set<string>();
     const fetchPage = (query: Query) => this.issuesRequest(projectId, '', query);
     for await (const { results, answer } of this.pages(fetchPage, { expand: ISSUE_EXPAND })) {
-      yield { issues: this.acceptIssues(results, projectId, seen), digest: () => createHash('sha256').update(answer.text).digest('hex') };
+      yield {
+        issues: this.acceptIssues(results, projectId, seen),
+        digest: () => createHash('sha256').update(answer.text).digest('hex'),
+      };
     }
   }
 
@@ -134,8 +145,13 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
    * project's name and identifier too, and a second request would double its Plane cost. An
    * instance that does not expand `project` costs one getProject more. Null on 404.
    */
-  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
-    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, { expand: `${ISSUE_EXPAND},project` });
+  async getIssueWithProject(
+    projectId: string,
+    issueId: string,
+  ): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
+    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, {
+      expand: `${ISSUE_EXPAND},project`,
+    });
     if (isMissingObject(answer)) return null;
     const item = this.objectFrom(answer);
     const expanded = item.project;
@@ -144,7 +160,12 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
       const problems = projectProblems(lite);
       if (problems.length > 0) throw this.malformed(answer, `the expanded project has ${problems.join(', ')}`);
       // A visible work item's project is not archived (Plane hides the items of archived projects).
-      const project: PlaneProject = { id: String(lite.id), identifier: String(lite.identifier), name: String(lite.name), archived_at: null };
+      const project: PlaneProject = {
+        id: String(lite.id),
+        identifier: String(lite.identifier),
+        name: String(lite.name),
+        archived_at: null,
+      };
       return { issue: { ...item, project: project.id } as unknown as PlaneIssue, project };
     }
     const project = await this.getProject(projectId);
@@ -187,7 +208,12 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
    * sending it twice changes nothing more. A refusal throws its mapped error, with Plane's reason.
    */
   async updateWorkItem(projectId: string, issueId: string, update: WorkItemUpdate): Promise<UpdatedWorkItem> {
-    const answer = await this.issuesRequest(projectId, `${encodeURIComponent(issueId)}/`, {}, { method: 'PATCH', body: JSON.stringify(update) });
+    const answer = await this.issuesRequest(
+      projectId,
+      `${encodeURIComponent(issueId)}/`,
+      {},
+      { method: 'PATCH', body: JSON.stringify(update) },
+    );
     return this.objectFrom(answer) as unknown as UpdatedWorkItem;
   }
 
@@ -232,7 +258,9 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
       this.warnIf(issueProblems(item), `work item ${describeItem(item)} of project ${projectId}`);
       if (typeof item.id === 'string') {
         if (seen.has(item.id)) {
-          this.options.onWarning?.(`Plane listed work item ${item.id} twice (items moved while paging); kept the first`);
+          this.options.onWarning?.(
+            `Plane listed work item ${item.id} twice (items moved while paging); kept the first`,
+          );
           continue;
         }
         seen.add(item.id);
@@ -246,7 +274,10 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
    * Every page of a cursor list. The same per_page goes with every cursor: Plane computes the
    * offset as page × per_page *of the request*, so leaving it out skips items (plane-api.md §3).
    */
-  private async *pages(fetchPage: (query: Query) => Promise<PlaneAnswer>, base: Query): AsyncGenerator<{ results: Record<string, unknown>[]; answer: PlaneAnswer }> {
+  private async *pages(
+    fetchPage: (query: Query) => Promise<PlaneAnswer>,
+    base: Query,
+  ): AsyncGenerator<{ results: Record<string, unknown>[]; answer: PlaneAnswer }> {
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
@@ -257,7 +288,10 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
       yield { results, answer };
       if (nextCursor === undefined) return;
       if (seenCursors.has(nextCursor) || results.length === 0) {
-        throw this.malformed(answer, `the pagination does not advance (next_cursor ${JSON.stringify(nextCursor)} after ${results.length} items)`);
+        throw this.malformed(
+          answer,
+          `the pagination does not advance (next_cursor ${JSON.stringify(nextCursor)} after ${results.length} items)`,
+        );
       }
       seenCursors.add(nextCursor);
       cursor = nextCursor;
@@ -270,7 +304,8 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
    * wait for it, so a run pays for the probe once.
    */
   private async issuesRequest(projectId: string, rest: string, query: Query, write?: Write): Promise<PlaneAnswer> {
-    const url = (route: IssuesRoute) => `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/${route}/${rest}`;
+    const url = (route: IssuesRoute) =>
+      `${this.workspaceRoot}/projects/${encodeURIComponent(projectId)}/${route}/${rest}`;
     while (this.route === undefined && this.probe !== undefined) await this.probe;
     if (this.route !== undefined) return this.send(url(this.route), query, write);
 
@@ -300,7 +335,13 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
     if (write) headers['Content-Type'] = 'application/json';
     const response = await this.options.http.fetch(full, { method, headers, ...(write ? { body: write.body } : {}) });
     this.noteRateLimit(response.headers.get('x-ratelimit-remaining'));
-    return { method, url: full, status: response.status, text: await response.text(), contentType: response.headers.get('content-type') };
+    return {
+      method,
+      url: full,
+      status: response.status,
+      text: await response.text(),
+      contentType: response.headers.get('content-type'),
+    };
   }
 
   private noteRateLimit(header: string | null): void {
@@ -320,7 +361,8 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
 
   private objectFrom(answer: PlaneAnswer): Record<string, unknown> {
     const body = this.jsonFrom(answer);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw this.malformed(answer, 'the body is not a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw this.malformed(answer, 'the body is not a JSON object');
     return body as Record<string, unknown>;
   }
 
@@ -333,9 +375,16 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
 
   private malformed(answer: PlaneAnswer, what: string): HttpError {
     const where = describeUrl(answer.url);
-    return new HttpError('plane', `Plane's answer to ${answer.method} ${where} is unusable: ${what}`, answer.status, answer.method, where, {
-      hint: 'check that plane.baseUrl is the Plane API origin; a proxy, captive portal or login page may be answering instead',
-    });
+    return new HttpError(
+      'plane',
+      `Plane's answer to ${answer.method} ${where} is unusable: ${what}`,
+      answer.status,
+      answer.method,
+      where,
+      {
+        hint: 'check that plane.baseUrl is the Plane API origin; a proxy, captive portal or login page may be answering instead',
+      },
+    );
   }
 
   private warnIf(problems: string[], subject: string): void {
@@ -350,7 +399,9 @@ export function apiOrigin(baseUrl: string): string {
 
 /** Plane's query strings, with commas left readable (`expand=state,labels,assignees`). */
 function withQuery(url: string, query: Query): string {
-  const parts = Object.entries(query).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',')}`);
+  const parts = Object.entries(query).map(
+    ([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2C/g, ',')}`,
+  );
   return parts.length === 0 ? url : `${url}?${parts.join('&')}`;
 }
 

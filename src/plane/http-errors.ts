@@ -89,46 +89,102 @@ export function planeStatusError(answer: PlaneAnswer, apiKey: string): HttpError
 
   switch (status) {
     case 401:
-      return new AuthError('plane', `Plane rejected the request: no API key (HTTP 401 from ${host})`, status, method, where, {
-        hint: `${API_KEY_HINT} for ${host}; a proxy in front of Plane may also strip the X-Api-Key header`,
-      });
+      return new AuthError(
+        'plane',
+        `Plane rejected the request: no API key (HTTP 401 from ${host})`,
+        status,
+        method,
+        where,
+        {
+          hint: `${API_KEY_HINT} for ${host}; a proxy in front of Plane may also strip the X-Api-Key header`,
+        },
+      );
     case 403:
       return forbidden(answer, said, quoted, where, host);
     case 404:
       return new NotFoundError('plane', `Plane has no ${where} (HTTP 404${suffix})`, status, method, where, {
-        hint: said === PAGE_NOT_FOUND
-          ? 'check plane.baseUrl (the Plane API origin) and the project id; Plane instances older than v1.1.0 have no /work-items/ routes'
-          : 'the project or work item was deleted or archived, or is not visible to the API key',
+        hint:
+          said === PAGE_NOT_FOUND
+            ? 'check plane.baseUrl (the Plane API origin) and the project id; Plane instances older than v1.1.0 have no /work-items/ routes'
+            : 'the project or work item was deleted or archived, or is not visible to the API key',
       });
     case 429:
-      return new HttpError('plane', `Plane kept rate-limiting ${method} ${where} (HTTP 429${suffix})`, status, method, where, {
-        hint: 'Plane allows 60 requests per minute per API key by default (API_KEY_RATE_LIMIT on self-hosted); wait a minute, or sync fewer projects per run',
-      });
+      return new HttpError(
+        'plane',
+        `Plane kept rate-limiting ${method} ${where} (HTTP 429${suffix})`,
+        status,
+        method,
+        where,
+        {
+          hint: 'Plane allows 60 requests per minute per API key by default (API_KEY_RATE_LIMIT on self-hosted); wait a minute, or sync fewer projects per run',
+        },
+      );
     default:
-      return new HttpError('plane', `Plane answered HTTP ${status} to ${method} ${where}${suffix}`, status, method, where, {
-        hint: status >= 500 ? `Plane at ${host} failed; try again later` : undefined,
-      });
+      return new HttpError(
+        'plane',
+        `Plane answered HTTP ${status} to ${method} ${where}${suffix}`,
+        status,
+        method,
+        where,
+        {
+          hint: status >= 500 ? `Plane at ${host} failed; try again later` : undefined,
+        },
+      );
   }
 }
 
-function forbidden(answer: PlaneAnswer, said: string | undefined, quoted: string, where: string, host: string): AuthError {
+function forbidden(
+  answer: PlaneAnswer,
+  said: string | undefined,
+  quoted: string,
+  where: string,
+  host: string,
+): AuthError {
   const { method, status } = answer;
   if (said?.startsWith(INVALID_TOKEN)) {
-    return new AuthError('plane', `Plane rejected the API key: it is invalid, expired or revoked (HTTP 403 from ${host})`, status, method, where, {
-      hint: `${API_KEY_HINT}; create a new token in Plane under Settings → API tokens`,
-    });
+    return new AuthError(
+      'plane',
+      `Plane rejected the API key: it is invalid, expired or revoked (HTTP 403 from ${host})`,
+      status,
+      method,
+      where,
+      {
+        hint: `${API_KEY_HINT}; create a new token in Plane under Settings → API tokens`,
+      },
+    );
   }
   if (said?.startsWith(NO_PERMISSION) && method !== 'GET') {
-    return new AuthError('plane', `Plane refused ${method} ${where}: the API key's user may read this project but not edit its work items (HTTP 403)`, status, method, where, {
-      hint: 'write-back needs an API key whose user is a Member or Admin of the project; remove "writeBack" from the calendar entry to only read',
-    });
+    return new AuthError(
+      'plane',
+      `Plane refused ${method} ${where}: the API key's user may read this project but not edit its work items (HTTP 403)`,
+      status,
+      method,
+      where,
+      {
+        hint: 'write-back needs an API key whose user is a Member or Admin of the project; remove "writeBack" from the calendar entry to only read',
+      },
+    );
   }
   if (said?.startsWith(NO_PERMISSION)) {
-    return new AuthError('plane', `Plane refused ${method} ${where}: the API key's user is not a member of this project or workspace (HTTP 403)`, status, method, where, {
-      hint: 'add that user to the project in Plane, check plane.workspaceSlug, or leave the project out of plane.projects',
-    });
+    return new AuthError(
+      'plane',
+      `Plane refused ${method} ${where}: the API key's user is not a member of this project or workspace (HTTP 403)`,
+      status,
+      method,
+      where,
+      {
+        hint: 'add that user to the project in Plane, check plane.workspaceSlug, or leave the project out of plane.projects',
+      },
+    );
   }
-  return new AuthError('plane', `Plane refused ${method} ${where} (HTTP 403${quoted === '' ? '' : `: ${quoted}`})`, status, method, where, {
-    hint: API_KEY_HINT,
-  });
+  return new AuthError(
+    'plane',
+    `Plane refused ${method} ${where} (HTTP 403${quoted === '' ? '' : `: ${quoted}`})`,
+    status,
+    method,
+    where,
+    {
+      hint: API_KEY_HINT,
+    },
+  );
 }

@@ -40,7 +40,8 @@ export function issueProblems(item: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (typeof item.id !== 'string' || item.id === '') problems.push('"id" is not a string');
   if (typeof item.name !== 'string') problems.push('"name" is not a string');
-  if (typeof item.sequence_id !== 'number' || !Number.isInteger(item.sequence_id)) problems.push('"sequence_id" is not an integer');
+  if (typeof item.sequence_id !== 'number' || !Number.isInteger(item.sequence_id))
+    problems.push('"sequence_id" is not an integer');
   if (!isDateOrNull(item.target_date)) problems.push('"target_date" is neither a date string nor null');
   if (typeof item.state !== 'object' || item.state === null) problems.push('"state" is not an (expanded) object');
   if (!Array.isArray(item.labels)) problems.push('"labels" is not a list');
@@ -54,7 +55,8 @@ export function projectProblems(item: Record<string, unknown>): string[] {
   if (typeof item.id !== 'string' || item.id === '') problems.push('"id" is not a string');
   if (typeof item.identifier !== 'string' || item.identifier === '') problems.push('"identifier" is not a string');
   if (typeof item.name !== 'string') problems.push('"name" is not a string');
-  if (item.archived_at !== undefined && !isDateOrNull(item.archived_at)) problems.push('"archived_at" is neither a date string nor null');
+  if (item.archived_at !== undefined && !isDateOrNull(item.archived_at))
+    problems.push('"archived_at" is neither a date string nor null');
   return problems;
 }
 
@@ -77,6 +79,7 @@ function blockProblems(item: Record<string, unknown>, dates: readonly string[], 
   const problems: string[] = [];
   if (!hasUsableId(item)) problems.push('"id" is not a string');
   if (typeof item.name !== 'string') problems.push('"name" is not a string');
-  for (const name of dates) if (!isDateOrNull(item[name])) problems.push(`"${name}" is neither a ${kind} string nor null`);
+  for (const name of dates)
+    if (!isDateOrNull(item[name])) problems.push(`"${name}" is neither a ${kind} string nor null`);
   return problems;
 }

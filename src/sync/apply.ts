@@ -9,9 +9,9 @@ import { parseCalendarObject } from '../event/parse.js';
 import { renderEvent } from '../event/render.js';
 import { LEGACY_SCHEME, type UidScheme } from '../event/uid.js';
 import type { PlaneEditor } from '../plane/types.js';
-import { plan, type CalendarChange, type Change, type WriteBackChange } from './plan.js';
-import { PlaneWriter } from './write-back-apply.js';
+import { type CalendarChange, type Change, plan, type WriteBackChange } from './plan.js';
 import type { WriteBackConflict } from './write-back.js';
+import { PlaneWriter } from './write-back-apply.js';
 
 export interface ApplyOutcome {
   change: Change;
@@ -70,7 +70,8 @@ export class Writer {
     const done = new Map<Change, ApplyOutcome>();
     const outcomes = await mapPool(own, this.concurrency, (change) => this.applyOne(change, calendarUrl, scheme));
     for (const outcome of outcomes) done.set(outcome.change, outcome);
-    for (const change of changes) if (change.op === 'write-back') done.set(change, await this.timed(change, () => this.writeBack(change)));
+    for (const change of changes)
+      if (change.op === 'write-back') done.set(change, await this.timed(change, () => this.writeBack(change)));
     return changes.map((change) => done.get(change) as ApplyOutcome);
   }
 
@@ -91,13 +92,25 @@ export class Writer {
       const { kind, conflicts } = await this.planeWriter.write(change);
       // Superseded: the item's change was made (from another calendar's edit); nothing more to do here.
       const done = kind === 'written' || kind === 'superseded';
-      return { change, ok: done, skipped: kind === 'lost-race', withheld: kind === 'withheld', replanned: false, conflicts, ...(kind === 'superseded' ? { superseded: true } : {}) };
+      return {
+        change,
+        ok: done,
+        skipped: kind === 'lost-race',
+        withheld: kind === 'withheld',
+        replanned: false,
+        conflicts,
+        ...(kind === 'superseded' ? { superseded: true } : {}),
+      };
     } catch (error) {
       return { change, ok: false, error, replanned: false };
     }
   }
 
-  private async attempt(change: CalendarChange, calendarUrl: string, scheme: UidScheme): Promise<Omit<ApplyOutcome, 'durationMs'>> {
+  private async attempt(
+    change: CalendarChange,
+    calendarUrl: string,
+    scheme: UidScheme,
+  ): Promise<Omit<ApplyOutcome, 'durationMs'>> {
     try {
       await this.write(change);
       return { change, ok: true, replanned: false };
@@ -114,7 +127,9 @@ export class Writer {
   }
 
   private async replan(change: CalendarChange, calendarUrl: string, scheme: UidScheme): Promise<Change[]> {
-    const current = (await this.store.get(change.href)) ?? (change.op === 'create' ? await this.findByUid(change.uid, calendarUrl) : null);
+    const current =
+      (await this.store.get(change.href)) ??
+      (change.op === 'create' ? await this.findByUid(change.uid, calendarUrl) : null);
     const result = plan({
       calendarUrl,
       desired: change.op === 'delete' ? [] : [change.event],
@@ -138,7 +153,8 @@ export class Writer {
   }
 
   private async write(change: Change): Promise<void> {
-    if (change.op === 'write-back') throw new InternalError('a re-plan of a calendar change planned a change for Plane');
+    if (change.op === 'write-back')
+      throw new InternalError('a re-plan of a calendar change planned a change for Plane');
     switch (change.op) {
       case 'create':
         await this.store.create(change.href, renderEvent(change.event));

@@ -22,9 +22,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalendarRef } from '../caldav/store.js';
-import type { PlaneProject } from '../plane/types.js';
-import { DEFAULT_VIEW_ID, SHAPE_KEYS, type CalendarEntry } from '../config/types.js';
+import { type CalendarEntry, DEFAULT_VIEW_ID, SHAPE_KEYS } from '../config/types.js';
 import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-dir.js';
+import type { PlaneProject } from '../plane/types.js';
 
 export const CALENDAR_CACHE_FILE = 'calendars.json';
 const SCHEMA_VERSION = 2;
@@ -92,7 +92,9 @@ export class CalendarCache {
     const version = calendarVersion(calendar);
     const record = this.records.get(calendar.url);
     if (!record || version === undefined) return undefined;
-    return record.projectId === projectId && record.version === version && record.desired === desired ? record : undefined;
+    return record.projectId === projectId && record.version === version && record.desired === desired
+      ? record
+      : undefined;
   }
 
   /** The calendar, listed at `calendar`'s version, matched the events of listing `desired` exactly. */
@@ -111,7 +113,11 @@ export class CalendarCache {
   /** Writes the records back when they changed; best-effort (a cache is never required). */
   save(): void {
     if (!this.file || !this.changed) return;
-    const body: CalendarCacheFile = { schemaVersion: SCHEMA_VERSION, producer: this.producer, calendars: Object.fromEntries(this.records) };
+    const body: CalendarCacheFile = {
+      schemaVersion: SCHEMA_VERSION,
+      producer: this.producer,
+      calendars: Object.fromEntries(this.records),
+    };
     try {
       writeJsonFileAtomic(this.file, body);
       this.changed = false;
@@ -127,7 +133,11 @@ export function openCalendarCache(stateDir: string | undefined): CalendarCache {
   const file = join(stateDir, CALENDAR_CACHE_FILE);
   const producer = calplanebotVersion();
   const stored = readJsonFile<CalendarCacheFile>(file);
-  const usable = stored?.schemaVersion === SCHEMA_VERSION && stored.producer === producer && typeof stored.calendars === 'object' && stored.calendars !== null;
+  const usable =
+    stored?.schemaVersion === SCHEMA_VERSION &&
+    stored.producer === producer &&
+    typeof stored.calendars === 'object' &&
+    stored.calendars !== null;
   const records = new Map(usable ? Object.entries(stored.calendars).filter(([, record]) => isRecord(record)) : []);
   return new CalendarCache(records, file, producer);
 }
@@ -146,7 +156,9 @@ function isRecord(value: unknown): value is ConvergedCalendar {
 
 function calplanebotVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
     return String(pkg.version);
   } catch {
     return 'unknown';
@@ -175,6 +187,14 @@ export function viewKey(projectKeys: readonly string[], view: ViewContext): stri
   const plain = entry.id === DEFAULT_VIEW_ID && entry.perProject && Object.keys(entry.filter).length === 0 && !shaped;
   if (plain && projectKeys.length === 1 && projectKeys[0] !== undefined) return projectKeys[0];
   return createHash('sha256')
-    .update(JSON.stringify([entry, view.today ?? null, view.me ?? null, projectKeys, ...(view.extra === undefined ? [] : [view.extra])]))
+    .update(
+      JSON.stringify([
+        entry,
+        view.today ?? null,
+        view.me ?? null,
+        projectKeys,
+        ...(view.extra === undefined ? [] : [view.extra]),
+      ]),
+    )
     .digest('hex');
 }

@@ -8,12 +8,19 @@
 import type { CalendarEntry } from '../config/types.js';
 import { AuthError } from '../errors.js';
 import type { PlaneProject } from '../plane/types.js';
-import { compileSelection, noteNames, unmatchedValues, usesMe, type FilterContext, type IssueFilter } from '../views/filter.js';
+import {
+  compileSelection,
+  type FilterContext,
+  type IssueFilter,
+  noteNames,
+  unmatchedValues,
+  usesMe,
+} from '../views/filter.js';
 import type { CalendarTarget } from '../views/targets.js';
-import { listingKey, viewKey, type ViewContext } from './calendar-cache.js';
+import { listingKey, type ViewContext, viewKey } from './calendar-cache.js';
 import type { CalendarInput, CalendarSyncContext } from './calendar-sync.js';
-import { addListing, emptyDesired, readListing, type DesiredSet, type Listing } from './desired.js';
-import { emptyCalendarReport, reportedError, type CalendarReport, type ReportedError } from './report.js';
+import { addListing, type DesiredSet, emptyDesired, type Listing, readListing } from './desired.js';
+import { type CalendarReport, emptyCalendarReport, type ReportedError, reportedError } from './report.js';
 
 /** A calendar spanning projects collects its desired objects project by project, as each is read. */
 interface Gathering {
@@ -59,7 +66,15 @@ export class CalendarRun {
     private readonly options: CalendarRunOptions,
   ) {
     this.filters = new Map(options.entries.map((entry) => [entry, compileSelection(entry, options.select)]));
-    this.gatherings = targets.filter((t) => t.project === undefined).map((target) => ({ target, report: this.newReport(target), desired: emptyDesired(), keys: [], hasDated: false }));
+    this.gatherings = targets
+      .filter((t) => t.project === undefined)
+      .map((target) => ({
+        target,
+        report: this.newReport(target),
+        desired: emptyDesired(),
+        keys: [],
+        hasDated: false,
+      }));
     this.wantsNames = options.entries.some((entry) => entry.filter.assignees || entry.filter.labels);
   }
 
@@ -82,7 +97,8 @@ export class CalendarRun {
     } catch (error) {
       if (error instanceof AuthError) throw error; // refused credentials stop the run (see finish())
       const unforeseen = reportedError('sync-project', error);
-      for (const target of own) if (!this.done.has(target)) this.finish(target, withError(this.newReport(target), unforeseen));
+      for (const target of own)
+        if (!this.done.has(target)) this.finish(target, withError(this.newReport(target), unforeseen));
       for (const gathering of sharing) withError(gathering.report, unforeseen);
     }
     this.finished.add(project);
@@ -91,8 +107,13 @@ export class CalendarRun {
   /** The calendars spanning projects, once every project has been read. */
   async shared(): Promise<void> {
     for (const { target, report, desired, keys, hasDated } of this.gatherings) {
-      const cacheKey = keys.length === target.projects.length ? viewKey(keys, this.keyContext(target.entry)) : undefined;
-      await this.sync(target, { cacheKey, complete: desired.listingComplete, hasDated, desired: () => desired }, report);
+      const cacheKey =
+        keys.length === target.projects.length ? viewKey(keys, this.keyContext(target.entry)) : undefined;
+      await this.sync(
+        target,
+        { cacheKey, complete: desired.listingComplete, hasDated, desired: () => desired },
+        report,
+      );
     }
   }
 
@@ -107,8 +128,14 @@ export class CalendarRun {
     return this.options.entries.flatMap((entry, index) => {
       const { assignees, labels } = unmatchedValues(entry.filter, this.seen);
       return [
-        ...assignees.map((who) => `calendars[${index}].filter.assignees: no work item of the selected projects is assigned to "${who}" (ids, display names and emails match, in any case); the calendar "${entry.id}" may stay empty`),
-        ...labels.map((label) => `calendars[${index}].filter.labels: no work item of the selected projects has the label "${label}"; the calendar "${entry.id}" may stay empty`),
+        ...assignees.map(
+          (who) =>
+            `calendars[${index}].filter.assignees: no work item of the selected projects is assigned to "${who}" (ids, display names and emails match, in any case); the calendar "${entry.id}" may stay empty`,
+        ),
+        ...labels.map(
+          (label) =>
+            `calendars[${index}].filter.labels: no work item of the selected projects has the label "${label}"; the calendar "${entry.id}" may stay empty`,
+        ),
       ];
     });
   }
@@ -116,23 +143,40 @@ export class CalendarRun {
   private async read(project: PlaneProject, own: CalendarTarget[], sharing: Gathering[]): Promise<void> {
     this.options.onProgress?.(`${project.identifier}: reading Plane`);
     const covering = [...own.map((t) => t.entry), ...sharing.map((g) => g.target.entry)];
-    const blocks = { cycles: covering.some((entry) => entry.cycles === true), modules: covering.some((entry) => entry.modules === true) };
+    const blocks = {
+      cycles: covering.some((entry) => entry.cycles === true),
+      modules: covering.some((entry) => entry.modules === true),
+    };
     const listing = await readListing(project, this.ctx.plane, this.options.withCache, blocks);
     const listingError = listing.error === undefined ? undefined : reportedError('list-issues', listing.error);
     if (listingError) this.listingErrors.set(project.id, listingError);
     if (this.wantsNames) for (const issue of listing.issues) noteNames(issue, this.seen);
-    const key = listing.complete && this.options.withCache ? listingKey(listing.digests, { project, webUrl: this.ctx.webUrl, workspaceSlug: this.ctx.workspaceSlug }) : undefined;
+    const key =
+      listing.complete && this.options.withCache
+        ? listingKey(listing.digests, { project, webUrl: this.ctx.webUrl, workspaceSlug: this.ctx.workspaceSlug })
+        : undefined;
     const hasDated = listing.issues.some((issue) => issue.target_date);
     // A calendar showing cycles or modules also depends on those answers.
-    const keyFor = (entry: CalendarEntry) => (key !== undefined && (entry.cycles || entry.modules) ? `${key}+${listing.blocksDigest ?? ''}` : key);
+    const keyFor = (entry: CalendarEntry) =>
+      key !== undefined && (entry.cycles || entry.modules) ? `${key}+${listing.blocksDigest ?? ''}` : key;
     for (const target of own) {
       const report = withError(this.newReport(target), listingError);
       const projectKey = keyFor(target.entry);
       const cacheKey = projectKey === undefined ? undefined : viewKey([projectKey], this.keyContext(target.entry));
-      await this.sync(target, { cacheKey, complete: listing.complete, hasDated, desired: () => this.desiredOf(listing, target, report) }, report);
+      await this.sync(
+        target,
+        { cacheKey, complete: listing.complete, hasDated, desired: () => this.desiredOf(listing, target, report) },
+        report,
+      );
     }
     for (const gathering of sharing) {
-      addListing(listing, this.shape(gathering.target), this.ctx, gathering.desired, withError(gathering.report, listingError));
+      addListing(
+        listing,
+        this.shape(gathering.target),
+        this.ctx,
+        gathering.desired,
+        withError(gathering.report, listingError),
+      );
       const projectKey = keyFor(gathering.target.entry);
       if (projectKey !== undefined) gathering.keys.push(projectKey);
       gathering.hasDated ||= hasDated;
@@ -178,7 +222,14 @@ export class CalendarRun {
       today: entry.filter.window ? select.today : undefined,
       me: usesMe(entry.filter) ? select.me?.id : undefined,
       // What a timed item or a cycle's dates also depend on: the fallback zone and length, the projects' zones.
-      ...(timed ? { extra: [this.ctx.items ?? null, this.targets.flatMap((t) => (t.entry === entry ? t.projects.map((p) => p.timezone ?? null) : []))] } : {}),
+      ...(timed
+        ? {
+            extra: [
+              this.ctx.items ?? null,
+              this.targets.flatMap((t) => (t.entry === entry ? t.projects.map((p) => p.timezone ?? null) : [])),
+            ],
+          }
+        : {}),
     };
   }
 }
@@ -201,5 +252,7 @@ function abortIfCredentialsRefused(report: CalendarReport): void {
   const refused = report.errors.find((error) => error.status === 401);
   if (!refused) return;
   const service = refused.operation === 'list-issues' || refused.operation === 'write-back' ? 'plane' : 'caldav';
-  throw new AuthError(service, `${report.project ?? report.id}: ${refused.message}`, 401, refused.operation, '', { hint: refused.hint });
+  throw new AuthError(service, `${report.project ?? report.id}: ${refused.message}`, 401, refused.operation, '', {
+    hint: refused.hint,
+  });
 }

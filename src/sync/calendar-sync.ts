@@ -4,16 +4,30 @@
  * calendar its desired objects; every failure is caught here and written into the calendar's
  * report, so one calendar can never stop the others.
  */
-import { accepts, type CalendarComponent, type CalendarRef, type CalendarStore, type RemoteObject } from '../caldav/store.js';
+import {
+  accepts,
+  type CalendarComponent,
+  type CalendarRef,
+  type CalendarStore,
+  type RemoteObject,
+} from '../caldav/store.js';
 import type { CalendarEntry } from '../config/types.js';
 import { CalendarComponentError, describeError, NotFoundError } from '../errors.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import type { CalendarTarget } from '../views/targets.js';
 import type { ApplyOutcome, Writer } from './apply.js';
 import type { CalendarCache, ConvergedCounts } from './calendar-cache.js';
-import { writeBackPlan, type DesiredSet, type ItemDefaults } from './desired.js';
 import { matchCalendar } from './calendars.js';
-import { capPlaneWrites, plan, sameHref, type CalendarChange, type DeleteChange, type DeleteGuard, type Plan } from './plan.js';
+import { type DesiredSet, type ItemDefaults, writeBackPlan } from './desired.js';
+import {
+  type CalendarChange,
+  capPlaneWrites,
+  type DeleteChange,
+  type DeleteGuard,
+  type Plan,
+  plan,
+  sameHref,
+} from './plan.js';
 import { reportedError, type SyncUnitReport } from './report.js';
 
 export interface CalendarSyncContext {
@@ -45,7 +59,6 @@ export interface PlaneWriteBudget {
   unlimited: boolean;
 }
 
-
 /** What the run hands a calendar. */
 export interface CalendarInput {
   /** The calendar-cache key of its complete listings; undefined: the calendar is listed whatever the cache says. */
@@ -73,11 +86,19 @@ function cacheOwner(target: CalendarTarget): string {
   return target.legacy && target.project ? target.project.id : `view:${target.key}`;
 }
 
-export async function syncCalendar(target: CalendarTarget, input: CalendarInput, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<void> {
+export async function syncCalendar(
+  target: CalendarTarget,
+  input: CalendarInput,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<void> {
   if (!input.complete && !input.hasDated) return; // a listing failed and left nothing to do safely
   const resolved = await resolveCalendar(target, ctx, report);
   if (!resolved) return;
-  const converged = input.cacheKey !== undefined && !report.calendarCreated ? ctx.calendarCache?.converged(cacheOwner(target), resolved, input.cacheKey) : undefined;
+  const converged =
+    input.cacheKey !== undefined && !report.calendarCreated
+      ? ctx.calendarCache?.converged(cacheOwner(target), resolved, input.cacheKey)
+      : undefined;
   if (converged) {
     report.unchanged = converged.unchanged;
     report.skipped = converged.skipped;
@@ -127,21 +148,37 @@ export async function syncCalendar(target: CalendarTarget, input: CalendarInput,
 }
 
 /** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
-function rememberConvergence(target: CalendarTarget, calendar: CalendarRef, key: string | undefined, result: Plan, ctx: CalendarSyncContext, report: SyncUnitReport): void {
+function rememberConvergence(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  key: string | undefined,
+  result: Plan,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): void {
   if (!ctx.calendarCache) return;
   // Withheld changes for Plane are edits still waiting: the calendar must be listed again next time.
-  const converged = result.changes.length === 0 && !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
+  const converged =
+    result.changes.length === 0 &&
+    !result.withheld &&
+    !result.withheldWrites &&
+    result.duplicates.length === 0 &&
+    report.errors.length === 0;
   const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
-  if (key !== undefined && converged && !report.calendarCreated) ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
+  if (key !== undefined && converged && !report.calendarCreated)
+    ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
   else ctx.calendarCache.forget(calendar.url);
 }
-
 
 /**
  * The target's calendar: at its own URL; for the default entry also one marked for its project or
  * adopted by display name (calendars.ts). Missing: created (in a dry run, planned against empty).
  */
-export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'displayName' | 'legacy' | 'project' | 'entry'>, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef | undefined> {
+export async function resolveCalendar(
+  target: Pick<CalendarTarget, 'slug' | 'displayName' | 'legacy' | 'project' | 'entry'>,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<CalendarRef | undefined> {
   const { displayName, project } = target;
   const component = componentOf(target.entry);
   try {
@@ -170,7 +207,12 @@ export async function resolveCalendar(target: Pick<CalendarTarget, 'slug' | 'dis
 }
 
 /** Keeps the display name in step with the project; a dry run only reports the pending rename. */
-async function renameFound(calendar: CalendarRef, displayName: string, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<void> {
+async function renameFound(
+  calendar: CalendarRef,
+  displayName: string,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<void> {
   const pending = { from: calendar.displayName, to: displayName };
   if (!ctx.writer) {
     report.calendarRenamed = pending;
@@ -190,7 +232,12 @@ async function renameFound(calendar: CalendarRef, displayName: string, ctx: Cale
  * project (or of caldav.calendarName) finds this calendar again instead of making a second one,
  * and no other project adopts it. Best-effort: a server that keeps no dead properties still syncs.
  */
-async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer: Writer, ctx: CalendarSyncContext): Promise<void> {
+async function markAdopted(
+  calendar: CalendarRef,
+  project: PlaneProject,
+  writer: Writer,
+  ctx: CalendarSyncContext,
+): Promise<void> {
   try {
     await writer.markCalendar(calendar, project.id);
     calendar.projectId = project.id;
@@ -205,7 +252,14 @@ async function markAdopted(calendar: CalendarRef, project: PlaneProject, writer:
  * MKCALENDAR. When it fails because the calendar is there after all (a concurrent run made it, or
  * the server made it and its answer was lost, so the retry met "already exists"), adopt that one.
  */
-async function createOrAdopt(url: string, displayName: string, component: CalendarComponent, writer: Writer, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<CalendarRef> {
+async function createOrAdopt(
+  url: string,
+  displayName: string,
+  component: CalendarComponent,
+  writer: Writer,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<CalendarRef> {
   try {
     const created = await writer.createCalendar(url, displayName, component);
     ctx.calendars.push(created);
@@ -227,9 +281,12 @@ export function componentOf(entry: Pick<CalendarEntry, 'as'>): CalendarComponent
 function wrongComponent(calendar: CalendarRef, component: CalendarComponent): CalendarComponentError {
   const holds = calendar.components?.join(', ') ?? 'other components';
   const what = component === 'VTODO' ? 'tasks' : 'events';
-  return new CalendarComponentError(`the calendar "${calendar.displayName}" at ${calendar.url} takes only ${holds}, not the ${what} (${component}) this entry writes`, {
-    hint: 'delete that calendar so calplanebot makes it again for the right component, or give the entry another id',
-  });
+  return new CalendarComponentError(
+    `the calendar "${calendar.displayName}" at ${calendar.url} takes only ${holds}, not the ${what} (${component}) this entry writes`,
+    {
+      hint: 'delete that calendar so calplanebot makes it again for the right component, or give the entry another id',
+    },
+  );
 }
 
 /** Reads the calendar list again, in place: every later project sees the fresh one too. */
@@ -244,7 +301,12 @@ async function refreshCalendars(ctx: CalendarSyncContext): Promise<CalendarRef[]
  * since the calendar list was read: the list is read again and the calendar resolved once more
  * (adopted where it now is, or created), then listed; a second failure is reported.
  */
-async function readCalendar(target: CalendarTarget, calendar: CalendarRef, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
+async function readCalendar(
+  target: CalendarTarget,
+  calendar: CalendarRef,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
   let failure: unknown;
   try {
     return { calendar, remote: await listObjects(calendar, ctx, report) };
@@ -266,7 +328,11 @@ async function readCalendar(target: CalendarTarget, calendar: CalendarRef, ctx: 
   return undefined;
 }
 
-async function listObjects(calendar: CalendarRef, ctx: CalendarSyncContext, report: SyncUnitReport): Promise<RemoteObject[]> {
+async function listObjects(
+  calendar: CalendarRef,
+  ctx: CalendarSyncContext,
+  report: SyncUnitReport,
+): Promise<RemoteObject[]> {
   if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
   return ctx.store.list(calendar);
 }
@@ -278,7 +344,12 @@ async function listObjects(calendar: CalendarRef, ctx: CalendarSyncContext, repo
  * when there are no more of them than listing pages, else one more read of the whole listing
  * (the same number of requests as pages). An issue Plane shows the second time keeps its event.
  */
-async function confirmGone(result: Plan, target: CalendarTarget, pages: ReadonlyMap<string, number>, ctx: CalendarSyncContext): Promise<void> {
+async function confirmGone(
+  result: Plan,
+  target: CalendarTarget,
+  pages: ReadonlyMap<string, number>,
+  ctx: CalendarSyncContext,
+): Promise<void> {
   const byProject = new Map<string, DeleteChange[]>();
   for (const change of result.changes) {
     if (change.op !== 'delete' || change.reason !== 'issue-gone') continue;
@@ -309,7 +380,8 @@ async function askEach(gone: DeleteChange[], projectId: string, ctx: CalendarSyn
 /** Every issue id of a second, complete listing; a failed page throws (and every delete is withheld). */
 async function listAgain(projectId: string, ctx: CalendarSyncContext): Promise<Set<string>> {
   const found = new Set<string>();
-  for await (const page of ctx.plane.listIssues(projectId)) for (const issue of page.issues) found.add(issue.id.toLowerCase());
+  for await (const page of ctx.plane.listIssues(projectId))
+    for (const issue of page.issues) found.add(issue.id.toLowerCase());
   return found;
 }
 
@@ -332,7 +404,15 @@ export function recordPlan(result: Plan, report: SyncUnitReport, writeBack = fal
   report.foreign = result.foreign;
   report.duplicates = result.duplicates;
   const own = result.changes.filter((c): c is CalendarChange => c.op !== 'write-back');
-  report.changes = own.map((c) => ({ op: c.op, uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, ...(c.op === 'delete' ? { reason: c.reason } : {}), applied: false }));
+  report.changes = own.map((c) => ({
+    op: c.op,
+    uid: c.uid,
+    issueId: c.issueId,
+    summary: c.summary,
+    fields: c.fields,
+    ...(c.op === 'delete' ? { reason: c.reason } : {}),
+    applied: false,
+  }));
   if (result.withheld) {
     const { reason, deletes } = result.withheld;
     report.withheldDeletes = { reason, count: deletes.length };
@@ -342,15 +422,29 @@ export function recordPlan(result: Plan, report: SyncUnitReport, writeBack = fal
         reason === 'mass-delete'
           ? `refused to delete ${deletes.length} of ${result.owned} events (over sync.maxDeletePercent)`
           : `kept ${deletes.length} event(s) that may be stale: the Plane listing was incomplete`,
-      hint: reason === 'mass-delete' ? 'if Plane really lost these issues, run `calplanebot sync --allow-mass-delete`' : 'the next complete sync will remove them',
+      hint:
+        reason === 'mass-delete'
+          ? 'if Plane really lost these issues, run `calplanebot sync --allow-mass-delete`'
+          : 'the next complete sync will remove them',
     });
   }
   if (writeBack) recordWriteBack(result, report, budget);
 }
 
 function recordWriteBack(result: Plan, report: SyncUnitReport, budget: PlaneWriteBudget | undefined): void {
-  report.planeChanges = result.changes.flatMap((c) => (c.op === 'write-back' ? [{ uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, applied: false }] : []));
-  report.planeConflicts = result.conflicts.map(({ uid, issueId, summary, field, calendar, plane }) => ({ uid, issueId, summary, field, calendar, plane }));
+  report.planeChanges = result.changes.flatMap((c) =>
+    c.op === 'write-back'
+      ? [{ uid: c.uid, issueId: c.issueId, summary: c.summary, fields: c.fields, applied: false }]
+      : [],
+  );
+  report.planeConflicts = result.conflicts.map(({ uid, issueId, summary, field, calendar, plane }) => ({
+    uid,
+    issueId,
+    summary,
+    field,
+    calendar,
+    plane,
+  }));
   report.planeWrites = 0;
   report.conflicts = result.conflicts.length;
   const withheld = result.withheldWrites;
@@ -393,7 +487,10 @@ export function recordOutcomes(outcomes: ApplyOutcome[], report: SyncUnitReport)
     if (!entry || outcome.skipped) continue; // interrupted before it (or, for Plane, another run acted): not written, not failed
     entry.durationMs = outcome.durationMs;
     for (const conflict of outcome.conflicts ?? []) {
-      report.planeConflicts = [...(report.planeConflicts ?? []), { uid: change.uid, issueId: change.issueId, summary: change.summary, ...conflict }];
+      report.planeConflicts = [
+        ...(report.planeConflicts ?? []),
+        { uid: change.uid, issueId: change.issueId, summary: change.summary, ...conflict },
+      ];
       report.conflicts = (report.conflicts ?? 0) + 1;
     }
     if (outcome.withheld) {

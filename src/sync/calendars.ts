@@ -67,7 +67,12 @@ export type CalendarMatch =
  * templated name that belongs to no other project. The first two have their name kept in step
  * with the project (a renamed project renames its calendar).
  */
-export function matchCalendar(calendars: CalendarRef[], ownUrl: string, displayName: string, projectId: string | undefined): CalendarMatch {
+export function matchCalendar(
+  calendars: CalendarRef[],
+  ownUrl: string,
+  displayName: string,
+  projectId: string | undefined,
+): CalendarMatch {
   const found = (calendar: CalendarRef, mark: boolean): CalendarMatch => ({
     kind: 'found',
     calendar,

@@ -49,7 +49,10 @@ export function transformContext(target: Pick<CalendarTarget, 'scheme' | 'entry'
 }
 
 /** What the planner needs for a calendar whose entry writes back; undefined for any other. */
-export function writeBackPlan(entry: Pick<CalendarTarget['entry'], 'writeBack'>, desired: DesiredSet): WriteBackPlan | undefined {
+export function writeBackPlan(
+  entry: Pick<CalendarTarget['entry'], 'writeBack'>,
+  desired: DesiredSet,
+): WriteBackPlan | undefined {
   const { writeBack } = entry;
   if (writeBack === undefined) return undefined;
   return { fields: new Set(writeBack.fields), revisers: desired.revisers, completedState: writeBack.completedState };
@@ -87,7 +90,16 @@ export interface DesiredSet {
 }
 
 export function emptyDesired(): DesiredSet {
-  return { pages: new Map(), events: [], undated: new Set(), invalid: new Set(), unselected: new Set(), listingComplete: true, blocks: new Set(), revisers: new Map() };
+  return {
+    pages: new Map(),
+    events: [],
+    undated: new Set(),
+    invalid: new Set(),
+    unselected: new Set(),
+    listingComplete: true,
+    blocks: new Set(),
+    revisers: new Map(),
+  };
 }
 /** Which of a project's cycles and modules some calendar shows: one request per kind, only then. */
 export interface BlockKinds {
@@ -100,7 +112,12 @@ export interface BlockKinds {
  * cache will want them, and its cycles and modules when asked; a failed page ends the listing,
  * incomplete. Never throws.
  */
-export async function readListing(project: PlaneProject, plane: PlaneSource, withDigests: boolean, blocks: BlockKinds = { cycles: false, modules: false }): Promise<Listing> {
+export async function readListing(
+  project: PlaneProject,
+  plane: PlaneSource,
+  withDigests: boolean,
+  blocks: BlockKinds = { cycles: false, modules: false },
+): Promise<Listing> {
   const listing: Listing = { project, issues: [], digests: [], complete: false };
   try {
     for await (const page of plane.listIssues(project.id)) {
@@ -109,7 +126,10 @@ export async function readListing(project: PlaneProject, plane: PlaneSource, wit
     }
     if (blocks.cycles) listing.cycles = await plane.listCycles(project.id);
     if (blocks.modules) listing.modules = await plane.listModules(project.id);
-    if (withDigests && (blocks.cycles || blocks.modules)) listing.blocksDigest = createHash('sha256').update(JSON.stringify([listing.cycles ?? null, listing.modules ?? null])).digest('hex');
+    if (withDigests && (blocks.cycles || blocks.modules))
+      listing.blocksDigest = createHash('sha256')
+        .update(JSON.stringify([listing.cycles ?? null, listing.modules ?? null]))
+        .digest('hex');
     listing.complete = true;
   } catch (error) {
     listing.error = error;
@@ -124,18 +144,49 @@ export interface Shape {
 }
 
 /** The listing's issues as the objects they call for in one calendar (and those that call for none, or cannot be made). */
-export function addListing(listing: Listing, shape: Shape, ctx: ItemContext, set: DesiredSet, report: SyncUnitReport): void {
+export function addListing(
+  listing: Listing,
+  shape: Shape,
+  ctx: ItemContext,
+  set: DesiredSet,
+  report: SyncUnitReport,
+): void {
   set.pages.set(listing.project.id.toLowerCase(), listing.digests.length);
   if (!listing.complete) set.listingComplete = false;
   for (const issue of listing.issues) addIssue(issue, listing.project, shape, ctx, set, report);
   const { entry } = shape.target;
-  if (entry.cycles) addBlocks('cycle', listing.cycles, (cycle, tc) => cycleToEvent(cycle, listing.project, tc), shape, ctx, set, report);
-  if (entry.modules) addBlocks('module', listing.modules, (module, tc) => moduleToEvent(module, listing.project, tc), shape, ctx, set, report);
+  if (entry.cycles)
+    addBlocks(
+      'cycle',
+      listing.cycles,
+      (cycle, tc) => cycleToEvent(cycle, listing.project, tc),
+      shape,
+      ctx,
+      set,
+      report,
+    );
+  if (entry.modules)
+    addBlocks(
+      'module',
+      listing.modules,
+      (module, tc) => moduleToEvent(module, listing.project, tc),
+      shape,
+      ctx,
+      set,
+      report,
+    );
 }
 
-
 /** A project's cycles or modules as blocks; one without both dates has none (and loses any it had). */
-function addBlocks<T extends { id: string }>(kind: 'cycle' | 'module', items: readonly T[] | undefined, toEvent: (item: T, ctx: TransformContext) => EventModel | null, shape: Shape, ctx: ItemContext, set: DesiredSet, report: SyncUnitReport): void {
+function addBlocks<T extends { id: string }>(
+  kind: 'cycle' | 'module',
+  items: readonly T[] | undefined,
+  toEvent: (item: T, ctx: TransformContext) => EventModel | null,
+  shape: Shape,
+  ctx: ItemContext,
+  set: DesiredSet,
+  report: SyncUnitReport,
+): void {
   set.blocks.add(kind);
   const tc = transformContext(shape.target, ctx);
   for (const item of items ?? []) {
@@ -146,12 +197,21 @@ function addBlocks<T extends { id: string }>(kind: 'cycle' | 'module', items: re
     } catch (error) {
       set.invalid.add(item.id);
       report.failed += 1;
-      report.errors.push(reportedError('transform', error, { uid: shape.target.scheme.uidFor(item.id, kind), issueId: item.id }));
+      report.errors.push(
+        reportedError('transform', error, { uid: shape.target.scheme.uidFor(item.id, kind), issueId: item.id }),
+      );
     }
   }
 }
 
-export function addIssue(issue: PlaneIssue, project: PlaneProject, shape: Shape, ctx: ItemContext, set: DesiredSet, report: SyncUnitReport): void {
+export function addIssue(
+  issue: PlaneIssue,
+  project: PlaneProject,
+  shape: Shape,
+  ctx: ItemContext,
+  set: DesiredSet,
+  report: SyncUnitReport,
+): void {
   const uid = shape.target.scheme.uidFor(issue.id);
   try {
     if (!shape.select(issue)) {

@@ -3,13 +3,21 @@
  * decide what to create, update and delete. Pure: data in, data out. `sync` applies the plan,
  * `diff` only prints it, so the two can never disagree.
  */
+
+import type { RemoteObject } from '../caldav/store.js';
 import { parseBasis } from '../event/basis.js';
 import type { EventModel, FieldChange } from '../event/model.js';
 import { fieldChanges, parseCalendarObject } from '../event/parse.js';
 import { wallClockIn } from '../event/timezone.js';
-import { LEGACY_SCHEME, objectNameForUid, type OwnedItem, type UidScheme } from '../event/uid.js';
-import type { RemoteObject } from '../caldav/store.js';
-import { decideWriteBack, describeDates, type PlanePatch, type Reviser, type WriteBackConflict, type WriteBackField } from './write-back.js';
+import { LEGACY_SCHEME, type OwnedItem, objectNameForUid, type UidScheme } from '../event/uid.js';
+import {
+  decideWriteBack,
+  describeDates,
+  type PlanePatch,
+  type Reviser,
+  type WriteBackConflict,
+  type WriteBackField,
+} from './write-back.js';
 
 /**
  * `not-selected`: the issue exists and is dated, but the calendar's filter no longer shows it (or
@@ -173,7 +181,8 @@ export function plan(input: PlanInput): Plan {
       continue;
     }
     const decision = input.writeBack ? writeBackOf(event, current, input.writeBack) : undefined;
-    for (const conflict of decision?.conflicts ?? []) conflicts.push({ ...conflict, uid: event.uid, issueId: event.issueId, summary: event.fields.summary });
+    for (const conflict of decision?.conflicts ?? [])
+      conflicts.push({ ...conflict, uid: event.uid, issueId: event.issueId, summary: event.fields.summary });
     if (decision?.change) {
       // An incomplete listing writes nothing to Plane, and leaves the person's edit for the next run.
       if (input.listingComplete) changes.push(decision.change);
@@ -182,9 +191,15 @@ export function plan(input: PlanInput): Plan {
     }
     const fields = fieldChanges(current.parsed.fields, event.fields, event.component);
     const component = event.component ?? 'vevent';
-    if (current.parsed.component !== component) fields.unshift({ field: 'component', from: current.parsed.component?.toUpperCase() ?? null, to: component.toUpperCase() });
+    if (current.parsed.component !== component)
+      fields.unshift({
+        field: 'component',
+        from: current.parsed.component?.toUpperCase() ?? null,
+        to: component.toUpperCase(),
+      });
     const tagged = current.parsed.projectId ?? null;
-    if (input.trackProject && tagged !== event.projectId.toLowerCase()) fields.push({ field: 'project', from: tagged, to: event.projectId });
+    if (input.trackProject && tagged !== event.projectId.toLowerCase())
+      fields.push({ field: 'project', from: tagged, to: event.projectId });
     if (fields.length === 0) {
       unchanged += 1;
       continue;
@@ -224,22 +239,50 @@ export function plan(input: PlanInput): Plan {
 
   const withheld = withholdDeletes(deletes, owned.size, input);
   if (!withheld) changes.push(...deletes);
-  const withheldWrites = heldWrites.length > 0 ? { reason: 'listing-incomplete' as const, changes: heldWrites } : undefined;
-  return { changes, unchanged, foreign, duplicates, withheld, owned: owned.size, outOfScope, conflicts, withheldWrites };
+  const withheldWrites =
+    heldWrites.length > 0 ? { reason: 'listing-incomplete' as const, changes: heldWrites } : undefined;
+  return {
+    changes,
+    unchanged,
+    foreign,
+    duplicates,
+    withheld,
+    owned: owned.size,
+    outOfScope,
+    conflicts,
+    withheldWrites,
+  };
 }
 
 /**
  * The three-way decision for one object (write-back.ts), when both it and the desired event carry a
  * basis: a change for Plane, and any conflicts (which the ordinary update below resolves to Plane).
  */
-function writeBackOf(event: EventModel, current: OwnedObject, writeBack: WriteBackPlan): { change?: WriteBackChange; conflicts: WriteBackConflict[] } | undefined {
+function writeBackOf(
+  event: EventModel,
+  current: OwnedObject,
+  writeBack: WriteBackPlan,
+): { change?: WriteBackChange; conflicts: WriteBackConflict[] } | undefined {
   const { fields, component } = current.parsed;
   // The common case, cheaply: the object is as written from Plane's values of now.
-  if (fields !== undefined && fields.base === event.fields.base && fields.start === event.fields.start && fields.end === event.fields.end && fields.status === event.fields.status) return undefined;
+  if (
+    fields !== undefined &&
+    fields.base === event.fields.base &&
+    fields.start === event.fields.start &&
+    fields.end === event.fields.end &&
+    fields.status === event.fields.status
+  )
+    return undefined;
   const plane = parseBasis(event.fields.base);
   const revise = writeBack.revisers.get(event.uid);
   // An object that does not parse as ours writes nothing to Plane.
-  if (fields === undefined || plane === undefined || revise === undefined || component !== (event.component ?? 'vevent')) return undefined;
+  if (
+    fields === undefined ||
+    plane === undefined ||
+    revise === undefined ||
+    component !== (event.component ?? 'vevent')
+  )
+    return undefined;
   // A timed item is compared in its own zone, whatever zone an app saved it in (UTC, its own).
   const zone = event.fields.timeZone;
   const inZone = (value: string) => (zone === undefined ? value : wallClockIn(value, fields.timeZone, zone));
@@ -265,14 +308,25 @@ function writeBackOf(event: EventModel, current: OwnedObject, writeBack: WriteBa
 }
 
 /** How the report shows a change for Plane: Plane's field names, from Plane's value to the calendar's. */
-function patchFields(patch: PlanePatch, plane: { target: string | null; start: string | null; group: string | null }): FieldChange[] {
+function patchFields(
+  patch: PlanePatch,
+  plane: { target: string | null; start: string | null; group: string | null },
+): FieldChange[] {
   const fields: FieldChange[] = [];
   if (patch.dates) {
-    if ((patch.dates.target ?? '') !== (plane.target ?? '')) fields.push({ field: 'target_date', from: plane.target, to: patch.dates.target });
-    if ((patch.dates.start ?? '') !== (plane.start ?? '')) fields.push({ field: 'start_date', from: plane.start, to: patch.dates.start });
-    if (fields.length === 0) fields.push({ field: 'dates', from: describeDates(plane), to: describeDates(patch.dates) });
+    if ((patch.dates.target ?? '') !== (plane.target ?? ''))
+      fields.push({ field: 'target_date', from: plane.target, to: patch.dates.target });
+    if ((patch.dates.start ?? '') !== (plane.start ?? ''))
+      fields.push({ field: 'start_date', from: plane.start, to: patch.dates.start });
+    if (fields.length === 0)
+      fields.push({ field: 'dates', from: describeDates(plane), to: describeDates(patch.dates) });
   }
-  if (patch.completion) fields.push({ field: 'state', from: plane.group, to: patch.completion === 'done' ? 'completed' : 'the default state' });
+  if (patch.completion)
+    fields.push({
+      field: 'state',
+      from: plane.group,
+      to: patch.completion === 'done' ? 'completed' : 'the default state',
+    });
   return fields;
 }
 
@@ -324,7 +378,12 @@ function withholdDeletes(deletes: DeleteChange[], ownedCount: number, input: Pla
  * Owned objects by UID. When one UID sits at several hrefs the canonical href wins (else the
  * first seen) and the rest are reported, never touched.
  */
-function indexOwned(remote: RemoteObject[], calendarUrl: string, scheme: UidScheme, scope: ReadonlySet<string> | undefined) {
+function indexOwned(
+  remote: RemoteObject[],
+  calendarUrl: string,
+  scheme: UidScheme,
+  scope: ReadonlySet<string> | undefined,
+) {
   const byUid = new Map<string, OwnedObject[]>();
   let foreign = 0;
   let outOfScope = 0;

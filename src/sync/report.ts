@@ -3,8 +3,8 @@
  * renderer reads. Versioned: add fields freely, never rename or remove them.
  */
 import { DEFAULT_VIEW_ID } from '../config/types.js';
+import { describeError, HttpError } from '../errors.js';
 import type { FieldChange } from '../event/model.js';
-import { HttpError, describeError } from '../errors.js';
 import type { CalendarChange, DeleteReason, DuplicateUid, WithheldReason, WithheldWritesReason } from './plan.js';
 import type { WriteBackField } from './write-back.js';
 
@@ -154,9 +154,20 @@ export function emptyProjectReport(project: { id: string; identifier: string; na
   return { id: project.id, identifier: project.identifier, name: project.name, ...emptyUnit() };
 }
 
-export function emptyCalendarReport(calendar: { id: string; name: string; project: { id: string; identifier: string; name: string } | undefined }): CalendarReport {
+export function emptyCalendarReport(calendar: {
+  id: string;
+  name: string;
+  project: { id: string; identifier: string; name: string } | undefined;
+}): CalendarReport {
   const { project } = calendar;
-  return { id: calendar.id, name: calendar.name, projectId: project?.id ?? null, project: project?.identifier ?? null, projectName: project?.name ?? null, ...emptyUnit() };
+  return {
+    id: calendar.id,
+    name: calendar.name,
+    projectId: project?.id ?? null,
+    project: project?.identifier ?? null,
+    projectName: project?.name ?? null,
+    ...emptyUnit(),
+  };
 }
 
 function emptyUnit(): SyncUnitReport {
@@ -178,7 +189,11 @@ function emptyUnit(): SyncUnitReport {
   };
 }
 
-export function reportedError(operation: Operation, error: unknown, context: { uid?: string; issueId?: string } = {}): ReportedError {
+export function reportedError(
+  operation: Operation,
+  error: unknown,
+  context: { uid?: string; issueId?: string } = {},
+): ReportedError {
   return {
     operation,
     message: describeError(error),
@@ -209,12 +224,19 @@ export function calendarChanges(report: Pick<RunReport, 'calendars'>): number {
   return report.calendars.filter((c) => c.calendarCreated || c.calendarRenamed !== null).length;
 }
 
-export function hasFailures(report: { projects: readonly SyncUnitReport[]; calendars?: readonly SyncUnitReport[] | undefined }): boolean {
+export function hasFailures(report: {
+  projects: readonly SyncUnitReport[];
+  calendars?: readonly SyncUnitReport[] | undefined;
+}): boolean {
   return [...report.projects, ...(report.calendars ?? [])].some((unit) => unit.errors.length > 0);
 }
 
 /** What a run reports per project: its default-entry calendar when there is one, else its listing alone. */
-export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifier: string; name: string }>, calendars: readonly CalendarReport[], listingErrors: ReadonlyMap<string, ReportedError>): ProjectReport[] {
+export function projectReportsOf(
+  projects: ReadonlyArray<{ id: string; identifier: string; name: string }>,
+  calendars: readonly CalendarReport[],
+  listingErrors: ReadonlyMap<string, ReportedError>,
+): ProjectReport[] {
   return projects.map((project) => {
     const own = calendars.find((c) => c.id === DEFAULT_VIEW_ID && c.projectId === project.id);
     if (own) {
@@ -232,7 +254,14 @@ export function projectReportsOf(projects: ReadonlyArray<{ id: string; identifie
 
 /** The part of a calendar's report that a project's shares. */
 function unitOf(calendar: CalendarReport): SyncUnitReport {
-  const { id: _view, name: _calendar, projectId: _projectId, project: _identifier, projectName: _name, ...unit } = calendar;
+  const {
+    id: _view,
+    name: _calendar,
+    projectId: _projectId,
+    project: _identifier,
+    projectName: _name,
+    ...unit
+  } = calendar;
   return unit;
 }
 

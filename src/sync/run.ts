@@ -4,21 +4,27 @@
  * `dryRun` is decided here and only here: it decides whether a Writer exists.
  */
 import type { CalendarStore } from '../caldav/store.js';
+import { type CalendarEntry, DEFAULT_MAX_PLANE_WRITES, DEFAULT_VIEW_ID } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
-import type { Interruption } from '../ops/interrupt.js';
-import { DEFAULT_MAX_PLANE_WRITES, DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
 import type { RequestStats } from '../http/fetcher.js';
+import type { Interruption } from '../ops/interrupt.js';
 import type { PlaneEditor, PlaneProject, PlaneSource } from '../plane/types.js';
-import { todayIn, usesMe, type FilterContext } from '../views/filter.js';
+import { type FilterContext, todayIn, usesMe } from '../views/filter.js';
 import { archivedSelections, archivedWarning, selectProjects } from '../views/projects.js';
-import { planTargets, strayCalendars, unknownProjectWarnings, type CalendarTarget, type StrayCalendar } from '../views/targets.js';
+import {
+  type CalendarTarget,
+  planTargets,
+  type StrayCalendar,
+  strayCalendars,
+  unknownProjectWarnings,
+} from '../views/targets.js';
 import { Writer } from './apply.js';
 import type { CalendarCache } from './calendar-cache.js';
 import { CalendarRun } from './calendar-run.js';
-import { syncCalendar, type CalendarInput, type CalendarSyncContext, type PlaneWriteBudget } from './calendar-sync.js';
+import { type CalendarInput, type CalendarSyncContext, type PlaneWriteBudget, syncCalendar } from './calendar-sync.js';
 import type { ItemDefaults } from './desired.js';
 import type { DeleteGuard } from './plan.js';
-import { projectReportsOf, SCHEMA_VERSION, sumTotals, type CalendarReport, type RunReport } from './report.js';
+import { type CalendarReport, projectReportsOf, type RunReport, SCHEMA_VERSION, sumTotals } from './report.js';
 
 export interface SyncDeps {
   plane: PlaneSource;
@@ -84,17 +90,27 @@ export interface RunPlan {
   select: FilterContext;
 }
 
-export type RunScope = Pick<SyncSettings, 'entries' | 'calendarNameTemplate' | 'projects' | 'configuredProjects' | 'today'>;
+export type RunScope = Pick<
+  SyncSettings,
+  'entries' | 'calendarNameTemplate' | 'projects' | 'configuredProjects' | 'today'
+>;
 
 /** The projects page(s), and `users/me` when a filter says "me": the Plane requests a run makes before any project. */
 export async function planRun(plane: PlaneSource, scope: RunScope): Promise<RunPlan> {
   const entries = scope.entries ?? defaultEntries(scope.calendarNameTemplate);
   const allProjects = await plane.listProjects();
   const selected = selectProjects(allProjects, scope.projects);
-  const universe = scope.configuredProjects === undefined ? selected : selectProjects(allProjects, scope.configuredProjects);
+  const universe =
+    scope.configuredProjects === undefined ? selected : selectProjects(allProjects, scope.configuredProjects);
   const targets = planTargets(entries, { selected, universe });
   const me = entries.some((entry) => usesMe(entry.filter)) ? await plane.currentUser() : undefined;
-  return { entries, allProjects, selected, targets, select: { me, today: scope.today ?? todayIn(undefined, new Date()) } };
+  return {
+    entries,
+    allProjects,
+    selected,
+    targets,
+    select: { me, today: scope.today ?? todayIn(undefined, new Date()) },
+  };
 }
 
 export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
@@ -103,7 +119,14 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
   const ctx: CalendarSyncContext = {
     plane: deps.plane,
     store: deps.store,
-    writer: settings.dryRun ? undefined : new Writer(deps.store, settings.writeConcurrency, () => settings.interruption?.signal !== undefined, writesBack(entries) ? deps.editor : undefined),
+    writer: settings.dryRun
+      ? undefined
+      : new Writer(
+          deps.store,
+          settings.writeConcurrency,
+          () => settings.interruption?.signal !== undefined,
+          writesBack(entries) ? deps.editor : undefined,
+        ),
     calendars: await deps.store.listCalendars(),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
@@ -114,12 +137,24 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
     calendarCache: deps.calendarCache,
     planeWriteBudget: planeWriteBudget(settings.planeWrites),
   };
-  const reconcile = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) => syncCalendar(target, input, ctx, report);
-  const run = new CalendarRun(targets, ctx, { entries, reconcile, select, withCache: deps.calendarCache !== undefined, onCalendarDone: settings.onCalendarDone, onProgress: settings.onProgress });
+  const reconcile = (target: CalendarTarget, input: CalendarInput, report: CalendarReport) =>
+    syncCalendar(target, input, ctx, report);
+  const run = new CalendarRun(targets, ctx, {
+    entries,
+    reconcile,
+    select,
+    withCache: deps.calendarCache !== undefined,
+    onCalendarDone: settings.onCalendarDone,
+    onProgress: settings.onProgress,
+  });
   const read = run.projectsToRead(selected);
   const stopIfInterrupted = () => {
     const signal = settings.interruption?.signal;
-    if (signal !== undefined) throw new InterruptedError(signal, read.filter((p) => run.finishedProject(p)).map((p) => p.identifier));
+    if (signal !== undefined)
+      throw new InterruptedError(
+        signal,
+        read.filter((p) => run.finishedProject(p)).map((p) => p.identifier),
+      );
   };
   for (const project of read) {
     stopIfInterrupted();
@@ -132,7 +167,10 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<R
 
   const calendars = run.reports();
   const strays = strayCalendars(ctx.calendars, entries, allProjects);
-  const warnings = [...selectionWarnings({ entries, allProjects }, settings, run), ...(strays.length > 0 ? [strayWarning(strays)] : [])];
+  const warnings = [
+    ...selectionWarnings({ entries, allProjects }, settings, run),
+    ...(strays.length > 0 ? [strayWarning(strays)] : []),
+  ];
   return {
     schemaVersion: SCHEMA_VERSION,
     dryRun: settings.dryRun,
@@ -152,7 +190,11 @@ export function writesBack(entries: readonly CalendarEntry[]): boolean {
 }
 
 /** What the run's selection is worth a warning for: archived projects named, names that match nothing. */
-export function selectionWarnings(plan: Pick<RunPlan, 'entries' | 'allProjects'>, scope: Pick<RunScope, 'projects' | 'configuredProjects'>, run: CalendarRun): string[] {
+export function selectionWarnings(
+  plan: Pick<RunPlan, 'entries' | 'allProjects'>,
+  scope: Pick<RunScope, 'projects' | 'configuredProjects'>,
+  run: CalendarRun,
+): string[] {
   return [
     ...archivedSelections(plan.allProjects, scope.projects).map(archivedWarning),
     ...unknownProjectWarnings(plan.entries, plan.allProjects),

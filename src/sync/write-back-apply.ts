@@ -12,14 +12,20 @@
  * stops write-back for the rest of that project's objects in this run.
  */
 import type { CalendarStore } from '../caldav/store.js';
-import { AuthError, CalplanebotError, HttpError, PreconditionFailedError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { AuthError, CalplanebotError, HttpError, PreconditionFailedError } from '../errors.js';
 import { mergeEvent } from '../event/merge.js';
 import type { EventModel } from '../event/model.js';
 import { fieldChanges } from '../event/parse.js';
 import type { PlaneEditor, PlaneState, PlaneStateDetail, WorkItemUpdate } from '../plane/types.js';
 import type { WriteBackChange } from './plan.js';
-import { describeDates, type IssueChanges, type PlanePatch, type WriteBackConflict, type WriteBackField } from './write-back.js';
+import {
+  describeDates,
+  type IssueChanges,
+  type PlanePatch,
+  type WriteBackConflict,
+  type WriteBackField,
+} from './write-back.js';
 
 /** A change for Plane that cannot be made as configured (no such state); that item fails. */
 export class WriteBackError extends CalplanebotError {
@@ -27,8 +33,7 @@ export class WriteBackError extends CalplanebotError {
 }
 
 export type WriteBackResult = {
-  kind:
-    /** Plane has the change, and the object shows it. */
+  kind: /** Plane has the change, and the object shows it. */
     | 'written'
     /** Not sent: the object changed after it was read (a person, or another run, acted first). */
     | 'lost-race'
@@ -71,7 +76,9 @@ export class PlaneWriter {
     const patch = earlier ? withoutAspects(change.patch, earlier.aspects) : change.patch;
     if (earlier && patch.dates === undefined && patch.completion === undefined) {
       // Best-effort: the next run would bring the object in line with Plane too.
-      await this.store.update(change.href, mergeEvent(change.existing, this.revised(change, earlier.now)), change.etag).catch(() => undefined);
+      await this.store
+        .update(change.href, mergeEvent(change.existing, this.revised(change, earlier.now)), change.etag)
+        .catch(() => undefined);
       return { kind: 'superseded', conflicts };
     }
 
@@ -80,7 +87,11 @@ export class PlaneWriter {
       ...(patch.dates ? { target_date: patch.dates.target, start_date: patch.dates.start } : {}),
       ...(state ? { state: state.id } : {}),
     };
-    const foreseen = this.revised(change, { ...earlier?.now, ...datesOf(update), ...(state ? { state: stateOf(state) } : {}) });
+    const foreseen = this.revised(change, {
+      ...earlier?.now,
+      ...datesOf(update),
+      ...(state ? { state: stateOf(state) } : {}),
+    });
 
     let claimed: { data: string; etag: string | null };
     try {
@@ -97,7 +108,9 @@ export class PlaneWriter {
     } catch (error) {
       if (error instanceof AuthError && error.status === 403) this.refused.add(project);
       // Refused on its merits: Plane's values stand, shown at once. Not reached: the edit waits.
-      const back = isRefusal(error) ? mergeEvent(change.existing, earlier ? this.revised(change, earlier.now) : change.event) : change.existing;
+      const back = isRefusal(error)
+        ? mergeEvent(change.existing, earlier ? this.revised(change, earlier.now) : change.event)
+        : change.existing;
       await this.store.update(change.href, back, claimed.etag).catch(() => undefined);
       throw error;
     }
@@ -110,7 +123,11 @@ export class PlaneWriter {
       updated_at: answer.updated_at,
       ...(state ? { state: stateOf(state) } : {}),
     };
-    const aspects = new Set<WriteBackField>([...(earlier?.aspects ?? []), ...(patch.dates ? ['dates' as const] : []), ...(patch.completion ? ['completion' as const] : [])]);
+    const aspects = new Set<WriteBackField>([
+      ...(earlier?.aspects ?? []),
+      ...(patch.dates ? ['dates' as const] : []),
+      ...(patch.completion ? ['completion' as const] : []),
+    ]);
     this.written.set(change.issueId.toLowerCase(), { aspects, now });
     const after = this.revised(change, now);
     if (fieldChanges(foreseen.fields, after.fields, after.component).length > 0) {
@@ -137,10 +154,20 @@ export class PlaneWriter {
     const states = [...(await listing)].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0));
     const found = completion === 'done' ? doneState(states, change.completedState) : openState(states);
     if (found) return found;
-    const wanted = completion === 'done' ? (change.completedState ? `state named "${change.completedState}"` : 'state of group "completed"') : 'default state';
-    throw new WriteBackError(`the project has no ${wanted}, so "${change.summary}" cannot be ${completion === 'done' ? 'completed' : 'reopened'} in Plane`, {
-      hint: change.completedState ? 'check writeBack.completedState against the project\'s states in Plane' : 'add such a state to the project in Plane',
-    });
+    const wanted =
+      completion === 'done'
+        ? change.completedState
+          ? `state named "${change.completedState}"`
+          : 'state of group "completed"'
+        : 'default state';
+    throw new WriteBackError(
+      `the project has no ${wanted}, so "${change.summary}" cannot be ${completion === 'done' ? 'completed' : 'reopened'} in Plane`,
+      {
+        hint: change.completedState
+          ? "check writeBack.completedState against the project's states in Plane"
+          : 'add such a state to the project in Plane',
+      },
+    );
   }
 }
 
@@ -150,7 +177,10 @@ function doneState(states: PlaneStateDetail[], name: string | undefined): PlaneS
 }
 
 function openState(states: PlaneStateDetail[]): PlaneStateDetail | undefined {
-  return states.find((state) => state.default === true) ?? states.find((state) => state.group === 'backlog' || state.group === 'unstarted');
+  return (
+    states.find((state) => state.default === true) ??
+    states.find((state) => state.group === 'backlog' || state.group === 'unstarted')
+  );
 }
 
 /** Where this edit and what the run already wrote to the item disagree. */
@@ -165,14 +195,21 @@ function conflictsWith(patch: PlanePatch, earlier: Written): WriteBackConflict[]
   }
   if (patch.completion && earlier.aspects.has('completion') && now.state !== undefined && 'group' in now.state) {
     if ((patch.completion === 'done') !== (now.state.group === 'completed')) {
-      conflicts.push({ field: 'completion', calendar: patch.completion === 'done' ? 'completed' : 'open', plane: now.state.group });
+      conflicts.push({
+        field: 'completion',
+        calendar: patch.completion === 'done' ? 'completed' : 'open',
+        plane: now.state.group,
+      });
     }
   }
   return conflicts;
 }
 
 function withoutAspects(patch: PlanePatch, aspects: ReadonlySet<WriteBackField>): PlanePatch {
-  return { ...(aspects.has('dates') ? {} : { dates: patch.dates }), ...(aspects.has('completion') ? {} : { completion: patch.completion }) };
+  return {
+    ...(aspects.has('dates') ? {} : { dates: patch.dates }),
+    ...(aspects.has('completion') ? {} : { completion: patch.completion }),
+  };
 }
 
 function stateOf(state: PlaneStateDetail): PlaneState {
@@ -180,7 +217,9 @@ function stateOf(state: PlaneStateDetail): PlaneState {
 }
 
 function datesOf(update: WorkItemUpdate): IssueChanges {
-  return 'target_date' in update ? { target_date: update.target_date ?? null, start_date: update.start_date ?? null } : {};
+  return 'target_date' in update
+    ? { target_date: update.target_date ?? null, start_date: update.start_date ?? null }
+    : {};
 }
 
 /** Plane answered and said no (a 4xx about the change itself), as opposed to not being reached or not allowing writes. */

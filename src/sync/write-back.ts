@@ -80,7 +80,12 @@ export function decideWriteBack(input: WriteBackInput): WriteBackDecision {
       const planeChanged = plane.group !== stored.group;
       const agree = done === (plane.group === 'completed');
       if (!planeChanged) patch.completion = done ? 'done' : 'open';
-      else if (!agree) conflicts.push({ field: 'completion', calendar: done ? 'completed' : 'open', plane: plane.group ?? 'no state' });
+      else if (!agree)
+        conflicts.push({
+          field: 'completion',
+          calendar: done ? 'completed' : 'open',
+          plane: plane.group ?? 'no state',
+        });
     }
   }
 
@@ -89,7 +94,10 @@ export function decideWriteBack(input: WriteBackInput): WriteBackDecision {
 }
 
 /** Plane's target and start dates for the object's dates now; undefined when the calendar moved none. */
-export function calendarDates(stored: Basis, shown: Pick<ShownValues, 'start' | 'end'>): { target: string | null; start: string | null } | undefined {
+export function calendarDates(
+  stored: Basis,
+  shown: Pick<ShownValues, 'start' | 'end'>,
+): { target: string | null; start: string | null } | undefined {
   const start = moved(stored.shown.start, shown.start);
   const end = moved(stored.shown.end, shown.end);
   let target = stored.target;
@@ -156,7 +164,9 @@ export function describeDates(dates: { target: string | null; start: string | nu
 }
 
 /** The work item's fields a change in Plane touches, as Plane then has them (state expanded). */
-export type IssueChanges = Partial<Pick<PlaneIssue, 'target_date' | 'start_date' | 'state' | 'completed_at' | 'updated_at'>>;
+export type IssueChanges = Partial<
+  Pick<PlaneIssue, 'target_date' | 'start_date' | 'state' | 'completed_at' | 'updated_at'>
+>;
 
 /** The work item's object with some of its fields changed: what a change in Plane makes of it (null: none). */
 export type Reviser = (changes: IssueChanges) => EventModel | null;

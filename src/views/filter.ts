@@ -3,8 +3,8 @@
  * "me" and "today" come in as data, so every rule is a unit test with plain objects.
  */
 import type { CalendarEntry, CalendarFilter } from '../config/types.js';
-import type { PlaneIssue, PlaneUser } from '../plane/types.js';
 import { addDays, planeDateOf } from '../event/dates.js';
+import type { PlaneIssue, PlaneUser } from '../plane/types.js';
 
 export interface FilterContext {
   /** The API key's owner, when a filter says "me" (GET /users/me/, once per run). */
@@ -52,7 +52,9 @@ export function compileFilter(filter: CalendarFilter, ctx: FilterContext): Issue
 export function compileSelection(entry: Pick<CalendarEntry, 'filter' | 'completed'>, ctx: FilterContext): IssueFilter {
   const filter = compileFilter(entry.filter, ctx);
   if (entry.completed !== 'hide') return filter;
-  return (issue) => filter(issue) && !('group' in issue.state && (issue.state.group === 'completed' || issue.state.group === 'cancelled'));
+  return (issue) =>
+    filter(issue) &&
+    !('group' in issue.state && (issue.state.group === 'completed' || issue.state.group === 'cancelled'));
 }
 
 function assigneeTest(assignees: readonly string[], ctx: FilterContext): IssueFilter {
@@ -62,11 +64,17 @@ function assigneeTest(assignees: readonly string[], ctx: FilterContext): IssueFi
     else if (ctx.me) wanted.add(fold(ctx.me.id));
     else throw new Error('the filter names "me" but the key owner was not looked up');
   }
-  return (issue) => issue.assignees.some((user) => [user.id, user.display_name, user.email].some((name) => typeof name === 'string' && wanted.has(fold(name))));
+  return (issue) =>
+    issue.assignees.some((user) =>
+      [user.id, user.display_name, user.email].some((name) => typeof name === 'string' && wanted.has(fold(name))),
+    );
 }
 
 /** The first and last target dates a window lets in (inclusive); a side left out is open. */
-export function windowBounds(today: string, window: NonNullable<CalendarFilter['window']>): { from: string | undefined; to: string | undefined } {
+export function windowBounds(
+  today: string,
+  window: NonNullable<CalendarFilter['window']>,
+): { from: string | undefined; to: string | undefined } {
   return {
     from: window.pastDays === undefined ? undefined : addDays(today, -window.pastDays),
     to: window.futureDays === undefined ? undefined : addDays(today, window.futureDays),
@@ -75,7 +83,12 @@ export function windowBounds(today: string, window: NonNullable<CalendarFilter['
 
 /** Today's date in `timeZone` (an IANA name; undefined = the process's zone) at `now`. */
 export function todayIn(timeZone: string | undefined, now: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(now);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -84,7 +97,10 @@ export function todayIn(timeZone: string | undefined, now: Date): string {
  * Filter values that match nothing this run saw: a misspelt label or person would otherwise be a
  * silently empty calendar. Only meaningful over every project the entry covers.
  */
-export function unmatchedValues(filter: CalendarFilter, seen: { people: ReadonlySet<string>; labels: ReadonlySet<string> }): { assignees: string[]; labels: string[] } {
+export function unmatchedValues(
+  filter: CalendarFilter,
+  seen: { people: ReadonlySet<string>; labels: ReadonlySet<string> },
+): { assignees: string[]; labels: string[] } {
   return {
     assignees: (filter.assignees ?? []).filter((who) => fold(who) !== ME && !seen.people.has(fold(who))),
     labels: (filter.labels ?? []).filter((label) => !seen.labels.has(fold(label))),
@@ -93,7 +109,9 @@ export function unmatchedValues(filter: CalendarFilter, seen: { people: Readonly
 
 /** What an issue contributes to `unmatchedValues`' `seen`. */
 export function noteNames(issue: PlaneIssue, seen: { people: Set<string>; labels: Set<string> }): void {
-  for (const user of issue.assignees) for (const name of [user.id, user.display_name, user.email]) if (typeof name === 'string') seen.people.add(fold(name));
+  for (const user of issue.assignees)
+    for (const name of [user.id, user.display_name, user.email])
+      if (typeof name === 'string') seen.people.add(fold(name));
   for (const label of issue.labels) seen.labels.add(fold(label.name));
 }
 

@@ -7,8 +7,8 @@
  * any other entry lives at `plane-{id}` (or `plane-{id}-{project id}` per project).
  */
 import type { CalendarRef } from '../caldav/store.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
-import { uidScheme, type UidScheme } from '../event/uid.js';
+import { type CalendarEntry, DEFAULT_VIEW_ID } from '../config/types.js';
+import { type UidScheme, uidScheme } from '../event/uid.js';
 import type { PlaneProject } from '../plane/types.js';
 import { calendarDisplayName, calendarSlug, projectIdOfCalendar, viewOfCalendarUrl } from '../sync/calendars.js';
 import { matchesSelector } from './projects.js';
@@ -40,7 +40,9 @@ export function calendarSlugFor(entryId: string, projectId: string | undefined):
 /** The projects an entry draws from: those the run selected (plane.projects, or --project) that its filter names. */
 export function entryProjects(entry: CalendarEntry, selected: readonly PlaneProject[]): PlaneProject[] {
   const named = entry.filter.projects;
-  return named === undefined ? [...selected] : selected.filter((project) => named.some((selector) => matchesSelector(project, selector)));
+  return named === undefined
+    ? [...selected]
+    : selected.filter((project) => named.some((selector) => matchesSelector(project, selector)));
 }
 
 export interface TargetOptions {
@@ -58,14 +60,34 @@ export function planTargets(entries: readonly CalendarEntry[], options: TargetOp
     const projects = entryProjects(entry, options.selected);
     if (entry.perProject) {
       for (const project of projects) {
-        targets.push({ entry, key: `${entry.id}/${project.id}`, project, projects: [project], complete: true, slug: calendarSlugFor(entry.id, project.id), displayName: calendarDisplayName(entry.name, project), scheme, legacy });
+        targets.push({
+          entry,
+          key: `${entry.id}/${project.id}`,
+          project,
+          projects: [project],
+          complete: true,
+          slug: calendarSlugFor(entry.id, project.id),
+          displayName: calendarDisplayName(entry.name, project),
+          scheme,
+          legacy,
+        });
       }
       continue;
     }
     if (projects.length === 0) continue;
     const reading = new Set(projects.map((p) => p.id));
     const complete = entryProjects(entry, options.universe).every((p) => reading.has(p.id));
-    targets.push({ entry, key: entry.id, project: undefined, projects, complete, slug: calendarSlugFor(entry.id, undefined), displayName: entry.name, scheme, legacy });
+    targets.push({
+      entry,
+      key: entry.id,
+      project: undefined,
+      projects,
+      complete,
+      slug: calendarSlugFor(entry.id, undefined),
+      displayName: entry.name,
+      scheme,
+      legacy,
+    });
   }
   return targets;
 }
@@ -76,7 +98,14 @@ export function unknownProjectWarnings(entries: readonly CalendarEntry[], all: r
   entries.forEach((entry, index) => {
     for (const selector of entry.filter.projects ?? []) {
       if (!all.some((project) => matchesSelector(project, selector))) {
-        warnings.push(`calendars[${index}].filter.projects: no project "${selector}" in this workspace (known: ${all.filter((p) => !p.archived_at).map((p) => p.identifier).join(', ') || 'none'})`);
+        warnings.push(
+          `calendars[${index}].filter.projects: no project "${selector}" in this workspace (known: ${
+            all
+              .filter((p) => !p.archived_at)
+              .map((p) => p.identifier)
+              .join(', ') || 'none'
+          })`,
+        );
       }
     }
   });
@@ -93,7 +122,11 @@ export interface StrayCalendar {
  * they are, and named once per run so the user can remove them. Judged on the config alone, never
  * on what Plane shows this run, so a `--project` shard reports the same as a full run.
  */
-export function strayCalendars(calendars: readonly CalendarRef[], entries: readonly CalendarEntry[], all: readonly PlaneProject[]): StrayCalendar[] {
+export function strayCalendars(
+  calendars: readonly CalendarRef[],
+  entries: readonly CalendarEntry[],
+  all: readonly PlaneProject[],
+): StrayCalendar[] {
   const byId = new Map(entries.map((entry) => [entry.id, entry]));
   const namesProject = (entry: CalendarEntry, projectId: string) => {
     if (entry.filter.projects === undefined) return true;

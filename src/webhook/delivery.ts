@@ -50,11 +50,20 @@ export function parseDelivery(rawBody: Buffer, headers: DeliveryHeaders = {}): D
   const action = readAction(body.action);
   const data = body.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new DeliveryRejectedError('bad-data', `"data" is ${data === undefined ? 'missing' : `not an object (${quote(data)})`}`);
+    throw new DeliveryRejectedError(
+      'bad-data',
+      `"data" is ${data === undefined ? 'missing' : `not an object (${quote(data)})`}`,
+    );
   }
   const fields = data as Record<string, unknown>;
   const id = readUuid(fields.id, 'bad-id', 'data.id');
-  return { event, action, id, projectId: readProject(event, action, fields.project ?? fields.project_id), deliveryId: readDeliveryId(headers.deliveryId) };
+  return {
+    event,
+    action,
+    id,
+    projectId: readProject(event, action, fields.project ?? fields.project_id),
+    deliveryId: readDeliveryId(headers.deliveryId),
+  };
 }
 
 function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
@@ -70,7 +79,10 @@ function parseJsonObject(rawBody: Buffer): Record<string, unknown> {
   } catch (error) {
     // V8's message quotes the body raw (escape sequences, newlines): only the position is kept,
     // with a short excerpt escaped to printable ASCII.
-    throw new DeliveryRejectedError('invalid-json', `the body is not valid JSON (${rawBody.length} bytes)${syntaxErrorWhere(error, text)}`);
+    throw new DeliveryRejectedError(
+      'invalid-json',
+      `the body is not valid JSON (${rawBody.length} bytes)${syntaxErrorWhere(error, text)}`,
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DeliveryRejectedError('not-an-object', 'the body is not a JSON object');
@@ -100,7 +112,10 @@ function readEvent(value: unknown, header: string | undefined): string {
   }
   // The header is not signed, the body is: a disagreement means something rewrote the request.
   if (header !== undefined && header !== '' && header !== value) {
-    throw new DeliveryRejectedError('event-header-mismatch', `X-Plane-Event says ${quote(header)} but the body says ${quote(value)}`);
+    throw new DeliveryRejectedError(
+      'event-header-mismatch',
+      `X-Plane-Event says ${quote(header)} but the body says ${quote(value)}`,
+    );
   }
   return value;
 }
@@ -118,7 +133,10 @@ function readAction(value: unknown): WebhookAction {
 
 function readUuid(value: unknown, reason: 'bad-id' | 'bad-project', name: string): string {
   if (typeof value !== 'string' || !UUID.test(value)) {
-    throw new DeliveryRejectedError(reason, `"${name}" is ${value === undefined ? 'missing' : `not a UUID (${quote(value)})`}`);
+    throw new DeliveryRejectedError(
+      reason,
+      `"${name}" is ${value === undefined ? 'missing' : `not a UUID (${quote(value)})`}`,
+    );
   }
   return value.toLowerCase();
 }
@@ -128,7 +146,8 @@ function readUuid(value: unknown, reason: 'bad-id' | 'bad-project', name: string
  * cycle's or module's project says which calendars may show it, when the body has one.
  */
 function readProject(event: string, action: WebhookAction, value: unknown): string | null {
-  if (event === 'cycle' || event === 'module') return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
+  if (event === 'cycle' || event === 'module')
+    return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
   if (event !== 'issue') return null;
   if (action === 'deleted') return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : null;
   return readUuid(value, 'bad-project', 'data.project');
@@ -136,6 +155,7 @@ function readProject(event: string, action: WebhookAction, value: unknown): stri
 
 function readDeliveryId(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
-  if (!DELIVERY_ID.test(value)) throw new DeliveryRejectedError('bad-delivery-id', `the delivery id ${quote(value)} is malformed`);
+  if (!DELIVERY_ID.test(value))
+    throw new DeliveryRejectedError('bad-delivery-id', `the delivery id ${quote(value)} is malformed`);
   return value;
 }

@@ -5,16 +5,30 @@
  */
 import type { CalendarStore } from '../caldav/store.js';
 import type { CalendarEntry } from '../config/types.js';
-import type { PlaneEditor } from '../plane/types.js';
 import type { RequestStats } from '../http/fetcher.js';
+import type { PlaneEditor } from '../plane/types.js';
 import { Writer } from '../sync/apply.js';
-import type { DeleteGuard } from '../sync/plan.js';
 import type { ItemDefaults } from '../sync/desired.js';
-import { projectsOfCalendars, SCHEMA_VERSION, sumTotals, type CalendarReport, type ProjectReport, type RunReport } from '../sync/report.js';
-import { defaultEntries, planeWriteBudget, runSync, writesBack, type PlaneWriteGuard } from '../sync/run.js';
+import type { DeleteGuard } from '../sync/plan.js';
+import {
+  type CalendarReport,
+  type ProjectReport,
+  projectsOfCalendars,
+  type RunReport,
+  SCHEMA_VERSION,
+  sumTotals,
+} from '../sync/report.js';
+import { defaultEntries, type PlaneWriteGuard, planeWriteBudget, runSync, writesBack } from '../sync/run.js';
 import { todayIn } from '../views/filter.js';
 import type { Delivery, WebhookAction } from './delivery.js';
-import { findOwnedEvents, isSelected, reconcileIssue, type KnownCalendar, type WebhookContext, type WebhookPlane } from './issue.js';
+import {
+  findOwnedEvents,
+  isSelected,
+  type KnownCalendar,
+  reconcileIssue,
+  type WebhookContext,
+  type WebhookPlane,
+} from './issue.js';
 
 export interface WebhookDeps {
   plane: WebhookPlane;
@@ -65,7 +79,11 @@ interface Handled {
   nothingToDo: string | null;
 }
 
-export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, settings: WebhookSettings): Promise<WebhookReport> {
+export async function handleDelivery(
+  delivery: Delivery,
+  deps: WebhookDeps,
+  settings: WebhookSettings,
+): Promise<WebhookReport> {
   const started = performance.now();
   const entries = settings.entries ?? defaultEntries(settings.calendarNameTemplate);
   const ctx: WebhookContext = {
@@ -92,7 +110,13 @@ export async function handleDelivery(delivery: Delivery, deps: WebhookDeps, sett
     totals: sumTotals(handled.calendars),
     durationMs: Math.round(performance.now() - started),
     requests: { plane: deps.stats.plane.requests, caldav: deps.stats.caldav.requests },
-    webhook: { event: delivery.event, action: delivery.action, id: delivery.id, deliveryId: delivery.deliveryId, nothingToDo: handled.nothingToDo },
+    webhook: {
+      event: delivery.event,
+      action: delivery.action,
+      id: delivery.id,
+      deliveryId: delivery.deliveryId,
+      nothingToDo: handled.nothingToDo,
+    },
   };
 }
 
@@ -117,15 +141,21 @@ function dispatch(delivery: Delivery, handling: Handling, knownCalendars: () => 
 }
 
 /** An issue whose project no calendar shows: outside plane.projects, or every entry's filter.projects. */
-const NOT_SHOWN = 'the issue\'s project is not in plane.projects (or in no calendar\'s filter.projects)';
+const NOT_SHOWN = "the issue's project is not in plane.projects (or in no calendar's filter.projects)";
 
-async function handleIssue(delivery: Delivery, ctx: WebhookContext, knownCalendars: () => KnownCalendar[]): Promise<Handled> {
-  if (delivery.projectId !== null) return handled(await reconcileIssue(ctx, delivery.id, delivery.projectId), NOT_SHOWN);
+async function handleIssue(
+  delivery: Delivery,
+  ctx: WebhookContext,
+  knownCalendars: () => KnownCalendar[],
+): Promise<Handled> {
+  if (delivery.projectId !== null)
+    return handled(await reconcileIssue(ctx, delivery.id, delivery.projectId), NOT_SHOWN);
   // A `deleted` body carries only the id: find the event, then let the re-fetch decide.
   const found = await findOwnedEvents(ctx.store, delivery.id, knownCalendars(), ctx.entries);
   if (found.length === 0) return nothing('no calendar calplanebot manages holds an event for this issue');
   const calendars: CalendarReport[] = [];
-  for (const { projectId, known } of found) calendars.push(...(await reconcileIssue(ctx, delivery.id, projectId, known)));
+  for (const { projectId, known } of found)
+    calendars.push(...(await reconcileIssue(ctx, delivery.id, projectId, known)));
   return handled(calendars, NOT_SHOWN);
 }
 
@@ -137,7 +167,9 @@ function handled(calendars: CalendarReport[], otherwise: string): Handled {
 
 async function handleProject(delivery: Delivery, handling: Handling): Promise<Handled> {
   if (delivery.action === 'deleted') {
-    return nothing('the project was deleted; calplanebot never deletes calendars, so remove its calendar by hand if you no longer want it');
+    return nothing(
+      'the project was deleted; calplanebot never deletes calendars, so remove its calendar by hand if you no longer want it',
+    );
   }
   return syncProjectShare(delivery.id, handling);
 }
@@ -149,15 +181,18 @@ async function handleProject(delivery: Delivery, handling: Handling): Promise<Ha
  */
 async function handleBlock(delivery: Delivery, handling: Handling): Promise<Handled> {
   const kind = delivery.event === 'cycle' ? 'cycles' : 'modules';
-  if (!handling.ctx.entries.some((entry) => entry[kind] === true)) return nothing(`no calendar shows ${kind} ("${kind}": true)`);
-  if (delivery.projectId === null) return nothing(`the delivery names no project; the next sync updates the ${kind}' blocks`);
+  if (!handling.ctx.entries.some((entry) => entry[kind] === true))
+    return nothing(`no calendar shows ${kind} ("${kind}": true)`);
+  if (delivery.projectId === null)
+    return nothing(`the delivery names no project; the next sync updates the ${kind}' blocks`);
   return syncProjectShare(delivery.projectId, handling);
 }
 
 async function syncProjectShare(projectId: string, { ctx, deps, settings }: Handling): Promise<Handled> {
   const project = await ctx.plane.getProject(projectId);
   if (!project) return nothing('Plane does not show this project (deleted, or not visible to the API key)');
-  if (project.archived_at) return nothing('the project is archived; sync leaves archived projects\' calendars as they are');
+  if (project.archived_at)
+    return nothing("the project is archived; sync leaves archived projects' calendars as they are");
   if (!isSelected(project, ctx.selectors)) return nothing('the project is not in plane.projects');
   // The project's share of every calendar, as `sync --project` does it.
   const run = await runSync(deps, {

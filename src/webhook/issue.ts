@@ -7,20 +7,26 @@
  * costs one GET (and its write).
  */
 import type { CalendarStore, RemoteObject } from '../caldav/store.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../config/types.js';
+import { type CalendarEntry, DEFAULT_VIEW_ID } from '../config/types.js';
 import { HttpError, NotFoundError } from '../errors.js';
 import { parseCalendarObject } from '../event/parse.js';
-import { LEGACY_SCHEME, objectNameForUid, uidScheme, type UidScheme } from '../event/uid.js';
+import { LEGACY_SCHEME, objectNameForUid, type UidScheme, uidScheme } from '../event/uid.js';
 import type { PlaneIssue, PlaneProject, PlaneSource, PlaneUser } from '../plane/types.js';
-import { mapPool, type ApplyOutcome, type Writer } from '../sync/apply.js';
-import { recordOutcomes, recordPlan, resolveCalendar, spendPlaneWrites, type CalendarSyncContext } from '../sync/calendar-sync.js';
-import { addIssue, emptyDesired, writeBackPlan, type DesiredSet } from '../sync/desired.js';
+import { type ApplyOutcome, mapPool, type Writer } from '../sync/apply.js';
+import {
+  type CalendarSyncContext,
+  recordOutcomes,
+  recordPlan,
+  resolveCalendar,
+  spendPlaneWrites,
+} from '../sync/calendar-sync.js';
 import { projectIdOfCalendar } from '../sync/calendars.js';
-import { plan, sameHref, type Plan } from '../sync/plan.js';
-import { emptyCalendarReport, type CalendarReport } from '../sync/report.js';
-import { compileSelection, usesMe, type FilterContext } from '../views/filter.js';
+import { addIssue, type DesiredSet, emptyDesired, writeBackPlan } from '../sync/desired.js';
+import { type Plan, plan, sameHref } from '../sync/plan.js';
+import { type CalendarReport, emptyCalendarReport } from '../sync/report.js';
+import { compileSelection, type FilterContext, usesMe } from '../views/filter.js';
 import { matchesSelector } from '../views/projects.js';
-import { planTargets, viewOfCalendarUrl, type CalendarTarget } from '../views/targets.js';
+import { type CalendarTarget, planTargets, viewOfCalendarUrl } from '../views/targets.js';
 
 /** The Plane reads a webhook needs beyond the sync's. PlaneClient implements it. */
 export interface WebhookPlane extends PlaneSource {
@@ -62,7 +68,12 @@ const NO_GUARD = { maxDeletePercent: 100, allowMassDelete: true };
  * or the calendar's filter no longer shows it. Empty when the issue's project is outside
  * `plane.projects`. `known`: where a `deleted` body's event was found, in one calendar.
  */
-export async function reconcileIssue(ctx: WebhookContext, issueId: string, projectId: string, known?: Known): Promise<CalendarReport[]> {
+export async function reconcileIssue(
+  ctx: WebhookContext,
+  issueId: string,
+  projectId: string,
+  known?: Known,
+): Promise<CalendarReport[]> {
   const fetched = await ctx.plane.getIssueWithProject(projectId, issueId);
   if (fetched && !isSelected(fetched.project, ctx.selectors)) return [];
   // `plane.projects` holds for a gone issue too; asked once, and only when there is an event to delete.
@@ -71,14 +82,26 @@ export async function reconcileIssue(ctx: WebhookContext, issueId: string, proje
   const select = await filterContext(ctx);
   // A gone issue's project is not looked up (it would cost a request): its reports name only the id.
   const project = fetched?.project ?? { id: projectId, identifier: '', name: '', archived_at: null };
-  const targets = planTargets(ctx.entries, { selected: [project], universe: [project] }).filter((t) => fetched || !known || sameView(t, known));
+  const targets = planTargets(ctx.entries, { selected: [project], universe: [project] }).filter(
+    (t) => fetched || !known || sameView(t, known),
+  );
   const reports: CalendarReport[] = [];
   for (const target of targets) {
     const report = emptyCalendarReport({ id: target.entry.id, name: target.displayName, project: target.project });
     const shape = { target, select: compileSelection(target.entry, select) };
     const desired = emptyDesired();
     if (fetched) addIssue(fetched.issue, fetched.project, shape, ctx, desired, report);
-    const done = await reconcileIn(ctx, target, issueId, projectId, fetched?.project, desired, report, known && sameView(target, known) ? known.located : undefined, goneAllowed);
+    const done = await reconcileIn(
+      ctx,
+      target,
+      issueId,
+      projectId,
+      fetched?.project,
+      desired,
+      report,
+      known && sameView(target, known) ? known.located : undefined,
+      goneAllowed,
+    );
     if (!done) return [];
     reports.push(report);
   }
@@ -125,7 +148,8 @@ async function reconcileIn(
   if (located.object) report.calendarUrl = located.calendarUrl;
   let result = planOne(located, desired, target);
   spendPlaneWrites(result, ctx.planeWriteBudget);
-  let outcomes = result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl, target.scheme) : [];
+  let outcomes =
+    result.changes.length > 0 ? await ctx.writer.apply(result.changes, located.calendarUrl, target.scheme) : [];
   if (outcomes.some((o) => o.ok)) report.calendarUrl = located.calendarUrl;
   if (project && calendarMissing(outcomes)) {
     const retried = await intoResolvedCalendar(ctx, target, uid, desired, report);
@@ -145,32 +169,52 @@ async function reconcileIn(
  * calendar calplanebot manages: its own (`plane-{project id}`), those it marked when it adopted
  * them, and those the discovery cache saw a project in. The calendar says which project.
  */
-export async function findOwnedEvents(store: CalendarStore, issueId: string, known: readonly KnownCalendar[] = [], entries: readonly CalendarEntry[] = []): Promise<Array<{ projectId: string; known: Known }>> {
+export async function findOwnedEvents(
+  store: CalendarStore,
+  issueId: string,
+  known: readonly KnownCalendar[] = [],
+  entries: readonly CalendarEntry[] = [],
+): Promise<Array<{ projectId: string; known: Known }>> {
   const keepsDefault = entries.length === 0 || entries.some((entry) => entry.id === DEFAULT_VIEW_ID);
-  const calendars = (await store.listCalendars()).flatMap((calendar): Array<{ projectId: string | undefined; calendarUrl: string; scheme: UidScheme }> => {
-    const projectId = projectIdOfCalendar(calendar) ?? known.find((k) => sameHref(k.url, calendar.url))?.projectId;
-    if (projectId && !keepsDefault) return [];
-    if (projectId) return [{ projectId, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
-    // Another entry's calendar: the object names its project (X-CALPLANEBOT-PROJECT-ID).
-    const view = viewOfCalendarUrl(calendar.url);
-    if (!view || !entries.some((entry) => entry.id === view.entryId)) return [];
-    return [{ projectId: view.projectId, calendarUrl: calendar.url, scheme: uidScheme(view.entryId) }];
-  });
-  const reads = await mapPool(calendars, 4, async ({ projectId, calendarUrl, scheme }): Promise<{ projectId: string; known: Known } | undefined> => {
-    const uid = scheme.uidFor(issueId);
-    const object = await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`);
-    const parsed = object ? parseCalendarObject(object.data) : undefined;
-    if (!object || parsed?.uid !== uid) return undefined;
-    const owner = projectId ?? parsed.projectId;
-    return owner ? { projectId: owner, known: { view: scheme.view, located: { calendarUrl, object } } } : undefined;
-  });
+  const calendars = (await store.listCalendars()).flatMap(
+    (calendar): Array<{ projectId: string | undefined; calendarUrl: string; scheme: UidScheme }> => {
+      const projectId = projectIdOfCalendar(calendar) ?? known.find((k) => sameHref(k.url, calendar.url))?.projectId;
+      if (projectId && !keepsDefault) return [];
+      if (projectId) return [{ projectId, calendarUrl: calendar.url, scheme: LEGACY_SCHEME }];
+      // Another entry's calendar: the object names its project (X-CALPLANEBOT-PROJECT-ID).
+      const view = viewOfCalendarUrl(calendar.url);
+      if (!view || !entries.some((entry) => entry.id === view.entryId)) return [];
+      return [{ projectId: view.projectId, calendarUrl: calendar.url, scheme: uidScheme(view.entryId) }];
+    },
+  );
+  const reads = await mapPool(
+    calendars,
+    4,
+    async ({ projectId, calendarUrl, scheme }): Promise<{ projectId: string; known: Known } | undefined> => {
+      const uid = scheme.uidFor(issueId);
+      const object = await getOrNull(store, `${calendarUrl}${objectNameForUid(uid)}`);
+      const parsed = object ? parseCalendarObject(object.data) : undefined;
+      if (!object || parsed?.uid !== uid) return undefined;
+      const owner = projectId ?? parsed.projectId;
+      return owner ? { projectId: owner, known: { view: scheme.view, located: { calendarUrl, object } } } : undefined;
+    },
+  );
   return reads.filter((read): read is { projectId: string; known: Known } => read !== undefined);
 }
 
 /** The event at its deterministic href, in the calendar last seen for the project (default calendars) or else at calplanebot's own URL. */
-async function readAtHref(ctx: WebhookContext, target: CalendarTarget, projectId: string, uid: string): Promise<Located> {
-  const calendarUrl = (target.legacy ? ctx.knownCalendarUrl(projectId) : undefined) ?? (await ctx.store.calendarUrlFor(target.slug));
-  return { calendarUrl, object: atOwnHref(await getOrNull(ctx.store, `${calendarUrl}${objectNameForUid(uid)}`), uid, target.scheme) };
+async function readAtHref(
+  ctx: WebhookContext,
+  target: CalendarTarget,
+  projectId: string,
+  uid: string,
+): Promise<Located> {
+  const calendarUrl =
+    (target.legacy ? ctx.knownCalendarUrl(projectId) : undefined) ?? (await ctx.store.calendarUrlFor(target.slug));
+  return {
+    calendarUrl,
+    object: atOwnHref(await getOrNull(ctx.store, `${calendarUrl}${objectNameForUid(uid)}`), uid, target.scheme),
+  };
 }
 
 /**
@@ -185,9 +229,16 @@ function atOwnHref(object: RemoteObject | null, uid: string, scheme: UidScheme):
 }
 
 /** The gone issue's event in another calendar of its project (adopted and marked): one listing, one GET each. */
-async function searchProjectCalendars(ctx: WebhookContext, projectId: string, uid: string, alreadyRead: string): Promise<Located | undefined> {
+async function searchProjectCalendars(
+  ctx: WebhookContext,
+  projectId: string,
+  uid: string,
+  alreadyRead: string,
+): Promise<Located | undefined> {
   const wanted = projectId.toLowerCase();
-  const candidates = (await ctx.store.listCalendars()).filter((c) => projectIdOfCalendar(c)?.toLowerCase() === wanted && !sameHref(c.url, alreadyRead));
+  const candidates = (await ctx.store.listCalendars()).filter(
+    (c) => projectIdOfCalendar(c)?.toLowerCase() === wanted && !sameHref(c.url, alreadyRead),
+  );
   for (const calendar of candidates) {
     const object = await getOrNull(ctx.store, `${calendar.url}${objectNameForUid(uid)}`);
     if (object && parseCalendarObject(object.data).uid === uid) return { calendarUrl: calendar.url, object };
@@ -242,7 +293,11 @@ function writesBack(target: CalendarTarget): boolean {
  */
 function calendarMissing(outcomes: ApplyOutcome[]): boolean {
   return outcomes.some(
-    (o) => !o.ok && o.change.op === 'create' && !o.replanned && (o.error instanceof NotFoundError || (o.error instanceof HttpError && o.error.status === 409)),
+    (o) =>
+      !o.ok &&
+      o.change.op === 'create' &&
+      !o.replanned &&
+      (o.error instanceof NotFoundError || (o.error instanceof HttpError && o.error.status === 409)),
   );
 }
 

@@ -4,7 +4,7 @@
  * configured, a missing or wrong signature is refused; without one, every delivery is refused
  * unless the config opts out explicitly (`webhook.allowUnsigned`).
  */
-import { parseDelivery, type Delivery, type DeliveryHeaders } from './delivery.js';
+import { type Delivery, type DeliveryHeaders, parseDelivery } from './delivery.js';
 import { DeliveryRejectedError } from './rejection.js';
 import { isWellFormedSignature, signatureMatches } from './signature.js';
 
@@ -17,9 +17,15 @@ export interface VerifyOptions extends DeliveryHeaders {
   maxBytes?: number;
 }
 
-const SECRET_HINT = 'set webhook.secret (or PLANE_WEBHOOK_SECRET / PLANE_WEBHOOK_SECRET_FILE) to the secret Plane shows for this webhook';
+const SECRET_HINT =
+  'set webhook.secret (or PLANE_WEBHOOK_SECRET / PLANE_WEBHOOK_SECRET_FILE) to the secret Plane shows for this webhook';
 
-export function verifyDelivery(rawBody: Buffer, signature: string | undefined, secret: string | undefined, options: VerifyOptions): Delivery {
+export function verifyDelivery(
+  rawBody: Buffer,
+  signature: string | undefined,
+  secret: string | undefined,
+  options: VerifyOptions,
+): Delivery {
   const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
   if (rawBody.length > maxBytes) throw tooLarge(maxBytes);
   if (secret === undefined || secret === '') {
@@ -45,7 +51,10 @@ function checkSignature(rawBody: Buffer, signature: string | undefined, secret: 
     );
   }
   if (!isWellFormedSignature(signature)) {
-    throw new DeliveryRejectedError('signature-malformed', `the signature is not 64 hex digits (${signature.trim().length} characters)`);
+    throw new DeliveryRejectedError(
+      'signature-malformed',
+      `the signature is not 64 hex digits (${signature.trim().length} characters)`,
+    );
   }
   if (!signatureMatches(rawBody, signature, secret)) {
     throw new DeliveryRejectedError(

@@ -13,11 +13,33 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calplanebot, calplanebotConfig, freshStateDir } from './calplanebot.js';
-import { requireGnuTime, median } from './measure.js';
-import { measures, parseOptions, type BenchOptions } from './options.js';
+import { median, requireGnuTime } from './measure.js';
+import { type BenchOptions, measures, parseOptions } from './options.js';
 import { summarizeProfiles } from './profile.js';
-import { machineLine, markdownTable, ratios, summarize, targets, type BenchResults, type Scenario, type Summary } from './report.js';
-import { calplanebotChange, calplanebotExport, calplanebotInitial, calplanebotNoop, calplanebotWebhook, exportWorld, startUp, vdirsyncerInitial, vdirsyncerNoop, type BenchContext, type CalplanebotWorld, type VdirsyncerWorld } from './scenarios.js';
+import {
+  type BenchResults,
+  machineLine,
+  markdownTable,
+  ratios,
+  type Scenario,
+  type Summary,
+  summarize,
+  targets,
+} from './report.js';
+import {
+  type BenchContext,
+  type CalplanebotWorld,
+  calplanebotChange,
+  calplanebotExport,
+  calplanebotInitial,
+  calplanebotNoop,
+  calplanebotWebhook,
+  exportWorld,
+  startUp,
+  type VdirsyncerWorld,
+  vdirsyncerInitial,
+  vdirsyncerNoop,
+} from './scenarios.js';
 import { vdirsyncerVersion } from './vdirsyncer.js';
 import { exportEvents, startWorkspace } from './workspace.js';
 
@@ -32,7 +54,11 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'calplanebot-bench-'));
   const perProject = Math.floor(options.issues / options.projects);
   log(`seeding the fake Plane: ${options.projects} projects × ${perProject} issues`);
-  const workspace = await startWorkspace({ projects: options.projects, issuesPerProject: perProject, seed: options.seed });
+  const workspace = await startWorkspace({
+    projects: options.projects,
+    issuesPerProject: perProject,
+    seed: options.seed,
+  });
   try {
     const eventsDir = join(work, 'events');
     const events = await exportEvents(workspace, eventsDir);
@@ -64,14 +90,31 @@ async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutp
   // A scenario that needs a synced calendar gets one, measured only when the initial sync is asked for.
   const need = {
     vds: ['vds-initial', 'vds-noop'].some(want),
-    cpb: ['cpb-initial', 'cpb-noop-state-first', 'cpb-noop-state', 'cpb-noop-stateless', 'cpb-change', 'cpb-webhook'].some(want),
+    cpb: [
+      'cpb-initial',
+      'cpb-noop-state-first',
+      'cpb-noop-state',
+      'cpb-noop-stateless',
+      'cpb-change',
+      'cpb-webhook',
+    ].some(want),
   };
-  const { vds, cpb, worlds } = await initialRounds(ctx, want('vds-initial') || want('cpb-initial') ? options.initialRuns : 1, need);
+  const { vds, cpb, worlds } = await initialRounds(
+    ctx,
+    want('vds-initial') || want('cpb-initial') ? options.initialRuns : 1,
+    need,
+  );
   scenarios.push(...[vds, cpb].filter((s) => want(s.id)));
   try {
     if (worlds.cpb && (want('cpb-noop-state-first') || want('cpb-noop-state'))) {
       // Also when only the cron no-op is measured: it must not be the first after a writing run.
-      const first: Scenario = { id: 'cpb-noop-state-first', tool: 'calplanebot', title: 'no-op sync, state dir, first after a writing run', runs: [], note: 'lists every calendar once: a run that wrote records nothing' };
+      const first: Scenario = {
+        id: 'cpb-noop-state-first',
+        tool: 'calplanebot',
+        title: 'no-op sync, state dir, first after a writing run',
+        runs: [],
+        note: 'lists every calendar once: a run that wrote records nothing',
+      };
       first.runs.push(await calplanebotNoop(ctx, worlds.cpb, true));
       if (want(first.id)) scenarios.push(first);
     }
@@ -102,9 +145,23 @@ interface Worlds {
  * server's speed drifts over minutes (its disk, the neighbours), and turns spread that over both.
  * The last round's servers stay up for the no-op rounds. Only the tools in `need` run.
  */
-async function initialRounds(ctx: BenchContext, rounds: number, need: { vds: boolean; cpb: boolean }): Promise<{ vds: Scenario; cpb: Scenario; worlds: Worlds }> {
-  const vds: Scenario = { id: 'vds-initial', tool: 'vdirsyncer', title: `initial upload of ${ctx.events} events (discover + sync)`, runs: [] };
-  const cpb: Scenario = { id: 'cpb-initial', tool: 'calplanebot', title: `initial sync of ${ctx.events} events`, runs: [] };
+async function initialRounds(
+  ctx: BenchContext,
+  rounds: number,
+  need: { vds: boolean; cpb: boolean },
+): Promise<{ vds: Scenario; cpb: Scenario; worlds: Worlds }> {
+  const vds: Scenario = {
+    id: 'vds-initial',
+    tool: 'vdirsyncer',
+    title: `initial upload of ${ctx.events} events (discover + sync)`,
+    runs: [],
+  };
+  const cpb: Scenario = {
+    id: 'cpb-initial',
+    tool: 'calplanebot',
+    title: `initial sync of ${ctx.events} events`,
+    runs: [],
+  };
   let worlds: Worlds = {};
   if (!need.vds && !need.cpb) return { vds, cpb, worlds };
   for (let round = 0; round < rounds; round += 1) {
@@ -129,13 +186,39 @@ async function initialRounds(ctx: BenchContext, rounds: number, need: { vds: boo
  * Interleaved, so a noisy neighbour hits every tool alike: each round runs every measured no-op
  * and the two exports (which need no CalDAV server) once. Returns the measured scenarios.
  */
-async function noopRounds(ctx: BenchContext, runs: number, worlds: Worlds, want: (id: string) => boolean): Promise<Scenario[]> {
+async function noopRounds(
+  ctx: BenchContext,
+  runs: number,
+  worlds: Worlds,
+  want: (id: string) => boolean,
+): Promise<Scenario[]> {
   const vdsNoop: Scenario = { id: 'vds-noop', tool: 'vdirsyncer', title: 'no-op re-sync (status dir)', runs: [] };
-  const state: Scenario = { id: 'cpb-noop-state', tool: 'calplanebot', title: 'no-op sync, state dir (cron)', runs: [] };
-  const stateless: Scenario = { id: 'cpb-noop-stateless', tool: 'calplanebot', title: 'no-op sync, stateless (CI runner)', runs: [] };
+  const state: Scenario = {
+    id: 'cpb-noop-state',
+    tool: 'calplanebot',
+    title: 'no-op sync, state dir (cron)',
+    runs: [],
+  };
+  const stateless: Scenario = {
+    id: 'cpb-noop-stateless',
+    tool: 'calplanebot',
+    title: 'no-op sync, stateless (CI runner)',
+    runs: [],
+  };
   const calendars = ctx.workspace.projects.length;
-  const exportFirst: Scenario = { id: 'cpb-export-first', tool: 'calplanebot', title: `export of ${calendars} calendars (${ctx.events} events) into an empty folder`, runs: [], note: 'no CalDAV: Plane pages in, one .ics file per calendar out' };
-  const exportAgain: Scenario = { id: 'cpb-export-unchanged', tool: 'calplanebot', title: 'export again, nothing changed (no file rewritten)', runs: [] };
+  const exportFirst: Scenario = {
+    id: 'cpb-export-first',
+    tool: 'calplanebot',
+    title: `export of ${calendars} calendars (${ctx.events} events) into an empty folder`,
+    runs: [],
+    note: 'no CalDAV: Plane pages in, one .ics file per calendar out',
+  };
+  const exportAgain: Scenario = {
+    id: 'cpb-export-unchanged',
+    tool: 'calplanebot',
+    title: 'export again, nothing changed (no file rewritten)',
+    runs: [],
+  };
   const exporting = want(exportFirst.id) || want(exportAgain.id);
   const feeds = exporting ? exportWorld(ctx) : undefined;
   const selected = [vdsNoop, state, stateless, exportFirst, exportAgain].filter((s) => want(s.id));
@@ -154,8 +237,17 @@ async function noopRounds(ctx: BenchContext, runs: number, worlds: Worlds, want:
   return selected;
 }
 
-async function changeRounds(ctx: BenchContext, rounds: number, cpb: CalplanebotWorld): Promise<{ scenario: Scenario; changed: number }> {
-  const scenario: Scenario = { id: 'cpb-change', tool: 'calplanebot', title: 'sync after 1% of the issues changed', runs: [] };
+async function changeRounds(
+  ctx: BenchContext,
+  rounds: number,
+  cpb: CalplanebotWorld,
+): Promise<{ scenario: Scenario; changed: number }> {
+  const scenario: Scenario = {
+    id: 'cpb-change',
+    tool: 'calplanebot',
+    title: 'sync after 1% of the issues changed',
+    runs: [],
+  };
   let changed = 0;
   for (let i = 0; i < rounds; i += 1) {
     ctx.log(`1% changed, round ${i + 1}/${rounds}`);
@@ -167,13 +259,23 @@ async function changeRounds(ctx: BenchContext, rounds: number, cpb: CalplanebotW
 }
 
 async function webhookRounds(ctx: BenchContext, runs: number, cpb: CalplanebotWorld): Promise<Scenario> {
-  const scenario: Scenario = { id: 'cpb-webhook', tool: 'calplanebot', title: 'one webhook delivery (issue updated), state dir', runs: [] };
+  const scenario: Scenario = {
+    id: 'cpb-webhook',
+    tool: 'calplanebot',
+    title: 'one webhook delivery (issue updated), state dir',
+    runs: [],
+  };
   for (let i = 0; i < runs; i += 1) scenario.runs.push(await calplanebotWebhook(ctx, cpb, i));
   return scenario;
 }
 
 /** The stateless no-op again, straight to Radicale and the fake Plane: what the two proxies cost. */
-async function measureProxyOverhead(ctx: BenchContext, cpb: CalplanebotWorld, runs: number, scenarios: Scenario[]): Promise<BenchResults['proxyOverhead']> {
+async function measureProxyOverhead(
+  ctx: BenchContext,
+  cpb: CalplanebotWorld,
+  runs: number,
+  scenarios: Scenario[],
+): Promise<BenchResults['proxyOverhead']> {
   const proxied = scenarios.find((s) => s.id === 'cpb-noop-stateless');
   if (!proxied) return undefined;
   const direct: number[] = [];
@@ -190,7 +292,10 @@ async function measureProxyOverhead(ctx: BenchContext, cpb: CalplanebotWorld, ru
 
 async function profileNoops(ctx: BenchContext, cpb: CalplanebotWorld, out: string): Promise<BenchResults['profiles']> {
   const profiles: BenchResults['profiles'] = [];
-  for (const [scenario, stateful] of [['cpb-noop-stateless', false], ['cpb-noop-state', true]] as const) {
+  for (const [scenario, stateful] of [
+    ['cpb-noop-stateless', false],
+    ['cpb-noop-state', true],
+  ] as const) {
     const dir = join(out, 'profiles', scenario);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -203,7 +308,14 @@ async function profileNoops(ctx: BenchContext, cpb: CalplanebotWorld, out: strin
   return profiles;
 }
 
-function assemble(options: BenchOptions, machine: BenchResults['machine'], started: Date, issues: number, events: number, run: RunOutput): BenchResults {
+function assemble(
+  options: BenchOptions,
+  machine: BenchResults['machine'],
+  started: Date,
+  issues: number,
+  events: number,
+  run: RunOutput,
+): BenchResults {
   const summaries = run.scenarios.map(summarize);
   const byId = new Map<string, Summary>(summaries.map((s) => [s.id, s]));
   const perProject = Math.floor(options.issues / options.projects);
@@ -212,7 +324,12 @@ function assemble(options: BenchOptions, machine: BenchResults['machine'], start
     schemaVersion: 1,
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 1000),
-    machine: { ...machine, loadAvgAtEnd: loadavg().map((l) => l.toFixed(2)).join(' ') },
+    machine: {
+      ...machine,
+      loadAvgAtEnd: loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    },
     options: { ...options, only: options.only ? [...options.only] : undefined },
     workspace: { projects: options.projects, issues, events },
     summaries,
@@ -239,7 +356,8 @@ function preflight(): BenchResults['machine'] {
   requireGnuTime();
   if (!existsSync(DIST)) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   const radicale = spawnSync('radicale', ['--version'], { encoding: 'utf8' });
-  if (radicale.error || radicale.status !== 0) throw new Error('radicale is not installed: apt-get install -y radicale');
+  if (radicale.error || radicale.status !== 0)
+    throw new Error('radicale is not installed: apt-get install -y radicale');
   const cpu = cpus();
   return {
     cpu: cpu[0]?.model ?? 'unknown',
@@ -249,7 +367,9 @@ function preflight(): BenchResults['machine'] {
     node: process.version,
     radicale: radicale.stdout.trim(),
     vdirsyncer: vdirsyncerVersion(),
-    loadAvgAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAvgAtStart: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }
 

@@ -6,13 +6,24 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunReport } from '../../src/sync/report.js';
 import { CLI, scratchDir, writeConfig } from '../support/cli.js';
-import { timedRun, type ProcessSample } from './measure.js';
-import { WEB_URL, type Server, type Workspace } from './workspace.js';
+import { type ProcessSample, timedRun } from './measure.js';
+import { type Server, WEB_URL, type Workspace } from './workspace.js';
 
 export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 /** Variables that must not leak from the developer's shell into a measured run. */
-const SCRUBBED = ['PLANE_API_KEY', 'PLANE_BASE_URL', 'PLANE_WORKSPACE_SLUG', 'CALDAV_URL', 'CALDAV_USERNAME', 'CALDAV_PASSWORD', 'PLANE_WEBHOOK_SECRET', 'CALPLANEBOT_STATE_DIR', 'CALPLANEBOT_LOG_FORMAT', 'NODE_OPTIONS'];
+const SCRUBBED = [
+  'PLANE_API_KEY',
+  'PLANE_BASE_URL',
+  'PLANE_WORKSPACE_SLUG',
+  'CALDAV_URL',
+  'CALDAV_USERNAME',
+  'CALDAV_PASSWORD',
+  'PLANE_WEBHOOK_SECRET',
+  'CALPLANEBOT_STATE_DIR',
+  'CALPLANEBOT_LOG_FORMAT',
+  'NODE_OPTIONS',
+];
 
 /**
  * A config file for this workspace and server, remembering in `stateDir` (a fresh empty one:
@@ -42,7 +53,12 @@ export function calplanebotConfig(workspace: Workspace, server: Server, stateDir
 export function calplanebotExportConfig(workspace: Workspace, stateDir: string): string {
   const file = join(scratchDir('calplanebot-bench-config-'), 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: workspace.planeProxy.url, webUrl: WEB_URL, workspaceSlug: workspace.plane.workspaceSlug, apiKey: workspace.plane.apiKey },
+    plane: {
+      baseUrl: workspace.planeProxy.url,
+      webUrl: WEB_URL,
+      workspaceSlug: workspace.plane.workspaceSlug,
+      apiKey: workspace.plane.apiKey,
+    },
     sync: { stateDir },
     http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 120_000 },
   };
@@ -67,11 +83,18 @@ export interface CliOptions {
 }
 
 /** `calplanebot <args> --config <config> --json`, measured. */
-export async function calplanebot<R = RunReport>(args: string[], config: string, options: CliOptions = {}): Promise<CliRun<R>> {
+export async function calplanebot<R = RunReport>(
+  args: string[],
+  config: string,
+  options: CliOptions = {},
+): Promise<CliRun<R>> {
   const nodeArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const env: Record<string, string | undefined> = { NO_COLOR: '1' };
   for (const key of SCRUBBED) env[key] = undefined;
-  const sample = await timedRun(process.execPath, [...nodeArgs, CLI, ...args, '--config', config, '--json'], { env, stdin: options.stdin ?? '' });
+  const sample = await timedRun(process.execPath, [...nodeArgs, CLI, ...args, '--config', config, '--json'], {
+    env,
+    stdin: options.stdin ?? '',
+  });
   let report: R | undefined;
   try {
     report = JSON.parse(sample.stdout) as R;

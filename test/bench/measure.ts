@@ -30,7 +30,8 @@ export interface RunOptions {
 }
 
 export function requireGnuTime(): void {
-  if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: install GNU time (Debian: apt-get install -y time)`);
+  if (!existsSync(GNU_TIME))
+    throw new Error(`${GNU_TIME} is missing: install GNU time (Debian: apt-get install -y time)`);
 }
 
 /** Runs `command args` to completion under GNU time. Never throws on a non-zero exit: the caller judges. */
@@ -55,8 +56,17 @@ export function timedRun(command: string, args: string[], options: RunOptions = 
         // GNU time writes "Command exited with non-zero status N" first when the command failed.
         const last = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) ?? '';
         const [user, sys, rssKb] = last.split(/\s+/).map(Number);
-        if (user === undefined || sys === undefined || rssKb === undefined || [user, sys, rssKb].some(Number.isNaN)) throw new Error(`unreadable GNU time output: ${last}`);
-        resolve({ wallMs, userMs: user * 1000, sysMs: sys * 1000, maxRssMb: rssKb / 1024, code: code ?? -1, stdout, stderr });
+        if (user === undefined || sys === undefined || rssKb === undefined || [user, sys, rssKb].some(Number.isNaN))
+          throw new Error(`unreadable GNU time output: ${last}`);
+        resolve({
+          wallMs,
+          userMs: user * 1000,
+          sysMs: sys * 1000,
+          maxRssMb: rssKb / 1024,
+          code: code ?? -1,
+          stdout,
+          stderr,
+        });
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
       } finally {
@@ -91,12 +101,19 @@ export function trafficOf(proxy: RecordingProxy | undefined): Traffic {
 export function addTraffic(a: Traffic, b: Traffic): Traffic {
   const byMethod = { ...a.byMethod };
   for (const [method, n] of Object.entries(b.byMethod)) byMethod[method] = (byMethod[method] ?? 0) + n;
-  return { requests: a.requests + b.requests, byMethod, bytesUp: a.bytesUp + b.bytesUp, bytesDown: a.bytesDown + b.bytesDown };
+  return {
+    requests: a.requests + b.requests,
+    byMethod,
+    bytesUp: a.bytesUp + b.bytesUp,
+    bytesDown: a.bytesDown + b.bytesDown,
+  };
 }
 
 export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

@@ -51,7 +51,9 @@ const USAGE = `usage: npm run bench -- [--projects 10] [--issues 10000] [--runs 
   --only measures only these scenarios (repeatable or comma-separated), e.g. --only export,cpb-noop-stateless;
          a scenario that needs a synced calendar still gets one (one initial sync, not reported unless named).
   scenarios: ${SCENARIO_IDS.join(', ')}
-  groups:    ${Object.entries(SCENARIO_GROUPS).map(([name, ids]) => `${name} (${ids.join(', ')})`).join('; ')}`;
+  groups:    ${Object.entries(SCENARIO_GROUPS)
+    .map(([name, ids]) => `${name} (${ids.join(', ')})`)
+    .join('; ')}`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -84,7 +86,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: values.profile,
     only: values.only ? scenarioSet(values.only) : undefined,
   };
-  if (options.issues < options.projects) throw new Error(`--issues (${options.issues}) must be at least --projects (${options.projects})\n${USAGE}`);
+  if (options.issues < options.projects)
+    throw new Error(`--issues (${options.issues}) must be at least --projects (${options.projects})\n${USAGE}`);
   return options;
 }
 
@@ -95,7 +98,10 @@ export function measures(options: Pick<BenchOptions, 'only'>, id: string): boole
 
 function scenarioSet(values: string[]): Set<string> {
   const ids = new Set<string>();
-  for (const name of values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)) {
+  for (const name of values
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean)) {
     const group = SCENARIO_GROUPS[name];
     if (group) for (const id of group) ids.add(id);
     else if ((SCENARIO_IDS as readonly string[]).includes(name)) ids.add(name);

@@ -2,8 +2,9 @@
  * The benchmark's results: per scenario the runs, their medians, the targets of issue 6 with the
  * measured value and a verdict, and the markdown table the README shows.
  */
-import type { ProfileSummary } from './profile.js';
+
 import { median, type Traffic } from './measure.js';
+import type { ProfileSummary } from './profile.js';
 
 export type Tool = 'calplanebot' | 'vdirsyncer' | 'node';
 
@@ -117,39 +118,99 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
   const get = (id: string) => byId.get(id);
   const r = ratios(byId);
   const list: Target[] = [];
-  const add = (name: string, target: string, measured: string, pass: boolean) => list.push({ name, target, measured, pass });
+  const add = (name: string, target: string, measured: string, pass: boolean) =>
+    list.push({ name, target, measured, pass });
 
   const initial = get('cpb-initial');
-  if (initial && get('vds-initial')) add('initial sync vs vdirsyncer upload (wall)', '≤ 1.0×', `${fmtRatio(r.initialVsVdirsyncer)}`, r.initialVsVdirsyncer! <= 1.0);
+  if (initial && get('vds-initial'))
+    add(
+      'initial sync vs vdirsyncer upload (wall)',
+      '≤ 1.0×',
+      `${fmtRatio(r.initialVsVdirsyncer)}`,
+      r.initialVsVdirsyncer! <= 1.0,
+    );
   if (initial) add('initial sync: own CPU (user+sys) / wall', '≤ 10%', pct(initial.cpuShare), initial.cpuShare <= 0.1);
 
   const state = get('cpb-noop-state');
   if (state) {
-    if (get('vds-noop')) add('no-op, state dir vs vdirsyncer no-op (wall)', '≤ 0.3×', fmtRatio(r.noopStateVsVdirsyncer), r.noopStateVsVdirsyncer! <= 0.3);
+    if (get('vds-noop'))
+      add(
+        'no-op, state dir vs vdirsyncer no-op (wall)',
+        '≤ 0.3×',
+        fmtRatio(r.noopStateVsVdirsyncer),
+        r.noopStateVsVdirsyncer! <= 0.3,
+      );
     add('no-op, state dir: writes', '0', String(writesOf(state.caldav)), writesOf(state.caldav) === 0);
-    add('no-op, state dir: Plane requests', `= ${planeMinimum} (projects pages + Σ⌈issues/1000⌉)`, String(state.planeRequests), state.planeRequests === planeMinimum);
+    add(
+      'no-op, state dir: Plane requests',
+      `= ${planeMinimum} (projects pages + Σ⌈issues/1000⌉)`,
+      String(state.planeRequests),
+      state.planeRequests === planeMinimum,
+    );
   }
   const stateless = get('cpb-noop-stateless');
   if (stateless) {
-    if (get('vds-noop')) add('no-op, stateless vs vdirsyncer no-op (wall)', '≤ 1.0×', fmtRatio(r.noopStatelessVsVdirsyncer), r.noopStatelessVsVdirsyncer! <= 1.0);
-    add('no-op, stateless: CalDAV requests', `≤ ${calendars + 2} (calendars + 2)`, String(stateless.caldav.requests), stateless.caldav.requests <= calendars + 2);
+    if (get('vds-noop'))
+      add(
+        'no-op, stateless vs vdirsyncer no-op (wall)',
+        '≤ 1.0×',
+        fmtRatio(r.noopStatelessVsVdirsyncer),
+        r.noopStatelessVsVdirsyncer! <= 1.0,
+      );
+    add(
+      'no-op, stateless: CalDAV requests',
+      `≤ ${calendars + 2} (calendars + 2)`,
+      String(stateless.caldav.requests),
+      stateless.caldav.requests <= calendars + 2,
+    );
   }
   const change = get('cpb-change');
   if (change) {
     const puts = change.caldav.byMethod.PUT ?? 0;
-    const exact = writesOf(change.caldav) === changedPerRound && puts === changedPerRound && change.totals?.updated === changedPerRound;
-    add('1% changed: writes exactly the changed events', `= ${changedPerRound} PUT`, `${writesOf(change.caldav)} writes (${puts} PUT)`, exact);
+    const exact =
+      writesOf(change.caldav) === changedPerRound &&
+      puts === changedPerRound &&
+      change.totals?.updated === changedPerRound;
+    add(
+      '1% changed: writes exactly the changed events',
+      `= ${changedPerRound} PUT`,
+      `${writesOf(change.caldav)} writes (${puts} PUT)`,
+      exact,
+    );
   }
   const exports = [get('cpb-export-first'), get('cpb-export-unchanged')].filter((s): s is Summary => s !== undefined);
   if (exports.length > 0) {
     const both = (f: (s: Summary) => string) => exports.map(f).join(' / ');
-    add('export: Plane requests (first / nothing changed)', `= ${planeMinimum} (what a sync reads)`, both((s) => String(s.planeRequests)), exports.every((s) => s.planeRequests === planeMinimum));
-    add('export: CalDAV requests', '0', both((s) => String(s.caldav.requests)), exports.every((s) => s.caldav.requests === 0));
+    add(
+      'export: Plane requests (first / nothing changed)',
+      `= ${planeMinimum} (what a sync reads)`,
+      both((s) => String(s.planeRequests)),
+      exports.every((s) => s.planeRequests === planeMinimum),
+    );
+    add(
+      'export: CalDAV requests',
+      '0',
+      both((s) => String(s.caldav.requests)),
+      exports.every((s) => s.caldav.requests === 0),
+    );
     const again = get('cpb-export-unchanged');
-    if (again) add('export, nothing changed: files written', '0', `${again.totals?.written ?? '–'} of ${again.totals?.files ?? '–'}`, again.totals?.written === 0);
+    if (again)
+      add(
+        'export, nothing changed: files written',
+        '0',
+        `${again.totals?.written ?? '–'} of ${again.totals?.files ?? '–'}`,
+        again.totals?.written === 0,
+      );
     if (stateless) {
-      const cpu = [r.exportFirstCpuVsNoopStateless, r.exportUnchangedCpuVsNoopStateless].filter((x): x is number => x !== undefined && Number.isFinite(x));
-      add('export: CPU (user+sys) vs stateless no-op sync (first / nothing changed)', '< 1.0×', cpu.map(fmtRatio).join(' / '), cpu.length > 0 && cpu.every((x) => x < 1.0));
+      const cpu = [r.exportFirstCpuVsNoopStateless, r.exportUnchangedCpuVsNoopStateless].filter(
+        (x): x is number => x !== undefined && Number.isFinite(x),
+      );
+      add(
+        'export: CPU (user+sys) vs stateless no-op sync (first / nothing changed)',
+        '< 1.0×',
+        cpu.map(fmtRatio).join(' / '),
+        cpu.length > 0 && cpu.every((x) => x < 1.0),
+      );
     }
     const peak = Math.max(...exports.map((s) => s.maxRssMb));
     add('export: peak RSS', '≤ 150 MB', `${peak.toFixed(0)} MB`, peak <= 150);
@@ -159,11 +220,17 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
     const rss = Math.max(...cpbRuns.map((s) => s.maxRssMb));
     add('peak RSS, any calplanebot run', '≤ 150 MB', `${rss.toFixed(0)} MB`, rss <= 150);
   }
-  if (get('cpb-version') && get('node-e0')) add('`calplanebot --version` vs `node -e 0` (wall)', '≤ 1.5×', fmtRatio(r.versionVsNode), r.versionVsNode! <= 1.5);
+  if (get('cpb-version') && get('node-e0'))
+    add('`calplanebot --version` vs `node -e 0` (wall)', '≤ 1.5×', fmtRatio(r.versionVsNode), r.versionVsNode! <= 1.5);
   const webhook = get('cpb-webhook');
   if (webhook) {
     const requests = webhook.planeRequests + webhook.caldav.requests;
-    add('one webhook delivery (issue updated): HTTP requests', '≤ 4', `${requests} (Plane ${webhook.planeRequests}, CalDAV ${webhook.caldav.requests})`, requests <= 4);
+    add(
+      'one webhook delivery (issue updated): HTTP requests',
+      '≤ 4',
+      `${requests} (Plane ${webhook.planeRequests}, CalDAV ${webhook.caldav.requests})`,
+      requests <= 4,
+    );
   }
   return list;
 }
@@ -183,10 +250,22 @@ export function markdownTable(results: BenchResults): string {
     s.tool === 'node' ? '–' : methods(s.caldav),
     s.tool === 'node' ? '–' : `${fmtBytes(s.caldav.bytesUp)} / ${fmtBytes(s.caldav.bytesDown)}`,
   ]);
-  const header = ['scenario', 'tool', 'runs', 'wall (median)', 'CPU user+sys', 'CPU/wall', 'peak RSS', 'Plane req', 'CalDAV requests', 'CalDAV bytes up / down'];
+  const header = [
+    'scenario',
+    'tool',
+    'runs',
+    'wall (median)',
+    'CPU user+sys',
+    'CPU/wall',
+    'peak RSS',
+    'Plane req',
+    'CalDAV requests',
+    'CalDAV bytes up / down',
+  ];
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const r = results.ratios;
-  const ratioLine = (label: string, value: number | undefined) => (value !== undefined && Number.isFinite(value) ? [`- ${label}: **${fmtRatio(value)}**`] : []);
+  const ratioLine = (label: string, value: number | undefined) =>
+    value !== undefined && Number.isFinite(value) ? [`- ${label}: **${fmtRatio(value)}**`] : [];
   const wallLines = [
     ...ratioLine('initial sync / vdirsyncer upload', r.initialVsVdirsyncer),
     ...ratioLine('no-op with state dir / vdirsyncer no-op', r.noopStateVsVdirsyncer),
@@ -201,7 +280,9 @@ export function markdownTable(results: BenchResults): string {
     ...(wallLines.length > 0 ? [['Ratios (calplanebot / other, median wall time):', ...wallLines].join('\n')] : []),
     ...(cpuLines.length > 0 ? [['Ratios (median CPU time, user+sys):', ...cpuLines].join('\n')] : []),
   ].join('\n\n');
-  const targetRows = results.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.pass ? 'met' : '**missed**'} |`);
+  const targetRows = results.targets.map(
+    (t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.pass ? 'met' : '**missed**'} |`,
+  );
   const targetTable = ['| target | floor | measured | |', '| --- | --- | --- | --- |', ...targetRows].join('\n');
   return `${table}\n\n${ratioLines ? `${ratioLines}\n\n` : ''}${targetTable}\n`;
 }
@@ -221,7 +302,11 @@ function methods(traffic: Traffic): string {
 
 function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+  return ms >= 10_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : `${ms.toFixed(0)} ms`;
 }
 
 function fmtBytes(bytes: number): string {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { timedRun, type ProcessSample } from './measure.js';
+import { type ProcessSample, timedRun } from './measure.js';
 
 export const VDIRSYNCER = 'vdirsyncer';
 
@@ -14,7 +14,9 @@ export const VDIRSYNCER = 'vdirsyncer';
 export function vdirsyncerVersion(): string {
   const probe = spawnSync(VDIRSYNCER, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('vdirsyncer is not installed, and the benchmark compares against it: apt-get install -y vdirsyncer');
+    throw new Error(
+      'vdirsyncer is not installed, and the benchmark compares against it: apt-get install -y vdirsyncer',
+    );
   }
   return probe.stdout.trim().replace(/^vdirsyncer, version /, '');
 }
@@ -25,7 +27,12 @@ export interface VdirsyncerSetup {
 }
 
 /** A config pairing `eventsDir` (one subfolder per calendar) with the CalDAV server at `url`. */
-export function writeVdirsyncerConfig(work: string, eventsDir: string, server: { url: string; username: string; password: string }, collections: number): VdirsyncerSetup {
+export function writeVdirsyncerConfig(
+  work: string,
+  eventsDir: string,
+  server: { url: string; username: string; password: string },
+  collections: number,
+): VdirsyncerSetup {
   const status = join(work, 'status');
   mkdirSync(status, { recursive: true });
   const config = join(work, 'config');
@@ -60,7 +67,9 @@ export function writeVdirsyncerConfig(work: string, eventsDir: string, server: {
 
 /** `discover`: creates the missing calendars on the server (one "y" per prompt). */
 export async function vdirsyncerDiscover(setup: VdirsyncerSetup): Promise<ProcessSample> {
-  const sample = await timedRun(VDIRSYNCER, ['-c', setup.config, 'discover'], { stdin: 'y\n'.repeat(setup.collections + 1) });
+  const sample = await timedRun(VDIRSYNCER, ['-c', setup.config, 'discover'], {
+    stdin: 'y\n'.repeat(setup.collections + 1),
+  });
   assertOk(sample, 'discover');
   return sample;
 }

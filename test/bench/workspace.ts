@@ -12,9 +12,9 @@ import { objectNameForUid } from '../../src/event/uid.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import { PlaneClient } from '../../src/plane/client.js';
 import { calendarSlug } from '../../src/sync/calendars.js';
-import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startRadicale, type Radicale, type RadicaleUser } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, type RadicaleUser, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { seedLargeWorkspace } from '../support/sample-workspace.js';
 
 /** What calplanebot's config says (test/support/cli.ts writeConfig): the exported events must match. */
@@ -29,10 +29,18 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-export async function startWorkspace(options: { projects: number; issuesPerProject: number; seed: number }): Promise<Workspace> {
+export async function startWorkspace(options: {
+  projects: number;
+  issuesPerProject: number;
+  seed: number;
+}): Promise<Workspace> {
   // No throttle: the benchmark measures the tools, not Plane's 60/min limit.
   const plane = await startFakePlane({ rateLimitPerMinute: null, seed: options.seed });
-  const { projects, issueCount } = seedLargeWorkspace(plane, { projects: options.projects, issuesPerProject: options.issuesPerProject, seed: options.seed });
+  const { projects, issueCount } = seedLargeWorkspace(plane, {
+    projects: options.projects,
+    issuesPerProject: options.issuesPerProject,
+    seed: options.seed,
+  });
   const planeProxy = await startRecordingProxy(plane.url);
   return {
     plane,
@@ -75,7 +83,12 @@ export async function startServer(username: string): Promise<Server> {
  */
 export async function exportEvents(workspace: Workspace, dir: string): Promise<number> {
   const policy = { timeoutMs: 60_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 };
-  const client = new PlaneClient({ baseUrl: workspace.plane.url, workspaceSlug: workspace.plane.workspaceSlug, apiKey: workspace.plane.apiKey, http: createHttpClient({ service: 'plane', policy }) });
+  const client = new PlaneClient({
+    baseUrl: workspace.plane.url,
+    workspaceSlug: workspace.plane.workspaceSlug,
+    apiKey: workspace.plane.apiKey,
+    http: createHttpClient({ service: 'plane', policy }),
+  });
   let written = 0;
   for (const project of await client.listProjects()) {
     const folder = join(dir, calendarSlug(project.id));

@@ -58,7 +58,9 @@ export function describeCalendarStoreContract(name: string, makeStore: () => Pro
       await store.create(at, ics('contract-3@test', 'v1'));
       const v1 = await store.get(at);
       await store.update(at, ics('contract-3@test', 'v2'), v1?.etag ?? null);
-      await expect(store.update(at, ics('contract-3@test', 'v3'), v1?.etag ?? null)).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(store.update(at, ics('contract-3@test', 'v3'), v1?.etag ?? null)).rejects.toBeInstanceOf(
+        PreconditionFailedError,
+      );
       await expect(store.delete(at, v1?.etag ?? null)).rejects.toBeInstanceOf(PreconditionFailedError);
       expect((await store.get(at))?.data).toContain('SUMMARY:v2');
     });

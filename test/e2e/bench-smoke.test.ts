@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BenchResults } from '../bench/report.js';
 import { SCENARIO_IDS } from '../bench/options.js';
+import type { BenchResults } from '../bench/report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'calplanebot-bench-smoke-'));
@@ -20,7 +20,10 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bench.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bench.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -32,7 +35,20 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 
 describe('npm run bench (smoke run)', () => {
   it('measures every scenario of both tools and meets the targets that are counts', { timeout: 300_000 }, async () => {
-    const run = await runBench(['--projects', '2', '--issues', '200', '--runs', '1', '--initial-runs', '1', '--change-runs', '1', '--out', out]);
+    const run = await runBench([
+      '--projects',
+      '2',
+      '--issues',
+      '200',
+      '--runs',
+      '1',
+      '--initial-runs',
+      '1',
+      '--change-runs',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
     expect(run.stdout).toMatch(/\| scenario \| tool \|/);
 
@@ -50,8 +66,22 @@ describe('npm run bench (smoke run)', () => {
     expect(byId.get('cpb-initial')?.caldav.byMethod.PUT).toBe(200);
     expect(byId.get('cpb-initial')?.totals?.created).toBe(200);
     // export: one file per project calendar, every event, what a sync reads from Plane, no CalDAV at all.
-    expect(byId.get('cpb-export-first')?.totals).toMatchObject({ files: 2, written: 2, unchanged: 0, kept: 0, objects: 200, failed: 0 });
-    expect(byId.get('cpb-export-unchanged')?.totals).toMatchObject({ files: 2, written: 0, unchanged: 2, kept: 0, objects: 200, failed: 0 });
+    expect(byId.get('cpb-export-first')?.totals).toMatchObject({
+      files: 2,
+      written: 2,
+      unchanged: 0,
+      kept: 0,
+      objects: 200,
+      failed: 0,
+    });
+    expect(byId.get('cpb-export-unchanged')?.totals).toMatchObject({
+      files: 2,
+      written: 0,
+      unchanged: 2,
+      kept: 0,
+      objects: 200,
+      failed: 0,
+    });
     for (const id of ['cpb-export-first', 'cpb-export-unchanged']) {
       expect(byId.get(id)?.planeRequests, id).toBe(3);
       expect(byId.get(id)?.caldav.requests, id).toBe(0);
@@ -78,7 +108,14 @@ describe('npm run bench (smoke run)', () => {
     expect(target('no-op, state dir: Plane requests').measured).toBe('3'); // 1 projects page + 1 issues page per project
     expect(byId.get('cpb-noop-state')?.caldav.requests).toBe(1); // the calendar list only: nothing listed, nothing written
     // Times and memory: measured and reported, judged only by the full benchmark.
-    for (const name of ['initial sync vs vdirsyncer upload', 'no-op, state dir vs vdirsyncer', 'peak RSS', '`calplanebot --version` vs', 'export: CPU', 'export: peak RSS']) {
+    for (const name of [
+      'initial sync vs vdirsyncer upload',
+      'no-op, state dir vs vdirsyncer',
+      'peak RSS',
+      '`calplanebot --version` vs',
+      'export: CPU',
+      'export: peak RSS',
+    ]) {
       expect(target(name).measured).toMatch(/\d/);
     }
   });

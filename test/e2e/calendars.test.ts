@@ -17,10 +17,17 @@ import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
-import { runCli, runJson, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type FakeUser, type WebhookDelivery } from '../support/fake-plane.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
+import { type CliResult, runCli, runJson, writeConfig } from '../support/cli.js';
+import {
+  type FakeIssue,
+  type FakePlane,
+  type FakeProject,
+  type FakeUser,
+  startFakePlane,
+  type WebhookDelivery,
+} from '../support/fake-plane.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy, WRITE_METHODS } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
 
 const SECRET = 'plane_wh_9c1e2d3f4a5b69788796a5b4c3d2e1f0';
@@ -53,9 +60,20 @@ afterAll(async () => {
 // ── "today" in the configured zone ────────────────────────────────────────
 
 function wallClock(timeZone: string | undefined, at: Date): { date: string; hours: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return { date: `${part('year')}-${part('month')}-${part('day')}`, hours: Number(part('hour')) + Number(part('minute')) / 60 };
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    hours: Number(part('hour')) + Number(part('minute')) / 60,
+  };
 }
 
 /** A fixed-offset IANA zone (Etc/GMT±N) where it is nearest noon now, among those whose date is not the machine's. */
@@ -82,13 +100,27 @@ const WINDOW = { pastDays: 7, futureDays: 30 };
 // ── the CLI ───────────────────────────────────────────────────────────────
 
 function planeSection(projects: string[]): Record<string, unknown> {
-  return { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects };
+  return {
+    baseUrl: plane.url,
+    webUrl: 'https://plane.example.test',
+    workspaceSlug: plane.workspaceSlug,
+    apiKey: plane.apiKey,
+    projects,
+  };
 }
 
 /** A config file (through the recording proxy), removed after the file's tests. */
 function configWith(extra: Record<string, unknown>): string {
   const user = radicale.users[0]!;
-  const file = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password, extra });
+  const file = writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+    extra,
+  });
   configDirs.push(dirname(file));
   return file;
 }
@@ -100,7 +132,15 @@ function cli(config: string, ...args: string[]): Promise<CliResult & { report: R
 /** Pipes a signed delivery to `handle-webhook --json`, the headers as options, like the receiver does. */
 async function deliver(config: string, delivery: WebhookDelivery): Promise<CliResult & { report: WebhookReport }> {
   const headers = delivery.headers;
-  const args = ['--json', '--config', config, 'handle-webhook', `--signature=${headers['X-Plane-Signature'] ?? ''}`, `--event=${headers['X-Plane-Event'] ?? ''}`, `--delivery=${headers['X-Plane-Delivery'] ?? ''}`];
+  const args = [
+    '--json',
+    '--config',
+    config,
+    'handle-webhook',
+    `--signature=${headers['X-Plane-Signature'] ?? ''}`,
+    `--event=${headers['X-Plane-Event'] ?? ''}`,
+    `--delivery=${headers['X-Plane-Delivery'] ?? ''}`,
+  ];
   dav.reset();
   const result = await runCli(args, { stdin: Buffer.from(delivery.body, 'utf8') });
   try {
@@ -111,11 +151,17 @@ async function deliver(config: string, delivery: WebhookDelivery): Promise<CliRe
 }
 
 function issueDelivery(action: 'created' | 'updated' | 'deleted', issue: FakeIssue, field?: string): WebhookDelivery {
-  return plane.webhookDelivery('issue', action, issue.id, { secret: SECRET, deliveryId: randomUUID(), activity: field ? { field } : {} });
+  return plane.webhookDelivery('issue', action, issue.id, {
+    secret: SECRET,
+    deliveryId: randomUUID(),
+    activity: field ? { field } : {},
+  });
 }
 
 function writes(): string[] {
-  return dav.requests.filter((r) => WRITE_METHODS.has(r.method)).map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
+  return dav.requests
+    .filter((r) => WRITE_METHODS.has(r.method))
+    .map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
 }
 
 // ── reading Radicale ──────────────────────────────────────────────────────
@@ -139,7 +185,13 @@ async function contents(slug: string): Promise<Stored[] | undefined> {
   if (!calendar) return undefined;
   return (await reader.list(calendar)).map((object: RemoteObject) => {
     const data = object.data.replace(/\r?\n[ \t]/g, '');
-    return { href: object.href, etag: object.etag, uid: property(data, 'UID'), projectId: property(data, 'X-CALPLANEBOT-PROJECT-ID'), data };
+    return {
+      href: object.href,
+      etag: object.etag,
+      uid: property(data, 'UID'),
+      projectId: property(data, 'X-CALPLANEBOT-PROJECT-ID'),
+      data,
+    };
   });
 }
 
@@ -150,13 +202,20 @@ async function calendarsByUrl(): Promise<Map<string, { displayName: string; ctag
 /** The default calendars' UIDs (unchanged since before `calendars` existed). */
 const defaultUid = (issue: FakeIssue): string => `plane-issue-${issue.id}@calplanebot`;
 /** Any other entry's UIDs carry the entry id. */
-const entryUid = (entryId: string) => (issue: FakeIssue): string => `plane-issue-${issue.id}@${entryId}.calplanebot`;
+const entryUid =
+  (entryId: string) =>
+  (issue: FakeIssue): string =>
+    `plane-issue-${issue.id}@${entryId}.calplanebot`;
 
 /**
  * The calendar at `{home}{slug}/` holds exactly `issues` (by UID), each at
  * `{calendar url}{encodeURIComponent(uid)}.ics` and tagged with its own project.
  */
-async function expectCalendar(slug: string, uidOf: (issue: FakeIssue) => string, issues: FakeIssue[]): Promise<Stored[]> {
+async function expectCalendar(
+  slug: string,
+  uidOf: (issue: FakeIssue) => string,
+  issues: FakeIssue[],
+): Promise<Stored[]> {
   const stored = await contents(slug);
   expect(stored, `no calendar at ${homeUrl}${slug}/`).toBeDefined();
   const objects = stored ?? [];
@@ -175,7 +234,10 @@ async function expectCalendar(slug: string, uidOf: (issue: FakeIssue) => string,
 
 /** Sorted issue ids of a report's changes with this op. */
 function changed(report: CalendarReport | undefined, op: 'create' | 'update' | 'delete'): string[] {
-  return (report?.changes ?? []).filter((c) => c.op === op).map((c) => c.issueId).sort();
+  return (report?.changes ?? [])
+    .filter((c) => c.op === op)
+    .map((c) => c.issueId)
+    .sort();
 }
 
 const ids = (...issues: FakeIssue[]): string[] => issues.map((i) => i.id).sort();
@@ -193,7 +255,10 @@ interface World {
   mine: string;
   releases: string;
   slugs: { pa: string; pb: string; mine: string; relA: string; relB: string };
-  i: Record<'a1' | 'a2' | 'a3' | 'a4' | 'a5' | 'a6' | 'a7' | 'a8' | 'a9' | 'a10' | 'a11' | 'b1' | 'b2' | 'b3' | 'b4', FakeIssue>;
+  i: Record<
+    'a1' | 'a2' | 'a3' | 'a4' | 'a5' | 'a6' | 'a7' | 'a8' | 'a9' | 'a10' | 'a11' | 'b1' | 'b2' | 'b3' | 'b4',
+    FakeIssue
+  >;
   calendar(report: { calendars: CalendarReport[] }, which: keyof World['slugs']): CalendarReport | undefined;
   /** Radicale holds exactly these issues in each of the five calendars. */
   expectLayout(layout: Record<keyof World['slugs'], FakeIssue[]>): Promise<void>;
@@ -211,33 +276,108 @@ function makeWorld(): World {
   const releases = `releases-${n}`;
   const i = {
     a1: plane.addIssue(a.id, { name: 'Mine, to do', state: 'Todo', assignees: [me], target_date: on(3) }),
-    a2: plane.addIssue(a.id, { name: 'Mine, in progress, a release', state: 'In Progress', assignees: [me], labels: ['Release'], target_date: on(-2) }),
+    a2: plane.addIssue(a.id, {
+      name: 'Mine, in progress, a release',
+      state: 'In Progress',
+      assignees: [me],
+      labels: ['Release'],
+      target_date: on(-2),
+    }),
     a3: plane.addIssue(a.id, { name: 'Mine, done', state: 'Done', assignees: [me], target_date: on(1) }),
-    a4: plane.addIssue(a.id, { name: 'Mine, the day after the window', state: 'Todo', assignees: [me], target_date: on(WINDOW.futureDays + 1) }),
-    a5: plane.addIssue(a.id, { name: "Bob's release", state: 'Todo', assignees: [bob.id], labels: ['release'], target_date: on(2) }),
+    a4: plane.addIssue(a.id, {
+      name: 'Mine, the day after the window',
+      state: 'Todo',
+      assignees: [me],
+      target_date: on(WINDOW.futureDays + 1),
+    }),
+    a5: plane.addIssue(a.id, {
+      name: "Bob's release",
+      state: 'Todo',
+      assignees: [bob.id],
+      labels: ['release'],
+      target_date: on(2),
+    }),
     a6: plane.addIssue(a.id, { name: 'Mine, undated', state: 'Todo', assignees: [me], target_date: null }),
     a7: plane.addIssue(a.id, { name: 'Mine, backlog', state: 'Backlog', assignees: [me], target_date: on(2) }),
-    a8: plane.addIssue(a.id, { name: "Mine, the window's last day", state: 'Todo', assignees: [me], target_date: on(WINDOW.futureDays) }),
-    a9: plane.addIssue(a.id, { name: "Mine, the window's first day", state: 'In Progress', assignees: [me], target_date: on(-WINDOW.pastDays) }),
-    a10: plane.addIssue(a.id, { name: 'Mine, the day before the window', state: 'Todo', assignees: [me], target_date: on(-WINDOW.pastDays - 1) }),
-    a11: plane.addIssue(a.id, { name: 'A cancelled release', state: 'Cancelled', assignees: [bob.id], labels: ['RELEASE'], target_date: on(0) }),
-    b1: plane.addIssue(b.id, { name: 'Shared with Bob', state: 'In Progress', assignees: [bob.id, me], target_date: on(0) }),
-    b2: plane.addIssue(b.id, { name: "Bob's release in Beta", state: 'Todo', assignees: [bob.id], labels: ['release', 'docs'], target_date: on(5) }),
-    b3: plane.addIssue(b.id, { name: 'Mine, long ago', state: 'Todo', assignees: [me], labels: ['docs'], target_date: on(-30) }),
+    a8: plane.addIssue(a.id, {
+      name: "Mine, the window's last day",
+      state: 'Todo',
+      assignees: [me],
+      target_date: on(WINDOW.futureDays),
+    }),
+    a9: plane.addIssue(a.id, {
+      name: "Mine, the window's first day",
+      state: 'In Progress',
+      assignees: [me],
+      target_date: on(-WINDOW.pastDays),
+    }),
+    a10: plane.addIssue(a.id, {
+      name: 'Mine, the day before the window',
+      state: 'Todo',
+      assignees: [me],
+      target_date: on(-WINDOW.pastDays - 1),
+    }),
+    a11: plane.addIssue(a.id, {
+      name: 'A cancelled release',
+      state: 'Cancelled',
+      assignees: [bob.id],
+      labels: ['RELEASE'],
+      target_date: on(0),
+    }),
+    b1: plane.addIssue(b.id, {
+      name: 'Shared with Bob',
+      state: 'In Progress',
+      assignees: [bob.id, me],
+      target_date: on(0),
+    }),
+    b2: plane.addIssue(b.id, {
+      name: "Bob's release in Beta",
+      state: 'Todo',
+      assignees: [bob.id],
+      labels: ['release', 'docs'],
+      target_date: on(5),
+    }),
+    b3: plane.addIssue(b.id, {
+      name: 'Mine, long ago',
+      state: 'Todo',
+      assignees: [me],
+      labels: ['docs'],
+      target_date: on(-30),
+    }),
     b4: plane.addIssue(b.id, { name: 'Nobody', state: 'Todo', target_date: on(1) }),
   };
-  const common = { plane: planeSection([a.identifier, b.identifier]), sync: { timeZone: ZONE }, webhook: { secret: SECRET } };
+  const common = {
+    plane: planeSection([a.identifier, b.identifier]),
+    sync: { timeZone: ZONE },
+    webhook: { secret: SECRET },
+  };
   const config = configWith({
     ...common,
     calendars: [
       { id: 'projects' },
-      { id: mine, name: `My work ${n}`, filter: { assignees: ['me'], stateGroups: ['unstarted', 'started'], window: WINDOW } },
+      {
+        id: mine,
+        name: `My work ${n}`,
+        filter: { assignees: ['me'], stateGroups: ['unstarted', 'started'], window: WINDOW },
+      },
       { id: releases, name: 'Releases: {identifier}', perProject: true, filter: { labels: ['release'] } },
     ],
   });
   const legacyConfig = configWith(common);
-  const slugs = { pa: `plane-${a.id}`, pb: `plane-${b.id}`, mine: `plane-${mine}`, relA: `plane-${releases}-${a.id}`, relB: `plane-${releases}-${b.id}` };
-  const uidFor: Record<keyof typeof slugs, (issue: FakeIssue) => string> = { pa: defaultUid, pb: defaultUid, mine: entryUid(mine), relA: entryUid(releases), relB: entryUid(releases) };
+  const slugs = {
+    pa: `plane-${a.id}`,
+    pb: `plane-${b.id}`,
+    mine: `plane-${mine}`,
+    relA: `plane-${releases}-${a.id}`,
+    relB: `plane-${releases}-${b.id}`,
+  };
+  const uidFor: Record<keyof typeof slugs, (issue: FakeIssue) => string> = {
+    pa: defaultUid,
+    pb: defaultUid,
+    mine: entryUid(mine),
+    relA: entryUid(releases),
+    relB: entryUid(releases),
+  };
   return {
     n,
     a,
@@ -314,19 +454,55 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     // The default calendars are the same calendars with the same objects: nothing rewritten.
     for (const which of ['pa', 'pb'] as const) {
       const after = await contents(w.slugs[which]);
-      expect(after?.map((o) => [o.href, o.etag]).sort(), which).toEqual(before[which].map((o) => [o.href, o.etag]).sort());
-      expect(w.calendar(run.report, which)).toMatchObject({ calendarCreated: false, created: 0, updated: 0, deleted: 0, unchanged: layout[which].length });
+      expect(after?.map((o) => [o.href, o.etag]).sort(), which).toEqual(
+        before[which].map((o) => [o.href, o.etag]).sort(),
+      );
+      expect(w.calendar(run.report, which)).toMatchObject({
+        calendarCreated: false,
+        created: 0,
+        updated: 0,
+        deleted: 0,
+        unchanged: layout[which].length,
+      });
     }
-    expect(writes().every((w2) => !w2.includes(`/${w.slugs.pa}/`) && !w2.includes(`/${w.slugs.pb}/`)), writes().join('\n')).toBe(true);
+    expect(
+      writes().every((w2) => !w2.includes(`/${w.slugs.pa}/`) && !w2.includes(`/${w.slugs.pb}/`)),
+      writes().join('\n'),
+    ).toBe(true);
 
     // calendars[]: one per calendar, combined ones with projectId and project null.
     expect(run.report.calendars).toHaveLength(5);
-    expect(w.calendar(run.report, 'mine')).toMatchObject({ id: w.mine, name: `My work ${w.n}`, projectId: null, project: null, calendarCreated: true, created: 5, deleted: 0, failed: 0 });
-    expect(w.calendar(run.report, 'relA')).toMatchObject({ id: w.releases, name: `Releases: ${w.a.identifier}`, projectId: w.a.id, project: w.a.identifier, calendarCreated: true, created: 3 });
-    expect(w.calendar(run.report, 'relB')).toMatchObject({ id: w.releases, name: `Releases: ${w.b.identifier}`, projectId: w.b.id, project: w.b.identifier, calendarCreated: true, created: 1 });
+    expect(w.calendar(run.report, 'mine')).toMatchObject({
+      id: w.mine,
+      name: `My work ${w.n}`,
+      projectId: null,
+      project: null,
+      calendarCreated: true,
+      created: 5,
+      deleted: 0,
+      failed: 0,
+    });
+    expect(w.calendar(run.report, 'relA')).toMatchObject({
+      id: w.releases,
+      name: `Releases: ${w.a.identifier}`,
+      projectId: w.a.id,
+      project: w.a.identifier,
+      calendarCreated: true,
+      created: 3,
+    });
+    expect(w.calendar(run.report, 'relB')).toMatchObject({
+      id: w.releases,
+      name: `Releases: ${w.b.identifier}`,
+      projectId: w.b.id,
+      project: w.b.identifier,
+      calendarCreated: true,
+      created: 1,
+    });
     expect(changed(w.calendar(run.report, 'mine'), 'create')).toEqual(ids(...layout.mine));
     for (const which of Object.keys(w.slugs) as Array<keyof World['slugs']>) {
-      expect(new URL(w.calendar(run.report, which)?.calendarUrl ?? 'http://none/').pathname, which).toBe(new URL(`${homeUrl}${w.slugs[which]}/`).pathname);
+      expect(new URL(w.calendar(run.report, which)?.calendarUrl ?? 'http://none/').pathname, which).toBe(
+        new URL(`${homeUrl}${w.slugs[which]}/`).pathname,
+      );
     }
     expect(run.report.totals).toMatchObject({ created: 9, updated: 0, deleted: 0, unchanged: 14, failed: 0 });
     // projects[] as before: each project's default calendar.
@@ -346,7 +522,7 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     expect(paths.filter((p) => /\/projects\/:id\/(work-items|issues)\/$/.test(p))).toHaveLength(2);
   });
 
-  it('a second sync writes nothing: no PUT, DELETE or MKCALENDAR, every calendar\'s ctag as it was', async () => {
+  it("a second sync writes nothing: no PUT, DELETE or MKCALENDAR, every calendar's ctag as it was", async () => {
     const w = await syncedWorld();
     await w.expectLayout(initialLayout(w));
     const urls = Object.values(w.slugs).map((slug) => `${homeUrl}${slug}/`);
@@ -356,7 +532,9 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     const again = await cli(w.config, 'sync');
     expect(again.code, again.stderr).toBe(0);
     expect(again.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 23, failed: 0 });
-    expect(again.report.calendars.every((c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null)).toBe(true);
+    expect(
+      again.report.calendars.every((c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null),
+    ).toBe(true);
     expect(writes()).toEqual([]);
     const after = await calendarsByUrl();
     for (const url of urls) {
@@ -414,17 +592,24 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     const w = await syncedWorld();
     const { a2, a5 } = w.i;
     const inMine = (issue: FakeIssue) => `${homeUrl}${w.slugs.mine}/${encodeURIComponent(entryUid(w.mine)(issue))}.ics`;
-    const inRelA = (issue: FakeIssue) => `${homeUrl}${w.slugs.relA}/${encodeURIComponent(entryUid(w.releases)(issue))}.ics`;
-    const inRelB = (issue: FakeIssue) => `${homeUrl}${w.slugs.relB}/${encodeURIComponent(entryUid(w.releases)(issue))}.ics`;
+    const inRelA = (issue: FakeIssue) =>
+      `${homeUrl}${w.slugs.relA}/${encodeURIComponent(entryUid(w.releases)(issue))}.ics`;
+    const inRelB = (issue: FakeIssue) =>
+      `${homeUrl}${w.slugs.relB}/${encodeURIComponent(entryUid(w.releases)(issue))}.ics`;
     const inPa = (issue: FakeIssue) => `${homeUrl}${w.slugs.pa}/${encodeURIComponent(defaultUid(issue))}.ics`;
-    const mineOthersBefore = (await contents(w.slugs.mine))?.filter((o) => o.uid !== entryUid(w.mine)(a5)).map((o) => [o.href, o.etag]).sort();
+    const mineOthersBefore = (await contents(w.slugs.mine))
+      ?.filter((o) => o.uid !== entryUid(w.mine)(a5))
+      .map((o) => [o.href, o.etag])
+      .sort();
 
     // 1. Reassigned to the key owner: joins my work; still in Alpha's releases and Alpha's calendar.
     plane.updateIssue(a5.id, { assignees: [plane.me.id] });
     const joined = await deliver(w.config, issueDelivery('updated', a5, 'assignees'));
     expect(joined.code, joined.stderr).toBe(0);
     expect(changed(w.calendar(joined.report, 'mine'), 'create')).toEqual(ids(a5));
-    expect(joined.report.calendars.flatMap((c) => c.changes.filter((x) => x.op !== 'update')).map((x) => [x.op, x.uid])).toEqual([['create', entryUid(w.mine)(a5)]]);
+    expect(
+      joined.report.calendars.flatMap((c) => c.changes.filter((x) => x.op !== 'update')).map((x) => [x.op, x.uid]),
+    ).toEqual([['create', entryUid(w.mine)(a5)]]);
     expect(joined.report.totals).toMatchObject({ created: 1, deleted: 0, failed: 0 });
     const created = await reader.get(inMine(a5));
     expect(created?.data.replace(/\r?\n[ \t]/g, '')).toContain(`X-CALPLANEBOT-PROJECT-ID:${w.a.id}`);
@@ -446,13 +631,21 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     plane.updateIssue(a5.id, { assignees: [plane.me.id], labels: ['release'], state: 'Done' });
     const completed = await deliver(w.config, issueDelivery('updated', a5, 'state'));
     expect(completed.code, completed.stderr).toBe(0);
-    expect(completed.report.calendars.flatMap((c) => c.changes.filter((x) => x.op !== 'update')).map((x) => [x.op, x.uid])).toEqual([['create', entryUid(w.releases)(a5)]]);
+    expect(
+      completed.report.calendars.flatMap((c) => c.changes.filter((x) => x.op !== 'update')).map((x) => [x.op, x.uid]),
+    ).toEqual([['create', entryUid(w.releases)(a5)]]);
     expect(await reader.get(inMine(a5))).toBeNull();
     expect(await reader.get(inRelA(a5))).not.toBeNull();
     expect((await reader.get(inPa(a5)))?.data).toContain('STATUS:CANCELLED');
 
     // 4. A new issue in Beta that every filter takes: created in Beta's calendar, my work and Beta's releases.
-    const fresh = plane.addIssue(w.b.id, { name: 'Fresh from a webhook', state: 'Todo', assignees: [plane.me.id], labels: ['release'], target_date: on(4) });
+    const fresh = plane.addIssue(w.b.id, {
+      name: 'Fresh from a webhook',
+      state: 'Todo',
+      assignees: [plane.me.id],
+      labels: ['release'],
+      target_date: on(4),
+    });
     const born = await deliver(w.config, issueDelivery('created', fresh));
     expect(born.code, born.stderr).toBe(0);
     expect(born.report.calendars.map((c) => [c.id, c.projectId, changed(c, 'create')]).sort()).toEqual(
@@ -462,7 +655,9 @@ describe('calendars: one Plane read, several filtered calendars', () => {
         [w.releases, w.b.id, ids(fresh)],
       ].sort(),
     );
-    expect((await reader.get(inMine(fresh)))?.data.replace(/\r?\n[ \t]/g, '')).toContain(`X-CALPLANEBOT-PROJECT-ID:${w.b.id}`);
+    expect((await reader.get(inMine(fresh)))?.data.replace(/\r?\n[ \t]/g, '')).toContain(
+      `X-CALPLANEBOT-PROJECT-ID:${w.b.id}`,
+    );
     expect(await reader.get(inRelB(fresh))).not.toBeNull();
 
     // 5. A deleted body names only the issue: its events go from every calendar that held one
@@ -483,8 +678,13 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     expect(await reader.get(inPa(a2))).toBeNull();
 
     // The other items of my work were never touched by the deliveries.
-    const mineOthersAfter = (await contents(w.slugs.mine))?.filter((o) => o.uid !== entryUid(w.mine)(a5) && o.uid !== entryUid(w.mine)(fresh)).map((o) => [o.href, o.etag]).sort();
-    expect(mineOthersAfter).toEqual(mineOthersBefore?.filter(([href]) => !decodeURIComponent(href ?? '').includes(a2.id)));
+    const mineOthersAfter = (await contents(w.slugs.mine))
+      ?.filter((o) => o.uid !== entryUid(w.mine)(a5) && o.uid !== entryUid(w.mine)(fresh))
+      .map((o) => [o.href, o.etag])
+      .sort();
+    expect(mineOthersAfter).toEqual(
+      mineOthersBefore?.filter(([href]) => !decodeURIComponent(href ?? '').includes(a2.id)),
+    );
 
     // The webhooks left every calendar where a full sync would.
     const { a1, a3, a4, a7, a8, a9, a10, a11, b1, b2, b3, b4 } = w.i;
@@ -504,7 +704,7 @@ describe('calendars: one Plane read, several filtered calendars', () => {
 });
 
 describe('a calendar spanning projects, synced one project at a time (--project shards)', () => {
-  it('each shard reconciles only its project\'s share; both end up together; repeats write nothing; a shard never touches the other project\'s events', async () => {
+  it("each shard reconciles only its project's share; both end up together; repeats write nothing; a shard never touches the other project's events", async () => {
     const sa = plane.addProject({ name: 'Shard A', identifier: 'SHA' });
     const sb = plane.addProject({ name: 'Shard B', identifier: 'SHB' });
     const s1 = plane.addIssue(sa.id, { name: 'A urgent', priority: 'urgent', target_date: on(1) });
@@ -572,7 +772,10 @@ describe('a calendar spanning projects, synced one project at a time (--project 
     expect(changed(a4.report, 'delete')).toEqual(ids(s1, s2));
     expect(changed(a4.report, 'create')).toEqual(ids(s3, s4));
     expect(a4.report).toMatchObject({ outOfScope: 2, failed: 0 });
-    expect(a4.writes.every((line) => !line.includes(t1.id) && !line.includes(t3.id)), a4.writes.join('\n')).toBe(true);
+    expect(
+      a4.writes.every((line) => !line.includes(t1.id) && !line.includes(t3.id)),
+      a4.writes.join('\n'),
+    ).toBe(true);
     expect(await etags([t1, t3])).toEqual(beforeShards.slice(2));
     await expectCalendar(slug, uid, [s3, s4, t1, t3]);
     expect(JSON.stringify((await contents(slug))?.map((o) => o.uid))).not.toContain(t2.id);
@@ -609,7 +812,9 @@ describe('diff --json and config errors', () => {
     const relA = w.calendar(diff.report, 'relA');
     expect(relA).toMatchObject({ name: `Releases: ${w.a.identifier}`, created: 1, deleted: 0, calendarCreated: false });
     expect(new URL(relA?.calendarUrl ?? 'http://none/').pathname).toBe(new URL(`${homeUrl}${w.slugs.relA}/`).pathname);
-    expect(relA?.changes).toEqual([expect.objectContaining({ op: 'create', issueId: a8.id, uid: entryUid(w.releases)(a8), applied: false })]);
+    expect(relA?.changes).toEqual([
+      expect.objectContaining({ op: 'create', issueId: a8.id, uid: entryUid(w.releases)(a8), applied: false }),
+    ]);
     expect(changed(w.calendar(diff.report, 'pa'), 'update')).toEqual(ids(a8));
     expect(changed(w.calendar(diff.report, 'mine'), 'update')).toEqual(ids(a8));
     expect(diff.report.totals).toEqual({
@@ -627,7 +832,14 @@ describe('diff --json and config errors', () => {
     const withoutReleases = configWith({
       plane: planeSection([w.a.identifier, w.b.identifier]),
       sync: { timeZone: ZONE },
-      calendars: [{ id: 'projects' }, { id: w.mine, name: `My work ${w.n}`, filter: { assignees: ['me'], stateGroups: ['unstarted', 'started'], window: WINDOW } }],
+      calendars: [
+        { id: 'projects' },
+        {
+          id: w.mine,
+          name: `My work ${w.n}`,
+          filter: { assignees: ['me'], stateGroups: ['unstarted', 'started'], window: WINDOW },
+        },
+      ],
     });
     dav.reset();
     const strays = await cli(withoutReleases, 'diff');
@@ -642,14 +854,20 @@ describe('diff --json and config errors', () => {
   });
 
   it('an unknown filter key or a bad state group exits 2, naming the key and the file', async () => {
-    const colour = configWith({ plane: planeSection([]), calendars: [{ id: 'mine', filter: { assignees: ['me'], colour: 'red' } }] });
+    const colour = configWith({
+      plane: planeSection([]),
+      calendars: [{ id: 'mine', filter: { assignees: ['me'], colour: 'red' } }],
+    });
     const run = await runCli(['--config', colour, 'sync']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('calendars[0].filter');
     expect(run.stderr).toContain('colour');
     expect(run.stderr).toContain(colour);
 
-    const group = configWith({ plane: planeSection([]), calendars: [{ id: 'projects' }, { id: 'doing', filter: { stateGroups: ['started', 'doing'] } }] });
+    const group = configWith({
+      plane: planeSection([]),
+      calendars: [{ id: 'projects' }, { id: 'doing', filter: { stateGroups: ['started', 'doing'] } }],
+    });
     const diff = await runCli(['--json', '--config', group, 'diff']);
     expect(diff.code).toBe(2);
     expect(diff.stderr).toContain('calendars[1].filter.stateGroups');

@@ -3,7 +3,7 @@ import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import { AuthError } from '../../src/errors.js';
 import { createHttpClient, type RetryPolicy } from '../../src/http/fetcher.js';
 import { describeCalendarStoreContract } from '../contract/calendar-store.contract.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
 
 const policy: RetryPolicy = { timeoutMs: 10_000, retries: 2, backoffMinMs: 10, backoffMaxMs: 20, maxRetryAfterMs: 100 };
 let radicale: Radicale;
@@ -29,9 +29,13 @@ describeCalendarStoreContract('Radicale (DavCalendarStore)', async () => storeFo
 
 describe('DavCalendarStore on Radicale', () => {
   it('maps a wrong password to AuthError with a hint that names the credentials, not the password', async () => {
-    const error = await storeFor('wrong-password-zz9').listCalendars().catch((e: unknown) => e);
+    const error = await storeFor('wrong-password-zz9')
+      .listCalendars()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).hint).toMatch(/CalDAV credentials/);
-    expect(JSON.stringify({ m: (error as Error).message, h: (error as AuthError).hint })).not.toContain('wrong-password-zz9');
+    expect(JSON.stringify({ m: (error as Error).message, h: (error as AuthError).hint })).not.toContain(
+      'wrong-password-zz9',
+    );
   });
 });

@@ -9,7 +9,16 @@
  * with. The calendars: the default per-project entry (`projects-web.ics`, `projects-ops.ics`) and a
  * combined "my work" entry (`mine.ics`: jonas's open items, one per project).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,12 +26,12 @@ import { join, resolve, sep } from 'node:path';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportReport, FeedReport } from '../../src/feed/export.js';
-import { runCli, runJson, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakeIssue, type FakePlane } from '../support/fake-plane.js';
+import { type CliResult, runCli, runJson } from '../support/cli.js';
 import { clientRunner, requireProgram, writeKhalConfig } from '../support/clients.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
-import { daysFrom, seedSampleWorkspace, type SampleWorkspace } from '../support/sample-workspace.js';
+import { type FakeIssue, type FakePlane, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
+import { daysFrom, type SampleWorkspace, seedSampleWorkspace } from '../support/sample-workspace.js';
 
 let plane: FakePlane;
 let sample: SampleWorkspace;
@@ -53,7 +62,11 @@ afterAll(async () => {
 
 const CALENDARS = [
   { id: 'projects', perProject: true },
-  { id: 'mine', name: 'Plane: my work', filter: { assignees: ['jonas'], stateGroups: ['backlog', 'unstarted', 'started'] } },
+  {
+    id: 'mine',
+    name: 'Plane: my work',
+    filter: { assignees: ['jonas'], stateGroups: ['backlog', 'unstarted', 'started'] },
+  },
 ];
 
 let dirCounter = 0;
@@ -69,7 +82,12 @@ function newDir(label: string, create = true): string {
 function exportConfig(extra: Record<string, unknown> = {}): string {
   const file = join(newDir('config'), 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey },
+    plane: {
+      baseUrl: plane.url,
+      webUrl: 'https://plane.example.test',
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: plane.apiKey,
+    },
     calendars: CALENDARS,
     http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
     ...extra,
@@ -267,14 +285,23 @@ async function startFeedServer(root: string): Promise<FeedServer> {
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     const path = resolve(root, `.${pathname}`);
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !path.startsWith(root + sep) || !existsSync(path) || !statSync(path).isFile()) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      !path.startsWith(root + sep) ||
+      !existsSync(path) ||
+      !statSync(path).isFile()
+    ) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found\n');
       return;
     }
     const body = readFileSync(path);
     served.push(pathname);
-    res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Content-Length': String(body.length), 'Last-Modified': statSync(path).mtime.toUTCString() });
+    res.writeHead(200, {
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Last-Modified': statSync(path).mtime.toUTCString(),
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -290,7 +317,12 @@ async function startFeedServer(root: string): Promise<FeedServer> {
   };
 }
 
-const urlOf = (path: string): string => `${feeds.url}/${path.slice(work.length + 1).split(sep).map(encodeURIComponent).join('/')}`;
+const urlOf = (path: string): string =>
+  `${feeds.url}/${path
+    .slice(work.length + 1)
+    .split(sep)
+    .map(encodeURIComponent)
+    .join('/')}`;
 
 // ── the subscribers: vdirsyncer and khal ──────────────────────────────────
 
@@ -356,12 +388,16 @@ function pulled(folder: string): string[] {
 function expectPulled(folder: string, feedText: string, feed: FeedSpec): void {
   const items = feed.handles.map(current);
   const local = pulled(folder);
-  expect(local.map((e) => property(e, 'X-CALPLANEBOT-ISSUE-ID')).sort(), `${feed.file} via vdirsyncer`).toEqual(items.map((i) => i.id).sort());
+  expect(local.map((e) => property(e, 'X-CALPLANEBOT-ISSUE-ID')).sort(), `${feed.file} via vdirsyncer`).toEqual(
+    items.map((i) => i.id).sort(),
+  );
   const published = veventsOf(feedText);
   for (const item of items) {
     const mine = published.find((e) => property(e, 'UID') === feed.uidOf(item))!;
     const theirs = local.find((e) => property(e, 'X-CALPLANEBOT-ISSUE-ID') === item.id)!;
-    expect(contentLines(theirs, ['UID']), `${feed.file}: ${item.name} as vdirsyncer stored it`).toEqual(contentLines(mine, ['UID']));
+    expect(contentLines(theirs, ['UID']), `${feed.file}: ${item.name} as vdirsyncer stored it`).toEqual(
+      contentLines(mine, ['UID']),
+    );
     expect(property(theirs, 'SUMMARY')).toBe(summaryOf(item));
   }
 }
@@ -389,14 +425,22 @@ describe('export, end to end', () => {
     for (const feed of SPECS) {
       const line = fileOf(report, feed.file);
       const text = readFileSync(join(out, feed.file), 'utf8');
-      expect(line).toMatchObject({ name: feed.name, status: 'written', objects: feed.handles.length, bytes: statSync(join(out, feed.file)).size, errors: [] });
+      expect(line).toMatchObject({
+        name: feed.name,
+        status: 'written',
+        objects: feed.handles.length,
+        bytes: statSync(join(out, feed.file)).size,
+        errors: [],
+      });
       expectFeed(text, feed);
     }
     expect(fileOf(report, 'projects-web.ics').skipped, 'the undated item').toBe(1);
 
     // `sync` with the same calendars, into a real Radicale: its PUTs carry the very same VEVENTs.
     const user = radicale.users[0]!;
-    const syncConfig = exportConfig({ caldav: { serverUrl: dav.url, username: user.username, password: user.password } });
+    const syncConfig = exportConfig({
+      caldav: { serverUrl: dav.url, username: user.username, password: user.password },
+    });
     const puts: Array<{ collection: string; body: string }> = [];
     dav.intercept(({ method, path, body }) => {
       const collection = /\/([^/]+)\/[^/]+\.ics$/.exec(decodeURIComponent(path))?.[1];
@@ -417,7 +461,9 @@ describe('export, end to end', () => {
     expect(puts).toHaveLength(report.totals.objects);
     for (const feed of SPECS) {
       const put = puts.filter((p) => p.collection === collections[feed.file]).flatMap((p) => veventsOf(p.body));
-      expect(put.sort(), `${feed.file} vs the PUTs to ${collections[feed.file]}/`).toEqual(veventsOf(readFileSync(join(out, feed.file), 'utf8')).sort());
+      expect(put.sort(), `${feed.file} vs the PUTs to ${collections[feed.file]}/`).toEqual(
+        veventsOf(readFileSync(join(out, feed.file), 'utf8')).sort(),
+      );
     }
   });
 
@@ -442,10 +488,15 @@ describe('export, end to end', () => {
     const before = summaryOf(current('checkout'));
     plane.updateIssue(checkout.id, { name: 'Fix checkout rounding (VAT)' });
     const again = await exportOk(config, out);
-    expect(statuses(again)).toEqual({ 'projects-web.ics': 'written', 'projects-ops.ics': 'unchanged', 'mine.ics': 'written' });
+    expect(statuses(again)).toEqual({
+      'projects-web.ics': 'written',
+      'projects-ops.ics': 'unchanged',
+      'mine.ics': 'written',
+    });
     const opsBefore = readdirSync(subscription.storages['projects-ops.ics']!).sort();
     await tool('vdirsyncer', ['-c', subscription.config, 'sync']);
-    for (const file of FILES) expectPulled(subscription.storages[file]!, readFileSync(join(out, file), 'utf8'), spec(file));
+    for (const file of FILES)
+      expectPulled(subscription.storages[file]!, readFileSync(join(out, file), 'utf8'), spec(file));
     for (const file of ['projects-web.ics', 'mine.ics']) {
       const summaries = pulled(subscription.storages[file]!).map((e) => property(e, 'SUMMARY'));
       expect(summaries, file).toContain(summaryOf(current('checkout')));
@@ -463,13 +514,26 @@ describe('export, end to end', () => {
 
     await tool('khal', ['-c', khal.config, 'import', '--batch', '-a', 'feed', file]);
     const today = plane.today();
-    const listed = await tool('khal', ['-c', khal.config, 'list', '--once', '--format', '{start-date}|{end-date}|{title}', '--day-format', '', daysFrom(today, -30), daysFrom(today, 30)]);
+    const listed = await tool('khal', [
+      '-c',
+      khal.config,
+      'list',
+      '--once',
+      '--format',
+      '{start-date}|{end-date}|{title}',
+      '--day-format',
+      '',
+      daysFrom(today, -30),
+      daysFrom(today, 30),
+    ]);
     const lines = listed.stdout.split('\n').filter((line) => line.trim() !== '');
     const items = spec('projects-web.ics').handles.map(current);
     // All-day events: khal shows the one day (its end date is the inclusive last day).
     expect(lines.sort()).toEqual(items.map((i) => `${i.target_date}|${i.target_date}|${summaryOf(i)}`).sort());
     // The imported events keep the feed's UIDs (khal names the files by them).
-    expect(readdirSync(khal.calendar).sort()).toEqual(items.map((i) => `${spec('projects-web.ics').uidOf(i)}.ics`).sort());
+    expect(readdirSync(khal.calendar).sort()).toEqual(
+      items.map((i) => `${spec('projects-web.ics').uidOf(i)}.ics`).sort(),
+    );
   });
 
   it('rewrites nothing when Plane is unchanged; a changed item rewrites only the files of the calendars that show it', async () => {
@@ -481,7 +545,11 @@ describe('export, end to end', () => {
     await new Promise((r) => setTimeout(r, 50));
 
     const second = await exportOk(config, out);
-    expect(statuses(second)).toEqual({ 'projects-web.ics': 'unchanged', 'projects-ops.ics': 'unchanged', 'mine.ics': 'unchanged' });
+    expect(statuses(second)).toEqual({
+      'projects-web.ics': 'unchanged',
+      'projects-ops.ics': 'unchanged',
+      'mine.ics': 'unchanged',
+    });
     expect(second.totals).toMatchObject({ written: 0, unchanged: 3, kept: 0 });
     for (const file of FILES) {
       expectUntouched(first[file]!, out, file);
@@ -495,7 +563,11 @@ describe('export, end to end', () => {
     // `tls` (OPS, jonas, Todo) is in projects-ops.ics and mine.ics.
     plane.updateIssue(sample.issues.tls.id, { name: 'Renew TLS certificates (wildcard)' });
     const third = await exportOk(config, out);
-    expect(statuses(third)).toEqual({ 'projects-web.ics': 'unchanged', 'projects-ops.ics': 'written', 'mine.ics': 'written' });
+    expect(statuses(third)).toEqual({
+      'projects-web.ics': 'unchanged',
+      'projects-ops.ics': 'written',
+      'mine.ics': 'written',
+    });
     expectUntouched(first['projects-web.ics']!, out, 'projects-web.ics');
     expectReplaced(first['projects-ops.ics']!, out, 'projects-ops.ics');
     expectReplaced(first['mine.ics']!, out, 'mine.ics');
@@ -507,7 +579,11 @@ describe('export, end to end', () => {
     await new Promise((r) => setTimeout(r, 50));
     plane.updateIssue(sample.issues.guide.id, { name: 'Write the migration guide for v2.1' });
     const fourth = await exportOk(config, out);
-    expect(statuses(fourth)).toEqual({ 'projects-web.ics': 'written', 'projects-ops.ics': 'unchanged', 'mine.ics': 'unchanged' });
+    expect(statuses(fourth)).toEqual({
+      'projects-web.ics': 'written',
+      'projects-ops.ics': 'unchanged',
+      'mine.ics': 'unchanged',
+    });
     expectReplaced(afterTls['projects-web.ics']!, out, 'projects-web.ics');
     expectUntouched(afterTls['projects-ops.ics']!, out, 'projects-ops.ics');
     expectUntouched(afterTls['mine.ics']!, out, 'mine.ics');
@@ -515,7 +591,7 @@ describe('export, end to end', () => {
     expectOnlyFeeds(out);
   });
 
-  it('a project whose Plane listing fails keeps its file byte for byte (status kept, exit 3); the other project\'s file is written', async () => {
+  it("a project whose Plane listing fails keeps its file byte for byte (status kept, exit 3); the other project's file is written", async () => {
     const config = exportConfig();
     const out = newDir('faulty', false);
     await exportOk(config, out);
@@ -536,7 +612,10 @@ describe('export, end to end', () => {
       plane.clearFaults();
     }
     expect(run.code, run.stderr).toBe(3);
-    expect(plane.requests.filter((r) => r.path.includes(listing)).map((r) => r.status), 'the fault was hit').toContain(500);
+    expect(
+      plane.requests.filter((r) => r.path.includes(listing)).map((r) => r.status),
+      'the fault was hit',
+    ).toContain(500);
 
     const webLine = fileOf(run.report, 'projects-web.ics');
     expect(webLine.status).toBe('kept');
@@ -544,7 +623,10 @@ describe('export, end to end', () => {
     expectUntouched(before['projects-web.ics']!, out, 'projects-web.ics');
     // "my work" spans WEB too: a feed is never published with one project's share missing, even
     // though its OPS share changed.
-    expect(fileOf(run.report, 'mine.ics')).toMatchObject({ status: 'kept', errors: [expect.objectContaining({ operation: 'list-issues', status: 500 })] });
+    expect(fileOf(run.report, 'mine.ics')).toMatchObject({
+      status: 'kept',
+      errors: [expect.objectContaining({ operation: 'list-issues', status: 500 })],
+    });
     expectUntouched(before['mine.ics']!, out, 'mine.ics');
     // OPS was read completely: its file has the renamed tls.
     expect(fileOf(run.report, 'projects-ops.ics')).toMatchObject({ status: 'written', errors: [] });
@@ -557,7 +639,11 @@ describe('export, end to end', () => {
 
     // Plane answers again: the kept files catch up.
     const healed = await exportOk(config, out);
-    expect(statuses(healed)).toEqual({ 'projects-web.ics': 'written', 'projects-ops.ics': 'unchanged', 'mine.ics': 'written' });
+    expect(statuses(healed)).toEqual({
+      'projects-web.ics': 'written',
+      'projects-ops.ics': 'unchanged',
+      'mine.ics': 'written',
+    });
     for (const file of FILES) expectFeed(readFileSync(join(out, file), 'utf8'), spec(file));
     expect(readFileSync(join(out, 'projects-web.ics'), 'utf8')).toContain(`SUMMARY:${summaryOf(current('pricing'))}`);
     expect(readFileSync(join(out, 'mine.ics'), 'utf8')).toContain(`SUMMARY:${summaryOf(current('tls'))}`);
@@ -575,14 +661,13 @@ describe('export, end to end', () => {
     ] as const) {
       const run = await runCli(['--config', config, 'export', '--out', '-', ...args]);
       expect(run.code, run.stderr).toBe(0);
-      expect(Buffer.from(run.stdout, 'utf8').equals(readFileSync(join(out, file))), `stdout of ${args.join(' ')} is ${file}`).toBe(true);
+      expect(
+        Buffer.from(run.stdout, 'utf8').equals(readFileSync(join(out, file))),
+        `stdout of ${args.join(' ')} is ${file}`,
+      ).toBe(true);
     }
 
-    for (const args of [
-      ['--calendar', 'projects', '--calendar', 'mine'],
-      ['--calendar', 'projects'],
-      [],
-    ]) {
+    for (const args of [['--calendar', 'projects', '--calendar', 'mine'], ['--calendar', 'projects'], []]) {
       const run = await runCli(['--config', config, 'export', '--out', '-', ...args]);
       expect(run.code, `--out - ${args.join(' ')}: ${run.stderr}`).toBe(2);
       expect(run.stdout, 'nothing on stdout').toBe('');
@@ -592,7 +677,9 @@ describe('export, end to end', () => {
     const both = await runCli(['--json', '--config', config, 'export', '--out', '-', '--calendar', 'mine']);
     expect(both.code, both.stderr).toBe(2);
     expect(both.stdout).not.toContain('BEGIN:VCALENDAR');
-    expect(JSON.parse(both.stdout)).toMatchObject({ error: { exitCode: 2, message: expect.stringContaining('--out -') } });
+    expect(JSON.parse(both.stdout)).toMatchObject({
+      error: { exitCode: 2, message: expect.stringContaining('--out -') },
+    });
   });
 
   it('needs no caldav section: export exits 0 with a Plane-only config, while sync with it exits 2 naming caldav.serverUrl', async () => {
@@ -614,7 +701,11 @@ describe('export, end to end', () => {
     await exportOk(exportConfig(), out);
     const report = await exportOk(exportConfig({ export: { refreshInterval: 'PT30M' } }), out);
     // A header change is a change of bytes: every file is written again.
-    expect(statuses(report)).toEqual({ 'projects-web.ics': 'written', 'projects-ops.ics': 'written', 'mine.ics': 'written' });
+    expect(statuses(report)).toEqual({
+      'projects-web.ics': 'written',
+      'projects-ops.ics': 'written',
+      'mine.ics': 'written',
+    });
     for (const feed of SPECS) {
       const text = readFileSync(join(out, feed.file), 'utf8');
       expectFeed(text, feed, 'PT30M');
@@ -622,7 +713,13 @@ describe('export, end to end', () => {
     }
 
     const nowhere = newDir('refresh-bad', false);
-    const bad = await runCli(['--config', exportConfig({ export: { refreshInterval: '1 hour' } }), 'export', '--out', nowhere]);
+    const bad = await runCli([
+      '--config',
+      exportConfig({ export: { refreshInterval: '1 hour' } }),
+      'export',
+      '--out',
+      nowhere,
+    ]);
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('export.refreshInterval');
     expect(existsSync(nowhere), 'no folder made').toBe(false);

@@ -2,11 +2,32 @@
  * Fault injection between the CLI and Radicale. For each fault: the exit code, nothing lost, no
  * foreign object touched, no duplicate, and the next clean run converges (faults-harness.ts).
  */
-import { createServer } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
-import { calendarOf, cli, converges, doneInCalendar, expectSafe, FOREIGN_ICS, foreignTouched, nextIdentifier, outcome, pendingChanges, prepare, STALL_MS, sync, syncElsewhere, uidOf, useWorld, variantConfig, type Scenario, type World } from './faults-harness.js';
+import {
+  calendarOf,
+  cli,
+  converges,
+  doneInCalendar,
+  expectSafe,
+  FOREIGN_ICS,
+  foreignTouched,
+  nextIdentifier,
+  outcome,
+  pendingChanges,
+  prepare,
+  type Scenario,
+  STALL_MS,
+  sync,
+  syncElsewhere,
+  uidOf,
+  useWorld,
+  variantConfig,
+  type World,
+} from './faults-harness.js';
 
 let world: World;
 useWorld((started) => (world = started));
@@ -28,7 +49,10 @@ describe('CalDAV server errors', () => {
   it('PUT of one event → 502 on every attempt: that event fails (exit 3), the rest is written', async () => {
     const s = await prepare(world, 'C');
     const uid = uidForIssue(s.issues.fresh.id);
-    world.dav.inject({ method: PUT, bodyIncludes: uid }, status(502, { 'content-type': 'text/html' }, '<h1>502 Bad Gateway</h1>'));
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uid },
+      status(502, { 'content-type': 'text/html' }, '<h1>502 Bad Gateway</h1>'),
+    );
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
     expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, status: 502 })]);
@@ -64,7 +88,11 @@ describe('CalDAV server errors', () => {
     world.dav.inject({ method: 'DELETE' }, status(429, { 'Retry-After': '2' }));
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
-    expect(run.errors.map((e) => [e.operation, e.status]).sort()).toEqual([['create', 429], ['delete', 429], ['update', 429]]);
+    expect(run.errors.map((e) => [e.operation, e.status]).sort()).toEqual([
+      ['create', 429],
+      ['delete', 429],
+      ['update', 429],
+    ]);
     await expectSafe(world, s, run);
   });
 
@@ -83,7 +111,9 @@ describe('CalDAV server errors', () => {
     world.dav.inject({ method: PUT, bodyIncludes: uid }, status(507));
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
-    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, status: 507, hint: expect.stringMatching(/out of storage/) })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({ operation: 'create', uid, status: 507, hint: expect.stringMatching(/out of storage/) }),
+    ]);
     expect(world.dav.faulted()).toHaveLength(1); // not retried
     expect(run.report!.totals).toMatchObject({ updated: 1, deleted: 1 });
     await expectSafe(world, s, run);
@@ -133,7 +163,14 @@ describe('credentials refused mid-run', () => {
     world.dav.inject({ method: PUT, bodyIncludes: uid }, status(403));
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
-    expect(run.errors).toEqual([expect.objectContaining({ operation: 'update', uid, status: 403, hint: expect.stringMatching(/may write to this calendar/) })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({
+        operation: 'update',
+        uid,
+        status: 403,
+        hint: expect.stringMatching(/may write to this calendar/),
+      }),
+    ]);
     expect(run.report!.totals).toMatchObject({ created: 1, deleted: 1 });
     await expectSafe(world, s, run);
   });
@@ -181,7 +218,11 @@ describe('CalDAV transport faults', () => {
 
   it('an update is applied but its answer never comes: the retry meets 412, re-plans, exit 0', async () => {
     const s = await prepare(world, 'C');
-    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.renamed.id) }, { stallMs: STALL_MS, when: 'after' }, { times: 1 });
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uidForIssue(s.issues.renamed.id) },
+      { stallMs: STALL_MS, when: 'after' },
+      { times: 1 },
+    );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ updated: 1, failed: 0 });
@@ -221,7 +262,10 @@ describe('CalDAV races', () => {
       {
         before: async () => {
           const current = (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uid)!;
-          const withAlarm = current.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT');
+          const withAlarm = current.data.replace(
+            'END:VEVENT',
+            'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT',
+          );
           await world.reader.update(current.href, withAlarm, current.etag);
         },
       },
@@ -250,7 +294,8 @@ describe('CalDAV races', () => {
   it('two first syncs at once create one calendar and one event per issue', async () => {
     const identifier = nextIdentifier('C');
     const project = world.plane.addProject({ name: `Race ${identifier}`, identifier });
-    for (let i = 0; i < 5; i += 1) world.plane.addIssue(project.id, { name: `Race ${i}`, target_date: `2025-12-1${i}` });
+    for (let i = 0; i < 5; i += 1)
+      world.plane.addIssue(project.id, { name: `Race ${i}`, target_date: `2025-12-1${i}` });
     world.dav.reset();
     world.dav.inject({ method: 'MKCALENDAR' }, { barrier: 2 }, { times: 2 });
     const [a, b] = await Promise.all([sync(world, project), syncElsewhere(world, project)]);
@@ -260,7 +305,12 @@ describe('CalDAV races', () => {
     world.dav.clearFaults();
     const calendar = await calendarOf(world, project);
     const uids = (await world.reader.list(calendar)).map((o) => uidOf(o.data));
-    expect(uids.sort()).toEqual(world.plane.issues(project.id).map((i) => uidForIssue(i.id)).sort());
+    expect(uids.sort()).toEqual(
+      world.plane
+        .issues(project.id)
+        .map((i) => uidForIssue(i.id))
+        .sort(),
+    );
     expect(await pendingChanges(world, project)).toBe(0);
   });
 });
@@ -293,9 +343,14 @@ describe('managed calendar gone', () => {
   });
 });
 
-const eventOf = async (s: Scenario, issueId: string) => (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uidForIssue(issueId))!;
+const eventOf = async (s: Scenario, issueId: string) =>
+  (await world.reader.list(s.calendar)).find((o) => uidOf(o.data) === uidForIssue(issueId))!;
 const pathOf = (href: string) => decodeURIComponent(new URL(href).pathname);
-const WITH_ALARM = (data: string) => data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT');
+const WITH_ALARM = (data: string) =>
+  data.replace(
+    'END:VEVENT',
+    'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT',
+  );
 
 describe('CalDAV faults on every attempt', () => {
   it('connection reset on every write: each write fails after 3 attempts (exit 3), nothing lost', async () => {
@@ -330,7 +385,9 @@ describe('CalDAV faults on every attempt', () => {
     world.dav.inject({ method: PUT, bodyIncludes: uid }, { stallMs: STALL_MS });
     const run = await sync(world, s.project);
     expect(run.code).toBe(3);
-    expect(run.errors).toEqual([expect.objectContaining({ operation: 'create', uid, message: expect.stringMatching(/no answer within 2500 ms/) })]);
+    expect(run.errors).toEqual([
+      expect.objectContaining({ operation: 'create', uid, message: expect.stringMatching(/no answer within 2500 ms/) }),
+    ]);
     expect(world.dav.faulted()).toHaveLength(3);
     await expectSafe(world, s, run);
   });
@@ -354,7 +411,9 @@ describe('CalDAV answers that are refused inside or cut short', () => {
     world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) }, { truncateAt: 0 }, { times: 1 });
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
-    expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: PUT, fault: 'truncate at 0', status: 201 })]);
+    expect(world.dav.faulted()).toEqual([
+      expect.objectContaining({ method: PUT, fault: 'truncate at 0', status: 201 }),
+    ]);
     expect(world.dav.requests.filter((r) => r.method === PUT).map((r) => r.status)).toContain(412);
     await expectSafe(world, s, run);
   });
@@ -380,7 +439,7 @@ describe('CalDAV answers that are refused inside or cut short', () => {
     await expectSafe(world, s, run);
   });
 
-  it('after a 412, the re-read (GET) is cut on every attempt: that update fails (exit 3), the other writer\'s change is kept; the next run applies ours on top', async () => {
+  it("after a 412, the re-read (GET) is cut on every attempt: that update fails (exit 3), the other writer's change is kept; the next run applies ours on top", async () => {
     const s = await prepare(world, 'C');
     const uid = uidForIssue(s.issues.renamed.id);
     world.dav.inject(
@@ -437,7 +496,10 @@ describe('CalDAV races: the other writer deletes or changes first', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(world.dav.faulted()).toHaveLength(1);
-    expect(world.dav.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([412, expect.any(Number)]);
+    expect(world.dav.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([
+      412,
+      expect.any(Number),
+    ]);
     await expectSafe(world, s, run);
   });
 });
@@ -445,7 +507,10 @@ describe('CalDAV races: the other writer deletes or changes first', () => {
 describe('the harness itself', () => {
   it('catches a silent success: a create answered 201 that never reached the server fails the check', async () => {
     const s = await prepare(world, 'C');
-    world.dav.inject({ method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) }, status(201, { ETag: '"never-stored"' }));
+    world.dav.inject(
+      { method: PUT, bodyIncludes: uidForIssue(s.issues.fresh.id) },
+      status(201, { ETag: '"never-stored"' }),
+    );
     const run = await sync(world, s.project);
     expect(run.code).toBe(0); // the run believes it
     await expect(expectSafe(world, s, run)).rejects.toThrow(/differs from what the run reported as written/);
@@ -459,7 +524,10 @@ describe('Radicale, for real', () => {
     const byHand = `${s.calendar.url}placed-by-hand.ics`;
     world.dav.inject(
       { method: PUT, bodyIncludes: uid },
-      { before: async () => void (await world.reader.create(byHand, FOREIGN_ICS(uid).replace('SUMMARY:Dentist', 'SUMMARY:Stale copy'))) },
+      {
+        before: async () =>
+          void (await world.reader.create(byHand, FOREIGN_ICS(uid).replace('SUMMARY:Dentist', 'SUMMARY:Stale copy'))),
+      },
       { times: 1 },
     );
     const run = await sync(world, s.project);

@@ -16,10 +16,16 @@ import { createHttpClient, RequestStats } from '../../src/http/fetcher.js';
 import { PlaneClient } from '../../src/plane/client.js';
 import type { ReportedError, RunReport } from '../../src/sync/report.js';
 import { runSync } from '../../src/sync/run.js';
-import { runCli, scratchDir, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type IssueInput } from '../support/fake-plane.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { type CliResult, runCli, scratchDir, writeConfig } from '../support/cli.js';
+import {
+  type FakeIssue,
+  type FakePlane,
+  type FakeProject,
+  type IssueInput,
+  startFakePlane,
+} from '../support/fake-plane.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
 
 /** Small on purpose: a stall costs one timeout, a backoff a few ms. */
 export const TEST_HTTP = { retries: 3, backoffMinMs: 10, backoffMaxMs: 40, maxRetryAfterMs: 150, timeoutMs: 2_500 };
@@ -67,10 +73,31 @@ export async function startWorld(): Promise<World> {
     });
   const config = configFor();
   const otherHostConfig = configFor();
-  const reader = new DavCalendarStore({ serverUrl: radicale.url, username: user.username, password: user.password, http: createHttpClient({ service: 'caldav', policy: DIRECT }) });
+  const reader = new DavCalendarStore({
+    serverUrl: radicale.url,
+    username: user.username,
+    password: user.password,
+    http: createHttpClient({ service: 'caldav', policy: DIRECT }),
+  });
   const basic = Buffer.from(`${user.username}:${user.password}`).toString('base64');
-  const planeReader = new PlaneClient({ baseUrl: plane.url, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, http: createHttpClient({ service: 'plane', policy: DIRECT }) });
-  const world: World = { radicale, plane, dav, planeProxy, config, otherHostConfig, reader, planeReader, secrets: [plane.apiKey, user.password, basic], foreign: new Map() };
+  const planeReader = new PlaneClient({
+    baseUrl: plane.url,
+    workspaceSlug: plane.workspaceSlug,
+    apiKey: plane.apiKey,
+    http: createHttpClient({ service: 'plane', policy: DIRECT }),
+  });
+  const world: World = {
+    radicale,
+    plane,
+    dav,
+    planeProxy,
+    config,
+    otherHostConfig,
+    reader,
+    planeReader,
+    secrets: [plane.apiKey, user.password, basic],
+    foreign: new Map(),
+  };
   const personal = await reader.createCalendar(await reader.calendarUrlFor(PERSONAL), 'Personal');
   await seedForeign(world, `${personal.url}dentist.ics`, 'dentist-personal@example.com');
   return world;
@@ -166,10 +193,12 @@ export async function cli(world: World, args: string[], config = world.config): 
   return { ...result, report, fatal: doc.error, errors: report?.projects.flatMap((p) => p.errors) ?? [] };
 }
 
-export const sync = (world: World, project: FakeProject, ...extra: string[]) => cli(world, ['sync', '--project', project.identifier, ...extra]);
+export const sync = (world: World, project: FakeProject, ...extra: string[]) =>
+  cli(world, ['sync', '--project', project.identifier, ...extra]);
 
 /** The same sync from the other machine. */
-export const syncElsewhere = (world: World, project: FakeProject) => cli(world, ['sync', '--project', project.identifier], world.otherHostConfig);
+export const syncElsewhere = (world: World, project: FakeProject) =>
+  cli(world, ['sync', '--project', project.identifier], world.otherHostConfig);
 
 // ── scenarios ──────────────────────────────────────────────────────────────
 
@@ -218,12 +247,20 @@ export async function prepare(world: World, prefix: string, extra: IssueInput[] 
   world.dav.reset();
   world.planeProxy.reset();
   world.plane.resetRequests();
-  return { project, calendar, issues: { renamed, steady, gone, fresh }, foreignHref, foreign, before: await uidsIn(world, calendar) };
+  return {
+    project,
+    calendar,
+    issues: { renamed, steady, gone, fresh },
+    foreignHref,
+    foreign,
+    before: await uidsIn(world, calendar),
+  };
 }
 
 export async function calendarOf(world: World, project: FakeProject): Promise<CalendarRef> {
   const calendars = (await world.reader.listCalendars()).filter((c) => c.url.includes(`plane-${project.id}/`));
-  if (calendars.length !== 1) throw new Error(`expected one calendar for ${project.identifier}, found ${calendars.length}`);
+  if (calendars.length !== 1)
+    throw new Error(`expected one calendar for ${project.identifier}, found ${calendars.length}`);
   return calendars[0]!;
 }
 
@@ -276,25 +313,41 @@ export type Work = string;
 
 /** The three changes prepare() left for the next run. */
 export function scenarioWork(s: Scenario): Work[] {
-  return [`create ${uidForIssue(s.issues.fresh.id)}`, `update ${uidForIssue(s.issues.renamed.id)}`, `delete ${uidForIssue(s.issues.gone.id)}`];
+  return [
+    `create ${uidForIssue(s.issues.fresh.id)}`,
+    `update ${uidForIssue(s.issues.renamed.id)}`,
+    `delete ${uidForIssue(s.issues.gone.id)}`,
+  ];
 }
 
 /** What the runs' reports say they wrote for this scenario's project. */
 function reportedApplied(runs: Run[], s: Scenario): Set<Work> {
-  const changes = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.changes) ?? []);
+  const changes = runs.flatMap(
+    (run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.changes) ?? [],
+  );
   return new Set(changes.filter((c) => c.applied).map((c) => `${c.op} ${c.uid}`));
 }
 
 /** What the runs' reports say failed, as work units (event-level failures only). */
 function reportedFailed(runs: Run[], s: Scenario): Set<Work> {
-  const errors = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? []);
-  return new Set(errors.filter((e) => e.uid !== undefined && ['create', 'update', 'delete'].includes(e.operation)).map((e) => `${e.operation} ${e.uid}`));
+  const errors = runs.flatMap(
+    (run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? [],
+  );
+  return new Set(
+    errors
+      .filter((e) => e.uid !== undefined && ['create', 'update', 'delete'].includes(e.operation))
+      .map((e) => `${e.operation} ${e.uid}`),
+  );
 }
 
 /** Project-level failures (the listing, the calendar, the delete guard): the project as a whole was not finished. */
 function projectFailures(runs: Run[], s: Scenario): string[] {
-  const errors = runs.flatMap((run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? []);
-  return errors.filter((e) => ['list-issues', 'list-calendar', 'create-calendar', 'delete-guard'].includes(e.operation)).map((e) => e.operation);
+  const errors = runs.flatMap(
+    (run) => run.report?.projects.filter((p) => p.id === s.project.id).flatMap((p) => p.errors) ?? [],
+  );
+  return errors
+    .filter((e) => ['list-issues', 'list-calendar', 'create-calendar', 'delete-guard'].includes(e.operation))
+    .map((e) => e.operation);
 }
 
 /** Which of the scenario's changes the calendar itself shows as done, read on Radicale directly. */
@@ -306,7 +359,10 @@ export async function doneInCalendar(world: World, s: Scenario): Promise<Set<Wor
   if (byUid.has(uidForIssue(s.issues.fresh.id))) done.add(create);
   const renamed = byUid.get(uidForIssue(s.issues.renamed.id));
   if (renamed?.data.includes(`SUMMARY:[${s.issues.renamed.sequence_id}] Renamed now`)) done.add(update);
-  else expect(renamed?.data, 'the renamed issue\'s event is neither old nor new').toContain(`SUMMARY:[${s.issues.renamed.sequence_id}] Renamed later`);
+  else
+    expect(renamed?.data, "the renamed issue's event is neither old nor new").toContain(
+      `SUMMARY:[${s.issues.renamed.sequence_id}] Renamed later`,
+    );
   if (!byUid.has(uidForIssue(s.issues.gone.id))) done.add(remove);
   return done;
 }
@@ -377,7 +433,9 @@ export async function expectSafe(world: World, scenarios: Scenario | Scenario[],
     outcomes.push(after);
     expect(after).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
     const done = await doneInCalendar(world, s);
-    expect(sorted(done), 'the calendar differs from what the run reported as written').toEqual(sorted(reportedApplied(faulted, s)));
+    expect(sorted(done), 'the calendar differs from what the run reported as written').toEqual(
+      sorted(reportedApplied(faulted, s)),
+    );
     const remaining = new Set(scenarioWork(s).filter((w) => !done.has(w)));
     left.set(s, remaining);
     for (const run of faulted) {
@@ -388,7 +446,9 @@ export async function expectSafe(world: World, scenarios: Scenario | Scenario[],
         const failed = reportedFailed([run], s);
         for (const work of failed) expect(remaining, `reported failed but done: ${work}`).toContain(work);
         if (faulted.length === 1 && projectFailures([run], s).length === 0) {
-          expect(sorted(failed), 'exit 3: the failures reported are not what was left undone').toEqual(sorted(remaining));
+          expect(sorted(failed), 'exit 3: the failures reported are not what was left undone').toEqual(
+            sorted(remaining),
+          );
         }
       } else {
         expect(run.code, run.stderr).toBe(1);
@@ -400,19 +460,34 @@ export async function expectSafe(world: World, scenarios: Scenario | Scenario[],
   let cleanRunChanges = 0;
   for (const s of all) {
     const fixed = reportedApplied([clean], s);
-    expect(sorted(fixed), 'the clean run did not write exactly what the faulted run left').toEqual(sorted(left.get(s)!));
+    expect(sorted(fixed), 'the clean run did not write exactly what the faulted run left').toEqual(
+      sorted(left.get(s)!),
+    );
     cleanRunChanges += fixed.size;
   }
   for (const s of all) expect(await outcome(world, s)).toEqual({ lost: 0, foreignTouched: 0, duplicates: 0 });
-  const worst = outcomes.reduce((a, b) => ({ lost: a.lost + b.lost, foreignTouched: Math.max(a.foreignTouched, b.foreignTouched), duplicates: a.duplicates + b.duplicates }));
-  table.push({ fault: expect.getState().currentTestName ?? '?', exit: Math.max(...faulted.map((r) => r.code)), faults, ...worst, cleanRunChanges });
+  const worst = outcomes.reduce((a, b) => ({
+    lost: a.lost + b.lost,
+    foreignTouched: Math.max(a.foreignTouched, b.foreignTouched),
+    duplicates: a.duplicates + b.duplicates,
+  }));
+  table.push({
+    fault: expect.getState().currentTestName ?? '?',
+    exit: Math.max(...faulted.map((r) => r.code)),
+    faults,
+    ...worst,
+    cleanRunChanges,
+  });
 }
 
 /** Appends this file's rows to $CALPLANEBOT_FAULT_TABLE as Markdown (for the issue's closing note). */
 function writeTable(): void {
   const file = process.env.CALPLANEBOT_FAULT_TABLE;
   if (!file || table.length === 0) return;
-  const lines = table.map((r) => `| ${r.fault.replace(/\|/g, '/')} | ${r.exit} | ${r.lost} | ${r.foreignTouched} | ${r.duplicates} | ${r.faults} | yes (${r.cleanRunChanges} change(s), then 0 pending) |`);
+  const lines = table.map(
+    (r) =>
+      `| ${r.fault.replace(/\|/g, '/')} | ${r.exit} | ${r.lost} | ${r.foreignTouched} | ${r.duplicates} | ${r.faults} | yes (${r.cleanRunChanges} change(s), then 0 pending) |`,
+  );
   appendFileSync(file, `${lines.join('\n')}\n`);
 }
 

@@ -9,13 +9,30 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { uidForIssue } from '../../src/event/uid.js';
 import { runCli } from '../support/cli.js';
-import { cli, expectSafe, issuesPath, makeWorldReadable, prepare, STALL_MS, sync, useWorld, variantConfig, type Run, type Scenario, type World } from './faults-harness.js';
+import {
+  cli,
+  expectSafe,
+  issuesPath,
+  makeWorldReadable,
+  prepare,
+  type Run,
+  type Scenario,
+  STALL_MS,
+  sync,
+  useWorld,
+  variantConfig,
+  type World,
+} from './faults-harness.js';
 
 let world: World;
 useWorld((started) => (world = started));
 
 const listings = (s: Scenario) => world.planeProxy.requests.filter((r) => r.path.includes(issuesPath(s)));
-const json = (body: unknown) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const json = (body: unknown) => ({
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 const writes = () => world.dav.requests.filter((r) => ['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH'].includes(r.method));
 
 /** A failed or unusable listing: exit 3, the project's error names it, and nothing is written at all. */
@@ -33,7 +50,11 @@ async function expectListingFailure(s: Scenario, message: RegExp, status?: numbe
 describe('Plane server errors', () => {
   it.each([500, 502, 503, 504])('the issue listing → %i once: retried, exit 0', async (code) => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: code, body: code === 500 ? '{"error":"Something went wrong"}' : '<html>bad gateway</html>' }, { times: 1 });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      { status: code, body: code === 500 ? '{"error":"Something went wrong"}' : '<html>bad gateway</html>' },
+      { times: 1 },
+    );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.report!.totals).toMatchObject({ created: 1, updated: 1, deleted: 1 });
@@ -44,7 +65,11 @@ describe('Plane server errors', () => {
 
   it('the issue listing → 503 with Retry-After twice, then it clears: waited out, exit 0', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' }, { times: 2 });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' },
+      { times: 2 },
+    );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/retrying GET .* in 150 ms \(HTTP 503/); // Retry-After 1 s, capped at the test's maxRetryAfterMs
@@ -54,7 +79,15 @@ describe('Plane server errors', () => {
 
   it('a short 429 burst on the issue listing: waited out, exit 0', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '1' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' }, { times: 4 });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      {
+        status: 429,
+        headers: { 'Retry-After': '1' },
+        body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}',
+      },
+      { times: 4 },
+    );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(world.planeProxy.faulted()).toHaveLength(4);
@@ -64,7 +97,10 @@ describe('Plane server errors', () => {
 
   it('the issue listing → 503 with Retry-After, always: the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      { status: 503, headers: { 'Retry-After': '1' }, body: '<html>maintenance</html>' },
+    );
     const run = await expectListingFailure(s, /503/, 503);
     // 10 Retry-After waits in a row, then the 2 more attempts a 5xx gets, then given up: 13, bounded.
     expect(world.planeProxy.faulted()).toHaveLength(13);
@@ -73,7 +109,14 @@ describe('Plane server errors', () => {
 
   it('a 429 storm with Retry-After: waits, then the project fails (exit 3), nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      {
+        status: 429,
+        headers: { 'Retry-After': '3' },
+        body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}',
+      },
+    );
     const run = await expectListingFailure(s, /rate-limiting/, 429);
     // 1 attempt plus the 10 waits the fetcher allows in a row: bounded, never a loop.
     expect(world.planeProxy.faulted()).toHaveLength(11);
@@ -83,7 +126,14 @@ describe('Plane server errors', () => {
   it('a 429 storm against a small http.maxRateLimitWaitMs: the run-wide budget is spent, then the request fails fast (exit 3)', async () => {
     const s = await prepare(world, 'Q');
     const config = variantConfig(world, (c) => (c.http!.maxRateLimitWaitMs = 300));
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 429, headers: { 'Retry-After': '3' }, body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}' });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      {
+        status: 429,
+        headers: { 'Retry-After': '3' },
+        body: '{"error_code":5900,"error_message":"RATE_LIMIT_EXCEEDED"}',
+      },
+    );
     const run = await cli(world, ['sync', '--project', s.project.identifier], config);
     expect(run.code, run.stderr).toBe(3);
     expect(run.errors).toEqual([expect.objectContaining({ operation: 'list-issues', status: 429 })]);
@@ -119,7 +169,10 @@ describe('Plane server errors', () => {
 
   it('401 on the issue listing, after the project list worked: the run stops, exit 1, nothing written', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 401, body: '{"detail":"Authentication credentials were not provided."}' });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      { status: 401, body: '{"detail":"Authentication credentials were not provided."}' },
+    );
     const run = await sync(world, s.project);
     expect(run.code).toBe(1);
     expect(run.fatal?.hint).toContain('check the Plane API key');
@@ -141,7 +194,10 @@ describe('Plane server errors', () => {
   it('an error page that echoes the request headers never shows the API key', async () => {
     const s = await prepare(world, 'Q');
     const echo = `<html><pre>X-Api-Key: ${world.plane.apiKey}\nAuthorization: Basic ${world.secrets[2]}</pre></html>`;
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 400, headers: { 'content-type': 'text/html' }, body: echo });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      { status: 400, headers: { 'content-type': 'text/html' }, body: echo },
+    );
     const run = await sync(world, s.project); // cli() fails the test if any secret reaches the output
     expect(run.code).toBe(3);
     expect(run.errors[0]!.message).toContain('***');
@@ -233,7 +289,10 @@ describe('a listing that fails part-way', () => {
     // 1,000 undated issues (no events, so cheap) push the oldest issues, renamed among them, onto page 2.
     const undated = Array.from({ length: 1000 }, (_, i) => ({ name: `Undated ${i}`, target_date: null }));
     const s = await prepare(world, 'Q', undated);
-    world.planeProxy.inject({ pathIncludes: [issuesPath(s), 'cursor=1000:1:0'] }, { status: 500, body: '{"error":"Something went wrong"}' });
+    world.planeProxy.inject(
+      { pathIncludes: [issuesPath(s), 'cursor=1000:1:0'] },
+      { status: 500, body: '{"error":"Something went wrong"}' },
+    );
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(3);
     expect(run.errors.map((e) => e.operation)).toEqual(['list-issues', 'delete-guard']);
@@ -265,7 +324,14 @@ describe('errors that are not the network', () => {
 describe('hostile Plane answers', () => {
   it('HTML instead of JSON (a login page answering 200): exit 3, says so, nothing deleted', async () => {
     const s = await prepare(world, 'Q');
-    world.planeProxy.inject({ pathIncludes: issuesPath(s) }, { status: 200, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body>Sign in</body></html>' });
+    world.planeProxy.inject(
+      { pathIncludes: issuesPath(s) },
+      {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<!DOCTYPE html><html><body>Sign in</body></html>',
+      },
+    );
     const run = await expectListingFailure(s, /the body is HTML, not JSON/);
     await expectSafe(world, s, run);
   });
@@ -292,7 +358,15 @@ describe('hostile Plane answers', () => {
       const json = world.plane.issueJson(i.id, expand) as Record<string, unknown>;
       return i.id === s.issues.steady.id ? { ...json, target_date: '2025-02-30', name: 'Steady, but broken' } : json;
     });
-    const envelope = { next_cursor: '1000:1:0', prev_cursor: '1000:-1:1', next_page_results: false, prev_page_results: false, count: results.length, total_results: results.length, results };
+    const envelope = {
+      next_cursor: '1000:1:0',
+      prev_cursor: '1000:-1:1',
+      next_page_results: false,
+      prev_page_results: false,
+      count: results.length,
+      total_results: results.length,
+      results,
+    };
     world.planeProxy.inject({ pathIncludes: issuesPath(s) }, json(envelope), { times: 1 });
     const before = (await world.reader.list(s.calendar)).find((o) => o.data.includes(uidForIssue(s.issues.steady.id)))!;
 
@@ -317,12 +391,43 @@ describe('hostile configuration, through the real CLI', () => {
   };
 
   it.each([
-    ['a URL without a scheme', (c: Record<string, Record<string, unknown>>) => (c.caldav!.serverUrl = 'dav.example.com/dav'), 'caldav.serverUrl', /did you mean "https:\/\/dav\.example\.com\/dav"/],
-    ['a wrong type', (c: Record<string, Record<string, unknown>>) => (c.http!.retries = 'three'), 'http.retries', /expected a number, got string/],
-    ['an empty required string', (c: Record<string, Record<string, unknown>>) => (c.plane!.workspaceSlug = ''), 'plane.workspaceSlug', /missing/],
-    ['an empty plane.baseUrl (never Plane Cloud by default)', (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = ''), 'plane.baseUrl', /plane\.baseUrl: is empty/],
-    ['http:// to a non-loopback host', (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = 'http://plane.example.com'), 'plane.baseUrl', /clear text/],
-    ['credentials in a URL', (c: Record<string, Record<string, unknown>>) => (c.caldav!.serverUrl = `https://alice:${String(c.caldav!.password)}@dav.example.com/`), 'caldav.serverUrl', /must not contain credentials/],
+    [
+      'a URL without a scheme',
+      (c: Record<string, Record<string, unknown>>) => (c.caldav!.serverUrl = 'dav.example.com/dav'),
+      'caldav.serverUrl',
+      /did you mean "https:\/\/dav\.example\.com\/dav"/,
+    ],
+    [
+      'a wrong type',
+      (c: Record<string, Record<string, unknown>>) => (c.http!.retries = 'three'),
+      'http.retries',
+      /expected a number, got string/,
+    ],
+    [
+      'an empty required string',
+      (c: Record<string, Record<string, unknown>>) => (c.plane!.workspaceSlug = ''),
+      'plane.workspaceSlug',
+      /missing/,
+    ],
+    [
+      'an empty plane.baseUrl (never Plane Cloud by default)',
+      (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = ''),
+      'plane.baseUrl',
+      /plane\.baseUrl: is empty/,
+    ],
+    [
+      'http:// to a non-loopback host',
+      (c: Record<string, Record<string, unknown>>) => (c.plane!.baseUrl = 'http://plane.example.com'),
+      'plane.baseUrl',
+      /clear text/,
+    ],
+    [
+      'credentials in a URL',
+      (c: Record<string, Record<string, unknown>>) =>
+        (c.caldav!.serverUrl = `https://alice:${String(c.caldav!.password)}@dav.example.com/`),
+      'caldav.serverUrl',
+      /must not contain credentials/,
+    ],
   ])('%s: exit 2 naming the key, nothing contacted', async (_name, edit, key, message) => {
     world.dav.reset();
     world.planeProxy.reset();
@@ -349,7 +454,9 @@ describe('hostile configuration, through the real CLI', () => {
     makeWorldReadable(file);
     const run = await cli(world, ['diff'], file);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/holds secrets \(plane\.apiKey, caldav\.password\) and is readable by every user; run: chmod 600/);
+    expect(run.stderr).toMatch(
+      /holds secrets \(plane\.apiKey, caldav\.password\) and is readable by every user; run: chmod 600/,
+    );
   });
 
   it('secrets can come from *_FILE variables instead of the config file', async () => {
@@ -360,7 +467,9 @@ describe('hostile configuration, through the real CLI', () => {
     const dir = file.replace(/[^/]+$/, '');
     writeFileSync(`${dir}api-key`, `${world.plane.apiKey}\n`, { mode: 0o600 });
     writeFileSync(`${dir}dav-password`, `${world.radicale.users[0]!.password}\n`, { mode: 0o600 });
-    const run = await runCli(['--json', '--config', file, 'diff'], { env: { PLANE_API_KEY_FILE: `${dir}api-key`, CALDAV_PASSWORD_FILE: `${dir}dav-password` } });
+    const run = await runCli(['--json', '--config', file, 'diff'], {
+      env: { PLANE_API_KEY_FILE: `${dir}api-key`, CALDAV_PASSWORD_FILE: `${dir}dav-password` },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ schemaVersion: 1, dryRun: true });
     for (const secret of world.secrets) expect(run.stderr + run.stdout).not.toContain(secret);

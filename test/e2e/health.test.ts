@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../src/ops/health.js';
 import { lockFiles } from '../../src/ops/lock.js';
-import { freshStateHome, runCli, scratchDir, writeConfig, type CliResult, type TestConfig } from '../support/cli.js';
-import { startFakePlane, type FakePlane } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { type CliResult, freshStateHome, runCli, scratchDir, type TestConfig, writeConfig } from '../support/cli.js';
+import { type FakePlane, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -35,11 +35,34 @@ async function closedPort(): Promise<number> {
 async function selfSignedServer(): Promise<HttpsServer> {
   const dir = scratchDir('calplanebot-health-tls-');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch (error) {
-    throw new Error(`the TLS check needs the openssl command to make a self-signed certificate (apt-get install -y openssl): ${String(error)}`);
+    throw new Error(
+      `the TLS check needs the openssl command to make a self-signed certificate (apt-get install -y openssl): ${String(error)}`,
+    );
   }
-  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
+  const server = createHttpsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (_req, res) => res.end('{}'),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
@@ -51,7 +74,14 @@ beforeAll(async () => {
   tlsUrl = `https://127.0.0.1:${(tlsServer.address() as { port: number }).port}`;
   closedUrl = `http://127.0.0.1:${await closedPort()}`;
   const user = radicale.users[0]!;
-  base = { planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: user.username, password: user.password };
+  base = {
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: radicale.url,
+    username: user.username,
+    password: user.password,
+  };
   const project = plane.addProject({ name: 'Health', identifier: 'HLT' });
   plane.addIssue(project.id, { name: 'Check the monitors', target_date: '2025-12-27', priority: 'high' });
   plane.addIssue(project.id, { name: 'Rotate the keys', target_date: '2026-01-15' });
@@ -63,7 +93,11 @@ afterAll(async () => {
   await radicale?.stop();
 });
 
-function health(config: string, env: Record<string, string>, ...extra: string[]): Promise<CliResult & { report: HealthReport }> {
+function health(
+  config: string,
+  env: Record<string, string>,
+  ...extra: string[]
+): Promise<CliResult & { report: HealthReport }> {
   return runCli(['--config', config, '--json', 'health', ...extra], { env }).then((result) => {
     try {
       return { ...result, report: JSON.parse(result.stdout) as HealthReport };
@@ -97,7 +131,12 @@ describe('health', () => {
         ok: true,
         plane: { ok: true, user: expect.any(String), rateLimitRemaining: expect.any(Number) },
         caldav: { ok: true, homeUrl: `${radicale.url}alice/`, calendars: 1, managedCalendars: 1 },
-        lastSync: { outcome: 'success', error: null, totals: { created: 2, failed: 0 }, metrics: { operations: { create: { succeeded: 2, failed: 0 } } } },
+        lastSync: {
+          outcome: 'success',
+          error: null,
+          totals: { created: 2, failed: 0 },
+          metrics: { operations: { create: { succeeded: 2, failed: 0 } } },
+        },
         consecutiveFailures: 0,
         syncInProgress: null,
         problems: [],
@@ -133,13 +172,20 @@ describe('health', () => {
     plane.failNext({ pathIncludes: '/users/me/' }, { status: 401 });
     const run = await health(writeConfig(base), env());
     expect(run.code).toBe(1);
-    expect(run.report.plane).toMatchObject({ ok: false, reason: 'missing-key', message: expect.stringContaining('no API key') });
+    expect(run.report.plane).toMatchObject({
+      ok: false,
+      reason: 'missing-key',
+      message: expect.stringContaining('no API key'),
+    });
   });
 
   it('a config without the Plane key or the CalDAV password: that side fails (exit 1, the health shape), not the config', async () => {
     const without = (key: 'apiKey' | 'password') => {
       const file = writeConfig(base);
-      const body = JSON.parse(readFileSync(file, 'utf8')) as { plane: Record<string, unknown>; caldav: Record<string, unknown> };
+      const body = JSON.parse(readFileSync(file, 'utf8')) as {
+        plane: Record<string, unknown>;
+        caldav: Record<string, unknown>;
+      };
       delete (key === 'apiKey' ? body.plane : body.caldav)[key];
       writeFileSync(file, JSON.stringify(body));
       return file;
@@ -149,13 +195,21 @@ describe('health', () => {
     expect(noKey.report).toMatchObject({
       schemaVersion: 1,
       ok: false,
-      plane: { ok: false, reason: 'missing-key', message: 'plane.apiKey is not set', hint: expect.stringContaining('PLANE_API_KEY') },
+      plane: {
+        ok: false,
+        reason: 'missing-key',
+        message: 'plane.apiKey is not set',
+        hint: expect.stringContaining('PLANE_API_KEY'),
+      },
       caldav: { ok: true },
       problems: [expect.objectContaining({ check: 'plane' })],
     });
     const noPassword = await health(without('password'), env());
     expect(noPassword.code).toBe(1);
-    expect(noPassword.report).toMatchObject({ plane: { ok: true }, caldav: { ok: false, reason: 'missing-password', hint: expect.stringContaining('CALDAV_PASSWORD_FILE') } });
+    expect(noPassword.report).toMatchObject({
+      plane: { ok: true },
+      caldav: { ok: false, reason: 'missing-password', hint: expect.stringContaining('CALDAV_PASSWORD_FILE') },
+    });
     // Every other command still needs them: a config error, exit 2.
     const sync = await runCli(['--config', without('apiKey'), 'sync'], { env: env() });
     expect(sync.code).toBe(2);
@@ -165,7 +219,11 @@ describe('health', () => {
   it('an unreachable Plane and a Plane behind an untrusted certificate are told apart', async () => {
     const down = await health(writeConfig({ ...base, planeUrl: closedUrl }), env());
     expect(down.code).toBe(1);
-    expect(down.report.plane).toMatchObject({ ok: false, reason: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    expect(down.report.plane).toMatchObject({
+      ok: false,
+      reason: 'unreachable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     const tls = await health(writeConfig({ ...base, planeUrl: tlsUrl }), env());
     expect(tls.code).toBe(1);
     expect(tls.report.plane).toMatchObject({ ok: false, reason: 'tls', hint: expect.stringContaining('certificate') });
@@ -175,7 +233,10 @@ describe('health', () => {
   it('refused CalDAV credentials, an unreachable server and a server without a calendar home are told apart', async () => {
     const refused = await health(writeConfig({ ...base, password: 'wrong-caldav-password-health' }), env());
     expect(refused.code).toBe(1);
-    expect(refused.report).toMatchObject({ plane: { ok: true }, caldav: { ok: false, reason: 'credentials-refused', hint: expect.stringContaining('CalDAV credentials') } });
+    expect(refused.report).toMatchObject({
+      plane: { ok: true },
+      caldav: { ok: false, reason: 'credentials-refused', hint: expect.stringContaining('CalDAV credentials') },
+    });
     expect(refused.stdout + refused.stderr).not.toContain('wrong-caldav-password-health');
 
     const down = await health(writeConfig({ ...base, caldavUrl: closedUrl }), env());
@@ -184,7 +245,11 @@ describe('health', () => {
     // The fake Plane speaks no WebDAV: discovery finds no calendar home there.
     const notDav = await health(writeConfig({ ...base, caldavUrl: plane.url }), env());
     expect(notDav.code).toBe(1);
-    expect(notDav.report.caldav).toMatchObject({ ok: false, reason: 'no-calendar-home', hint: expect.stringContaining('caldav.serverUrl') });
+    expect(notDav.report.caldav).toMatchObject({
+      ok: false,
+      reason: 'no-calendar-home',
+      hint: expect.stringContaining('caldav.serverUrl'),
+    });
   });
 
   it('three failed syncs in a row make it unhealthy; a successful sync makes it healthy again', async () => {
@@ -204,7 +269,10 @@ describe('health', () => {
     }
     expect(failing.code).toBe(1);
     expect(failing.report.consecutiveFailures).toBe(3);
-    expect(failing.report).toMatchObject({ ok: false, lastSync: { outcome: 'failure', error: expect.stringContaining('500'), lastSuccessAt: null } });
+    expect(failing.report).toMatchObject({
+      ok: false,
+      lastSync: { outcome: 'failure', error: expect.stringContaining('500'), lastSuccessAt: null },
+    });
     expect(failing.report.problems).toEqual([expect.objectContaining({ check: 'consecutive-failures' })]);
     expect(failing.stderr).toMatch(/the last 3 syncs did not succeed/);
 
@@ -221,7 +289,11 @@ describe('health', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const old = await health(config, state, '--max-age', '1s');
     expect(old.code).toBe(1);
-    expect(old.report).toMatchObject({ ok: false, maxAgeMs: 1000, problems: [expect.objectContaining({ check: 'max-age' })] });
+    expect(old.report).toMatchObject({
+      ok: false,
+      maxAgeMs: 1000,
+      problems: [expect.objectContaining({ check: 'max-age' })],
+    });
     expect(old.stderr).toMatch(/older than --max-age.*scheduled sync/);
     expect((await health(config, state, '--max-age', '2h')).code).toBe(0);
     const bad = await runCli(['--config', config, 'health', '--max-age', 'soon'], { env: state });
@@ -237,7 +309,11 @@ describe('health', () => {
     expect(broken.code).toBe(2);
     const run = await health(config, state, '--max-age', '20m');
     expect(run.code).toBe(1);
-    expect(run.report).toMatchObject({ ok: false, lastSync: null, problems: [expect.objectContaining({ check: 'max-age', message: expect.stringContaining('no sync recorded') })] });
+    expect(run.report).toMatchObject({
+      ok: false,
+      lastSync: null,
+      problems: [expect.objectContaining({ check: 'max-age', message: expect.stringContaining('no sync recorded') })],
+    });
     expect(run.stderr).toMatch(/no sync recorded/);
     // Without --max-age it is a note, not a problem.
     expect((await health(config, state)).code).toBe(0);

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, freshStateHome, isolatedEnv, runCli, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakePlane } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { CLI, type CliResult, freshStateHome, isolatedEnv, runCli, writeConfig } from '../support/cli.js';
+import { type FakePlane, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -26,7 +26,8 @@ beforeAll(async () => {
   dav = await startRecordingProxy(radicale.url);
   for (let p = 0; p < PROJECTS; p += 1) {
     const project = plane.addProject({ name: `Interrupt ${p}`, identifier: `INT${p}` });
-    for (let i = 0; i < ITEMS; i += 1) plane.addIssue(project.id, { name: `Item ${i}`, target_date: `2026-0${1 + (i % 9)}-1${i % 10}` });
+    for (let i = 0; i < ITEMS; i += 1)
+      plane.addIssue(project.id, { name: `Item ${i}`, target_date: `2026-0${1 + (i % 9)}-1${i % 10}` });
   }
 });
 
@@ -38,19 +39,36 @@ afterAll(async () => {
 
 function config(): string {
   const user = radicale.users[0]!;
-  return writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password });
+  return writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+  });
 }
 
 const puts = () => dav.requests.filter((r) => r.method === 'PUT').length;
 
 /** `sync` in its own process, sent `signal` once it has written `after` objects. */
-async function interruptedSync(file: string, stateHome: string, signal: NodeJS.Signals, after: number): Promise<CliResult & { putsAtSignal: number }> {
-  const child = spawn(process.execPath, [CLI, '--config', file, 'sync'], { env: isolatedEnv({ NO_COLOR: '1', XDG_STATE_HOME: stateHome }), stdio: ['ignore', 'pipe', 'pipe'] });
+async function interruptedSync(
+  file: string,
+  stateHome: string,
+  signal: NodeJS.Signals,
+  after: number,
+): Promise<CliResult & { putsAtSignal: number }> {
+  const child = spawn(process.execPath, [CLI, '--config', file, 'sync'], {
+    env: isolatedEnv({ NO_COLOR: '1', XDG_STATE_HOME: stateHome }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = new Promise<number>((resolve) => child.on('close', (code, killedBy) => resolve(code ?? (killedBy ? -1 : -2))));
+  const closed = new Promise<number>((resolve) =>
+    child.on('close', (code, killedBy) => resolve(code ?? (killedBy ? -1 : -2))),
+  );
   const deadline = Date.now() + 30_000;
   while (puts() < after) {
     if (Date.now() > deadline) throw new Error(`the sync wrote only ${puts()} objects in 30 s:\n${stderr}`);
@@ -77,7 +95,9 @@ describe('an interrupted sync', () => {
 
     const stateDir = join(stateHome, 'calplanebot');
     expect(existsSync(join(stateDir, 'sync.lock')), 'the lock is released').toBe(false);
-    const last = JSON.parse(readFileSync(join(stateDir, 'last-sync.json'), 'utf8')) as { last: { outcome: string; error: string } };
+    const last = JSON.parse(readFileSync(join(stateDir, 'last-sync.json'), 'utf8')) as {
+      last: { outcome: string; error: string };
+    };
     expect(last.last.outcome).toBe('interrupted');
     expect(last.last.error).toMatch(/SIGTERM/);
 
@@ -92,7 +112,14 @@ describe('an interrupted sync', () => {
   it('SIGINT (Ctrl-C) exits 130 the same way', async () => {
     // A fresh account so the upload starts from nothing again.
     const user = radicale.users[1]!;
-    const file = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password });
+    const file = writeConfig({
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: dav.url,
+      username: user.username,
+      password: user.password,
+    });
     const stateHome = freshStateHome();
     dav.reset();
     const result = await interruptedSync(file, stateHome, 'SIGINT', 30);

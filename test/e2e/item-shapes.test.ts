@@ -25,14 +25,21 @@ import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { runJson, scratchDir, type CliResult } from '../support/cli.js';
+import { type CliResult, runJson, scratchDir } from '../support/cli.js';
 import { clientRunner, requireProgram, writeKhalConfig, writeTodomanConfig } from '../support/clients.js';
-import { startFakePlane, type FakeCycle, type FakeIssue, type FakeModule, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
+import {
+  type FakeCycle,
+  type FakeIssue,
+  type FakeModule,
+  type FakePlane,
+  type FakeProject,
+  startFakePlane,
+} from '../support/fake-plane.js';
 import { basic, componentsOf, lines, property } from '../support/ical-text.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
-import { calendarOf, changed, ids, writesThrough } from '../support/sync-report.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
+import { calendarOf, changed, ids, writesThrough } from '../support/sync-report.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -78,10 +85,12 @@ function unescapeText(value: string | undefined): string | undefined {
   return value?.replace(/\\([\\;,nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 }
 
-
 /** A Plane timestamp (epoch microseconds) as iCalendar UTC, seconds truncated. */
 function utcStamp(micros: number): string {
-  return new Date(Math.floor(micros / 1_000_000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return new Date(Math.floor(micros / 1_000_000) * 1000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 // ── Radicale ──────────────────────────────────────────────────────────────────
@@ -119,8 +128,21 @@ function basicAuth(): string {
 }
 
 /** A raw WebDAV request straight to Radicale, as an app (or a person with curl) would make it. */
-async function davRequest(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; etag: string | null }> {
-  const response = await fetch(url, { method, headers: { Authorization: basicAuth(), ...(body === undefined ? {} : { 'Content-Type': 'application/xml; charset=utf-8' }), ...headers }, body });
+async function davRequest(
+  method: string,
+  url: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; etag: string | null }> {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      Authorization: basicAuth(),
+      ...(body === undefined ? {} : { 'Content-Type': 'application/xml; charset=utf-8' }),
+      ...headers,
+    },
+    body,
+  });
   return { status: response.status, body: await response.text(), etag: response.headers.get('etag') };
 }
 
@@ -147,7 +169,13 @@ function writeConfigFile(projects: FakeProject[], calendars: unknown[], sync: Re
   const user = radicale.users[0]!;
   const file = join(newDir('config'), 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: plane.url, webUrl: WEB_URL, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects: projects.map((p) => p.identifier) },
+    plane: {
+      baseUrl: plane.url,
+      webUrl: WEB_URL,
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: plane.apiKey,
+      projects: projects.map((p) => p.identifier),
+    },
     caldav: { serverUrl: dav.url, username: user.username, password: user.password },
     http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
     ...(Object.keys(sync).length > 0 ? { sync } : {}),
@@ -161,7 +189,9 @@ function writeConfigFile(projects: FakeProject[], calendars: unknown[], sync: Re
 async function sync(config: string, expectedCode = 0): Promise<Run> {
   dav.reset();
   const run = await runJson(config, 'sync');
-  expect(run.code, `${run.stderr}\n${JSON.stringify(run.report.calendars.flatMap((c) => c.errors))}`).toBe(expectedCode);
+  expect(run.code, `${run.stderr}\n${JSON.stringify(run.report.calendars.flatMap((c) => c.errors))}`).toBe(
+    expectedCode,
+  );
   return run;
 }
 
@@ -170,11 +200,14 @@ const writes = (): string[] => writesThrough(dav);
 
 const pathOf = (url: string): string => decodeURIComponent(new URL(url, homeUrl).pathname);
 
-
 /** Nothing written, nothing changed, nothing failed. */
 function expectQuiet(run: Run, unchanged: number): void {
   expect(run.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0, unchanged });
-  expect(run.report.calendars.every((c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null && c.errors.length === 0)).toBe(true);
+  expect(
+    run.report.calendars.every(
+      (c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null && c.errors.length === 0,
+    ),
+  ).toBe(true);
   expect(writes()).toEqual([]);
 }
 
@@ -203,7 +236,12 @@ interface Shapes {
   planAlarms: string[];
 }
 
-const INITIAL: Shapes = { taskSummary: TASK_SUMMARY, taskAlarms: [TASK_ALARM], planSummary: undefined, planAlarms: [PLAN_ALARM] };
+const INITIAL: Shapes = {
+  taskSummary: TASK_SUMMARY,
+  taskAlarms: [TASK_ALARM],
+  planSummary: undefined,
+  planAlarms: [PLAN_ALARM],
+};
 
 interface World {
   ref: string;
@@ -228,28 +266,93 @@ function syncedWorld(): Promise<{ world: World; run: Run }> {
     const tsk = plane.addProject({ name: 'Tasks', identifier: 'TSK' });
     const pln = plane.addProject({ name: 'Planning', identifier: 'PLN', timezone: 'Asia/Tokyo' });
     const t = {
-      backlog: plane.addIssue(tsk.id, { name: 'Backlog, no dates', state: 'Backlog', priority: 'none', description_html: '<p>Someday, maybe.</p>' }),
-      todoLow: plane.addIssue(tsk.id, { name: 'To do, low, due', state: 'Todo', priority: 'low', target_date: on(5), labels: ['docs'] }),
-      started: plane.addIssue(tsk.id, { name: 'Started, high, start and due', state: 'In Progress', priority: 'high', start_date: on(2), target_date: on(6) }),
-      done: plane.addIssue(tsk.id, { name: 'Done, urgent', state: 'Done', priority: 'urgent', start_date: on(-4), target_date: on(-1) }),
-      cancelled: plane.addIssue(tsk.id, { name: 'Cancelled, medium', state: 'Cancelled', priority: 'medium', target_date: on(4) }),
-      startOnly: plane.addIssue(tsk.id, { name: 'To do, medium, a start date only', state: 'Todo', priority: 'medium', start_date: on(3) }),
-      oneDay: plane.addIssue(tsk.id, { name: 'Started, no priority, one day', state: 'In Progress', priority: 'none', start_date: on(7), target_date: on(7) }),
+      backlog: plane.addIssue(tsk.id, {
+        name: 'Backlog, no dates',
+        state: 'Backlog',
+        priority: 'none',
+        description_html: '<p>Someday, maybe.</p>',
+      }),
+      todoLow: plane.addIssue(tsk.id, {
+        name: 'To do, low, due',
+        state: 'Todo',
+        priority: 'low',
+        target_date: on(5),
+        labels: ['docs'],
+      }),
+      started: plane.addIssue(tsk.id, {
+        name: 'Started, high, start and due',
+        state: 'In Progress',
+        priority: 'high',
+        start_date: on(2),
+        target_date: on(6),
+      }),
+      done: plane.addIssue(tsk.id, {
+        name: 'Done, urgent',
+        state: 'Done',
+        priority: 'urgent',
+        start_date: on(-4),
+        target_date: on(-1),
+      }),
+      cancelled: plane.addIssue(tsk.id, {
+        name: 'Cancelled, medium',
+        state: 'Cancelled',
+        priority: 'medium',
+        target_date: on(4),
+      }),
+      startOnly: plane.addIssue(tsk.id, {
+        name: 'To do, medium, a start date only',
+        state: 'Todo',
+        priority: 'medium',
+        start_date: on(3),
+      }),
+      oneDay: plane.addIssue(tsk.id, {
+        name: 'Started, no priority, one day',
+        state: 'In Progress',
+        priority: 'none',
+        start_date: on(7),
+        target_date: on(7),
+      }),
     };
     const p = {
-      span: plane.addIssue(pln.id, { name: 'Three-day span', state: 'Todo', priority: 'high', start_date: on(2), target_date: on(4) }),
-      single: plane.addIssue(pln.id, { name: 'Only a target date', state: 'In Progress', priority: 'low', target_date: on(6) }),
+      span: plane.addIssue(pln.id, {
+        name: 'Three-day span',
+        state: 'Todo',
+        priority: 'high',
+        start_date: on(2),
+        target_date: on(4),
+      }),
+      single: plane.addIssue(pln.id, {
+        name: 'Only a target date',
+        state: 'In Progress',
+        priority: 'low',
+        target_date: on(6),
+      }),
       undated: plane.addIssue(pln.id, { name: 'No dates at all', state: 'Todo' }),
     };
     const cycles = {
       // Dates as Plane's API takes them: stored as 00:00:01 and 23:59 of those days in Tokyo.
-      dates: plane.addCycle(pln.id, { name: 'Sprint 1', description: 'Ship the planning view.', start_date: on(3), end_date: on(9) }),
+      dates: plane.addCycle(pln.id, {
+        name: 'Sprint 1',
+        description: 'Ship the planning view.',
+        start_date: on(3),
+        end_date: on(9),
+      }),
       // Instants as the web app may send them: 01:30 and 23:59 in Tokyo, still the day before in UTC at the start.
-      instants: plane.addCycle(pln.id, { name: 'Sprint 2', start_date: `${on(10)}T16:30:00Z`, end_date: `${on(16)}T14:59:00Z` }),
+      instants: plane.addCycle(pln.id, {
+        name: 'Sprint 2',
+        start_date: `${on(10)}T16:30:00Z`,
+        end_date: `${on(16)}T14:59:00Z`,
+      }),
       draft: plane.addCycle(pln.id, { name: 'Draft cycle' }),
     };
     const modules = {
-      checkout: plane.addModule(pln.id, { name: 'Checkout', description: 'The new checkout flow.', start_date: on(5), target_date: on(12), status: 'in-progress' }),
+      checkout: plane.addModule(pln.id, {
+        name: 'Checkout',
+        description: 'The new checkout flow.',
+        start_date: on(5),
+        target_date: on(12),
+        status: 'in-progress',
+      }),
       someday: plane.addModule(pln.id, { name: 'Someday', target_date: on(20) }),
     };
     const slugs = { tasks: `plane-tasks-${tsk.id}`, plan: 'plane-plan' };
@@ -258,8 +361,26 @@ function syncedWorld(): Promise<{ world: World; run: Run }> {
       return writeConfigFile(
         [tsk, pln],
         [
-          { id: 'tasks', name: 'Plane: {identifier} tasks', perProject: true, as: 'tasks', undated: 'include', summary: s.taskSummary, alarms: s.taskAlarms, filter: { projects: [tsk.identifier] } },
-          { id: 'plan', name: 'Plane: plan', dates: 'span', cycles: true, modules: true, alarms: s.planAlarms, ...(s.planSummary === undefined ? {} : { summary: s.planSummary }), filter: { projects: [pln.identifier] } },
+          {
+            id: 'tasks',
+            name: 'Plane: {identifier} tasks',
+            perProject: true,
+            as: 'tasks',
+            undated: 'include',
+            summary: s.taskSummary,
+            alarms: s.taskAlarms,
+            filter: { projects: [tsk.identifier] },
+          },
+          {
+            id: 'plan',
+            name: 'Plane: plan',
+            dates: 'span',
+            cycles: true,
+            modules: true,
+            alarms: s.planAlarms,
+            ...(s.planSummary === undefined ? {} : { summary: s.planSummary }),
+            filter: { projects: [pln.identifier] },
+          },
           ...more,
         ],
       );
@@ -276,7 +397,8 @@ const taskUid = (issue: { id: string }): string => `plane-issue-${issue.id}@task
 const planUid = (issue: { id: string }): string => `plane-issue-${issue.id}@plan.calplanebot`;
 const cycleUid = (cycle: { id: string }): string => `plane-cycle-${cycle.id}@plan.calplanebot`;
 const moduleUid = (module: { id: string }): string => `plane-module-${module.id}@plan.calplanebot`;
-const issueUrl = (issue: FakeIssue): string => `${WEB_URL}/${plane.workspaceSlug}/projects/${issue.project}/issues/${issue.id}`;
+const issueUrl = (issue: FakeIssue): string =>
+  `${WEB_URL}/${plane.workspaceSlug}/projects/${issue.project}/issues/${issue.id}`;
 
 function groupOf(issue: FakeIssue): string | undefined {
   return issue.state === null ? undefined : plane.state(issue.state)?.group;
@@ -294,9 +416,21 @@ function fill(template: string, project: FakeProject, issue: FakeIssue): string 
   return template.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`);
 }
 
-const TASK_STATUS: Record<string, string> = { backlog: 'NEEDS-ACTION', unstarted: 'NEEDS-ACTION', started: 'IN-PROCESS', completed: 'COMPLETED', cancelled: 'CANCELLED' };
+const TASK_STATUS: Record<string, string> = {
+  backlog: 'NEEDS-ACTION',
+  unstarted: 'NEEDS-ACTION',
+  started: 'IN-PROCESS',
+  completed: 'COMPLETED',
+  cancelled: 'CANCELLED',
+};
 const TASK_PRIORITY: Record<string, number | undefined> = { urgent: 1, high: 3, medium: 5, low: 7, none: undefined };
-const COLORS: Record<string, string | undefined> = { urgent: 'red', high: 'darkorange', medium: 'gold', low: 'green', none: undefined };
+const COLORS: Record<string, string | undefined> = {
+  urgent: 'red',
+  high: 'darkorange',
+  medium: 'gold',
+  low: 'green',
+  none: undefined,
+};
 
 /** What the task list holds for an item: every one of its properties as the issue defines them. */
 interface ExpectedTask {
@@ -317,7 +451,8 @@ function expectedTasks(world: World, shapes: Shapes): ExpectedTask[] {
     const group = groupOf(issue)!;
     const due = issue.target_date ?? undefined;
     // RFC 5545 §3.8.2.3: DUE must be later than DTSTART, so a task that starts on its due day has no DTSTART.
-    const start = issue.start_date !== null && (due === undefined || issue.start_date < due) ? issue.start_date : undefined;
+    const start =
+      issue.start_date !== null && (due === undefined || issue.start_date < due) ? issue.start_date : undefined;
     return {
       issue,
       summary: fill(shapes.taskSummary, world.tsk, issue),
@@ -337,24 +472,34 @@ function expectedTasks(world: World, shapes: Shapes): ExpectedTask[] {
 async function expectTaskList(world: World, shapes: Shapes): Promise<Stored[]> {
   const objects = await objectsOf(world.slugs.tasks);
   const expected = expectedTasks(world, shapes);
-  expect(objects.map((o) => o.uid).sort(), 'the task list: one object per item, undated ones included').toEqual(expected.map((e) => taskUid(e.issue)).sort());
+  expect(objects.map((o) => o.uid).sort(), 'the task list: one object per item, undated ones included').toEqual(
+    expected.map((e) => taskUid(e.issue)).sort(),
+  );
   for (const e of expected) {
     const object = objects.find((o) => o.uid === taskUid(e.issue))!;
     const label = `task ${e.issue.name}`;
-    expect(decodeURIComponent(new URL(object.href, homeUrl).pathname), `${label}: href`).toBe(pathOf(`${homeUrl}${world.slugs.tasks}/${encodeURIComponent(taskUid(e.issue))}.ics`));
+    expect(decodeURIComponent(new URL(object.href, homeUrl).pathname), `${label}: href`).toBe(
+      pathOf(`${homeUrl}${world.slugs.tasks}/${encodeURIComponent(taskUid(e.issue))}.ics`),
+    );
     expect(componentsOf(object.data, 'VEVENT'), `${label}: no VEVENT`).toEqual([]);
     const todos = componentsOf(object.data, 'VTODO');
     expect(todos, `${label}: one VTODO`).toHaveLength(1);
     const own = withoutAlarms(todos[0]!);
     expect(unescapeText(property(own, 'SUMMARY')), `${label}: SUMMARY`).toBe(e.summary);
     expect(lines(own, 'DUE'), `${label}: DUE`).toEqual(e.due === undefined ? [] : [`DUE;VALUE=DATE:${basic(e.due)}`]);
-    expect(lines(own, 'DTSTART'), `${label}: DTSTART`).toEqual(e.start === undefined ? [] : [`DTSTART;VALUE=DATE:${basic(e.start)}`]);
+    expect(lines(own, 'DTSTART'), `${label}: DTSTART`).toEqual(
+      e.start === undefined ? [] : [`DTSTART;VALUE=DATE:${basic(e.start)}`],
+    );
     expect(lines(own, 'DTEND'), `${label}: no DTEND in a task`).toEqual([]);
     expect(lines(own, 'TRANSP'), `${label}: no TRANSP in a task`).toEqual([]);
     expect(property(own, 'STATUS'), `${label}: STATUS`).toBe(e.status);
-    expect(lines(own, 'COMPLETED'), `${label}: COMPLETED`).toEqual(e.completed === undefined ? [] : [`COMPLETED:${e.completed}`]);
+    expect(lines(own, 'COMPLETED'), `${label}: COMPLETED`).toEqual(
+      e.completed === undefined ? [] : [`COMPLETED:${e.completed}`],
+    );
     expect(property(own, 'PERCENT-COMPLETE'), `${label}: PERCENT-COMPLETE`).toBe(e.percent);
-    expect(lines(own, 'PRIORITY'), `${label}: PRIORITY`).toEqual(e.priority === undefined ? [] : [`PRIORITY:${e.priority}`]);
+    expect(lines(own, 'PRIORITY'), `${label}: PRIORITY`).toEqual(
+      e.priority === undefined ? [] : [`PRIORITY:${e.priority}`],
+    );
     expect(property(own, 'URL'), `${label}: URL`).toBe(issueUrl(e.issue));
     expect(property(own, 'COLOR'), `${label}: COLOR`).toBe(COLORS[e.issue.priority]);
     expect(property(own, 'X-CALPLANEBOT-ISSUE-ID'), `${label}: X-CALPLANEBOT-ISSUE-ID`).toBe(e.issue.id);
@@ -362,8 +507,13 @@ async function expectTaskList(world: World, shapes: Shapes): Promise<Stored[]> {
     const description = unescapeText(property(own, 'DESCRIPTION')) ?? '';
     expect(description, `${label}: DESCRIPTION`).toContain(`Priority: ${e.issue.priority}`);
     expect(description, `${label}: DESCRIPTION`).toContain(`Project: ${world.tsk.name}`);
-    const managed = componentsOf(todos[0]!, 'VALARM').filter((alarm) => property(alarm, 'X-CALPLANEBOT-ALARM') !== undefined);
-    expect(managed.map((alarm) => lines(alarm, 'TRIGGER')[0]), `${label}: the managed alarms, from DUE`).toEqual(e.alarms.map((trigger) => `TRIGGER;RELATED=END:${trigger}`));
+    const managed = componentsOf(todos[0]!, 'VALARM').filter(
+      (alarm) => property(alarm, 'X-CALPLANEBOT-ALARM') !== undefined,
+    );
+    expect(
+      managed.map((alarm) => lines(alarm, 'TRIGGER')[0]),
+      `${label}: the managed alarms, from DUE`,
+    ).toEqual(e.alarms.map((trigger) => `TRIGGER;RELATED=END:${trigger}`));
     // It is a task ical.js reads as one, with the same dates and status.
     const parsed = new ICAL.Component(ICAL.parse(object.data) as unknown[]);
     const vtodo = parsed.getFirstSubcomponent('vtodo')!;
@@ -397,20 +547,65 @@ function expectedPlan(world: World, shapes: Shapes): ExpectedBlock[] {
   for (const snapshot of [world.p.span, world.p.single, world.p.undated]) {
     const issue = current(snapshot);
     if (issue.target_date === null) continue;
-    const start = issue.start_date !== null && issue.start_date <= issue.target_date ? issue.start_date : issue.target_date;
-    const summary = shapes.planSummary === undefined ? `[${issue.sequence_id}] ${issue.name}` : fill(shapes.planSummary, world.pln, issue);
-    blocks.push({ uid: planUid(issue), summary, start, end: daysFrom(issue.target_date, 1), sourceProperty: 'X-CALPLANEBOT-ISSUE-ID', sourceId: issue.id, alarms: shapes.planAlarms, kind: 'issue', url: issueUrl(issue) });
+    const start =
+      issue.start_date !== null && issue.start_date <= issue.target_date ? issue.start_date : issue.target_date;
+    const summary =
+      shapes.planSummary === undefined
+        ? `[${issue.sequence_id}] ${issue.name}`
+        : fill(shapes.planSummary, world.pln, issue);
+    blocks.push({
+      uid: planUid(issue),
+      summary,
+      start,
+      end: daysFrom(issue.target_date, 1),
+      sourceProperty: 'X-CALPLANEBOT-ISSUE-ID',
+      sourceId: issue.id,
+      alarms: shapes.planAlarms,
+      kind: 'issue',
+      url: issueUrl(issue),
+    });
   }
   // Cycle days in the project's zone (Asia/Tokyo), whatever instant Plane stored.
-  const cycleDays: Record<string, [string, string]> = { [world.cycles.dates.id]: [on(3), on(9)], [world.cycles.instants.id]: [on(11), on(16)] };
+  const cycleDays: Record<string, [string, string]> = {
+    [world.cycles.dates.id]: [on(3), on(9)],
+    [world.cycles.instants.id]: [on(11), on(16)],
+  };
   for (const cycle of plane.cycles(world.pln.id)) {
     if (cycle.deleted_at !== null || cycle.archived_at !== null || cycle.start_date === null) continue;
     const [first, last] = cycleDays[cycle.id]!;
-    blocks.push({ uid: cycleUid(cycle), summary: `Cycle: ${cycle.name}`, start: first, end: daysFrom(last, 1), sourceProperty: 'X-CALPLANEBOT-CYCLE-ID', sourceId: cycle.id, alarms: [], kind: 'cycle', description: cycle.description, url: `${WEB_URL}/${plane.workspaceSlug}/projects/${world.pln.id}/cycles/${cycle.id}` });
+    blocks.push({
+      uid: cycleUid(cycle),
+      summary: `Cycle: ${cycle.name}`,
+      start: first,
+      end: daysFrom(last, 1),
+      sourceProperty: 'X-CALPLANEBOT-CYCLE-ID',
+      sourceId: cycle.id,
+      alarms: [],
+      kind: 'cycle',
+      description: cycle.description,
+      url: `${WEB_URL}/${plane.workspaceSlug}/projects/${world.pln.id}/cycles/${cycle.id}`,
+    });
   }
   for (const module of plane.modules(world.pln.id)) {
-    if (module.deleted_at !== null || module.archived_at !== null || module.start_date === null || module.target_date === null) continue;
-    blocks.push({ uid: moduleUid(module), summary: `Module: ${module.name}`, start: module.start_date, end: daysFrom(module.target_date, 1), sourceProperty: 'X-CALPLANEBOT-MODULE-ID', sourceId: module.id, alarms: [], kind: 'module', description: module.description, url: `${WEB_URL}/${plane.workspaceSlug}/projects/${world.pln.id}/modules/${module.id}` });
+    if (
+      module.deleted_at !== null ||
+      module.archived_at !== null ||
+      module.start_date === null ||
+      module.target_date === null
+    )
+      continue;
+    blocks.push({
+      uid: moduleUid(module),
+      summary: `Module: ${module.name}`,
+      start: module.start_date,
+      end: daysFrom(module.target_date, 1),
+      sourceProperty: 'X-CALPLANEBOT-MODULE-ID',
+      sourceId: module.id,
+      alarms: [],
+      kind: 'module',
+      description: module.description,
+      url: `${WEB_URL}/${plane.workspaceSlug}/projects/${world.pln.id}/modules/${module.id}`,
+    });
   }
   return blocks;
 }
@@ -419,7 +614,10 @@ function expectedPlan(world: World, shapes: Shapes): ExpectedBlock[] {
 async function expectPlan(world: World, shapes: Shapes): Promise<Stored[]> {
   const objects = await objectsOf(world.slugs.plan);
   const expected = expectedPlan(world, shapes);
-  expect(objects.map((o) => o.uid).sort(), 'the planning calendar: its items, cycles and modules with both dates').toEqual(expected.map((e) => e.uid).sort());
+  expect(
+    objects.map((o) => o.uid).sort(),
+    'the planning calendar: its items, cycles and modules with both dates',
+  ).toEqual(expected.map((e) => e.uid).sort());
   for (const e of expected) {
     const object = objects.find((o) => o.uid === e.uid)!;
     const label = `plan ${e.summary}`;
@@ -435,10 +633,18 @@ async function expectPlan(world: World, shapes: Shapes): Promise<Stored[]> {
     if (e.kind !== 'issue') {
       const description = unescapeText(property(own, 'DESCRIPTION')) ?? '';
       expect(description, `${label}: DESCRIPTION links to it in Plane`).toContain(e.url);
-      expect(description.startsWith(e.description ?? ''), `${label}: DESCRIPTION starts with its description: ${description}`).toBe(true);
+      expect(
+        description.startsWith(e.description ?? ''),
+        `${label}: DESCRIPTION starts with its description: ${description}`,
+      ).toBe(true);
     }
-    const managed = componentsOf(events[0]!, 'VALARM').filter((alarm) => property(alarm, 'X-CALPLANEBOT-ALARM') !== undefined);
-    expect(managed.map((alarm) => lines(alarm, 'TRIGGER')[0]), `${label}: the managed alarms`).toEqual(e.alarms.map((trigger) => `TRIGGER:${trigger}`));
+    const managed = componentsOf(events[0]!, 'VALARM').filter(
+      (alarm) => property(alarm, 'X-CALPLANEBOT-ALARM') !== undefined,
+    );
+    expect(
+      managed.map((alarm) => lines(alarm, 'TRIGGER')[0]),
+      `${label}: the managed alarms`,
+    ).toEqual(e.alarms.map((trigger) => `TRIGGER:${trigger}`));
   }
   return objects;
 }
@@ -451,19 +657,40 @@ describe('a task list (as: "tasks", undated: "include")', () => {
     const { t } = world;
 
     const tasks = calendarOf(run.report, 'tasks', world.tsk.id);
-    expect(tasks).toMatchObject({ name: 'Plane: TSK tasks', calendarCreated: true, created: 7, updated: 0, deleted: 0, failed: 0, errors: [] });
-    expect(new URL(tasks.calendarUrl ?? 'http://none/').pathname).toBe(new URL(`${homeUrl}${world.slugs.tasks}/`).pathname);
+    expect(tasks).toMatchObject({
+      name: 'Plane: TSK tasks',
+      calendarCreated: true,
+      created: 7,
+      updated: 0,
+      deleted: 0,
+      failed: 0,
+      errors: [],
+    });
+    expect(new URL(tasks.calendarUrl ?? 'http://none/').pathname).toBe(
+      new URL(`${homeUrl}${world.slugs.tasks}/`).pathname,
+    );
     expect(changed(tasks, 'create'), 'every item of TSK, the undated ones too').toEqual(ids(...Object.values(t)));
     expect(run.report.totals).toMatchObject({ failed: 0 });
 
     // The calendar is made for tasks: Radicale says so, and so does calplanebot's own listing.
     expect(await componentSet(`${homeUrl}${world.slugs.tasks}/`)).toEqual(['VTODO']);
-    expect((await reader.listCalendars()).find((c) => c.url === `${homeUrl}${world.slugs.tasks}/`)?.components).toEqual(['VTODO']);
-    expect(writes().filter((w) => w.startsWith('MKCALENDAR ')).map((w) => w.slice(11))).toContain(pathOf(`${homeUrl}${world.slugs.tasks}/`));
+    expect((await reader.listCalendars()).find((c) => c.url === `${homeUrl}${world.slugs.tasks}/`)?.components).toEqual(
+      ['VTODO'],
+    );
+    expect(
+      writes()
+        .filter((w) => w.startsWith('MKCALENDAR '))
+        .map((w) => w.slice(11)),
+    ).toContain(pathOf(`${homeUrl}${world.slugs.tasks}/`));
 
     await expectTaskList(world, INITIAL);
     // The item table of the issue, spelled out once for the readers of this test.
-    const byName = Object.fromEntries(expectedTasks(world, INITIAL).map((e) => [e.issue.name, [e.status, e.priority ?? null, e.due ?? null, e.start ?? null, e.completed !== undefined]]));
+    const byName = Object.fromEntries(
+      expectedTasks(world, INITIAL).map((e) => [
+        e.issue.name,
+        [e.status, e.priority ?? null, e.due ?? null, e.start ?? null, e.completed !== undefined],
+      ]),
+    );
     const on = (n: number) => daysFrom(world.ref, n);
     expect(byName).toEqual({
       'Backlog, no dates': ['NEEDS-ACTION', null, null, null, false],
@@ -488,13 +715,28 @@ describe('a planning calendar (dates: "span", cycles, modules, alarms)', () => {
   it('items become spans, cycles (datetimes, read in the project zone) and modules with both dates become blocks; the second sync writes nothing', async () => {
     const { world, run } = await syncedWorld();
     const plan = calendarOf(run.report, 'plan');
-    expect(plan).toMatchObject({ name: 'Plane: plan', calendarCreated: true, created: 5, updated: 0, deleted: 0, failed: 0, errors: [] });
-    expect(changed(plan, 'create')).toEqual(ids(world.p.span, world.p.single, world.cycles.dates, world.cycles.instants, world.modules.checkout));
+    expect(plan).toMatchObject({
+      name: 'Plane: plan',
+      calendarCreated: true,
+      created: 5,
+      updated: 0,
+      deleted: 0,
+      failed: 0,
+      errors: [],
+    });
+    expect(changed(plan, 'create')).toEqual(
+      ids(world.p.span, world.p.single, world.cycles.dates, world.cycles.instants, world.modules.checkout),
+    );
     expect(await componentSet(`${homeUrl}${world.slugs.plan}/`)).toEqual(['VEVENT']);
     await expectPlan(world, INITIAL);
     // One request per project and kind, only for the project whose calendar shows them.
     const paths = plane.requests.map((r) => r.path);
-    expect(paths.filter((p) => p.includes(`/projects/${world.tsk.id}/cycles/`) || p.includes(`/projects/${world.tsk.id}/modules/`)), 'TSK: no calendar shows its cycles or modules').toEqual([]);
+    expect(
+      paths.filter(
+        (p) => p.includes(`/projects/${world.tsk.id}/cycles/`) || p.includes(`/projects/${world.tsk.id}/modules/`),
+      ),
+      'TSK: no calendar shows its cycles or modules',
+    ).toEqual([]);
 
     plane.resetRequests();
     const again = await sync(world.config());
@@ -524,9 +766,13 @@ describe('a planning calendar (dates: "span", cycles, modules, alarms)', () => {
     expect(run.report.totals).toMatchObject({ created: 0, updated: 1, deleted: 1, failed: 0 });
     // One DELETE at the cycle's href, one PUT at the module's: nothing else.
     const hrefOf = (uid: string) => pathOf(before.find((o) => o.uid === uid)!.href);
-    expect(writes().sort()).toEqual([`DELETE ${hrefOf(cycleUid(world.cycles.dates))}`, `PUT ${hrefOf(moduleUid(world.modules.checkout))}`].sort());
+    expect(writes().sort()).toEqual(
+      [`DELETE ${hrefOf(cycleUid(world.cycles.dates))}`, `PUT ${hrefOf(moduleUid(world.modules.checkout))}`].sort(),
+    );
     const objects = await expectPlan(world, INITIAL);
-    expect(lines(objects.find((o) => o.uid === moduleUid(world.modules.checkout))!.data, 'DTSTART')).toEqual([`DTSTART;VALUE=DATE:${basic(on(6))}`]);
+    expect(lines(objects.find((o) => o.uid === moduleUid(world.modules.checkout))!.data, 'DTSTART')).toEqual([
+      `DTSTART;VALUE=DATE:${basic(on(6))}`,
+    ]);
 
     const steady = await sync(config);
     expectQuiet(steady, 7 + 4);
@@ -537,7 +783,15 @@ describe('a planning calendar (dates: "span", cycles, modules, alarms)', () => {
 
 /** A VALARM as a calendar app adds one: its own UID, no X-CALPLANEBOT-ALARM. */
 function personalAlarm(uid: string): string {
-  return ['BEGIN:VALARM', `UID:${uid}`, 'ACTION:DISPLAY', 'DESCRIPTION:My own reminder', 'TRIGGER:-PT30M', 'END:VALARM', ''].join('\r\n');
+  return [
+    'BEGIN:VALARM',
+    `UID:${uid}`,
+    'ACTION:DISPLAY',
+    'DESCRIPTION:My own reminder',
+    'TRIGGER:-PT30M',
+    'END:VALARM',
+    '',
+  ].join('\r\n');
 }
 
 /** Adds a personal VALARM to a stored object the way an app does: the whole object PUT back with If-Match. */
@@ -545,7 +799,10 @@ async function addPersonalAlarm(object: Stored, kind: 'VTODO' | 'VEVENT', alarmU
   const end = object.data.lastIndexOf(`END:${kind}`);
   expect(end, `${object.uid}: END:${kind}`).toBeGreaterThan(0);
   const data = `${object.data.slice(0, end)}${personalAlarm(alarmUid)}${object.data.slice(end)}`;
-  const put = await davRequest('PUT', new URL(object.href, homeUrl).href, data, { 'Content-Type': 'text/calendar; charset=utf-8', 'If-Match': object.etag ?? '*' });
+  const put = await davRequest('PUT', new URL(object.href, homeUrl).href, data, {
+    'Content-Type': 'text/calendar; charset=utf-8',
+    'If-Match': object.etag ?? '*',
+  });
   expect(put.status, put.body).toBeLessThan(300);
 }
 
@@ -561,13 +818,20 @@ describe('changing how items look', () => {
     // Two alarms each, to drop one of them later. Only objects that carry alarms change: the
     // tasks with a due date and the work items of the plan (cycles and modules have none).
     const two: Partial<Shapes> = { taskAlarms: [TASK_ALARM, '-P2D'], planAlarms: [PLAN_ALARM, 'PT9H'] };
-    const dated = expectedTasks(world, INITIAL).filter((e) => e.due !== undefined).map((e) => e.issue);
+    const dated = expectedTasks(world, INITIAL)
+      .filter((e) => e.due !== undefined)
+      .map((e) => e.issue);
     const planItems = expectedPlan(world, INITIAL).filter((e) => e.kind === 'issue');
     const planBlocks = expectedPlan(world, INITIAL).filter((e) => e.kind !== 'issue');
     const added = await sync(world.config(two));
     expect(changed(calendarOf(added.report, 'tasks', world.tsk.id), 'update')).toEqual(ids(...dated));
     expect(changed(calendarOf(added.report, 'plan'), 'update')).toEqual(planItems.map((e) => e.sourceId).sort());
-    expect(added.report.totals).toMatchObject({ created: 0, updated: dated.length + planItems.length, deleted: 0, failed: 0 });
+    expect(added.report.totals).toMatchObject({
+      created: 0,
+      updated: dated.length + planItems.length,
+      deleted: 0,
+      failed: 0,
+    });
     await expectTaskList(world, { ...INITIAL, ...two } as Shapes);
     await expectPlan(world, { ...INITIAL, ...two } as Shapes);
 
@@ -581,39 +845,84 @@ describe('changing how items look', () => {
     expectQuiet(await sync(world.config(two)), objectCount);
 
     // The change: another template for both, one alarm fewer for both.
-    const changedShapes: Shapes = { taskSummary: '{name} ({priority}, {state})', taskAlarms: ['-P2D'], planSummary: '{identifier}-{sequence} {name}', planAlarms: ['PT9H'] };
+    const changedShapes: Shapes = {
+      taskSummary: '{name} ({priority}, {state})',
+      taskAlarms: ['-P2D'],
+      planSummary: '{identifier}-{sequence} {name}',
+      planAlarms: ['PT9H'],
+    };
     const tasksBefore = await objectsOf(world.slugs.tasks);
     const planBefore = await objectsOf(world.slugs.plan);
-    const blockEtags = planBefore.filter((o) => planBlocks.some((b) => b.uid === o.uid)).map((o) => [o.href, o.etag]).sort();
+    const blockEtags = planBefore
+      .filter((o) => planBlocks.some((b) => b.uid === o.uid))
+      .map((o) => [o.href, o.etag])
+      .sort();
     const config = world.config(changedShapes);
     const run = await sync(config);
     const tasks = calendarOf(run.report, 'tasks', world.tsk.id);
-    expect(tasks, 'every task: its summary changed').toMatchObject({ created: 0, updated: tasksBefore.length, deleted: 0, unchanged: 0, failed: 0 });
+    expect(tasks, 'every task: its summary changed').toMatchObject({
+      created: 0,
+      updated: tasksBefore.length,
+      deleted: 0,
+      unchanged: 0,
+      failed: 0,
+    });
     const plan = calendarOf(run.report, 'plan');
-    expect(plan, 'every work item of the plan; its cycles and modules keep their titles').toMatchObject({ created: 0, updated: planItems.length, deleted: 0, unchanged: planBlocks.length, failed: 0 });
-    expect(run.report.totals).toMatchObject({ created: 0, updated: tasksBefore.length + planItems.length, deleted: 0, failed: 0 });
+    expect(plan, 'every work item of the plan; its cycles and modules keep their titles').toMatchObject({
+      created: 0,
+      updated: planItems.length,
+      deleted: 0,
+      unchanged: planBlocks.length,
+      failed: 0,
+    });
+    expect(run.report.totals).toMatchObject({
+      created: 0,
+      updated: tasksBefore.length + planItems.length,
+      deleted: 0,
+      failed: 0,
+    });
     for (const change of [...tasks.changes, ...plan.changes]) {
-      expect(change.fields.map((f) => f.field), `${change.summary}: what changed`).toContain('summary');
+      expect(
+        change.fields.map((f) => f.field),
+        `${change.summary}: what changed`,
+      ).toContain('summary');
       expect(change.applied).toBe(true);
     }
     // Exactly one PUT per rewritten object, at its own href.
     const puts = writes();
-    expect(puts.every((w) => w.startsWith('PUT ')), puts.join('\n')).toBe(true);
-    const rewritten = [...tasksBefore, ...planBefore.filter((o) => planItems.some((e) => e.uid === o.uid))].map((o) => pathOf(o.href)).sort();
+    expect(
+      puts.every((w) => w.startsWith('PUT ')),
+      puts.join('\n'),
+    ).toBe(true);
+    const rewritten = [...tasksBefore, ...planBefore.filter((o) => planItems.some((e) => e.uid === o.uid))]
+      .map((o) => pathOf(o.href))
+      .sort();
     expect(puts.map((w) => w.slice(4)).sort(), 'one PUT per object').toEqual(rewritten);
 
     const tasksAfter = await expectTaskList(world, changedShapes);
     const planAfter = await expectPlan(world, changedShapes);
-    expect(planAfter.filter((o) => planBlocks.some((b) => b.uid === o.uid)).map((o) => [o.href, o.etag]).sort(), 'cycles and modules untouched').toEqual(blockEtags);
+    expect(
+      planAfter
+        .filter((o) => planBlocks.some((b) => b.uid === o.uid))
+        .map((o) => [o.href, o.etag])
+        .sort(),
+      'cycles and modules untouched',
+    ).toEqual(blockEtags);
     // The person's alarms are still there, once each, as they wrote them.
     const keptTask = tasksAfter.find((o) => o.uid === taskUid(world.t.started))!;
     const keptEvent = planAfter.find((o) => o.uid === planUid(world.p.span))!;
-    for (const [object, alarmUid] of [[keptTask, 'my-task-reminder-1'], [keptEvent, 'my-event-reminder-1']] as const) {
+    for (const [object, alarmUid] of [
+      [keptTask, 'my-task-reminder-1'],
+      [keptEvent, 'my-event-reminder-1'],
+    ] as const) {
       const mine = personalAlarmsIn(object.data, alarmUid);
       expect(mine, `${object.uid}: the personal alarm`).toHaveLength(1);
       expect(lines(mine[0]!, 'TRIGGER')).toEqual(['TRIGGER:-PT30M']);
       expect(property(mine[0]!, 'X-CALPLANEBOT-ALARM')).toBeUndefined();
-      expect(componentsOf(object.data, 'VALARM'), `${object.uid}: the personal alarm and the one managed alarm left`).toHaveLength(2);
+      expect(
+        componentsOf(object.data, 'VALARM'),
+        `${object.uid}: the personal alarm and the one managed alarm left`,
+      ).toHaveLength(2);
     }
 
     expectQuiet(await sync(config), tasksBefore.length + planBefore.length);
@@ -622,7 +931,7 @@ describe('changing how items look', () => {
 
 // ── 4. an events calendar where a task list belongs ─────────────────────────────
 
-describe('a VEVENT-only calendar at a task entry\'s URL', () => {
+describe("a VEVENT-only calendar at a task entry's URL", () => {
   it('fails that calendar with a clear error naming it (exit 3), writes nothing into it, and leaves the other calendars alone', async () => {
     const { world } = await syncedWorld();
     await sync(world.config());
@@ -635,12 +944,35 @@ describe('a VEVENT-only calendar at a task entry\'s URL', () => {
     );
     expect(made.status, made.body).toBe(201);
     expect(await componentSet(url)).toEqual(['VEVENT']);
-    const mine = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//someone//EN', 'BEGIN:VEVENT', 'UID:my-own-event-1', 'DTSTAMP:20260101T000000Z', 'DTSTART;VALUE=DATE:20260115', 'SUMMARY:Mine', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-    const put = await davRequest('PUT', `${url}my-own-event-1.ics`, mine, { 'Content-Type': 'text/calendar; charset=utf-8', 'If-None-Match': '*' });
+    const mine = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//someone//EN',
+      'BEGIN:VEVENT',
+      'UID:my-own-event-1',
+      'DTSTAMP:20260101T000000Z',
+      'DTSTART;VALUE=DATE:20260115',
+      'SUMMARY:Mine',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const put = await davRequest('PUT', `${url}my-own-event-1.ics`, mine, {
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'If-None-Match': '*',
+    });
     expect(put.status, put.body).toBe(201);
     const othersBefore = [await etags(world.slugs.tasks), await etags(world.slugs.plan)];
 
-    const config = world.config({}, [{ id: 'inbox', name: 'Plane: inbox', as: 'tasks', undated: 'include', filter: { projects: [world.tsk.identifier] } }]);
+    const config = world.config({}, [
+      {
+        id: 'inbox',
+        name: 'Plane: inbox',
+        as: 'tasks',
+        undated: 'include',
+        filter: { projects: [world.tsk.identifier] },
+      },
+    ]);
     const run = await sync(config, 3);
     const inbox = calendarOf(run.report, 'inbox');
     expect(inbox).toMatchObject({ created: 0, updated: 0, deleted: 0, calendarCreated: false });
@@ -672,7 +1004,11 @@ const tool = clients.ok;
 const nonBlank = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');
 
 /** A vdirsyncer config pulling each calendar URL (read only) into `{parent}/{name}/` as .ics files. */
-function vdirsyncerConfig(pairs: Record<string, string>): { config: string; parent: string; folder(name: string): string } {
+function vdirsyncerConfig(pairs: Record<string, string>): {
+  config: string;
+  parent: string;
+  folder(name: string): string;
+} {
   const dir = newDir('vdirsyncer');
   const status = join(dir, 'status');
   const parent = join(dir, 'vdirs');
@@ -728,7 +1064,8 @@ interface PorcelainTodo {
 
 /** Epoch seconds of a date's midnight in UTC (todoman, run with TZ=UTC, counts a date-only DUE from local midnight). */
 const midnightUtc = (date: string): number => Date.parse(`${date}T00:00:00Z`) / 1000;
-const stampSeconds = (stamp: string): number => Date.parse(stamp.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) / 1000;
+const stampSeconds = (stamp: string): number =>
+  Date.parse(stamp.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) / 1000;
 
 describe('read by real clients', () => {
   it('vdirsyncer pulls the task list and todoman lists every task with its due date, priority and completion as Plane has them', async () => {
@@ -743,11 +1080,15 @@ describe('read by real clients', () => {
 
     const todoman = writeTodomanConfig(newDir('todoman'), setup.parent);
     const list = async (status: string): Promise<PorcelainTodo[]> => {
-      const out = await tool('todoman', ['--config', todoman, '--porcelain', 'list', '--status', status], { env: { TZ: 'UTC' } });
+      const out = await tool('todoman', ['--config', todoman, '--porcelain', 'list', '--status', status], {
+        env: { TZ: 'UTC' },
+      });
       return JSON.parse(out.stdout) as PorcelainTodo[];
     };
     const all = await list('ANY');
-    expect(all.map((todo) => todo.summary).sort(), 'every task, undated ones too').toEqual(expected.map((e) => e.summary).sort());
+    expect(all.map((todo) => todo.summary).sort(), 'every task, undated ones too').toEqual(
+      expected.map((e) => e.summary).sort(),
+    );
     for (const e of expected) {
       const todo = all.find((candidate) => candidate.summary === e.summary)!;
       const done = e.status === 'COMPLETED';
@@ -764,7 +1105,11 @@ describe('read by real clients', () => {
     }
     // Each status as todoman filters it: open, started, done, cancelled.
     const summariesWith = async (status: string) => (await list(status)).map((todo) => todo.summary).sort();
-    const withStatus = (status: string) => expected.filter((e) => e.status === status).map((e) => e.summary).sort();
+    const withStatus = (status: string) =>
+      expected
+        .filter((e) => e.status === status)
+        .map((e) => e.summary)
+        .sort();
     for (const status of ['NEEDS-ACTION', 'IN-PROCESS', 'COMPLETED', 'CANCELLED']) {
       expect(await summariesWith(status), `todoman list --status ${status}`).toEqual(withStatus(status));
     }
@@ -777,12 +1122,28 @@ describe('read by real clients', () => {
     await sync(world.config());
     const expected = expectedPlan(world, INITIAL);
     const setup = await pull({ plan: `${homeUrl}${world.slugs.plan}/` });
-    expect(readdirSync(setup.folder('plan')).filter((name) => name.endsWith('.ics')), 'one file per event').toHaveLength(expected.length);
+    expect(
+      readdirSync(setup.folder('plan')).filter((name) => name.endsWith('.ics')),
+      'one file per event',
+    ).toHaveLength(expected.length);
 
     const khal = writeKhalConfig(newDir('khal'), 'plan', setup.folder('plan'));
     const from = expected.map((e) => e.start).sort()[0]!;
-    const until = expected.map((e) => e.end).sort().at(-1)!;
-    const range = await tool('khal', ['-c', khal, 'list', '--format', '{title}', '--day-format', 'DAY {date}', daysFrom(from, -1), until]);
+    const until = expected
+      .map((e) => e.end)
+      .sort()
+      .at(-1)!;
+    const range = await tool('khal', [
+      '-c',
+      khal,
+      'list',
+      '--format',
+      '{title}',
+      '--day-format',
+      'DAY {date}',
+      daysFrom(from, -1),
+      until,
+    ]);
     const byDay: Record<string, string[]> = {};
     let header = '';
     for (const line of nonBlank(range.stdout)) {
@@ -809,10 +1170,19 @@ describe('read by real clients', () => {
 describe('items with a time (newer Plane), project zone America/New_York', () => {
   it('times: "timed" makes timed events and tasks in the project zone (khal shows them at their hours, in New York and in UTC); the default entry shows them all-day; a second sync writes nothing', async () => {
     const nyc = plane.addProject({ name: 'New York', identifier: 'NYC', timezone: 'America/New_York' });
-    const call = forceDates(plane.addIssue(nyc.id, { name: 'Call at half past two', state: 'Todo', priority: 'high' }), { target_date: '2026-03-02T14:30' });
-    const morning = forceDates(plane.addIssue(nyc.id, { name: 'Morning block', state: 'In Progress' }), { start_date: '2026-03-02T09:00', target_date: '2026-03-02T11:15' });
+    const call = forceDates(
+      plane.addIssue(nyc.id, { name: 'Call at half past two', state: 'Todo', priority: 'high' }),
+      { target_date: '2026-03-02T14:30' },
+    );
+    const morning = forceDates(plane.addIssue(nyc.id, { name: 'Morning block', state: 'In Progress' }), {
+      start_date: '2026-03-02T09:00',
+      target_date: '2026-03-02T11:15',
+    });
     // Across the start of daylight saving time in New York (2026-03-08 02:00 EST → 03:00 EDT).
-    const dst = forceDates(plane.addIssue(nyc.id, { name: 'Over the clock change', state: 'Todo' }), { start_date: '2026-03-07T22:00', target_date: '2026-03-09T08:00' });
+    const dst = forceDates(plane.addIssue(nyc.id, { name: 'Over the clock change', state: 'Todo' }), {
+      start_date: '2026-03-07T22:00',
+      target_date: '2026-03-09T08:00',
+    });
     const dateOnly = plane.addIssue(nyc.id, { name: 'A plain date', state: 'Todo', target_date: '2026-03-03' });
     expect(plane.issue(call.id)?.target_date).toBe('2026-03-02T14:30');
 
@@ -829,7 +1199,12 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
     const run = await sync(config);
     expect(run.report.totals).toMatchObject({ created: 16, updated: 0, deleted: 0, failed: 0 });
     expect(run.report.calendars.flatMap((c) => c.errors)).toEqual([]);
-    const slug = { projects: `plane-${nyc.id}`, timed: 'plane-timed', timedspan: 'plane-timedspan', timedtasks: 'plane-timedtasks' };
+    const slug = {
+      projects: `plane-${nyc.id}`,
+      timed: 'plane-timed',
+      timedspan: 'plane-timedspan',
+      timedtasks: 'plane-timedtasks',
+    };
     /** The whole object, and its VEVENT or VTODO alone (the VTIMEZONE has DTSTARTs of its own). */
     const item = async (calendar: keyof typeof slug, issue: FakeIssue, uid: string) => {
       const object = (await objectsOf(slug[calendar])).find((o) => o.uid === uid);
@@ -842,7 +1217,12 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
     const tz = 'TZID=America/New_York';
 
     // The default entry: every item on its target date, all-day, as before times existed.
-    for (const [issue, day] of [[call, '20260302'], [morning, '20260302'], [dst, '20260309'], [dateOnly, '20260303']] as const) {
+    for (const [issue, day] of [
+      [call, '20260302'],
+      [morning, '20260302'],
+      [dst, '20260309'],
+      [dateOnly, '20260303'],
+    ] as const) {
       const { data, own } = await item('projects', issue, `plane-issue-${issue.id}@calplanebot`);
       expect(lines(own, 'DTSTART'), `default: ${issue.name}`).toEqual([`DTSTART;VALUE=DATE:${day}`]);
       expect(componentsOf(data, 'VTIMEZONE'), `default: ${issue.name}`).toEqual([]);
@@ -858,7 +1238,10 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
     for (const [issue, start, end] of timedExpect) {
       const { data, own } = await item('timed', issue, entryUid('timed')(issue));
       expect([lines(own, 'DTSTART'), lines(own, 'DTEND')], `timed: ${issue.name}`).toEqual([start, end]);
-      expect(componentsOf(data, 'VTIMEZONE').map((z) => property(z, 'TZID')), `timed: ${issue.name}: its VTIMEZONE`).toEqual(issue === dateOnly ? [] : ['America/New_York']);
+      expect(
+        componentsOf(data, 'VTIMEZONE').map((z) => property(z, 'TZID')),
+        `timed: ${issue.name}: its VTIMEZONE`,
+      ).toEqual(issue === dateOnly ? [] : ['America/New_York']);
     }
     // With spans: from the start time to the target time.
     const spanExpect: Array<[FakeIssue, string, string]> = [
@@ -875,7 +1258,10 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
     expect([lines(callTask.own, 'DUE'), lines(callTask.own, 'DTSTART')]).toEqual([[`DUE;${tz}:20260302T143000`], []]);
     expect(componentsOf(callTask.data, 'VTIMEZONE').map((z) => property(z, 'TZID'))).toEqual(['America/New_York']);
     const morningTask = await item('timedtasks', morning, entryUid('timedtasks')(morning));
-    expect([lines(morningTask.own, 'DUE'), lines(morningTask.own, 'DTSTART')]).toEqual([[`DUE;${tz}:20260302T111500`], [`DTSTART;${tz}:20260302T090000`]]);
+    expect([lines(morningTask.own, 'DUE'), lines(morningTask.own, 'DTSTART')]).toEqual([
+      [`DUE;${tz}:20260302T111500`],
+      [`DTSTART;${tz}:20260302T090000`],
+    ]);
 
     // ical.js places them at the right instants (the VTIMEZONE is right, DST included).
     const instant = (data: string, name: 'dtstart' | 'dtend' | 'due') => {
@@ -886,7 +1272,10 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
       return value.toJSDate().toISOString();
     };
     const dstSpan = (await item('timedspan', dst, entryUid('timedspan')(dst))).data;
-    expect([instant(dstSpan, 'dtstart'), instant(dstSpan, 'dtend')]).toEqual(['2026-03-08T03:00:00.000Z', '2026-03-09T12:00:00.000Z']);
+    expect([instant(dstSpan, 'dtstart'), instant(dstSpan, 'dtend')]).toEqual([
+      '2026-03-08T03:00:00.000Z',
+      '2026-03-09T12:00:00.000Z',
+    ]);
     expect(instant(callTask.data, 'due')).toBe('2026-03-02T19:30:00.000Z');
 
     expectQuiet(await sync(config), 16);
@@ -897,7 +1286,17 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
     const setup = await pull({ timedspan: `${homeUrl}${slug.timedspan}/`, projects: `${homeUrl}${slug.projects}/` });
     const khalList = async (name: string, zone: string) => {
       const khal = writeKhalConfig(newDir('khal'), name, setup.folder(name), zone);
-      const out = await tool('khal', ['-c', khal, 'list', '--format', '{start}|{end}|{title}', '--day-format', '', '2026-03-01', '2026-03-10']);
+      const out = await tool('khal', [
+        '-c',
+        khal,
+        'list',
+        '--format',
+        '{start}|{end}|{title}',
+        '--day-format',
+        '',
+        '2026-03-01',
+        '2026-03-10',
+      ]);
       return [...new Set(nonBlank(out.stdout).map((line) => line.trim()))].sort();
     };
     expect(await khalList('timedspan', 'America/New_York'), 'khal in New York').toEqual(
@@ -916,7 +1315,10 @@ describe('items with a time (newer Plane), project zone America/New_York', () =>
         `2026-03-08 03:00|2026-03-09 12:00|[${dst.sequence_id}] Over the clock change`,
       ].sort(),
     );
-    expect(await khalList('projects', 'America/New_York'), 'the default calendar: all-day, on the target dates').toEqual(
+    expect(
+      await khalList('projects', 'America/New_York'),
+      'the default calendar: all-day, on the target dates',
+    ).toEqual(
       [
         `2026-03-02|2026-03-02|[${call.sequence_id}] Call at half past two`,
         `2026-03-02|2026-03-02|[${morning.sequence_id}] Morning block`,

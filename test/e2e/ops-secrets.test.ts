@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import { lockFiles } from '../../src/ops/lock.js';
-import { freshStateHome, runCli, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { type CliResult, freshStateHome, runCli, writeConfig } from '../support/cli.js';
+import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 
 const PLANE_KEY = 'plane-key-OPS-SECRET-Zq8Wv3Kx';
 const DAV_USER = 'carol';
@@ -67,7 +67,10 @@ async function everyMode(args: string[], stdin?: () => { body: string; extra: st
   const results: CliResult[] = [];
   for (const mode of MODES) {
     const input = stdin?.();
-    const result = await runCli(['--config', config, ...mode, ...args, ...(input?.extra ?? [])], { env, stdin: input?.body });
+    const result = await runCli(['--config', config, ...mode, ...args, ...(input?.extra ?? [])], {
+      env,
+      stdin: input?.body,
+    });
     expectNoSecret(result, `${[...mode, ...args].join(' ')} (exit ${result.code})`);
     results.push(result);
   }
@@ -82,7 +85,14 @@ function webhook(): { body: string; extra: string[] } {
 
 /** A CalDAV server (or proxy) that echoes the request's credentials in its error body; `method` undefined: every request. */
 function echoCredentials(method?: string): void {
-  dav.intercept((req) => (method === undefined || req.method === method ? { status: 500, body: `<error>bad request from ${DAV_USER}:${DAV_PASSWORD} (Authorization: Basic ${BASIC})</error>` } : undefined));
+  dav.intercept((req) =>
+    method === undefined || req.method === method
+      ? {
+          status: 500,
+          body: `<error>bad request from ${DAV_USER}:${DAV_PASSWORD} (Authorization: Basic ${BASIC})</error>`,
+        }
+      : undefined,
+  );
 }
 
 describe('no secret in any output', () => {
@@ -102,10 +112,13 @@ describe('no secret in any output', () => {
     const out = mkdtempSync(join(tmpdir(), 'calplanebot-secrets-export-'));
     try {
       expect((await everyMode(['export', '--out', out])).map((r) => r.code)).toEqual([0, 0]);
-      const stdout = await runCli(['--config', config, 'export', '--out', '-', '--project', project.identifier], { env });
+      const stdout = await runCli(['--config', config, 'export', '--out', '-', '--project', project.identifier], {
+        env,
+      });
       expect(stdout.code, stdout.stderr).toBe(0);
       expectNoSecret(stdout, 'export --out -');
-      for (const name of readdirSync(out)) for (const secret of SECRETS) expect(readFileSync(join(out, name), 'utf8'), name).not.toContain(secret);
+      for (const name of readdirSync(out))
+        for (const secret of SECRETS) expect(readFileSync(join(out, name), 'utf8'), name).not.toContain(secret);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -116,7 +129,10 @@ describe('no secret in any output', () => {
       serverUrl: radicale.url,
       username: DAV_USER,
       password: DAV_PASSWORD,
-      http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+      http: createHttpClient({
+        service: 'caldav',
+        policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+      }),
     });
     const calendar = (await reader.listCalendars()).find((c) => c.url.includes(`plane-${project.id}/`))!;
     for (const mode of MODES) {
@@ -127,7 +143,8 @@ describe('no secret in any output', () => {
       const result = await runCli(['--config', config, ...mode, 'uid-check', '--fix'], { env });
       expectNoSecret(result, `${mode.join(' ')} uid-check --fix (exit ${result.code})`);
       expect(result.code, result.stderr).toBe(0);
-      if (mode.includes('--log-format')) expect(result.stderr).toMatch(/"message":"Repaired","operation":"uid-fix-move"/);
+      if (mode.includes('--log-format'))
+        expect(result.stderr).toMatch(/"message":"Repaired","operation":"uid-fix-move"/);
       else expect(result.stdout).toMatch(/^fixed: move .*renamed-by-an-app\.ics → /m);
     }
   });
@@ -136,7 +153,10 @@ describe('no secret in any output', () => {
     const { lockDir, holderFile } = lockFiles(join(home, 'calplanebot'), 'sync');
     mkdirSync(lockDir, { recursive: true });
     // This test process is alive: the holder is live, so every sync is skipped.
-    writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'sync' }));
+    writeFileSync(
+      holderFile,
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: 'sync' }),
+    );
     try {
       const results = await everyMode(['sync']);
       expect(results.map((r) => r.code)).toEqual([0, 0]);
@@ -152,7 +172,10 @@ describe('no secret in any output', () => {
   });
 
   it('a Plane that echoes the API key back in errors: sync and uid-check mask it', async () => {
-    plane.failNext({ pathIncludes: '/projects/' }, { status: 500, body: { error: `invalid X-Api-Key ${PLANE_KEY}` }, times: Number.POSITIVE_INFINITY });
+    plane.failNext(
+      { pathIncludes: '/projects/' },
+      { status: 500, body: { error: `invalid X-Api-Key ${PLANE_KEY}` }, times: Number.POSITIVE_INFINITY },
+    );
     try {
       const syncs = await everyMode(['sync']);
       expect(syncs.every((r) => r.code === 1)).toBe(true);
@@ -164,7 +187,10 @@ describe('no secret in any output', () => {
   });
 
   it('a Plane that echoes the API key back in errors: health masks it', async () => {
-    plane.failNext({ pathIncludes: '/users/me/' }, { status: 500, body: { error: `key ${PLANE_KEY} refused` }, times: Number.POSITIVE_INFINITY });
+    plane.failNext(
+      { pathIncludes: '/users/me/' },
+      { status: 500, body: { error: `key ${PLANE_KEY} refused` }, times: Number.POSITIVE_INFINITY },
+    );
     try {
       expect((await everyMode(['health'])).every((r) => r.code === 1)).toBe(true);
     } finally {
@@ -172,16 +198,19 @@ describe('no secret in any output', () => {
     }
   });
 
-  it.each([[['sync']], [['diff']], [['health']], [['uid-check']]])('a CalDAV server that echoes the credentials back in errors: %j masks them', async (args) => {
-    echoCredentials('PROPFIND');
-    try {
-      const results = await everyMode(args);
-      expect(results.every((r) => r.code === 1)).toBe(true);
-      expect(results[0]!.stderr).toContain('bad request from carol:***');
-    } finally {
-      dav.intercept(undefined);
-    }
-  });
+  it.each([[['sync']], [['diff']], [['health']], [['uid-check']]])(
+    'a CalDAV server that echoes the credentials back in errors: %j masks them',
+    async (args) => {
+      echoCredentials('PROPFIND');
+      try {
+        const results = await everyMode(args);
+        expect(results.every((r) => r.code === 1)).toBe(true);
+        expect(results[0]!.stderr).toContain('bad request from carol:***');
+      } finally {
+        dav.intercept(undefined);
+      }
+    },
+  );
 
   it('a CalDAV server that echoes the credentials back in errors: handle-webhook masks them', async () => {
     echoCredentials();
@@ -202,7 +231,10 @@ describe('no secret in any output', () => {
       for (const secret of SECRETS) expect(text, file).not.toContain(secret);
     }
     // The failed runs were recorded, their error messages masked.
-    const state = JSON.parse(readFileSync(join(dir, 'last-sync.json'), 'utf8')) as { consecutiveFailures: number; last: { error: string } };
+    const state = JSON.parse(readFileSync(join(dir, 'last-sync.json'), 'utf8')) as {
+      consecutiveFailures: number;
+      last: { error: string };
+    };
     expect(state.consecutiveFailures).toBeGreaterThan(0);
     expect(state.last.error).toContain('***');
   });

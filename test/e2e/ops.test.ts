@@ -13,13 +13,13 @@ import type { RemoteObject } from '../../src/caldav/store.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import { DISCOVERY_FILE } from '../../src/ops/discovery-cache.js';
 import { lockFiles, STALE_MS } from '../../src/ops/lock.js';
-import { runStateFile, type KindState } from '../../src/ops/run-state.js';
+import { type KindState, runStateFile } from '../../src/ops/run-state.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { CLI, freshStateHome, isolatedEnv, runCli, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { CLI, type CliResult, freshStateHome, isolatedEnv, runCli, writeConfig } from '../support/cli.js';
+import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -32,12 +32,22 @@ beforeAll(async () => {
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 11 });
   dav = await startRecordingProxy(radicale.url);
   const user = radicale.users[0]!;
-  config = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password });
+  config = writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+  });
   reader = new DavCalendarStore({
     serverUrl: radicale.url,
     username: user.username,
     password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    http: createHttpClient({
+      service: 'caldav',
+      policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+    }),
   });
 });
 
@@ -93,19 +103,31 @@ describe('the overlap lock', () => {
     const { env, dir } = stateHome();
     // The first run holds the lock for a while, then fails: a skipped run recorded at any moment
     // would show (as a success before it: a last success; after it: the last outcome; as a failure: a count of 2).
-    plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 2500, status: 401 });
+    plane.failNext(
+      { pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' },
+      { delayMs: 2500, status: 401 },
+    );
     const first = sync(project, env, '--json');
     await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the first sync to hold the lock');
 
     const second = await sync(project, env, '--json');
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/^skipped: another run in progress \(process \d+ on .+, since .+\)$/m);
-    expect(JSON.parse(second.stdout)).toMatchObject({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: { host: hostname() } });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      schemaVersion: 1,
+      skipped: true,
+      reason: 'another run in progress',
+      holder: { host: hostname() },
+    });
 
     const done = await first;
     expect(done.code, done.stderr).toBe(1);
     const state = JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')) as KindState;
-    expect(state).toMatchObject({ consecutiveFailures: 1, lastSuccessAt: null, last: { outcome: 'failure', error: expect.stringContaining('401') } });
+    expect(state).toMatchObject({
+      consecutiveFailures: 1,
+      lastSuccessAt: null,
+      last: { outcome: 'failure', error: expect.stringContaining('401') },
+    });
     expect(existsSync(lockFiles(dir, 'sync').lockDir)).toBe(false);
   });
 
@@ -115,7 +137,9 @@ describe('the overlap lock', () => {
     plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 2000 });
     const first = sync(project, env, '--json');
     await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the first sync to hold the lock');
-    const second = await runCli(['--config', config, '--json', 'sync', '--wait', '--project', project.identifier], { env });
+    const second = await runCli(['--config', config, '--json', 'sync', '--wait', '--project', project.identifier], {
+      env,
+    });
     const a = await first;
     expect(a.code).toBe(0);
     expect(second.code, second.stderr).toBe(0);
@@ -130,7 +154,10 @@ describe('the overlap lock', () => {
     const { env, dir } = stateHome();
     // Above Linux's largest pid_max (2^22): no such process can exist.
     mkdirSync(lockFiles(dir, 'sync').lockDir, { recursive: true });
-    writeFileSync(lockFiles(dir, 'sync').holderFile, JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }));
+    writeFileSync(
+      lockFiles(dir, 'sync').holderFile,
+      JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }),
+    );
     const run = await sync(project, env, '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/took over the run lock of process 4194321 on .*no longer running/);
@@ -141,13 +168,19 @@ describe('the overlap lock', () => {
     const project = newProject('Killed');
     const { env, dir } = stateHome();
     plane.failNext({ pathIncludes: '/api/v1/workspaces/acme/projects/', method: 'GET' }, { delayMs: 5000 });
-    const child = spawn(process.execPath, [CLI, '--config', config, 'sync', '--project', project.identifier], { env: isolatedEnv({ XDG_STATE_HOME: env.XDG_STATE_HOME }), stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--config', config, 'sync', '--project', project.identifier], {
+      env: isolatedEnv({ XDG_STATE_HOME: env.XDG_STATE_HOME }),
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.on('close', resolve));
     await until(() => existsSync(lockFiles(dir, 'sync').holderFile), 'the sync to hold the lock');
     child.kill('SIGKILL'); // SIGTERM is handled: the run stops cleanly and releases the lock (interrupt.test.ts)
     await exited;
     // proper-lockfile's exit handler could not rmdir it (the holder is inside): a dead-PID holder stays.
-    expect(JSON.parse(readFileSync(lockFiles(dir, 'sync').holderFile, 'utf8'))).toMatchObject({ pid: child.pid, host: hostname() });
+    expect(JSON.parse(readFileSync(lockFiles(dir, 'sync').holderFile, 'utf8'))).toMatchObject({
+      pid: child.pid,
+      host: hostname(),
+    });
     const run = await sync(project, env, '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`took over the run lock of process ${child.pid} on .*no longer running`));
@@ -160,7 +193,10 @@ describe('the overlap lock', () => {
     const { env, dir } = stateHome();
     const { lockDir, holderFile } = lockFiles(dir, 'sync');
     mkdirSync(lockDir, { recursive: true });
-    writeFileSync(holderFile, JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }));
+    writeFileSync(
+      holderFile,
+      JSON.stringify({ pid: 1, host: 'some-other-host', startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }),
+    );
     const old = new Date(Date.now() - STALE_MS - 10_000);
     utimesSync(lockDir, old, old);
     const run = await sync(project, env, '--json');
@@ -179,7 +215,12 @@ describe('the overlap lock', () => {
     expect(reportOf(run).totals.created).toBe(2);
     const health = await runCli(['--config', config, '--json', 'health'], { env });
     expect(health.code, health.stderr).toBe(0);
-    expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, lastSync: null, consecutiveFailures: 0, warnings: [expect.stringContaining('last sync unknown')] });
+    expect(JSON.parse(health.stdout)).toMatchObject({
+      ok: true,
+      lastSync: null,
+      consecutiveFailures: 0,
+      warnings: [expect.stringContaining('last sync unknown')],
+    });
   });
 
   it('diff takes no lock: it runs while a sync holds it', async () => {
@@ -201,21 +242,46 @@ describe('a run stopped part-way', () => {
     const refused = newProject('Refused', 1);
     const { env, dir } = stateHome();
     // The second project's calendar is created after the first project's events: its MKCALENDAR is refused.
-    dav.intercept(({ method, path }) => (method === 'MKCALENDAR' && path.includes(refused.id) ? { status: 401, body: 'credentials rotated' } : undefined));
+    dav.intercept(({ method, path }) =>
+      method === 'MKCALENDAR' && path.includes(refused.id) ? { status: 401, body: 'credentials rotated' } : undefined,
+    );
     let run: CliResult;
     try {
-      run = await runCli(['--config', config, '--log-format', 'json', 'sync', '--project', done.identifier, '--project', refused.identifier], { env });
+      run = await runCli(
+        [
+          '--config',
+          config,
+          '--log-format',
+          'json',
+          'sync',
+          '--project',
+          done.identifier,
+          '--project',
+          refused.identifier,
+        ],
+        { env },
+      );
     } finally {
       dav.intercept(undefined);
     }
     expect(run.code, run.stderr).toBe(1);
-    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.filter((l) => l.operation === 'create' && l.success === true && l.project === done.identifier)).toHaveLength(2);
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(
+      lines.filter((l) => l.operation === 'create' && l.success === true && l.project === done.identifier),
+    ).toHaveLength(2);
     expect(lines).toContainEqual(expect.objectContaining({ operation: 'sync', success: false, created: 2 }));
     const state = JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')) as KindState;
-    expect(state).toMatchObject({ consecutiveFailures: 1, last: { outcome: 'failure', totals: { created: 2 }, metrics: { operations: { create: { succeeded: 2 } } } } });
+    expect(state).toMatchObject({
+      consecutiveFailures: 1,
+      last: { outcome: 'failure', totals: { created: 2 }, metrics: { operations: { create: { succeeded: 2 } } } },
+    });
     expect(state.last.projects.map((p) => p.identifier)).toEqual([done.identifier, refused.identifier]);
-    const cache = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as { calendars: { byProject: Record<string, unknown> } };
+    const cache = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as {
+      calendars: { byProject: Record<string, unknown> };
+    };
     expect(Object.keys(cache.calendars.byProject)).toEqual([done.id]);
   });
 });
@@ -225,9 +291,14 @@ describe('project selection', () => {
     const live = newProject('Still live', 1);
     const archived = newProject('Archived', 1);
     plane.archiveProject(archived.id);
-    const run = await runCli(['--config', config, '--json', 'sync', '--project', live.identifier, '--project', archived.identifier], { env: stateHome().env });
+    const run = await runCli(
+      ['--config', config, '--json', 'sync', '--project', live.identifier, '--project', archived.identifier],
+      { env: stateHome().env },
+    );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(new RegExp(`warning: project ${archived.identifier} is archived in Plane: it is not synced`));
+    expect(run.stderr).toMatch(
+      new RegExp(`warning: project ${archived.identifier} is archived in Plane: it is not synced`),
+    );
     const report = reportOf(run);
     expect(report.projects.map((p) => p.identifier)).toEqual([live.identifier]);
     expect(report.warnings).toEqual([expect.stringContaining(`project ${archived.identifier} is archived`)]);
@@ -251,8 +322,24 @@ describe('two hosts, no shared lock: ETags keep concurrent syncs safe', () => {
     proxy.inject({ method: 'MKCALENDAR', pathIncludes: racer }, { barrier: 2 }, { times: 2 });
     proxy.inject({ method: 'PUT', bodyIncludes: contested }, { barrier: 2 }, { times: 2 });
     const user = radicale.users[0]!;
-    const racing = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: proxy.url, username: user.username, password: user.password });
-    const args = ['--config', racing, '--json', 'sync', '--project', existing.identifier, '--project', fresh.identifier];
+    const racing = writeConfig({
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: proxy.url,
+      username: user.username,
+      password: user.password,
+    });
+    const args = [
+      '--config',
+      racing,
+      '--json',
+      'sync',
+      '--project',
+      existing.identifier,
+      '--project',
+      fresh.identifier,
+    ];
     let a: CliResult;
     let b: CliResult;
     try {
@@ -260,9 +347,19 @@ describe('two hosts, no shared lock: ETags keep concurrent syncs safe', () => {
     } finally {
       await proxy.close();
     }
-    expect(proxy.faulted().map((r) => r.method).sort()).toEqual(['MKCALENDAR', 'MKCALENDAR', 'PUT', 'PUT']);
+    expect(
+      proxy
+        .faulted()
+        .map((r) => r.method)
+        .sort(),
+    ).toEqual(['MKCALENDAR', 'MKCALENDAR', 'PUT', 'PUT']);
     // Both PUTs of the contested event were If-None-Match creates: exactly one got in.
-    expect(proxy.requests.filter((r) => r.method === 'PUT' && r.fault).map((r) => r.status).sort()).toEqual([201, 412]);
+    expect(
+      proxy.requests
+        .filter((r) => r.method === 'PUT' && r.fault)
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual([201, 412]);
     // What is guaranteed: no duplicate, nothing lost. The loser of the MKCALENDAR race reports it (exit 3), never crashes.
     for (const run of [a, b]) expect([0, 3], run.stderr).toContain(run.code);
 
@@ -272,7 +369,9 @@ describe('two hosts, no shared lock: ETags keep concurrent syncs safe', () => {
       const expected = plane.issues(project.id).map((i) => `plane-issue-${i.id}@calplanebot`);
       expect(uids.sort()).toEqual(expected.sort());
     }
-    expect((await eventsOf(existing)).find((e) => e.data.includes(moved.id))?.data).toContain('DTSTART;VALUE=DATE:20260105');
+    expect((await eventsOf(existing)).find((e) => e.data.includes(moved.id))?.data).toContain(
+      'DTSTART;VALUE=DATE:20260105',
+    );
 
     const next = await runCli(['--config', config, ...args.slice(2)], { env: stateHome().env });
     expect(next.code, next.stderr).toBe(0);
@@ -313,16 +412,31 @@ describe('structured logs', () => {
     const { env } = stateHome();
     const run = await sync(project, env, '--json', '--log-format', 'json');
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const events = lines.filter((l) => l.operation === 'create');
     expect(events).toHaveLength(3);
     for (const line of events) {
-      expect(line).toMatchObject({ level: 'info', operation: 'create', calendar_name: 'Plane: Logs', success: true, project: project.identifier });
+      expect(line).toMatchObject({
+        level: 'info',
+        operation: 'create',
+        calendar_name: 'Plane: Logs',
+        success: true,
+        project: project.identifier,
+      });
       expect(Date.parse(String(line.time))).not.toBeNaN();
       expect(String(line.event_uid)).toBe(`plane-issue-${String(line.issue_id)}@calplanebot`);
       expect(line.processing_time_ms).toEqual(expect.any(Number));
     }
-    expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'Sync completed', operation: 'sync', created: 3, success: true });
+    expect(lines.at(-1)).toMatchObject({
+      level: 'info',
+      message: 'Sync completed',
+      operation: 'sync',
+      created: 3,
+      success: true,
+    });
     // The --json report on stdout carries each write's duration too.
     expect(reportOf(run).projects[0]!.changes.every((c) => typeof c.durationMs === 'number')).toBe(true);
   });
@@ -331,16 +445,34 @@ describe('structured logs', () => {
     const project = newProject('Logs failing', 2);
     const { env, dir } = stateHome();
     const victim = plane.issues(project.id)[0]!;
-    dav.intercept(({ method, body }) => (method === 'PUT' && body.toString('utf8').includes(victim.id) ? { status: 507, body: 'quota exceeded' } : undefined));
+    dav.intercept(({ method, body }) =>
+      method === 'PUT' && body.toString('utf8').includes(victim.id)
+        ? { status: 507, body: 'quota exceeded' }
+        : undefined,
+    );
     try {
       const run = await sync(project, env, '--log-format', 'json');
       expect(run.code).toBe(3);
-      const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'error', operation: 'create', issue_id: victim.id, success: false, error: expect.stringContaining('507') }));
+      const lines = run.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          operation: 'create',
+          issue_id: victim.id,
+          success: false,
+          error: expect.stringContaining('507'),
+        }),
+      );
       expect(lines).toContainEqual(expect.objectContaining({ operation: 'create', success: true }));
       expect(lines).toContainEqual(expect.objectContaining({ operation: 'sync', success: false }));
       const state = JSON.parse(readFileSync(runStateFile(dir, 'sync'), 'utf8')) as KindState;
-      expect(state).toMatchObject({ consecutiveFailures: 1, last: { outcome: 'partial', metrics: { operations: { create: { succeeded: 1, failed: 1 } } } } });
+      expect(state).toMatchObject({
+        consecutiveFailures: 1,
+        last: { outcome: 'partial', metrics: { operations: { create: { succeeded: 1, failed: 1 } } } },
+      });
     } finally {
       dav.intercept(undefined);
     }

@@ -19,14 +19,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { RemoteObject } from '../../src/caldav/store.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { runJson, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
+import { type CliResult, runJson } from '../support/cli.js';
 import { clientRunner, requireProgram, writeKhalConfig } from '../support/clients.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
+import { type FakeIssue, type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
 import { basic, componentsOf, lines, property, unfold } from '../support/ical-text.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
-import { calendarOf, changed, ids, writesThrough } from '../support/sync-report.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { daysFrom } from '../support/sample-workspace.js';
+import { calendarOf, changed, ids, writesThrough } from '../support/sync-report.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -55,7 +55,13 @@ afterAll(async () => {
 
 // ── the world ───────────────────────────────────────────────────────────────
 
-const PLAN_ENTRY = { id: 'plan', name: 'Plane: plan', summary: '{identifier}-{sequence} {name}', dates: 'span', completed: 'hide' } as const;
+const PLAN_ENTRY = {
+  id: 'plan',
+  name: 'Plane: plan',
+  summary: '{identifier}-{sequence} {name}',
+  dates: 'span',
+  completed: 'hide',
+} as const;
 
 interface World {
   project: FakeProject;
@@ -86,7 +92,13 @@ function configFor(project: FakeProject, plan: Record<string, unknown> = {}): st
   const user = radicale.users[0]!;
   const file = join(newDir('config'), 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects: [project.identifier] },
+    plane: {
+      baseUrl: plane.url,
+      webUrl: 'https://plane.example.test',
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: plane.apiKey,
+      projects: [project.identifier],
+    },
     caldav: { serverUrl: dav.url, username: user.username, password: user.password },
     http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
     calendars: [{ id: 'projects' }, { ...PLAN_ENTRY, ...plan }],
@@ -116,11 +128,36 @@ function syncedWorld(): Promise<{ world: World; run: CliResult & { report: RunRe
     const ref = plane.today();
     const on = (days: number) => daysFrom(ref, days);
     const project = plane.addProject({ name: 'Planning', identifier: 'PLN' });
-    const backwards = forceStartDate(plane.addIssue(project.id, { name: 'Starts after its target', state: 'Todo', priority: 'low', target_date: on(12) }), on(15));
+    const backwards = forceStartDate(
+      plane.addIssue(project.id, {
+        name: 'Starts after its target',
+        state: 'Todo',
+        priority: 'low',
+        target_date: on(12),
+      }),
+      on(15),
+    );
     // Every later addIssue bumps the fake's data version, so nothing cached predates the forced date.
-    const span = plane.addIssue(project.id, { name: 'Four-day span', state: 'In Progress', priority: 'high', start_date: on(10), target_date: on(13) });
-    const single = plane.addIssue(project.id, { name: 'Only a target date', state: 'Todo', priority: 'medium', target_date: on(11) });
-    const done = plane.addIssue(project.id, { name: 'Already done', state: 'Done', priority: 'urgent', start_date: on(9), target_date: on(12) });
+    const span = plane.addIssue(project.id, {
+      name: 'Four-day span',
+      state: 'In Progress',
+      priority: 'high',
+      start_date: on(10),
+      target_date: on(13),
+    });
+    const single = plane.addIssue(project.id, {
+      name: 'Only a target date',
+      state: 'Todo',
+      priority: 'medium',
+      target_date: on(11),
+    });
+    const done = plane.addIssue(project.id, {
+      name: 'Already done',
+      state: 'Done',
+      priority: 'urgent',
+      start_date: on(9),
+      target_date: on(12),
+    });
     expect(plane.issue(backwards.id)).toMatchObject({ start_date: on(15), target_date: on(12) });
     const world: World = {
       project,
@@ -144,7 +181,8 @@ const defaultUid = (issue: FakeIssue): string => `plane-issue-${issue.id}@calpla
 const planUid = (issue: FakeIssue): string => `plane-issue-${issue.id}@plan.calplanebot`;
 const current = (issue: FakeIssue): FakeIssue => plane.issue(issue.id)!;
 const defaultSummary = (issue: FakeIssue): string => `[${issue.sequence_id}] ${issue.name}`;
-const planSummary = (world: World, issue: FakeIssue): string => `${world.project.identifier}-${issue.sequence_id} ${issue.name}`;
+const planSummary = (world: World, issue: FakeIssue): string =>
+  `${world.project.identifier}-${issue.sequence_id} ${issue.name}`;
 
 // ── reading iCalendar and Radicale ────────────────────────────────────────────
 
@@ -170,7 +208,12 @@ interface Stored {
 async function contents(slug: string): Promise<Stored[] | undefined> {
   const calendar = (await reader.listCalendars()).find((c) => c.url === `${homeUrl}${slug}/`);
   if (!calendar) return undefined;
-  return (await reader.list(calendar)).map((object: RemoteObject) => ({ href: object.href, etag: object.etag, uid: property(object.data, 'UID'), data: object.data }));
+  return (await reader.list(calendar)).map((object: RemoteObject) => ({
+    href: object.href,
+    etag: object.etag,
+    uid: property(object.data, 'UID'),
+    data: object.data,
+  }));
 }
 
 interface Expected {
@@ -184,7 +227,11 @@ interface Expected {
 }
 
 /** The calendar at `{home}{slug}/` holds exactly these events: one VEVENT each, all-day dates, the given title and status. */
-async function expectCalendar(slug: string, uidOf: (issue: FakeIssue) => string, expected: Expected[]): Promise<Stored[]> {
+async function expectCalendar(
+  slug: string,
+  uidOf: (issue: FakeIssue) => string,
+  expected: Expected[],
+): Promise<Stored[]> {
   const stored = await contents(slug);
   expect(stored, `no calendar at ${homeUrl}${slug}/`).toBeDefined();
   const objects = stored ?? [];
@@ -220,7 +267,10 @@ function defaultLayout(world: World): Expected[] {
 }
 
 /** What the planning calendar shows with `dates: "span"` and `completed: "hide"`. */
-function planLayout(world: World, summary: (issue: FakeIssue) => string = (issue) => planSummary(world, issue)): Expected[] {
+function planLayout(
+  world: World,
+  summary: (issue: FakeIssue) => string = (issue) => planSummary(world, issue),
+): Expected[] {
   return [
     { issue: current(world.span), start: on(world, 10), end: on(world, 14) },
     { issue: current(world.single), start: on(world, 11), end: on(world, 12) },
@@ -305,8 +355,18 @@ describe('a planning calendar: summary template, spans, completed items hidden',
       ['plan', null],
     ]);
     const plan = calendarOf(run.report, 'plan');
-    expect(plan).toMatchObject({ name: 'Plane: plan', calendarCreated: true, created: 3, updated: 0, deleted: 0, failed: 0, errors: [] });
-    expect(new URL(plan.calendarUrl ?? 'http://none/').pathname).toBe(new URL(`${homeUrl}${world.slugs.plan}/`).pathname);
+    expect(plan).toMatchObject({
+      name: 'Plane: plan',
+      calendarCreated: true,
+      created: 3,
+      updated: 0,
+      deleted: 0,
+      failed: 0,
+      errors: [],
+    });
+    expect(new URL(plan.calendarUrl ?? 'http://none/').pathname).toBe(
+      new URL(`${homeUrl}${world.slugs.plan}/`).pathname,
+    );
     expect(changed(plan, 'create')).toEqual(ids(span, single, backwards));
     expect(plan.changes.find((c) => c.issueId === span.id)?.summary).toBe(planSummary(world, span));
     const projects = calendarOf(run.report, 'projects');
@@ -322,12 +382,18 @@ describe('a planning calendar: summary template, spans, completed items hidden',
 
     // The project calendar is what it always was: each item on its target day, the done one struck through.
     await expectCalendar(world.slugs.projects, defaultUid, defaultLayout(world));
-    expect(defaultLayout(world).filter((e) => e.status === 'CANCELLED').map((e) => e.issue.id)).toEqual([done.id]);
+    expect(
+      defaultLayout(world)
+        .filter((e) => e.status === 'CANCELLED')
+        .map((e) => e.issue.id),
+    ).toEqual([done.id]);
 
     // Only the two calendars were made, and the writes were the two MKCALENDARs and seven PUTs.
     const counts = dav.countByMethod();
     expect([counts.PUT, counts.MKCALENDAR ?? counts.MKCOL, counts.DELETE ?? 0]).toEqual([7, 2, 0]);
-    expect(writes().filter((line) => line.startsWith('PUT ') && line.includes(`/${world.slugs.plan}/`))).toHaveLength(3);
+    expect(writes().filter((line) => line.startsWith('PUT ') && line.includes(`/${world.slugs.plan}/`))).toHaveLength(
+      3,
+    );
   });
 
   it('vdirsyncer pulls plane-plan/ over CalDAV, and khal lists the span on each of its four days, never the day after', async () => {
@@ -347,12 +413,18 @@ describe('a planning calendar: summary template, spans, completed items hidden',
     expect(files, 'one file per event').toHaveLength(3);
     const pulled = files.map((name) => readFileSync(join(pull.folder, name), 'utf8'));
     const stored = (await contents(world.slugs.plan)) ?? [];
-    expect(pulled.map((text) => property(text, 'UID')).sort()).toEqual(planLayout(world).map((e) => planUid(e.issue)).sort());
+    expect(pulled.map((text) => property(text, 'UID')).sort()).toEqual(
+      planLayout(world)
+        .map((e) => planUid(e.issue))
+        .sort(),
+    );
     for (const text of pulled) {
       const events = veventsOf(text);
       expect(events, 'one VEVENT per file').toHaveLength(1);
       const original = stored.find((o) => o.uid === property(text, 'UID'))!;
-      expect(contentLines(events[0]!), `${property(text, 'SUMMARY')} as vdirsyncer stored it`).toEqual(contentLines(veventsOf(original.data)[0]!));
+      expect(contentLines(events[0]!), `${property(text, 'SUMMARY')} as vdirsyncer stored it`).toEqual(
+        contentLines(veventsOf(original.data)[0]!),
+      );
     }
 
     // khal, one day at a time: the day before the span, its four days, the day after, and the
@@ -369,13 +441,33 @@ describe('a planning calendar: summary template, spans, completed items hidden',
       [15, []],
     ];
     for (const [n, expected] of expectedByDay) {
-      const listed = await tool('khal', ['-c', khal, 'list', '--format', '{title}', '--day-format', '', day(n), day(n)]);
+      const listed = await tool('khal', [
+        '-c',
+        khal,
+        'list',
+        '--format',
+        '{title}',
+        '--day-format',
+        '',
+        day(n),
+        day(n),
+      ]);
       expect(nonBlank(listed.stdout).sort(), `khal list ${day(n)} (ref+${n})`).toEqual([...expected].sort());
     }
 
     // One list over the whole range, with a day header: the same picture, and khal reads the span's
     // last day (its DTEND is exclusive) as target date.
-    const range = await tool('khal', ['-c', khal, 'list', '--format', '{start-date}|{end-date}|{title}', '--day-format', 'DAY {date}', day(8), day(16)]);
+    const range = await tool('khal', [
+      '-c',
+      khal,
+      'list',
+      '--format',
+      '{start-date}|{end-date}|{title}',
+      '--day-format',
+      'DAY {date}',
+      day(8),
+      day(16),
+    ]);
     const byDay: Record<string, string[]> = {};
     let header = '';
     for (const line of nonBlank(range.stdout)) {
@@ -415,20 +507,44 @@ describe('a planning calendar: summary template, spans, completed items hidden',
     const rename = await sync(retitled);
     expect(rename.report.totals).toMatchObject({ created: 0, updated: 3, deleted: 0, failed: 0 });
     const plan = calendarOf(rename.report, 'plan');
-    expect(plan).toMatchObject({ created: 0, updated: 3, deleted: 0, unchanged: 0, calendarCreated: false, calendarRenamed: null });
+    expect(plan).toMatchObject({
+      created: 0,
+      updated: 3,
+      deleted: 0,
+      unchanged: 0,
+      calendarCreated: false,
+      calendarRenamed: null,
+    });
     expect(changed(plan, 'update')).toEqual(ids(span, single, backwards));
     for (const change of plan.changes) {
       const issue = current([span, single, backwards].find((i) => i.id === change.issueId)!);
-      expect(change.fields, `${issue.name}: the fields that changed`).toEqual([{ field: 'summary', from: planSummary(world, issue), to: `${issue.name} (${issue.priority})` }]);
+      expect(change.fields, `${issue.name}: the fields that changed`).toEqual([
+        { field: 'summary', from: planSummary(world, issue), to: `${issue.name} (${issue.priority})` },
+      ]);
       expect(change.applied).toBe(true);
     }
-    expect(calendarOf(rename.report, 'projects')).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 4, changes: [] });
+    expect(calendarOf(rename.report, 'projects')).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 4,
+      changes: [],
+    });
     const puts = writes();
-    expect(puts.every((line) => line.startsWith('PUT ')), puts.join('\n')).toBe(true);
-    expect(puts.map((line) => line.slice(4)).sort(), 'one PUT per plan event, at its href').toEqual(planBefore.map((o) => decodeURIComponent(new URL(o.href, homeUrl).pathname)).sort());
+    expect(
+      puts.every((line) => line.startsWith('PUT ')),
+      puts.join('\n'),
+    ).toBe(true);
+    expect(puts.map((line) => line.slice(4)).sort(), 'one PUT per plan event, at its href').toEqual(
+      planBefore.map((o) => decodeURIComponent(new URL(o.href, homeUrl).pathname)).sort(),
+    );
     expect(await etags(world.slugs.projects), 'the project calendar untouched').toEqual(projectEtags);
     const retitledLayout = planLayout(world, (issue) => `${issue.name} (${issue.priority})`);
-    expect(retitledLayout.map((e) => e.summary).sort()).toEqual(['Four-day span (high)', 'Only a target date (medium)', 'Starts after its target (low)']);
+    expect(retitledLayout.map((e) => e.summary).sort()).toEqual([
+      'Four-day span (high)',
+      'Only a target date (medium)',
+      'Starts after its target (low)',
+    ]);
     await expectCalendar(world.slugs.plan, planUid, retitledLayout);
     await expectCalendar(world.slugs.projects, defaultUid, defaultLayout(world));
 
@@ -446,8 +562,14 @@ describe('a planning calendar: summary template, spans, completed items hidden',
     expect(planAfter.changes.map((c) => [c.op, c.uid])).toEqual([['delete', planUid(span)]]);
     const projectsAfter = calendarOf(completed.report, 'projects');
     expect(projectsAfter).toMatchObject({ created: 0, updated: 1, deleted: 0 });
-    expect(projectsAfter.changes.map((c) => [c.op, c.issueId, c.fields.map((f) => f.field)])).toEqual([['update', span.id, expect.arrayContaining(['status'])]]);
-    expect(writes().filter((line) => line.startsWith('DELETE ')).map((line) => line.slice(7))).toEqual([
+    expect(projectsAfter.changes.map((c) => [c.op, c.issueId, c.fields.map((f) => f.field)])).toEqual([
+      ['update', span.id, expect.arrayContaining(['status'])],
+    ]);
+    expect(
+      writes()
+        .filter((line) => line.startsWith('DELETE '))
+        .map((line) => line.slice(7)),
+    ).toEqual([
       decodeURIComponent(new URL(`${homeUrl}${world.slugs.plan}/${encodeURIComponent(planUid(span))}.ics`).pathname),
     ]);
     await expectCalendar(
@@ -456,7 +578,9 @@ describe('a planning calendar: summary template, spans, completed items hidden',
       retitledLayout.filter((e) => e.issue.id !== span.id),
     );
     const projectObjects = await expectCalendar(world.slugs.projects, defaultUid, defaultLayout(world));
-    expect(property(projectObjects.find((o) => o.uid === defaultUid(span))!.data, 'STATUS'), 'the completed span').toBe('CANCELLED');
+    expect(property(projectObjects.find((o) => o.uid === defaultUid(span))!.data, 'STATUS'), 'the completed span').toBe(
+      'CANCELLED',
+    );
 
     const settled = await sync(retitled);
     expect(settled.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0, unchanged: 6 });

@@ -9,9 +9,9 @@ import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import type { RunReport } from '../../src/sync/report.js';
 import { freshStateHome, runCli, writeConfig } from '../support/cli.js';
-import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -21,16 +21,27 @@ let projects: FakeProject[];
 
 const configFor = (caldavUrl: string) => {
   const user = radicale.users[0]!;
-  return writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl, username: user.username, password: user.password });
+  return writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl,
+    username: user.username,
+    password: user.password,
+  });
 };
 
 beforeAll(async () => {
   radicale = await startRadicale();
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 11 });
   dav = await startRecordingProxy(radicale.url);
-  projects = [plane.addProject({ name: 'Alpha', identifier: 'ALPHA' }), plane.addProject({ name: 'Beta', identifier: 'BETA' })];
+  projects = [
+    plane.addProject({ name: 'Alpha', identifier: 'ALPHA' }),
+    plane.addProject({ name: 'Beta', identifier: 'BETA' }),
+  ];
   for (const project of projects) {
-    for (let i = 1; i <= 3; i += 1) plane.addIssue(project.id, { name: `${project.identifier} task ${i}`, target_date: `2026-03-0${i}` });
+    for (let i = 1; i <= 3; i += 1)
+      plane.addIssue(project.id, { name: `${project.identifier} task ${i}`, target_date: `2026-03-0${i}` });
   }
   // Reads and edits straight in Radicale, past the proxy, so it never counts.
   reader = directStore(radicale);
@@ -73,7 +84,11 @@ describe('the cost of a run', () => {
     // Someone edits an event of Beta in a calendar app: Beta's ctag changes, Alpha's does not.
     const beta = await calendarOf(projects[1]!);
     const [edited] = (await reader.list(beta)) as [RemoteObject];
-    await reader.update(edited.href, edited.data.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:changed in a calendar app'), edited.etag);
+    await reader.update(
+      edited.href,
+      edited.data.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:changed in a calendar app'),
+      edited.etag,
+    );
 
     dav.reset();
     const repair = await sync(config, state);
@@ -88,31 +103,49 @@ describe('the cost of a run', () => {
   it.each([
     ['the server root', ''],
     ['the principal', 'alice/'],
-  ])('stateless (a fresh state dir every run), a no-op run needs calendars + 2 CalDAV requests, configured with %s', async (_label, path) => {
-    const config = configFor(`${dav.url}${path}`);
-    await sync(config, freshStateHome());
-    dav.reset();
-    const noop = await sync(config, freshStateHome());
-    expect(noop.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
-    expect(methods()).toEqual(['PROPFIND', 'PROPFIND', ...projects.map(() => 'REPORT')]);
-    expect(noop.requests.caldav).toBe(projects.length + 2);
-  });
+  ])(
+    'stateless (a fresh state dir every run), a no-op run needs calendars + 2 CalDAV requests, configured with %s',
+    async (_label, path) => {
+      const config = configFor(`${dav.url}${path}`);
+      await sync(config, freshStateHome());
+      dav.reset();
+      const noop = await sync(config, freshStateHome());
+      expect(noop.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
+      expect(methods()).toEqual(['PROPFIND', 'PROPFIND', ...projects.map(() => 'REPORT')]);
+      expect(noop.requests.caldav).toBe(projects.length + 2);
+    },
+  );
 
   it('three calendars over the same projects cost Plane the single-calendar minimum; a no-op lists no calendar with a state dir', async () => {
     const user = radicale.users[0]!;
-    const base = { planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password };
+    const base = {
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: dav.url,
+      username: user.username,
+      password: user.password,
+    };
     const three = writeConfig({
       ...base,
       extra: {
         calendars: [
           { id: 'projects', perProject: true },
           { id: 'everything', name: 'Plane: everything' },
-          { id: 'alpha-early', perProject: true, name: 'Early {identifier}', filter: { projects: ['ALPHA'], priorities: ['none', 'low', 'medium', 'high', 'urgent'] } },
+          {
+            id: 'alpha-early',
+            perProject: true,
+            name: 'Early {identifier}',
+            filter: { projects: ['ALPHA'], priorities: ['none', 'low', 'medium', 'high', 'urgent'] },
+          },
         ],
       },
     });
     const counts: Record<string, { plane: number; caldav: number }> = {};
-    for (const [name, config] of [['1 calendar', configFor(dav.url)], ['3 calendars', three]] as const) {
+    for (const [name, config] of [
+      ['1 calendar', configFor(dav.url)],
+      ['3 calendars', three],
+    ] as const) {
       const state = freshStateHome();
       await sync(config, state);
       await sync(config, state); // the first run wrote; this one lists and remembers

@@ -7,10 +7,10 @@ import { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { runCli, runJson, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { type CliResult, runCli, runJson, writeConfig } from '../support/cli.js';
+import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 
 let radicale: Radicale;
 let plane: FakePlane;
@@ -25,13 +25,23 @@ beforeAll(async () => {
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 7 });
   dav = await startRecordingProxy(radicale.url);
   const user = radicale.users[0]!;
-  config = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password });
+  config = writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+  });
   // Reads the calendars straight from Radicale, not through the proxy, so it never counts.
   reader = new DavCalendarStore({
     serverUrl: radicale.url,
     username: user.username,
     password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    http: createHttpClient({
+      service: 'caldav',
+      policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+    }),
   });
 });
 
@@ -72,14 +82,27 @@ function newProject(name: string): FakeProject {
 describe('sync, end to end', () => {
   it('first sync creates the project calendar and one event per dated issue; the second writes nothing', async () => {
     const project = newProject('Web Application');
-    const dated = plane.addIssue(project.id, { name: 'Implement login', target_date: '2025-12-27', priority: 'high', labels: ['backend', 'security'], assignees: [], state: 'In Progress' });
+    const dated = plane.addIssue(project.id, {
+      name: 'Implement login',
+      target_date: '2025-12-27',
+      priority: 'high',
+      labels: ['backend', 'security'],
+      assignees: [],
+      state: 'In Progress',
+    });
     plane.addIssue(project.id, { name: 'Second', target_date: '2026-01-15' });
     plane.addIssue(project.id, { name: 'No date', target_date: null });
 
     const first = await cli('sync', '--project', project.identifier);
     expect(first.code, first.stderr).toBe(0);
     const p = first.report.projects[0]!;
-    expect(p).toMatchObject({ identifier: project.identifier, calendarCreated: true, created: 2, skipped: 1, failed: 0 });
+    expect(p).toMatchObject({
+      identifier: project.identifier,
+      calendarCreated: true,
+      created: 2,
+      skipped: 1,
+      failed: 0,
+    });
 
     const calendar = await calendarOf(project);
     expect(calendar.displayName).toBe('Plane: Web Application');
@@ -130,7 +153,11 @@ describe('sync, end to end', () => {
     const run = await cli('sync', '--project', project.identifier);
     expect(run.code, run.stderr).toBe(0);
     const byIssue = Object.fromEntries(run.report.projects[0]!.changes.map((c) => [c.issueId, c]));
-    expect(byIssue[renamed.id]?.fields).toContainEqual({ field: 'summary', from: `[${renamed.sequence_id}] Old name`, to: `[${renamed.sequence_id}] New name` });
+    expect(byIssue[renamed.id]?.fields).toContainEqual({
+      field: 'summary',
+      from: `[${renamed.sequence_id}] Old name`,
+      to: `[${renamed.sequence_id}] New name`,
+    });
     expect(byIssue[moved.id]?.fields).toContainEqual({ field: 'target_date', from: '2025-12-27', to: '2025-12-30' });
     expect(byIssue[completed.id]?.fields).toContainEqual({ field: 'status', from: 'CONFIRMED', to: 'CANCELLED' });
     expect(byIssue[undated.id]?.op).toBe('delete');
@@ -145,7 +172,12 @@ describe('sync, end to end', () => {
     expect((await objectsOf(project)).length).toBe(4);
 
     dav.reset();
-    expect((await cli('sync', '--project', project.identifier)).report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 4 });
+    expect((await cli('sync', '--project', project.identifier)).report.totals).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 4,
+    });
     expect(writesSince()).toEqual([]);
   });
 
@@ -156,14 +188,21 @@ describe('sync, end to end', () => {
     const calendar = await calendarOf(project);
 
     const foreignHref = `${calendar.url}dentist.ics`;
-    const foreign = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Apple Inc.//Mac OS X//EN\r\nBEGIN:VEVENT\r\nUID:dentist-42@icloud.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20251210\r\nDTEND;VALUE=DATE:20251211\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const foreign =
+      'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Apple Inc.//Mac OS X//EN\r\nBEGIN:VEVENT\r\nUID:dentist-42@icloud.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20251210\r\nDTEND;VALUE=DATE:20251211\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
     await reader.create(foreignHref, foreign);
     // A look-alike UID that is not ours (not a UUID): must be left alone too.
-    await reader.create(`${calendar.url}lookalike.ics`, foreign.replace('dentist-42@icloud.com', 'plane-issue-not-a-uuid@calplanebot'));
+    await reader.create(
+      `${calendar.url}lookalike.ics`,
+      foreign.replace('dentist-42@icloud.com', 'plane-issue-not-a-uuid@calplanebot'),
+    );
     const foreignBefore = await reader.get(foreignHref);
 
     const ours = (await eventFor(project, issue.id))!;
-    const withAlarm = ours.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nX-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC\r\nEND:VEVENT');
+    const withAlarm = ours.data.replace(
+      'END:VEVENT',
+      'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Reminder\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nX-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC\r\nEND:VEVENT',
+    );
     await reader.update(ours.href, withAlarm, ours.etag);
 
     plane.updateIssue(issue.id, { name: 'Has an alarm, renamed' });
@@ -198,7 +237,9 @@ describe('sync, end to end', () => {
 
   it('refuses a mass deletion (exit 3, events kept) unless --allow-mass-delete', async () => {
     const project = newProject('Mass delete');
-    const issues = Array.from({ length: 12 }, (_, i) => plane.addIssue(project.id, { name: `Task ${i}`, target_date: '2025-12-12' }));
+    const issues = Array.from({ length: 12 }, (_, i) =>
+      plane.addIssue(project.id, { name: `Task ${i}`, target_date: '2025-12-12' }),
+    );
     await cli('sync', '--project', project.identifier);
     for (const issue of issues.slice(0, 8)) plane.deleteIssue(issue.id);
 
@@ -255,22 +296,43 @@ describe('sync, end to end', () => {
 
     const adopted = await cli('sync', '--project', project.identifier);
     expect(adopted.code, adopted.stderr).toBe(0);
-    expect(adopted.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarCreated: false, calendarRenamed: null, created: 2 });
+    expect(adopted.report.projects[0]).toMatchObject({
+      calendarUrl: viaProxy,
+      calendarCreated: false,
+      calendarRenamed: null,
+      created: 2,
+    });
     // Radicale keeps calplanebot's dead property, and the calendar list reads it back.
     expect((await reader.listCalendars()).find((c) => c.url === byHand.url)?.projectId).toBe(project.id);
 
     plane.renameProject(project.id, 'Hand Made v2');
     const renamed = await cli('sync', '--project', project.identifier);
     expect(renamed.code, renamed.stderr).toBe(0);
-    expect(renamed.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarCreated: false, calendarRenamed: { from: 'Plane: Hand Made', to: 'Plane: Hand Made v2' }, deleted: 0, created: 0 });
+    expect(renamed.report.projects[0]).toMatchObject({
+      calendarUrl: viaProxy,
+      calendarCreated: false,
+      calendarRenamed: { from: 'Plane: Hand Made', to: 'Plane: Hand Made v2' },
+      deleted: 0,
+      created: 0,
+    });
     const calendars = await reader.listCalendars();
-    expect(calendars.filter((c) => c.displayName.startsWith('Plane: Hand Made') || c.url.includes(project.id)).map((c) => [c.url, c.displayName])).toEqual([[byHand.url, 'Plane: Hand Made v2']]);
+    expect(
+      calendars
+        .filter((c) => c.displayName.startsWith('Plane: Hand Made') || c.url.includes(project.id))
+        .map((c) => [c.url, c.displayName]),
+    ).toEqual([[byHand.url, 'Plane: Hand Made v2']]);
     const uids = (await reader.list(byHand)).map((o) => /^UID:(.*)\r$/m.exec(o.data)?.[1]).sort();
     expect(uids).toEqual([first.id, second.id].map((id) => `plane-issue-${id}@calplanebot`).sort());
 
     dav.reset();
     const again = await cli('sync', '--project', project.identifier);
-    expect(again.report.projects[0]).toMatchObject({ calendarUrl: viaProxy, calendarRenamed: null, created: 0, updated: 0, deleted: 0 });
+    expect(again.report.projects[0]).toMatchObject({
+      calendarUrl: viaProxy,
+      calendarRenamed: null,
+      created: 0,
+      updated: 0,
+      deleted: 0,
+    });
     expect(writesSince()).toEqual([]);
   });
 
@@ -293,12 +355,20 @@ describe('sync, end to end', () => {
     dav.reset();
     const rename = await cli('diff', '--project', project.identifier, '--exit-code');
     expect(rename.code, rename.stderr).toBe(5);
-    expect(rename.report.projects[0]).toMatchObject({ calendarCreated: false, calendarRenamed: { from: 'Plane: Calendar Only', to: 'Plane: Calendar Only v2' } });
+    expect(rename.report.projects[0]).toMatchObject({
+      calendarCreated: false,
+      calendarRenamed: { from: 'Plane: Calendar Only', to: 'Plane: Calendar Only v2' },
+    });
     expect(writesSince()).toEqual([]);
     const humanRename = await runCli(['--config', config, 'diff', '--project', project.identifier]);
-    expect(humanRename.stdout).toContain('(calendar would be renamed "Plane: Calendar Only" → "Plane: Calendar Only v2")');
+    expect(humanRename.stdout).toContain(
+      '(calendar would be renamed "Plane: Calendar Only" → "Plane: Calendar Only v2")',
+    );
 
-    expect((await cli('sync', '--project', project.identifier)).report.projects[0]!.calendarRenamed).toEqual({ from: 'Plane: Calendar Only', to: 'Plane: Calendar Only v2' });
+    expect((await cli('sync', '--project', project.identifier)).report.projects[0]!.calendarRenamed).toEqual({
+      from: 'Plane: Calendar Only',
+      to: 'Plane: Calendar Only v2',
+    });
     expect((await cli('diff', '--project', project.identifier, '--exit-code')).code).toBe(0);
     expect((await calendarOf(project)).displayName).toBe('Plane: Calendar Only v2');
   });
@@ -311,7 +381,9 @@ describe('sync, end to end', () => {
     const storedBytes = async (): Promise<string[]> =>
       (await objectsOf(project)).sort((a, b) => a.href.localeCompare(b.href)).map((o) => o.data);
     const syncUnder = async (TZ: string): Promise<void> => {
-      const run = await runCli(['--json', '--config', config, 'sync', '--project', project.identifier], { env: { TZ } });
+      const run = await runCli(['--json', '--config', config, 'sync', '--project', project.identifier], {
+        env: { TZ },
+      });
       expect(run.code, run.stderr).toBe(0);
       expect((JSON.parse(run.stdout) as RunReport).totals).toMatchObject({ created: dates.length, failed: 0 });
     };
@@ -351,7 +423,14 @@ describe('sync, end to end', () => {
 
 describe('failures a cron job must explain', () => {
   it('a wrong CalDAV password exits 1, says to check the credentials, and never prints the password', async () => {
-    const bad = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: 'alice', password: 'not-the-password-QX7' });
+    const bad = writeConfig({
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: radicale.url,
+      username: 'alice',
+      password: 'not-the-password-QX7',
+    });
     const run = await runCli(['--config', bad, 'sync']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/check the CalDAV credentials/);
@@ -359,7 +438,14 @@ describe('failures a cron job must explain', () => {
   });
 
   it('a wrong Plane key exits 1, says to check the key, and never prints it', async () => {
-    const bad = writeConfig({ planeUrl: plane.url, apiKey: 'plane_api_wrongwrongwrong', workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: 'alice', password: radicale.users[0]!.password });
+    const bad = writeConfig({
+      planeUrl: plane.url,
+      apiKey: 'plane_api_wrongwrongwrong',
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: radicale.url,
+      username: 'alice',
+      password: radicale.users[0]!.password,
+    });
     const run = await runCli(['--config', bad, '--json', 'sync']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/Plane API key/);
@@ -368,14 +454,29 @@ describe('failures a cron job must explain', () => {
   });
 
   it('an unreachable CalDAV server exits 1 with the host to check', async () => {
-    const bad = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: 'http://127.0.0.1:9/', username: 'alice', password: 'x-password-1' });
+    const bad = writeConfig({
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: 'http://127.0.0.1:9/',
+      username: 'alice',
+      password: 'x-password-1',
+    });
     const run = await runCli(['--config', bad, 'sync']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/127\.0\.0\.1:9/);
   });
 
   it('a config error exits 2 naming the key and the file', async () => {
-    const bad = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: radicale.url, username: 'alice', password: 'pw-12345', extra: { sync: { maxDeletePercent: 'fifty' } } });
+    const bad = writeConfig({
+      planeUrl: plane.url,
+      apiKey: plane.apiKey,
+      workspaceSlug: plane.workspaceSlug,
+      caldavUrl: radicale.url,
+      username: 'alice',
+      password: 'pw-12345',
+      extra: { sync: { maxDeletePercent: 'fifty' } },
+    });
     const run = await runCli(['--config', bad, 'sync']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('sync.maxDeletePercent');

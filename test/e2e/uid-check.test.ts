@@ -12,16 +12,21 @@ import { objectNameForUid, uidForIssue } from '../../src/event/uid.js';
 import { createHttpClient } from '../../src/http/fetcher.js';
 import type { UidProblem } from '../../src/ops/uid-check.js';
 import type { RunReport } from '../../src/sync/report.js';
-import { runCli, writeConfig, type CliResult } from '../support/cli.js';
-import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startRadicale, type Radicale } from '../support/radicale.js';
+import { type CliResult, runCli, writeConfig } from '../support/cli.js';
+import { type FakeIssue, type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type Radicale, startRadicale } from '../support/radicale.js';
 
 interface UidCheckJson {
   schemaVersion: 1;
   ok: boolean;
-  problems: Array<Omit<UidProblem, 'fixes'> & { fixes: Array<{ op: string; href?: string; from?: string; to?: string }> }>;
-  fixes: { dryRun: boolean; actions: Array<{ op: string; href?: string; from?: string; to?: string; ok?: boolean; error?: string | null }> } | null;
+  problems: Array<
+    Omit<UidProblem, 'fixes'> & { fixes: Array<{ op: string; href?: string; from?: string; to?: string }> }
+  >;
+  fixes: {
+    dryRun: boolean;
+    actions: Array<{ op: string; href?: string; from?: string; to?: string; ok?: boolean; error?: string | null }>;
+  } | null;
   remaining: number;
   scanned: { calendars: number; objects: number };
 }
@@ -37,24 +42,50 @@ const issues: Record<string, FakeIssue> = {};
 let webCal: CalendarRef;
 let apiCal: CalendarRef;
 const WRITES = ['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH', 'MOVE', 'COPY'];
-const FOREIGN = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Someone//EN', 'BEGIN:VEVENT', 'UID:team-meeting-42@example.com', 'DTSTAMP:20251201T000000Z', 'DTSTART:20251215T100000Z', 'SUMMARY:Team meeting', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
-const LOOKALIKE = FOREIGN.replace('team-meeting-42@example.com', 'plane-issue-not-a-uuid@calplanebot').replace('Team meeting', 'Broken copy');
+const FOREIGN = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'PRODID:-//Someone//EN',
+  'BEGIN:VEVENT',
+  'UID:team-meeting-42@example.com',
+  'DTSTAMP:20251201T000000Z',
+  'DTSTART:20251215T100000Z',
+  'SUMMARY:Team meeting',
+  'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+const LOOKALIKE = FOREIGN.replace('team-meeting-42@example.com', 'plane-issue-not-a-uuid@calplanebot').replace(
+  'Team meeting',
+  'Broken copy',
+);
 
 beforeAll(async () => {
   radicale = await startRadicale();
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 21 });
   dav = await startFaultProxy(radicale.url);
   const user = radicale.users[0]!;
-  config = writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password });
+  config = writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+  });
   reader = new DavCalendarStore({
     serverUrl: radicale.url,
     username: user.username,
     password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    http: createHttpClient({
+      service: 'caldav',
+      policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+    }),
   });
   web = plane.addProject({ name: 'Website', identifier: 'WEB' });
   api = plane.addProject({ name: 'Backend', identifier: 'API' });
-  for (const name of ['renamed', 'copied', 'gone', 'undated', 'fine']) issues[name] = plane.addIssue(web.id, { name, target_date: '2025-12-20' });
+  for (const name of ['renamed', 'copied', 'gone', 'undated', 'fine'])
+    issues[name] = plane.addIssue(web.id, { name, target_date: '2025-12-20' });
   issues.strayed = plane.addIssue(api.id, { name: 'strayed', target_date: '2025-12-21' });
   const first = await runCli(['--config', config, 'sync']);
   expect(first.code, first.stderr).toBe(0);
@@ -69,7 +100,8 @@ afterAll(async () => {
   await radicale?.stop();
 });
 
-const canonical = (calendar: CalendarRef, issue: FakeIssue) => `${calendar.url}${objectNameForUid(uidForIssue(issue.id))}`;
+const canonical = (calendar: CalendarRef, issue: FakeIssue) =>
+  `${calendar.url}${objectNameForUid(uidForIssue(issue.id))}`;
 /** The CLI talks to Radicale through the proxy: the same URL, seen by it. */
 const seen = (url: string) => `${dav.url}${url.slice(radicale.url.length)}`;
 
@@ -101,7 +133,13 @@ describe('uid-check', () => {
   it('finds nothing wrong in calendars that only sync has written', async () => {
     const run = await uidCheck();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json).toMatchObject({ schemaVersion: 1, ok: true, problems: [], remaining: 0, scanned: { calendars: 2, objects: 6 } });
+    expect(run.json).toMatchObject({
+      schemaVersion: 1,
+      ok: true,
+      problems: [],
+      remaining: 0,
+      scanned: { calendars: 2, objects: 6 },
+    });
   });
 
   it('reports each kind of damage; --fix --dry-run shows the repairs and writes nothing; --fix repairs only what it owns', async () => {
@@ -132,8 +170,14 @@ describe('uid-check', () => {
       ].sort(),
     );
     const duplicate = found.json.problems.find((p) => p.kind === 'duplicate')!;
-    expect(duplicate).toMatchObject({ calendar: seen(apiCal.url), hrefs: [seen(canonical(webCal, issues.copied!)), seen(canonical(apiCal, issues.copied!))] });
-    expect(found.json.problems.find((p) => p.kind === 'malformed-uid')).toMatchObject({ hrefs: [seen(`${webCal.url}broken.ics`)], fixes: [] });
+    expect(duplicate).toMatchObject({
+      calendar: seen(apiCal.url),
+      hrefs: [seen(canonical(webCal, issues.copied!)), seen(canonical(apiCal, issues.copied!))],
+    });
+    expect(found.json.problems.find((p) => p.kind === 'malformed-uid')).toMatchObject({
+      hrefs: [seen(`${webCal.url}broken.ics`)],
+      fixes: [],
+    });
     expect(found.stderr).toMatch(/6 problem\(s\).*uid-check --fix --dry-run/);
 
     const human = await runCli(['--config', config, 'uid-check']);
@@ -148,7 +192,11 @@ describe('uid-check', () => {
     expect(dry.code).toBe(1);
     expect(dav.requests.filter((r) => WRITES.includes(r.method))).toEqual([]);
     expect(dry.json.fixes).toMatchObject({ dryRun: true });
-    expect(dry.json.fixes!.actions).toContainEqual({ op: 'move', from: seen(canonical(webCal, issues.strayed!)), to: seen(canonical(apiCal, issues.strayed!)) });
+    expect(dry.json.fixes!.actions).toContainEqual({
+      op: 'move',
+      from: seen(canonical(webCal, issues.strayed!)),
+      to: seen(canonical(apiCal, issues.strayed!)),
+    });
     const humanDry = await runCli(['--config', config, 'uid-check', '--fix', '--dry-run']);
     expect(humanDry.stdout).toContain(`would delete ${seen(canonical(apiCal, issues.copied!))}`);
     expect(dav.requests.filter((r) => WRITES.includes(r.method))).toEqual([]);
@@ -169,19 +217,32 @@ describe('uid-check', () => {
     const fixed = await uidCheck('--fix');
     expect(fixed.code).toBe(1); // the malformed look-alike and the edited orphan remain
     expect(fixed.json.remaining).toBe(2);
-    expect(fixed.json.fixes!.actions).toContainEqual(expect.objectContaining({ op: 'delete', href: seen(goneHref), ok: false, error: expect.stringContaining('412') }));
+    expect(fixed.json.fixes!.actions).toContainEqual(
+      expect.objectContaining({ op: 'delete', href: seen(goneHref), ok: false, error: expect.stringContaining('412') }),
+    );
     expect(fixed.stderr).toMatch(/could not delete .*412/);
     expect((await object(goneHref))?.data).toContain('SUMMARY:Edited ');
     // Every write was conditional and on an owned object; nothing else was touched.
     const writes = dav.requests.filter((r) => WRITES.includes(r.method));
-    expect(writes.map((r) => r.method).sort()).toEqual(['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE', 'PUT', 'PUT']);
+    expect(writes.map((r) => r.method).sort()).toEqual([
+      'DELETE',
+      'DELETE',
+      'DELETE',
+      'DELETE',
+      'DELETE',
+      'PUT',
+      'PUT',
+    ]);
     for (const write of writes) {
       // A delete names the ETag it read; a PUT here only ever creates (the new copy of a move).
-      if (write.method === 'DELETE') expect(write.headers['if-match'], `${write.method} ${write.path}`).toMatch(/^"?[^"]+"?$/);
+      if (write.method === 'DELETE')
+        expect(write.headers['if-match'], `${write.method} ${write.path}`).toMatch(/^"?[^"]+"?$/);
       else expect(write.headers['if-none-match'], `${write.method} ${write.path}`).toBe('*');
     }
     const touched = writes.map((r) => decodeURIComponent(r.path));
-    expect(touched.every((path) => /plane-issue-[0-9a-f-]{36}@calplanebot\.ics$|renamed-by-an-app\.ics$/.test(path))).toBe(true);
+    expect(
+      touched.every((path) => /plane-issue-[0-9a-f-]{36}@calplanebot\.ics$|renamed-by-an-app\.ics$/.test(path)),
+    ).toBe(true);
     expect((await object(`${webCal.url}meeting.ics`))?.etag).toBe(foreignBefore.etag);
     expect((await object(`${webCal.url}broken.ics`))?.etag).toBe(lookalikeBefore.etag);
 
@@ -213,14 +274,21 @@ describe('uid-check', () => {
     const synced = await runCli(['--config', config, 'sync']);
     expect(synced.code, synced.stderr).toBe(0);
     const home = canonical(webCal, strayed);
-    const withAlarm = (await object(home))!.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:added by an app\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT');
+    const withAlarm = (await object(home))!.data.replace(
+      'END:VEVENT',
+      'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:added by an app\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT',
+    );
     await reader.delete(home, (await object(home))!.etag);
     await reader.create(canonical(apiCal, strayed), withAlarm);
 
     const fixed = await uidCheck('--fix', '--project', 'API');
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(fixed.json.problems).toMatchObject([{ kind: 'orphan', reason: 'wrong-project', calendar: seen(apiCal.url) }]);
-    expect(fixed.json.fixes!.actions).toEqual([{ op: 'move', from: seen(canonical(apiCal, strayed)), to: seen(home), ok: true, skipped: false, error: null }]);
+    expect(fixed.json.problems).toMatchObject([
+      { kind: 'orphan', reason: 'wrong-project', calendar: seen(apiCal.url) },
+    ]);
+    expect(fixed.json.fixes!.actions).toEqual([
+      { op: 'move', from: seen(canonical(apiCal, strayed)), to: seen(home), ok: true, skipped: false, error: null },
+    ]);
     expect(fixed.json.scanned.calendars).toBe(1); // WEB's calendar was read for reference, not checked
     expect(await object(canonical(apiCal, strayed))).toBeNull();
     expect((await object(home))?.data).toContain('DESCRIPTION:added by an app');

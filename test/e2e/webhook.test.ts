@@ -13,10 +13,17 @@ import type { DavCalendarStore } from '../../src/caldav/dav-store.js';
 import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import { objectNameForUid, uidForIssue } from '../../src/event/uid.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
-import { runCli, scratchDir, writeConfig, type CliResult } from '../support/cli.js';
-import { signWebhook, startFakePlane, type FakeIssue, type FakePlane, type FakeProject, type WebhookDelivery } from '../support/fake-plane.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, WRITE_METHODS, type RecordingProxy } from '../support/recording-proxy.js';
+import { type CliResult, runCli, scratchDir, writeConfig } from '../support/cli.js';
+import {
+  type FakeIssue,
+  type FakePlane,
+  type FakeProject,
+  signWebhook,
+  startFakePlane,
+  type WebhookDelivery,
+} from '../support/fake-plane.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy, WRITE_METHODS } from '../support/recording-proxy.js';
 
 const SECRET = 'plane_wh_5f1d0c9e8b7a69584736251403f2e1d0';
 
@@ -44,7 +51,15 @@ afterAll(async () => {
 
 function configWith(extra: Record<string, unknown>): string {
   const user = radicale.users[0]!;
-  return writeConfig({ planeUrl: plane.url, apiKey: plane.apiKey, workspaceSlug: plane.workspaceSlug, caldavUrl: dav.url, username: user.username, password: user.password, extra });
+  return writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: dav.url,
+    username: user.username,
+    password: user.password,
+    extra,
+  });
 }
 
 interface Delivered extends CliResult {
@@ -53,7 +68,10 @@ interface Delivered extends CliResult {
 }
 
 /** Pipes the body to `handle-webhook --json`, the headers as options, like the receiver does. */
-async function deliver(delivery: WebhookDelivery, options: { config?: string; signature?: string; json?: boolean; env?: Record<string, string> } = {}): Promise<Delivered> {
+async function deliver(
+  delivery: WebhookDelivery,
+  options: { config?: string; signature?: string; json?: boolean; env?: Record<string, string> } = {},
+): Promise<Delivered> {
   const headers = delivery.headers;
   const args = [
     ...(options.json === false ? [] : ['--json']),
@@ -76,12 +94,22 @@ async function deliver(delivery: WebhookDelivery, options: { config?: string; si
   return { ...result, json, report: json as WebhookReport };
 }
 
-function issueDelivery(action: 'created' | 'updated' | 'deleted' | 'create' | 'update' | 'delete', issue: FakeIssue, field?: string): WebhookDelivery {
-  return plane.webhookDelivery('issue', action, issue.id, { secret: SECRET, deliveryId: randomUUID(), activity: field ? { field } : {} });
+function issueDelivery(
+  action: 'created' | 'updated' | 'deleted' | 'create' | 'update' | 'delete',
+  issue: FakeIssue,
+  field?: string,
+): WebhookDelivery {
+  return plane.webhookDelivery('issue', action, issue.id, {
+    secret: SECRET,
+    deliveryId: randomUUID(),
+    activity: field ? { field } : {},
+  });
 }
 
 function writes(): string[] {
-  return dav.requests.filter((r) => WRITE_METHODS.has(r.method)).map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
+  return dav.requests
+    .filter((r) => WRITE_METHODS.has(r.method))
+    .map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
 }
 
 function davMethods(): string[] {
@@ -115,7 +143,12 @@ async function projectWithEvent(name: string, input: Parameters<FakePlane['addIs
 describe('handle-webhook: issue deliveries', () => {
   it('created: makes the project calendar and the event, and reports the delivery', async () => {
     const project = newProject('Webhooks Created');
-    const issue = plane.addIssue(project.id, { name: 'Ship the hook', target_date: '2026-02-14', priority: 'urgent', labels: ['infra'] });
+    const issue = plane.addIssue(project.id, {
+      name: 'Ship the hook',
+      target_date: '2026-02-14',
+      priority: 'urgent',
+      labels: ['infra'],
+    });
     const delivery = issueDelivery('created', issue);
 
     const result = await deliver(delivery);
@@ -124,10 +157,21 @@ describe('handle-webhook: issue deliveries', () => {
       schemaVersion: 1,
       dryRun: false,
       totals: { created: 1, updated: 0, deleted: 0, failed: 0 },
-      webhook: { event: 'issue', action: 'created', id: issue.id, deliveryId: delivery.headers['X-Plane-Delivery'], nothingToDo: null },
+      webhook: {
+        event: 'issue',
+        action: 'created',
+        id: issue.id,
+        deliveryId: delivery.headers['X-Plane-Delivery'],
+        nothingToDo: null,
+      },
     });
     expect(result.report.projects).toHaveLength(1);
-    expect(result.report.projects[0]).toMatchObject({ id: project.id, identifier: project.identifier, calendarCreated: true, created: 1 });
+    expect(result.report.projects[0]).toMatchObject({
+      id: project.id,
+      identifier: project.identifier,
+      calendarCreated: true,
+      created: 1,
+    });
     expect(result.report.projects[0]!.changes[0]).toMatchObject({ op: 'create', issueId: issue.id, applied: true });
 
     expect((await calendarOf(project))?.displayName).toBe('Plane: Webhooks Created');
@@ -210,7 +254,12 @@ describe('handle-webhook: issue deliveries', () => {
     const first = await deliver(byState);
     expect(first.code, first.stderr).toBe(0);
     expect(first.report.totals).toMatchObject({ updated: 1, unchanged: 0 });
-    expect(first.report.projects[0]!.changes[0]!.fields.map((f) => f.field).sort()).toEqual(['description', 'dtend', 'status', 'target_date']); // the state's name is in the description
+    expect(first.report.projects[0]!.changes[0]!.fields.map((f) => f.field).sort()).toEqual([
+      'description',
+      'dtend',
+      'status',
+      'target_date',
+    ]); // the state's name is in the description
     expect(writes()).toHaveLength(1);
     const afterFirst = await eventOf(project, issue.id);
 
@@ -237,9 +286,13 @@ describe('handle-webhook: issue deliveries', () => {
 
     const result = await deliver(stale);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.report.projects[0]!.changes).toEqual([expect.objectContaining({ op: 'delete', issueId: issue.id, applied: true })]);
+    expect(result.report.projects[0]!.changes).toEqual([
+      expect.objectContaining({ op: 'delete', issueId: issue.id, applied: true }),
+    ]);
     expect(await eventOf(project, issue.id)).toBeNull();
-    expect(writes()).toEqual([`DELETE ${decodeURIComponent(new URL(`${homeUrl}plane-${project.id}/${objectNameForUid(uidForIssue(issue.id))}`).pathname)}`]);
+    expect(writes()).toEqual([
+      `DELETE ${decodeURIComponent(new URL(`${homeUrl}plane-${project.id}/${objectNameForUid(uidForIssue(issue.id))}`).pathname)}`,
+    ]);
 
     expect((await deliver(staleArchived)).report.totals.deleted).toBe(1);
     expect(await eventOf(project, archived.id)).toBeNull();
@@ -329,7 +382,10 @@ describe('handle-webhook: issue deliveries', () => {
   it('keeps what calendar apps added to the event (alarms, notes) when it updates it', async () => {
     const { project, issue } = await projectWithEvent('Webhooks Client State');
     const stored = (await eventOf(project, issue.id))!;
-    const withAlarm = stored.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Heads up\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT');
+    const withAlarm = stored.data.replace(
+      'END:VEVENT',
+      'BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Heads up\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT',
+    );
     await reader.update(stored.href, withAlarm, stored.etag);
     plane.updateIssue(issue.id, { target_date: '2026-03-20' });
 
@@ -345,7 +401,11 @@ describe('handle-webhook: issue deliveries', () => {
     const issue = plane.addIssue(project.id, { name: 'Into the adopted one', target_date: '2026-06-01' });
     const result = await deliver(issueDelivery('created', issue));
     expect(result.code, result.stderr).toBe(0);
-    expect(result.report.projects[0]).toMatchObject({ calendarUrl: adopted.url.replace(radicale.url, dav.url), calendarCreated: false, created: 1 });
+    expect(result.report.projects[0]).toMatchObject({
+      calendarUrl: adopted.url.replace(radicale.url, dav.url),
+      calendarCreated: false,
+      created: 1,
+    });
     expect(await calendarOf(project)).toBeUndefined();
     expect((await reader.list(adopted)).map((o) => o.data).join()).toContain(`UID:${uidForIssue(issue.id)}`);
   });
@@ -356,7 +416,11 @@ describe('handle-webhook: issue deliveries', () => {
     const viaProxy = adopted.url.replace(radicale.url, dav.url);
     const refetched = plane.addIssue(project.id, { name: 'Re-fetched', target_date: '2026-06-02' });
     const deletedBody = plane.addIssue(project.id, { name: 'Deleted body', target_date: '2026-06-03' });
-    for (const issue of [refetched, deletedBody]) expect((await deliver(issueDelivery('created', issue))).report.projects[0]).toMatchObject({ calendarUrl: viaProxy, created: 1 });
+    for (const issue of [refetched, deletedBody])
+      expect((await deliver(issueDelivery('created', issue))).report.projects[0]).toMatchObject({
+        calendarUrl: viaProxy,
+        created: 1,
+      });
     expect((await reader.listCalendars()).find((c) => c.url === adopted.url)?.projectId).toBe(project.id);
     const hrefIn = (issueId: string) => `${adopted.url}${objectNameForUid(uidForIssue(issueId))}`;
 
@@ -372,7 +436,9 @@ describe('handle-webhook: issue deliveries', () => {
     plane.deleteIssue(deletedBody.id);
     const deleted = await deliver(body);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(deleted.report.projects).toEqual([expect.objectContaining({ id: project.id, calendarUrl: viaProxy, deleted: 1 })]);
+    expect(deleted.report.projects).toEqual([
+      expect.objectContaining({ id: project.id, calendarUrl: viaProxy, deleted: 1 }),
+    ]);
     expect(await reader.get(hrefIn(deletedBody.id))).toBeNull();
     expect(await calendarOf(project)).toBeUndefined(); // never a second calendar at calplanebot's own URL
   });
@@ -381,7 +447,16 @@ describe('handle-webhook: issue deliveries', () => {
     const { project, issue } = await projectWithEvent('Webhooks Gone Unselected');
     const other = newProject('Webhooks Gone Selected');
     const limitedTo = (projects: string[]) =>
-      configWith({ webhook: { secret: SECRET }, plane: { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects } });
+      configWith({
+        webhook: { secret: SECRET },
+        plane: {
+          baseUrl: plane.url,
+          webUrl: 'https://plane.example.test',
+          workspaceSlug: plane.workspaceSlug,
+          apiKey: plane.apiKey,
+          projects,
+        },
+      });
     const elsewhere = limitedTo([other.identifier]);
     const stale = issueDelivery('updated', issue, 'name');
     const body = issueDelivery('deleted', issue);
@@ -396,7 +471,9 @@ describe('handle-webhook: issue deliveries', () => {
       expect(left.report.webhook.nothingToDo).toMatch(/plane\.projects/);
       expect(writes()).toEqual([]);
       // The identifier needs the project: one more Plane request, made only because selectors are set.
-      expect(plane.requests.map((r) => r.path.replace(/[0-9a-f-]{36}/g, ':id'))).toContain('/api/v1/workspaces/acme/projects/:id/');
+      expect(plane.requests.map((r) => r.path.replace(/[0-9a-f-]{36}/g, ':id'))).toContain(
+        '/api/v1/workspaces/acme/projects/:id/',
+      );
     }
     expect((await eventOf(project, issue.id))?.etag).toBe(before?.etag);
 
@@ -406,9 +483,12 @@ describe('handle-webhook: issue deliveries', () => {
     expect(await eventOf(project, issue.id)).toBeNull();
   });
 
-  it('another issue\'s event sitting at a gone issue\'s href is not deleted as that issue\'s', async () => {
+  it("another issue's event sitting at a gone issue's href is not deleted as that issue's", async () => {
     const { project, issue } = await projectWithEvent('Webhooks Misplaced');
-    const neighbour = plane.addIssue(newProject('Webhooks Misplaced Other').id, { name: 'Neighbour', target_date: '2026-03-04' });
+    const neighbour = plane.addIssue(newProject('Webhooks Misplaced Other').id, {
+      name: 'Neighbour',
+      target_date: '2026-03-04',
+    });
     // An event of a live issue of another project, sitting at this issue's href (a client that moved it, a restore).
     const own = (await eventOf(project, issue.id))!;
     await reader.delete(own.href, own.etag);
@@ -452,7 +532,10 @@ describe('handle-webhook: verification end to end', () => {
   it('takes the signature from PLANE_SIGNATURE when --signature is absent', async () => {
     const delivery = plane.webhookDelivery('project', 'deleted', randomUUID(), { secret: SECRET });
     const args = ['--json', '--config', config, 'handle-webhook'];
-    const viaEnv = await runCli(args, { stdin: delivery.body, env: { PLANE_SIGNATURE: delivery.headers['X-Plane-Signature']! } });
+    const viaEnv = await runCli(args, {
+      stdin: delivery.body,
+      env: { PLANE_SIGNATURE: delivery.headers['X-Plane-Signature']! },
+    });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
     expect((await runCli(args, { stdin: delivery.body })).code).toBe(4);
   });
@@ -465,7 +548,9 @@ describe('handle-webhook: verification end to end', () => {
 
     const refused = await deliver(delivery, { config: configWith({}) });
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toMatch(/no webhook secret is configured.*webhook\.secret.*PLANE_WEBHOOK_SECRET.*allowUnsigned/s);
+    expect(refused.stderr).toMatch(
+      /no webhook secret is configured.*webhook\.secret.*PLANE_WEBHOOK_SECRET.*allowUnsigned/s,
+    );
     expect(dav.requests).toEqual([]);
 
     const accepted = await deliver(delivery, { config: configWith({ webhook: { allowUnsigned: true } }) });
@@ -473,7 +558,9 @@ describe('handle-webhook: verification end to end', () => {
     expect((await eventOf(project, issue.id))?.data).toContain('Unsigned change');
 
     // A configured secret wins over the opt-out.
-    expect((await deliver(delivery, { config: configWith({ webhook: { secret: SECRET, allowUnsigned: true } }) })).code).toBe(4);
+    expect(
+      (await deliver(delivery, { config: configWith({ webhook: { secret: SECRET, allowUnsigned: true } }) })).code,
+    ).toBe(4);
   });
 
   it('the secret can come from PLANE_WEBHOOK_SECRET_FILE', async () => {
@@ -494,7 +581,10 @@ describe('handle-webhook: verification end to end', () => {
 
   it('a body over 1 MiB is refused with exit 4', async () => {
     const body = `{"event": "issue", "padding": "${'x'.repeat(1024 * 1024)}"}`;
-    const result = await deliver({ body, headers: { 'X-Plane-Signature': signWebhook(body, SECRET), 'X-Plane-Event': 'issue' } });
+    const result = await deliver({
+      body,
+      headers: { 'X-Plane-Signature': signWebhook(body, SECRET), 'X-Plane-Event': 'issue' },
+    });
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/larger than 1048576 bytes/);
   });
@@ -503,13 +593,26 @@ describe('handle-webhook: verification end to end', () => {
     const known = newProject('Webhooks Fuzz');
     const target = plane.addIssue(known.id, { name: 'Fuzzed', target_date: '2026-04-01' });
     const ids = [target.id, known.id, target.id.toUpperCase()];
-    const genuine = [plane.webhookBody('issue', 'updated', target.id), plane.webhookBody('issue', 'created', target.id), plane.webhookBody('project', 'updated', known.id)];
+    const genuine = [
+      plane.webhookBody('issue', 'updated', target.id),
+      plane.webhookBody('issue', 'created', target.id),
+      plane.webhookBody('project', 'updated', known.id),
+    ];
     const structured = fc.record(
       {
         event: fc.constantFrom('issue', 'project', 'cycle', 'issue_comment', 'workitem.updated', 'Issue'),
         action: fc.constantFrom('created', 'updated', 'update', 'deleted', 'archived'),
         data: fc.oneof(
-          { arbitrary: fc.record({ id: fc.oneof(fc.constantFrom(...ids), fc.uuid(), fc.string({ maxLength: 8 })), project: fc.constantFrom(known.id, 'WEB', null) }, { requiredKeys: [] }), weight: 4 },
+          {
+            arbitrary: fc.record(
+              {
+                id: fc.oneof(fc.constantFrom(...ids), fc.uuid(), fc.string({ maxLength: 8 })),
+                project: fc.constantFrom(known.id, 'WEB', null),
+              },
+              { requiredKeys: [] },
+            ),
+            weight: 4,
+          },
           { arbitrary: fc.anything({ maxDepth: 2 }), weight: 1 },
         ),
       },
@@ -519,22 +622,45 @@ describe('handle-webhook: verification end to end', () => {
     const body = fc.oneof(
       fc.constantFrom(...genuine).map((text) => ({ kind: 'genuine' as Kind, bytes: Buffer.from(text, 'utf8') })),
       structured.map((value) => ({ kind: 'structured' as Kind, bytes: Buffer.from(JSON.stringify(value), 'utf8') })),
-      fc.tuple(fc.constantFrom(...genuine), fc.nat()).map(([text, at]) => ({ kind: 'broken' as Kind, bytes: Buffer.from(text.slice(0, at % text.length), 'utf8') })),
-      fc.oneof(fc.string({ maxLength: 60 }).map((t) => Buffer.from(t, 'utf8')), fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b))).map((bytes) => ({ kind: 'junk' as Kind, bytes })),
+      fc
+        .tuple(fc.constantFrom(...genuine), fc.nat())
+        .map(([text, at]) => ({ kind: 'broken' as Kind, bytes: Buffer.from(text.slice(0, at % text.length), 'utf8') })),
+      fc
+        .oneof(
+          fc.string({ maxLength: 60 }).map((t) => Buffer.from(t, 'utf8')),
+          fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b)),
+        )
+        .map((bytes) => ({ kind: 'junk' as Kind, bytes })),
     );
-    const samples = fc.sample(fc.record({ body, signing: fc.constantFrom('right', 'right', 'wrong', 'none') }), { numRuns: 24, seed: 20260214 });
-    expect(samples.filter((x) => x.body.kind === 'genuine' && x.signing === 'right').length, 'the sample has valid signed deliveries').toBeGreaterThanOrEqual(2);
+    const samples = fc.sample(fc.record({ body, signing: fc.constantFrom('right', 'right', 'wrong', 'none') }), {
+      numRuns: 24,
+      seed: 20260214,
+    });
+    expect(
+      samples.filter((x) => x.body.kind === 'genuine' && x.signing === 'right').length,
+      'the sample has valid signed deliveries',
+    ).toBeGreaterThanOrEqual(2);
 
     const eventHref = `${homeUrl}plane-${known.id}/${objectNameForUid(uidForIssue(target.id))}`;
     let validWrites = 0;
-    for (const { body: { kind, bytes }, signing } of samples) {
+    for (const {
+      body: { kind, bytes },
+      signing,
+    } of samples) {
       // Every sample starts without the event, so any delivery that gets through about it writes.
       const existing = await reader.get(eventHref);
       if (existing) await reader.delete(eventHref, existing.etag);
-      const signature = signing === 'right' ? signWebhook(bytes, SECRET) : signing === 'wrong' ? signWebhook(bytes, `${SECRET}-not`) : '';
+      const signature =
+        signing === 'right'
+          ? signWebhook(bytes, SECRET)
+          : signing === 'wrong'
+            ? signWebhook(bytes, `${SECRET}-not`)
+            : '';
       dav.reset();
       plane.resetRequests();
-      const result = await runCli(['--json', '--config', config, 'handle-webhook', `--signature=${signature}`], { stdin: bytes });
+      const result = await runCli(['--json', '--config', config, 'handle-webhook', `--signature=${signature}`], {
+        stdin: bytes,
+      });
       const shown = `${kind}/${signing}: ${JSON.stringify(bytes.toString('utf8')).slice(0, 200)}\n${result.stderr}`;
       expect([0, 4], shown).toContain(result.code);
       expect(result.stderr, shown).not.toMatch(/bug in calplanebot|TypeError|at .*\.js:\d+/);
@@ -547,7 +673,10 @@ describe('handle-webhook: verification end to end', () => {
       if (writes().length > 0) {
         expect(signing, shown).toBe('right');
         expect(validDelivery(bytes), shown).toBe(true);
-        expect(writes().every((w) => w.includes(`/plane-${known.id}/`)), shown).toBe(true);
+        expect(
+          writes().every((w) => w.includes(`/plane-${known.id}/`)),
+          shown,
+        ).toBe(true);
       }
       if (kind === 'genuine' && signing === 'right') {
         expect(result.code, shown).toBe(0);
@@ -583,9 +712,16 @@ function validDelivery(bytes: Buffer): boolean {
   } catch {
     return false;
   }
-  if (typeof body !== 'object' || body === null || typeof body.event !== 'string' || !/^[a-z][a-z_]*$/.test(body.event)) return false;
+  if (typeof body !== 'object' || body === null || typeof body.event !== 'string' || !/^[a-z][a-z_]*$/.test(body.event))
+    return false;
   if (!['created', 'updated', 'deleted', 'create', 'update', 'delete'].includes(String(body.action))) return false;
-  if (typeof body.data !== 'object' || body.data === null || typeof body.data.id !== 'string' || !uuid.test(body.data.id)) return false;
+  if (
+    typeof body.data !== 'object' ||
+    body.data === null ||
+    typeof body.data.id !== 'string' ||
+    !uuid.test(body.data.id)
+  )
+    return false;
   const deleted = String(body.action).startsWith('delete');
   return body.event !== 'issue' || deleted || (typeof body.data.project === 'string' && uuid.test(body.data.project));
 }
@@ -598,7 +734,9 @@ describe('handle-webhook: project and other deliveries', () => {
     plane.addIssue(project.id, { name: 'Two', target_date: '2026-07-02' });
     plane.addIssue(other.id, { name: 'Elsewhere', target_date: '2026-07-03' });
 
-    const result = await deliver(plane.webhookDelivery('project', 'updated', project.id, { secret: SECRET, activity: { field: 'name' } }));
+    const result = await deliver(
+      plane.webhookDelivery('project', 'updated', project.id, { secret: SECRET, activity: { field: 'name' } }),
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.report.projects.map((p) => p.identifier)).toEqual([project.identifier]);
     expect(result.report.totals).toMatchObject({ created: 2, failed: 0 });
@@ -621,26 +759,54 @@ describe('handle-webhook: project and other deliveries', () => {
   });
 
   const otherDelivery = (event: string, data: Record<string, unknown>): WebhookDelivery => {
-    const body = JSON.stringify({ event, action: 'created', webhook_id: randomUUID(), workspace_id: randomUUID(), data, activity: { field: null, new_value: null, old_value: null, actor: null, old_identifier: null, new_identifier: null } });
+    const body = JSON.stringify({
+      event,
+      action: 'created',
+      webhook_id: randomUUID(),
+      workspace_id: randomUUID(),
+      data,
+      activity: {
+        field: null,
+        new_value: null,
+        old_value: null,
+        actor: null,
+        old_identifier: null,
+        new_identifier: null,
+      },
+    });
     return { body, headers: { 'X-Plane-Signature': signWebhook(body, SECRET), 'X-Plane-Event': event } };
   };
 
   it('cycle and module deliveries when no calendar shows them, and issue_comment ones: nothing to do, exit 0, no request', async () => {
-    const reasons: Record<string, RegExp> = { cycle: /no calendar shows cycles/, module: /no calendar shows modules/, issue_comment: /issue_comment deliveries change no event/ };
+    const reasons: Record<string, RegExp> = {
+      cycle: /no calendar shows cycles/,
+      module: /no calendar shows modules/,
+      issue_comment: /issue_comment deliveries change no event/,
+    };
     for (const [event, reason] of Object.entries(reasons)) {
       const result = await deliver(otherDelivery(event, { id: randomUUID(), project: randomUUID() }));
       expect(result.code, result.stderr).toBe(0);
-      expect(result.report).toMatchObject({ projects: [], totals: { created: 0, updated: 0, deleted: 0 }, webhook: { event, action: 'created' } });
+      expect(result.report).toMatchObject({
+        projects: [],
+        totals: { created: 0, updated: 0, deleted: 0 },
+        webhook: { event, action: 'created' },
+      });
       expect(result.report.webhook.nothingToDo).toMatch(reason);
       expect(dav.requests).toEqual([]);
       expect(plane.requests).toEqual([]);
     }
   });
 
-  it('a cycle delivery, where a calendar shows cycles, syncs that project\'s share: the block appears', async () => {
+  it("a cycle delivery, where a calendar shows cycles, syncs that project's share: the block appears", async () => {
     const project = newProject('Webhooks Cycles');
     const cycle = plane.addCycle(project.id, { name: 'Sprint 9', start_date: '2026-09-01', end_date: '2026-09-14' });
-    const withCycles = configWith({ webhook: { secret: SECRET }, calendars: [{ id: 'projects', perProject: true }, { id: 'roadmap', cycles: true }] });
+    const withCycles = configWith({
+      webhook: { secret: SECRET },
+      calendars: [
+        { id: 'projects', perProject: true },
+        { id: 'roadmap', cycles: true },
+      ],
+    });
     const result = await deliver(otherDelivery('cycle', { id: cycle.id, project: project.id }), { config: withCycles });
     expect(result.code, result.stderr).toBe(0);
     expect(result.report.webhook.nothingToDo).toBeNull();
@@ -654,7 +820,16 @@ describe('handle-webhook: project and other deliveries', () => {
   it('respects plane.projects: an issue of another project is left alone', async () => {
     const project = newProject('Webhooks Not Selected');
     const issue = plane.addIssue(project.id, { name: 'Outside', target_date: '2026-08-01' });
-    const limited = configWith({ webhook: { secret: SECRET }, plane: { baseUrl: plane.url, webUrl: 'https://plane.example.test', workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects: ['NOPE'] } });
+    const limited = configWith({
+      webhook: { secret: SECRET },
+      plane: {
+        baseUrl: plane.url,
+        webUrl: 'https://plane.example.test',
+        workspaceSlug: plane.workspaceSlug,
+        apiKey: plane.apiKey,
+        projects: ['NOPE'],
+      },
+    });
     const result = await deliver(issueDelivery('created', issue), { config: limited });
     expect(result.code, result.stderr).toBe(0);
     expect(result.report.webhook.nothingToDo).toMatch(/plane\.projects/);
@@ -670,13 +845,20 @@ describe('handle-webhook: output and failures', () => {
     expect(changed.code, changed.stderr).toBe(0);
     const lines = changed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^handle-webhook: issue updated ${issue.id}: ~ \\[${issue.sequence_id}\\] Seeded: .*target_date 2026-03-01 → 2026-03-04.*\\(\\d+ requests, \\d+ ms\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^handle-webhook: issue updated ${issue.id}: ~ \\[${issue.sequence_id}\\] Seeded: .*target_date 2026-03-01 → 2026-03-04.*\\(\\d+ requests, \\d+ ms\\)$`,
+      ),
+    );
     expect(changed.stderr).toBe('');
 
     const unchanged = await deliver(issueDelivery('updated', issue, 'target_date'), { json: false });
     expect(unchanged.stdout).toMatch(/^handle-webhook: issue updated .*: unchanged: the event is up to date/);
     const delivery = issueDelivery('updated', issue, 'target_date');
-    const quiet = await runCli(['--quiet', '--config', config, 'handle-webhook', `--signature=${delivery.headers['X-Plane-Signature']}`], { stdin: delivery.body });
+    const quiet = await runCli(
+      ['--quiet', '--config', config, 'handle-webhook', `--signature=${delivery.headers['X-Plane-Signature']}`],
+      { stdin: delivery.body },
+    );
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe('');
   });

@@ -24,12 +24,12 @@ import { objectNameForUid, uidScheme } from '../../src/event/uid.js';
 import type { CalendarReport, RunReport } from '../../src/sync/report.js';
 import { calendarSlugFor } from '../../src/views/targets.js';
 import type { WebhookReport } from '../../src/webhook/handle.js';
-import { runCli, runJson, scratchDir, type CliResult } from '../support/cli.js';
+import { type CliResult, runCli, runJson, scratchDir } from '../support/cli.js';
 import { clientRunner, requireProgram, writeTodomanConfig } from '../support/clients.js';
-import { startFakePlane, type FakeIssue, type FakePlane, type FakeProject } from '../support/fake-plane.js';
+import { type FakeIssue, type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
 import { property } from '../support/ical-text.js';
-import { directStore, startRadicale, type Radicale } from '../support/radicale.js';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { calendarOf, writesThrough } from '../support/sync-report.js';
 
 const SECRET = 'plane_wh_0b1c2d3e4f5a69788796a5b4c3d2e1f0';
@@ -79,7 +79,12 @@ const DEADLINES = { id: 'deadlines', perProject: true, writeBack: ['dates'], fil
 /** A start → target block per item labelled "span", one calendar per project. */
 const SPANS = { id: 'plan', perProject: true, dates: 'span', writeBack: ['dates'], filter: { labels: ['span'] } };
 /** A task list (spanning the config's projects) of the items labelled "task"; `id` keeps each test's list apart. */
-const tasksEntry = (id: string) => ({ id, as: 'tasks', writeBack: { fields: ['dates', 'completion'] }, filter: { labels: ['task'] } });
+const tasksEntry = (id: string) => ({
+  id,
+  as: 'tasks',
+  writeBack: { fields: ['dates', 'completion'] },
+  filter: { labels: ['task'] },
+});
 
 type Entry = { id: string; perProject?: boolean };
 
@@ -104,7 +109,13 @@ function configFor(projects: FakeProject[], calendars: unknown[], sync: Record<s
   const user = radicale.users[0]!;
   const file = join(newDir('config'), 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: plane.url, webUrl: WEB_URL, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, projects: projects.map((p) => p.identifier) },
+    plane: {
+      baseUrl: plane.url,
+      webUrl: WEB_URL,
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: plane.apiKey,
+      projects: projects.map((p) => p.identifier),
+    },
     caldav: { serverUrl: dav.url, username: user.username, password: user.password },
     http: { retries: 1, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
     webhook: { secret: SECRET },
@@ -140,7 +151,8 @@ function planeWrites(): Array<{ issueId: string; body: Record<string, unknown>; 
 }
 
 /** Sorted by work item id, to compare the PATCHes of a run whatever the order they went in. */
-const byIssue = <T extends { issueId: string }>(items: T[]): T[] => [...items].sort((a, b) => a.issueId.localeCompare(b.issueId));
+const byIssue = <T extends { issueId: string }>(items: T[]): T[] =>
+  [...items].sort((a, b) => a.issueId.localeCompare(b.issueId));
 
 const doneStateOf = (project: FakeProject): string => plane.states(project.id).find((s) => s.group === 'completed')!.id;
 const current = (issue: FakeIssue): FakeIssue => plane.issue(issue.id)!;
@@ -162,7 +174,9 @@ async function objectAt(href: string): Promise<RemoteObject> {
 /** What a calendar holds, straight from Radicale: href → [ETag, bytes], sorted by href. */
 async function snapshot(url: string): Promise<Array<[string, string | null, string]>> {
   const objects = await reader.list({ url, displayName: '' });
-  return objects.map((o): [string, string | null, string] => [o.href, o.etag, o.data]).sort((a, b) => a[0].localeCompare(b[0]));
+  return objects
+    .map((o): [string, string | null, string] => [o.href, o.etag, o.data])
+    .sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 /** An app saving an edit: PUT of the whole object with If-Match on the ETag it read; the object as stored afterwards. */
@@ -193,7 +207,11 @@ function replaceLine(data: string, name: string, line: string | null): string {
   return head + item.replace(CONTENT_LINE(name), line === null ? '' : `${line}\r\n`);
 }
 
-const utcNow = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+const utcNow = (): string =>
+  new Date()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 
 /**
  * An edit the way an app makes one: the given lines replaced (null: removed), SEQUENCE bumped,
@@ -206,7 +224,8 @@ function appEdit(data: string, replace: Record<string, string | null>, add: stri
   out = replaceLine(out, 'SEQUENCE', `SEQUENCE:${sequence + 1}`);
   out = replaceLine(out, 'LAST-MODIFIED', `LAST-MODIFIED:${utcNow()}`);
   out = replaceLine(out, 'DTSTAMP', `DTSTAMP:${utcNow()}`);
-  if (add.length > 0) out = out.replace(/^(END:(?:VEVENT|VTODO)\r?\n)/m, `${add.map((line) => `${line}\r\n`).join('')}$1`);
+  if (add.length > 0)
+    out = out.replace(/^(END:(?:VEVENT|VTODO)\r?\n)/m, `${add.map((line) => `${line}\r\n`).join('')}$1`);
   return out;
 }
 
@@ -222,13 +241,51 @@ describe('edits saved over CalDAV go to Plane', () => {
     const project = newProject('Write-back edits');
     const tasks = tasksEntry('todo-edits');
     const items = {
-      deadline: plane.addIssue(project.id, { name: 'Deadline moved', labels: ['deadline'], start_date: '2027-03-01', target_date: '2027-03-10', state: 'Todo' }),
-      rewritten: plane.addIssue(project.id, { name: 'Rewritten by an app', labels: ['deadline'], target_date: '2027-07-01', state: 'Todo' }),
-      baseless: plane.addIssue(project.id, { name: 'Base dropped', labels: ['deadline'], target_date: '2027-08-01', state: 'Todo' }),
-      spanWhole: plane.addIssue(project.id, { name: 'Span moved whole', labels: ['span'], start_date: '2027-04-01', target_date: '2027-04-05', state: 'Todo' }),
-      spanEnd: plane.addIssue(project.id, { name: 'Span end dragged', labels: ['span'], start_date: '2027-05-01', target_date: '2027-05-03', state: 'Todo' }),
-      taskDue: plane.addIssue(project.id, { name: 'Task due moved', labels: ['task'], target_date: '2027-06-10', state: 'Todo' }),
-      taskDone: plane.addIssue(project.id, { name: 'Task ticked off', labels: ['task'], target_date: '2027-06-20', state: 'Todo' }),
+      deadline: plane.addIssue(project.id, {
+        name: 'Deadline moved',
+        labels: ['deadline'],
+        start_date: '2027-03-01',
+        target_date: '2027-03-10',
+        state: 'Todo',
+      }),
+      rewritten: plane.addIssue(project.id, {
+        name: 'Rewritten by an app',
+        labels: ['deadline'],
+        target_date: '2027-07-01',
+        state: 'Todo',
+      }),
+      baseless: plane.addIssue(project.id, {
+        name: 'Base dropped',
+        labels: ['deadline'],
+        target_date: '2027-08-01',
+        state: 'Todo',
+      }),
+      spanWhole: plane.addIssue(project.id, {
+        name: 'Span moved whole',
+        labels: ['span'],
+        start_date: '2027-04-01',
+        target_date: '2027-04-05',
+        state: 'Todo',
+      }),
+      spanEnd: plane.addIssue(project.id, {
+        name: 'Span end dragged',
+        labels: ['span'],
+        start_date: '2027-05-01',
+        target_date: '2027-05-03',
+        state: 'Todo',
+      }),
+      taskDue: plane.addIssue(project.id, {
+        name: 'Task due moved',
+        labels: ['task'],
+        target_date: '2027-06-10',
+        state: 'Todo',
+      }),
+      taskDone: plane.addIssue(project.id, {
+        name: 'Task ticked off',
+        labels: ['task'],
+        target_date: '2027-06-20',
+        state: 'Todo',
+      }),
     };
     const config = configFor([project], [DEADLINES, SPANS, tasks]);
     const first = await sync(config);
@@ -242,16 +299,23 @@ describe('edits saved over CalDAV go to Plane', () => {
       taskDue: hrefOf(tasks, project, items.taskDue),
       taskDone: hrefOf(tasks, project, items.taskDone),
     };
-    for (const [name, url] of Object.entries(href)) expect(basisOf((await objectAt(url)).data), `${name} has a base`).toBeDefined();
+    for (const [name, url] of Object.entries(href))
+      expect(basisOf((await objectAt(url)).data), `${name} has a base`).toBeDefined();
 
     // The edits, each saved as an app saves it.
     const deadline = await objectAt(href.deadline);
     expect(property(deadline.data, 'DTSTART')).toBe('20270310');
-    await appSave(deadline, appEdit(deadline.data, { DTSTART: dateLine('DTSTART', '2027-03-13'), DTEND: dateLine('DTEND', '2027-03-14') }));
+    await appSave(
+      deadline,
+      appEdit(deadline.data, { DTSTART: dateLine('DTSTART', '2027-03-13'), DTEND: dateLine('DTEND', '2027-03-14') }),
+    );
 
     const spanWhole = await objectAt(href.spanWhole);
     expect([property(spanWhole.data, 'DTSTART'), property(spanWhole.data, 'DTEND')]).toEqual(['20270401', '20270406']);
-    await appSave(spanWhole, appEdit(spanWhole.data, { DTSTART: dateLine('DTSTART', '2027-04-08'), DTEND: dateLine('DTEND', '2027-04-13') }));
+    await appSave(
+      spanWhole,
+      appEdit(spanWhole.data, { DTSTART: dateLine('DTSTART', '2027-04-08'), DTEND: dateLine('DTEND', '2027-04-13') }),
+    );
 
     const spanEnd = await objectAt(href.spanEnd);
     expect([property(spanEnd.data, 'DTSTART'), property(spanEnd.data, 'DTEND')]).toEqual(['20270501', '20270504']);
@@ -265,7 +329,10 @@ describe('edits saved over CalDAV go to Plane', () => {
     expect(property(taskDone.data, 'STATUS')).toBe('NEEDS-ACTION');
     expect(property(taskDone.data, 'COMPLETED')).toBeUndefined();
     const tickedAt = utcNow();
-    await appSave(taskDone, appEdit(taskDone.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${tickedAt}`, 'PERCENT-COMPLETE:100']));
+    await appSave(
+      taskDone,
+      appEdit(taskDone.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${tickedAt}`, 'PERCENT-COMPLETE:100']),
+    );
 
     // An app that rewrites the whole object: its own property order, its own X- property, its own
     // serialisation (ical.js), the date moved; calplanebot's X-CALPLANEBOT-BASE kept as it was.
@@ -281,13 +348,22 @@ describe('edits saved over CalDAV go to Plane', () => {
     event.updatePropertyWithValue('dtend', ICAL.Time.fromDateString('2027-07-03'));
     event.updatePropertyWithValue('sequence', Number(event.getFirstPropertyValue('sequence') ?? 0) + 1);
     const rewrittenText = `${calendar.toString()}\r\n`;
-    expect(rewrittenText.indexOf('X-CALPLANEBOT-BASE'), 'the base now comes before the summary').toBeLessThan(rewrittenText.indexOf('SUMMARY'));
+    expect(rewrittenText.indexOf('X-CALPLANEBOT-BASE'), 'the base now comes before the summary').toBeLessThan(
+      rewrittenText.indexOf('SUMMARY'),
+    );
     const saved = await appSave(rewritten, rewrittenText);
     expect(basisOf(saved.data)).toBe(rewrittenBase);
 
     // An app that drops our X- property: the edit is lost (Plane wins), never a wrong write.
     const baseless = await objectAt(href.baseless);
-    await appSave(baseless, appEdit(baseless.data, { DTSTART: dateLine('DTSTART', '2027-08-05'), DTEND: dateLine('DTEND', '2027-08-06'), 'X-CALPLANEBOT-BASE': null }));
+    await appSave(
+      baseless,
+      appEdit(baseless.data, {
+        DTSTART: dateLine('DTSTART', '2027-08-05'),
+        DTEND: dateLine('DTEND', '2027-08-06'),
+        'X-CALPLANEBOT-BASE': null,
+      }),
+    );
     expect(basisOf((await objectAt(href.baseless)).data)).toBeUndefined();
 
     const run = await sync(config);
@@ -302,26 +378,52 @@ describe('edits saved over CalDAV go to Plane', () => {
         { issueId: items.taskDone.id, body: { state: done }, status: 200 },
       ]),
     );
-    expect(plane.requests.filter((r) => r.method !== 'GET' && r.method !== 'PATCH'), 'nothing but GETs and those PATCHes').toEqual([]);
-    expect(plane.requests.filter((r) => r.path.endsWith('/states/')), 'the states are read once, for the tick').toHaveLength(1);
+    expect(
+      plane.requests.filter((r) => r.method !== 'GET' && r.method !== 'PATCH'),
+      'nothing but GETs and those PATCHes',
+    ).toEqual([]);
+    expect(
+      plane.requests.filter((r) => r.path.endsWith('/states/')),
+      'the states are read once, for the tick',
+    ).toHaveLength(1);
 
     // Plane holds the new values.
-    expect([current(items.deadline).start_date, current(items.deadline).target_date]).toEqual(['2027-03-01', '2027-03-13']);
+    expect([current(items.deadline).start_date, current(items.deadline).target_date]).toEqual([
+      '2027-03-01',
+      '2027-03-13',
+    ]);
     expect(current(items.rewritten).target_date).toBe('2027-07-02');
-    expect([current(items.spanWhole).start_date, current(items.spanWhole).target_date]).toEqual(['2027-04-08', '2027-04-12']);
-    expect([current(items.spanEnd).start_date, current(items.spanEnd).target_date]).toEqual(['2027-05-01', '2027-05-07']);
+    expect([current(items.spanWhole).start_date, current(items.spanWhole).target_date]).toEqual([
+      '2027-04-08',
+      '2027-04-12',
+    ]);
+    expect([current(items.spanEnd).start_date, current(items.spanEnd).target_date]).toEqual([
+      '2027-05-01',
+      '2027-05-07',
+    ]);
     expect(current(items.taskDue).target_date).toBe('2027-06-17');
     expect(current(items.taskDone).state).toBe(done);
     expect(current(items.taskDone).completed_at).not.toBeNull();
-    expect(current(items.baseless).target_date, 'the edit of an object without a base never reaches Plane').toBe('2027-08-01');
+    expect(current(items.baseless).target_date, 'the edit of an object without a base never reaches Plane').toBe(
+      '2027-08-01',
+    );
 
     // The report says so, per calendar.
-    const changesOf = (report: CalendarReport) => byIssue((report.planeChanges ?? []).map((c) => ({ issueId: c.issueId, fields: c.fields, applied: c.applied })));
+    const changesOf = (report: CalendarReport) =>
+      byIssue((report.planeChanges ?? []).map((c) => ({ issueId: c.issueId, fields: c.fields, applied: c.applied })));
     const deadlines = calendarOf(run.report, 'deadlines', project.id);
     expect(changesOf(deadlines)).toEqual(
       byIssue([
-        { issueId: items.deadline.id, fields: [{ field: 'target_date', from: '2027-03-10', to: '2027-03-13' }], applied: true },
-        { issueId: items.rewritten.id, fields: [{ field: 'target_date', from: '2027-07-01', to: '2027-07-02' }], applied: true },
+        {
+          issueId: items.deadline.id,
+          fields: [{ field: 'target_date', from: '2027-03-10', to: '2027-03-13' }],
+          applied: true,
+        },
+        {
+          issueId: items.rewritten.id,
+          fields: [{ field: 'target_date', from: '2027-07-01', to: '2027-07-02' }],
+          applied: true,
+        },
       ]),
     );
     expect(deadlines).toMatchObject({ planeWrites: 2, conflicts: 0, planeConflicts: [], failed: 0, errors: [] });
@@ -338,19 +440,34 @@ describe('edits saved over CalDAV go to Plane', () => {
           ],
           applied: true,
         },
-        { issueId: items.spanEnd.id, fields: [{ field: 'target_date', from: '2027-05-03', to: '2027-05-07' }], applied: true },
+        {
+          issueId: items.spanEnd.id,
+          fields: [{ field: 'target_date', from: '2027-05-03', to: '2027-05-07' }],
+          applied: true,
+        },
       ]),
     );
     expect(spans).toMatchObject({ planeWrites: 2, conflicts: 0, changes: [] });
     const list = calendarOf(run.report, tasks.id);
     expect(changesOf(list)).toEqual(
       byIssue([
-        { issueId: items.taskDue.id, fields: [{ field: 'target_date', from: '2027-06-10', to: '2027-06-17' }], applied: true },
+        {
+          issueId: items.taskDue.id,
+          fields: [{ field: 'target_date', from: '2027-06-10', to: '2027-06-17' }],
+          applied: true,
+        },
         { issueId: items.taskDone.id, fields: [{ field: 'state', from: 'unstarted', to: 'completed' }], applied: true },
       ]),
     );
     expect(list).toMatchObject({ planeWrites: 2, conflicts: 0, changes: [] });
-    expect(run.report.totals).toMatchObject({ planeWrites: 6, conflicts: 0, updated: 1, created: 0, deleted: 0, failed: 0 });
+    expect(run.report.totals).toMatchObject({
+      planeWrites: 6,
+      conflicts: 0,
+      updated: 1,
+      created: 0,
+      deleted: 0,
+      failed: 0,
+    });
 
     // The calendar shows the edits (now Plane's values) with a new base; the app's own additions stay.
     const after = {
@@ -362,15 +479,27 @@ describe('edits saved over CalDAV go to Plane', () => {
       taskDue: await objectAt(href.taskDue),
       taskDone: await objectAt(href.taskDone),
     };
-    expect([property(after.deadline.data, 'DTSTART'), property(after.deadline.data, 'DTEND')]).toEqual(['20270313', '20270314']);
+    expect([property(after.deadline.data, 'DTSTART'), property(after.deadline.data, 'DTEND')]).toEqual([
+      '20270313',
+      '20270314',
+    ]);
     expect(basisOf(after.deadline.data)).toContain('target=2027-03-13');
     expect(property(after.rewritten.data, 'DTSTART')).toBe('20270702');
     expect(property(after.rewritten.data, 'X-APPLE-TRAVEL-ADVISORY-BEHAVIOR')).toBe('AUTOMATIC');
     expect(basisOf(after.rewritten.data)).toContain('target=2027-07-02');
-    expect([property(after.baseless.data, 'DTSTART'), property(after.baseless.data, 'DTEND')], 'Plane wins over an object without a base').toEqual(['20270801', '20270802']);
+    expect(
+      [property(after.baseless.data, 'DTSTART'), property(after.baseless.data, 'DTEND')],
+      'Plane wins over an object without a base',
+    ).toEqual(['20270801', '20270802']);
     expect(basisOf(after.baseless.data)).toContain('target=2027-08-01');
-    expect([property(after.spanWhole.data, 'DTSTART'), property(after.spanWhole.data, 'DTEND')]).toEqual(['20270408', '20270413']);
-    expect([property(after.spanEnd.data, 'DTSTART'), property(after.spanEnd.data, 'DTEND')]).toEqual(['20270501', '20270508']);
+    expect([property(after.spanWhole.data, 'DTSTART'), property(after.spanWhole.data, 'DTEND')]).toEqual([
+      '20270408',
+      '20270413',
+    ]);
+    expect([property(after.spanEnd.data, 'DTSTART'), property(after.spanEnd.data, 'DTEND')]).toEqual([
+      '20270501',
+      '20270508',
+    ]);
     expect(property(after.taskDue.data, 'DUE')).toBe('20270617');
     expect(property(after.taskDone.data, 'STATUS')).toBe('COMPLETED');
     expect(property(after.taskDone.data, 'PERCENT-COMPLETE')).toBe('100');
@@ -381,9 +510,20 @@ describe('edits saved over CalDAV go to Plane', () => {
     const before = await Promise.all(urls.map(snapshot));
     const again = await sync(config);
     expect(planeWrites(), 'no PATCH on the second run').toEqual([]);
-    expect(plane.requests.filter((r) => r.path.endsWith('/states/')), 'no states read without a tick to send').toEqual([]);
+    expect(
+      plane.requests.filter((r) => r.path.endsWith('/states/')),
+      'no states read without a tick to send',
+    ).toEqual([]);
     expect(davWrites(), 'no CalDAV write on the second run').toEqual([]);
-    expect(again.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0, planeWrites: 0, conflicts: 0, unchanged: 7 });
+    expect(again.report.totals).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      failed: 0,
+      planeWrites: 0,
+      conflicts: 0,
+      unchanged: 7,
+    });
     expect(await Promise.all(urls.map(snapshot))).toEqual(before);
   });
 });
@@ -392,17 +532,54 @@ describe('the rest of what flows back, and what never does', () => {
   it('a time of day is kept, a dragged start moves only the start, a span without a start keeps none, un-ticking reopens, a task moved and ticked is one PATCH, a cancelled task ticked goes to writeBack.completedState; a stretched deadline, a removed DUE and an edited title are put back', async () => {
     const project = newProject('Write-back shapes');
     const shipped = plane.addState(project.id, { name: 'Shipped', group: 'completed', sequence: 99_999 });
-    const tasks = { ...tasksEntry('todo-shapes'), writeBack: { fields: ['dates', 'completion'], completedState: 'Shipped' } };
+    const tasks = {
+      ...tasksEntry('todo-shapes'),
+      writeBack: { fields: ['dates', 'completion'], completedState: 'Shipped' },
+    };
     const items = {
-      timed: plane.addIssue(project.id, { name: 'Has a time of day', labels: ['deadline'], target_date: '2027-03-10T15:00' }),
+      timed: plane.addIssue(project.id, {
+        name: 'Has a time of day',
+        labels: ['deadline'],
+        target_date: '2027-03-10T15:00',
+      }),
       stretched: plane.addIssue(project.id, { name: 'End stretched', labels: ['deadline'], target_date: '2027-03-20' }),
       retitled: plane.addIssue(project.id, { name: 'Title edited', labels: ['deadline'], target_date: '2027-03-25' }),
-      startDragged: plane.addIssue(project.id, { name: 'Start dragged', labels: ['span'], start_date: '2027-04-01', target_date: '2027-04-05' }),
-      noStart: plane.addIssue(project.id, { name: 'Span without a start moved', labels: ['span'], target_date: '2027-04-10' }),
-      unticked: plane.addIssue(project.id, { name: 'Un-ticked', labels: ['task'], target_date: '2027-06-10', state: 'Done' }),
-      movedAndTicked: plane.addIssue(project.id, { name: 'Moved and ticked', labels: ['task'], start_date: '2027-06-01', target_date: '2027-06-12', state: 'In Progress' }),
-      cancelled: plane.addIssue(project.id, { name: 'Cancelled then ticked', labels: ['task'], target_date: '2027-06-14', state: 'Cancelled' }),
-      dueRemoved: plane.addIssue(project.id, { name: 'Due removed', labels: ['task'], target_date: '2027-06-16', state: 'Todo' }),
+      startDragged: plane.addIssue(project.id, {
+        name: 'Start dragged',
+        labels: ['span'],
+        start_date: '2027-04-01',
+        target_date: '2027-04-05',
+      }),
+      noStart: plane.addIssue(project.id, {
+        name: 'Span without a start moved',
+        labels: ['span'],
+        target_date: '2027-04-10',
+      }),
+      unticked: plane.addIssue(project.id, {
+        name: 'Un-ticked',
+        labels: ['task'],
+        target_date: '2027-06-10',
+        state: 'Done',
+      }),
+      movedAndTicked: plane.addIssue(project.id, {
+        name: 'Moved and ticked',
+        labels: ['task'],
+        start_date: '2027-06-01',
+        target_date: '2027-06-12',
+        state: 'In Progress',
+      }),
+      cancelled: plane.addIssue(project.id, {
+        name: 'Cancelled then ticked',
+        labels: ['task'],
+        target_date: '2027-06-14',
+        state: 'Cancelled',
+      }),
+      dueRemoved: plane.addIssue(project.id, {
+        name: 'Due removed',
+        labels: ['task'],
+        target_date: '2027-06-16',
+        state: 'Todo',
+      }),
     };
     const config = configFor([project], [DEADLINES, SPANS, tasks]);
     await sync(config);
@@ -410,14 +587,28 @@ describe('the rest of what flows back, and what never does', () => {
       const object = await objectAt(hrefOf(entry, project, item));
       await appSave(object, appEdit(object.data, replace, add));
     };
-    expect(property((await objectAt(hrefOf(DEADLINES, project, items.timed))).data, 'DTSTART'), 'an item with a time is shown on its date').toBe('20270310');
-    await edit(DEADLINES, items.timed, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') });
+    expect(
+      property((await objectAt(hrefOf(DEADLINES, project, items.timed))).data, 'DTSTART'),
+      'an item with a time is shown on its date',
+    ).toBe('20270310');
+    await edit(DEADLINES, items.timed, {
+      DTSTART: dateLine('DTSTART', '2027-03-12'),
+      DTEND: dateLine('DTEND', '2027-03-13'),
+    });
     await edit(DEADLINES, items.stretched, { DTEND: dateLine('DTEND', '2027-03-23') });
     await edit(DEADLINES, items.retitled, { SUMMARY: 'SUMMARY:My own title' });
     await edit(SPANS, items.startDragged, { DTSTART: dateLine('DTSTART', '2027-04-03') });
-    await edit(SPANS, items.noStart, { DTSTART: dateLine('DTSTART', '2027-04-13'), DTEND: dateLine('DTEND', '2027-04-14') });
+    await edit(SPANS, items.noStart, {
+      DTSTART: dateLine('DTSTART', '2027-04-13'),
+      DTEND: dateLine('DTEND', '2027-04-14'),
+    });
     await edit(tasks, items.unticked, { STATUS: 'STATUS:NEEDS-ACTION', COMPLETED: null, 'PERCENT-COMPLETE': null });
-    await edit(tasks, items.movedAndTicked, { STATUS: 'STATUS:COMPLETED', DUE: dateLine('DUE', '2027-06-13'), DTSTART: dateLine('DTSTART', '2027-06-02') }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']);
+    await edit(
+      tasks,
+      items.movedAndTicked,
+      { STATUS: 'STATUS:COMPLETED', DUE: dateLine('DUE', '2027-06-13'), DTSTART: dateLine('DTSTART', '2027-06-02') },
+      [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100'],
+    );
     await edit(tasks, items.cancelled, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`]);
     await edit(tasks, items.dueRemoved, { DUE: null });
 
@@ -429,19 +620,41 @@ describe('the rest of what flows back, and what never does', () => {
         { issueId: items.startDragged.id, body: { target_date: '2027-04-05', start_date: '2027-04-03' }, status: 200 },
         { issueId: items.noStart.id, body: { target_date: '2027-04-13', start_date: null }, status: 200 },
         { issueId: items.unticked.id, body: { state: backlog }, status: 200 },
-        { issueId: items.movedAndTicked.id, body: { target_date: '2027-06-13', start_date: '2027-06-02', state: shipped.id }, status: 200 },
+        {
+          issueId: items.movedAndTicked.id,
+          body: { target_date: '2027-06-13', start_date: '2027-06-02', state: shipped.id },
+          status: 200,
+        },
         { issueId: items.cancelled.id, body: { state: shipped.id }, status: 200 },
       ]),
     );
-    const putBack = (id: string) => byIssue(calendarOf(run.report, id, id === tasks.id ? null : project.id).changes.map((c) => ({ issueId: c.issueId, op: c.op, applied: c.applied })));
-    expect(putBack('deadlines')).toEqual(byIssue([items.stretched, items.retitled].map((item) => ({ issueId: item.id, op: 'update', applied: true }))));
+    const putBack = (id: string) =>
+      byIssue(
+        calendarOf(run.report, id, id === tasks.id ? null : project.id).changes.map((c) => ({
+          issueId: c.issueId,
+          op: c.op,
+          applied: c.applied,
+        })),
+      );
+    expect(putBack('deadlines')).toEqual(
+      byIssue([items.stretched, items.retitled].map((item) => ({ issueId: item.id, op: 'update', applied: true }))),
+    );
     expect(putBack(tasks.id)).toEqual([{ issueId: items.dueRemoved.id, op: 'update', applied: true }]);
     expect(run.report.totals).toMatchObject({ planeWrites: 6, conflicts: 0, failed: 0 });
 
     expect(current(items.timed).target_date, 'the time of day Plane holds is kept').toBe('2027-03-12T15:00');
-    expect(current(items.movedAndTicked)).toMatchObject({ start_date: '2027-06-02', target_date: '2027-06-13', state: shipped.id });
+    expect(current(items.movedAndTicked)).toMatchObject({
+      start_date: '2027-06-02',
+      target_date: '2027-06-13',
+      state: shipped.id,
+    });
     expect(current(items.unticked)).toMatchObject({ state: backlog, completed_at: null });
-    for (const item of [items.stretched, items.retitled, items.dueRemoved]) expect(current(item)).toMatchObject({ name: item.name, target_date: item.target_date, updated_at: item.updated_at });
+    for (const item of [items.stretched, items.retitled, items.dueRemoved])
+      expect(current(item)).toMatchObject({
+        name: item.name,
+        target_date: item.target_date,
+        updated_at: item.updated_at,
+      });
     const shown = async (entry: Entry, item: FakeIssue, ...names: string[]) => {
       const data = (await objectAt(hrefOf(entry, project, item))).data;
       return names.map((name) => property(data, name));
@@ -451,8 +664,16 @@ describe('the rest of what flows back, and what never does', () => {
     expect(await shown(DEADLINES, items.retitled, 'SUMMARY')).toEqual([`[${items.retitled.sequence_id}] Title edited`]);
     expect(await shown(SPANS, items.startDragged, 'DTSTART', 'DTEND')).toEqual(['20270403', '20270406']);
     expect(await shown(SPANS, items.noStart, 'DTSTART', 'DTEND')).toEqual(['20270413', '20270414']);
-    expect(await shown(tasks, items.unticked, 'STATUS', 'COMPLETED', 'PERCENT-COMPLETE')).toEqual(['NEEDS-ACTION', undefined, undefined]);
-    expect(await shown(tasks, items.movedAndTicked, 'STATUS', 'DTSTART', 'DUE')).toEqual(['COMPLETED', '20270602', '20270613']);
+    expect(await shown(tasks, items.unticked, 'STATUS', 'COMPLETED', 'PERCENT-COMPLETE')).toEqual([
+      'NEEDS-ACTION',
+      undefined,
+      undefined,
+    ]);
+    expect(await shown(tasks, items.movedAndTicked, 'STATUS', 'DTSTART', 'DUE')).toEqual([
+      'COMPLETED',
+      '20270602',
+      '20270613',
+    ]);
     expect(await shown(tasks, items.cancelled, 'STATUS')).toEqual(['COMPLETED']);
     expect(await shown(tasks, items.dueRemoved, 'DUE')).toEqual(['20270616']);
 
@@ -466,13 +687,31 @@ describe('the rest of what flows back, and what never does', () => {
 // ── 2. both sides changed ───────────────────────────────────────────────────────
 
 describe('an edit in the calendar and a change in Plane', () => {
-  it('to different values: a conflict, Plane wins (no PATCH, the object shows Plane\'s value, --json says both); to the same value: nothing sent, the object gets the new base', async () => {
+  it("to different values: a conflict, Plane wins (no PATCH, the object shows Plane's value, --json says both); to the same value: nothing sent, the object gets the new base", async () => {
     const project = newProject('Write-back conflicts');
     const tasks = tasksEntry('todo-conflicts');
-    const clash = plane.addIssue(project.id, { name: 'Moved on both sides', labels: ['deadline'], target_date: '2027-03-10' });
-    const agreed = plane.addIssue(project.id, { name: 'Moved alike on both sides', labels: ['deadline'], target_date: '2027-04-10' });
-    const tickClash = plane.addIssue(project.id, { name: 'Ticked here and started there', labels: ['task'], target_date: '2027-05-10', state: 'Todo' });
-    const tickAgreed = plane.addIssue(project.id, { name: 'Ticked here and done there', labels: ['task'], target_date: '2027-05-12', state: 'Todo' });
+    const clash = plane.addIssue(project.id, {
+      name: 'Moved on both sides',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
+    const agreed = plane.addIssue(project.id, {
+      name: 'Moved alike on both sides',
+      labels: ['deadline'],
+      target_date: '2027-04-10',
+    });
+    const tickClash = plane.addIssue(project.id, {
+      name: 'Ticked here and started there',
+      labels: ['task'],
+      target_date: '2027-05-10',
+      state: 'Todo',
+    });
+    const tickAgreed = plane.addIssue(project.id, {
+      name: 'Ticked here and done there',
+      labels: ['task'],
+      target_date: '2027-05-12',
+      state: 'Todo',
+    });
     const config = configFor([project], [DEADLINES, tasks]);
     await sync(config);
 
@@ -482,7 +721,10 @@ describe('an edit in the calendar and a change in Plane', () => {
     };
     const tick = async (item: FakeIssue) => {
       const object = await objectAt(hrefOf(tasks, project, item));
-      await appSave(object, appEdit(object.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']));
+      await appSave(
+        object,
+        appEdit(object.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']),
+      );
     };
     await move(clash, '2027-03-12', '2027-03-13');
     plane.updateIssue(clash.id, { target_date: '2027-03-15' });
@@ -497,21 +739,38 @@ describe('an edit in the calendar and a change in Plane', () => {
     expect(planeWrites(), 'no PATCH: Plane wins a conflict, and an agreement needs none').toEqual([]);
     expect(current(clash).target_date).toBe('2027-03-15');
     const report = calendarOf(run.report, 'deadlines', project.id);
-    expect(report.planeConflicts).toEqual([{ uid: uidScheme('deadlines').uidFor(clash.id), issueId: clash.id, summary: `[${clash.sequence_id}] Moved on both sides`, field: 'dates', calendar: '2027-03-12', plane: '2027-03-15' }]);
+    expect(report.planeConflicts).toEqual([
+      {
+        uid: uidScheme('deadlines').uidFor(clash.id),
+        issueId: clash.id,
+        summary: `[${clash.sequence_id}] Moved on both sides`,
+        field: 'dates',
+        calendar: '2027-03-12',
+        plane: '2027-03-15',
+      },
+    ]);
     expect(report).toMatchObject({ conflicts: 1, planeWrites: 0, planeChanges: [], failed: 0, errors: [] });
     const list = calendarOf(run.report, tasks.id);
-    expect(list.planeConflicts).toEqual([expect.objectContaining({ issueId: tickClash.id, field: 'completion', calendar: 'completed', plane: 'started' })]);
+    expect(list.planeConflicts).toEqual([
+      expect.objectContaining({ issueId: tickClash.id, field: 'completion', calendar: 'completed', plane: 'started' }),
+    ]);
     expect(list).toMatchObject({ conflicts: 1, planeWrites: 0, planeChanges: [], failed: 0, errors: [] });
     expect(run.report.totals).toMatchObject({ conflicts: 2, planeWrites: 0 });
 
     const clashAfter = await objectAt(hrefOf(DEADLINES, project, clash));
-    expect([property(clashAfter.data, 'DTSTART'), property(clashAfter.data, 'DTEND')], 'Plane\'s date').toEqual(['20270315', '20270316']);
+    expect([property(clashAfter.data, 'DTSTART'), property(clashAfter.data, 'DTEND')], "Plane's date").toEqual([
+      '20270315',
+      '20270316',
+    ]);
     expect(basisOf(clashAfter.data)).toContain('target=2027-03-15');
     const agreedAfter = await objectAt(hrefOf(DEADLINES, project, agreed));
     expect(property(agreedAfter.data, 'DTSTART')).toBe('20270412');
     expect(basisOf(agreedAfter.data), 'the new base').toContain('target=2027-04-12');
     const tickClashAfter = await objectAt(hrefOf(tasks, project, tickClash));
-    expect([property(tickClashAfter.data, 'STATUS'), property(tickClashAfter.data, 'COMPLETED')], 'Plane\'s state').toEqual(['IN-PROCESS', undefined]);
+    expect(
+      [property(tickClashAfter.data, 'STATUS'), property(tickClashAfter.data, 'COMPLETED')],
+      "Plane's state",
+    ).toEqual(['IN-PROCESS', undefined]);
     expect(basisOf(tickClashAfter.data)).toContain('group=started');
     const tickAgreedAfter = await objectAt(hrefOf(tasks, project, tickAgreed));
     expect(property(tickAgreedAfter.data, 'STATUS')).toBe('COMPLETED');
@@ -532,31 +791,69 @@ describe('a calendar without writeBack', () => {
     const project = newProject('Read only');
     const plain = { ...DEADLINES, id: 'readonly', writeBack: undefined };
     const plainTasks = { ...tasksEntry('todo-readonly'), writeBack: undefined };
-    const event = plane.addIssue(project.id, { name: 'Moved, but Plane only reads', labels: ['deadline'], target_date: '2027-03-10' });
-    const task = plane.addIssue(project.id, { name: 'Ticked, but Plane only reads', labels: ['task'], target_date: '2027-03-20', state: 'Todo' });
+    const event = plane.addIssue(project.id, {
+      name: 'Moved, but Plane only reads',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
+    const task = plane.addIssue(project.id, {
+      name: 'Ticked, but Plane only reads',
+      labels: ['task'],
+      target_date: '2027-03-20',
+      state: 'Todo',
+    });
     const config = configFor([project], [plain, plainTasks]);
     await sync(config);
 
     const eventObject = await objectAt(hrefOf(plain, project, event));
     expect(basisOf(eventObject.data), 'no base without writeBack').toBeUndefined();
-    await appSave(eventObject, appEdit(eventObject.data, { DTSTART: dateLine('DTSTART', '2027-03-13'), DTEND: dateLine('DTEND', '2027-03-14') }));
+    await appSave(
+      eventObject,
+      appEdit(eventObject.data, { DTSTART: dateLine('DTSTART', '2027-03-13'), DTEND: dateLine('DTEND', '2027-03-14') }),
+    );
     const taskObject = await objectAt(hrefOf(plainTasks, project, task));
-    await appSave(taskObject, appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED', DUE: dateLine('DUE', '2027-03-22') }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']));
+    await appSave(
+      taskObject,
+      appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED', DUE: dateLine('DUE', '2027-03-22') }, [
+        `COMPLETED:${utcNow()}`,
+        'PERCENT-COMPLETE:100',
+      ]),
+    );
 
     const run = await sync(config);
     expect(plane.writes).toEqual([]);
     expect(plane.requests.length).toBeGreaterThan(0);
-    expect(plane.requests.filter((r) => r.method !== 'GET'), 'every request to Plane is a GET').toEqual([]);
-    expect(calendarOf(run.report, 'readonly', project.id).changes.map((c) => [c.op, c.issueId, c.applied])).toEqual([['update', event.id, true]]);
-    expect(calendarOf(run.report, 'todo-readonly').changes.map((c) => [c.op, c.issueId, c.applied])).toEqual([['update', task.id, true]]);
-    expect(run.report.calendars.every((c) => c.planeChanges === undefined && c.planeConflicts === undefined)).toBe(true);
+    expect(
+      plane.requests.filter((r) => r.method !== 'GET'),
+      'every request to Plane is a GET',
+    ).toEqual([]);
+    expect(calendarOf(run.report, 'readonly', project.id).changes.map((c) => [c.op, c.issueId, c.applied])).toEqual([
+      ['update', event.id, true],
+    ]);
+    expect(calendarOf(run.report, 'todo-readonly').changes.map((c) => [c.op, c.issueId, c.applied])).toEqual([
+      ['update', task.id, true],
+    ]);
+    expect(run.report.calendars.every((c) => c.planeChanges === undefined && c.planeConflicts === undefined)).toBe(
+      true,
+    );
     expect(run.report.totals.planeWrites).toBeUndefined();
 
     const eventAfter = await objectAt(hrefOf(plain, project, event));
-    expect([property(eventAfter.data, 'DTSTART'), property(eventAfter.data, 'DTEND')]).toEqual(['20270310', '20270311']);
+    expect([property(eventAfter.data, 'DTSTART'), property(eventAfter.data, 'DTEND')]).toEqual([
+      '20270310',
+      '20270311',
+    ]);
     const taskAfter = await objectAt(hrefOf(plainTasks, project, task));
-    expect([property(taskAfter.data, 'STATUS'), property(taskAfter.data, 'DUE'), property(taskAfter.data, 'COMPLETED')]).toEqual(['NEEDS-ACTION', '20270320', undefined]);
-    expect([current(event).target_date, current(task).target_date, plane.state(current(task).state!)?.name]).toEqual(['2027-03-10', '2027-03-20', 'Todo']);
+    expect([
+      property(taskAfter.data, 'STATUS'),
+      property(taskAfter.data, 'DUE'),
+      property(taskAfter.data, 'COMPLETED'),
+    ]).toEqual(['NEEDS-ACTION', '20270320', undefined]);
+    expect([current(event).target_date, current(task).target_date, plane.state(current(task).state!)?.name]).toEqual([
+      '2027-03-10',
+      '2027-03-20',
+      'Todo',
+    ]);
   });
 });
 
@@ -620,9 +917,25 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
     const project = newProject('Todoman');
     const tasks = tasksEntry('todo-clients');
     const items = {
-      tick: plane.addIssue(project.id, { name: 'Tick me in todoman', labels: ['task'], target_date: '2027-06-10', state: 'Todo' }),
-      move: plane.addIssue(project.id, { name: 'Move me in todoman', labels: ['task'], target_date: '2027-06-12', state: 'In Progress' }),
-      keep: plane.addIssue(project.id, { name: 'Leave me alone', labels: ['task'], start_date: '2027-06-01', target_date: '2027-06-14', state: 'Todo' }),
+      tick: plane.addIssue(project.id, {
+        name: 'Tick me in todoman',
+        labels: ['task'],
+        target_date: '2027-06-10',
+        state: 'Todo',
+      }),
+      move: plane.addIssue(project.id, {
+        name: 'Move me in todoman',
+        labels: ['task'],
+        target_date: '2027-06-12',
+        state: 'In Progress',
+      }),
+      keep: plane.addIssue(project.id, {
+        name: 'Leave me alone',
+        labels: ['task'],
+        start_date: '2027-06-01',
+        target_date: '2027-06-14',
+        state: 'Todo',
+      }),
     };
     const config = configFor([project], [tasks]);
     await sync(config);
@@ -635,7 +948,8 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
 
     const todoman = writeTodomanConfig(newDir('todoman'), pair.parent);
     const todo = (args: string[]) => tool('todoman', ['--config', todoman, ...args], { env: { TZ: 'UTC' } });
-    const list = async (): Promise<PorcelainTodo[]> => JSON.parse((await todo(['--porcelain', 'list', '--status', 'ANY'])).stdout) as PorcelainTodo[];
+    const list = async (): Promise<PorcelainTodo[]> =>
+      JSON.parse((await todo(['--porcelain', 'list', '--status', 'ANY'])).stdout) as PorcelainTodo[];
     const idOf = (todos: PorcelainTodo[], item: FakeIssue) => {
       const found = todos.find((t) => t.summary === `[${item.sequence_id}] ${item.name}`);
       expect(found, `todoman lists ${item.name}`).toBeDefined();
@@ -644,7 +958,14 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
     const listed = await list();
     await todo(['done', idOf(listed, items.tick)]);
     await todo(['edit', idOf(listed, items.move), '--due', '2027-06-19']);
-    const localFile = (item: FakeIssue) => readFileSync(join(pair.folder, readdirSync(pair.folder).find((f) => readFileSync(join(pair.folder, f), 'utf8').includes(item.id))!), 'utf8');
+    const localFile = (item: FakeIssue) =>
+      readFileSync(
+        join(
+          pair.folder,
+          readdirSync(pair.folder).find((f) => readFileSync(join(pair.folder, f), 'utf8').includes(item.id))!,
+        ),
+        'utf8',
+      );
     const todomanTick = localFile(items.tick);
     const todomanMove = localFile(items.move);
 
@@ -652,14 +973,23 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
     const before = await snapshot(listUrl);
     await tool('vdirsyncer', ['-c', pair.config, 'sync']);
     const pushed = await snapshot(listUrl);
-    const changedHrefs = pushed.filter((entry, i) => entry[1] !== before[i]![1]).map((entry) => entry[0]).sort();
+    const changedHrefs = pushed
+      .filter((entry, i) => entry[1] !== before[i]![1])
+      .map((entry) => entry[0])
+      .sort();
     expect(changedHrefs).toEqual([hrefOf(tasks, project, items.tick), hrefOf(tasks, project, items.move)].sort());
-    const onServer = { tick: await objectAt(hrefOf(tasks, project, items.tick)), move: await objectAt(hrefOf(tasks, project, items.move)) };
+    const onServer = {
+      tick: await objectAt(hrefOf(tasks, project, items.tick)),
+      move: await objectAt(hrefOf(tasks, project, items.move)),
+    };
     expect(property(onServer.tick.data, 'STATUS')).toBe('COMPLETED');
 
     // Does todoman keep X-CALPLANEBOT-BASE when it rewrites a task? (Write-back needs it.)
     const kept = { tick: basisOf(onServer.tick.data), move: basisOf(onServer.move.data) };
-    expect(kept, `todoman's rewrites:\n${todomanTick}\n${todomanMove}`).toEqual({ tick: expect.stringContaining('group=unstarted'), move: expect.stringContaining('target=2027-06-12') });
+    expect(kept, `todoman's rewrites:\n${todomanTick}\n${todomanMove}`).toEqual({
+      tick: expect.stringContaining('group=unstarted'),
+      move: expect.stringContaining('target=2027-06-12'),
+    });
 
     const run = await sync(config);
     expect(byIssue(planeWrites())).toEqual(
@@ -668,7 +998,11 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
         { issueId: items.move.id, body: { target_date: '2027-06-19', start_date: null }, status: 200 },
       ]),
     );
-    expect(calendarOf(run.report, tasks.id).planeChanges?.map((c) => [c.issueId, c.applied]).sort()).toEqual(
+    expect(
+      calendarOf(run.report, tasks.id)
+        .planeChanges?.map((c) => [c.issueId, c.applied])
+        .sort(),
+    ).toEqual(
       [
         [items.tick.id, true],
         [items.move.id, true],
@@ -688,7 +1022,10 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
     expect(show(items.move)).toMatchObject({ completed: false, due: midnightUtc('2027-06-19') });
     expect(show(items.keep)).toMatchObject({ completed: false, due: midnightUtc('2027-06-14') });
     for (const item of [items.tick, items.move]) {
-      expect(basisOf((await objectAt(hrefOf(tasks, project, item))).data), `${item.name}: the base survives on the server`).toBeDefined();
+      expect(
+        basisOf((await objectAt(hrefOf(tasks, project, item))).data),
+        `${item.name}: the base survives on the server`,
+      ).toBeDefined();
     }
   });
 });
@@ -696,17 +1033,33 @@ describe('real clients: todoman through a two-way vdirsyncer pair', () => {
 // ── 5. the safety rails ─────────────────────────────────────────────────────────
 
 describe('safety rails', () => {
-  it('a date Plane refuses: exit 3 with Plane\'s reason, and the object is back to Plane\'s values at once', async () => {
+  it("a date Plane refuses: exit 3 with Plane's reason, and the object is back to Plane's values at once", async () => {
     const project = newProject('Refused dates');
-    const span = plane.addIssue(project.id, { name: 'Start dragged past the end', labels: ['span'], start_date: '2027-04-01', target_date: '2027-04-05' });
-    const deadline = plane.addIssue(project.id, { name: 'Deadline before its start', labels: ['deadline'], start_date: '2027-03-05', target_date: '2027-03-10' });
+    const span = plane.addIssue(project.id, {
+      name: 'Start dragged past the end',
+      labels: ['span'],
+      start_date: '2027-04-01',
+      target_date: '2027-04-05',
+    });
+    const deadline = plane.addIssue(project.id, {
+      name: 'Deadline before its start',
+      labels: ['deadline'],
+      start_date: '2027-03-05',
+      target_date: '2027-03-10',
+    });
     const config = configFor([project], [DEADLINES, SPANS]);
     await sync(config);
 
     const spanObject = await objectAt(hrefOf(SPANS, project, span));
     await appSave(spanObject, appEdit(spanObject.data, { DTSTART: dateLine('DTSTART', '2027-04-09') }));
     const deadlineObject = await objectAt(hrefOf(DEADLINES, project, deadline));
-    await appSave(deadlineObject, appEdit(deadlineObject.data, { DTSTART: dateLine('DTSTART', '2027-03-02'), DTEND: dateLine('DTEND', '2027-03-03') }));
+    await appSave(
+      deadlineObject,
+      appEdit(deadlineObject.data, {
+        DTSTART: dateLine('DTSTART', '2027-03-02'),
+        DTEND: dateLine('DTEND', '2027-03-03'),
+      }),
+    );
 
     const run = await sync(config, [], 3);
     expect(byIssue(planeWrites())).toEqual(
@@ -718,20 +1071,33 @@ describe('safety rails', () => {
     expect(run.stderr).toContain('Start date cannot exceed target date');
     const failures = run.stderr.split('\n').filter((line) => line.includes('Start date cannot exceed target date'));
     expect(failures, `one line per refused item:\n${run.stderr}`).toHaveLength(2);
-    for (const [entry, item] of [['deadlines', deadline], ['plan', span]] as const) {
+    for (const [entry, item] of [
+      ['deadlines', deadline],
+      ['plan', span],
+    ] as const) {
       const report = calendarOf(run.report, entry, project.id);
       expect(report.planeChanges?.map((c) => [c.issueId, c.applied])).toEqual([[item.id, false]]);
-      expect(report.errors).toEqual([expect.objectContaining({ operation: 'write-back', issueId: item.id, status: 400 })]);
+      expect(report.errors).toEqual([
+        expect.objectContaining({ operation: 'write-back', issueId: item.id, status: 400 }),
+      ]);
       expect(report.errors[0]!.message).toContain('Start date cannot exceed target date');
       expect(report.failed).toBe(1);
     }
     // Plane unchanged, and the calendar shows it right after the run.
-    expect([current(span).start_date, current(span).target_date, current(deadline).start_date, current(deadline).target_date]).toEqual(['2027-04-01', '2027-04-05', '2027-03-05', '2027-03-10']);
+    expect([
+      current(span).start_date,
+      current(span).target_date,
+      current(deadline).start_date,
+      current(deadline).target_date,
+    ]).toEqual(['2027-04-01', '2027-04-05', '2027-03-05', '2027-03-10']);
     const spanAfter = await objectAt(hrefOf(SPANS, project, span));
     expect([property(spanAfter.data, 'DTSTART'), property(spanAfter.data, 'DTEND')]).toEqual(['20270401', '20270406']);
     expect(basisOf(spanAfter.data)).toContain('start=2027-04-01');
     const deadlineAfter = await objectAt(hrefOf(DEADLINES, project, deadline));
-    expect([property(deadlineAfter.data, 'DTSTART'), property(deadlineAfter.data, 'DTEND')]).toEqual(['20270310', '20270311']);
+    expect([property(deadlineAfter.data, 'DTSTART'), property(deadlineAfter.data, 'DTEND')]).toEqual([
+      '20270310',
+      '20270311',
+    ]);
 
     // The refused edit is gone for good: the next run is quiet.
     const again = await sync(config);
@@ -743,9 +1109,21 @@ describe('safety rails', () => {
   it('a read-only key: exit 3 saying the key may not edit, one PATCH tried per project, the edits kept in the calendar for a later run', async () => {
     const project = newProject('Guest key');
     const other = newProject('Member key');
-    const first = plane.addIssue(project.id, { name: 'Moved by a guest', labels: ['deadline'], target_date: '2027-03-10' });
-    const second = plane.addIssue(project.id, { name: 'Also moved by a guest', labels: ['deadline'], target_date: '2027-03-20' });
-    const elsewhere = plane.addIssue(other.id, { name: 'Moved by a member', labels: ['deadline'], target_date: '2027-03-10' });
+    const first = plane.addIssue(project.id, {
+      name: 'Moved by a guest',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
+    const second = plane.addIssue(project.id, {
+      name: 'Also moved by a guest',
+      labels: ['deadline'],
+      target_date: '2027-03-20',
+    });
+    const elsewhere = plane.addIssue(other.id, {
+      name: 'Moved by a member',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
     const config = configFor([project, other], [DEADLINES]);
     await sync(config);
     plane.setProjectRole(project.id, 5);
@@ -753,7 +1131,10 @@ describe('safety rails', () => {
     await appSave(elsewhereObject, appEdit(elsewhereObject.data, { DTSTART: dateLine('DTSTART', '2027-03-12') }));
 
     const edited: Record<string, string> = {};
-    for (const [item, to] of [[first, '2027-03-11'], [second, '2027-03-21']] as const) {
+    for (const [item, to] of [
+      [first, '2027-03-11'],
+      [second, '2027-03-21'],
+    ] as const) {
       const object = await objectAt(hrefOf(DEADLINES, project, item));
       const saved = await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', to) }));
       edited[item.id] = saved.data;
@@ -761,8 +1142,13 @@ describe('safety rails', () => {
 
     const run = await sync(config, [], 3);
     const refused = planeWrites().filter((w) => w.issueId !== elsewhere.id);
-    expect(refused, 'the first PATCH is refused, the second not tried').toEqual([{ issueId: expect.any(String), body: expect.objectContaining({ start_date: null }), status: 403 }]);
-    expect(planeWrites().filter((w) => w.issueId === elsewhere.id), 'another project\'s write goes on').toEqual([{ issueId: elsewhere.id, body: { target_date: '2027-03-12', start_date: null }, status: 200 }]);
+    expect(refused, 'the first PATCH is refused, the second not tried').toEqual([
+      { issueId: expect.any(String), body: expect.objectContaining({ start_date: null }), status: 403 },
+    ]);
+    expect(
+      planeWrites().filter((w) => w.issueId === elsewhere.id),
+      "another project's write goes on",
+    ).toEqual([{ issueId: elsewhere.id, body: { target_date: '2027-03-12', start_date: null }, status: 200 }]);
     expect(calendarOf(run.report, 'deadlines', other.id)).toMatchObject({ planeWrites: 1, errors: [] });
     expect(run.stderr).toMatch(/may read this project but not edit its work items/);
     const report = calendarOf(run.report, 'deadlines', project.id);
@@ -770,7 +1156,10 @@ describe('safety rails', () => {
     expect(report.errors).toEqual([expect.objectContaining({ operation: 'write-back', status: 403 })]);
     expect(report.planeChanges?.map((c) => c.applied)).toEqual([false, false]);
     // Both edits are still in the calendar, over their old bases.
-    for (const [item, to, base] of [[first, '20270311', 'target=2027-03-10'], [second, '20270321', 'target=2027-03-20']] as const) {
+    for (const [item, to, base] of [
+      [first, '20270311', 'target=2027-03-10'],
+      [second, '20270321', 'target=2027-03-20'],
+    ] as const) {
       const object = await objectAt(hrefOf(DEADLINES, project, item));
       expect(property(object.data, 'DTSTART'), `${item.name}: the edit is kept`).toBe(to);
       expect(basisOf(object.data)).toContain(base);
@@ -790,23 +1179,36 @@ describe('safety rails', () => {
 
   it('diff lists the pending write for Plane and sends nothing; diff --exit-code exits 5', async () => {
     const project = newProject('Diff');
-    const item = plane.addIssue(project.id, { name: 'Pending for Plane', labels: ['deadline'], target_date: '2027-12-27' });
+    const item = plane.addIssue(project.id, {
+      name: 'Pending for Plane',
+      labels: ['deadline'],
+      target_date: '2027-12-27',
+    });
     const config = configFor([project], [DEADLINES]);
     await sync(config);
     const object = await objectAt(hrefOf(DEADLINES, project, item));
-    const saved = await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-12-30'), DTEND: dateLine('DTEND', '2027-12-31') }));
+    const saved = await appSave(
+      object,
+      appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-12-30'), DTEND: dateLine('DTEND', '2027-12-31') }),
+    );
 
     resetRecords();
     const human = await runCli(['--config', config, 'diff']);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain(`⇢ Plane [${item.sequence_id}] Pending for Plane: target_date 2027-12-27 → 2027-12-30`);
+    expect(human.stdout).toContain(
+      `⇢ Plane [${item.sequence_id}] Pending for Plane: target_date 2027-12-27 → 2027-12-30`,
+    );
     expect(human.stdout).toMatch(/1 to write to Plane/);
 
     const json = await runJson(config, 'diff');
     expect(json.code, json.stderr).toBe(0);
     expect(json.report.dryRun).toBe(true);
     expect(calendarOf(json.report, 'deadlines', project.id).planeChanges).toEqual([
-      expect.objectContaining({ issueId: item.id, fields: [{ field: 'target_date', from: '2027-12-27', to: '2027-12-30' }], applied: false }),
+      expect.objectContaining({
+        issueId: item.id,
+        fields: [{ field: 'target_date', from: '2027-12-27', to: '2027-12-30' }],
+        applied: false,
+      }),
     ]);
     expect(json.report.totals.planeWrites).toBe(1);
 
@@ -840,42 +1242,65 @@ describe('safety rails', () => {
     const sent = planeWrites()[0]!;
     const [done, held] = sent.issueId === items[0]!.id ? [items[0]!, items[1]!] : [items[1]!, items[0]!];
     expect(sent).toEqual({ issueId: done.id, body: { target_date: movedTo[done.id], start_date: null }, status: 200 });
-    expect(capped.stderr.split('\n').filter((line) => line.includes('--allow-mass-write')), capped.stderr).toHaveLength(1);
+    expect(
+      capped.stderr.split('\n').filter((line) => line.includes('--allow-mass-write')),
+      capped.stderr,
+    ).toHaveLength(1);
     const report = calendarOf(capped.report, 'deadlines', project.id);
     expect(report.withheldPlaneWrites).toEqual({ reason: 'max-plane-writes', count: 1 });
     expect(report.errors).toEqual([expect.objectContaining({ operation: 'write-guard' })]);
     expect(report.planeChanges?.map((c) => [c.issueId, c.applied])).toEqual([[done.id, true]]);
     const heldObject = await objectAt(hrefOf(DEADLINES, project, held));
-    expect(property(heldObject.data, 'DTSTART'), 'the withheld edit stays in the calendar').toBe(movedTo[held.id]!.replace(/-/g, ''));
+    expect(property(heldObject.data, 'DTSTART'), 'the withheld edit stays in the calendar').toBe(
+      movedTo[held.id]!.replace(/-/g, ''),
+    );
     expect(basisOf(heldObject.data)).toContain(`target=${held.target_date}`);
     expect(current(held).target_date).toBe(held.target_date);
 
     const allowed = await sync(config, ['--allow-mass-write']);
-    expect(planeWrites()).toEqual([{ issueId: held.id, body: { target_date: movedTo[held.id], start_date: null }, status: 200 }]);
+    expect(planeWrites()).toEqual([
+      { issueId: held.id, body: { target_date: movedTo[held.id], start_date: null }, status: 200 },
+    ]);
     expect(calendarOf(allowed.report, 'deadlines', project.id).withheldPlaneWrites).toBeUndefined();
     expect(current(held).target_date).toBe(movedTo[held.id]);
   });
 
   it('Plane unreachable (HTTP 502 on the PATCH): exit 3, the object is as the person left it, and the next run sends the change', async () => {
     const project = newProject('Outage');
-    const item = plane.addIssue(project.id, { name: 'Moved during an outage', labels: ['deadline'], target_date: '2027-03-10' });
+    const item = plane.addIssue(project.id, {
+      name: 'Moved during an outage',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
     const config = configFor([project], [DEADLINES]);
     await sync(config);
     const object = await objectAt(hrefOf(DEADLINES, project, item));
-    const saved = await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }));
+    const saved = await appSave(
+      object,
+      appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }),
+    );
 
     plane.failNext({ method: 'PATCH', pathIncludes: item.id }, { status: 502, times: 10 });
     const run = await sync(config, [], 3);
     plane.clearFaults();
     expect(planeWrites().length).toBeGreaterThan(0);
-    expect(planeWrites().every((w) => w.issueId === item.id && w.status === 502 && JSON.stringify(w.body) === JSON.stringify({ target_date: '2027-03-12', start_date: null }))).toBe(true);
+    expect(
+      planeWrites().every(
+        (w) =>
+          w.issueId === item.id &&
+          w.status === 502 &&
+          JSON.stringify(w.body) === JSON.stringify({ target_date: '2027-03-12', start_date: null }),
+      ),
+    ).toBe(true);
     expect(run.stderr).toContain('HTTP 502');
     expect(calendarOf(run.report, 'deadlines', project.id).planeChanges?.map((c) => c.applied)).toEqual([false]);
     expect(current(item).target_date).toBe('2027-03-10');
-    expect((await objectAt(object.href)).data, 'the person\'s edit, byte for byte').toBe(saved.data);
+    expect((await objectAt(object.href)).data, "the person's edit, byte for byte").toBe(saved.data);
 
     await sync(config);
-    expect(planeWrites()).toEqual([{ issueId: item.id, body: { target_date: '2027-03-12', start_date: null }, status: 200 }]);
+    expect(planeWrites()).toEqual([
+      { issueId: item.id, body: { target_date: '2027-03-12', start_date: null }, status: 200 },
+    ]);
     expect(current(item).target_date).toBe('2027-03-12');
   });
 
@@ -883,11 +1308,22 @@ describe('safety rails', () => {
     const failing = newProject('Listing fails');
     const fine = newProject('Listing fine');
     const tasks = tasksEntry('todo-partial');
-    const lost = plane.addIssue(failing.id, { name: 'In the failed listing', labels: ['task'], target_date: '2027-06-10' });
-    const listed = plane.addIssue(fine.id, { name: 'In the complete listing', labels: ['task'], target_date: '2027-06-10' });
+    const lost = plane.addIssue(failing.id, {
+      name: 'In the failed listing',
+      labels: ['task'],
+      target_date: '2027-06-10',
+    });
+    const listed = plane.addIssue(fine.id, {
+      name: 'In the complete listing',
+      labels: ['task'],
+      target_date: '2027-06-10',
+    });
     const config = configFor([failing, fine], [tasks]);
     await sync(config);
-    for (const [project, item] of [[failing, lost], [fine, listed]] as const) {
+    for (const [project, item] of [
+      [failing, lost],
+      [fine, listed],
+    ] as const) {
       const object = await objectAt(hrefOf(tasks, project, item));
       await appSave(object, appEdit(object.data, { DUE: dateLine('DUE', '2027-06-11') }));
     }
@@ -896,7 +1332,10 @@ describe('safety rails', () => {
     const partial = await sync(config, [], 3);
     plane.clearFaults();
     const firstWrites = planeWrites();
-    expect(firstWrites.filter((w) => w.issueId === lost.id), 'nothing from a project whose listing failed').toEqual([]);
+    expect(
+      firstWrites.filter((w) => w.issueId === lost.id),
+      'nothing from a project whose listing failed',
+    ).toEqual([]);
     expect(calendarOf(partial.report, tasks.id).withheldPlaneWrites?.reason).toBe('listing-incomplete');
     const kept = await objectAt(hrefOf(tasks, failing, lost));
     expect(property(kept.data, 'DUE')).toBe('20270611');
@@ -915,17 +1354,33 @@ describe('safety rails', () => {
 
   it('three runs at once (no shared state dir, as cron beside a webhook or two CI jobs): each edit reaches Plane exactly once', async () => {
     const project = newProject('Race');
-    const items = Array.from({ length: 6 }, (_, i) => plane.addIssue(project.id, { name: `Race ${i}`, labels: ['deadline'], target_date: `2027-03-1${i}` }));
+    const items = Array.from({ length: 6 }, (_, i) =>
+      plane.addIssue(project.id, { name: `Race ${i}`, labels: ['deadline'], target_date: `2027-03-1${i}` }),
+    );
     const config = configFor([project], [DEADLINES]);
     await sync(config);
     for (const [i, item] of items.entries()) {
       const object = await objectAt(hrefOf(DEADLINES, project, item));
-      await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', `2027-04-1${i}`), DTEND: dateLine('DTEND', `2027-04-2${i}`) }));
+      await appSave(
+        object,
+        appEdit(object.data, {
+          DTSTART: dateLine('DTSTART', `2027-04-1${i}`),
+          DTEND: dateLine('DTEND', `2027-04-2${i}`),
+        }),
+      );
     }
     resetRecords();
     const runs = await Promise.all([runJson(config, 'sync'), runJson(config, 'sync'), runJson(config, 'sync')]);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    expect(byIssue(planeWrites())).toEqual(byIssue(items.map((item, i) => ({ issueId: item.id, body: { target_date: `2027-04-1${i}`, start_date: null }, status: 200 }))));
+    expect(byIssue(planeWrites())).toEqual(
+      byIssue(
+        items.map((item, i) => ({
+          issueId: item.id,
+          body: { target_date: `2027-04-1${i}`, start_date: null },
+          status: 200,
+        })),
+      ),
+    );
     expect(runs.reduce((sum, run) => sum + (run.report.totals.planeWrites ?? 0), 0)).toBe(6);
 
     // Converged after one more run (a run that read Plane before another's PATCH may have put an
@@ -948,11 +1403,28 @@ interface Delivered extends CliResult {
 }
 
 /** Pipes Plane's signed `issue updated` delivery for `issue` into `handle-webhook --json` (records reset first). */
-async function deliverUpdated(config: string, issue: FakeIssue, field: string, env: Record<string, string> = {}): Promise<Delivered> {
-  const delivery = plane.webhookDelivery('issue', 'updated', issue.id, { secret: SECRET, deliveryId: randomUUID(), activity: { field } });
+async function deliverUpdated(
+  config: string,
+  issue: FakeIssue,
+  field: string,
+  env: Record<string, string> = {},
+): Promise<Delivered> {
+  const delivery = plane.webhookDelivery('issue', 'updated', issue.id, {
+    secret: SECRET,
+    deliveryId: randomUUID(),
+    activity: { field },
+  });
   resetRecords();
   const result = await runCli(
-    ['--json', '--config', config, 'handle-webhook', `--signature=${delivery.headers['X-Plane-Signature']}`, `--event=${delivery.headers['X-Plane-Event']}`, `--delivery=${delivery.headers['X-Plane-Delivery']}`],
+    [
+      '--json',
+      '--config',
+      config,
+      'handle-webhook',
+      `--signature=${delivery.headers['X-Plane-Signature']}`,
+      `--event=${delivery.headers['X-Plane-Event']}`,
+      `--delivery=${delivery.headers['X-Plane-Delivery']}`,
+    ],
     { stdin: Buffer.from(delivery.body, 'utf8'), env },
   );
   try {
@@ -963,17 +1435,32 @@ async function deliverUpdated(config: string, issue: FakeIssue, field: string, e
 }
 
 describe('handle-webhook', () => {
-  it('the deliveries Plane sends for calplanebot\'s own changes (a date, a tick) find the objects up to date: no PATCH, no CalDAV write', async () => {
+  it("the deliveries Plane sends for calplanebot's own changes (a date, a tick) find the objects up to date: no PATCH, no CalDAV write", async () => {
     const project = newProject('Own echo');
     const tasks = tasksEntry('todo-echo');
-    const item = plane.addIssue(project.id, { name: 'Moved then echoed', labels: ['deadline'], target_date: '2027-03-10' });
-    const task = plane.addIssue(project.id, { name: 'Ticked then echoed', labels: ['task'], target_date: '2027-03-20', state: 'Todo' });
+    const item = plane.addIssue(project.id, {
+      name: 'Moved then echoed',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
+    const task = plane.addIssue(project.id, {
+      name: 'Ticked then echoed',
+      labels: ['task'],
+      target_date: '2027-03-20',
+      state: 'Todo',
+    });
     const config = configFor([project], [DEADLINES, tasks]);
     await sync(config);
     const object = await objectAt(hrefOf(DEADLINES, project, item));
-    await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-16'), DTEND: dateLine('DTEND', '2027-03-17') }));
+    await appSave(
+      object,
+      appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-16'), DTEND: dateLine('DTEND', '2027-03-17') }),
+    );
     const taskObject = await objectAt(hrefOf(tasks, project, task));
-    await appSave(taskObject, appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']));
+    await appSave(
+      taskObject,
+      appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']),
+    );
     await sync(config);
     expect(byIssue(planeWrites())).toEqual(
       byIssue([
@@ -982,11 +1469,19 @@ describe('handle-webhook', () => {
       ]),
     );
 
-    for (const [entry, echoed, field] of [[DEADLINES, item, 'target_date'], [tasks, task, 'state_id']] as const) {
+    for (const [entry, echoed, field] of [
+      [DEADLINES, item, 'target_date'],
+      [tasks, task, 'state_id'],
+    ] as const) {
       const written = await objectAt(hrefOf(entry, project, echoed));
       const echo = await deliverUpdated(config, echoed, field);
       expect(echo.code, echo.stderr).toBe(0);
-      expect(echo.report.webhook).toMatchObject({ event: 'issue', action: 'updated', id: echoed.id, nothingToDo: null });
+      expect(echo.report.webhook).toMatchObject({
+        event: 'issue',
+        action: 'updated',
+        id: echoed.id,
+        nothingToDo: null,
+      });
       expect(plane.writes, `${echoed.name}: no PATCH`).toEqual([]);
       expect(davWrites(), `${echoed.name}: no CalDAV write`).toEqual([]);
       expect(echo.report.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
@@ -999,8 +1494,18 @@ describe('handle-webhook', () => {
 
   it('without a state dir, an edit in the calendar followed only by a delivery for that item is written back', async () => {
     const project = newProject('Webhook only');
-    const event = plane.addIssue(project.id, { name: 'Moved, then the item changed in Plane', labels: ['deadline'], target_date: '2027-05-10', priority: 'low' });
-    const task = plane.addIssue(project.id, { name: 'Ticked, then a delivery', labels: ['task'], target_date: '2027-05-20', state: 'In Progress' });
+    const event = plane.addIssue(project.id, {
+      name: 'Moved, then the item changed in Plane',
+      labels: ['deadline'],
+      target_date: '2027-05-10',
+      priority: 'low',
+    });
+    const task = plane.addIssue(project.id, {
+      name: 'Ticked, then a delivery',
+      labels: ['task'],
+      target_date: '2027-05-20',
+      state: 'In Progress',
+    });
     const tasks = tasksEntry('todo-webhook');
     const config = configFor([project], [DEADLINES, tasks]);
     /** A fresh, empty state dir for every run, as a CI job has. */
@@ -1010,19 +1515,27 @@ describe('handle-webhook', () => {
     expect(seeded.code, seeded.stderr).toBe(0);
 
     const eventObject = await objectAt(hrefOf(DEADLINES, project, event));
-    await appSave(eventObject, appEdit(eventObject.data, { DTSTART: dateLine('DTSTART', '2027-05-14'), DTEND: dateLine('DTEND', '2027-05-15') }));
+    await appSave(
+      eventObject,
+      appEdit(eventObject.data, { DTSTART: dateLine('DTSTART', '2027-05-14'), DTEND: dateLine('DTEND', '2027-05-15') }),
+    );
     const taskObject = await objectAt(hrefOf(tasks, project, task));
-    await appSave(taskObject, appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']));
+    await appSave(
+      taskObject,
+      appEdit(taskObject.data, { STATUS: 'STATUS:COMPLETED' }, [`COMPLETED:${utcNow()}`, 'PERCENT-COMPLETE:100']),
+    );
     // Plane sends a delivery when the item changes there: here its priority (a field write-back leaves alone).
     plane.updateIssue(event.id, { priority: 'high' });
 
     const delivered = await deliverUpdated(config, event, 'priority', stateless());
     expect(delivered.code, delivered.stderr).toBe(0);
-    expect(planeWrites(), 'the delivery reconciles that one item').toEqual([{ issueId: event.id, body: { target_date: '2027-05-14', start_date: null }, status: 200 }]);
+    expect(planeWrites(), 'the delivery reconciles that one item').toEqual([
+      { issueId: event.id, body: { target_date: '2027-05-14', start_date: null }, status: 200 },
+    ]);
     expect(current(event)).toMatchObject({ target_date: '2027-05-14', priority: 'high' });
     const eventAfter = await objectAt(hrefOf(DEADLINES, project, event));
     expect(property(eventAfter.data, 'DTSTART')).toBe('20270514');
-    expect(property(eventAfter.data, 'COLOR'), 'and the object shows Plane\'s change').toBe('darkorange');
+    expect(property(eventAfter.data, 'COLOR'), "and the object shows Plane's change").toBe('darkorange');
     expect(basisOf(eventAfter.data)).toContain('target=2027-05-14');
     const planeChanges = delivered.report.calendars.flatMap((c) => c.planeChanges ?? []);
     expect(planeChanges.map((c) => [c.issueId, c.applied])).toEqual([[event.id, true]]);
@@ -1033,7 +1546,10 @@ describe('handle-webhook', () => {
     expect(ticked.code, ticked.stderr).toBe(0);
     expect(planeWrites()).toEqual([{ issueId: task.id, body: { state: doneStateOf(project) }, status: 200 }]);
     const taskAfter = await objectAt(hrefOf(tasks, project, task));
-    expect([property(taskAfter.data, 'STATUS'), property(taskAfter.data, 'SUMMARY')]).toEqual(['COMPLETED', `[${task.sequence_id}] Ticked then a delivery (renamed)`]);
+    expect([property(taskAfter.data, 'STATUS'), property(taskAfter.data, 'SUMMARY')]).toEqual([
+      'COMPLETED',
+      `[${task.sequence_id}] Ticked then a delivery (renamed)`,
+    ]);
 
     // A full run afterwards, again without state, finds nothing left to do.
     resetRecords();
@@ -1045,47 +1561,69 @@ describe('handle-webhook', () => {
 
   it('a delivery for an item changed on both sides: a conflict, Plane wins, exit 0', async () => {
     const project = newProject('Webhook conflict');
-    const item = plane.addIssue(project.id, { name: 'Moved here and there', labels: ['deadline'], target_date: '2027-03-10' });
+    const item = plane.addIssue(project.id, {
+      name: 'Moved here and there',
+      labels: ['deadline'],
+      target_date: '2027-03-10',
+    });
     const config = configFor([project], [DEADLINES]);
     await sync(config);
     const object = await objectAt(hrefOf(DEADLINES, project, item));
-    await appSave(object, appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }));
+    await appSave(
+      object,
+      appEdit(object.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }),
+    );
     plane.updateIssue(item.id, { target_date: '2027-03-15' });
 
     const delivered = await deliverUpdated(config, item, 'target_date');
     expect(delivered.code, delivered.stderr).toBe(0);
     expect(plane.writes).toEqual([]);
-    expect(delivered.report.calendars.flatMap((c) => c.planeConflicts ?? [])).toEqual([expect.objectContaining({ issueId: item.id, field: 'dates', calendar: '2027-03-12', plane: '2027-03-15' })]);
+    expect(delivered.report.calendars.flatMap((c) => c.planeConflicts ?? [])).toEqual([
+      expect.objectContaining({ issueId: item.id, field: 'dates', calendar: '2027-03-12', plane: '2027-03-15' }),
+    ]);
     expect(property((await objectAt(object.href)).data, 'DTSTART')).toBe('20270315');
   });
 });
 
-
 // ── bugs this file found in src/ (each test fails until it is fixed) ──────────────
 
 describe('write-back bugs (these tests fail until src/ is fixed)', () => {
-  it('a timed event saved by an app in UTC is read on its UTC date, not its date in the project\'s zone: an hour earlier on the same day must send nothing, the next morning must move the date', async () => {
+  it("a timed event saved by an app in UTC is read on its UTC date, not its date in the project's zone: an hour earlier on the same day must send nothing, the next morning must move the date", async () => {
     // src/sync/write-back.ts moved() compares `now.slice(0, 10)` of the shown DTSTART as the app
     // wrote it. An app that saves a time in UTC (or in the person's own zone) shifts that date for a
     // project far from UTC: 08:00 in Tokyo on the 10th is 23:00 UTC on the 9th.
     const project = plane.addProject({ name: 'Tokyo times', identifier: 'WBTYO', timezone: 'Asia/Tokyo' });
     const timed = { ...DEADLINES, id: 'timed', times: 'timed' };
-    const earlier = plane.addIssue(project.id, { name: 'An hour earlier, same day', labels: ['deadline'], target_date: '2027-03-10T09:00' });
-    const nextDay = plane.addIssue(project.id, { name: 'The next morning', labels: ['deadline'], target_date: '2027-03-10T09:00' });
+    const earlier = plane.addIssue(project.id, {
+      name: 'An hour earlier, same day',
+      labels: ['deadline'],
+      target_date: '2027-03-10T09:00',
+    });
+    const nextDay = plane.addIssue(project.id, {
+      name: 'The next morning',
+      labels: ['deadline'],
+      target_date: '2027-03-10T09:00',
+    });
     const config = configFor([project], [timed]);
     await sync(config);
     const earlierObject = await objectAt(hrefOf(timed, project, earlier));
     expect(earlierObject.data).toContain('DTSTART;TZID=Asia/Tokyo:20270310T090000');
     // 08:00 Tokyo on the 10th, as UTC.
-    await appSave(earlierObject, appEdit(earlierObject.data, { DTSTART: 'DTSTART:20270309T230000Z', DTEND: 'DTEND:20270310T000000Z' }));
+    await appSave(
+      earlierObject,
+      appEdit(earlierObject.data, { DTSTART: 'DTSTART:20270309T230000Z', DTEND: 'DTEND:20270310T000000Z' }),
+    );
     const nextDayObject = await objectAt(hrefOf(timed, project, nextDay));
     // 08:00 Tokyo on the 11th, as UTC.
-    await appSave(nextDayObject, appEdit(nextDayObject.data, { DTSTART: 'DTSTART:20270310T230000Z', DTEND: 'DTEND:20270311T000000Z' }));
+    await appSave(
+      nextDayObject,
+      appEdit(nextDayObject.data, { DTSTART: 'DTSTART:20270310T230000Z', DTEND: 'DTEND:20270311T000000Z' }),
+    );
 
     await sync(config);
-    expect(planeWrites(), 'only the item moved to another day in Tokyo, by that one day, its time of day kept').toEqual([
-      { issueId: nextDay.id, body: { target_date: '2027-03-11T09:00', start_date: null }, status: 200 },
-    ]);
+    expect(planeWrites(), 'only the item moved to another day in Tokyo, by that one day, its time of day kept').toEqual(
+      [{ issueId: nextDay.id, body: { target_date: '2027-03-11T09:00', start_date: null }, status: 200 }],
+    );
     expect(current(earlier).target_date, 'never a wrong write').toBe('2027-03-10T09:00');
   });
 
@@ -1095,16 +1633,27 @@ describe('write-back bugs (these tests fail until src/ is fixed)', () => {
     const project = newProject('Two calendars');
     const deadlines = { ...DEADLINES, id: 'twice-deadline', filter: { labels: ['twice'] } };
     const spans = { ...SPANS, id: 'twice-span', filter: { labels: ['twice'] } };
-    const item = plane.addIssue(project.id, { name: 'Shown twice', labels: ['twice'], start_date: '2027-03-01', target_date: '2027-03-10' });
+    const item = plane.addIssue(project.id, {
+      name: 'Shown twice',
+      labels: ['twice'],
+      start_date: '2027-03-01',
+      target_date: '2027-03-10',
+    });
     const config = configFor([project], [deadlines, spans]);
     await sync(config);
     const deadline = await objectAt(hrefOf(deadlines, project, item));
-    await appSave(deadline, appEdit(deadline.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }));
+    await appSave(
+      deadline,
+      appEdit(deadline.data, { DTSTART: dateLine('DTSTART', '2027-03-12'), DTEND: dateLine('DTEND', '2027-03-13') }),
+    );
     const span = await objectAt(hrefOf(spans, project, item));
     await appSave(span, appEdit(span.data, { DTEND: dateLine('DTEND', '2027-03-20') }));
 
     const run = await sync(config);
-    expect(planeWrites().filter((w) => w.issueId === item.id), 'one PATCH for the item in one run').toHaveLength(1);
-    expect(run.report.totals.conflicts, 'the other calendar\'s edit is reported as a conflict').toBe(1);
+    expect(
+      planeWrites().filter((w) => w.issueId === item.id),
+      'one PATCH for the item in one run',
+    ).toHaveLength(1);
+    expect(run.report.totals.conflicts, "the other calendar's edit is reported as a conflict").toBe(1);
   });
 });

@@ -16,9 +16,9 @@ import type {
   WorkItemUpdate,
 } from '../../src/plane/types.js';
 import type { PlanInput } from '../../src/sync/plan.js';
+import { type CalendarReport, calendarOfProject, type ProjectReport } from '../../src/sync/report.js';
 import type { SyncSettings } from '../../src/sync/run.js';
 import type { WebhookPlane } from '../../src/webhook/issue.js';
-import { calendarOfProject, type CalendarReport, type ProjectReport } from '../../src/sync/report.js';
 
 export const STATES: Record<string, PlaneState> = {
   backlog: { id: '00000000-0000-4000-8000-000000000001', name: 'Backlog', color: '#999', group: 'backlog' },
@@ -143,7 +143,8 @@ export class MemoryPlane implements PlaneSource {
     const all = this.issues.filter((i) => i.project === projectId);
     for (let offset = 0; offset < Math.max(all.length, 1); offset += this.pageSize) {
       if (offset > 0 && this.failListing.has(projectId)) throw new Error('HTTP 502 on page 2');
-      if (offset === 0 && this.failListing.has(projectId) && all.length <= this.pageSize) throw new Error('HTTP 502 on page 1');
+      if (offset === 0 && this.failListing.has(projectId) && all.length <= this.pageSize)
+        throw new Error('HTTP 502 on page 1');
       yield memoryPage(all.slice(offset, offset + this.pageSize));
     }
   }
@@ -178,7 +179,10 @@ export class MemoryPlane implements PlaneSource {
 export class WebhookMemoryPlane extends MemoryPlane implements WebhookPlane {
   projectLookups = 0;
 
-  async getIssueWithProject(projectId: string, issueId: string): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
+  async getIssueWithProject(
+    projectId: string,
+    issueId: string,
+  ): Promise<{ issue: PlaneIssue; project: PlaneProject } | null> {
     const found = await this.getIssue(projectId, issueId);
     const owner = this.projects.find((p) => p.id === projectId);
     return found && owner ? { issue: found, project: owner } : null;
@@ -241,10 +245,25 @@ export class EditableMemoryPlane extends WebhookMemoryPlane implements PlaneEdit
     if (!found) throw new NotFoundError('plane', 'Plane has no such work item (HTTP 404)', 404, 'PATCH', 'memory');
     const start = update.start_date !== undefined ? update.start_date : found.start_date;
     const target = update.target_date !== undefined ? update.target_date : found.target_date;
-    if (start && target && start > target) throw new HttpError('plane', 'Plane answered HTTP 400 to PATCH memory: Start date cannot exceed target date', 400, 'PATCH', 'memory');
+    if (start && target && start > target)
+      throw new HttpError(
+        'plane',
+        'Plane answered HTTP 400 to PATCH memory: Start date cannot exceed target date',
+        400,
+        'PATCH',
+        'memory',
+      );
     const state = update.state === undefined ? undefined : this.states.find((s) => s.id === update.state);
-    if (update.state !== undefined && !state) throw new HttpError('plane', `Plane answered HTTP 400 to PATCH memory: state: Invalid pk "${update.state}"`, 400, 'PATCH', 'memory');
-    const completedAt = state === undefined ? found.completed_at : state.group === 'completed' ? '2026-01-02T03:04:05.000000Z' : null;
+    if (update.state !== undefined && !state)
+      throw new HttpError(
+        'plane',
+        `Plane answered HTTP 400 to PATCH memory: state: Invalid pk "${update.state}"`,
+        400,
+        'PATCH',
+        'memory',
+      );
+    const completedAt =
+      state === undefined ? found.completed_at : state.group === 'completed' ? '2026-01-02T03:04:05.000000Z' : null;
     this.update(issueId, {
       start_date: start,
       target_date: target,
@@ -253,6 +272,13 @@ export class EditableMemoryPlane extends WebhookMemoryPlane implements PlaneEdit
     });
     const now = this.issues.find((i) => i.id === issueId) as PlaneIssue;
     const stateId = 'id' in now.state ? (now.state.id as string) : null;
-    return { id: now.id, target_date: now.target_date, start_date: now.start_date, state: stateId, completed_at: now.completed_at, updated_at: now.updated_at };
+    return {
+      id: now.id,
+      target_date: now.target_date,
+      start_date: now.start_date,
+      state: stateId,
+      completed_at: now.completed_at,
+      updated_at: now.updated_at,
+    };
   }
 }

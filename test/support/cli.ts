@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envVariablesFor, ENV_BINDINGS } from '../../src/config/env.js';
+import { ENV_BINDINGS, envVariablesFor } from '../../src/config/env.js';
 import type { RunReport } from '../../src/sync/report.js';
 import { onScratchRemoved, scratchDir } from './scratch.js';
 
@@ -45,11 +45,19 @@ export function isolatedEnv(overrides: Record<string, string | undefined> = {}):
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return runProgram(process.execPath, [CLI, ...args], { env: isolatedEnv({ NO_COLOR: '1', ...options.env }), cwd: options.cwd ?? tmpdir(), stdin: options.stdin });
+  return runProgram(process.execPath, [CLI, ...args], {
+    env: isolatedEnv({ NO_COLOR: '1', ...options.env }),
+    cwd: options.cwd ?? tmpdir(),
+    stdin: options.stdin,
+  });
 }
 
 /** Runs any program to its end with `stdin` (or nothing) on its standard input, collecting its output. */
-export function runProgram(command: string, args: string[], options: { env: Record<string, string | undefined>; cwd: string; stdin?: string | Buffer | undefined }): Promise<CliResult> {
+export function runProgram(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string | undefined>; cwd: string; stdin?: string | Buffer | undefined },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -88,7 +96,12 @@ export function writeConfig(config: TestConfig): string {
   const dir = scratchDir('calplanebot-config-');
   const file = join(dir, 'calplanebot.config.json');
   const body = {
-    plane: { baseUrl: config.planeUrl, webUrl: 'https://plane.example.test', workspaceSlug: config.workspaceSlug, apiKey: config.apiKey },
+    plane: {
+      baseUrl: config.planeUrl,
+      webUrl: 'https://plane.example.test',
+      workspaceSlug: config.workspaceSlug,
+      apiKey: config.apiKey,
+    },
     caldav: { serverUrl: config.caldavUrl, username: config.username, password: config.password },
     http: { retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2000, timeoutMs: 10000 },
     ...config.extra,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { runProgram, type CliResult } from './cli.js';
+import { type CliResult, runProgram } from './cli.js';
 import { installCommand, type ProgramName } from './install-plan.mjs';
 
 function readOsRelease(): string | undefined {
@@ -21,7 +21,12 @@ function readOsRelease(): string | undefined {
 export function requireProgram(name: ProgramName, purpose: string): void {
   const probe = spawnSync(name, ['--version'], { encoding: 'utf8' });
   if (!probe.error && probe.status === 0) return;
-  const plan = installCommand({ platform: process.platform, osRelease: readOsRelease(), isRoot: process.getuid?.() === 0, missing: [name] });
+  const plan = installCommand({
+    platform: process.platform,
+    osRelease: readOsRelease(),
+    isRoot: process.getuid?.() === 0,
+    missing: [name],
+  });
   throw new Error(
     `${name} is not installed, and this test reads ${purpose} with it.\n` +
       `Install it: ${plan.command ?? plan.notes.join('; ')}\n` +

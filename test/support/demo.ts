@@ -35,7 +35,9 @@ const step = (title: string, args: string[]): Promise<number> => {
 
 let failed = 0;
 try {
-  console.log(`Sample Plane workspace "${plane.workspaceSlug}" at ${plane.url}; Radicale at ${radicale.url} (user ${user.username}).`);
+  console.log(
+    `Sample Plane workspace "${plane.workspaceSlug}" at ${plane.url}; Radicale at ${radicale.url} (user ${user.username}).`,
+  );
   failed += await step('first run: creates a calendar per project and an event per dated issue', ['sync']);
   failed += await step('a dry run straight after: nothing pending', ['diff', '--exit-code']);
 } finally {

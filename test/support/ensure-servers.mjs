@@ -41,9 +41,14 @@ function main(argv) {
   const what = missing.map((name) => `  - ${PROGRAMS[name].purpose}`).join('\n');
 
   if (isRoot && plan.system === 'debian' && plan.notes.length === 0 && onPath('apt-get')) {
-    console.error(`calplanebot: missing:\n${what}\ninstalling: apt-get install -y --no-install-recommends ${plan.packages.join(' ')}`);
+    console.error(
+      `calplanebot: missing:\n${what}\ninstalling: apt-get install -y --no-install-recommends ${plan.packages.join(' ')}`,
+    );
     try {
-      const quiet = { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+      const quiet = {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      };
       execFileSync('apt-get', ['update', '-qq'], quiet);
       execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...plan.packages], quiet);
     } catch {
@@ -58,8 +63,10 @@ function main(argv) {
 
   const lines = [`calplanebot: missing:\n${what}`];
   const them = missing.length > 1 ? 'them' : 'it';
-  if (plan.command) lines.push(`Install ${plan.notes.length > 0 ? `most of ${them}` : them}, then retry:\n  ${plan.command}`);
-  if (plan.notes.length > 0) lines.push(`${plan.command ? 'And' : 'Install, then retry'}:\n${plan.notes.map((note) => `  ${note}`).join('\n')}`);
+  if (plan.command)
+    lines.push(`Install ${plan.notes.length > 0 ? `most of ${them}` : them}, then retry:\n  ${plan.command}`);
+  if (plan.notes.length > 0)
+    lines.push(`${plan.command ? 'And' : 'Install, then retry'}:\n${plan.notes.map((note) => `  ${note}`).join('\n')}`);
   console.error(lines.join('\n'));
   return 1;
 }

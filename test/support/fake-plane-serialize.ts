@@ -5,7 +5,17 @@
  * IssueExpandSerializer / ProjectSerializer.
  */
 import { PyFloat, type PyJson } from './fake-plane-pyjson.js';
-import type { FakeCycle, FakeIssue, FakeLabel, FakeModule, FakePlaneStore, FakeProject, FakeState, FakeUser, Micros } from './fake-plane-store.js';
+import type {
+  FakeCycle,
+  FakeIssue,
+  FakeLabel,
+  FakeModule,
+  FakePlaneStore,
+  FakeProject,
+  FakeState,
+  FakeUser,
+  Micros,
+} from './fake-plane-store.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -194,7 +204,10 @@ export class Serializer {
 
   private issueExpanders(issue: FakeIssue): Record<string, () => Json> {
     return {
-      state: () => lite(issue.state === null ? undefined : this.store.state(issue.state), (state) => this.cached(`state ${state.id}`, () => stateLite(state))),
+      state: () =>
+        lite(issue.state === null ? undefined : this.store.state(issue.state), (state) =>
+          this.cached(`state ${state.id}`, () => stateLite(state)),
+        ),
       project: () => lite(this.store.project(issue.project), projectLite),
       parent: (): Json => {
         const parent = issue.parent === null ? undefined : this.store.issue(issue.parent);
@@ -339,7 +352,11 @@ export class Serializer {
     return shaped;
   }
 
-  private projectEntityExpanders(entity: { project: string; created_by: string | null; updated_by: string | null }): Record<string, () => Json> {
+  private projectEntityExpanders(entity: {
+    project: string;
+    created_by: string | null;
+    updated_by: string | null;
+  }): Record<string, () => Json> {
     return {
       project: () => lite(this.store.project(entity.project), projectLite),
       workspace: () => this.workspaceLite(),

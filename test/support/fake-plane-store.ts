@@ -140,9 +140,16 @@ export interface FakeModule extends Audit {
 }
 
 /** The fields cycles and modules share. */
-type PlanRecord = Audit & Pick<FakeCycle & FakeModule, 'id' | 'project' | 'name' | 'description' | 'sort_order' | 'external_source' | 'external_id' | 'archived_at'>;
+type PlanRecord = Audit &
+  Pick<
+    FakeCycle & FakeModule,
+    'id' | 'project' | 'name' | 'description' | 'sort_order' | 'external_source' | 'external_id' | 'archived_at'
+  >;
 
-type PlanRecordInput = Pick<CycleInput & ModuleInput, 'id' | 'name' | 'description' | 'created_at' | 'external_source' | 'external_id'>;
+type PlanRecordInput = Pick<
+  CycleInput & ModuleInput,
+  'id' | 'name' | 'description' | 'created_at' | 'external_source' | 'external_id'
+>;
 
 export interface CycleInput {
   id?: string;
@@ -275,7 +282,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ITEM_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 /** An ISO datetime that names its offset: a cycle date without one would depend on the test's TZ. */
 const DATETIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-const MODULE_STATUSES: readonly ModuleStatus[] = ['backlog', 'planned', 'in-progress', 'paused', 'completed', 'cancelled'];
+const MODULE_STATUSES: readonly ModuleStatus[] = [
+  'backlog',
+  'planned',
+  'in-progress',
+  'paused',
+  'completed',
+  'cancelled',
+];
 const IDENTIFIER = /^[A-Z0-9]{1,12}$/;
 
 export class FakePlaneStore {
@@ -370,7 +384,8 @@ export class FakePlaneStore {
   // ── projects, states, labels ─────────────────────────────────────────────
 
   addProject(input: ProjectInput): FakeProject {
-    if (!IDENTIFIER.test(input.identifier)) throw new Error(`project identifier must be 1–12 uppercase letters/digits: ${input.identifier}`);
+    if (!IDENTIFIER.test(input.identifier))
+      throw new Error(`project identifier must be 1–12 uppercase letters/digits: ${input.identifier}`);
     const member = input.member ?? true;
     const project: FakeProject = {
       ...this.audit(),
@@ -390,7 +405,8 @@ export class FakePlaneStore {
     };
     this.projectsById.set(project.id, project);
     this.issuesByProject.set(project.id, []);
-    for (const [index, state] of DEFAULT_STATES.entries()) this.addState(project.id, { ...state, sequence: 15000 + 10000 * index, default: index === 0 });
+    for (const [index, state] of DEFAULT_STATES.entries())
+      this.addState(project.id, { ...state, sequence: 15000 + 10000 * index, default: index === 0 });
     if (input.archived) this.archiveProject(project.id);
     this.version += 1;
     return { ...project };
@@ -427,7 +443,8 @@ export class FakePlaneStore {
 
   /** The key owner's role in the project (a ProjectMember row: the project itself is not updated). */
   setProjectRole(id: string, role: 5 | 15 | 20): void {
-    if (role !== 5 && role !== 15 && role !== 20) throw new Error(`project role must be 5, 15 or 20, got ${String(role)}`);
+    if (role !== 5 && role !== 15 && role !== 20)
+      throw new Error(`project role must be 5, 15 or 20, got ${String(role)}`);
     this.requireProject(id).role = role;
     this.version += 1;
   }
@@ -439,7 +456,10 @@ export class FakePlaneStore {
     this.version += 1;
   }
 
-  addState(projectId: string, input: { name: string; group: StateGroup; color?: string; sequence?: number; default?: boolean; id?: string }): FakeState {
+  addState(
+    projectId: string,
+    input: { name: string; group: StateGroup; color?: string; sequence?: number; default?: boolean; id?: string },
+  ): FakeState {
     this.requireProject(projectId);
     const state: FakeState = {
       ...this.audit(),
@@ -468,7 +488,10 @@ export class FakePlaneStore {
     return this.statesById.get(id);
   }
 
-  addLabel(projectId: string, input: { name: string; color?: string; description?: string; id?: string; parent?: string | null }): FakeLabel {
+  addLabel(
+    projectId: string,
+    input: { name: string; color?: string; description?: string; id?: string; parent?: string | null },
+  ): FakeLabel {
     this.requireProject(projectId);
     const count = this.labels(projectId).length;
     const label: FakeLabel = {
@@ -733,7 +756,12 @@ export class FakePlaneStore {
   }
 
   /** What a new cycle and a new module share: audit fields, id, default name, sort order, external ids. */
-  private newPlanRecord(projectId: string, input: PlanRecordInput, byProject: Map<string, PlanRecord[]>, noun: 'Cycle' | 'Module'): PlanRecord {
+  private newPlanRecord(
+    projectId: string,
+    input: PlanRecordInput,
+    byProject: Map<string, PlanRecord[]>,
+    noun: 'Cycle' | 'Module',
+  ): PlanRecord {
     const at = input.created_at === undefined ? this.stamp() : this.stamp(input.created_at);
     const siblings = byProject.get(projectId) ?? [];
     return {
@@ -755,7 +783,12 @@ export class FakePlaneStore {
   }
 
   /** Indexes a new cycle or module, archived at once when asked. */
-  private storePlanRecord<T extends PlanRecord>(byId: Map<string, T>, byProject: Map<string, T[]>, record: T, archived: boolean | undefined): void {
+  private storePlanRecord<T extends PlanRecord>(
+    byId: Map<string, T>,
+    byProject: Map<string, T[]>,
+    record: T,
+    archived: boolean | undefined,
+  ): void {
     byId.set(record.id, record);
     pushTo(byProject, record.project, record);
     if (archived) record.archived_at = this.stamp();
@@ -790,9 +823,14 @@ export class FakePlaneStore {
 
   /** Dates (both or neither, start ≤ end, as CycleCreateSerializer insists) and work items. */
   private applyCycleFields(cycle: FakeCycle, project: FakeProject, input: CyclePatch): void {
-    const start = input.start_date === undefined ? cycle.start_date : this.cycleInstant(input.start_date, project.timezone, 'start_date');
-    const end = input.end_date === undefined ? cycle.end_date : this.cycleInstant(input.end_date, project.timezone, 'end_date');
-    if ((start === null) !== (end === null)) throw new Error('Both start date and end date are either required or are to be null');
+    const start =
+      input.start_date === undefined
+        ? cycle.start_date
+        : this.cycleInstant(input.start_date, project.timezone, 'start_date');
+    const end =
+      input.end_date === undefined ? cycle.end_date : this.cycleInstant(input.end_date, project.timezone, 'end_date');
+    if ((start === null) !== (end === null))
+      throw new Error('Both start date and end date are either required or are to be null');
     if (start !== null && end !== null && start > end) throw new Error('Start date cannot exceed end date');
     cycle.start_date = start;
     cycle.end_date = end;
@@ -807,7 +845,8 @@ export class FakePlaneStore {
       if (Number.isNaN(micros)) throw new Error(`${field} is not a valid datetime: ${String(value)}`);
       return micros;
     }
-    if (!DATE.test(value)) throw new Error(`${field} must be YYYY-MM-DD, an ISO datetime with an offset, a Date or null, got ${value}`);
+    if (!DATE.test(value))
+      throw new Error(`${field} must be YYYY-MM-DD, an ISO datetime with an offset, a Date or null, got ${value}`);
     if (field === 'end_date') return zonedWallTimeToEpochMs(value, 23, 59, 0, zone) * 1000;
     const now = this.now();
     if (localDate(now.getTime(), zone) === value) return now.getTime() * 1000;
@@ -821,7 +860,8 @@ export class FakePlaneStore {
     module.start_date = start;
     module.target_date = target;
     if (input.status !== undefined) {
-      if (!MODULE_STATUSES.includes(input.status)) throw new Error(`module status must be one of ${MODULE_STATUSES.join(', ')}, got ${String(input.status)}`);
+      if (!MODULE_STATUSES.includes(input.status))
+        throw new Error(`module status must be one of ${MODULE_STATUSES.join(', ')}, got ${String(input.status)}`);
       module.status = input.status;
     }
     if (input.lead !== undefined) module.lead = input.lead === null ? null : this.resolveMember(input.lead);
@@ -855,7 +895,8 @@ export class FakePlaneStore {
   private applyFields(issue: FakeIssue, input: IssuePatch): void {
     const state = input.state === undefined ? issue.state : this.resolveState(issue.project, input.state);
     const start = input.start_date === undefined ? issue.start_date : checkItemDate(input.start_date, 'start_date');
-    const target = input.target_date === undefined ? issue.target_date : checkItemDate(input.target_date, 'target_date');
+    const target =
+      input.target_date === undefined ? issue.target_date : checkItemDate(input.target_date, 'target_date');
     if (input.archived_at !== undefined) checkDate(input.archived_at, 'archived_at');
     if (startExceedsTarget(start, target)) throw new Error('Start date cannot exceed target date');
     const assignees = input.assignees?.map((who) => this.resolveMember(who));
@@ -880,7 +921,9 @@ export class FakePlaneStore {
     const byId = this.statesById.get(ref);
     if (byId?.project === projectId) return byId.id;
     const states = this.states(projectId);
-    const found = states.find((state) => state.id === ref) ?? states.find((state) => state.name.toLowerCase() === ref.toLowerCase());
+    const found =
+      states.find((state) => state.id === ref) ??
+      states.find((state) => state.name.toLowerCase() === ref.toLowerCase());
     if (!found) throw new Error(`project ${projectId} has no state ${ref}`);
     return found.id;
   }
@@ -955,7 +998,8 @@ export function parseItemDate(value: unknown): string | null | undefined {
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const at = new Date(Date.UTC(2000, month - 1, day));
   at.setUTCFullYear(year);
-  if (year < 1 || at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day) return undefined;
+  if (year < 1 || at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day)
+    return undefined;
   if (m[4] === undefined) return value.slice(0, 10);
   if (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59)) return undefined;
   return value.slice(0, 16);
@@ -975,7 +1019,8 @@ export function startExceedsTarget(start: string | null, target: string | null):
 
 function checkItemDate(value: string | null, field: string): string | null {
   const parsed = parseItemDate(value);
-  if (parsed === undefined) throw new Error(`${field} must be YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or null, got ${String(value)}`);
+  if (parsed === undefined)
+    throw new Error(`${field} must be YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or null, got ${String(value)}`);
   return parsed;
 }
 

@@ -27,18 +27,18 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { pyJsonDumps, type PyJson } from './fake-plane-pyjson.js';
-import { Serializer, userLite, type Json } from './fake-plane-serialize.js';
+import { type PyJson, pyJsonDumps } from './fake-plane-pyjson.js';
+import { type Json, Serializer, userLite } from './fake-plane-serialize.js';
 import {
-  FakePlaneStore,
-  parseItemDate,
-  startExceedsTarget,
   type FakeCycle,
   type FakeIssue,
   type FakeModule,
+  FakePlaneStore,
   type FakeProject,
   type IssuePatch,
+  parseItemDate,
   type StoreOptions,
+  startExceedsTarget,
 } from './fake-plane-store.js';
 
 export type {
@@ -189,7 +189,19 @@ const UUID_TEXT = new RegExp(`^${UUID}$`, 'i');
 const PATH_PROJECT = new RegExp(`/projects/(${UUID})/`);
 const PATH_ISSUE = new RegExp(`/projects/${UUID}/${ISSUES}/(${UUID})/$`);
 
-type RouteName = 'me' | 'projects' | 'project' | 'issues' | 'issue' | 'states' | 'labels' | 'cycles' | 'modules' | 'projectMembers' | 'members' | 'issueByKey';
+type RouteName =
+  | 'me'
+  | 'projects'
+  | 'project'
+  | 'issues'
+  | 'issue'
+  | 'states'
+  | 'labels'
+  | 'cycles'
+  | 'modules'
+  | 'projectMembers'
+  | 'members'
+  | 'issueByKey';
 
 const ROUTES: readonly [RouteName, RegExp][] = [
   ['me', /^\/api\/v1\/users\/me\/$/],
@@ -308,7 +320,12 @@ export class FakePlane extends FakePlaneStore {
   }
 
   /** Body plus the headers Plane sends with it; signed when a secret is given. */
-  webhookDelivery(event: WebhookEvent, action: WebhookAction, objectId: string, options: { secret?: string; activity?: WebhookActivity; deliveryId?: string } = {}): WebhookDelivery {
+  webhookDelivery(
+    event: WebhookEvent,
+    action: WebhookAction,
+    objectId: string,
+    options: { secret?: string; activity?: WebhookActivity; deliveryId?: string } = {},
+  ): WebhookDelivery {
     const body = this.webhookBody(event, action, objectId, options.activity);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -404,7 +421,9 @@ export class FakePlane extends FakePlaneStore {
   }
 
   private takeFault(method: string, path: string, query: Record<string, string>): FaultResponse | undefined {
-    const fault = this.faults.find((candidate) => candidate.remaining > 0 && faultMatches(candidate.match, method, path, query));
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && faultMatches(candidate.match, method, path, query),
+    );
     if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
@@ -420,20 +439,32 @@ export class FakePlane extends FakePlaneStore {
     const status = fault.status ?? 200;
     const body = fault.body ?? PLANE_ERROR_BODIES[status] ?? null;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const contentType = typeof body === 'string' && text.trimStart().startsWith('<') ? 'text/html; charset=utf-8' : 'application/json';
+    const contentType =
+      typeof body === 'string' && text.trimStart().startsWith('<') ? 'text/html; charset=utf-8' : 'application/json';
     return { status, body: text, headers: { 'Content-Type': contentType, ...fault.headers } };
   }
 
   /** Django's URL resolver, then DRF's authenticate → permission → throttle → view. */
-  private answer(method: string, path: string, query: Record<string, string>, key: string | undefined, body: RequestBody | undefined): Reply {
+  private answer(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    key: string | undefined,
+    body: RequestBody | undefined,
+  ): Reply {
     const route = this.resolve(path);
     if (!route) return json(404, { error: 'Page not found.' });
     if (key === undefined || key === '') return json(401, { detail: 'Authentication credentials were not provided.' });
     if (key !== this.apiKey) return json(403, { detail: 'Given API token is not valid' });
-    if (!this.permitted(route, method)) return json(403, { detail: 'You do not have permission to perform this action.' });
+    if (!this.permitted(route, method))
+      return json(403, { detail: 'You do not have permission to perform this action.' });
     const throttle = this.throttle(key);
     if ('retryAfter' in throttle) {
-      return json(429, { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { 'Retry-After': String(throttle.retryAfter) });
+      return json(
+        429,
+        { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' },
+        { 'Retry-After': String(throttle.retryAfter) },
+      );
     }
     let reply: Reply;
     if (method === 'GET') reply = this.view(route, query);
@@ -515,7 +546,8 @@ export class FakePlane extends FakePlaneStore {
         return this.issueByKey(route.itemRef as string, fields, expand);
       case 'states': {
         const project = this.projectsById.get(route.projectId as string) as FakeProject;
-        const states = project.archived_at === null ? this.states(project.id).filter((state) => state.group !== 'triage') : [];
+        const states =
+          project.archived_at === null ? this.states(project.id).filter((state) => state.group !== 'triage') : [];
         return paginate(states, query, (state) => this.serializer.stateFull(state));
       }
       case 'labels': {
@@ -535,7 +567,10 @@ export class FakePlane extends FakePlaneStore {
       case 'projectMembers':
         return json(200, this.members().map(userLite));
       case 'members':
-        return json(200, this.members().map((member) => ({ ...userLite(member), role: member.role })));
+        return json(
+          200,
+          this.members().map((member) => ({ ...userLite(member), role: member.role })),
+        );
     }
   }
 
@@ -576,7 +611,8 @@ export class FakePlane extends FakePlaneStore {
     if (has('priority')) {
       const priority = data.priority;
       if (priority === null) errors.priority = ['This field may not be null.'];
-      else if (typeof priority === 'string' && PRIORITIES.has(priority)) patch.priority = priority as IssuePatch['priority'];
+      else if (typeof priority === 'string' && PRIORITIES.has(priority))
+        patch.priority = priority as IssuePatch['priority'];
       else errors.priority = [`"${pyStr(priority)}" is not a valid choice.`];
     }
     for (const field of ['start_date', 'target_date'] as const) {
@@ -598,8 +634,10 @@ export class FakePlane extends FakePlaneStore {
     // validate(): the dates (against the stored one when only one is sent, as newer Plane does), then the state.
     const start = patch.start_date === undefined ? issue.start_date : patch.start_date;
     const target = patch.target_date === undefined ? issue.target_date : patch.target_date;
-    if (startExceedsTarget(start, target)) return { ok: false, errors: { non_field_errors: ['Start date cannot exceed target date'] } };
-    if (otherProjectState) return { ok: false, errors: { non_field_errors: ['State is not valid please pass a valid state_id'] } };
+    if (startExceedsTarget(start, target))
+      return { ok: false, errors: { non_field_errors: ['Start date cannot exceed target date'] } };
+    if (otherProjectState)
+      return { ok: false, errors: { non_field_errors: ['State is not valid please pass a valid state_id'] } };
     return { ok: true, patch };
   }
 
@@ -607,24 +645,37 @@ export class FakePlane extends FakePlaneStore {
    * The state's PrimaryKeyRelatedField over State.objects (live, non-triage states of any project);
    * null stands for the project's default state (Issue._ensure_default_state on save).
    */
-  private stateField(issue: FakeIssue, value: unknown): { error: string } | { id: string | null; otherProject: boolean } {
+  private stateField(
+    issue: FakeIssue,
+    value: unknown,
+  ): { error: string } | { id: string | null; otherProject: boolean } {
     if (value === null) {
       const states = this.states(issue.project).filter((state) => state.group !== 'triage');
       return { id: (states.find((state) => state.default) ?? states[0])?.id ?? null, otherProject: false };
     }
     if (typeof value === 'boolean') return { error: 'Incorrect type. Expected pk value, received bool.' };
-    if (typeof value !== 'string' && !Number.isInteger(value)) return { error: `“${pyStr(value)}” is not a valid UUID.` };
+    if (typeof value !== 'string' && !Number.isInteger(value))
+      return { error: `“${pyStr(value)}” is not a valid UUID.` };
     if (typeof value === 'string' && !UUID_TEXT.test(value)) return { error: `“${value}” is not a valid UUID.` };
     const state = typeof value === 'string' ? this.state(value.toLowerCase()) : undefined;
-    if (!state || state.deleted_at !== null || state.group === 'triage') return { error: `Invalid pk "${pyStr(value)}" - object does not exist.` };
+    if (!state || state.deleted_at !== null || state.group === 'triage')
+      return { error: `Invalid pk "${pyStr(value)}" - object does not exist.` };
     return { id: state.id, otherProject: state.project !== issue.project };
   }
 
-  private listIssues(projectId: string, query: Record<string, string>, fields: string[] | undefined, expand: string[]): Reply {
+  private listIssues(
+    projectId: string,
+    query: Record<string, string>,
+    fields: string[] | undefined,
+    expand: string[],
+  ): Reply {
     // external_id + external_source turns the list into a single-object lookup over Issue.objects.
     if (query.external_id !== undefined && query.external_source !== undefined) {
       const found = (this.issuesByProject.get(projectId) ?? []).find(
-        (issue) => issue.deleted_at === null && issue.external_id === query.external_id && issue.external_source === query.external_source,
+        (issue) =>
+          issue.deleted_at === null &&
+          issue.external_id === query.external_id &&
+          issue.external_source === query.external_source,
       );
       return found ? json(200, this.serializer.issue(found, fields, expand)) : doesNotExist();
     }
@@ -638,23 +689,52 @@ export class FakePlane extends FakePlaneStore {
    * narrowed by `cycle_view` (default and unknown values: all). `current` is a bare array.
    * Comparisons with a null date are false, as in SQL, so drafts only show under all and draft.
    */
-  private listCycles(projectId: string, query: Record<string, string>, fields: string[] | undefined, expand: string[]): Reply {
+  private listCycles(
+    projectId: string,
+    query: Record<string, string>,
+    fields: string[] | undefined,
+    expand: string[],
+  ): Reply {
     const now = this.now().getTime() * 1000;
-    const live = this.newestFirst(this.cyclesByProject.get(projectId) ?? []).filter((cycle) => cycle.deleted_at === null && cycle.archived_at === null);
-    const starts = (cycle: FakeCycle, test: (start: number) => boolean) => cycle.start_date !== null && test(cycle.start_date);
+    const live = this.newestFirst(this.cyclesByProject.get(projectId) ?? []).filter(
+      (cycle) => cycle.deleted_at === null && cycle.archived_at === null,
+    );
+    const starts = (cycle: FakeCycle, test: (start: number) => boolean) =>
+      cycle.start_date !== null && test(cycle.start_date);
     const ends = (cycle: FakeCycle, test: (end: number) => boolean) => cycle.end_date !== null && test(cycle.end_date);
     const render = (cycle: FakeCycle) => this.serializer.cycle(cycle, fields, expand);
     switch (query.cycle_view) {
       case 'current':
-        return json(200, live.filter((cycle) => starts(cycle, (start) => start <= now) && ends(cycle, (end) => end >= now)).map(render));
+        return json(
+          200,
+          live
+            .filter((cycle) => starts(cycle, (start) => start <= now) && ends(cycle, (end) => end >= now))
+            .map(render),
+        );
       case 'upcoming':
-        return paginate(live.filter((cycle) => starts(cycle, (start) => start > now)), query, render);
+        return paginate(
+          live.filter((cycle) => starts(cycle, (start) => start > now)),
+          query,
+          render,
+        );
       case 'completed':
-        return paginate(live.filter((cycle) => ends(cycle, (end) => end < now)), query, render);
+        return paginate(
+          live.filter((cycle) => ends(cycle, (end) => end < now)),
+          query,
+          render,
+        );
       case 'draft':
-        return paginate(live.filter((cycle) => cycle.start_date === null && cycle.end_date === null), query, render);
+        return paginate(
+          live.filter((cycle) => cycle.start_date === null && cycle.end_date === null),
+          query,
+          render,
+        );
       case 'incomplete':
-        return paginate(live.filter((cycle) => cycle.end_date === null || cycle.end_date >= now), query, render);
+        return paginate(
+          live.filter((cycle) => cycle.end_date === null || cycle.end_date >= now),
+          query,
+          render,
+        );
       default:
         return paginate(live, query, render);
     }
@@ -668,7 +748,9 @@ export class FakePlane extends FakePlaneStore {
   private issueByKey(ref: string, fields: string[] | undefined, expand: string[]): Reply {
     const [identifier, sequence] = ref.split('-');
     const project = this.liveProjects().find((candidate) => candidate.identifier === identifier);
-    const issue = (this.issuesByProject.get(project?.id ?? '') ?? []).find((candidate) => String(candidate.sequence_id) === sequence);
+    const issue = (this.issuesByProject.get(project?.id ?? '') ?? []).find(
+      (candidate) => String(candidate.sequence_id) === sequence,
+    );
     return issue && this.isVisible(issue) ? json(200, this.serializer.issue(issue, fields, expand)) : doesNotExist();
   }
 
@@ -719,7 +801,9 @@ function parseCursor(text: string): { page: number } | undefined {
   const bits = text.split(':');
   if (bits.length !== 3) return undefined;
   const [value, offset, isPrev] = bits as [string, string, string];
-  const valueOk = value.includes('.') ? value.trim() !== '.' && !Number.isNaN(Number(value)) : pyInt(value) !== undefined;
+  const valueOk = value.includes('.')
+    ? value.trim() !== '.' && !Number.isNaN(Number(value))
+    : pyInt(value) !== undefined;
   const page = pyInt(offset);
   if (!valueOk || page === undefined || pyInt(isPrev) === undefined) return undefined;
   return { page };
@@ -760,10 +844,22 @@ const PRIORITY_RANK: Record<string, number> = { urgent: 0, high: 1, medium: 2, l
 function issueComparator(orderBy: string): ((a: FakeIssue, b: FakeIssue) => number) | undefined {
   const desc = orderBy.startsWith('-');
   const field = desc ? orderBy.slice(1) : orderBy;
-  const sample: Record<string, unknown> = { created_at: 0, updated_at: 0, sequence_id: 0, sort_order: 0, name: '', target_date: '', start_date: '', completed_at: 0, priority: '' };
+  const sample: Record<string, unknown> = {
+    created_at: 0,
+    updated_at: 0,
+    sequence_id: 0,
+    sort_order: 0,
+    name: '',
+    target_date: '',
+    start_date: '',
+    completed_at: 0,
+    priority: '',
+  };
   if (!(field in sample)) return undefined;
   const key = (issue: FakeIssue): string | number | null =>
-    field === 'priority' ? (PRIORITY_RANK[issue.priority] ?? 5) : (issue[field as keyof FakeIssue] as string | number | null);
+    field === 'priority'
+      ? (PRIORITY_RANK[issue.priority] ?? 5)
+      : (issue[field as keyof FakeIssue] as string | number | null);
   return (a, b) => {
     const x = key(a);
     const y = key(b);
@@ -807,9 +903,13 @@ function parseBody(body: RequestBody): Parsed {
   if (body.raw === '') return { ok: true, data: {} };
   const mediaType = (body.contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType !== 'application/json') {
-    return { ok: false, reply: json(415, { detail: `Unsupported media type "${body.contentType ?? ''}" in request.` }) };
+    return {
+      ok: false,
+      reply: json(415, { detail: `Unsupported media type "${body.contentType ?? ''}" in request.` }),
+    };
   }
-  if (!body.utf8) return { ok: false, reply: json(400, { detail: "JSON parse error - 'utf-8' codec can't decode the body" }) };
+  if (!body.utf8)
+    return { ok: false, reply: json(400, { detail: "JSON parse error - 'utf-8' codec can't decode the body" }) };
   let data: unknown;
   try {
     data = JSON.parse(body.raw);
@@ -817,7 +917,10 @@ function parseBody(body: RequestBody): Parsed {
     return { ok: false, reply: json(400, { detail: `JSON parse error - ${(error as Error).message}` }) };
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { ok: false, reply: json(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pyTypeName(data)}.`] }) };
+    return {
+      ok: false,
+      reply: json(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pyTypeName(data)}.`] }),
+    };
   }
   return { ok: true, data: data as Record<string, unknown> };
 }

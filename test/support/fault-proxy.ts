@@ -12,7 +12,7 @@
  *   … run the CLI against dav.url …
  *   dav.clearFaults();
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RecordingProxy } from './recording-proxy.js';
 
@@ -77,7 +77,14 @@ interface Upstream {
   body: Buffer;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'proxy-connection',
+  'upgrade',
+]);
 
 export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = new URL(targetUrl);
@@ -90,11 +97,19 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const forward = (req: IncomingMessage, body: Buffer): Promise<Upstream> =>
     new Promise((resolve, reject) => {
       const upstream = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (up) => {
           const chunks: Buffer[] = [];
           up.on('data', (chunk: Buffer) => chunks.push(chunk));
-          up.on('end', () => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }));
+          up.on('end', () =>
+            resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }),
+          );
           up.on('error', reject);
         },
       );
@@ -245,7 +260,12 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
 
 function matches(match: FaultMatch, method: string, path: string, body: Buffer): boolean {
   if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return false;
-  const parts = match.pathIncludes === undefined ? [] : Array.isArray(match.pathIncludes) ? match.pathIncludes : [match.pathIncludes];
+  const parts =
+    match.pathIncludes === undefined
+      ? []
+      : Array.isArray(match.pathIncludes)
+        ? match.pathIncludes
+        : [match.pathIncludes];
   if (!parts.every((part) => safeDecode(path).includes(part))) return false;
   if (match.bodyIncludes !== undefined && !body.toString('utf8').includes(match.bodyIncludes)) return false;
   return true;

@@ -28,7 +28,9 @@ export default function setup(): () => void {
     rmSync(runTemp, { recursive: true, force: true });
     if (left.length > 0) {
       // Vitest reports an error thrown here but still exits 0: fail the run by its exit code.
-      console.error(`\nFAIL: the tests left ${left.length} thing(s) in the temp dir: ${left.sort().join(', ')}; remove them in the fixture that makes them (test/support/scratch.ts scratchDir does it for you)`);
+      console.error(
+        `\nFAIL: the tests left ${left.length} thing(s) in the temp dir: ${left.sort().join(', ')}; remove them in the fixture that makes them (test/support/scratch.ts scratchDir does it for you)`,
+      );
       process.exitCode = 1;
     }
   };

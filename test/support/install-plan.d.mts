@@ -21,6 +21,11 @@ export interface InstallPlan {
   notes: string[];
 }
 
-export function installCommand(input: { platform: string; osRelease: string | undefined; isRoot: boolean; missing: ProgramName[] }): InstallPlan;
+export function installCommand(input: {
+  platform: string;
+  osRelease: string | undefined;
+  isRoot: boolean;
+  missing: ProgramName[];
+}): InstallPlan;
 
 export function programsFor(uses: Use[]): ProgramName[];

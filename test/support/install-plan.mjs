@@ -9,12 +9,20 @@
 export const PROGRAMS = {
   radicale: {
     purpose: 'Radicale, the CalDAV server the tests and the demo run',
-    packages: { debian: 'radicale', fedora: 'radicale', arch: 'radicale', alpine: 'radicale', macos: 'radicale', pip: 'radicale' },
+    packages: {
+      debian: 'radicale',
+      fedora: 'radicale',
+      arch: 'radicale',
+      alpine: 'radicale',
+      macos: 'radicale',
+      pip: 'radicale',
+    },
   },
   webhook: {
     purpose: 'webhook (adnanh/webhook), the HTTP receiver the receiver test runs',
     packages: { debian: 'webhook', fedora: 'webhook', arch: 'webhook', alpine: 'webhook', macos: 'webhook' },
-    elsewhere: 'webhook: a release binary from https://github.com/adnanh/webhook/releases, or `go install github.com/adnanh/webhook@latest`',
+    elsewhere:
+      'webhook: a release binary from https://github.com/adnanh/webhook/releases, or `go install github.com/adnanh/webhook@latest`',
   },
   openssl: {
     purpose: 'openssl, which makes the self-signed certificate of the health test',
@@ -23,7 +31,14 @@ export const PROGRAMS = {
   },
   vdirsyncer: {
     purpose: 'vdirsyncer, the tool the benchmark compares against and the export test subscribes with',
-    packages: { debian: 'vdirsyncer', fedora: 'vdirsyncer', arch: 'vdirsyncer', alpine: 'vdirsyncer', macos: 'vdirsyncer', pip: 'vdirsyncer' },
+    packages: {
+      debian: 'vdirsyncer',
+      fedora: 'vdirsyncer',
+      arch: 'vdirsyncer',
+      alpine: 'vdirsyncer',
+      macos: 'vdirsyncer',
+      pip: 'vdirsyncer',
+    },
   },
   khal: {
     purpose: 'khal, the calendar app the export test imports a feed into',
@@ -33,7 +48,8 @@ export const PROGRAMS = {
     purpose: 'todoman, the task client the item-shapes test reads a task calendar with',
     // Debian's package names the command `todoman`; pip and the other systems call it `todo`.
     packages: { debian: 'todoman' },
-    elsewhere: 'todoman: `python3 -m pip install --user todoman`, then put its `todo` command on the PATH as `todoman` (the name Debian gives it)',
+    elsewhere:
+      'todoman: `python3 -m pip install --user todoman`, then put its `todo` command on the PATH as `todoman` (the name Debian gives it)',
   },
   time: {
     purpose: 'GNU time at /usr/bin/time, which the benchmark measures CPU and memory with',
@@ -54,7 +70,12 @@ export const NEEDS = {
 function osReleaseIds(text) {
   const field = (name) => {
     const match = new RegExp(`^${name}=(.*)$`, 'm').exec(text ?? '');
-    return match ? match[1].trim().replace(/^["']|["']$/g, '').toLowerCase() : '';
+    return match
+      ? match[1]
+          .trim()
+          .replace(/^["']|["']$/g, '')
+          .toLowerCase()
+      : '';
   };
   return [field('ID'), ...field('ID_LIKE').split(/\s+/)].filter(Boolean);
 }

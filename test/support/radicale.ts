@@ -2,7 +2,7 @@
  * Starts a real Radicale (Debian's `radicale`) on a free loopback port with a temporary store and
  * htpasswd users. One per test file: start it in beforeAll, stop it in afterAll.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,14 +40,22 @@ export async function startRadicale(users: RadicaleUser[] = DEFAULT_USERS): Prom
     'radicale',
     [
       '-C', // load no config file: Debian's /etc/radicale/config is not what tests want
-      '--hosts', '127.0.0.1:0',
-      '--storage-filesystem-folder', storageDir,
-      '--auth-type', 'htpasswd',
-      '--auth-htpasswd-filename', usersFile,
-      '--auth-htpasswd-encryption', 'plain',
-      '--auth-delay', '0',
-      '--rights-type', 'owner_only',
-      '--logging-level', 'info',
+      '--hosts',
+      '127.0.0.1:0',
+      '--storage-filesystem-folder',
+      storageDir,
+      '--auth-type',
+      'htpasswd',
+      '--auth-htpasswd-filename',
+      usersFile,
+      '--auth-htpasswd-encryption',
+      'plain',
+      '--auth-delay',
+      '0',
+      '--rights-type',
+      'owner_only',
+      '--logging-level',
+      'info',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -109,6 +117,9 @@ export function directStore(radicale: Radicale): DavCalendarStore {
     serverUrl: radicale.url,
     username: user.username,
     password: user.password,
-    http: createHttpClient({ service: 'caldav', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    http: createHttpClient({
+      service: 'caldav',
+      policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+    }),
   });
 }

@@ -3,11 +3,19 @@
  * (method, path). Tests put it between the CLI and Radicale to prove what was (not) written.
  * Fault injection hooks in here too.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The methods that change a CalDAV server: a run that sends none of them wrote nothing. */
-export const WRITE_METHODS: ReadonlySet<string> = new Set(['PUT', 'DELETE', 'MKCALENDAR', 'PROPPATCH', 'MKCOL', 'MOVE', 'COPY']);
+export const WRITE_METHODS: ReadonlySet<string> = new Set([
+  'PUT',
+  'DELETE',
+  'MKCALENDAR',
+  'PROPPATCH',
+  'MKCOL',
+  'MOVE',
+  'COPY',
+]);
 
 export interface RecordedRequest {
   method: string;
@@ -20,10 +28,11 @@ export interface RecordedRequest {
 }
 
 /** Decides per request whether to answer it instead of forwarding; undefined = forward. */
-export type Interceptor = (req: { method: string; path: string; body: Buffer }) =>
-  | { status: number; headers?: Record<string, string>; body?: string }
-  | 'reset'
-  | undefined;
+export type Interceptor = (req: {
+  method: string;
+  path: string;
+  body: Buffer;
+}) => { status: number; headers?: Record<string, string>; body?: string } | 'reset' | undefined;
 
 export interface RecordingProxy {
   url: string;
@@ -54,7 +63,13 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
         return;
       }
       if (decision) {
-        requests.push({ method, path, status: decision.status, requestBytes: body.length, responseBytes: Buffer.byteLength(decision.body ?? '') });
+        requests.push({
+          method,
+          path,
+          status: decision.status,
+          requestBytes: body.length,
+          responseBytes: Buffer.byteLength(decision.body ?? ''),
+        });
         res.writeHead(decision.status, decision.headers ?? {});
         res.end(decision.body ?? '');
         return;
@@ -62,7 +77,13 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
       const upstream = request(
         { host: target.hostname, port: target.port, method, path, headers: { ...req.headers, host: target.host } },
         (up) => {
-          const recorded: RecordedRequest = { method, path, status: up.statusCode ?? 0, requestBytes: body.length, responseBytes: 0 };
+          const recorded: RecordedRequest = {
+            method,
+            path,
+            status: up.statusCode ?? 0,
+            requestBytes: body.length,
+            responseBytes: 0,
+          };
           requests.push(recorded);
           up.on('data', (chunk: Buffer) => (recorded.responseBytes = (recorded.responseBytes ?? 0) + chunk.length));
           res.writeHead(up.statusCode ?? 502, up.headers);

@@ -25,13 +25,33 @@ export function seedSampleWorkspace(fake: FakePlaneStore): SampleWorkspace {
   const today = fake.today();
   const on = (days: number) => daysFrom(today, days);
   const members = {
-    maria: fake.addMember({ first_name: 'María', last_name: 'García', display_name: 'maria', email: 'maria@example.com' }),
-    jonas: fake.addMember({ first_name: 'Jonas', last_name: 'Weber', display_name: 'jonas', email: 'jonas@example.com' }),
-    priya: fake.addMember({ first_name: 'Priya', last_name: 'Natarajan', display_name: 'priya', email: 'priya@example.com' }),
+    maria: fake.addMember({
+      first_name: 'María',
+      last_name: 'García',
+      display_name: 'maria',
+      email: 'maria@example.com',
+    }),
+    jonas: fake.addMember({
+      first_name: 'Jonas',
+      last_name: 'Weber',
+      display_name: 'jonas',
+      email: 'jonas@example.com',
+    }),
+    priya: fake.addMember({
+      first_name: 'Priya',
+      last_name: 'Natarajan',
+      display_name: 'priya',
+      email: 'priya@example.com',
+    }),
   };
   const web = fake.addProject({ name: 'Website', identifier: 'WEB', description: 'Marketing site and checkout' });
   const ops = fake.addProject({ name: 'Operations', identifier: 'OPS', timezone: 'Europe/Berlin' });
-  for (const [name, color] of [['frontend', '#3B82F6'], ['bug', '#EF4444'], ['release', '#22C55E'], ['docs', '#8B5CF6']] as const) {
+  for (const [name, color] of [
+    ['frontend', '#3B82F6'],
+    ['bug', '#EF4444'],
+    ['release', '#22C55E'],
+    ['docs', '#8B5CF6'],
+  ] as const) {
     fake.addLabel(web.id, { name, color });
   }
   fake.addLabel(ops.id, { name: 'infra', color: '#F97316' });
@@ -57,7 +77,8 @@ export function seedSampleWorkspace(fake: FakePlaneStore): SampleWorkspace {
       target_date: on(2),
       labels: ['bug'],
       assignees: ['jonas'],
-      description_html: '<p>The <code>&lt;Total&gt;</code> row shows 9.99 &amp; the receipt 10.00 when VAT is 19&nbsp;%.</p>',
+      description_html:
+        '<p>The <code>&lt;Total&gt;</code> row shows 9.99 &amp; the receipt 10.00 when VAT is 19&nbsp;%.</p>',
     }),
     guide: fake.addIssue(web.id, {
       name: 'Write the migration guide for v2',
@@ -65,7 +86,8 @@ export function seedSampleWorkspace(fake: FakePlaneStore): SampleWorkspace {
       target_date: on(14),
       labels: ['docs'],
       assignees: ['priya', 'maria'],
-      description_html: '<ol><li><p>Breaking changes</p></li><li><p>Config keys renamed</p></li><li><p>Rollback steps</p></li></ol>',
+      description_html:
+        '<ol><li><p>Breaking changes</p></li><li><p>Config keys renamed</p></li><li><p>Rollback steps</p></li></ol>',
     }),
     cafe: fake.addIssue(web.id, {
       name: 'Café-Menü: Übersetzung für München 🥨',
@@ -75,7 +97,10 @@ export function seedSampleWorkspace(fake: FakePlaneStore): SampleWorkspace {
       labels: ['frontend'],
       description_html: '<p>Umlaute prüfen: ä ö ü ß — and the “smart quotes”.</p>',
     }),
-    colours: fake.addIssue(web.id, { name: 'Refresh the brand colours', description_html: '<p>No date yet; waiting for the agency.</p>' }),
+    colours: fake.addIssue(web.id, {
+      name: 'Refresh the brand colours',
+      description_html: '<p>No date yet; waiting for the agency.</p>',
+    }),
     release: fake.addIssue(web.id, {
       name: 'Ship release 2.4',
       priority: 'high',
@@ -101,7 +126,7 @@ export function seedSampleWorkspace(fake: FakePlaneStore): SampleWorkspace {
       target_date: on(20),
       labels: ['infra', 'process'],
       assignees: ['priya'],
-      description_html: '<p>Restore last night\'s snapshot into <em>staging</em> and time it.</p>',
+      description_html: "<p>Restore last night's snapshot into <em>staging</em> and time it.</p>",
     }),
     ci: fake.addIssue(ops.id, {
       name: 'Migrate CI to self-hosted runners',
@@ -129,20 +154,84 @@ export interface LargeWorkspace {
 }
 
 const PROJECTS: readonly [string, string][] = [
-  ['Platform', 'PLAT'], ['Mobile App', 'MOB'], ['Website', 'WEB'], ['Billing', 'BILL'], ['Data Pipeline', 'DATA'],
-  ['Support Portal', 'SUP'], ['Infrastructure', 'INFRA'], ['Design System', 'DS'], ['Analytics', 'ANA'], ['Security', 'SEC'],
+  ['Platform', 'PLAT'],
+  ['Mobile App', 'MOB'],
+  ['Website', 'WEB'],
+  ['Billing', 'BILL'],
+  ['Data Pipeline', 'DATA'],
+  ['Support Portal', 'SUP'],
+  ['Infrastructure', 'INFRA'],
+  ['Design System', 'DS'],
+  ['Analytics', 'ANA'],
+  ['Security', 'SEC'],
 ];
-const VERBS = ['Refactor', 'Fix', 'Add', 'Remove', 'Document', 'Migrate', 'Speed up', 'Audit', 'Redesign', 'Test', 'Localise', 'Monitor'];
-const OBJECTS = ['the session cache', 'invoice PDFs', 'the onboarding flow', 'search ranking', 'webhook retries', 'the export job',
-  'dark mode', 'password reset', 'the billing dashboard', 'CSV import', 'push notifications', 'the audit log', 'rate limiting', 'SSO login'];
-const QUALIFIERS = ['for the EU region', 'on Android', 'before the Q3 release', 'for enterprise customers', 'behind a feature flag',
-  'in the admin panel', 'for accessibility', '', '', ''];
+const VERBS = [
+  'Refactor',
+  'Fix',
+  'Add',
+  'Remove',
+  'Document',
+  'Migrate',
+  'Speed up',
+  'Audit',
+  'Redesign',
+  'Test',
+  'Localise',
+  'Monitor',
+];
+const OBJECTS = [
+  'the session cache',
+  'invoice PDFs',
+  'the onboarding flow',
+  'search ranking',
+  'webhook retries',
+  'the export job',
+  'dark mode',
+  'password reset',
+  'the billing dashboard',
+  'CSV import',
+  'push notifications',
+  'the audit log',
+  'rate limiting',
+  'SSO login',
+];
+const QUALIFIERS = [
+  'for the EU region',
+  'on Android',
+  'before the Q3 release',
+  'for enterprise customers',
+  'behind a feature flag',
+  'in the admin panel',
+  'for accessibility',
+  '',
+  '',
+  '',
+];
 const LABELS = ['bug', 'feature', 'chore', 'docs', 'security', 'performance'];
 const PEOPLE: readonly [string, string][] = [
-  ['Alice', 'Nguyen'], ['Bruno', 'Costa'], ['Chen', 'Wei'], ['Dana', 'Kowalski'], ['Emeka', 'Obi'], ['Freya', 'Lindqvist'], ['Gustavo', 'Ruiz'], ['Hana', 'Sato'],
+  ['Alice', 'Nguyen'],
+  ['Bruno', 'Costa'],
+  ['Chen', 'Wei'],
+  ['Dana', 'Kowalski'],
+  ['Emeka', 'Obi'],
+  ['Freya', 'Lindqvist'],
+  ['Gustavo', 'Ruiz'],
+  ['Hana', 'Sato'],
 ];
-const STATES: readonly (readonly [string, number])[] = [['Backlog', 3], ['Todo', 3], ['In Progress', 2], ['Done', 2], ['Cancelled', 0.5]];
-const PRIORITIES: readonly (readonly [Priority, number])[] = [['urgent', 0.5], ['high', 2], ['medium', 3], ['low', 2], ['none', 2.5]];
+const STATES: readonly (readonly [string, number])[] = [
+  ['Backlog', 3],
+  ['Todo', 3],
+  ['In Progress', 2],
+  ['Done', 2],
+  ['Cancelled', 0.5],
+];
+const PRIORITIES: readonly (readonly [Priority, number])[] = [
+  ['urgent', 0.5],
+  ['high', 2],
+  ['medium', 3],
+  ['low', 2],
+  ['none', 2.5],
+];
 
 export function seedLargeWorkspace(fake: FakePlaneStore, options: LargeWorkspaceOptions = {}): LargeWorkspace {
   const random = new Random(options.seed ?? 1);
@@ -157,7 +246,10 @@ export function seedLargeWorkspace(fake: FakePlaneStore, options: LargeWorkspace
     const labels = LABELS.map((label) => fake.addLabel(project.id, { name: label }).id);
     const states = stateIds(fake, project.id);
     for (let i = 0; i < perProject; i += 1) {
-      fake.addIssue(project.id, generatedIssue(random, today, { labels, states, people: people.map((person) => person.id) }));
+      fake.addIssue(
+        project.id,
+        generatedIssue(random, today, { labels, states, people: people.map((person) => person.id) }),
+      );
     }
     projects.push(project);
   }
@@ -166,7 +258,10 @@ export function seedLargeWorkspace(fake: FakePlaneStore, options: LargeWorkspace
 
 function findOrAddMember(fake: FakePlaneStore, first: string, last: string): FakeUser {
   const display = first.toLowerCase();
-  return fake.members().find((member) => member.display_name === display) ?? fake.addMember({ first_name: first, last_name: last, display_name: display });
+  return (
+    fake.members().find((member) => member.display_name === display) ??
+    fake.addMember({ first_name: first, last_name: last, display_name: display })
+  );
 }
 
 function stateIds(fake: FakePlaneStore, projectId: string): Map<string, string> {
@@ -209,7 +304,20 @@ function generatedIssue(
 }
 
 function generatedDescription(random: Random, name: string): string {
-  const steps = random.sample(['Reproduce on staging', 'Write the tests first', 'Check the metrics dashboard', 'Update the changelog', 'Ask design for review', 'Roll out to 10 % first'], random.int(1, 4));
-  const link = random.next() < 0.3 ? `<p>Context: <a href="https://example.com/tickets/${random.int(1000, 9999)}">ticket</a></p>` : '';
+  const steps = random.sample(
+    [
+      'Reproduce on staging',
+      'Write the tests first',
+      'Check the metrics dashboard',
+      'Update the changelog',
+      'Ask design for review',
+      'Roll out to 10 % first',
+    ],
+    random.int(1, 4),
+  );
+  const link =
+    random.next() < 0.3
+      ? `<p>Context: <a href="https://example.com/tickets/${random.int(1000, 9999)}">ticket</a></p>`
+      : '';
   return `<p>${name}. Owners agreed on scope &amp; timeline.</p><ul>${steps.map((step) => `<li><p>${step}</p></li>`).join('')}</ul>${link}`;
 }

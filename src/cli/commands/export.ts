@@ -1,7 +1,7 @@
 /** `export`: each calendar of the config as a subscribable `.ics` file (src/feed/). Needs Plane only. */
 import { UsageError } from '../../errors.js';
+import { type ExportReport, runExport, STDOUT } from '../../feed/export.js';
 import { RequestStats } from '../../http/fetcher.js';
-import { runExport, STDOUT, type ExportReport } from '../../feed/export.js';
 import { todayIn } from '../../views/filter.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -19,7 +19,9 @@ const CALDAV_KEYS = ['caldav.serverUrl', 'caldav.username', 'caldav.password'];
 
 export async function exportCommand(options: ExportCommandOptions, output: Output): Promise<ExitCode> {
   if (options.out === STDOUT && output.options.json) {
-    throw new UsageError('--out - writes the feed on stdout, where --json would write its report', { hint: 'drop --json, or give --out a folder' });
+    throw new UsageError('--out - writes the feed on stdout, where --json would write its report', {
+      hint: 'drop --json, or give --out a folder',
+    });
   }
   const { config } = await loadConfigFor(output, CALDAV_KEYS);
   const stats = { plane: new RequestStats() };
@@ -52,7 +54,11 @@ export async function exportCommand(options: ExportCommandOptions, output: Outpu
   if (output.options.json) output.json(report);
   else if (options.out !== STDOUT) renderExport(report, output);
   for (const file of report.files) {
-    for (const error of file.errors) output.failure(`${file.path}: ${error.operation} failed: ${error.message}${file.status === 'kept' ? ' (the file was left as it was)' : ''}`, error.hint);
+    for (const error of file.errors)
+      output.failure(
+        `${file.path}: ${error.operation} failed: ${error.message}${file.status === 'kept' ? ' (the file was left as it was)' : ''}`,
+        error.hint,
+      );
   }
   return report.files.some((file) => file.errors.length > 0) ? ExitCode.Partial : ExitCode.Ok;
 }
@@ -64,9 +70,12 @@ function renderExport(report: ExportReport, output: Output): void {
   if (output.options.quiet && t.written === 0) return;
   for (const file of report.files) {
     if (file.status === 'unchanged' && !output.options.verbose) continue;
-    const mark = file.status === 'written' ? c.green('wrote') : file.status === 'kept' ? c.red('kept') : c.dim('unchanged');
+    const mark =
+      file.status === 'written' ? c.green('wrote') : file.status === 'kept' ? c.red('kept') : c.dim('unchanged');
     output.line(`${mark} ${file.path} ${c.dim(`(${file.objects} event(s), ${file.bytes} bytes)`)}`);
   }
   const timing = c.dim(`(${t.files} file(s), ${t.objects} event(s), ${report.durationMs} ms)`);
-  output.line(`${c.bold('export:')} ${t.written} written, ${t.unchanged} unchanged${t.kept > 0 ? `, ${c.red(`${t.kept} kept as they were`)}` : ''} ${timing}`);
+  output.line(
+    `${c.bold('export:')} ${t.written} written, ${t.unchanged} unchanged${t.kept > 0 ? `, ${c.red(`${t.kept} kept as they were`)}` : ''} ${timing}`,
+  );
 }

@@ -6,8 +6,8 @@ import { UsageError } from '../../errors.js';
 import { cachedCalendar, cachedCalendars, invalidateDiscoveryCache } from '../../ops/discovery-cache.js';
 import { recordedRun } from '../../ops/run-guard.js';
 import { hasFailures } from '../../sync/report.js';
-import { handleDelivery, type WebhookReport } from '../../webhook/handle.js';
 import { todayIn } from '../../views/filter.js';
+import { handleDelivery, type WebhookReport } from '../../webhook/handle.js';
 import { readBody } from '../../webhook/read-body.js';
 import { MAX_BODY_BYTES, verifyDelivery } from '../../webhook/verify.js';
 import { ExitCode } from '../exit-codes.js';
@@ -27,7 +27,11 @@ export interface HandleWebhookOptions {
 
 type Stdin = AsyncIterable<Buffer | string> & { isTTY?: boolean };
 
-export async function handleWebhookCommand(options: HandleWebhookOptions, output: Output, stdin: Stdin = process.stdin): Promise<ExitCode> {
+export async function handleWebhookCommand(
+  options: HandleWebhookOptions,
+  output: Output,
+  stdin: Stdin = process.stdin,
+): Promise<ExitCode> {
   const { config } = await loadConfigFor(output);
   if (stdin.isTTY) {
     throw new UsageError('handle-webhook reads the delivery body on stdin, and stdin is a terminal', {
@@ -41,32 +45,45 @@ export async function handleWebhookCommand(options: HandleWebhookOptions, output
     event: options.event,
     deliveryId: options.delivery,
   });
-  if (!config.webhook.secret) output.debug('no webhook secret configured and webhook.allowUnsigned is set: the delivery was not authenticated');
+  if (!config.webhook.secret)
+    output.debug('no webhook secret configured and webhook.allowUnsigned is set: the delivery was not authenticated');
 
   const services = openServices(config, output);
   // A project delivery may mean its calendar changed: the discovery cache forgets that project.
   if (delivery.event === 'project') invalidateDiscoveryCache(services.stateDir, delivery.id);
   // Recorded in the run state (last-webhook.json) and logged; no overlap lock: deliveries run side by side.
-  const recording = { kind: 'webhook' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName };
+  const recording = {
+    kind: 'webhook' as const,
+    services,
+    log: output,
+    calendarNameTemplate: config.caldav.calendarName,
+  };
   const report = await recordedRun(recording, () =>
-    handleDelivery(delivery, { ...services, editor: services.plane }, {
-      webUrl: config.plane.webUrl,
-      workspaceSlug: config.plane.workspaceSlug,
-      items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
-      calendarNameTemplate: config.caldav.calendarName,
-      entries: config.calendars,
-      today: todayIn(config.sync.timeZone, new Date()),
-      projects: config.plane.projects,
-      guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
-      planeWrites: { max: config.sync.maxPlaneWrites, allowMassWrite: false },
-      knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
-      knownCalendars: () => cachedCalendars(services.stateDir, services.discovery.account),
-    }),
+    handleDelivery(
+      delivery,
+      { ...services, editor: services.plane },
+      {
+        webUrl: config.plane.webUrl,
+        workspaceSlug: config.plane.workspaceSlug,
+        items: { timeZone: config.sync.timeZone, defaultDuration: config.sync.defaultDuration },
+        calendarNameTemplate: config.caldav.calendarName,
+        entries: config.calendars,
+        today: todayIn(config.sync.timeZone, new Date()),
+        projects: config.plane.projects,
+        guard: { maxDeletePercent: config.sync.maxDeletePercent, allowMassDelete: false },
+        planeWrites: { max: config.sync.maxPlaneWrites, allowMassWrite: false },
+        knownCalendarUrl: (projectId) => cachedCalendar(services.stateDir, services.discovery.account, projectId)?.url,
+        knownCalendars: () => cachedCalendars(services.stateDir, services.discovery.account),
+      },
+    ),
   );
   if (output.options.json) output.json(report);
   else renderWebhookReport(report, output);
   // A gone issue's report has no identifier: name the project by id in failure lines.
-  renderFailures({ ...report, projects: report.projects.map((p) => ({ ...p, identifier: p.identifier || `project ${p.id}` })) }, output);
+  renderFailures(
+    { ...report, projects: report.projects.map((p) => ({ ...p, identifier: p.identifier || `project ${p.id}` })) },
+    output,
+  );
   return hasFailures(report) ? ExitCode.Partial : ExitCode.Ok;
 }
 
@@ -90,11 +107,13 @@ export function renderWebhookReport(report: WebhookReport, output: Output): void
 function summarize(report: WebhookReport, output: Output): string {
   const t = report.totals;
   const written = report.calendars.flatMap((c) => (c.planeChanges ?? []).filter((change) => change.applied));
-  if (written.length > 0) return `${written.length} change(s) written to Plane: ${written.map((w) => `${w.summary}: ${w.fields.map(describeField).join('; ')}`).join(', ')}`;
+  if (written.length > 0)
+    return `${written.length} change(s) written to Plane: ${written.map((w) => `${w.summary}: ${w.fields.map(describeField).join('; ')}`).join(', ')}`;
   if ((t.conflicts ?? 0) > 0) return `${t.conflicts} conflict(s): Plane's values kept in the calendar`;
   const applied = report.calendars.flatMap((c) => c.changes.filter((change) => change.applied));
   if (applied.length === 1 && applied[0]) return describeChange(applied[0], output);
-  if (applied.length > 0) return `${t.created} created, ${t.updated} updated, ${t.deleted} deleted; ${t.unchanged} unchanged`;
+  if (applied.length > 0)
+    return `${t.created} created, ${t.updated} updated, ${t.deleted} deleted; ${t.unchanged} unchanged`;
   if (t.failed > 0) return output.colors.red(`${t.failed} failed`);
   if (t.unchanged > 0) return 'unchanged: the event is up to date';
   if (t.skipped > 0) return 'no target date, so no event';

@@ -1,6 +1,6 @@
 /** `health`: Plane, CalDAV and the last sync, for monitors and humans. Exit 0 healthy, 1 unhealthy. */
 import { envVariablesFor } from '../../config/env.js';
-import { parseDuration, formatAge } from '../../ops/duration.js';
+import { formatAge, parseDuration } from '../../ops/duration.js';
 import { checkCaldav, checkPlane, evaluateHealth, type HealthReport, type SideHealth } from '../../ops/health.js';
 import { currentLockHolder } from '../../ops/lock.js';
 import { readRunState } from '../../ops/run-state.js';
@@ -21,8 +21,16 @@ export async function healthCommand(options: HealthCommandOptions, output: Outpu
   // No discovery cache: discovering the calendar home is one of the things checked.
   const services = openServices(config, output, { discoveryCache: false });
   const [plane, caldav] = await Promise.all([
-    config.plane.apiKey ? checkPlane(services.plane) : { ...missing(PLANE_KEY, 'missing-key'), rateLimitRemaining: null },
-    config.caldav.password ? checkCaldav(services.store, () => services.discovery.current()?.homeUrl, config.calendars.map((entry) => entry.id)) : missing(CALDAV_PASSWORD, 'missing-password'),
+    config.plane.apiKey
+      ? checkPlane(services.plane)
+      : { ...missing(PLANE_KEY, 'missing-key'), rateLimitRemaining: null },
+    config.caldav.password
+      ? checkCaldav(
+          services.store,
+          () => services.discovery.current()?.homeUrl,
+          config.calendars.map((entry) => entry.id),
+        )
+      : missing(CALDAV_PASSWORD, 'missing-password'),
   ]);
   const { stateDir } = services;
   const report = evaluateHealth({
@@ -53,9 +61,17 @@ function missing(key: string, reason: 'missing-key' | 'missing-password'): SideH
 
 function renderHealth(report: HealthReport, output: Output): void {
   const { plane, caldav } = report;
-  const left = plane.rateLimitRemaining === null ? '' : `; ${plane.rateLimitRemaining} requests left in the rate-limit window`;
+  const left =
+    plane.rateLimitRemaining === null ? '' : `; ${plane.rateLimitRemaining} requests left in the rate-limit window`;
   output.line(side('plane', plane, `key of ${plane.user || 'an unnamed user'}${left}`, output));
-  output.line(side('caldav', caldav, `${caldav.homeUrl}: ${caldav.calendars} calendar(s), ${caldav.managedCalendars} created by calplanebot`, output));
+  output.line(
+    side(
+      'caldav',
+      caldav,
+      `${caldav.homeUrl}: ${caldav.calendars} calendar(s), ${caldav.managedCalendars} created by calplanebot`,
+      output,
+    ),
+  );
   output.line(`${'last sync'.padEnd(10)}${describeLastSync(report)}`);
   if (report.syncInProgress) {
     const { pid, host, startedAt } = report.syncInProgress;

@@ -1,8 +1,5 @@
 /** `sync` and `diff`: one planner, two outcomes. `diff` runs the same code with dryRun set. */
-import { loadRunContext } from '../run-context.js';
-import { ExitCode } from '../exit-codes.js';
-import type { Output } from '../output.js';
-import { renderFailures, renderReport } from '../render-report.js';
+
 import { parseDuration } from '../../ops/duration.js';
 import { watchInterrupts } from '../../ops/interrupt.js';
 import type { LockHolder } from '../../ops/lock.js';
@@ -10,6 +7,10 @@ import { guardedRun } from '../../ops/run-guard.js';
 import { calendarChanges, hasFailures, type RunReport } from '../../sync/report.js';
 import { runSync, type SyncSettings } from '../../sync/run.js';
 import { todayIn } from '../../views/filter.js';
+import { ExitCode } from '../exit-codes.js';
+import type { Output } from '../output.js';
+import { renderFailures, renderReport } from '../render-report.js';
+import { loadRunContext } from '../run-context.js';
 
 export interface SyncCommandOptions {
   project?: string[];
@@ -24,7 +25,9 @@ export interface SyncCommandOptions {
 export async function syncCommand(options: SyncCommandOptions, output: Output, dryRun: boolean): Promise<ExitCode> {
   const lockWaitMs = waitMs(options.wait);
   const { config, services } = await loadRunContext(output);
-  const spinner = await output.spinner(dryRun ? 'Comparing Plane with the calendars' : 'Syncing Plane to the calendars');
+  const spinner = await output.spinner(
+    dryRun ? 'Comparing Plane with the calendars' : 'Syncing Plane to the calendars',
+  );
   try {
     const limited = options.project !== undefined && options.project.length > 0;
     const settings: SyncSettings = {
@@ -49,10 +52,18 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       report = await runSync(deps, settings);
     } else {
       // Only sync takes the overlap lock and is recorded in the run state; diff writes nothing.
-      const ctx = { kind: 'sync' as const, services, log: output, calendarNameTemplate: config.caldav.calendarName, lockWaitMs };
+      const ctx = {
+        kind: 'sync' as const,
+        services,
+        log: output,
+        calendarNameTemplate: config.caldav.calendarName,
+        lockWaitMs,
+      };
       // Ctrl-C or SIGTERM: no further write, the run recorded as interrupted, the lock released (exit 130/143).
       const interruption = watchInterrupts((signal) => spinner.update(`${signal}: finishing the write in progress`));
-      const outcome = await guardedRun(ctx, (onCalendarDone) => runSync(deps, { ...settings, onCalendarDone, interruption })).finally(() => interruption.dispose());
+      const outcome = await guardedRun(ctx, (onCalendarDone) =>
+        runSync(deps, { ...settings, onCalendarDone, interruption }),
+      ).finally(() => interruption.dispose());
       if (outcome.kind === 'skipped') {
         spinner.stop();
         reportSkipped(outcome.holder, output);
@@ -68,7 +79,12 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
 
     if (hasFailures(report)) return ExitCode.Partial;
     // A calendar to create or rename is a pending change too: sync would write it; so is a change for Plane.
-    const pending = report.totals.created + report.totals.updated + report.totals.deleted + calendarChanges(report) + (report.totals.planeWrites ?? 0);
+    const pending =
+      report.totals.created +
+      report.totals.updated +
+      report.totals.deleted +
+      calendarChanges(report) +
+      (report.totals.planeWrites ?? 0);
     if (dryRun && options.exitCode && pending > 0) return ExitCode.ChangesPending;
     return ExitCode.Ok;
   } finally {
@@ -85,6 +101,7 @@ function waitMs(wait: boolean | string | undefined): number {
 /** Another run holds the lock: not a failure (cron overlapping a manual run), exit 0. */
 function reportSkipped(holder: LockHolder | undefined, output: Output): void {
   const by = holder ? ` (process ${holder.pid} on ${holder.host}, since ${holder.startedAt})` : '';
-  if (output.options.json) output.json({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: holder ?? null });
+  if (output.options.json)
+    output.json({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: holder ?? null });
   output.notice(`skipped: another run in progress${by}`);
 }

@@ -3,8 +3,9 @@
  * and with --fix repair what calplanebot owns. Exit 0 when clean (or everything was repaired),
  * 1 when problems remain.
  */
+
+import { type FixAction, findUidProblems, type UidProblem } from '../../ops/uid-check.js';
 import { applyFixes, type FixOutcome } from '../../ops/uid-fix.js';
-import { findUidProblems, type FixAction, type UidProblem } from '../../ops/uid-check.js';
 import { scanManagedCalendars } from '../../ops/uid-scan.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -19,11 +20,11 @@ export interface UidCheckOptions {
 type ActionView = { op: 'delete'; href: string } | { op: 'move'; from: string; to: string };
 
 const NOTES: Record<string, string> = {
-  'malformed-uid': 'looks like calplanebot\'s but is not its format; not owned, left alone',
+  'malformed-uid': "looks like calplanebot's but is not its format; not owned, left alone",
   'issue-gone': 'its issue no longer exists in Plane',
   'no-target-date': 'its issue has no target date',
-  'wrong-project': 'in another project\'s calendar',
-  'other-calendar': 'a copy in another project\'s calendar',
+  'wrong-project': "in another project's calendar",
+  'other-calendar': "a copy in another project's calendar",
 };
 
 export async function uidCheckCommand(options: UidCheckOptions, output: Output): Promise<ExitCode> {
@@ -53,7 +54,19 @@ export async function uidCheckCommand(options: UidCheckOptions, output: Output):
     else for (const action of actions) output.line(`would ${describeAction(action)}`);
   }
   const remaining = repairing ? problems.filter((p) => !repaired(p, outcomes ?? [])).length : problems.length;
-  printResult({ problems, outcomes, remaining, fix: Boolean(options.fix), repairing, calendars: checked.length, objects, warnings }, output);
+  printResult(
+    {
+      problems,
+      outcomes,
+      remaining,
+      fix: Boolean(options.fix),
+      repairing,
+      calendars: checked.length,
+      objects,
+      warnings,
+    },
+    output,
+  );
   return remaining === 0 ? ExitCode.Ok : ExitCode.Failure;
 }
 
@@ -75,14 +88,21 @@ function printResult(result: CheckResult, output: Output): void {
       schemaVersion: 1,
       ok: remaining === 0,
       problems: problems.map(viewOf),
-      fixes: result.fix ? { dryRun: !repairing, actions: outcomes?.map(outcomeView) ?? problems.flatMap((p) => p.fixes.map(actionView)) } : null,
+      fixes: result.fix
+        ? {
+            dryRun: !repairing,
+            actions: outcomes?.map(outcomeView) ?? problems.flatMap((p) => p.fixes.map(actionView)),
+          }
+        : null,
       remaining,
       scanned: { calendars: result.calendars, objects: result.objects },
       warnings: result.warnings,
     });
   } else if (!(output.options.quiet && problems.length === 0)) {
     const fixed = repairing ? `; ${problems.length - remaining} repaired, ${remaining} remaining` : '';
-    output.line(`uid-check: ${problems.length} problem(s)${fixed} in ${result.calendars} calendar(s), ${result.objects} object(s) checked`);
+    output.line(
+      `uid-check: ${problems.length} problem(s)${fixed} in ${result.calendars} calendar(s), ${result.objects} object(s) checked`,
+    );
   }
   if (remaining === 0) return;
   const hint = repairing
@@ -106,7 +126,9 @@ function renderProblems(problems: UidProblem[], output: Output): void {
       calendar = problem.calendar;
       output.line(`${c.bold(problem.calendarName)} ${c.dim(problem.calendar)}`);
     }
-    const note = NOTES[problem.reason ?? problem.kind] ?? (problem.kind === 'duplicate' ? `${problem.hrefs.length} copies` : `stored at ${problem.hrefs[0]}`);
+    const note =
+      NOTES[problem.reason ?? problem.kind] ??
+      (problem.kind === 'duplicate' ? `${problem.hrefs.length} copies` : `stored at ${problem.hrefs[0]}`);
     output.line(`  ${c.yellow(problem.kind.padEnd(13))} ${problem.uid}: ${note}`);
   }
 }
@@ -114,7 +136,14 @@ function renderProblems(problems: UidProblem[], output: Output): void {
 function reportOutcome(outcome: FixOutcome, output: Output): void {
   const what = describeAction(outcome.action);
   const message = outcome.ok ? 'Repaired' : outcome.skipped ? 'Repair skipped' : 'Repair failed';
-  output.log({ level: outcome.ok ? 'info' : 'error', message, operation: `uid-fix-${outcome.action.op}`, event_uid: outcome.action.uid, ...actionView(outcome.action), success: outcome.ok });
+  output.log({
+    level: outcome.ok ? 'info' : 'error',
+    message,
+    operation: `uid-fix-${outcome.action.op}`,
+    event_uid: outcome.action.uid,
+    ...actionView(outcome.action),
+    success: outcome.ok,
+  });
   if (outcome.ok) output.line(`${output.colors.green('fixed:')} ${what}`);
   else if (outcome.skipped) output.failure(`skipped: ${what}: ${outcome.error}`, outcome.hint);
   else output.failure(`could not ${what}: ${outcome.error}`, outcome.hint);
@@ -125,11 +154,18 @@ function describeAction(action: FixAction): string {
 }
 
 function actionView(action: FixAction): ActionView {
-  return action.op === 'delete' ? { op: 'delete', href: action.href } : { op: 'move', from: action.from, to: action.to };
+  return action.op === 'delete'
+    ? { op: 'delete', href: action.href }
+    : { op: 'move', from: action.from, to: action.to };
 }
 
 function outcomeView(outcome: FixOutcome): ActionView & { ok: boolean; skipped: boolean; error: string | null } {
-  return { ...actionView(outcome.action), ok: outcome.ok, skipped: Boolean(outcome.skipped), error: outcome.error ?? null };
+  return {
+    ...actionView(outcome.action),
+    ok: outcome.ok,
+    skipped: Boolean(outcome.skipped),
+    error: outcome.error ?? null,
+  };
 }
 
 function viewOf(problem: UidProblem) {

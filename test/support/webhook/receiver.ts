@@ -2,7 +2,7 @@
  * Starts Debian's `webhook` (adnanh/webhook) on a free loopback port with a hooks file: the real
  * HTTP receiver in front of `calplanebot handle-webhook`. One per test file, like Radicale.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export interface WebhookReceiver {
@@ -39,11 +39,15 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
 }
 
 async function startOn(port: number, options: ReceiverOptions): Promise<WebhookReceiver> {
-  const child = spawn('webhook', ['-hooks', options.hooksFile, '-ip', '127.0.0.1', '-port', String(port), '-verbose', ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'webhook',
+    ['-hooks', options.hooksFile, '-ip', '127.0.0.1', '-port', String(port), '-verbose', ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   const collect = (chunk: string) => (log += chunk);
   child.stdout?.setEncoding('utf8').on('data', collect);
@@ -80,7 +84,11 @@ function waitUntilServing(child: ChildProcess, log: () => string): Promise<void>
       reject(error);
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
-      fail(error.code === 'ENOENT' ? new Error('webhook (adnanh/webhook) is not installed; run `apt-get install -y webhook` (see README)') : error);
+      fail(
+        error.code === 'ENOENT'
+          ? new Error('webhook (adnanh/webhook) is not installed; run `apt-get install -y webhook` (see README)')
+          : error,
+      );
     });
     child.once('exit', (code) => fail(new Error(`webhook exited with code ${code} before serving:\n${log()}`)));
   });

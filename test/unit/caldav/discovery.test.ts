@@ -11,12 +11,23 @@ const serve = useScriptedDav();
 
 function storeAt(url: string): DavCalendarStore {
   const policy = { timeoutMs: 5_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 };
-  return new DavCalendarStore({ serverUrl: url, username: 'alice', password: 'pw', http: createHttpClient({ service: 'caldav', policy }) });
+  return new DavCalendarStore({
+    serverUrl: url,
+    username: 'alice',
+    password: 'pw',
+    http: createHttpClient({ service: 'caldav', policy }),
+  });
 }
 
 const HOME = '/dav/calendars/alice/';
 const calendarEntry = (path: string, name: string) =>
-  response(path, propstat(`<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>${name}</d:displayname><cs:getctag>"1"</cs:getctag>`, 200));
+  response(
+    path,
+    propstat(
+      `<d:resourcetype><d:collection/><c:calendar/></d:resourcetype><d:displayname>${name}</d:displayname><cs:getctag>"1"</cs:getctag>`,
+      200,
+    ),
+  );
 
 describe('CalDAV discovery', () => {
   it('home apart from the principal: principal, home, then the calendar list', async () => {
@@ -36,7 +47,10 @@ describe('CalDAV discovery', () => {
       principal: HOME,
       script: (req) =>
         req.method === 'PROPFIND' && req.path === HOME && req.body.includes('calendar-home-set')
-          ? multistatus(response(HOME, propstat(`<c:calendar-home-set><d:href>${HOME}</d:href></c:calendar-home-set>`, 200)), calendarEntry(`${HOME}work/`, 'Work'))
+          ? multistatus(
+              response(HOME, propstat(`<c:calendar-home-set><d:href>${HOME}</d:href></c:calendar-home-set>`, 200)),
+              calendarEntry(`${HOME}work/`, 'Work'),
+            )
           : undefined,
     });
     dav.server.calendars.set(`${HOME}work/`, { displayName: 'Work', color: undefined, objects: new Map() });
@@ -55,10 +69,20 @@ describe('CalDAV discovery', () => {
   });
 
   it('a server that refuses Depth 1 on the principal is asked the Depth-0 question instead', async () => {
-    const dav = await serve({ script: (req) => (req.method === 'PROPFIND' && req.path === '/dav/principals/alice/' && req.headers.depth === '1' ? { status: 403 } : undefined) });
+    const dav = await serve({
+      script: (req) =>
+        req.method === 'PROPFIND' && req.path === '/dav/principals/alice/' && req.headers.depth === '1'
+          ? { status: 403 }
+          : undefined,
+    });
     dav.server.calendars.set(`${HOME}work/`, { displayName: 'Work', color: undefined, objects: new Map() });
     expect((await storeAt(dav.url).listCalendars()).map((c) => c.displayName)).toEqual(['Work']);
-    expect(dav.server.requests.map((r) => `${r.path} ${r.headers.depth}`)).toEqual(['/ 0', '/dav/principals/alice/ 1', '/dav/principals/alice/ 0', `${HOME} 1`]);
+    expect(dav.server.requests.map((r) => `${r.path} ${r.headers.depth}`)).toEqual([
+      '/ 0',
+      '/dav/principals/alice/ 1',
+      '/dav/principals/alice/ 0',
+      `${HOME} 1`,
+    ]);
   });
 
   it('a list read before a calendar was made is never handed out after it', async () => {
@@ -66,7 +90,10 @@ describe('CalDAV discovery', () => {
       principal: HOME,
       script: (req) =>
         req.method === 'PROPFIND' && req.path === HOME && req.body.includes('calendar-home-set')
-          ? multistatus(response(HOME, propstat(`<c:calendar-home-set><d:href>${HOME}</d:href></c:calendar-home-set>`, 200)), response(`${HOME}inbox/`, propstat('<d:resourcetype><d:collection/></d:resourcetype>', 200)))
+          ? multistatus(
+              response(HOME, propstat(`<c:calendar-home-set><d:href>${HOME}</d:href></c:calendar-home-set>`, 200)),
+              response(`${HOME}inbox/`, propstat('<d:resourcetype><d:collection/></d:resourcetype>', 200)),
+            )
           : undefined,
     });
     const store = storeAt(dav.url);

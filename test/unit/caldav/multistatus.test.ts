@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readMultistatus } from '../../../src/caldav/multistatus.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
-const ics = (uid: string, summary = 'x') => `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+const ics = (uid: string, summary = 'x') =>
+  `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
 
 describe('readMultistatus', () => {
   it("reads href, getetag and calendar-data under any prefix (Radicale's default namespace, sabre's d:/cal:)", () => {
@@ -26,7 +27,9 @@ describe('readMultistatus', () => {
   </d:propstat>
  </d:response>
 </d:multistatus>`;
-    expect(readMultistatus(bytes(sabre))).toEqual([{ href: '/remote.php/dav/calendars/alice/work/b.ics', etag: '"e2"', data: ics('b').trim() }]);
+    expect(readMultistatus(bytes(sabre))).toEqual([
+      { href: '/remote.php/dav/calendars/alice/work/b.ics', etag: '"e2"', data: ics('b').trim() },
+    ]);
   });
 
   it('decodes entities and CDATA in the data', () => {
@@ -57,7 +60,11 @@ END:VCALENDAR]]></c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status><
   it('reads text split across chunks without breaking a multi-byte character (and drops a BOM)', () => {
     // Enough members that the 64 KiB chunk borders fall inside summaries full of 4-byte characters.
     const summary = '🚀 Café — naïve '.repeat(40);
-    const members = Array.from({ length: 300 }, (_, i) => `<response><href>/c/${i}.ics</href><propstat><prop><getetag>"${i}"</getetag><C:calendar-data>${ics(String(i), summary)}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response>`);
+    const members = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `<response><href>/c/${i}.ics</href><propstat><prop><getetag>"${i}"</getetag><C:calendar-data>${ics(String(i), summary)}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response>`,
+    );
     const body = `\uFEFF<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">${members.join('')}</multistatus>`;
     expect(Buffer.byteLength(body)).toBeGreaterThan(3 * 64 * 1024);
     const read = readMultistatus(bytes(body));
@@ -69,7 +76,9 @@ END:VCALENDAR]]></c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status><
     expect(() => readMultistatus(bytes('<html><body>Login required<br></body></html>'))).toThrow();
     expect(() => readMultistatus(bytes('<multistatus xmlns="DAV:"><response><href>/c/1.ics</href>'))).toThrow();
     expect(() => readMultistatus(bytes(''))).toThrow(/empty/);
-    expect(() => readMultistatus(bytes('<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Sign in</p></body></html>'))).toThrow(/<html> document/);
+    expect(() =>
+      readMultistatus(bytes('<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Sign in</p></body></html>')),
+    ).toThrow(/<html> document/);
   });
 
   it('reads an empty calendar as no members', () => {

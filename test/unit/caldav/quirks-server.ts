@@ -85,7 +85,10 @@ export class ScriptedDav {
   }
 
   objectsIn(calendarPath: string): Array<{ name: string } & StoredObject> {
-    return [...(this.calendars.get(calendarPath)?.objects ?? new Map<string, StoredObject>())].map(([name, o]) => ({ name, ...o }));
+    return [...(this.calendars.get(calendarPath)?.objects ?? new Map<string, StoredObject>())].map(([name, o]) => ({
+      name,
+      ...o,
+    }));
   }
 
   handle(req: ScriptedRequest): ScriptedAnswer {
@@ -118,11 +121,18 @@ export class ScriptedDav {
   private propfind(req: ScriptedRequest): ScriptedAnswer {
     if (req.body.includes('current-user-principal')) {
       const principal = this.options.principal ?? '/dav/principals/alice/';
-      return multistatus(response(req.path, propstat(`<d:current-user-principal><d:href>${principal}</d:href></d:current-user-principal>`, 200)));
+      return multistatus(
+        response(
+          req.path,
+          propstat(`<d:current-user-principal><d:href>${principal}</d:href></d:current-user-principal>`, 200),
+        ),
+      );
     }
     if (req.body.includes('calendar-home-set')) {
       const home = this.options.home ?? this.homePath;
-      return multistatus(response(req.path, propstat(`<c:calendar-home-set><d:href>${home}</d:href></c:calendar-home-set>`, 200)));
+      return multistatus(
+        response(req.path, propstat(`<c:calendar-home-set><d:href>${home}</d:href></c:calendar-home-set>`, 200)),
+      );
     }
     if (req.path === this.homePath) {
       const entries = [response(this.homePath, propstat('<d:resourcetype><d:collection/></d:resourcetype>', 200))];
@@ -147,7 +157,10 @@ export class ScriptedDav {
     if (!calendar) return { status: 404 };
     const entries = [...calendar.objects].map(([name, o]) => {
       const etag = this.options.noEtags ? '' : `<d:getetag>${o.etag}</d:getetag>`;
-      return response(`${req.path}${name}`, propstat(`${etag}<c:calendar-data>${escapeXml(o.data)}</c:calendar-data>`, 200));
+      return response(
+        `${req.path}${name}`,
+        propstat(`${etag}<c:calendar-data>${escapeXml(o.data)}</c:calendar-data>`, 200),
+      );
     });
     return multistatus(...entries);
   }
@@ -156,7 +169,11 @@ export class ScriptedDav {
     const { calendar, name } = this.locate(req.path);
     const found = calendar?.objects.get(name);
     if (!found) return { status: 404 };
-    return { status: 200, headers: { 'content-type': 'text/calendar', ...(this.options.noEtags ? {} : { etag: found.etag }) }, body: found.data };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/calendar', ...(this.options.noEtags ? {} : { etag: found.etag }) },
+      body: found.data,
+    };
   }
 
   private put(req: ScriptedRequest): ScriptedAnswer {
@@ -207,7 +224,12 @@ export async function startScriptedDav(options: ScriptedDavOptions = {}): Promis
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
-      const answer = dav.handle({ method: req.method ?? 'GET', path: decodeURIComponent((req.url ?? '/').split('?')[0]!), headers, body: Buffer.concat(chunks).toString('utf8') });
+      const answer = dav.handle({
+        method: req.method ?? 'GET',
+        path: decodeURIComponent((req.url ?? '/').split('?')[0]!),
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(answer.status, answer.headers ?? (answer.body?.startsWith('<') ? XML : {}));
       res.end(answer.body ?? '');
     });
@@ -248,7 +270,13 @@ export function sabreError(status: number, exception: string, message: string): 
   return { status, headers: XML, body };
 }
 
-const REASONS: Record<number, string> = { 200: 'OK', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 424: 'Failed Dependency' };
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  424: 'Failed Dependency',
+};
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

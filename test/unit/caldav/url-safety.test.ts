@@ -12,7 +12,7 @@ import { DavCalendarStore } from '../../../src/caldav/dav-store.js';
 import { HttpError } from '../../../src/errors.js';
 import { uidForIssue } from '../../../src/event/uid.js';
 import { createHttpClient, type FetchLike } from '../../../src/http/fetcher.js';
-import { propstat, response, type RunningDav, type ScriptedRequest, useScriptedDav } from './quirks-server.js';
+import { propstat, type RunningDav, response, type ScriptedRequest, useScriptedDav } from './quirks-server.js';
 
 const PASSWORD = 'scripted-password-91';
 const serve = useScriptedDav();
@@ -57,14 +57,20 @@ describe('URLs from the server: https unless loopback or http.allowInsecureHttp'
     const { store, asked } = storeAt(dav);
     const error = await store.listCalendars().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).message).toMatch(/^refused PROPFIND http:\/\/partition\.example\.test\/dav\/principals\/alice\/: the URL uses http:\/\/ to the non-loopback host partition\.example\.test/);
+    expect((error as HttpError).message).toMatch(
+      /^refused PROPFIND http:\/\/partition\.example\.test\/dav\/principals\/alice\/: the URL uses http:\/\/ to the non-loopback host partition\.example\.test/,
+    );
     expect((error as HttpError).hint).toMatch(/http\.allowInsecureHttp/);
     expect(hostsOf(asked)).toEqual([new URL(dav.url).host]); // the credentials went only where the config said
   });
 
   it('with http.allowInsecureHttp the same principal is followed', async () => {
     const dav = await serve({ principal: 'http://partition.example.test/dav/principals/alice/' });
-    dav.server.calendars.set(`${dav.server.homePath}work/`, { displayName: 'Work', color: undefined, objects: new Map() });
+    dav.server.calendars.set(`${dav.server.homePath}work/`, {
+      displayName: 'Work',
+      color: undefined,
+      objects: new Map(),
+    });
     const { store, asked } = storeAt(dav, { allowInsecureHttp: true });
     expect((await store.listCalendars()).map((c) => c.displayName)).toEqual(['Work']);
     expect(hostsOf(asked)).toEqual([new URL(dav.url).host, 'partition.example.test']);
@@ -72,7 +78,11 @@ describe('URLs from the server: https unless loopback or http.allowInsecureHttp'
 
   it('discovery may move to another host over https (iCloud partitions)', async () => {
     const dav = await serve({ principal: 'https://p07-caldav.example.test/dav/principals/alice/' });
-    dav.server.calendars.set(`${dav.server.homePath}work/`, { displayName: 'Work', color: undefined, objects: new Map() });
+    dav.server.calendars.set(`${dav.server.homePath}work/`, {
+      displayName: 'Work',
+      color: undefined,
+      objects: new Map(),
+    });
     const { store, asked } = storeAt(dav);
     expect((await store.listCalendars()).map((c) => c.displayName)).toEqual(['Work']);
     expect(asked.slice(1).every((u) => u.startsWith('https://p07-caldav.example.test/'))).toBe(true);
@@ -92,23 +102,38 @@ describe('object hrefs in a calendar listing', () => {
   const owned = (issueId: string) =>
     `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:${uidForIssue(issueId)}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20250101\r\nDTEND;VALUE=DATE:20250102\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
 
-  it('must be on the calendar\'s own origin: one elsewhere is skipped, reported, and never requested', async () => {
+  it("must be on the calendar's own origin: one elsewhere is skipped, reported, and never requested", async () => {
     const elsewhere = 'https://elsewhere.example.test/dav/calendars/alice/cal/plane-issue.ics';
     const dav = await serve({
       script: (req: ScriptedRequest, server) => {
         if (req.method !== 'REPORT') return undefined;
         const standard = server.standard(req);
-        const extra = response(elsewhere, propstat(`<d:getetag>"x1"</d:getetag><c:calendar-data>${owned('0f0e0d0c-0b0a-4908-8706-050403020100')}</c:calendar-data>`, 200));
+        const extra = response(
+          elsewhere,
+          propstat(
+            `<d:getetag>"x1"</d:getetag><c:calendar-data>${owned('0f0e0d0c-0b0a-4908-8706-050403020100')}</c:calendar-data>`,
+            200,
+          ),
+        );
         return { ...standard, body: standard.body?.replace('</d:multistatus>', `${extra}</d:multistatus>`) };
       },
     });
     const { store, asked, warnings } = storeAt(dav);
     const calendar = await store.createCalendar(await store.calendarUrlFor('cal'), 'Cal');
-    const mine = dav.server.putDirect(`${dav.server.homePath}cal/mine.ics`, owned('1f0e0d0c-0b0a-4908-8706-050403020100'));
+    const mine = dav.server.putDirect(
+      `${dav.server.homePath}cal/mine.ics`,
+      owned('1f0e0d0c-0b0a-4908-8706-050403020100'),
+    );
 
     const listed = await store.list(calendar);
-    expect(listed.map((o) => [new URL(o.href).pathname, o.etag])).toEqual([[`${dav.server.homePath}cal/mine.ics`, mine]]);
-    expect(warnings).toEqual([expect.stringMatching(/^skipped 1 object\(s\) that the listing of .* placed on another origin \(e\.g\. https:\/\/elsewhere\.example\.test\//)]);
+    expect(listed.map((o) => [new URL(o.href).pathname, o.etag])).toEqual([
+      [`${dav.server.homePath}cal/mine.ics`, mine],
+    ]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^skipped 1 object\(s\) that the listing of .* placed on another origin \(e\.g\. https:\/\/elsewhere\.example\.test\//,
+      ),
+    ]);
     expect(hostsOf(asked)).toEqual([new URL(dav.url).host]);
   });
 });
@@ -116,7 +141,11 @@ describe('object hrefs in a calendar listing', () => {
 describe('If-None-Match refused with a bare 400', () => {
   const ics = (n: number) =>
     `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:object-${n}@test\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;VALUE=DATE:20250101\r\nDTEND;VALUE=DATE:20250102\r\nSUMMARY:${n}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
-  const bare400 = { status: 400, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?>\n<D:error xmlns:D="DAV:"/>' };
+  const bare400 = {
+    status: 400,
+    headers: { 'content-type': 'application/xml' },
+    body: '<?xml version="1.0" encoding="UTF-8"?>\n<D:error xmlns:D="DAV:"/>',
+  };
 
   /** Answers the listed If-None-Match PUTs (1-based, counting only those) with a bare 400. */
   async function refusing(which: number[]) {

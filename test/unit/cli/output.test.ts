@@ -2,12 +2,17 @@ import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { colorEnabled, jsonPieces, spinnerStyle, type GlobalOptions, type Streams } from '../../../src/cli/output.js';
+import { colorEnabled, type GlobalOptions, jsonPieces, type Streams, spinnerStyle } from '../../../src/cli/output.js';
 
 const ANSI = /\u001b\[/;
 const on = { color: true };
 const off = { color: false }; // --no-color
-const quietless: Pick<GlobalOptions, 'color' | 'json' | 'quiet' | 'logFormat'> = { color: true, json: false, quiet: false, logFormat: 'human' };
+const quietless: Pick<GlobalOptions, 'color' | 'json' | 'quiet' | 'logFormat'> = {
+  color: true,
+  json: false,
+  quiet: false,
+  logFormat: 'human',
+};
 
 describe('colorEnabled (one stream)', () => {
   it.each([
@@ -43,7 +48,11 @@ describe('spinnerStyle (stderr)', () => {
 });
 
 /** In-process CLI streams whose TTY-ness each test chooses. */
-function fakeStreams(stdoutIsTTY: boolean, stderrIsTTY: boolean, env: NodeJS.ProcessEnv = {}): Streams & { out: () => string; err: () => string } {
+function fakeStreams(
+  stdoutIsTTY: boolean,
+  stderrIsTTY: boolean,
+  env: NodeJS.ProcessEnv = {},
+): Streams & { out: () => string; err: () => string } {
   const stdout = Object.assign(new PassThrough(), { isTTY: stdoutIsTTY });
   const stderr = Object.assign(new PassThrough(), { isTTY: stderrIsTTY });
   let out = '';
@@ -83,7 +92,8 @@ describe('the CLI decides colour per stream', () => {
 });
 
 describe('jsonPieces: the --json document, written a piece at a time', () => {
-  const mask = (_key: string, value: unknown) => (typeof value === 'string' ? value.replaceAll('s3cret', '***') : value);
+  const mask = (_key: string, value: unknown) =>
+    typeof value === 'string' ? value.replaceAll('s3cret', '***') : value;
 
   it('joins to exactly what JSON.stringify(value, replacer, 2) writes, for any JSON value', () => {
     fc.assert(
@@ -95,9 +105,25 @@ describe('jsonPieces: the --json document, written a piece at a time', () => {
   });
 
   it('a report: no piece larger than one change, never the whole document or a project in one string; undefined members left out', () => {
-    const change = (i: number, j: number) => ({ op: 'create', summary: `[${i}-${j}] s3cret plan`, fields: [{ field: 'summary', from: null, to: `[${i}-${j}] s3cret plan` }], skip: undefined });
-    const projects = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, changes: Array.from({ length: 50 }, (_, j) => change(i, j)), note: undefined }));
-    const report = { schemaVersion: 1, dryRun: false, projects, totals: { created: 150 }, warnings: [], gone: undefined };
+    const change = (i: number, j: number) => ({
+      op: 'create',
+      summary: `[${i}-${j}] s3cret plan`,
+      fields: [{ field: 'summary', from: null, to: `[${i}-${j}] s3cret plan` }],
+      skip: undefined,
+    });
+    const projects = Array.from({ length: 3 }, (_, i) => ({
+      id: `p${i}`,
+      changes: Array.from({ length: 50 }, (_, j) => change(i, j)),
+      note: undefined,
+    }));
+    const report = {
+      schemaVersion: 1,
+      dryRun: false,
+      projects,
+      totals: { created: 150 },
+      warnings: [],
+      gone: undefined,
+    };
     const pieces = [...jsonPieces(report, mask)];
     expect(pieces.join('')).toBe(JSON.stringify(report, mask, 2));
     expect(pieces.join('')).not.toContain('s3cret');

@@ -50,7 +50,9 @@ export async function configError(action: () => unknown): Promise<ConfigError> {
 
 /** Everything a user could see of an error. */
 export function visibleText(error: ConfigError): string {
-  return [error.message, error.hint ?? '', error.key ?? '', error.file ?? '', error.stack ?? '', String(error)].join('\n');
+  return [error.message, error.hint ?? '', error.key ?? '', error.file ?? '', error.stack ?? '', String(error)].join(
+    '\n',
+  );
 }
 
 /** The config file path the validation tests name in their errors. */

@@ -16,7 +16,12 @@ describe('findJsonSyntaxError', () => {
     ['{"a": 1 "b": 2}', 1, 9, "expected ',' or '}' after a property value, found '\"' (missing comma?)"],
     ['{\n  "a": 1,\n}', 3, 1, "expected a property name, found '}' (JSON does not allow trailing commas)"],
     ['[1, 2,]', 1, 7, "expected a value, found ']' (JSON does not allow trailing commas)"],
-    ['[1 2]', 1, 4, "expected ',' or ']' after an array element, found unquoted text (strings need double quotes) (missing comma?)"],
+    [
+      '[1 2]',
+      1,
+      4,
+      "expected ',' or ']' after an array element, found unquoted text (strings need double quotes) (missing comma?)",
+    ],
     ['{"a" 1}', 1, 6, "expected ':' after the property name, found unquoted text (strings need double quotes)"],
     ["{'a': 1}", 1, 2, 'expected a property name in double quotes, found a single quote (JSON needs double quotes)'],
     ['{a: 1}', 1, 2, 'expected a property name in double quotes, found unquoted text (strings need double quotes)'],
@@ -45,15 +50,23 @@ describe('findJsonSyntaxError', () => {
 
   it('accepts what JSON.parse accepts, and rejects what it rejects (property)', () => {
     const mutated = fc
-      .tuple(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ':', '\\', ' ', '0', '-', '.', 'e', 'x', '\n', '\t'), fc.nat(2))
+      .tuple(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', ',', '}', ']', '"', ':', '\\', ' ', '0', '-', '.', 'e', 'x', '\n', '\t'),
+        fc.nat(2),
+      )
       .map(([json, at, insert, removed]) => {
         const position = json.length === 0 ? 0 : at % json.length;
         return json.slice(0, position) + insert + json.slice(position + removed);
       });
     fc.assert(
-      fc.property(fc.oneof(fc.json(), mutated, fc.string({ unit: fc.constantFrom(...'{}[],:"\\ 0123456789.eE+-tfnrul') })), (text) => {
-        expect(findJsonSyntaxError(text) === undefined).toBe(jsonParses(text));
-      }),
+      fc.property(
+        fc.oneof(fc.json(), mutated, fc.string({ unit: fc.constantFrom(...'{}[],:"\\ 0123456789.eE+-tfnrul') })),
+        (text) => {
+          expect(findJsonSyntaxError(text) === undefined).toBe(jsonParses(text));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

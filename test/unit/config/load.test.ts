@@ -53,7 +53,8 @@ describe('discovery', () => {
 
   it('finds a YAML rc file', async () => {
     const dir = await tempDir();
-    const yaml = 'plane:\n  workspaceSlug: acme\n  apiKey: k-1234\ncaldav:\n  serverUrl: https://dav.example.com\n  username: a\n  password: p-1234\n';
+    const yaml =
+      'plane:\n  workspaceSlug: acme\n  apiKey: k-1234\ncaldav:\n  serverUrl: https://dav.example.com\n  username: a\n  password: p-1234\n';
     await writeConfig(dir, '.calplanebotrc.yaml', yaml);
     const loaded = await loadConfig({ cwd: dir, env: {} });
     expect(loaded.config.caldav.serverUrl).toBe('https://dav.example.com/');
@@ -61,7 +62,10 @@ describe('discovery', () => {
 
   it('searches up from a subdirectory to the project root (the directory holding package.json), not beyond', async () => {
     const outside = await tempDir();
-    await writeConfig(outside, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'outside' } });
+    await writeConfig(outside, 'calplanebot.config.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, workspaceSlug: 'outside' },
+    });
     const root = path.join(outside, 'repo');
     await mkdir(path.join(root, 'scripts', 'cron'), { recursive: true });
     await writeFile(path.join(root, 'package.json'), '{"name": "ops"}');
@@ -79,7 +83,10 @@ describe('discovery', () => {
     expect(loaded.config.sync.stateDir).toBe(path.join(root, 'state'));
 
     // The nearest directory wins.
-    const nearer = await writeConfig(path.join(root, 'scripts'), 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'nearer' } });
+    const nearer = await writeConfig(path.join(root, 'scripts'), 'calplanebot.config.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, workspaceSlug: 'nearer' },
+    });
     const nearest = await loadConfig({ cwd, env: {} });
     expect(nearest.filepath).toBe(nearer);
     expect(nearest.config.plane.workspaceSlug).toBe('nearer');
@@ -87,9 +94,15 @@ describe('discovery', () => {
 
   it('--config wins over discovery, relative to cwd', async () => {
     const dir = await tempDir();
-    await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'found' } });
+    await writeConfig(dir, 'calplanebot.config.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, workspaceSlug: 'found' },
+    });
     await mkdir(path.join(dir, 'etc'));
-    const chosen = await writeConfig(dir, 'etc/mine.json', { ...validRaw(), plane: { ...validRaw().plane, workspaceSlug: 'chosen' } });
+    const chosen = await writeConfig(dir, 'etc/mine.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, workspaceSlug: 'chosen' },
+    });
     const loaded = await loadConfig({ cwd: dir, configPath: 'etc/mine.json', env: {} });
     expect(loaded.filepath).toBe(chosen);
     expect(loaded.config.plane.workspaceSlug).toBe('chosen');
@@ -169,7 +182,11 @@ describe('environment overrides', () => {
       CALPLANEBOT_STATE_DIR: 'from-env',
     };
     const { config } = await loadConfig({ cwd: dir, env });
-    expect(config.plane).toMatchObject({ apiKey: 'env-api-key', workspaceSlug: 'env-slug', baseUrl: 'https://plane.internal' });
+    expect(config.plane).toMatchObject({
+      apiKey: 'env-api-key',
+      workspaceSlug: 'env-slug',
+      baseUrl: 'https://plane.internal',
+    });
     // Self-hosted: the web UI lives on the API's origin unless PLANE_WEB_URL says otherwise.
     expect(config.plane.webUrl).toBe('https://plane.internal');
     expect(config.caldav).toMatchObject({ username: 'env-user', password: 'env-password' });
@@ -194,8 +211,14 @@ describe('environment overrides', () => {
 
   it('an empty PLANE_BASE_URL= counts as unset: the file value (or the default) applies, not an error', async () => {
     const dir = await tempDir();
-    await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, baseUrl: 'https://plane.example.com' } });
-    const { config } = await loadConfig({ cwd: dir, env: { PLANE_BASE_URL: '', PLANE_WEB_URL: ' ', CALPLANEBOT_STATE_DIR: '' } });
+    await writeConfig(dir, 'calplanebot.config.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, baseUrl: 'https://plane.example.com' },
+    });
+    const { config } = await loadConfig({
+      cwd: dir,
+      env: { PLANE_BASE_URL: '', PLANE_WEB_URL: ' ', CALPLANEBOT_STATE_DIR: '' },
+    });
     expect(config.plane.baseUrl).toBe('https://plane.example.com');
     expect(config.plane.webUrl).toBe('https://plane.example.com');
     expect(config.sync.stateDir).toBeUndefined();
@@ -203,7 +226,10 @@ describe('environment overrides', () => {
 
   it('a blank plane.baseUrl in the file is exit 2 naming the key and the file', async () => {
     const dir = await tempDir();
-    const file = await writeConfig(dir, 'calplanebot.config.json', { ...validRaw(), plane: { ...validRaw().plane, baseUrl: '' } });
+    const file = await writeConfig(dir, 'calplanebot.config.json', {
+      ...validRaw(),
+      plane: { ...validRaw().plane, baseUrl: '' },
+    });
     const error = await configError(() => loadConfig({ cwd: dir, env: {} }));
     expect(error.key).toBe('plane.baseUrl');
     expect(error.file).toBe(file);
@@ -236,7 +262,10 @@ describe('secrets from *_FILE', () => {
   it('strips a CRLF ending too', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'secret'), 'crlf-secret\r\n');
-    const { config } = await loadConfig({ cwd: dir, env: { ...fullEnv(), CALDAV_PASSWORD: undefined, CALDAV_PASSWORD_FILE: 'secret' } });
+    const { config } = await loadConfig({
+      cwd: dir,
+      env: { ...fullEnv(), CALDAV_PASSWORD: undefined, CALDAV_PASSWORD_FILE: 'secret' },
+    });
     expect(config.caldav.password).toBe('crlf-secret');
   });
 
@@ -260,10 +289,17 @@ describe('secrets from *_FILE', () => {
   it('setting X and X_FILE together is an error naming both', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'secret'), 'x-secret');
-    const env = { ...fullEnv(), CALDAV_PASSWORD_FILE: 'secret', PLANE_WEBHOOK_SECRET: 'w-secret', PLANE_WEBHOOK_SECRET_FILE: 'secret' };
+    const env = {
+      ...fullEnv(),
+      CALDAV_PASSWORD_FILE: 'secret',
+      PLANE_WEBHOOK_SECRET: 'w-secret',
+      PLANE_WEBHOOK_SECRET_FILE: 'secret',
+    };
     const error = await configError(() => loadConfig({ cwd: dir, env }));
     expect(error.message).toContain('CALDAV_PASSWORD: both CALDAV_PASSWORD and CALDAV_PASSWORD_FILE are set');
-    expect(error.message).toContain('PLANE_WEBHOOK_SECRET: both PLANE_WEBHOOK_SECRET and PLANE_WEBHOOK_SECRET_FILE are set');
+    expect(error.message).toContain(
+      'PLANE_WEBHOOK_SECRET: both PLANE_WEBHOOK_SECRET and PLANE_WEBHOOK_SECRET_FILE are set',
+    );
   });
 });
 
@@ -306,12 +342,16 @@ describe('problems', () => {
   it('type errors, missing keys and env problems come in one message', async () => {
     const dir = await tempDir();
     await writeConfig(dir, 'calplanebot.config.json', { plane: { apiKey: 5 }, http: { retries: 0 } });
-    const error = await configError(() => loadConfig({ cwd: dir, env: { CALDAV_URL: 'dav.example.com', PLANE_API_KEY: 'k', PLANE_API_KEY_FILE: 'f' } }));
+    const error = await configError(() =>
+      loadConfig({ cwd: dir, env: { CALDAV_URL: 'dav.example.com', PLANE_API_KEY: 'k', PLANE_API_KEY_FILE: 'f' } }),
+    );
     expect(error.message).toContain('PLANE_API_KEY: both PLANE_API_KEY and PLANE_API_KEY_FILE are set');
     expect(error.message).toContain('plane.apiKey: expected a string, got number');
     expect(error.message).toContain('http.retries: must be at least 1, got 0');
     expect(error.message).toContain('plane.workspaceSlug: missing');
-    expect(error.message).toContain('CALDAV_URL: not an absolute URL (no scheme); did you mean "https://dav.example.com"?');
+    expect(error.message).toContain(
+      'CALDAV_URL: not an absolute URL (no scheme); did you mean "https://dav.example.com"?',
+    );
   });
 
   it('names the env variable when the bad value came from the environment', async () => {
@@ -336,7 +376,9 @@ describe('invalid JSON', () => {
     const dir = await tempDir();
     const file = await writeConfig(dir, 'c.json', '{\n  "plane": { "apiKey": "k", }\n}');
     const error = await configError(() => loadConfig({ cwd: dir, configPath: 'c.json', env: {} }));
-    expect(error.message).toBe(`${file}:2:29: expected a property name, found '}' (JSON does not allow trailing commas)`);
+    expect(error.message).toBe(
+      `${file}:2:29: expected a property name, found '}' (JSON does not allow trailing commas)`,
+    );
     expect(error.file).toBe(file);
     expect(error.hint).toContain('trailing commas');
   });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { makeRedactor, MIN_SECRET_LENGTH, redactSecrets, redactUrl, secretsOf } from '../../../src/config/index.js';
+import { MIN_SECRET_LENGTH, makeRedactor, redactSecrets, redactUrl, secretsOf } from '../../../src/config/index.js';
 
 const config = {
-  plane: { baseUrl: 'https://api.plane.so', webUrl: 'https://app.plane.so', workspaceSlug: 'acme', apiKey: 'key/with+special=chars', projects: [] },
-  caldav: { serverUrl: 'https://dav.example.com/', username: 'alice', password: 'p@ss word', calendarName: 'Plane: {project}' },
+  plane: {
+    baseUrl: 'https://api.plane.so',
+    webUrl: 'https://app.plane.so',
+    workspaceSlug: 'acme',
+    apiKey: 'key/with+special=chars',
+    projects: [],
+  },
+  caldav: {
+    serverUrl: 'https://dav.example.com/',
+    username: 'alice',
+    password: 'p@ss word',
+    calendarName: 'Plane: {project}',
+  },
   webhook: { secret: 'whsec-1234', allowUnsigned: false },
 };
 

@@ -39,7 +39,13 @@ describe('defaults and normalisation', () => {
       calendars: [{ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} }],
       export: { refreshInterval: 'PT1H' },
       webhook: { secret: undefined, allowUnsigned: false },
-      sync: { maxDeletePercent: 50, maxPlaneWrites: 25, stateDir: undefined, timeZone: undefined, defaultDuration: 'PT1H' },
+      sync: {
+        maxDeletePercent: 50,
+        maxPlaneWrites: 25,
+        stateDir: undefined,
+        timeZone: undefined,
+        defaultDuration: 'PT1H',
+      },
       http: DEFAULTS.http,
     });
   });
@@ -101,7 +107,9 @@ describe('defaults and normalisation', () => {
     const { config } = validateConfig(raw, {
       file: FILE,
       cwd: '/work',
-      overrides: [{ key: 'plane.baseUrl', variable: 'PLANE_BASE_URL', value: 'https://plane.example.com', secret: false }],
+      overrides: [
+        { key: 'plane.baseUrl', variable: 'PLANE_BASE_URL', value: 'https://plane.example.com', secret: false },
+      ],
     });
     expect(config.plane.baseUrl).toBe('https://plane.example.com');
   });
@@ -117,12 +125,25 @@ describe('defaults and normalisation', () => {
       ...validRaw(),
       webhook: { secret: 'whsec-1234', allowUnsigned: true },
       sync: { maxDeletePercent: 12.5, maxPlaneWrites: 3, stateDir: 'state' },
-      http: { timeoutMs: 1, retries: 1, backoffMinMs: 0, backoffMaxMs: 0, maxRetryAfterMs: 0, maxRateLimitWaitMs: 0, allowInsecureHttp: true },
+      http: {
+        timeoutMs: 1,
+        retries: 1,
+        backoffMinMs: 0,
+        backoffMaxMs: 0,
+        maxRetryAfterMs: 0,
+        maxRateLimitWaitMs: 0,
+        allowInsecureHttp: true,
+      },
     };
     expect(configFileSchema.safeParse(raw).success).toBe(true);
     const { config, warnings } = validate(raw);
     expect(warnings).toEqual([]);
-    expect(config.sync).toEqual({ maxDeletePercent: 12.5, maxPlaneWrites: 3, stateDir: '/x/state', defaultDuration: 'PT1H' });
+    expect(config.sync).toEqual({
+      maxDeletePercent: 12.5,
+      maxPlaneWrites: 3,
+      stateDir: '/x/state',
+      defaultDuration: 'PT1H',
+    });
     expect(config.http.allowInsecureHttp).toBe(true);
   });
 
@@ -166,12 +187,16 @@ describe('URLs', () => {
     expect(config.plane.webUrl).toBe('http://plane.lan');
   });
 
-  it.each(['http://localhost:5232/', 'http://127.0.0.1/', 'http://127.8.9.10:80', 'http://[::1]:5232', 'http://127.1/', 'http://LOCALHOST/'])(
-    'allows http:// to loopback %s',
-    (url) => {
-      expect(validate(withValue('caldav.serverUrl', url)).config.caldav.serverUrl).toMatch(/^http:\/\//);
-    },
-  );
+  it.each([
+    'http://localhost:5232/',
+    'http://127.0.0.1/',
+    'http://127.8.9.10:80',
+    'http://[::1]:5232',
+    'http://127.1/',
+    'http://LOCALHOST/',
+  ])('allows http:// to loopback %s', (url) => {
+    expect(validate(withValue('caldav.serverUrl', url)).config.caldav.serverUrl).toMatch(/^http:\/\//);
+  });
 
   it.each(['http://128.0.0.1/', 'http://localhost.example.com/', 'http://[::2]/', 'http://0.0.0.0/'])(
     'does not treat %s as loopback',
@@ -242,7 +267,16 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
     'webhook.secret',
     'sync.stateDir',
   ];
-  const NUMBER_KEYS = ['sync.maxDeletePercent', 'sync.maxPlaneWrites', 'http.timeoutMs', 'http.retries', 'http.backoffMinMs', 'http.backoffMaxMs', 'http.maxRetryAfterMs', 'http.maxRateLimitWaitMs'];
+  const NUMBER_KEYS = [
+    'sync.maxDeletePercent',
+    'sync.maxPlaneWrites',
+    'http.timeoutMs',
+    'http.retries',
+    'http.backoffMinMs',
+    'http.backoffMaxMs',
+    'http.maxRetryAfterMs',
+    'http.maxRateLimitWaitMs',
+  ];
   const BOOLEAN_KEYS = ['webhook.allowUnsigned', 'http.allowInsecureHttp'];
   const SECTIONS = ['plane', 'caldav', 'webhook', 'sync', 'http'];
   const REQUIRED = ['plane.workspaceSlug', 'plane.apiKey', 'caldav.serverUrl', 'caldav.username', 'caldav.password'];
@@ -318,7 +352,17 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
   });
 
   it('property: any JSON value at any key either validates or is a ConfigError naming that key', () => {
-    const keys = ['plane', 'caldav', 'webhook', 'sync', 'http', 'plane.projects', ...STRING_KEYS, ...NUMBER_KEYS, ...BOOLEAN_KEYS];
+    const keys = [
+      'plane',
+      'caldav',
+      'webhook',
+      'sync',
+      'http',
+      'plane.projects',
+      ...STRING_KEYS,
+      ...NUMBER_KEYS,
+      ...BOOLEAN_KEYS,
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...keys), fc.jsonValue(), (key, value) => {
         try {
@@ -328,7 +372,10 @@ describe('config fuzz: every malformed value is a ConfigError naming its key', (
           // The error must name a key, and that key must be the one set (or a part of it / inside it).
           expect(error.key, `no key named for ${key} = ${JSON.stringify(value)}`).toEqual(expect.any(String));
           const named = error.key!;
-          expect(named === key || named.startsWith(`${key}.`) || named.startsWith(`${key}[`), `${named} for ${key}`).toBe(true);
+          expect(
+            named === key || named.startsWith(`${key}.`) || named.startsWith(`${key}[`),
+            `${named} for ${key}`,
+          ).toBe(true);
           expect(error.message).toContain(named);
           expect(error.file).toBe(FILE);
         }
@@ -343,9 +390,12 @@ describe('export.refreshInterval', () => {
     expect(validate(withValue('export.refreshInterval', value)).config.export.refreshInterval).toBe(value);
   });
 
-  it.each(['1 hour', 'PT', 'P', 'PT0S', 'P0D', '-PT1H', 'pt1h', 'PT1.5H', 'P1H'])('%j is a configuration error naming the key', async (value) => {
-    const error = await configError(() => validate(withValue('export.refreshInterval', value)));
-    expect(error.key).toBe('export.refreshInterval');
-    expect(error.message).toContain(`${FILE}: export.refreshInterval`);
-  });
+  it.each(['1 hour', 'PT', 'P', 'PT0S', 'P0D', '-PT1H', 'pt1h', 'PT1.5H', 'P1H'])(
+    '%j is a configuration error naming the key',
+    async (value) => {
+      const error = await configError(() => validate(withValue('export.refreshInterval', value)));
+      expect(error.key).toBe('export.refreshInterval');
+      expect(error.message).toContain(`${FILE}: export.refreshInterval`);
+    },
+  );
 });

@@ -42,7 +42,11 @@ const GOOD_TEXT = `{
 `;
 
 /** Runs a load and returns everything the user would see: the error, or the warnings. */
-async function everythingShown(files: Record<string, string>, env: NodeJS.ProcessEnv = {}, configPath?: string): Promise<string> {
+async function everythingShown(
+  files: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+  configPath?: string,
+): Promise<string> {
   const dir = await tempDir();
   for (const [name, content] of Object.entries(files)) await writeConfig(dir, name, content, 0o644);
   try {
@@ -93,7 +97,9 @@ describe('secrets never appear in errors or warnings', () => {
     ['secret in an array', { apiKey: [API_KEY] }],
     ['secret in an object', { apiKey: { value: API_KEY } }],
   ])('wrong-typed secret: %s', async (_name, plane) => {
-    const shown = await everythingShown({ [JSON_NAME]: JSON.stringify({ plane, caldav: { password: { p: PASSWORD } }, webhook: { secret: [WEBHOOK] } }) });
+    const shown = await everythingShown({
+      [JSON_NAME]: JSON.stringify({ plane, caldav: { password: { p: PASSWORD } }, webhook: { secret: [WEBHOOK] } }),
+    });
     expect(shown).toContain('plane.apiKey: expected a string, got');
     expect(shown).toContain('caldav.password: expected a string, got object');
     expect(shown).toContain('webhook.secret: expected a string, got array');
@@ -146,13 +152,19 @@ describe('secrets never appear in errors or warnings', () => {
     const shown = await everythingShown({ 'calplanebot.config.cjs': `throw new Error(${JSON.stringify(API_KEY)});` });
     expect(shown).toContain('could not load the config module (Error)');
     expectNoSecret(shown);
-    const syntax = await everythingShown({ 'calplanebot.config.mjs': `export default { apiKey: ${API_KEY.replace(/-/g, '_')} ` });
+    const syntax = await everythingShown({
+      'calplanebot.config.mjs': `export default { apiKey: ${API_KEY.replace(/-/g, '_')} `,
+    });
     expect(syntax).toContain('could not load the config module');
     expect(syntax).not.toContain('apikey_7f3a');
   });
 
   it('the final scrub catches a known secret that reaches a message by any other route', () => {
-    const raw = { [API_KEY]: 1, plane: { workspaceSlug: 'a', apiKey: API_KEY }, caldav: { serverUrl: 'https://d.example', username: 'u', password: PASSWORD } };
+    const raw = {
+      [API_KEY]: 1,
+      plane: { workspaceSlug: 'a', apiKey: API_KEY },
+      caldav: { serverUrl: 'https://d.example', username: 'u', password: PASSWORD },
+    };
     const { warnings } = validateConfig(raw, { file: '/x/c.json' });
     expect(warnings).toEqual(['unknown key "***" in /x/c.json']);
   });
@@ -160,7 +172,11 @@ describe('secrets never appear in errors or warnings', () => {
   it('property: no single-character edit of a config file makes a message leak a secret', async () => {
     const dir = await tempDir();
     const file = path.join(dir, JSON_NAME);
-    const edit = fc.tuple(fc.nat(GOOD_TEXT.length - 1), fc.constantFrom('', ',', '"', "'", '}', '{', ']', ':', '\\', '\n', '\t', 'x', ' '), fc.nat(2));
+    const edit = fc.tuple(
+      fc.nat(GOOD_TEXT.length - 1),
+      fc.constantFrom('', ',', '"', "'", '}', '{', ']', ':', '\\', '\n', '\t', 'x', ' '),
+      fc.nat(2),
+    );
     await fc.assert(
       fc.asyncProperty(edit, async ([at, insert, removed]) => {
         await writeFile(file, GOOD_TEXT.slice(0, at) + insert + GOOD_TEXT.slice(at + removed), { mode: 0o644 });

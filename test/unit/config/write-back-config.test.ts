@@ -3,8 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PLANE_WRITES } from '../../../src/config/types.js';
 import { CONFIG_FILE, configError, singleProblem, validate, validRaw } from './helpers.js';
 
-
-
 function withCalendars(calendars: unknown): Record<string, unknown> {
   return { ...validRaw(), calendars };
 }
@@ -20,11 +18,16 @@ function calendars(entries: unknown[]) {
   return config.calendars;
 }
 
-
 describe('writeBack: the list form', () => {
   it('["dates"] on an events entry', () => {
     const [entry] = calendars([{ id: 'projects', writeBack: ['dates'] }]);
-    expect(entry).toEqual({ id: 'projects', name: 'Plane: {project}', perProject: true, filter: {}, writeBack: { fields: ['dates'] } });
+    expect(entry).toEqual({
+      id: 'projects',
+      name: 'Plane: {project}',
+      perProject: true,
+      filter: {},
+      writeBack: { fields: ['dates'] },
+    });
   });
 
   it('["dates"] on a span entry, next to one without writeBack', () => {
@@ -43,8 +46,12 @@ describe('writeBack: the list form', () => {
   });
 
   it('["completion"] alone on a task list; a field listed twice counts once', () => {
-    expect(calendars([{ id: 'todo', as: 'tasks', writeBack: ['completion'] }])[0]?.writeBack).toEqual({ fields: ['completion'] });
-    expect(calendars([{ id: 'todo', as: 'tasks', writeBack: ['dates', 'completion', 'dates'] }])[0]?.writeBack).toEqual({ fields: ['dates', 'completion'] });
+    expect(calendars([{ id: 'todo', as: 'tasks', writeBack: ['completion'] }])[0]?.writeBack).toEqual({
+      fields: ['completion'],
+    });
+    expect(calendars([{ id: 'todo', as: 'tasks', writeBack: ['dates', 'completion', 'dates'] }])[0]?.writeBack).toEqual(
+      { fields: ['dates', 'completion'] },
+    );
   });
 
   it('an empty list writes nothing back: no writeBack at all', () => {
@@ -60,16 +67,23 @@ describe('writeBack: the list form', () => {
 
 describe('writeBack: the object form', () => {
   it('{ fields, completedState } on a task list', () => {
-    const [entry] = calendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['dates', 'completion'], completedState: 'Shipped' } }]);
+    const [entry] = calendars([
+      { id: 'todo', as: 'tasks', writeBack: { fields: ['dates', 'completion'], completedState: 'Shipped' } },
+    ]);
     expect(entry?.writeBack).toEqual({ fields: ['dates', 'completion'], completedState: 'Shipped' });
   });
 
   it('completedState is trimmed', () => {
-    expect(calendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], completedState: '  Done \t' } }])[0]?.writeBack).toEqual({ fields: ['completion'], completedState: 'Done' });
+    expect(
+      calendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], completedState: '  Done \t' } }])[0]
+        ?.writeBack,
+    ).toEqual({ fields: ['completion'], completedState: 'Done' });
   });
 
   it('{ fields } alone, on an events entry', () => {
-    expect(calendars([{ id: 'projects', writeBack: { fields: ['dates'] } }])[0]?.writeBack).toEqual({ fields: ['dates'] });
+    expect(calendars([{ id: 'projects', writeBack: { fields: ['dates'] } }])[0]?.writeBack).toEqual({
+      fields: ['dates'],
+    });
   });
 
   it('empty fields: none', () => {
@@ -79,23 +93,49 @@ describe('writeBack: the object form', () => {
 
 describe('writeBack: rejected', () => {
   it('"completion" on an events entry names calendars[i].writeBack, with a hint', async () => {
-    const error = await singleProblem(withCalendars([{ id: 'projects' }, { id: 'mine', writeBack: ['dates', 'completion'] }]), 'calendars[1].writeBack', 'task lists only');
+    const error = await singleProblem(
+      withCalendars([{ id: 'projects' }, { id: 'mine', writeBack: ['dates', 'completion'] }]),
+      'calendars[1].writeBack',
+      'task lists only',
+    );
     expect(error.hint).toContain('"as": "tasks"');
   });
 
   it('"completion" in the object form on an events entry (span or explicit "events") too', async () => {
-    await singleProblem(withCalendars([{ id: 'projects', dates: 'span', writeBack: { fields: ['completion'] } }]), 'calendars[0].writeBack', 'task lists only');
-    await singleProblem(withCalendars([{ id: 'projects', as: 'events', writeBack: ['completion'] }]), 'calendars[0].writeBack', 'task lists only');
+    await singleProblem(
+      withCalendars([{ id: 'projects', dates: 'span', writeBack: { fields: ['completion'] } }]),
+      'calendars[0].writeBack',
+      'task lists only',
+    );
+    await singleProblem(
+      withCalendars([{ id: 'projects', as: 'events', writeBack: ['completion'] }]),
+      'calendars[0].writeBack',
+      'task lists only',
+    );
   });
 
   it('completedState without "completion" names calendars[i].writeBack.completedState', async () => {
-    const error = await singleProblem(withCalendars([{ id: 'projects' }, { id: 'todo', as: 'tasks', writeBack: { fields: ['dates'], completedState: 'Done' } }]), 'calendars[1].writeBack.completedState', '"completion" is not written back');
+    const error = await singleProblem(
+      withCalendars([
+        { id: 'projects' },
+        { id: 'todo', as: 'tasks', writeBack: { fields: ['dates'], completedState: 'Done' } },
+      ]),
+      'calendars[1].writeBack.completedState',
+      '"completion" is not written back',
+    );
     expect(error.hint).toContain('completion');
-    await singleProblem(withCalendars([{ id: 'projects', writeBack: { fields: [], completedState: 'Done' } }]), 'calendars[0].writeBack.completedState');
+    await singleProblem(
+      withCalendars([{ id: 'projects', writeBack: { fields: [], completedState: 'Done' } }]),
+      'calendars[0].writeBack.completedState',
+    );
   });
 
   it('an empty completedState', async () => {
-    await singleProblem(withCalendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], completedState: ' ' } }]), 'calendars[0].writeBack.completedState', 'must not be empty');
+    await singleProblem(
+      withCalendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], completedState: ' ' } }]),
+      'calendars[0].writeBack.completedState',
+      'must not be empty',
+    );
   });
 
   it.each<[string, unknown]>([
@@ -123,12 +163,20 @@ describe('writeBack: rejected', () => {
   });
 
   it('a misspelt key ("writeback") gets the unknown-key hint, and it names writeBack', async () => {
-    const error = await singleProblem(withCalendars([{ id: 'projects', writeback: ['dates'] }]), 'calendars[0]', 'unknown key "writeback"');
+    const error = await singleProblem(
+      withCalendars([{ id: 'projects', writeback: ['dates'] }]),
+      'calendars[0]',
+      'unknown key "writeback"',
+    );
     expect(error.hint).toMatch(/\bwriteBack\b/);
   });
 
   it('an unknown key inside the writeBack object is not answered with the keys of an entry', async () => {
-    const error = await singleProblem(withCalendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], state: 'Done' } }]), 'calendars[0].writeBack', 'unknown key "state"');
+    const error = await singleProblem(
+      withCalendars([{ id: 'todo', as: 'tasks', writeBack: { fields: ['completion'], state: 'Done' } }]),
+      'calendars[0].writeBack',
+      'unknown key "state"',
+    );
     expect(error.hint ?? '').not.toMatch(/an entry takes/);
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, addSecondsToWallClock, daysInMonth, durationSeconds, isCalendarDate, isLeapYear, planeDateOf, planeDateTimeOf } from '../../../src/event/dates.js';
+import {
+  addDays,
+  addSecondsToWallClock,
+  daysInMonth,
+  durationSeconds,
+  isCalendarDate,
+  isLeapYear,
+  planeDateOf,
+  planeDateTimeOf,
+} from '../../../src/event/dates.js';
 
 describe('isLeapYear', () => {
   it('follows the Gregorian century rule', () => {
@@ -99,13 +108,23 @@ describe('planeDateOf and planeDateTimeOf (Plane dates that may carry a wall-clo
     expect(planeDateTimeOf(value)).toBe(dateTime);
   });
 
-  it.each([null, undefined, '', 'garbage', '2026-02-30', '2026-02-30T10:00', '2026-03-02T24:00', '2026-03-02T10:60', '2026-03-02T10:00Z', '2026-03-02T10:00:00+01:00', '2026-03-02 10:00', '2026-3-2'])(
-    '%j is neither',
-    (value) => {
-      expect(planeDateOf(value)).toBeNull();
-      expect(planeDateTimeOf(value)).toBeNull();
-    },
-  );
+  it.each([
+    null,
+    undefined,
+    '',
+    'garbage',
+    '2026-02-30',
+    '2026-02-30T10:00',
+    '2026-03-02T24:00',
+    '2026-03-02T10:60',
+    '2026-03-02T10:00Z',
+    '2026-03-02T10:00:00+01:00',
+    '2026-03-02 10:00',
+    '2026-3-2',
+  ])('%j is neither', (value) => {
+    expect(planeDateOf(value)).toBeNull();
+    expect(planeDateTimeOf(value)).toBeNull();
+  });
 });
 
 describe('durationSeconds', () => {
@@ -123,9 +142,12 @@ describe('durationSeconds', () => {
     expect(durationSeconds(text)).toBe(seconds);
   });
 
-  it.each(['P', 'PT', '-P', '-PT', '', '1h', 'PT1.5H', 'P1W2D', 'PT1H1H', 'pt1h', 'P1H', 'PT15', ' PT1H'])('%j is no duration', (text) => {
-    expect(durationSeconds(text)).toBeNull();
-  });
+  it.each(['P', 'PT', '-P', '-PT', '', '1h', 'PT1.5H', 'P1W2D', 'PT1H1H', 'pt1h', 'P1H', 'PT15', ' PT1H'])(
+    '%j is no duration',
+    (text) => {
+      expect(durationSeconds(text)).toBeNull();
+    },
+  );
 });
 
 describe('addSecondsToWallClock', () => {

@@ -1,8 +1,8 @@
 /** Fixed-id fixtures and iCalendar checks for the event tests (no randomness: golden bytes depend on them). */
 import ICAL from 'ical.js';
 import { expect } from 'vitest';
-import type { PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneState } from '../../../src/plane/types.js';
 import type { TransformContext } from '../../../src/event/transform.js';
+import type { PlaneCycle, PlaneIssue, PlaneModule, PlaneProject, PlaneState } from '../../../src/plane/types.js';
 
 export const PROJECT_ID = '0b6b4c7e-1f0a-4b8e-9d7a-2c3e4f5a6b7c';
 export const ISSUE_ID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -109,7 +109,10 @@ export function icalEvent(ics: string): InstanceType<typeof ICAL.Component> {
 }
 
 /** The first VEVENT, VTODO or VTIMEZONE of a text, read with ical.js's own component API. */
-export function icalComponent(ics: string, name: 'vevent' | 'vtodo' | 'vtimezone'): InstanceType<typeof ICAL.Component> {
+export function icalComponent(
+  ics: string,
+  name: 'vevent' | 'vtodo' | 'vtimezone',
+): InstanceType<typeof ICAL.Component> {
   const calendar = new ICAL.Component(ICAL.parse(ics));
   const component = calendar.getFirstSubcomponent(name);
   if (component === null) throw new Error(`no ${name.toUpperCase()}`);

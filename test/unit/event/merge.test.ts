@@ -7,7 +7,7 @@ import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { CLIENT_EDITED, RADICALE_ISSUE, RADICALE_REWRITTEN } from './client-fixtures.js';
-import { CTX, UID, expectWellFormed, icalEvent, physicalLines, sampleIssue, sampleProject } from './fixtures.js';
+import { CTX, expectWellFormed, icalEvent, physicalLines, sampleIssue, sampleProject, UID } from './fixtures.js';
 
 function model(overrides: Partial<PlaneIssue> = {}): EventModel {
   const event = issueToEvent(sampleIssue(overrides), sampleProject(), CTX);
@@ -75,8 +75,22 @@ describe('mergeEvent over a client-edited event', () => {
     const unfolded = lines(merged);
     const all = unfolded.slice(unfolded.indexOf('BEGIN:VEVENT'), unfolded.indexOf('END:VEVENT'));
     expect(all.some((line) => line.startsWith('X-CALPLANEBOT-OBSOLETE'))).toBe(false);
-    for (const name of ['SUMMARY', 'DESCRIPTION', 'DTSTART', 'DTEND', 'STATUS', 'URL', 'COLOR', 'DTSTAMP', 'SEQUENCE', 'CATEGORIES']) {
-      expect(all.filter((line) => line.startsWith(`${name}:`) || line.startsWith(`${name};`)), name).toHaveLength(1);
+    for (const name of [
+      'SUMMARY',
+      'DESCRIPTION',
+      'DTSTART',
+      'DTEND',
+      'STATUS',
+      'URL',
+      'COLOR',
+      'DTSTAMP',
+      'SEQUENCE',
+      'CATEGORIES',
+    ]) {
+      expect(
+        all.filter((line) => line.startsWith(`${name}:`) || line.startsWith(`${name};`)),
+        name,
+      ).toHaveLength(1);
     }
     expect(all).toContain('X-CALPLANEBOT-ISSUE-ID:3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b');
   });
@@ -108,7 +122,13 @@ describe('mergeEvent', () => {
   it('updates a Radicale re-serialized object', () => {
     const desired = model({ ...RADICALE_ISSUE, target_date: '2025-12-30', priority: 'urgent' });
     const merged = mergeEvent(RADICALE_REWRITTEN, desired);
-    expect(parseCalendarObject(merged)).toEqual({ uid: UID, fields: desired.fields, component: 'vevent', sequence: 1, projectId: desired.projectId });
+    expect(parseCalendarObject(merged)).toEqual({
+      uid: UID,
+      fields: desired.fields,
+      component: 'vevent',
+      sequence: 1,
+      projectId: desired.projectId,
+    });
     expectWellFormed(merged);
   });
 
@@ -133,7 +153,16 @@ describe('mergeEvent', () => {
     const withRule = [...eventLines.slice(0, -1), 'RRULE:FREQ=WEEKLY;COUNT=3', 'END:VEVENT'];
     const override = ['BEGIN:VEVENT', `UID:${UID}`, 'RECURRENCE-ID;VALUE=DATE:20260103', 'SUMMARY:moved', 'END:VEVENT'];
     const foreign = ['BEGIN:VEVENT', 'UID:someone-else', 'SUMMARY:not ours', 'END:VEVENT'];
-    const existing = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x', ...override, ...withRule, ...foreign, 'END:VCALENDAR', ''].join('\r\n');
+    const existing = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:x',
+      ...override,
+      ...withRule,
+      ...foreign,
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
     const merged = mergeEvent(existing, model());
     expect(merged).not.toContain('RECURRENCE-ID');
     expect(merged).not.toContain('RRULE');
@@ -145,17 +174,26 @@ describe('mergeEvent', () => {
   it.each([
     ['garbage', 'garbage'],
     ['empty', ''],
-    ['a foreign event', 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:someone-else\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n'],
+    [
+      'a foreign event',
+      'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:someone-else\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
+    ],
     ['a VTODO with our UID', `BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:${UID}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n`],
     ['a bare VEVENT', `BEGIN:VEVENT\r\nUID:${UID}\r\nEND:VEVENT\r\n`],
-    ['two calendars', `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${UID}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n`],
+    [
+      'two calendars',
+      `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${UID}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n`,
+    ],
   ])('falls back to a fresh render for %s', (_, existing) => {
     expect(mergeEvent(existing, model())).toBe(renderEvent(model()));
   });
 
   it('folds long user properties at 75 octets (ical.js alone would write 76-octet continuations)', () => {
     const longLocation = `LOCATION:${'€'.repeat(40)}${'x'.repeat(200)}😀${'y'.repeat(100)}`;
-    const existing = renderEvent(model()).replace('END:VEVENT', `${longLocation}\r\nX-LONG:${'z'.repeat(300)}\r\nEND:VEVENT`);
+    const existing = renderEvent(model()).replace(
+      'END:VEVENT',
+      `${longLocation}\r\nX-LONG:${'z'.repeat(300)}\r\nEND:VEVENT`,
+    );
     const merged = mergeEvent(existing, model());
     expectWellFormed(merged);
     expect(icalEvent(merged).getFirstPropertyValue('location')).toBe(longLocation.slice('LOCATION:'.length));

@@ -5,7 +5,7 @@ import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { CLIENT_EDITED, RADICALE_ISSUE, RADICALE_REWRITTEN } from './client-fixtures.js';
-import { CTX, PROJECT_ID, UID, sampleIssue, sampleProject } from './fixtures.js';
+import { CTX, PROJECT_ID, sampleIssue, sampleProject, UID } from './fixtures.js';
 
 function model(overrides: Partial<PlaneIssue> = {}): EventModel {
   const event = issueToEvent(sampleIssue(overrides), sampleProject(), CTX);
@@ -15,9 +15,16 @@ function model(overrides: Partial<PlaneIssue> = {}): EventModel {
 
 /** A minimal VCALENDAR around VEVENT lines. */
 function calendar(...eventLines: string[]): string {
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', ...eventLines, 'END:VEVENT', 'END:VCALENDAR', ''].join(
-    '\r\n',
-  );
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    'BEGIN:VEVENT',
+    ...eventLines,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 }
 
 function fieldsOf(data: string): ManagedFields {
@@ -29,7 +36,13 @@ function fieldsOf(data: string): ManagedFields {
 describe('parseCalendarObject', () => {
   it('reads back every managed field of a rendered event', () => {
     const event = model();
-    expect(parseCalendarObject(renderEvent(event))).toEqual({ uid: UID, fields: event.fields, component: 'vevent', sequence: 0, projectId: event.projectId });
+    expect(parseCalendarObject(renderEvent(event))).toEqual({
+      uid: UID,
+      fields: event.fields,
+      component: 'vevent',
+      sequence: 0,
+      projectId: event.projectId,
+    });
   });
 
   it('reads SEQUENCE', () => {
@@ -64,10 +77,19 @@ describe('parseCalendarObject', () => {
   });
 
   it('accepts LF-only line endings and lowercase property names', () => {
-    const data = ['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'uid:x', 'summary:hello', 'dtstart;value=date:20250101', 'END:VEVENT', 'END:VCALENDAR'].join(
-      '\n',
-    );
-    expect(parseCalendarObject(data)).toMatchObject({ uid: 'x', fields: { summary: 'hello', start: '2025-01-01', end: '2025-01-02' } });
+    const data = [
+      'BEGIN:VCALENDAR',
+      'BEGIN:VEVENT',
+      'uid:x',
+      'summary:hello',
+      'dtstart;value=date:20250101',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\n');
+    expect(parseCalendarObject(data)).toMatchObject({
+      uid: 'x',
+      fields: { summary: 'hello', start: '2025-01-01', end: '2025-01-02' },
+    });
   });
 
   describe('dates', () => {
@@ -107,16 +129,25 @@ describe('parseCalendarObject', () => {
     });
 
     it('a desired time is compared in full, with its zone', () => {
-      const desired: ManagedFields = { ...model().fields, start: '2025-12-27T14:30:00', end: '2025-12-27T15:30:00', timeZone: 'Europe/Berlin' };
+      const desired: ManagedFields = {
+        ...model().fields,
+        start: '2025-12-27T14:30:00',
+        end: '2025-12-27T15:30:00',
+        timeZone: 'Europe/Berlin',
+      };
       expect(fieldChanges({ ...desired }, desired)).toEqual([]);
       expect(fieldChanges({ ...desired, start: '2025-12-27T14:00:00' }, desired)).toEqual([
         { field: 'target_date', from: '2025-12-27T14:00:00', to: '2025-12-27T14:30:00' },
       ]);
-      expect(fieldChanges({ ...desired, start: '2025-12-27' }, desired)).toEqual([{ field: 'target_date', from: '2025-12-27', to: '2025-12-27T14:30:00' }]);
+      expect(fieldChanges({ ...desired, start: '2025-12-27' }, desired)).toEqual([
+        { field: 'target_date', from: '2025-12-27', to: '2025-12-27T14:30:00' },
+      ]);
       expect(fieldChanges({ ...desired, timeZone: 'America/New_York' }, desired)).toEqual([
         { field: 'timezone', from: 'America/New_York', to: 'Europe/Berlin' },
       ]);
-      expect(fieldChanges({ ...desired, timeZone: undefined }, desired)).toEqual([{ field: 'timezone', from: null, to: 'Europe/Berlin' }]);
+      expect(fieldChanges({ ...desired, timeZone: undefined }, desired)).toEqual([
+        { field: 'timezone', from: null, to: 'Europe/Berlin' },
+      ]);
     });
 
     it('reads a date written without VALUE=DATE', () => {
@@ -156,7 +187,11 @@ describe('parseCalendarObject', () => {
   });
 
   it('collects every value of every CATEGORIES property in order', () => {
-    expect(fieldsOf(calendar('UID:x', 'CATEGORIES:a,b\\,c', 'CATEGORIES:d', 'CATEGORIES:')).categories).toEqual(['a', 'b,c', 'd']);
+    expect(fieldsOf(calendar('UID:x', 'CATEGORIES:a,b\\,c', 'CATEGORIES:d', 'CATEGORIES:')).categories).toEqual([
+      'a',
+      'b,c',
+      'd',
+    ]);
   });
 
   it('reads absent text fields as empty and an absent COLOR as null', () => {
@@ -196,16 +231,32 @@ describe('parseCalendarObject', () => {
     expect(parseCalendarObject(todo)).toEqual({
       uid: 't',
       component: 'vtodo',
-      fields: { summary: '', description: '', start: '', end: '', status: 'NEEDS-ACTION', categories: [], url: '', color: null },
+      fields: {
+        summary: '',
+        description: '',
+        start: '',
+        end: '',
+        status: 'NEEDS-ACTION',
+        categories: [],
+        url: '',
+        color: null,
+      },
       sequence: 1,
       projectId: null,
     });
     const journal = 'BEGIN:VCALENDAR\r\nBEGIN:VJOURNAL\r\nUID:j\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n';
-    expect(parseCalendarObject(journal)).toEqual({ uid: 'j', fields: undefined, component: undefined, sequence: 0, projectId: null });
+    expect(parseCalendarObject(journal)).toEqual({
+      uid: 'j',
+      fields: undefined,
+      component: undefined,
+      sequence: 0,
+      projectId: null,
+    });
   });
 
   it('prefers a VEVENT over an earlier VTODO', () => {
-    const data = 'BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nBEGIN:VEVENT\r\nUID:e\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    const data =
+      'BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nBEGIN:VEVENT\r\nUID:e\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
     expect(parseCalendarObject(data).uid).toBe('e');
   });
 
@@ -213,14 +264,23 @@ describe('parseCalendarObject', () => {
     expect(parseCalendarObject(calendar('SUMMARY:x')).uid).toBeNull();
   });
 
-  it.each(['RRULE:FREQ=BOGUS', 'FREEBUSY:garbage', 'ATTENDEE;CN="unterminated:mailto:x', 'X-FOO;=bad:1', 'no colon here'])(
-    'still reads an event in which ical.js refuses the line %j',
-    (line) => {
-      const event = model();
-      const text = renderEvent(event).replace('END:VEVENT', `${line}\r\nEND:VEVENT`);
-      expect(parseCalendarObject(text)).toEqual({ uid: event.uid, fields: event.fields, component: 'vevent', sequence: 0, projectId: event.projectId });
-    },
-  );
+  it.each([
+    'RRULE:FREQ=BOGUS',
+    'FREEBUSY:garbage',
+    'ATTENDEE;CN="unterminated:mailto:x',
+    'X-FOO;=bad:1',
+    'no colon here',
+  ])('still reads an event in which ical.js refuses the line %j', (line) => {
+    const event = model();
+    const text = renderEvent(event).replace('END:VEVENT', `${line}\r\nEND:VEVENT`);
+    expect(parseCalendarObject(text)).toEqual({
+      uid: event.uid,
+      fields: event.fields,
+      component: 'vevent',
+      sequence: 0,
+      projectId: event.projectId,
+    });
+  });
 
   it('treats a garbage SEQUENCE as 0', () => {
     expect(parseCalendarObject(calendar('UID:x', 'SEQUENCE:-3')).sequence).toBe(0);
@@ -238,7 +298,13 @@ describe('parseCalendarObject', () => {
     '{"json": true}',
     'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Someone\r\nEND:VCARD\r\n',
   ])('never throws on %j', (data) => {
-    expect(parseCalendarObject(data)).toEqual({ uid: null, fields: undefined, component: undefined, sequence: 0, projectId: null });
+    expect(parseCalendarObject(data)).toEqual({
+      uid: null,
+      fields: undefined,
+      component: undefined,
+      sequence: 0,
+      projectId: null,
+    });
   });
 });
 
@@ -277,7 +343,9 @@ describe('fieldChanges', () => {
     expect(fieldChanges({ ...desired, categories: ['security', 'backend'] }, desired)).toEqual([
       { field: 'labels', from: 'security, backend', to: 'backend, security' },
     ]);
-    expect(fieldChanges({ ...desired, categories: [] }, desired)).toEqual([{ field: 'labels', from: '', to: 'backend, security' }]);
+    expect(fieldChanges({ ...desired, categories: [] }, desired)).toEqual([
+      { field: 'labels', from: '', to: 'backend, security' },
+    ]);
   });
 
   it('reports status and color', () => {

@@ -13,7 +13,34 @@ import { CTX, expectWellFormed, icalCategories, icalEvent, sampleIssue, samplePr
 
 const RUNS = { numRuns: 200 };
 
-const NASTY_FRAGMENTS = [',', ';', '\\', ':', '"', '\r\n', '\r', '\n', '\t', ' ', '😀', '👨‍👩‍👧', 'é', 'e\u0301', 'ع', '\u200F', '\u0000', '\u0007', '\u001B', '\u007F', '\uD800', '\uDFFF', '\\n', '<', '&amp;', '€'];
+const NASTY_FRAGMENTS = [
+  ',',
+  ';',
+  '\\',
+  ':',
+  '"',
+  '\r\n',
+  '\r',
+  '\n',
+  '\t',
+  ' ',
+  '😀',
+  '👨‍👩‍👧',
+  'é',
+  'e\u0301',
+  'ع',
+  '\u200F',
+  '\u0000',
+  '\u0007',
+  '\u001B',
+  '\u007F',
+  '\uD800',
+  '\uDFFF',
+  '\\n',
+  '<',
+  '&amp;',
+  '€',
+];
 
 /** Text that mixes iCalendar-special characters, controls, lone surrogates and any Unicode. */
 const hostileText = fc
@@ -41,12 +68,20 @@ const descriptionHtml = fc.oneof(
 const issueArbitrary = fc.record({
   name: hostileText,
   description_html: descriptionHtml,
-  labels: fc.array(hostileText, { maxLength: 5 }).map((names) => names.map((name, index) => ({ id: `l${index}`, name, color: '#000' }))),
-  assignees: fc.array(hostileText, { maxLength: 3 }).map((names) => names.map((display_name, index) => ({ id: `u${index}`, display_name }))),
+  labels: fc
+    .array(hostileText, { maxLength: 5 })
+    .map((names) => names.map((name, index) => ({ id: `l${index}`, name, color: '#000' }))),
+  assignees: fc
+    .array(hostileText, { maxLength: 3 })
+    .map((names) => names.map((display_name, index) => ({ id: `u${index}`, display_name }))),
   priority: fc.constantFrom<Priority>('urgent', 'high', 'medium', 'low', 'none'),
   group: fc.constantFrom<StateGroup>('backlog', 'unstarted', 'started', 'completed', 'cancelled', 'triage'),
   stateName: hostileText,
-  target: fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2199-12-30T00:00:00Z'), noInvalidDate: true }),
+  target: fc.date({
+    min: new Date('1900-01-01T00:00:00Z'),
+    max: new Date('2199-12-30T00:00:00Z'),
+    noInvalidDate: true,
+  }),
   sequence: fc.nat(100_000),
 });
 
@@ -141,15 +176,19 @@ describe('properties', () => {
 
   it('foldLine keeps every line ≤ 75 octets and unfolds to the original', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }), (a, b) => {
-        const line = `X:${a}${b}`.replace(/[\r\n]/g, '');
-        const folded = foldLine(line);
-        for (const physical of folded.split('\r\n')) {
-          expect(Buffer.byteLength(physical, 'utf8')).toBeLessThanOrEqual(75);
-          expect(Buffer.from(physical, 'utf8').toString('utf8')).toBe(physical);
-        }
-        expect(folded.replace(/\r\n /g, '')).toBe(line);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 400 }),
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        (a, b) => {
+          const line = `X:${a}${b}`.replace(/[\r\n]/g, '');
+          const folded = foldLine(line);
+          for (const physical of folded.split('\r\n')) {
+            expect(Buffer.byteLength(physical, 'utf8')).toBeLessThanOrEqual(75);
+            expect(Buffer.from(physical, 'utf8').toString('utf8')).toBe(physical);
+          }
+          expect(folded.replace(/\r\n /g, '')).toBe(line);
+        },
+      ),
       RUNS,
     );
   });
@@ -157,7 +196,9 @@ describe('properties', () => {
   it('parse never throws on arbitrary text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (data) => {
-        const parsed = parseCalendarObject(`BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n${data}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`);
+        const parsed = parseCalendarObject(
+          `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n${data}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`,
+        );
         expect(parsed.sequence).toBeGreaterThanOrEqual(0);
         expect(() => parseCalendarObject(data)).not.toThrow();
       }),
@@ -175,7 +216,9 @@ const shapedArbitrary = fc.record({
       dates: fc.constantFrom<'target' | 'span'>('target', 'span'),
       times: fc.constantFrom<'dates' | 'timed'>('dates', 'timed'),
       undated: fc.constantFrom<'skip' | 'include'>('skip', 'include'),
-      alarms: fc.array(fc.constantFrom('-PT15H', '-P1D', 'PT9H', '-PT30M', '+P1W'), { maxLength: 3 }).map((alarms) => [...new Set(alarms)]),
+      alarms: fc
+        .array(fc.constantFrom('-PT15H', '-P1D', 'PT9H', '-PT30M', '+P1W'), { maxLength: 3 })
+        .map((alarms) => [...new Set(alarms)]),
       summary: fc.constantFrom('[{sequence}] {name}', '{identifier}-{sequence} {name}', '{name} ({state}, {priority})'),
       defaultDuration: fc.constantFrom('PT1H', 'PT30M', 'P1D', 'PT90M'),
     },
@@ -183,22 +226,46 @@ const shapedArbitrary = fc.record({
   ),
   // Years near today (each zone's VTIMEZONE is computed once per span of years, then cached).
   day: fc.integer({ min: 0, max: 4 * 365 }),
-  zone: fc.constantFrom(undefined, 'Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Mars/Nowhere'),
+  zone: fc.constantFrom(
+    undefined,
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Kiritimati',
+    'Pacific/Pago_Pago',
+    'Mars/Nowhere',
+  ),
   targetTime: fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })), { nil: undefined }),
   undatedItem: fc.boolean(),
   startOffsetDays: fc.option(fc.integer({ min: -20, max: 3 }), { nil: undefined }),
   startTime: fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })), { nil: undefined }),
-  completedAt: fc.option(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), { nil: null }),
+  completedAt: fc.option(
+    fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+    { nil: null },
+  ),
 });
 
 type ShapedInput = typeof shapedArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-const clock = (time: [number, number] | undefined) => (time === undefined ? '' : `T${String(time[0]).padStart(2, '0')}:${String(time[1]).padStart(2, '0')}`);
+const clock = (time: [number, number] | undefined) =>
+  time === undefined ? '' : `T${String(time[0]).padStart(2, '0')}:${String(time[1]).padStart(2, '0')}`;
 
-function shapedModelOf({ input, shape, day, zone, targetTime, undatedItem, startOffsetDays, startTime, completedAt }: ShapedInput): EventModel | null {
+function shapedModelOf({
+  input,
+  shape,
+  day,
+  zone,
+  targetTime,
+  undatedItem,
+  startOffsetDays,
+  startTime,
+  completedAt,
+}: ShapedInput): EventModel | null {
   const targetMs = Date.UTC(2024, 0, 1) + day * 86_400_000;
   const target = new Date(targetMs).toISOString().slice(0, 10);
-  const start = startOffsetDays === undefined ? null : new Date(targetMs + startOffsetDays * 86_400_000).toISOString().slice(0, 10);
+  const start =
+    startOffsetDays === undefined ? null : new Date(targetMs + startOffsetDays * 86_400_000).toISOString().slice(0, 10);
   const overrides: Partial<PlaneIssue> = {
     name: input.name,
     priority: input.priority,
@@ -208,7 +275,11 @@ function shapedModelOf({ input, shape, day, zone, targetTime, undatedItem, start
     completed_at: completedAt === null ? null : completedAt.toISOString(),
     sequence_id: input.sequence,
   };
-  return issueToEvent(sampleIssue(overrides), sampleProject({ timezone: zone }), { ...CTX, ...shape, timeZone: 'Asia/Kolkata' });
+  return issueToEvent(sampleIssue(overrides), sampleProject({ timezone: zone }), {
+    ...CTX,
+    ...shape,
+    timeZone: 'Asia/Kolkata',
+  });
 }
 
 describe('properties of every shape (tasks, spans, timed items, alarms)', () => {
@@ -244,7 +315,9 @@ describe('properties of every shape (tasks, spans, timed items, alarms)', () => 
         expect(fieldChanges(parsed.fields, wanted.fields, wanted.component)).toEqual([]);
         // Same component: updated in place; another one: a fresh object.
         expect(parsed.sequence).toBe((stored!.component ?? 'vevent') === (wanted.component ?? 'vevent') ? 3 : 0);
-        const zones = new ICAL.Component(ICAL.parse(merged)).getAllSubcomponents('vtimezone').map((zone) => zone.getFirstPropertyValue('tzid'));
+        const zones = new ICAL.Component(ICAL.parse(merged))
+          .getAllSubcomponents('vtimezone')
+          .map((zone) => zone.getFirstPropertyValue('tzid'));
         expect(new Set(zones).size).toBe(zones.length);
       }),
       RUNS,

@@ -4,7 +4,15 @@ import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
-import { CTX, expectWellFormed, icalCategories, icalEvent, physicalLines, sampleIssue, sampleProject } from './fixtures.js';
+import {
+  CTX,
+  expectWellFormed,
+  icalCategories,
+  icalEvent,
+  physicalLines,
+  sampleIssue,
+  sampleProject,
+} from './fixtures.js';
 
 function model(overrides: Partial<PlaneIssue> = {}): EventModel {
   const event = issueToEvent(sampleIssue(overrides), sampleProject(), CTX);
@@ -124,7 +132,14 @@ describe('renderEvent across time zones', () => {
   });
 
   // Node re-reads TZ when process.env.TZ is assigned; the suite also runs whole under TZ=… in CI.
-  const ZONES = ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/St_Johns', 'Asia/Kathmandu', 'Europe/Berlin'];
+  const ZONES = [
+    'UTC',
+    'Pacific/Kiritimati',
+    'Pacific/Pago_Pago',
+    'America/St_Johns',
+    'Asia/Kathmandu',
+    'Europe/Berlin',
+  ];
   const DATES = ['2025-12-31', '2024-02-28', '2024-02-29', '2025-03-30', '2025-10-26', '2000-02-28', '1900-02-28'];
 
   it('renders identical bytes whatever process.env.TZ is', () => {
@@ -178,7 +193,10 @@ describe('renderEvent with hostile text', () => {
 
   it('handles a 10 KB description and a very long single word', () => {
     const word = 'W'.repeat(5000);
-    const paragraphs = Array.from({ length: 50 }, (_, index) => `<p>Paragraph ${index}: ${'lorem ipsum, dolor; sit\\ '.repeat(8)}</p>`);
+    const paragraphs = Array.from(
+      { length: 50 },
+      (_, index) => `<p>Paragraph ${index}: ${'lorem ipsum, dolor; sit\\ '.repeat(8)}</p>`,
+    );
     const html = `${paragraphs.join('')}<p>${word}</p>`;
     expect(html.length).toBeGreaterThan(10_000);
     const event = model({ description_html: html });

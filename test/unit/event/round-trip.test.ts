@@ -14,24 +14,28 @@ import type { PlaneIssue, PlaneProject } from '../../../src/plane/types.js';
 import { CLIENT_EDITED, RADICALE_TIMED_TASK, RADICALE_TIMED_UTC } from './client-fixtures.js';
 import {
   CTX,
-  DONE,
-  PROJECT_ID,
-  STARTED,
-  UID,
   componentLines,
+  DONE,
   expectWellFormed,
   icalComponent,
+  PROJECT_ID,
   physicalLines,
+  STARTED,
   sampleCycle,
   sampleIssue,
   sampleModule,
   sampleProject,
+  UID,
   unfoldedLines,
 } from './fixtures.js';
 
 const BERLIN = sampleProject({ timezone: 'Europe/Berlin' });
 
-function item(overrides: Partial<PlaneIssue>, ctx: Partial<TransformContext>, project: PlaneProject = BERLIN): EventModel {
+function item(
+  overrides: Partial<PlaneIssue>,
+  ctx: Partial<TransformContext>,
+  project: PlaneProject = BERLIN,
+): EventModel {
   const model = issueToEvent(sampleIssue(overrides), project, { ...CTX, ...ctx });
   if (model === null) throw new Error('expected an item');
   return model;
@@ -39,19 +43,80 @@ function item(overrides: Partial<PlaneIssue>, ctx: Partial<TransformContext>, pr
 
 const SHAPES: [string, () => EventModel][] = [
   ['a task', () => item({ start_date: '2025-12-20', target_date: '2025-12-27' }, { as: 'tasks', alarms: ['-PT15H'] })],
-  ['an undated task', () => item({ target_date: null, start_date: '2025-12-20', priority: 'none', labels: [] }, { as: 'tasks', undated: 'include' })],
-  ['an undated task without any date', () => item({ target_date: null }, { as: 'tasks', undated: 'include', alarms: ['-PT15H'] })],
-  ['a completed task', () => item({ state: DONE, completed_at: '2025-12-26T18:15:30+05:30', priority: 'urgent' }, { as: 'tasks', summary: '{identifier}-{sequence} {name}' })],
-  ['a cancelled task', () => item({ state: { id: 'c', name: 'Cancelled', color: '#999', group: 'cancelled' }, priority: 'low' }, { as: 'tasks' })],
-  ['a backlog task with a medium priority', () => item({ state: { id: 'b', name: 'Backlog', color: '#999', group: 'backlog' }, priority: 'medium' }, { as: 'tasks' })],
+  [
+    'an undated task',
+    () =>
+      item(
+        { target_date: null, start_date: '2025-12-20', priority: 'none', labels: [] },
+        { as: 'tasks', undated: 'include' },
+      ),
+  ],
+  [
+    'an undated task without any date',
+    () => item({ target_date: null }, { as: 'tasks', undated: 'include', alarms: ['-PT15H'] }),
+  ],
+  [
+    'a completed task',
+    () =>
+      item(
+        { state: DONE, completed_at: '2025-12-26T18:15:30+05:30', priority: 'urgent' },
+        { as: 'tasks', summary: '{identifier}-{sequence} {name}' },
+      ),
+  ],
+  [
+    'a cancelled task',
+    () =>
+      item(
+        { state: { id: 'c', name: 'Cancelled', color: '#999', group: 'cancelled' }, priority: 'low' },
+        { as: 'tasks' },
+      ),
+  ],
+  [
+    'a backlog task with a medium priority',
+    () =>
+      item(
+        { state: { id: 'b', name: 'Backlog', color: '#999', group: 'backlog' }, priority: 'medium' },
+        { as: 'tasks' },
+      ),
+  ],
   ['a timed event', () => item({ target_date: '2026-03-02T14:30' }, { times: 'timed', alarms: ['-PT15M'] })],
-  ['a timed event in summer', () => item({ target_date: '2026-07-02T14:30:45' }, { times: 'timed', defaultDuration: 'PT45M' })],
-  ['a timed span across years', () => item({ start_date: '2026-12-31T22:00', target_date: '2027-01-01T02:00' }, { times: 'timed', dates: 'span' })],
-  ['a timed event in UTC (no project zone)', () => item({ target_date: '2026-03-02T14:30' }, { times: 'timed' }, sampleProject())],
-  ['a timed task', () => item({ start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' }, { as: 'tasks', times: 'timed', alarms: ['-PT30M'] })],
-  ['a timed task without a start', () => item({ target_date: '2026-03-02T14:30', state: DONE, completed_at: '2026-03-02T15:00:00Z' }, { as: 'tasks', times: 'timed' })],
-  ['an all-day span with alarms', () => item({ start_date: '2025-12-20', target_date: '2025-12-27' }, { dates: 'span', alarms: ['-PT15H', '-P1D'] })],
-  ['a cycle block', () => cycleToEvent(sampleCycle({ start_date: '2026-03-01T23:00:01Z', end_date: '2026-03-15T22:59:00Z' }), BERLIN, CTX)!],
+  [
+    'a timed event in summer',
+    () => item({ target_date: '2026-07-02T14:30:45' }, { times: 'timed', defaultDuration: 'PT45M' }),
+  ],
+  [
+    'a timed span across years',
+    () => item({ start_date: '2026-12-31T22:00', target_date: '2027-01-01T02:00' }, { times: 'timed', dates: 'span' }),
+  ],
+  [
+    'a timed event in UTC (no project zone)',
+    () => item({ target_date: '2026-03-02T14:30' }, { times: 'timed' }, sampleProject()),
+  ],
+  [
+    'a timed task',
+    () =>
+      item(
+        { start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' },
+        { as: 'tasks', times: 'timed', alarms: ['-PT30M'] },
+      ),
+  ],
+  [
+    'a timed task without a start',
+    () =>
+      item(
+        { target_date: '2026-03-02T14:30', state: DONE, completed_at: '2026-03-02T15:00:00Z' },
+        { as: 'tasks', times: 'timed' },
+      ),
+  ],
+  [
+    'an all-day span with alarms',
+    () => item({ start_date: '2025-12-20', target_date: '2025-12-27' }, { dates: 'span', alarms: ['-PT15H', '-P1D'] }),
+  ],
+  [
+    'a cycle block',
+    () =>
+      cycleToEvent(sampleCycle({ start_date: '2026-03-01T23:00:01Z', end_date: '2026-03-15T22:59:00Z' }), BERLIN, CTX)!,
+  ],
   ['a module block, done', () => moduleToEvent(sampleModule({ status: 'completed' }), BERLIN, CTX)!],
 ];
 
@@ -72,7 +137,13 @@ describe.each(SHAPES)('%s', (_, make) => {
 
   it('parses back to the same fields: nothing to change', () => {
     const parsed = parseCalendarObject(text);
-    expect(parsed).toEqual({ uid: model.uid, component, fields: model.fields, sequence: 0, projectId: PROJECT_ID.toLowerCase() });
+    expect(parsed).toEqual({
+      uid: model.uid,
+      component,
+      fields: model.fields,
+      sequence: 0,
+      projectId: PROJECT_ID.toLowerCase(),
+    });
     expect(fieldChanges(parsed.fields, model.fields, component)).toEqual([]);
   });
 
@@ -94,9 +165,16 @@ describe('fieldChanges of a task', () => {
   });
 
   it('reports completion, its time, PERCENT-COMPLETE and PRIORITY', () => {
-    const done = item({ start_date: '2025-12-20', state: DONE, completed_at: '2025-12-26T12:00:00Z', priority: 'urgent' }, { as: 'tasks' });
+    const done = item(
+      { start_date: '2025-12-20', state: DONE, completed_at: '2025-12-26T12:00:00Z', priority: 'urgent' },
+      { as: 'tasks' },
+    );
     expect(fieldChanges(task.fields, done.fields, 'vtodo')).toEqual([
-      { field: 'description', from: expect.stringContaining('Priority: high'), to: expect.stringContaining('Priority: urgent') },
+      {
+        field: 'description',
+        from: expect.stringContaining('Priority: high'),
+        to: expect.stringContaining('Priority: urgent'),
+      },
       { field: 'status', from: 'IN-PROCESS', to: 'COMPLETED' },
       { field: 'completed', from: null, to: '20251226T120000Z' },
       { field: 'percent_complete', from: null, to: '100' },
@@ -104,11 +182,21 @@ describe('fieldChanges of a task', () => {
       { field: 'color', from: 'darkorange', to: 'red' },
     ]);
     // Reopened: the task properties go.
-    expect(fieldChanges(done.fields, task.fields, 'vtodo').map((change) => change.field)).toEqual(['description', 'status', 'completed', 'percent_complete', 'priority', 'color']);
+    expect(fieldChanges(done.fields, task.fields, 'vtodo').map((change) => change.field)).toEqual([
+      'description',
+      'status',
+      'completed',
+      'percent_complete',
+      'priority',
+      'color',
+    ]);
   });
 
   it('sees a task a person ticked off in their app as a change back', () => {
-    const ticked = renderEvent(task).replace('STATUS:IN-PROCESS', 'STATUS:COMPLETED\r\nCOMPLETED:20251222T080000Z\r\nPERCENT-COMPLETE:100');
+    const ticked = renderEvent(task).replace(
+      'STATUS:IN-PROCESS',
+      'STATUS:COMPLETED\r\nCOMPLETED:20251222T080000Z\r\nPERCENT-COMPLETE:100',
+    );
     expect(fieldChanges(parseCalendarObject(ticked).fields, task.fields, 'vtodo')).toEqual([
       { field: 'status', from: 'COMPLETED', to: 'IN-PROCESS' },
       { field: 'completed', from: '20251222T080000Z', to: null },
@@ -133,28 +221,49 @@ describe('fieldChanges of a timed item', () => {
       { field: 'dtend', from: '2026-03-03', to: '2026-03-02T15:30:00' },
       { field: 'timezone', from: null, to: 'Europe/Berlin' },
     ]);
-    expect(fieldChanges(parseCalendarObject(renderEvent(timed)).fields, allDay.fields).map((change) => change.field)).toEqual(['dtend']);
+    expect(
+      fieldChanges(parseCalendarObject(renderEvent(timed)).fields, allDay.fields).map((change) => change.field),
+    ).toEqual(['dtend']);
   });
 
-  it('is a change when the time, the duration or the project\'s zone changes', () => {
+  it("is a change when the time, the duration or the project's zone changes", () => {
     const stored = parseCalendarObject(renderEvent(timed)).fields;
     expect(fieldChanges(stored, item({ target_date: '2026-03-02T15:00' }, { times: 'timed' }).fields)).toEqual([
       { field: 'target_date', from: '2026-03-02T14:30:00', to: '2026-03-02T15:00:00' },
       { field: 'dtend', from: '2026-03-02T15:30:00', to: '2026-03-02T16:00:00' },
     ]);
-    expect(fieldChanges(stored, item({ target_date: '2026-03-02T14:30' }, { times: 'timed', defaultDuration: 'PT2H' }).fields)).toEqual([
-      { field: 'dtend', from: '2026-03-02T15:30:00', to: '2026-03-02T16:30:00' },
+    expect(
+      fieldChanges(
+        stored,
+        item({ target_date: '2026-03-02T14:30' }, { times: 'timed', defaultDuration: 'PT2H' }).fields,
+      ),
+    ).toEqual([{ field: 'dtend', from: '2026-03-02T15:30:00', to: '2026-03-02T16:30:00' }]);
+    const newYork = item(
+      { target_date: '2026-03-02T14:30' },
+      { times: 'timed' },
+      sampleProject({ timezone: 'America/New_York' }),
+    );
+    expect(fieldChanges(stored, newYork.fields)).toEqual([
+      { field: 'timezone', from: 'Europe/Berlin', to: 'America/New_York' },
     ]);
-    const newYork = item({ target_date: '2026-03-02T14:30' }, { times: 'timed' }, sampleProject({ timezone: 'America/New_York' }));
-    expect(fieldChanges(stored, newYork.fields)).toEqual([{ field: 'timezone', from: 'Europe/Berlin', to: 'America/New_York' }]);
   });
 });
 
 /** A person's reminder, as Apple Reminders adds one. */
-const PERSONAL_ALARM = ['BEGIN:VALARM', 'ACTION:DISPLAY', 'DESCRIPTION:Reminder', 'TRIGGER;VALUE=DATE-TIME:20251226T080000Z', 'X-WR-ALARMUID:ABC-123', 'END:VALARM'];
+const PERSONAL_ALARM = [
+  'BEGIN:VALARM',
+  'ACTION:DISPLAY',
+  'DESCRIPTION:Reminder',
+  'TRIGGER;VALUE=DATE-TIME:20251226T080000Z',
+  'X-WR-ALARMUID:ABC-123',
+  'END:VALARM',
+];
 
 describe('mergeEvent over a stored VTODO', () => {
-  const done = item({ start_date: '2025-12-20', state: DONE, completed_at: '2025-12-26T12:00:00Z', priority: 'urgent' }, { as: 'tasks', alarms: ['-PT15H'] });
+  const done = item(
+    { start_date: '2025-12-20', state: DONE, completed_at: '2025-12-26T12:00:00Z', priority: 'urgent' },
+    { as: 'tasks', alarms: ['-PT15H'] },
+  );
   const stored = physicalLines(renderEvent(done, { sequence: 3 }));
   const endOfTodo = stored.indexOf('END:VTODO');
   const existing = [
@@ -167,7 +276,10 @@ describe('mergeEvent over a stored VTODO', () => {
     ...stored.slice(endOfTodo),
   ].join('\r\n');
   // Reopened in Plane, moved, another priority and one alarm fewer… another one.
-  const reopened = item({ start_date: '2025-12-20', target_date: '2026-01-05', state: STARTED, completed_at: null, priority: 'none' }, { as: 'tasks', alarms: ['-P1D'] });
+  const reopened = item(
+    { start_date: '2025-12-20', target_date: '2026-01-05', state: STARTED, completed_at: null, priority: 'none' },
+    { as: 'tasks', alarms: ['-P1D'] },
+  );
   const merged = mergeEvent(existing, reopened);
   const todo = componentLines(merged, 'VTODO');
 
@@ -181,7 +293,10 @@ describe('mergeEvent over a stored VTODO', () => {
 
   it('drops COMPLETED, PERCENT-COMPLETE and PRIORITY when the task is reopened without one', () => {
     for (const name of ['COMPLETED', 'PERCENT-COMPLETE', 'PRIORITY', 'COLOR']) {
-      expect(todo.some((line) => line.startsWith(`${name}:`) || line.startsWith(`${name};`)), name).toBe(false);
+      expect(
+        todo.some((line) => line.startsWith(`${name}:`) || line.startsWith(`${name};`)),
+        name,
+      ).toBe(false);
     }
     expect(todo).toContain('STATUS:IN-PROCESS');
     expect(todo.filter((line) => line.startsWith('DUE'))).toEqual(['DUE;VALUE=DATE:20260105']);
@@ -195,9 +310,11 @@ describe('mergeEvent over a stored VTODO', () => {
     expect(component.getFirstPropertyValue('location')).toBe('Office');
   });
 
-  it('keeps the person\'s VALARM and replaces ours', () => {
+  it("keeps the person's VALARM and replaces ours", () => {
     const alarms = icalComponent(merged, 'vtodo').getAllSubcomponents('valarm');
-    expect(alarms.map((alarm) => alarm.getFirstPropertyValue('x-wr-alarmuid') ?? alarm.getFirstPropertyValue('uid'))).toEqual(['ABC-123', `${UID}#alarm-P1D`]);
+    expect(
+      alarms.map((alarm) => alarm.getFirstPropertyValue('x-wr-alarmuid') ?? alarm.getFirstPropertyValue('uid')),
+    ).toEqual(['ABC-123', `${UID}#alarm-P1D`]);
     expect(alarms[1]?.getFirstProperty('trigger')?.getParameter('related')).toBe('END');
     expect(parseCalendarObject(merged).fields?.alarms).toEqual(['-P1D']);
   });
@@ -212,7 +329,10 @@ describe('mergeEvent over a stored VTODO', () => {
 
   it('brings back a task a person ticked off in their app', () => {
     const open = item({ start_date: '2025-12-20' }, { as: 'tasks' });
-    const ticked = renderEvent(open).replace('STATUS:IN-PROCESS', 'STATUS:COMPLETED\r\nCOMPLETED:20251222T080000Z\r\nPERCENT-COMPLETE:100');
+    const ticked = renderEvent(open).replace(
+      'STATUS:IN-PROCESS',
+      'STATUS:COMPLETED\r\nCOMPLETED:20251222T080000Z\r\nPERCENT-COMPLETE:100',
+    );
     const back = mergeEvent(ticked, open);
     expect(parseCalendarObject(back).fields).toEqual(open.fields);
     expect(back).not.toContain('PERCENT-COMPLETE');
@@ -236,7 +356,9 @@ describe('mergeEvent of a timed event', () => {
   const nextYear = item({ target_date: '2027-01-05T10:00' }, { times: 'timed' });
 
   const zones = (text: string) =>
-    new ICAL.Component(ICAL.parse(text)).getAllSubcomponents('vtimezone').map((zone) => String(zone.getFirstPropertyValue('tzid')));
+    new ICAL.Component(ICAL.parse(text))
+      .getAllSubcomponents('vtimezone')
+      .map((zone) => String(zone.getFirstPropertyValue('tzid')));
 
   it('replaces our VTIMEZONE (it covers the new dates) rather than adding a second one', () => {
     const merged = mergeEvent(renderEvent(winter), nextYear);
@@ -249,7 +371,7 @@ describe('mergeEvent of a timed event', () => {
     expect(merged).toBe(renderEvent(nextYear, { sequence: 1 }));
   });
 
-  it('replaces a client\'s VTIMEZONE of the same TZID, keeps the rest of what the client added', () => {
+  it("replaces a client's VTIMEZONE of the same TZID, keeps the rest of what the client added", () => {
     const merged = mergeEvent(CLIENT_EDITED, winter);
     expect(zones(merged)).toEqual(['Europe/Berlin']);
     expect(merged).not.toContain('RRULE:FREQ=YEARLY');
@@ -262,7 +384,16 @@ describe('mergeEvent of a timed event', () => {
   });
 
   it('keeps a VTIMEZONE of another TZID', () => {
-    const newYork = ['BEGIN:VTIMEZONE', 'TZID:America/New_York', 'BEGIN:STANDARD', 'DTSTART:19701101T020000', 'TZOFFSETFROM:-0400', 'TZOFFSETTO:-0500', 'END:STANDARD', 'END:VTIMEZONE'];
+    const newYork = [
+      'BEGIN:VTIMEZONE',
+      'TZID:America/New_York',
+      'BEGIN:STANDARD',
+      'DTSTART:19701101T020000',
+      'TZOFFSETFROM:-0400',
+      'TZOFFSETTO:-0500',
+      'END:STANDARD',
+      'END:VTIMEZONE',
+    ];
     const lines = physicalLines(renderEvent(winter));
     const existing = `${[...lines.slice(0, 4), ...newYork, ...lines.slice(4)].join('\r\n')}\r\n`;
     expect(zones(mergeEvent(existing, nextYear))).toEqual(['Europe/Berlin', 'America/New_York']);
@@ -288,7 +419,12 @@ describe('mergeEvent of a timed event', () => {
 describe('new shapes as Radicale stores them (re-serialized by python-vobject)', () => {
   it('a timed task in Europe/Berlin reads back as the same fields', () => {
     const task = item(
-      { start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30', state: DONE, completed_at: '2026-03-02T10:00:00Z' },
+      {
+        start_date: '2026-03-01T09:00',
+        target_date: '2026-03-02T14:30',
+        state: DONE,
+        completed_at: '2026-03-02T10:00:00Z',
+      },
       { as: 'tasks', times: 'timed', alarms: ['-PT15M'] },
     );
     const parsed = parseCalendarObject(RADICALE_TIMED_TASK);

@@ -5,7 +5,19 @@ import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent, type TransformContext } from '../../../src/event/transform.js';
 import type { PlaneIssue, Priority, StateGroup } from '../../../src/plane/types.js';
-import { CTX, DONE, ISSUE_ID, PROJECT_ID, UID, componentLines, expectWellFormed, icalComponent, physicalLines, sampleIssue, sampleProject } from './fixtures.js';
+import {
+  CTX,
+  componentLines,
+  DONE,
+  expectWellFormed,
+  ISSUE_ID,
+  icalComponent,
+  PROJECT_ID,
+  physicalLines,
+  sampleIssue,
+  sampleProject,
+  UID,
+} from './fixtures.js';
 
 const TASKS: TransformContext = { ...CTX, as: 'tasks' };
 
@@ -21,7 +33,8 @@ function event(overrides: Partial<PlaneIssue> = {}): EventModel {
   return model;
 }
 
-const state = (group: StateGroup) => ({ id: `state-${group}`, name: group, color: '#000', group }) as PlaneIssue['state'];
+const state = (group: StateGroup) =>
+  ({ id: `state-${group}`, name: group, color: '#000', group }) as PlaneIssue['state'];
 
 /** The seed example, with a start date, as a task. */
 const GOLDEN_TASK = [
@@ -54,7 +67,7 @@ const GOLDEN_TASK = [
 ].join('\r\n');
 
 describe('issueToEvent with as: "tasks"', () => {
-  it('maps the seed example to a VTODO model: the event\'s fields, DUE as end, and the task properties', () => {
+  it("maps the seed example to a VTODO model: the event's fields, DUE as end, and the task properties", () => {
     const model = task({ start_date: '2025-12-20' });
     const { fields } = event();
     expect(model).toEqual({
@@ -86,8 +99,18 @@ describe('issueToEvent with as: "tasks"', () => {
   it('has exactly one VCALENDAR and one VTODO, without the event-only properties', () => {
     const lines = physicalLines(renderEvent(task()));
     expect(lines.filter((line) => line.startsWith('BEGIN:'))).toEqual(['BEGIN:VCALENDAR', 'BEGIN:VTODO']);
-    for (const name of ['DTEND', 'TRANSP', 'X-MICROSOFT-CDO-ALLDAYEVENT', 'X-MICROSOFT-MSNCALENDAR-ALLDAYEVENT', 'BEGIN:VEVENT', 'BEGIN:VTIMEZONE']) {
-      expect(lines.some((line) => line.startsWith(name)), name).toBe(false);
+    for (const name of [
+      'DTEND',
+      'TRANSP',
+      'X-MICROSOFT-CDO-ALLDAYEVENT',
+      'X-MICROSOFT-MSNCALENDAR-ALLDAYEVENT',
+      'BEGIN:VEVENT',
+      'BEGIN:VTIMEZONE',
+    ]) {
+      expect(
+        lines.some((line) => line.startsWith(name)),
+        name,
+      ).toBe(false);
     }
   });
 
@@ -125,7 +148,9 @@ describe('issueToEvent with as: "tasks"', () => {
       expect(model.fields.timeZone).toBeUndefined();
       const lines = componentLines(renderEvent(model), 'VTODO');
       expect(lines).toContain(`DUE;VALUE=DATE:${target_date.slice(0, 10).replace(/-/g, '')}`);
-      expect(lines.filter((line) => line.startsWith('DTSTART'))).toEqual(start === '' ? [] : [`DTSTART;VALUE=DATE:${start.replace(/-/g, '')}`]);
+      expect(lines.filter((line) => line.startsWith('DTSTART'))).toEqual(
+        start === '' ? [] : [`DTSTART;VALUE=DATE:${start.replace(/-/g, '')}`],
+      );
     });
 
     it('throws InvalidIssueError for a malformed target date, as an event does', () => {
@@ -168,14 +193,17 @@ describe('issueToEvent with as: "tasks"', () => {
       expect(task({ state: DONE, completed_at: null }).fields.completed).toBe('20251220T103000Z');
     });
 
-    it.each(['backlog', 'unstarted', 'started', 'cancelled'] as const)('a %s task has neither COMPLETED nor PERCENT-COMPLETE, whatever completed_at says', (group) => {
-      const model = task({ state: state(group), completed_at: '2025-12-26T12:00:00Z' });
-      expect(model.fields.completed).toBeUndefined();
-      expect(model.fields.percentComplete).toBeUndefined();
-      const text = renderEvent(model);
-      expect(text).not.toContain('COMPLETED:');
-      expect(text).not.toContain('PERCENT-COMPLETE');
-    });
+    it.each(['backlog', 'unstarted', 'started', 'cancelled'] as const)(
+      'a %s task has neither COMPLETED nor PERCENT-COMPLETE, whatever completed_at says',
+      (group) => {
+        const model = task({ state: state(group), completed_at: '2025-12-26T12:00:00Z' });
+        expect(model.fields.completed).toBeUndefined();
+        expect(model.fields.percentComplete).toBeUndefined();
+        const text = renderEvent(model);
+        expect(text).not.toContain('COMPLETED:');
+        expect(text).not.toContain('PERCENT-COMPLETE');
+      },
+    );
 
     it('an event never has the task properties', () => {
       const model = event({ state: DONE, completed_at: '2025-12-26T12:00:00Z', priority: 'urgent' });
@@ -236,7 +264,9 @@ describe('issueToEvent with as: "tasks"', () => {
     });
 
     it('is for tasks only: an event calendar skips undated items whatever `undated` says', () => {
-      expect(issueToEvent(sampleIssue({ target_date: null }), sampleProject(), { ...CTX, undated: 'include' })).toBeNull();
+      expect(
+        issueToEvent(sampleIssue({ target_date: null }), sampleProject(), { ...CTX, undated: 'include' }),
+      ).toBeNull();
     });
 
     it('a dated item is the same task with or without undated: "include"', () => {
@@ -250,20 +280,31 @@ describe('issueToEvent with as: "tasks"', () => {
       expect(model.fields.alarms).toEqual(['-PT15H', '-P1D']);
       const text = renderEvent(model);
       const lines = componentLines(text, 'VTODO');
-      expect(lines.filter((line) => line.startsWith('TRIGGER'))).toEqual(['TRIGGER;RELATED=END:-PT15H', 'TRIGGER;RELATED=END:-P1D']);
+      expect(lines.filter((line) => line.startsWith('TRIGGER'))).toEqual([
+        'TRIGGER;RELATED=END:-PT15H',
+        'TRIGGER;RELATED=END:-P1D',
+      ]);
       const alarms = icalComponent(text, 'vtodo').getAllSubcomponents('valarm');
       expect(alarms.map((alarm) => alarm.getFirstProperty('trigger')?.getParameter('related'))).toEqual(['END', 'END']);
-      expect(alarms.map((alarm) => alarm.getFirstPropertyValue('uid'))).toEqual([`${UID}#alarm-PT15H`, `${UID}#alarm-P1D`]);
+      expect(alarms.map((alarm) => alarm.getFirstPropertyValue('uid'))).toEqual([
+        `${UID}#alarm-PT15H`,
+        `${UID}#alarm-P1D`,
+      ]);
     });
 
-    it('an event\'s alarms stay relative to the start', () => {
-      const lines = componentLines(renderEvent(issueToEvent(sampleIssue(), sampleProject(), { ...CTX, alarms: ['-PT15H'] })!), 'VEVENT');
+    it("an event's alarms stay relative to the start", () => {
+      const lines = componentLines(
+        renderEvent(issueToEvent(sampleIssue(), sampleProject(), { ...CTX, alarms: ['-PT15H'] })!),
+        'VEVENT',
+      );
       expect(lines.filter((line) => line.startsWith('TRIGGER'))).toEqual(['TRIGGER:-PT15H']);
     });
   });
 
   it('takes the summary template, as events do', () => {
-    expect(task({ sequence_id: 12, name: 'Fix login' }, { summary: '{identifier}-{sequence} {name}' }).fields.summary).toBe('WA-12 Fix login');
+    expect(
+      task({ sequence_id: 12, name: 'Fix login' }, { summary: '{identifier}-{sequence} {name}' }).fields.summary,
+    ).toBe('WA-12 Fix login');
   });
 
   it('ignores `dates: "span"`: a task always has its start as DTSTART and its target as DUE', () => {
@@ -281,7 +322,12 @@ describe('tasks across time zones', () => {
   it('renders identical bytes whatever process.env.TZ is', () => {
     const render = () =>
       [
-        task({ start_date: '2025-12-31', target_date: '2026-01-01', state: DONE, completed_at: '2026-01-01T00:30:00+14:00' }),
+        task({
+          start_date: '2025-12-31',
+          target_date: '2026-01-01',
+          state: DONE,
+          completed_at: '2026-01-01T00:30:00+14:00',
+        }),
         task({ target_date: '2024-02-29' }, { alarms: ['-PT15H'] }),
         task({ target_date: null, start_date: '2025-03-30' }, { undated: 'include' }),
       ].map((model) => renderEvent(model));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_HTML_LENGTH, cleanLine, cleanText, htmlToPlainText } from '../../../src/event/text.js';
+import { cleanLine, cleanText, htmlToPlainText, MAX_HTML_LENGTH } from '../../../src/event/text.js';
 
 describe('htmlToPlainText', () => {
   it.each([

@@ -8,13 +8,26 @@ import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent, type TransformContext } from '../../../src/event/transform.js';
 import type { PlaneIssue, PlaneProject } from '../../../src/plane/types.js';
+import {
+  CTX,
+  componentLines,
+  expectWellFormed,
+  icalComponent,
+  physicalLines,
+  sampleIssue,
+  sampleProject,
+  UID,
+} from './fixtures.js';
 import { BERLIN_2026, UTC_2026 } from './vtimezones.js';
-import { CTX, UID, componentLines, expectWellFormed, icalComponent, physicalLines, sampleIssue, sampleProject } from './fixtures.js';
 
 const BERLIN = sampleProject({ timezone: 'Europe/Berlin' });
 const TIMED: TransformContext = { ...CTX, times: 'timed' };
 
-function model(overrides: Partial<PlaneIssue>, ctx: Partial<TransformContext> = {}, project: PlaneProject = BERLIN): EventModel {
+function model(
+  overrides: Partial<PlaneIssue>,
+  ctx: Partial<TransformContext> = {},
+  project: PlaneProject = BERLIN,
+): EventModel {
   const event = issueToEvent(sampleIssue(overrides), project, { ...TIMED, ...ctx });
   if (event === null) throw new Error('expected an event');
   return event;
@@ -34,8 +47,13 @@ describe('a timed event (times: "timed")', () => {
   const event = model({ target_date: '2026-03-02T14:30' });
   const text = renderEvent(event);
 
-  it('has the wall-clock time in the project\'s zone, and lasts sync.defaultDuration (PT1H by default)', () => {
-    expect(event.fields).toMatchObject({ start: '2026-03-02T14:30:00', end: '2026-03-02T15:30:00', timeZone: 'Europe/Berlin', status: 'CONFIRMED' });
+  it("has the wall-clock time in the project's zone, and lasts sync.defaultDuration (PT1H by default)", () => {
+    expect(event.fields).toMatchObject({
+      start: '2026-03-02T14:30:00',
+      end: '2026-03-02T15:30:00',
+      timeZone: 'Europe/Berlin',
+      status: 'CONFIRMED',
+    });
     expect(event.component).toBeUndefined();
   });
 
@@ -47,11 +65,15 @@ describe('a timed event (times: "timed")', () => {
     ]);
     expect(componentLines(text, 'VTIMEZONE')).toEqual(BERLIN_2026);
     // The VTIMEZONE comes before the VEVENT that refers to it, and there is one of each.
-    expect(lines.filter((line) => line.startsWith('BEGIN:V'))).toEqual(['BEGIN:VCALENDAR', 'BEGIN:VTIMEZONE', 'BEGIN:VEVENT']);
+    expect(lines.filter((line) => line.startsWith('BEGIN:V'))).toEqual([
+      'BEGIN:VCALENDAR',
+      'BEGIN:VTIMEZONE',
+      'BEGIN:VEVENT',
+    ]);
     expectWellFormed(text);
   });
 
-  it('keeps the event\'s other properties in their order, without the all-day markers', () => {
+  it("keeps the event's other properties in their order, without the all-day markers", () => {
     const vevent = componentLines(text, 'VEVENT');
     expect(vevent.slice(0, 4)).toEqual(['BEGIN:VEVENT', `UID:${UID}`, 'SEQUENCE:0', 'DTSTAMP:20251220T103000Z']);
     expect(vevent).toContain('TRANSP:TRANSPARENT');
@@ -68,7 +90,10 @@ describe('a timed event (times: "timed")', () => {
   });
 
   it('takes seconds when Plane sends them, and drops fractions', () => {
-    expect(model({ target_date: '2026-03-02T14:30:45' }).fields).toMatchObject({ start: '2026-03-02T14:30:45', end: '2026-03-02T15:30:45' });
+    expect(model({ target_date: '2026-03-02T14:30:45' }).fields).toMatchObject({
+      start: '2026-03-02T14:30:45',
+      end: '2026-03-02T15:30:45',
+    });
     expect(model({ target_date: '2026-03-02T14:30:45.123' }).fields.start).toBe('2026-03-02T14:30:45');
   });
 
@@ -95,7 +120,10 @@ describe('a timed event (times: "timed")', () => {
   });
 
   it('has its alarms relative to the start', () => {
-    const lines = componentLines(renderEvent(model({ target_date: '2026-03-02T14:30' }, { alarms: ['-PT15M'] })), 'VEVENT');
+    const lines = componentLines(
+      renderEvent(model({ target_date: '2026-03-02T14:30' }, { alarms: ['-PT15M'] })),
+      'VEVENT',
+    );
     expect(lines.filter((line) => line.startsWith('TRIGGER'))).toEqual(['TRIGGER:-PT15M']);
   });
 
@@ -115,7 +143,12 @@ describe('a timed event (times: "timed")', () => {
     });
 
     it('ends at the target time (not start + defaultDuration)', () => {
-      const text = renderEvent(model({ start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' }, { dates: 'span', defaultDuration: 'PT15M' }));
+      const text = renderEvent(
+        model(
+          { start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' },
+          { dates: 'span', defaultDuration: 'PT15M' },
+        ),
+      );
       expect(componentLines(text, 'VEVENT').filter((line) => /^(DTSTART|DTEND)/.test(line))).toEqual([
         'DTSTART;TZID=Europe/Berlin:20260301T090000',
         'DTEND;TZID=Europe/Berlin:20260302T143000',
@@ -129,7 +162,10 @@ describe('a timed event (times: "timed")', () => {
     });
 
     it('without span, the start is not used', () => {
-      expect(model({ start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' }).fields).toMatchObject({ start: '2026-03-02T14:30:00', end: '2026-03-02T15:30:00' });
+      expect(model({ start_date: '2026-03-01T09:00', target_date: '2026-03-02T14:30' }).fields).toMatchObject({
+        start: '2026-03-02T14:30:00',
+        end: '2026-03-02T15:30:00',
+      });
     });
   });
 });
@@ -156,21 +192,28 @@ describe('an item with a time, without times: "timed"', () => {
 
   it('with times: "timed", a date-only item stays all-day, byte for byte', () => {
     for (const ctx of [{}, { dates: 'span' as const }, { as: 'tasks' as const }]) {
-      expect(renderEvent(allDay('2026-03-02', { ...ctx, times: 'timed' }))).toBe(renderEvent(allDay('2026-03-02', ctx)));
+      expect(renderEvent(allDay('2026-03-02', { ...ctx, times: 'timed' }))).toBe(
+        renderEvent(allDay('2026-03-02', ctx)),
+      );
     }
   });
 });
 
 describe('the zone of a timed item', () => {
-  const zoneOf = (project: PlaneProject, ctx: Partial<TransformContext> = {}) => model({ target_date: '2026-03-02T14:30' }, ctx, project).fields.timeZone;
+  const zoneOf = (project: PlaneProject, ctx: Partial<TransformContext> = {}) =>
+    model({ target_date: '2026-03-02T14:30' }, ctx, project).fields.timeZone;
 
-  it('is the project\'s timezone', () => {
-    expect(zoneOf(sampleProject({ timezone: 'America/New_York' }), { timeZone: 'Europe/Berlin' })).toBe('America/New_York');
+  it("is the project's timezone", () => {
+    expect(zoneOf(sampleProject({ timezone: 'America/New_York' }), { timeZone: 'Europe/Berlin' })).toBe(
+      'America/New_York',
+    );
   });
 
   it('falls back to ctx.timeZone (sync.timeZone) when the project names none, or one the runtime does not know', () => {
     for (const timezone of [undefined, '', 'Mars/Olympus_Mons']) {
-      expect(zoneOf(sampleProject({ timezone }), { timeZone: 'Asia/Kathmandu' }), String(timezone)).toBe('Asia/Kathmandu');
+      expect(zoneOf(sampleProject({ timezone }), { timeZone: 'Asia/Kathmandu' }), String(timezone)).toBe(
+        'Asia/Kathmandu',
+      );
     }
   });
 
@@ -185,7 +228,8 @@ describe('the zone of a timed item', () => {
 });
 
 describe('a timed task', () => {
-  const task = (overrides: Partial<PlaneIssue>, ctx: Partial<TransformContext> = {}) => model(overrides, { as: 'tasks', ...ctx });
+  const task = (overrides: Partial<PlaneIssue>, ctx: Partial<TransformContext> = {}) =>
+    model(overrides, { as: 'tasks', ...ctx });
 
   it('is due at the target time, with TZID and VTIMEZONE', () => {
     const item = task({ target_date: '2026-03-02T14:30' });
@@ -219,7 +263,10 @@ describe('a timed task', () => {
   });
 
   it('has its alarms relative to DUE', () => {
-    const vtodo = componentLines(renderEvent(task({ target_date: '2026-03-02T14:30' }, { alarms: ['-PT30M'] })), 'VTODO');
+    const vtodo = componentLines(
+      renderEvent(task({ target_date: '2026-03-02T14:30' }, { alarms: ['-PT30M'] })),
+      'VTODO',
+    );
     expect(vtodo.filter((line) => line.startsWith('TRIGGER'))).toEqual(['TRIGGER;RELATED=END:-PT30M']);
   });
 });
@@ -232,16 +279,36 @@ describe('timed items across time zones', () => {
   });
 
   it('render identical bytes whatever process.env.TZ is', () => {
-    const projects = [BERLIN, sampleProject({ timezone: 'America/New_York' }), sampleProject({ timezone: 'Australia/Lord_Howe' }), sampleProject()];
+    const projects = [
+      BERLIN,
+      sampleProject({ timezone: 'America/New_York' }),
+      sampleProject({ timezone: 'Australia/Lord_Howe' }),
+      sampleProject(),
+    ];
     const render = () =>
       projects.flatMap((project) => [
         renderEvent(model({ target_date: '2026-03-29T01:30' }, {}, project)),
-        renderEvent(model({ start_date: '2026-10-24T22:00', target_date: '2026-10-25T04:00' }, { dates: 'span' }, project)),
-        renderEvent(model({ target_date: '2026-12-31T23:30', start_date: '2026-12-31' }, { as: 'tasks', alarms: ['-PT1H'] }, project)),
+        renderEvent(
+          model({ start_date: '2026-10-24T22:00', target_date: '2026-10-25T04:00' }, { dates: 'span' }, project),
+        ),
+        renderEvent(
+          model(
+            { target_date: '2026-12-31T23:30', start_date: '2026-12-31' },
+            { as: 'tasks', alarms: ['-PT1H'] },
+            project,
+          ),
+        ),
       ]);
     const expected = render();
     const offsets = new Set<number>();
-    for (const zone of ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Berlin']) {
+    for (const zone of [
+      'UTC',
+      'Pacific/Kiritimati',
+      'Pacific/Pago_Pago',
+      'Asia/Kathmandu',
+      'America/St_Johns',
+      'Europe/Berlin',
+    ]) {
       process.env.TZ = zone;
       offsets.add(new Date(Date.UTC(2026, 0, 1)).getTimezoneOffset());
       expect(render(), zone).toEqual(expected);

@@ -1,8 +1,15 @@
 /** Zones from the runtime's tz database: VTIMEZONEs for a TZID, and the date of an instant in a zone. */
 import ICAL from 'ical.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  dateInZone,
+  isTimeZone,
+  offsetMinutesAt,
+  vtimezone,
+  wallClockAt,
+  wallClockIn,
+} from '../../../src/event/timezone.js';
 import { BERLIN_2026 } from './vtimezones.js';
-import { dateInZone, isTimeZone, offsetMinutesAt, vtimezone, wallClockAt, wallClockIn } from '../../../src/event/timezone.js';
 
 const lines = (text: string) => {
   expect(text.endsWith('\r\n')).toBe(true);
@@ -69,8 +76,18 @@ describe('vtimezone', () => {
 
   it('a southern zone starts the year in DAYLIGHT', () => {
     const sydney = lines(vtimezone('Australia/Sydney', 2026, 2026));
-    expect(sydney.slice(2, 7)).toEqual(['BEGIN:DAYLIGHT', 'DTSTART:20260101T000000', 'TZOFFSETFROM:+1100', 'TZOFFSETTO:+1100', 'END:DAYLIGHT']);
-    expect(sydney.filter((line) => line.startsWith('DTSTART'))).toEqual(['DTSTART:20260101T000000', 'DTSTART:20260405T030000', 'DTSTART:20261004T020000']);
+    expect(sydney.slice(2, 7)).toEqual([
+      'BEGIN:DAYLIGHT',
+      'DTSTART:20260101T000000',
+      'TZOFFSETFROM:+1100',
+      'TZOFFSETTO:+1100',
+      'END:DAYLIGHT',
+    ]);
+    expect(sydney.filter((line) => line.startsWith('DTSTART'))).toEqual([
+      'DTSTART:20260101T000000',
+      'DTSTART:20260405T030000',
+      'DTSTART:20261004T020000',
+    ]);
   });
 
   it('a half-hour DST shift (Australia/Lord_Howe) is found to the minute', () => {
@@ -165,7 +182,8 @@ describe('dateInZone', () => {
 
 describe('isTimeZone', () => {
   it('knows IANA names, and nothing else', () => {
-    for (const zone of ['Europe/Berlin', 'UTC', 'America/Argentina/Buenos_Aires', 'Pacific/Kiritimati']) expect(isTimeZone(zone), zone).toBe(true);
+    for (const zone of ['Europe/Berlin', 'UTC', 'America/Argentina/Buenos_Aires', 'Pacific/Kiritimati'])
+      expect(isTimeZone(zone), zone).toBe(true);
     for (const zone of ['Mars/Olympus_Mons', 'CEST+2', 'Europe/Berlin ']) expect(isTimeZone(zone), zone).toBe(false);
   });
 });
@@ -188,12 +206,21 @@ describe('time zones whatever the process TZ', () => {
     const expected = probe();
     expect(expected).toEqual(['2026-03-02', '2026-03-01', '2026-03-01', '2026-10-25T02:59:59', -240]);
     // Each zone computes a year not asked for before (the VTIMEZONE text is cached per zone and years).
-    const zones = ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Berlin'];
+    const zones = [
+      'UTC',
+      'Pacific/Kiritimati',
+      'Pacific/Pago_Pago',
+      'Asia/Kathmandu',
+      'America/St_Johns',
+      'Europe/Berlin',
+    ];
     zones.forEach((zone, index) => {
       process.env.TZ = zone;
       expect(probe(), zone).toEqual(expected);
       const year = 2040 + index;
-      const transitions = lines(vtimezone('Europe/Berlin', year, year)).filter((line) => /^(DTSTART|TZOFFSET)/.test(line));
+      const transitions = lines(vtimezone('Europe/Berlin', year, year)).filter((line) =>
+        /^(DTSTART|TZOFFSET)/.test(line),
+      );
       expect(transitions, zone).toEqual([
         `DTSTART:${year}0101T000000`,
         'TZOFFSETFROM:+0100',

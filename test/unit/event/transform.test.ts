@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidIssueError, issueToEvent, toUtcStamp } from '../../../src/event/transform.js';
 import type { PlaneIssue, Priority } from '../../../src/plane/types.js';
-import { CTX, ISSUE_ID, PROJECT_ID, UID, sampleIssue, sampleProject } from './fixtures.js';
+import { CTX, ISSUE_ID, PROJECT_ID, sampleIssue, sampleProject, UID } from './fixtures.js';
 
 function transform(overrides: Partial<PlaneIssue> = {}) {
   const model = issueToEvent(sampleIssue(overrides), sampleProject(), CTX);
@@ -113,15 +113,24 @@ describe('issueToEvent', () => {
       expect(transform({ target_date }).fields).toMatchObject({ start, end });
     });
 
-    it.each(['2025-02-30', '2025-02-29', '1900-02-29', '2025-13-01', '2025-1-5', '2025-01-05T00:00:00Z', '2025-01-05T24:00', '2025-01-05T09:60', '2025-02-30T09:00', 'garbage', '9999-12-31'])(
-      'throws InvalidIssueError for target_date %j',
-      (targetDate) => {
-        const attempt = () => transform({ target_date: targetDate, sequence_id: 9 });
-        expect(attempt).toThrow(InvalidIssueError);
-        expect(attempt).toThrow(`[WA-9]`);
-        expect(attempt).toThrow(JSON.stringify(targetDate));
-      },
-    );
+    it.each([
+      '2025-02-30',
+      '2025-02-29',
+      '1900-02-29',
+      '2025-13-01',
+      '2025-1-5',
+      '2025-01-05T00:00:00Z',
+      '2025-01-05T24:00',
+      '2025-01-05T09:60',
+      '2025-02-30T09:00',
+      'garbage',
+      '9999-12-31',
+    ])('throws InvalidIssueError for target_date %j', (targetDate) => {
+      const attempt = () => transform({ target_date: targetDate, sequence_id: 9 });
+      expect(attempt).toThrow(InvalidIssueError);
+      expect(attempt).toThrow(`[WA-9]`);
+      expect(attempt).toThrow(JSON.stringify(targetDate));
+    });
 
     it('names the issue on the error', () => {
       try {
@@ -170,12 +179,18 @@ describe('issueToEvent', () => {
 
   describe('url', () => {
     it('drops trailing slashes of webUrl', () => {
-      const model = issueToEvent(sampleIssue(), sampleProject(), { webUrl: 'https://plane.example.com//', workspaceSlug: 'w' });
+      const model = issueToEvent(sampleIssue(), sampleProject(), {
+        webUrl: 'https://plane.example.com//',
+        workspaceSlug: 'w',
+      });
       expect(model?.fields.url).toBe(`https://plane.example.com/w/projects/${PROJECT_ID}/issues/${ISSUE_ID}`);
     });
 
     it('works without a trailing slash, and with a path prefix', () => {
-      const model = issueToEvent(sampleIssue(), sampleProject(), { webUrl: 'https://example.com/plane', workspaceSlug: 'w' });
+      const model = issueToEvent(sampleIssue(), sampleProject(), {
+        webUrl: 'https://example.com/plane',
+        workspaceSlug: 'w',
+      });
       expect(model?.fields.url).toBe(`https://example.com/plane/w/projects/${PROJECT_ID}/issues/${ISSUE_ID}`);
     });
   });
@@ -229,24 +244,33 @@ describe('toUtcStamp', () => {
   );
 });
 
-describe('issueToEvent with a calendar entry\'s shape', () => {
+describe("issueToEvent with a calendar entry's shape", () => {
   const shaped = (overrides: Partial<PlaneIssue>, shape: { summary?: string; dates?: 'target' | 'span' }) => {
     const model = issueToEvent(sampleIssue(overrides), sampleProject(), { ...CTX, ...shape });
     if (model === null) throw new Error('expected an event');
     return model;
   };
 
-  it('the default summary template gives today\'s summary, byte for byte', () => {
+  it("the default summary template gives today's summary, byte for byte", () => {
     for (const name of ['Fix login', '  padded  ', '', 'tab\there', 'line\nbreak']) {
-      expect(shaped({ name }, { summary: '[{sequence}] {name}' }).fields.summary).toBe(transform({ name }).fields.summary);
+      expect(shaped({ name }, { summary: '[{sequence}] {name}' }).fields.summary).toBe(
+        transform({ name }).fields.summary,
+      );
       expect(shaped({ name }, {}).fields).toEqual(transform({ name }).fields);
     }
   });
 
   it('fills every placeholder with its one-line value', () => {
-    const fields = shaped({ sequence_id: 12, name: 'Fix\nlogin', priority: 'high' }, { summary: '{identifier}-{sequence} {name} ({project}; {state}; {priority})' }).fields;
-    expect(fields.summary).toBe(`WA-12 Fix login (Web Application; ${transform().fields.description.match(/State: (.*)/)?.[1]}; high)`);
-    expect(shaped({ state: {} }, { summary: '{name} [{state}]' }).fields.summary).toBe(`${transform().fields.summary.replace(/^\[\d+\] /, '')} []`);
+    const fields = shaped(
+      { sequence_id: 12, name: 'Fix\nlogin', priority: 'high' },
+      { summary: '{identifier}-{sequence} {name} ({project}; {state}; {priority})' },
+    ).fields;
+    expect(fields.summary).toBe(
+      `WA-12 Fix login (Web Application; ${transform().fields.description.match(/State: (.*)/)?.[1]}; high)`,
+    );
+    expect(shaped({ state: {} }, { summary: '{name} [{state}]' }).fields.summary).toBe(
+      `${transform().fields.summary.replace(/^\[\d+\] /, '')} []`,
+    );
     expect(shaped({}, { summary: 'no placeholders' }).fields.summary).toBe('no placeholders');
     expect(shaped({}, { summary: 'two\nlines {sequence}' }).fields.summary).toBe('two lines 42');
   });
@@ -260,6 +284,8 @@ describe('issueToEvent with a calendar entry\'s shape', () => {
     ['garbage', '2025-03-14', '2025-03-14', '2025-03-15'],
   ])('a span from %j to %j is an all-day block %s → %s (exclusive)', (start_date, target_date, start, end) => {
     expect(shaped({ start_date, target_date }, { dates: 'span' }).fields).toMatchObject({ start, end });
-    expect(shaped({ start_date, target_date }, { dates: 'target' }).fields).toMatchObject({ start: target_date.slice(0, 10) });
+    expect(shaped({ start_date, target_date }, { dates: 'target' }).fields).toMatchObject({
+      start: target_date.slice(0, 10),
+    });
   });
 });

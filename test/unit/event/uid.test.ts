@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isOwnedUid, issueIdFromUid, LEGACY_SCHEME, looksOwned, objectNameForUid, uidForIssue, uidScheme } from '../../../src/event/uid.js';
+import {
+  isOwnedUid,
+  issueIdFromUid,
+  LEGACY_SCHEME,
+  looksOwned,
+  objectNameForUid,
+  uidForIssue,
+  uidScheme,
+} from '../../../src/event/uid.js';
 
 const ID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 
@@ -90,7 +98,7 @@ describe('objectNameForUid', () => {
 });
 
 describe('UID schemes: work items, cycles and modules', () => {
-  it('the default calendars\' scheme writes the seed format for work items and plane-{cycle,module}-{id}@calplanebot for blocks', () => {
+  it("the default calendars' scheme writes the seed format for work items and plane-{cycle,module}-{id}@calplanebot for blocks", () => {
     expect(LEGACY_SCHEME.uidFor(ID)).toBe(uidForIssue(ID));
     expect(LEGACY_SCHEME.uidFor(ID, 'issue')).toBe(uidForIssue(ID));
     expect(LEGACY_SCHEME.uidFor(ID, 'cycle')).toBe(`plane-cycle-${ID}@calplanebot`);
@@ -113,20 +121,23 @@ describe('UID schemes: work items, cycles and modules', () => {
     expect(uidScheme('sprint').itemOf(sprints.uidFor(ID, source))).toBeNull();
   });
 
-  it('issueIdOf is a work item\'s id only; a block is no work item', () => {
+  it("issueIdOf is a work item's id only; a block is no work item", () => {
     expect(LEGACY_SCHEME.issueIdOf(uidForIssue(ID))).toBe(ID);
     expect(LEGACY_SCHEME.issueIdOf(LEGACY_SCHEME.uidFor(ID, 'cycle'))).toBeNull();
     expect(LEGACY_SCHEME.issueIdOf(LEGACY_SCHEME.uidFor(ID, 'module'))).toBeNull();
   });
 
-  it.each([`plane-sprint-${ID}@calplanebot`, 'plane-cycle-123@calplanebot', `plane-cycle-${ID}@calplanebot.example`, `plane-cycle-${ID}`, ` plane-cycle-${ID}@calplanebot`])(
-    '%j is no UID of ours',
-    (uid) => {
-      expect(LEGACY_SCHEME.itemOf(uid)).toBeNull();
-    },
-  );
+  it.each([
+    `plane-sprint-${ID}@calplanebot`,
+    'plane-cycle-123@calplanebot',
+    `plane-cycle-${ID}@calplanebot.example`,
+    `plane-cycle-${ID}`,
+    ` plane-cycle-${ID}@calplanebot`,
+  ])('%j is no UID of ours', (uid) => {
+    expect(LEGACY_SCHEME.itemOf(uid)).toBeNull();
+  });
 
-  it('block UIDs are not work-item UIDs for the seed\'s checks (uid-check leaves them alone)', () => {
+  it("block UIDs are not work-item UIDs for the seed's checks (uid-check leaves them alone)", () => {
     expect(isOwnedUid(LEGACY_SCHEME.uidFor(ID, 'cycle'))).toBe(false);
     expect(looksOwned(LEGACY_SCHEME.uidFor(ID, 'cycle'))).toBe(false);
   });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CalendarEntry } from '../../../src/config/types.js';
 import { UsageError } from '../../../src/errors.js';
+import { type ExportSettings, feedFileName, runExport } from '../../../src/feed/export.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import { feedFileName, runExport, type ExportSettings } from '../../../src/feed/export.js';
 import { issue, MemoryPlane, project } from '../../support/builders.js';
 
 const web = project({ identifier: 'WEB', name: 'Web' });
@@ -22,7 +22,11 @@ beforeEach(() => {
   plane.projects.push(web, ops);
   plane.issues.push(
     issue(web.id, { target_date: '2026-03-01', name: 'web one' }),
-    issue(web.id, { target_date: '2026-03-02', name: 'web mine', assignees: [{ id: plane.me.id, display_name: 'me' }] }),
+    issue(web.id, {
+      target_date: '2026-03-02',
+      name: 'web mine',
+      assignees: [{ id: plane.me.id, display_name: 'me' }],
+    }),
     issue(ops.id, { target_date: '2026-03-03', name: 'ops one' }),
     issue(ops.id, { target_date: null, name: 'ops undated' }),
   );
@@ -43,7 +47,8 @@ const settings = (overrides: Partial<ExportSettings> = {}): ExportSettings => ({
   refreshInterval: 'PT1H',
   ...overrides,
 });
-const exportNow = (overrides: Partial<ExportSettings> = {}) => runExport({ plane, stats: { plane: new RequestStats() } }, settings(overrides));
+const exportNow = (overrides: Partial<ExportSettings> = {}) =>
+  runExport({ plane, stats: { plane: new RequestStats() } }, settings(overrides));
 
 describe('runExport', () => {
   it('writes a file per calendar, reading each project once, and names them by entry and project', async () => {
@@ -82,7 +87,7 @@ describe('runExport', () => {
     expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('a failed listing leaves its calendars\' files as they were, and says so', async () => {
+  it("a failed listing leaves its calendars' files as they were, and says so", async () => {
     await exportNow();
     const web0 = readFileSync(join(out, 'projects-web.ics'), 'utf8');
     const mine0 = readFileSync(join(out, 'mine.ics'), 'utf8');
@@ -113,9 +118,13 @@ describe('runExport', () => {
     plane.update(plane.issues[1]!.id, { name: 'web renamed' });
     const report = await exportNow({ calendarIds: ['projects'] });
     const text = readFileSync(join(out, 'projects-web.ics'), 'utf8');
-    expect(report.files[0]).toMatchObject({ status: 'written', errors: [expect.objectContaining({ operation: 'transform' })] });
+    expect(report.files[0]).toMatchObject({
+      status: 'written',
+      errors: [expect.objectContaining({ operation: 'transform' })],
+    });
     expect(text).toContain('web renamed');
-    const component = (doc: string) => doc.slice(doc.indexOf(`UID:plane-issue-${broken.id}`) - 'BEGIN:VEVENT\r\n'.length).split('END:VEVENT')[0];
+    const component = (doc: string) =>
+      doc.slice(doc.indexOf(`UID:plane-issue-${broken.id}`) - 'BEGIN:VEVENT\r\n'.length).split('END:VEVENT')[0];
     expect(component(text)).toBe(component(previous));
     expect(text).toContain('costs $& and $$ and $1');
   });
@@ -149,12 +158,16 @@ describe('runExport', () => {
     expect(printed).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*END:VCALENDAR\r\n$/);
     expect(readdirSync(out)).toEqual([]);
     await expect(exportNow({ out: '-', calendarIds: ['projects'] })).rejects.toThrow(UsageError);
-    await expect(exportNow({ out: '-', calendarIds: ['projects'], projects: ['OPS'] })).resolves.toMatchObject({ files: [{ project: 'OPS' }] });
+    await expect(exportNow({ out: '-', calendarIds: ['projects'], projects: ['OPS'] })).resolves.toMatchObject({
+      files: [{ project: 'OPS' }],
+    });
   });
 
   it('an unknown --calendar is a usage error naming the known ones', async () => {
     await expect(exportNow({ calendarIds: ['nope'] })).rejects.toThrow(/unknown calendar "nope"/);
-    await expect(exportNow({ calendarIds: ['nope'] })).rejects.toMatchObject({ hint: expect.stringContaining('projects, mine') });
+    await expect(exportNow({ calendarIds: ['nope'] })).rejects.toMatchObject({
+      hint: expect.stringContaining('projects, mine'),
+    });
   });
 
   it('a file that cannot be written is reported (write-feed) and the others are written', async () => {

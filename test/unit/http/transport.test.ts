@@ -31,7 +31,12 @@ async function serve(handle: (req: Recorded, res: ServerResponse, socket: Socket
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
       handle(recorded, res, req.socket);
     });
@@ -69,9 +74,16 @@ const created = (_req: Recorded, res: ServerResponse) => {
 describe('connections', () => {
   it('requests one after the other share one connection, also after a REPORT and a MKCALENDAR with bodies', async () => {
     const server = await serve(created);
-    await undiciTransport(`${server.url}/cal/`, { method: 'MKCALENDAR', body: '<mkcalendar xmlns="urn:ietf:params:xml:ns:caldav"/>' });
-    await undiciTransport(`${server.url}/cal/`, { method: 'REPORT', body: '<calendar-query xmlns="urn:ietf:params:xml:ns:caldav"/>' });
-    for (let i = 0; i < 30; i += 1) await undiciTransport(`${server.url}/cal/${i}.ics`, { method: 'PUT', body: 'BEGIN:VCALENDAR' });
+    await undiciTransport(`${server.url}/cal/`, {
+      method: 'MKCALENDAR',
+      body: '<mkcalendar xmlns="urn:ietf:params:xml:ns:caldav"/>',
+    });
+    await undiciTransport(`${server.url}/cal/`, {
+      method: 'REPORT',
+      body: '<calendar-query xmlns="urn:ietf:params:xml:ns:caldav"/>',
+    });
+    for (let i = 0; i < 30; i += 1)
+      await undiciTransport(`${server.url}/cal/${i}.ics`, { method: 'PUT', body: 'BEGIN:VCALENDAR' });
     expect(server.requests).toHaveLength(32);
     // undici's own behaviour would be one connection per request here (32).
     expect(server.connections()).toBeLessThanOrEqual(2);
@@ -92,7 +104,9 @@ describe('connections', () => {
 
   it('parallel requests use at most the pool size of connections', async () => {
     const server = await serve((req, res) => setTimeout(() => created(req, res), 5));
-    await Promise.all(Array.from({ length: 40 }, (_, i) => undiciTransport(`${server.url}/${i}.ics`, { method: 'PUT', body: 'x' })));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => undiciTransport(`${server.url}/${i}.ics`, { method: 'PUT', body: 'x' })),
+    );
     expect(server.requests).toHaveLength(40);
     expect(server.connections()).toBeLessThanOrEqual(8);
   });
@@ -129,7 +143,11 @@ describe('redirects: followed within the origin as fetch follows them, never to 
         res.end('ok');
       }
     });
-    const response = await undiciTransport(`${server.url}/old/`, { method: 'PROPFIND', headers: { authorization: 'Basic abc' }, body: '<propfind/>' });
+    const response = await undiciTransport(`${server.url}/old/`, {
+      method: 'PROPFIND',
+      headers: { authorization: 'Basic abc' },
+      body: '<propfind/>',
+    });
     expect(response.status).toBe(207);
     expect(response.url).toBe(`${server.url}/new/`);
     const last = server.requests.at(-1);
@@ -146,7 +164,10 @@ describe('redirects: followed within the origin as fetch follows them, never to 
       res.writeHead(307, { location: `${other.url}/elsewhere` });
       res.end();
     });
-    const response = await undiciTransport(`${server.url}/x`, { method: 'GET', headers: { authorization: 'Basic secret', 'x-api-key': 'plane_api_key' } });
+    const response = await undiciTransport(`${server.url}/x`, {
+      method: 'GET',
+      headers: { authorization: 'Basic secret', 'x-api-key': 'plane_api_key' },
+    });
     expect(response.status).toBe(307);
     expect(response.url).toBe(`${server.url}/x`);
     expect(other.requests).toHaveLength(0);
@@ -162,7 +183,11 @@ describe('redirects: followed within the origin as fetch follows them, never to 
         res.end();
       }
     });
-    await undiciTransport(`${server.url}/form`, { method: 'PUT', headers: { 'content-type': 'text/calendar' }, body: 'BEGIN:VCALENDAR' });
+    await undiciTransport(`${server.url}/form`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/calendar' },
+      body: 'BEGIN:VCALENDAR',
+    });
     expect(server.requests.at(-1)).toMatchObject({ method: 'GET', url: '/result', body: '' });
     expect(server.requests.at(-1)?.headers['content-type']).toBeUndefined();
   });
@@ -172,7 +197,10 @@ describe('redirects: followed within the origin as fetch follows them, never to 
       res.writeHead(301, { location: '/dav/' });
       res.end();
     });
-    const response = await undiciTransport(`${server.url}/.well-known/caldav`, { method: 'PROPFIND', redirect: 'manual' });
+    const response = await undiciTransport(`${server.url}/.well-known/caldav`, {
+      method: 'PROPFIND',
+      redirect: 'manual',
+    });
     expect(response.status).toBe(301);
     expect(response.headers.get('location')).toBe('/dav/');
     expect(server.requests).toHaveLength(1);

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scratchDir } from '../../support/scratch.js';
 import {
   cachedCalendar,
   DISCOVERY_FILE,
@@ -12,6 +11,7 @@ import {
   rememberRun,
 } from '../../../src/ops/discovery-cache.js';
 import { emptyProjectReport, type ProjectReport } from '../../../src/sync/report.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const account = discoveryAccount({ serverUrl: 'https://dav.example/', username: 'alice' });
 const found = { principalUrl: 'https://dav.example/alice/', homeUrl: 'https://dav.example/calendars/alice/' };
@@ -19,7 +19,11 @@ const T0 = Date.parse('2025-12-01T10:00:00Z');
 const stateDir = () => join(scratchDir('ops-cache-'), 'calplanebot');
 
 function project(id: string, overrides: Partial<ProjectReport> = {}): ProjectReport {
-  return { ...emptyProjectReport({ id, identifier: id.toUpperCase(), name: `Project ${id}` }), calendarUrl: `https://dav.example/calendars/alice/plane-${id}/`, ...overrides };
+  return {
+    ...emptyProjectReport({ id, identifier: id.toUpperCase(), name: `Project ${id}` }),
+    calendarUrl: `https://dav.example/calendars/alice/plane-${id}/`,
+    ...overrides,
+  };
 }
 
 const remember = (dir: string, projects: ProjectReport[], now: number, discovery = found) =>
@@ -30,7 +34,10 @@ describe('the discovery cache', () => {
     const dir = stateDir();
     remember(dir, [project('a')], T0);
     expect(readDiscovery(dir, account, T0 + 1000)).toEqual(found);
-    expect(cachedCalendar(dir, account, 'a', T0 + 1000)).toEqual({ url: 'https://dav.example/calendars/alice/plane-a/', displayName: 'Plane: Project a' });
+    expect(cachedCalendar(dir, account, 'a', T0 + 1000)).toEqual({
+      url: 'https://dav.example/calendars/alice/plane-a/',
+      displayName: 'Plane: Project a',
+    });
     expect(readDiscovery(dir, account, T0 + DISCOVERY_TTL_MS + 1)).toBeUndefined();
     expect(cachedCalendar(dir, account, 'a', T0 + DISCOVERY_TTL_MS + 1)).toBeUndefined();
   });
@@ -55,7 +62,11 @@ describe('the discovery cache', () => {
   it('a 404 on a calendar forgets that calendar and the discovery', () => {
     const dir = stateDir();
     remember(dir, [project('a'), project('b')], T0);
-    remember(dir, [project('a', { errors: [{ operation: 'list-calendar', message: 'REPORT answered 404', status: 404 }] })], T0 + 1000);
+    remember(
+      dir,
+      [project('a', { errors: [{ operation: 'list-calendar', message: 'REPORT answered 404', status: 404 }] })],
+      T0 + 1000,
+    );
     expect(cachedCalendar(dir, account, 'a', T0 + 2000)).toBeUndefined();
     // b was not part of the second run: it stays, with the age it had.
     expect(cachedCalendar(dir, account, 'b', T0 + 2000)).toBeDefined();
@@ -71,7 +82,9 @@ describe('the discovery cache', () => {
     expect(cachedCalendar(dir, account, 'b', T0 + DISCOVERY_TTL_MS + 1)).toBeUndefined();
     // An expired entry is dropped at the next write, not carried forward.
     remember(dir, [project('a')], T0 + DISCOVERY_TTL_MS + 1);
-    const file = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as { calendars: { byProject: Record<string, { savedAt: number }> } };
+    const file = JSON.parse(readFileSync(join(dir, DISCOVERY_FILE), 'utf8')) as {
+      calendars: { byProject: Record<string, { savedAt: number }> };
+    };
     expect(Object.keys(file.calendars.byProject)).toEqual(['a']);
     expect(file.calendars.byProject.a!.savedAt).toBe(T0 + DISCOVERY_TTL_MS + 1);
   });
@@ -81,14 +94,26 @@ describe('the discovery cache', () => {
     remember(dir, [], T0);
     const file = join(dir, DISCOVERY_FILE);
     const cache = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    cache.calendars = { savedAt: T0, byProject: { a: { url: 'https://dav.example/calendars/alice/plane-a/', displayName: 'Plane: Project a' } } };
+    cache.calendars = {
+      savedAt: T0,
+      byProject: { a: { url: 'https://dav.example/calendars/alice/plane-a/', displayName: 'Plane: Project a' } },
+    };
     writeFileSync(file, JSON.stringify(cache));
     expect(cachedCalendar(dir, account, 'a', T0 + 1000)).toBeUndefined();
   });
 
   it('a calendar that could not be created is not remembered', () => {
     const dir = stateDir();
-    remember(dir, [project('a', { calendarCreated: true, errors: [{ operation: 'create-calendar', message: 'MKCALENDAR answered 403' }] })], T0);
+    remember(
+      dir,
+      [
+        project('a', {
+          calendarCreated: true,
+          errors: [{ operation: 'create-calendar', message: 'MKCALENDAR answered 403' }],
+        }),
+      ],
+      T0,
+    );
     expect(cachedCalendar(dir, account, 'a', T0)).toBeUndefined();
   });
 
@@ -105,6 +130,8 @@ describe('the discovery cache', () => {
 
   it('without a state dir nothing is read or written', () => {
     expect(readDiscovery(undefined, account)).toBeUndefined();
-    expect(() => rememberRun(undefined, account, { discovery: found, calendarNameTemplate: 'x', projects: [] })).not.toThrow();
+    expect(() =>
+      rememberRun(undefined, account, { discovery: found, calendarNameTemplate: 'x', projects: [] }),
+    ).not.toThrow();
   });
 });

@@ -15,10 +15,13 @@ describe('parseDuration', () => {
     expect(parseDuration(text, '--max-age')).toBe(ms);
   });
 
-  it.each(['', '15', 'm', '15 minutes', '-5m', '1.5h', '0m', '2h-'])('rejects %j as a usage error naming the option', (text) => {
-    expect(() => parseDuration(text, '--max-age')).toThrow(UsageError);
-    expect(() => parseDuration(text, '--max-age')).toThrow(/--max-age/);
-  });
+  it.each(['', '15', 'm', '15 minutes', '-5m', '1.5h', '0m', '2h-'])(
+    'rejects %j as a usage error naming the option',
+    (text) => {
+      expect(() => parseDuration(text, '--max-age')).toThrow(UsageError);
+      expect(() => parseDuration(text, '--max-age')).toThrow(/--max-age/);
+    },
+  );
 });
 
 describe('formatAge', () => {

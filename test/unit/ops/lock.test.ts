@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { acquireRunLock, currentLockHolder, type LockResult, lockFiles, STALE_MS } from '../../../src/ops/lock.js';
 import { scratchDir } from '../../support/scratch.js';
-import { acquireRunLock, currentLockHolder, lockFiles, STALE_MS, type LockResult } from '../../../src/ops/lock.js';
 
 const stateDir = () => join(scratchDir('ops-lock-'), 'calplanebot');
 
@@ -23,7 +23,11 @@ function plantLock(dir: string, holder: { pid: number; host: string } | undefine
   mkdirSync(dir, { recursive: true });
   const files = lockFiles(dir, 'sync');
   mkdirSync(files.lockDir);
-  if (holder) writeFileSync(files.holderFile, JSON.stringify({ ...holder, startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }));
+  if (holder)
+    writeFileSync(
+      files.holderFile,
+      JSON.stringify({ ...holder, startedAt: '2025-12-01T10:00:00.000Z', command: 'sync' }),
+    );
   const at = new Date(Date.now() - refreshedMsAgo);
   utimesSync(files.lockDir, at, at);
 }
@@ -101,7 +105,10 @@ describe('the run lock', () => {
     plantLock(dir, { pid, host: hostname() });
     expect(currentLockHolder(dir, 'sync')).toBeUndefined();
     const lock = await acquireRunLock(dir, { command: 'sync', waitMs: 0 });
-    expect(lock).toMatchObject({ kind: 'acquired', tookOverFrom: { reason: 'dead', holder: { pid, host: hostname() } } });
+    expect(lock).toMatchObject({
+      kind: 'acquired',
+      tookOverFrom: { reason: 'dead', holder: { pid, host: hostname() } },
+    });
     expect(currentLockHolder(dir, 'sync')).toMatchObject({ pid: process.pid });
     await release(lock);
   });
@@ -112,7 +119,10 @@ describe('the run lock', () => {
     const dir = stateDir();
     plantLock(dir, undefined);
     const files = lockFiles(dir, 'sync');
-    writeFileSync(join(dir, 'sync.lock.json'), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: '2025-12-01T09:00:00.000Z', command: 'sync' }));
+    writeFileSync(
+      join(dir, 'sync.lock.json'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: '2025-12-01T09:00:00.000Z', command: 'sync' }),
+    );
     const before = statSync(files.lockDir).mtimeMs;
     expect(await acquireRunLock(dir, { command: 'sync', waitMs: 0 })).toEqual({ kind: 'held', holder: undefined });
     expect(statSync(files.lockDir).mtimeMs).toBe(before); // B's lock untouched
@@ -153,7 +163,9 @@ describe('the run lock', () => {
     const children = [1, 2, 3, 4].map(
       () =>
         new Promise<string>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
           let out = '';
           child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
           child.on('error', reject);
@@ -169,23 +181,26 @@ describe('the run lock', () => {
   it.each([
     ['dead', () => ({ pid: deadPid(), host: hostname() }), 0],
     ['stale', () => ({ pid: 1, host: 'another-host' }), STALE_MS + 5_000],
-  ] as const)('a %s lock that another run took over first, after this one judged it, is left to that run', async (_reason, holder, age) => {
-    const dir = stateDir();
-    plantLock(dir, holder(), age);
-    let other: LockResult | undefined;
-    const late = await acquireRunLock(dir, {
-      command: 'sync',
-      waitMs: 0,
-      // Between this run's judgement and its takeover, another run takes the lock over.
-      beforeTakeover: async () => {
-        other ??= await acquireRunLock(dir, { command: 'sync', waitMs: 0 });
-      },
-    });
-    expect(other).toMatchObject({ kind: 'acquired', tookOverFrom: { reason: _reason } });
-    expect(late).toMatchObject({ kind: 'held', holder: { pid: process.pid } });
-    expect(currentLockHolder(dir, 'sync')).toMatchObject({ pid: process.pid, host: hostname() });
-    await release(other!);
-  });
+  ] as const)(
+    'a %s lock that another run took over first, after this one judged it, is left to that run',
+    async (_reason, holder, age) => {
+      const dir = stateDir();
+      plantLock(dir, holder(), age);
+      let other: LockResult | undefined;
+      const late = await acquireRunLock(dir, {
+        command: 'sync',
+        waitMs: 0,
+        // Between this run's judgement and its takeover, another run takes the lock over.
+        beforeTakeover: async () => {
+          other ??= await acquireRunLock(dir, { command: 'sync', waitMs: 0 });
+        },
+      });
+      expect(other).toMatchObject({ kind: 'acquired', tookOverFrom: { reason: _reason } });
+      expect(late).toMatchObject({ kind: 'held', holder: { pid: process.pid } });
+      expect(currentLockHolder(dir, 'sync')).toMatchObject({ pid: process.pid, host: hostname() });
+      await release(other!);
+    },
+  );
 
   it('a takeover mutex left by a crashed run is cleared once it is old; a fresh one means "busy"', async () => {
     const dir = stateDir();
@@ -204,20 +219,28 @@ describe('the run lock', () => {
   it('leaves a live holder on another host alone until its lock is stale, then takes over', async () => {
     const dir = stateDir();
     plantLock(dir, { pid: 1, host: 'another-host' });
-    expect(await acquireRunLock(dir, { command: 'sync', waitMs: 0 })).toMatchObject({ kind: 'held', holder: { host: 'another-host' } });
+    expect(await acquireRunLock(dir, { command: 'sync', waitMs: 0 })).toMatchObject({
+      kind: 'held',
+      holder: { host: 'another-host' },
+    });
 
     const stale = stateDir();
     plantLock(stale, { pid: 1, host: 'another-host' }, STALE_MS + 5_000);
     expect(currentLockHolder(stale, 'sync')).toBeUndefined();
     // Its holder file is inside: proper-lockfile's own stale removal (rmdir) would fail on it.
     const lock = await acquireRunLock(stale, { command: 'sync', waitMs: 0 });
-    expect(lock).toMatchObject({ kind: 'acquired', tookOverFrom: { reason: 'stale', holder: { host: 'another-host' } } });
+    expect(lock).toMatchObject({
+      kind: 'acquired',
+      tookOverFrom: { reason: 'stale', holder: { host: 'another-host' } },
+    });
     await release(lock);
   });
 
   it('without a writable state dir there is no lock, and the run goes on', async () => {
     const base = scratchDir('ops-lock-');
     writeFileSync(join(base, 'file'), '');
-    expect(await acquireRunLock(join(base, 'file', 'calplanebot'), { command: 'sync', waitMs: 0 })).toMatchObject({ kind: 'unavailable' });
+    expect(await acquireRunLock(join(base, 'file', 'calplanebot'), { command: 'sync', waitMs: 0 })).toMatchObject({
+      kind: 'unavailable',
+    });
   });
 });

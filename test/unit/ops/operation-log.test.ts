@@ -26,7 +26,15 @@ describe('operationRecords', () => {
       [
         project({
           changes: [change('create', UID_A, true, 12), change('update', UID_B, false, 40)],
-          errors: [{ operation: 'update', uid: UID_B, message: 'PUT answered 507', hint: 'the calendar server is out of storage', status: 507 }],
+          errors: [
+            {
+              operation: 'update',
+              uid: UID_B,
+              message: 'PUT answered 507',
+              hint: 'the calendar server is out of storage',
+              status: 507,
+            },
+          ],
         }),
       ].map((p) => asCalendar(p, 'Plane: Web App')),
     );
@@ -59,9 +67,18 @@ describe('operationRecords', () => {
   });
 
   it('planned but unattempted changes (a dry run) make no record; other failures do', () => {
-    const records = operationRecords(
-      [asCalendar(project({ changes: [change('create', UID_A, false)], errors: [{ operation: 'list-issues', message: 'Plane answered 500' }, { operation: 'delete-guard', message: 'refused to delete 20 of 30' }] }), 'WEB')],
-    );
+    const records = operationRecords([
+      asCalendar(
+        project({
+          changes: [change('create', UID_A, false)],
+          errors: [
+            { operation: 'list-issues', message: 'Plane answered 500' },
+            { operation: 'delete-guard', message: 'refused to delete 20 of 30' },
+          ],
+        }),
+        'WEB',
+      ),
+    ]);
     expect(records.map((r) => [r.operation, r.level, r.success, r.calendar_name])).toEqual([
       ['list-issues', 'error', false, 'WEB'],
       ['delete-guard', 'warn', false, 'WEB'],
@@ -71,9 +88,27 @@ describe('operationRecords', () => {
 
 describe('runRecord', () => {
   it('logs completion with statistics, or the failure', () => {
-    const done = runRecord('sync', { projects: [project({ created: 2, unchanged: 3 })], calendars: [asCalendar(project({ created: 2, unchanged: 3 }))], durationMs: 812 });
-    expect(done).toMatchObject({ level: 'info', message: 'Sync completed', operation: 'sync', success: true, created: 2, unchanged: 3, projects: 1, processing_time_ms: 812 });
+    const done = runRecord('sync', {
+      projects: [project({ created: 2, unchanged: 3 })],
+      calendars: [asCalendar(project({ created: 2, unchanged: 3 }))],
+      durationMs: 812,
+    });
+    expect(done).toMatchObject({
+      level: 'info',
+      message: 'Sync completed',
+      operation: 'sync',
+      success: true,
+      created: 2,
+      unchanged: 3,
+      projects: 1,
+      processing_time_ms: 812,
+    });
     const failed = runRecord('sync', { projects: [], calendars: [], durationMs: 5, error: 'Plane is unreachable' });
-    expect(failed).toMatchObject({ level: 'error', message: 'Sync failed', success: false, error: 'Plane is unreachable' });
+    expect(failed).toMatchObject({
+      level: 'error',
+      message: 'Sync failed',
+      success: false,
+      error: 'Plane is unreachable',
+    });
   });
 });

@@ -3,11 +3,18 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { scratchDir } from '../../support/scratch.js';
 import { HttpError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import { nextRunState, readRunState, recordRun, runStateFile, summarizeRun, type RunRecordInput } from '../../../src/ops/run-state.js';
+import {
+  nextRunState,
+  type RunRecordInput,
+  readRunState,
+  recordRun,
+  runStateFile,
+  summarizeRun,
+} from '../../../src/ops/run-state.js';
 import { emptyProjectReport, type ProjectReport } from '../../../src/sync/report.js';
+import { scratchDir } from '../../support/scratch.js';
 
 function stats(requests: number, totalMs: number, retries = 0): RequestStats {
   const s = new RequestStats();
@@ -101,8 +108,16 @@ describe('summarizeRun', () => {
   });
 
   it('a run that threw is a failure; its message is redacted before it is kept', () => {
-    const error = new HttpError('plane', 'GET https://plane.test failed: token s3cr3t-token leaked', undefined, 'GET', 'https://plane.test');
-    const summary = summarizeRun(input({ report: undefined, error, redact: (text) => text.replaceAll('s3cr3t-token', '***') }));
+    const error = new HttpError(
+      'plane',
+      'GET https://plane.test failed: token s3cr3t-token leaked',
+      undefined,
+      'GET',
+      'https://plane.test',
+    );
+    const summary = summarizeRun(
+      input({ report: undefined, error, redact: (text) => text.replaceAll('s3cr3t-token', '***') }),
+    );
     expect(summary.outcome).toBe('failure');
     expect(summary.error).toBe('GET https://plane.test failed: token *** leaked');
     expect(summary.metrics.meanProcessingMsPerEvent).toBeNull();
@@ -112,7 +127,9 @@ describe('summarizeRun', () => {
 describe('nextRunState', () => {
   const ok = summarizeRun(input());
   const failed = summarizeRun(input({ report: undefined, error: new Error('down') }));
-  const partial = summarizeRun(input({ report: { projects: [project({ errors: [{ operation: 'delete-guard', message: 'refused' }] })] } }));
+  const partial = summarizeRun(
+    input({ report: { projects: [project({ errors: [{ operation: 'delete-guard', message: 'refused' }] })] } }),
+  );
 
   it('counts runs in a row that did not fully succeed, and a success resets the count', () => {
     let state = nextRunState(undefined, 'sync', ok);
@@ -162,7 +179,9 @@ describe('recordRun', () => {
     const children = [1, 2, 3, 4].map(
       () =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            stdio: ['ignore', 'ignore', 'inherit'],
+          });
           child.on('error', reject);
           child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
         }),

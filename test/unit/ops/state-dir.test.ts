@@ -1,8 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scratchDir } from '../../support/scratch.js';
 import { readJsonFile, stateDirUsable, writeJsonFileAtomic } from '../../../src/ops/state-dir.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const scratch = () => scratchDir('ops-statedir-');
 

@@ -1,10 +1,11 @@
 /** runSync as the operations see it: what a stopped run hands the recorder, and how it names what went wrong. */
-import type { CalendarReport } from '../../../src/sync/report.js';
+
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef } from '../../../src/caldav/store.js';
 import { AuthError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
+import type { CalendarReport } from '../../../src/sync/report.js';
 import { runSync } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
@@ -30,11 +31,14 @@ describe('runSync for the run guard', () => {
     plane.issues.push(issue(web.id));
     const list = store.list.bind(store);
     store.list = async (calendar: CalendarRef) => {
-      if (calendar.url.includes(api.id)) throw new AuthError('caldav', 'REPORT answered 401', 401, 'REPORT', calendar.url);
+      if (calendar.url.includes(api.id))
+        throw new AuthError('caldav', 'REPORT answered 401', 401, 'REPORT', calendar.url);
       return list(calendar);
     };
     const done: CalendarReport[] = [];
-    await expect(runSync({ plane, store, stats }, settings({ onCalendarDone: (report) => done.push(report) }))).rejects.toThrow(AuthError);
+    await expect(
+      runSync({ plane, store, stats }, settings({ onCalendarDone: (report) => done.push(report) })),
+    ).rejects.toThrow(AuthError);
     expect(done.map((p) => [p.project, p.created])).toEqual([
       ['WEB', 1],
       ['API', 0],
@@ -52,7 +56,9 @@ describe('runSync for the run guard', () => {
       }),
     );
     const failed = report.projects.find((p) => p.identifier === 'API');
-    expect(failed?.errors).toEqual([expect.objectContaining({ operation: 'sync-project', message: 'something nobody planned for' })]);
+    expect(failed?.errors).toEqual([
+      expect.objectContaining({ operation: 'sync-project', message: 'something nobody planned for' }),
+    ]);
     expect(report.projects.find((p) => p.identifier === 'WEB')?.created).toBe(2);
   });
 

@@ -25,7 +25,20 @@ const hot = uidScheme('hot');
 
 function ics(uid: string, projectId?: string): string {
   const mark = projectId ? [`X-CALPLANEBOT-PROJECT-ID:${projectId}`] : [];
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20251201T000000Z', 'DTSTART;VALUE=DATE:20251227', 'SUMMARY:x', ...mark, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20251201T000000Z',
+    'DTSTART;VALUE=DATE:20251227',
+    'SUMMARY:x',
+    ...mark,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 }
 
 let plane: MemoryPlane;
@@ -49,10 +62,17 @@ beforeEach(async () => {
   }
 });
 
-const put = (calendar: string, uid: string, projectId?: string, name = objectNameForUid(uid)) => store.putDirect(`${urls[calendar]}${name}`, ics(uid, projectId));
+const put = (calendar: string, uid: string, projectId?: string, name = objectNameForUid(uid)) =>
+  store.putDirect(`${urls[calendar]}${name}`, ics(uid, projectId));
 const check = async (projects: string[] = []): Promise<UidProblem[]> =>
-  findUidProblems(await scanManagedCalendars({ plane, store }, { projects, calendarNameTemplate: 'Plane: {project}', entries: ENTRIES }));
-const brief = (problems: UidProblem[]) => problems.map((p) => ({ kind: p.kind, reason: p.reason, calendar: p.calendar, fixes: p.fixes.map((f) => f.op) }));
+  findUidProblems(
+    await scanManagedCalendars(
+      { plane, store },
+      { projects, calendarNameTemplate: 'Plane: {project}', entries: ENTRIES },
+    ),
+  );
+const brief = (problems: UidProblem[]) =>
+  problems.map((p) => ({ kind: p.kind, reason: p.reason, calendar: p.calendar, fixes: p.fixes.map((f) => f.op) }));
 
 describe('uid-check with calendars entries', () => {
   it('one item in the default, a combined and a per-project calendar, each under its own UID, is no problem', async () => {
@@ -64,7 +84,7 @@ describe('uid-check with calendars entries', () => {
     expect(await check()).toEqual([]);
   });
 
-  it('judges each entry by its own rule: duplicates, a renamed href, the wrong project, a gone issue, another entry\'s UID', async () => {
+  it("judges each entry by its own rule: duplicates, a renamed href, the wrong project, a gone issue, another entry's UID", async () => {
     const a = issue(web.id);
     const b = issue(api.id);
     const c = issue(web.id);
@@ -96,7 +116,10 @@ describe('uid-check with calendars entries', () => {
     const a = issue(web.id);
     plane.issues.push(a);
     put('web', uidForIssue('0e0e0e0e-0000-4000-8000-00000000000b'), web.id);
-    const input = await scanManagedCalendars({ plane, store }, { projects: [], calendarNameTemplate: 'x {project}', entries: ENTRIES.slice(1) });
+    const input = await scanManagedCalendars(
+      { plane, store },
+      { projects: [], calendarNameTemplate: 'x {project}', entries: ENTRIES.slice(1) },
+    );
     expect(input.calendars.map((c) => c.url)).not.toContain(urls.web);
     expect(findUidProblems(input)).toEqual([]);
   });

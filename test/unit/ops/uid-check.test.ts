@@ -9,7 +9,19 @@ import { calendarSlug } from '../../../src/sync/calendars.js';
 import { issue, MemoryPlane, memoryPage, project } from '../../support/builders.js';
 
 function ics(uid: string, summary = 'x'): string {
-  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20251201T000000Z', 'DTSTART;VALUE=DATE:20251227', `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//test//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20251201T000000Z',
+    'DTSTART;VALUE=DATE:20251227',
+    `SUMMARY:${summary}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 }
 
 const TEMPLATE = 'Plane: {project}';
@@ -37,7 +49,13 @@ async function check(projects: string[] = []): Promise<UidProblem[]> {
 }
 
 const summary = (problems: UidProblem[]) =>
-  problems.map((p) => ({ kind: p.kind, reason: p.reason, uid: p.uid, calendar: p.calendar, fixes: p.fixes.map((f) => (f.op === 'delete' ? `delete ${f.href}` : `move ${f.from} -> ${f.to}`)) }));
+  problems.map((p) => ({
+    kind: p.kind,
+    reason: p.reason,
+    uid: p.uid,
+    calendar: p.calendar,
+    fixes: p.fixes.map((f) => (f.op === 'delete' ? `delete ${f.href}` : `move ${f.from} -> ${f.to}`)),
+  }));
 
 describe('uid-check', () => {
   it('finds nothing in calendars that hold exactly what sync would write, plus foreign events', async () => {
@@ -74,12 +92,48 @@ describe('uid-check', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         { kind: 'malformed-uid', reason: null, uid: 'plane-issue-not-a-uuid@calplanebot', calendar: webUrl, fixes: [] },
-        { kind: 'href-mismatch', reason: null, uid: u(misplaced.id), calendar: webUrl, fixes: [`move ${webUrl}renamed-by-an-app.ics -> ${at(webUrl, u(misplaced.id))}`] },
-        { kind: 'duplicate', reason: 'other-calendar', uid: u(copied.id), calendar: apiUrl, fixes: [`delete ${at(apiUrl, u(copied.id))}`] },
-        { kind: 'orphan', reason: 'wrong-project', uid: u(elsewhere.id), calendar: webUrl, fixes: [`move ${at(webUrl, u(elsewhere.id))} -> ${at(apiUrl, u(elsewhere.id))}`] },
-        { kind: 'orphan', reason: 'issue-gone', uid: u(gone), calendar: webUrl, fixes: [`delete ${at(webUrl, u(gone))}`] },
-        { kind: 'orphan', reason: 'no-target-date', uid: u(undated.id), calendar: webUrl, fixes: [`delete ${at(webUrl, u(undated.id))}`] },
-        { kind: 'duplicate', reason: null, uid: u(doubled.id), calendar: webUrl, fixes: [`delete ${webUrl}copy-of-doubled.ics`] },
+        {
+          kind: 'href-mismatch',
+          reason: null,
+          uid: u(misplaced.id),
+          calendar: webUrl,
+          fixes: [`move ${webUrl}renamed-by-an-app.ics -> ${at(webUrl, u(misplaced.id))}`],
+        },
+        {
+          kind: 'duplicate',
+          reason: 'other-calendar',
+          uid: u(copied.id),
+          calendar: apiUrl,
+          fixes: [`delete ${at(apiUrl, u(copied.id))}`],
+        },
+        {
+          kind: 'orphan',
+          reason: 'wrong-project',
+          uid: u(elsewhere.id),
+          calendar: webUrl,
+          fixes: [`move ${at(webUrl, u(elsewhere.id))} -> ${at(apiUrl, u(elsewhere.id))}`],
+        },
+        {
+          kind: 'orphan',
+          reason: 'issue-gone',
+          uid: u(gone),
+          calendar: webUrl,
+          fixes: [`delete ${at(webUrl, u(gone))}`],
+        },
+        {
+          kind: 'orphan',
+          reason: 'no-target-date',
+          uid: u(undated.id),
+          calendar: webUrl,
+          fixes: [`delete ${at(webUrl, u(undated.id))}`],
+        },
+        {
+          kind: 'duplicate',
+          reason: null,
+          uid: u(doubled.id),
+          calendar: webUrl,
+          fixes: [`delete ${webUrl}copy-of-doubled.ics`],
+        },
       ]),
     );
     const everyFix = (await check()).flatMap((p) => p.fixes);
@@ -92,13 +146,19 @@ describe('uid-check', () => {
     const misplaced = issue(web.id);
     plane.issues.push(elsewhere, misplaced);
     const gone = uidForIssue('0e0e0e0e-0000-4000-8000-00000000000a');
-    store.putDirect(at(webUrl, uidForIssue(elsewhere.id)), ics(uidForIssue(elsewhere.id), 'with an alarm an app added'));
+    store.putDirect(
+      at(webUrl, uidForIssue(elsewhere.id)),
+      ics(uidForIssue(elsewhere.id), 'with an alarm an app added'),
+    );
     store.putDirect(`${webUrl}odd-name.ics`, ics(uidForIssue(misplaced.id)));
     store.putDirect(at(webUrl, gone), ics(gone));
     const brokenEtag = store.putDirect(`${webUrl}broken.ics`, ics('plane-issue-not-a-uuid@calplanebot'));
     const foreignEtag = store.putDirect(`${webUrl}meeting.ics`, ics('meeting-1@example.com'));
 
-    const outcomes = await applyFixes(store, (await check()).flatMap((p) => p.fixes));
+    const outcomes = await applyFixes(
+      store,
+      (await check()).flatMap((p) => p.fixes),
+    );
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(summary(await check()).map((p) => p.kind)).toEqual(['malformed-uid']);
     // Moved whole, what the app added included.
@@ -147,7 +207,11 @@ describe('uid-check', () => {
       const theirs = store.putDirect(href, ics('meeting-2@example.com'));
       const writes = store.writes.length;
       const [outcome] = await applyFixes(store, fixes);
-      expect(outcome).toMatchObject({ ok: false, skipped: true, error: expect.stringContaining('now holds UID meeting-2@example.com') });
+      expect(outcome).toMatchObject({
+        ok: false,
+        skipped: true,
+        error: expect.stringContaining('now holds UID meeting-2@example.com'),
+      });
       expect((await store.get(href))?.etag).toBe(theirs);
       expect(store.writes.length).toBe(writes);
     });
@@ -177,11 +241,30 @@ describe('uid-check', () => {
 
     const problems = summary(await check(['API']));
     expect(problems).toEqual([
-      { kind: 'orphan', reason: 'wrong-project', uid: uidForIssue(strayed.id), calendar: apiUrl, fixes: [`move ${at(apiUrl, uidForIssue(strayed.id))} -> ${at(webUrl, uidForIssue(strayed.id))}`] },
+      {
+        kind: 'orphan',
+        reason: 'wrong-project',
+        uid: uidForIssue(strayed.id),
+        calendar: apiUrl,
+        fixes: [`move ${at(apiUrl, uidForIssue(strayed.id))} -> ${at(webUrl, uidForIssue(strayed.id))}`],
+      },
       // WEB has its own copy: API's goes. WEB's odd name and look-alike are WEB's business (not selected).
-      { kind: 'duplicate', reason: 'other-calendar', uid: uidForIssue(copied.id), calendar: apiUrl, fixes: [`delete ${at(apiUrl, uidForIssue(copied.id))}`] },
+      {
+        kind: 'duplicate',
+        reason: 'other-calendar',
+        uid: uidForIssue(copied.id),
+        calendar: apiUrl,
+        fixes: [`delete ${at(apiUrl, uidForIssue(copied.id))}`],
+      },
     ]);
-    expect((await applyFixes(store, (await check(['API'])).flatMap((p) => p.fixes))).every((o) => o.ok)).toBe(true);
+    expect(
+      (
+        await applyFixes(
+          store,
+          (await check(['API'])).flatMap((p) => p.fixes),
+        )
+      ).every((o) => o.ok),
+    ).toBe(true);
     expect((await store.get(at(webUrl, uidForIssue(strayed.id))))?.data).toContain('with an alarm an app added');
     expect(await check(['API'])).toEqual([]);
   });
@@ -190,7 +273,10 @@ describe('uid-check', () => {
     const old = project({ identifier: 'OLD', name: 'Old', archived_at: '2025-11-01T00:00:00Z' });
     plane.projects.push(old);
     const warnings: string[] = [];
-    const input = await scanManagedCalendars({ plane, store }, { projects: ['WEB', 'OLD'], calendarNameTemplate: TEMPLATE, onWarning: (m) => warnings.push(m) });
+    const input = await scanManagedCalendars(
+      { plane, store },
+      { projects: ['WEB', 'OLD'], calendarNameTemplate: TEMPLATE, onWarning: (m) => warnings.push(m) },
+    );
     expect(input.calendars.map((c) => c.projectId)).toEqual([web.id]);
     expect(warnings).toEqual([expect.stringMatching(/^project OLD is archived/)]);
   });

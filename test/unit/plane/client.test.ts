@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, HttpError, NotFoundError } from '../../../src/errors.js';
@@ -60,7 +60,14 @@ function makeClient(options: { pageSize?: number; policy?: Partial<RetryPolicy>;
   const warnings: string[] = [];
   const httpClient = createHttpClient({
     service: 'plane',
-    policy: { timeoutMs: 5_000, retries: 1, backoffMinMs: 10, backoffMaxMs: 100, maxRetryAfterMs: 120_000, ...options.policy },
+    policy: {
+      timeoutMs: 5_000,
+      retries: 1,
+      backoffMinMs: 10,
+      backoffMaxMs: 100,
+      maxRetryAfterMs: 120_000,
+      ...options.policy,
+    },
     fetchImpl: bufferedGlobalFetch,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -139,7 +146,12 @@ function expectNoKey(error: unknown): void {
 
 describe('PlaneClient pagination', () => {
   it('lists every project page, re-sending per_page with each cursor, with the key and Accept headers', async () => {
-    const projects = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, identifier: `P${i}`, name: `Project ${i}`, archived_at: null }));
+    const projects = Array.from({ length: 5 }, (_, i) => ({
+      id: `p${i}`,
+      identifier: `P${i}`,
+      name: `Project ${i}`,
+      archived_at: null,
+    }));
     const { seen, note } = recorder();
     server.use(http.get(`${WS}/projects/`, ({ request }) => HttpResponse.json(envelope(projects, note(request)))));
 
@@ -175,10 +187,18 @@ describe('PlaneClient pagination', () => {
 
   it('drops an item repeated across pages (offsets shift while paging) and says so', async () => {
     const pages = [
-      { ...envelope([issue(1), issue(2)], new URL(`${BASE}/?per_page=2`)), next_page_results: true, next_cursor: '2:1:0' },
+      {
+        ...envelope([issue(1), issue(2)], new URL(`${BASE}/?per_page=2`)),
+        next_page_results: true,
+        next_cursor: '2:1:0',
+      },
       { ...envelope([issue(2), issue(3)], new URL(`${BASE}/?per_page=2`)), next_page_results: false },
     ];
-    server.use(http.get(WORK_ITEMS, ({ request }) => HttpResponse.json(new URL(request.url).searchParams.has('cursor') ? pages[1] : pages[0])));
+    server.use(
+      http.get(WORK_ITEMS, ({ request }) =>
+        HttpResponse.json(new URL(request.url).searchParams.has('cursor') ? pages[1] : pages[0]),
+      ),
+    );
 
     const { client, warnings } = makeClient({ pageSize: 2 });
     const items = await collect(client.listIssues(PROJECT));
@@ -189,7 +209,9 @@ describe('PlaneClient pagination', () => {
 
   it('keeps a work item with malformed fields (the transform rejects it) and warns', async () => {
     const odd = { ...issue(2), sequence_id: 'two', target_date: 20250301 };
-    server.use(http.get(WORK_ITEMS, ({ request }) => HttpResponse.json(envelope([issue(1), odd], new URL(request.url)))));
+    server.use(
+      http.get(WORK_ITEMS, ({ request }) => HttpResponse.json(envelope([issue(1), odd], new URL(request.url)))),
+    );
 
     const { client, warnings } = makeClient();
     const items = await collect(client.listIssues(PROJECT));
@@ -206,7 +228,10 @@ describe('PlaneClient pagination', () => {
     await makeClient({ baseUrl: `${BASE}/` }).client.listProjects();
     await makeClient({ baseUrl: `${BASE}/api/v1/` }).client.listProjects();
 
-    expect(seen.map((request) => request.path)).toEqual(['/api/v1/workspaces/acme/projects/', '/api/v1/workspaces/acme/projects/']);
+    expect(seen.map((request) => request.path)).toEqual([
+      '/api/v1/workspaces/acme/projects/',
+      '/api/v1/workspaces/acme/projects/',
+    ]);
   });
 });
 
@@ -229,7 +254,10 @@ describe('PlaneClient /work-items/ → /issues/ fallback', () => {
 
     const { client } = makeClient();
     // Two projects listed concurrently: only the first probes /work-items/.
-    const [first, second] = await Promise.all([collect(client.listIssues(PROJECT)), collect(client.listIssues(OTHER_PROJECT))]);
+    const [first, second] = await Promise.all([
+      collect(client.listIssues(PROJECT)),
+      collect(client.listIssues(OTHER_PROJECT)),
+    ]);
     const single = await client.getIssue(PROJECT, issue(7).id as string);
 
     expect(first).toHaveLength(1);
@@ -267,9 +295,15 @@ describe('PlaneClient /work-items/ → /issues/ fallback', () => {
 
 describe('PlaneClient status mapping', () => {
   it('maps 401 to AuthError "no API key" with the key hint and the host, never the key', async () => {
-    server.use(http.get(`${WS}/projects/`, () => HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 401 })));
+    server.use(
+      http.get(`${WS}/projects/`, () =>
+        HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 401 }),
+      ),
+    );
 
-    const error = await makeClient().client.listProjects().catch((caught: unknown) => caught);
+    const error = await makeClient()
+      .client.listProjects()
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toBe('Plane rejected the request: no API key (HTTP 401 from plane.test)');
@@ -280,9 +314,13 @@ describe('PlaneClient status mapping', () => {
   });
 
   it('maps 403 "Given API token is not valid" to an invalid-key AuthError', async () => {
-    server.use(http.get(`${WS}/projects/`, () => HttpResponse.json({ detail: 'Given API token is not valid' }, { status: 403 })));
+    server.use(
+      http.get(`${WS}/projects/`, () => HttpResponse.json({ detail: 'Given API token is not valid' }, { status: 403 })),
+    );
 
-    const error = await makeClient().client.listProjects().catch((caught: unknown) => caught);
+    const error = await makeClient()
+      .client.listProjects()
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toMatch(/invalid, expired or revoked/);
@@ -292,7 +330,9 @@ describe('PlaneClient status mapping', () => {
 
   it('maps 403 "You do not have permission" to a not-a-member AuthError', async () => {
     server.use(
-      http.get(WORK_ITEMS, () => HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 })),
+      http.get(WORK_ITEMS, () =>
+        HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 }),
+      ),
     );
 
     const { error } = await collectUntilError(makeClient().client.listIssues(PROJECT));
@@ -308,11 +348,17 @@ describe('PlaneClient status mapping', () => {
       http.get(`${WS}/projects/`, ({ request }) => {
         calls += 1;
         if (calls === 1) {
-          return HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '7' } });
+          return HttpResponse.json(
+            { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' },
+            { status: 429, headers: { 'Retry-After': '7' } },
+          );
         }
-        return HttpResponse.json(envelope([{ id: 'p1', identifier: 'WEB', name: 'Web', archived_at: null }], new URL(request.url)), {
-          headers: { 'X-RateLimit-Remaining': '41', 'X-RateLimit-Reset': '1735689600' },
-        });
+        return HttpResponse.json(
+          envelope([{ id: 'p1', identifier: 'WEB', name: 'Web', archived_at: null }], new URL(request.url)),
+          {
+            headers: { 'X-RateLimit-Remaining': '41', 'X-RateLimit-Reset': '1735689600' },
+          },
+        );
       }),
     );
 
@@ -329,7 +375,10 @@ describe('PlaneClient status mapping', () => {
   it('gives up on a 429 that does not end, with a hint about the 60/min limit', async () => {
     server.use(
       http.get(`${WS}/projects/`, () =>
-        HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '30' } }),
+        HttpResponse.json(
+          { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' },
+          { status: 429, headers: { 'Retry-After': '30' } },
+        ),
       ),
     );
 
@@ -348,7 +397,8 @@ describe('PlaneClient status mapping', () => {
     server.use(
       http.get(WORK_ITEMS, ({ request }) => {
         const url = new URL(request.url);
-        if (url.searchParams.has('cursor')) return HttpResponse.json({ error: 'Something went wrong please try again later' }, { status: 500 });
+        if (url.searchParams.has('cursor'))
+          return HttpResponse.json({ error: 'Something went wrong please try again later' }, { status: 500 });
         return HttpResponse.json(envelope(all, url));
       }),
     );
@@ -361,13 +411,21 @@ describe('PlaneClient status mapping', () => {
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).status).toBe(500);
     expect((error as Error).message).toContain('Something went wrong please try again later');
-    expect((error as HttpError).where).toBe(`https://plane.test/api/v1/workspaces/acme/projects/${PROJECT}/work-items/`);
+    expect((error as HttpError).where).toBe(
+      `https://plane.test/api/v1/workspaces/acme/projects/${PROJECT}/work-items/`,
+    );
   });
 
   it('redacts the key if a server echoes it in an error body', async () => {
-    server.use(http.get(`${WS}/projects/`, () => HttpResponse.text(`upstream said: bad header X-Api-Key: ${KEY}`, { status: 502 })));
+    server.use(
+      http.get(`${WS}/projects/`, () =>
+        HttpResponse.text(`upstream said: bad header X-Api-Key: ${KEY}`, { status: 502 }),
+      ),
+    );
 
-    const error = await makeClient().client.listProjects().catch((caught: unknown) => caught);
+    const error = await makeClient()
+      .client.listProjects()
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(HttpError);
     expect((error as Error).message).toContain('***');
@@ -377,11 +435,34 @@ describe('PlaneClient status mapping', () => {
 
 describe('PlaneClient unusable bodies', () => {
   const cases: [string, () => Response, RegExp][] = [
-    ['an HTML page with status 200', () => HttpResponse.html('<!DOCTYPE html><html><body>Sign in</body></html>'), /body is HTML, not JSON/],
-    ['truncated JSON', () => new HttpResponse('{"grouped_by": null, "results": [{"id": "a"', { headers: { 'Content-Type': 'application/json' } }), /not valid JSON, possibly truncated/],
-    ['an envelope without results', () => HttpResponse.json({ next_page_results: false, next_cursor: '1000:1:0' }), /no "results" array/],
-    ['more pages but no cursor', () => HttpResponse.json({ next_page_results: true, results: [issue(1)] }), /more results follow but has no "next_cursor"/],
-    ['a results item that is not an object', () => HttpResponse.json({ next_page_results: false, next_cursor: 'x', results: [issue(1), 'oops'] }), /results\[1\] is not an object/],
+    [
+      'an HTML page with status 200',
+      () => HttpResponse.html('<!DOCTYPE html><html><body>Sign in</body></html>'),
+      /body is HTML, not JSON/,
+    ],
+    [
+      'truncated JSON',
+      () =>
+        new HttpResponse('{"grouped_by": null, "results": [{"id": "a"', {
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      /not valid JSON, possibly truncated/,
+    ],
+    [
+      'an envelope without results',
+      () => HttpResponse.json({ next_page_results: false, next_cursor: '1000:1:0' }),
+      /no "results" array/,
+    ],
+    [
+      'more pages but no cursor',
+      () => HttpResponse.json({ next_page_results: true, results: [issue(1)] }),
+      /more results follow but has no "next_cursor"/,
+    ],
+    [
+      'a results item that is not an object',
+      () => HttpResponse.json({ next_page_results: false, next_cursor: 'x', results: [issue(1), 'oops'] }),
+      /results\[1\] is not an object/,
+    ],
     ['an empty body', () => new HttpResponse('', { status: 200 }), /body is empty/],
   ];
 
@@ -399,7 +480,11 @@ describe('PlaneClient unusable bodies', () => {
   });
 
   it('rejects a page that does not advance instead of looping', async () => {
-    server.use(http.get(WORK_ITEMS, () => HttpResponse.json({ next_page_results: true, next_cursor: '1000:1:0', results: [issue(1)] })));
+    server.use(
+      http.get(WORK_ITEMS, () =>
+        HttpResponse.json({ next_page_results: true, next_cursor: '1000:1:0', results: [issue(1)] }),
+      ),
+    );
 
     const { pages, error } = await collectUntilError(makeClient().client.listIssues(PROJECT));
 
@@ -426,7 +511,11 @@ describe('PlaneClient single objects', () => {
   });
 
   it('getIssue returns null on 404 "does not exist" (deleted, archived, draft, triage)', async () => {
-    server.use(http.get(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ error: 'The requested resource does not exist.' }, { status: 404 })));
+    server.use(
+      http.get(`${WORK_ITEMS}:issueId/`, () =>
+        HttpResponse.json({ error: 'The requested resource does not exist.' }, { status: 404 }),
+      ),
+    );
 
     expect(await makeClient().client.getIssue(PROJECT, issue(3).id as string)).toBeNull();
   });
@@ -465,7 +554,15 @@ describe('PlaneClient cycles and modules', () => {
   }
 
   function module(n: number): Record<string, unknown> {
-    return { id: `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, name: `Module ${n}`, start_date: null, target_date: '2026-04-01', status: 'planned', project: PROJECT, members: [] };
+    return {
+      id: `d0000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      name: `Module ${n}`,
+      start_date: null,
+      target_date: '2026-04-01',
+      status: 'planned',
+      project: PROJECT,
+      members: [],
+    };
   }
 
   it('lists every cycle page with per_page on each request and no cycle_view (Plane defaults to all)', async () => {
@@ -477,8 +574,15 @@ describe('PlaneClient cycles and modules', () => {
     const cycles = await client.listCycles(PROJECT);
 
     expect(cycles.map((c) => c.name)).toEqual(['Sprint 1', 'Sprint 2', 'Sprint 3']);
-    expect(cycles[0]).toMatchObject({ start_date: '2026-03-01T18:30:01Z', end_date: '2026-03-15T18:29:00+05:30', project_id: PROJECT });
-    expect(seen.map((request) => request.path)).toEqual([`/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`, `/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`]);
+    expect(cycles[0]).toMatchObject({
+      start_date: '2026-03-01T18:30:01Z',
+      end_date: '2026-03-15T18:29:00+05:30',
+      project_id: PROJECT,
+    });
+    expect(seen.map((request) => request.path)).toEqual([
+      `/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`,
+      `/api/v1/workspaces/acme/projects/${PROJECT}/cycles/`,
+    ]);
     expect(seen.map((request) => request.query)).toEqual([{ per_page: '2' }, { per_page: '2', cursor: '2:1:0' }]);
     expect(seen.every((request) => request.apiKey === KEY)).toBe(true);
     expect(warnings).toEqual([]);
@@ -508,20 +612,30 @@ describe('PlaneClient cycles and modules', () => {
       { ...envelope([cycle(1), odd], new URL(`${BASE}/?per_page=2`)), next_page_results: true, next_cursor: '2:1:0' },
       { ...envelope([cycle(1), noId], new URL(`${BASE}/?per_page=2`)), next_page_results: false },
     ];
-    server.use(http.get(CYCLES, ({ request }) => HttpResponse.json(new URL(request.url).searchParams.has('cursor') ? pages[1] : pages[0])));
+    server.use(
+      http.get(CYCLES, ({ request }) =>
+        HttpResponse.json(new URL(request.url).searchParams.has('cursor') ? pages[1] : pages[0]),
+      ),
+    );
 
     const { client, warnings } = makeClient({ pageSize: 2 });
     const cycles = await client.listCycles(PROJECT);
 
     expect(cycles.map((c) => c.id)).toEqual([cycle(1).id, cycle(2).id]);
     expect(warnings).toHaveLength(3);
-    expect(warnings[0]).toMatch(/cycle c0{7}-.*2 of project .*"name" is not a string, "start_date" is neither a datetime string nor null/);
+    expect(warnings[0]).toMatch(
+      /cycle c0{7}-.*2 of project .*"name" is not a string, "start_date" is neither a datetime string nor null/,
+    );
     expect(warnings[1]).toMatch(/listed cycle .* twice/);
     expect(warnings[2]).toMatch(/cycle \(without id\) .*"id" is not a string; skipped it/);
   });
 
   it('warns about a module whose target_date is not a date string', async () => {
-    server.use(http.get(MODULES, ({ request }) => HttpResponse.json(envelope([module(1), { ...module(2), target_date: false }], new URL(request.url)))));
+    server.use(
+      http.get(MODULES, ({ request }) =>
+        HttpResponse.json(envelope([module(1), { ...module(2), target_date: false }], new URL(request.url))),
+      ),
+    );
 
     const { client, warnings } = makeClient();
     const modules = await client.listModules(PROJECT);
@@ -532,8 +646,12 @@ describe('PlaneClient cycles and modules', () => {
 
   it('maps 401 and 403 like the other lists', async () => {
     server.use(
-      http.get(CYCLES, () => HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 401 })),
-      http.get(MODULES, () => HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 })),
+      http.get(CYCLES, () =>
+        HttpResponse.json({ detail: 'Authentication credentials were not provided.' }, { status: 401 }),
+      ),
+      http.get(MODULES, () =>
+        HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 }),
+      ),
     );
     const { client } = makeClient();
 
@@ -552,10 +670,21 @@ describe('PlaneClient cycles and modules', () => {
     server.use(
       http.get(CYCLES, ({ request }) => {
         calls += 1;
-        if (calls === 1) return HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '5' } });
-        return HttpResponse.json(envelope([cycle(1)], new URL(request.url)), { headers: { 'X-RateLimit-Remaining': '12' } });
+        if (calls === 1)
+          return HttpResponse.json(
+            { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' },
+            { status: 429, headers: { 'Retry-After': '5' } },
+          );
+        return HttpResponse.json(envelope([cycle(1)], new URL(request.url)), {
+          headers: { 'X-RateLimit-Remaining': '12' },
+        });
       }),
-      http.get(MODULES, () => HttpResponse.json({ error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' }, { status: 429, headers: { 'Retry-After': '30' } })),
+      http.get(MODULES, () =>
+        HttpResponse.json(
+          { error_code: 5900, error_message: 'RATE_LIMIT_EXCEEDED' },
+          { status: 429, headers: { 'Retry-After': '30' } },
+        ),
+      ),
     );
 
     const patient = makeClient();
@@ -577,7 +706,8 @@ describe('PlaneClient cycles and modules', () => {
     server.use(
       http.get(CYCLES, ({ request }) => {
         const url = new URL(request.url);
-        if (url.searchParams.has('cursor')) return HttpResponse.json({ error: 'Something went wrong please try again later' }, { status: 500 });
+        if (url.searchParams.has('cursor'))
+          return HttpResponse.json({ error: 'Something went wrong please try again later' }, { status: 500 });
         return HttpResponse.json(envelope(all, url));
       }),
       http.get(MODULES, () => HttpResponse.json({ error: 'The requested resource does not exist.' }, { status: 404 })),
@@ -596,22 +726,46 @@ describe('PlaneClient cycles and modules', () => {
 
 describe('PlaneClient write side (write-back)', () => {
   const ITEM = issue(5).id as string;
-  const answer = { id: ITEM, target_date: '2025-03-04', start_date: '2025-03-01', state: 's-done', completed_at: null, updated_at: '2025-03-02T10:00:00Z', labels: ['l'], assignees: [] };
+  const answer = {
+    id: ITEM,
+    target_date: '2025-03-04',
+    start_date: '2025-03-01',
+    state: 's-done',
+    completed_at: null,
+    updated_at: '2025-03-02T10:00:00Z',
+    labels: ['l'],
+    assignees: [],
+  };
 
-  it('PATCHes the work item with a JSON body of exactly the fields given, with the key, and returns Plane\'s answer', async () => {
+  it("PATCHes the work item with a JSON body of exactly the fields given, with the key, and returns Plane's answer", async () => {
     const seen: Array<{ method: string; path: string; type: string | null; key: string | null; body: unknown }> = [];
     server.use(
       http.patch(`${WORK_ITEMS}:issueId/`, async ({ request }) => {
-        seen.push({ method: request.method, path: new URL(request.url).pathname, type: request.headers.get('content-type'), key: request.headers.get('x-api-key'), body: await request.json() });
+        seen.push({
+          method: request.method,
+          path: new URL(request.url).pathname,
+          type: request.headers.get('content-type'),
+          key: request.headers.get('x-api-key'),
+          body: await request.json(),
+        });
         return HttpResponse.json(answer);
       }),
     );
 
-    const updated = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: '2025-03-04', start_date: '2025-03-01' });
+    const updated = await makeClient().client.updateWorkItem(PROJECT, ITEM, {
+      target_date: '2025-03-04',
+      start_date: '2025-03-01',
+    });
 
     expect(updated).toMatchObject({ target_date: '2025-03-04', start_date: '2025-03-01', state: 's-done' });
     expect(seen).toEqual([
-      { method: 'PATCH', path: `/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`, type: 'application/json', key: KEY, body: { target_date: '2025-03-04', start_date: '2025-03-01' } },
+      {
+        method: 'PATCH',
+        path: `/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`,
+        type: 'application/json',
+        key: KEY,
+        body: { target_date: '2025-03-04', start_date: '2025-03-01' },
+      },
     ]);
   });
 
@@ -630,32 +784,67 @@ describe('PlaneClient write side (write-back)', () => {
 
     await makeClient().client.updateWorkItem(PROJECT, ITEM, { state: 's-done' });
 
-    expect(paths).toEqual([`/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`, `/api/v1/workspaces/acme/projects/${PROJECT}/issues/${ITEM}/`]);
+    expect(paths).toEqual([
+      `/api/v1/workspaces/acme/projects/${PROJECT}/work-items/${ITEM}/`,
+      `/api/v1/workspaces/acme/projects/${PROJECT}/issues/${ITEM}/`,
+    ]);
   });
 
   it('says why Plane refused a change: a 400 carries the validation message, field errors named', async () => {
-    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ non_field_errors: ['Start date cannot exceed target date'] }, { status: 400 })));
-    const refused = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: '2025-01-01', start_date: '2025-02-01' }).catch((error: unknown) => error);
+    server.use(
+      http.patch(`${WORK_ITEMS}:issueId/`, () =>
+        HttpResponse.json({ non_field_errors: ['Start date cannot exceed target date'] }, { status: 400 }),
+      ),
+    );
+    const refused = await makeClient()
+      .client.updateWorkItem(PROJECT, ITEM, { target_date: '2025-01-01', start_date: '2025-02-01' })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(HttpError);
     expect((refused as HttpError).status).toBe(400);
-    expect((refused as HttpError).message).toBe(`Plane answered HTTP 400 to PATCH ${WS}/projects/${PROJECT}/work-items/${ITEM}/: Start date cannot exceed target date`);
+    expect((refused as HttpError).message).toBe(
+      `Plane answered HTTP 400 to PATCH ${WS}/projects/${PROJECT}/work-items/${ITEM}/: Start date cannot exceed target date`,
+    );
 
-    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ target_date: ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'] }, { status: 400 })));
-    const badDate = await makeClient().client.updateWorkItem(PROJECT, ITEM, { target_date: 'soon' }).catch((error: unknown) => error);
-    expect((badDate as HttpError).message).toMatch(/: target_date: Date has wrong format\. Use one of these formats instead: YYYY-MM-DD\.$/);
+    server.use(
+      http.patch(`${WORK_ITEMS}:issueId/`, () =>
+        HttpResponse.json(
+          { target_date: ['Date has wrong format. Use one of these formats instead: YYYY-MM-DD.'] },
+          { status: 400 },
+        ),
+      ),
+    );
+    const badDate = await makeClient()
+      .client.updateWorkItem(PROJECT, ITEM, { target_date: 'soon' })
+      .catch((error: unknown) => error);
+    expect((badDate as HttpError).message).toMatch(
+      /: target_date: Date has wrong format\. Use one of these formats instead: YYYY-MM-DD\.$/,
+    );
   });
 
   it('a 403 "no permission" on a write says the key may read but not edit, and what to do', async () => {
-    server.use(http.patch(`${WORK_ITEMS}:issueId/`, () => HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 })));
-    const refused = await makeClient().client.updateWorkItem(PROJECT, ITEM, { state: 's-done' }).catch((error: unknown) => error);
+    server.use(
+      http.patch(`${WORK_ITEMS}:issueId/`, () =>
+        HttpResponse.json({ detail: 'You do not have permission to perform this action.' }, { status: 403 }),
+      ),
+    );
+    const refused = await makeClient()
+      .client.updateWorkItem(PROJECT, ITEM, { state: 's-done' })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AuthError);
     expect((refused as AuthError).message).toMatch(/may read this project but not edit its work items \(HTTP 403\)$/);
     expect((refused as AuthError).hint).toMatch(/Member or Admin.*remove "writeBack"/);
     expectNoKey(refused);
   });
 
-  it('lists every page of a project\'s states', async () => {
-    const states = Array.from({ length: 3 }, (_, i) => ({ id: `s-${i}`, name: `State ${i}`, color: '#000', group: i === 2 ? 'completed' : 'backlog', default: i === 0, sequence: 1000 * i }));
+  it("lists every page of a project's states", async () => {
+    const states = Array.from({ length: 3 }, (_, i) => ({
+      id: `s-${i}`,
+      name: `State ${i}`,
+      color: '#000',
+      group: i === 2 ? 'completed' : 'backlog',
+      default: i === 0,
+      sequence: 1000 * i,
+    }));
     const queries: Array<Record<string, string>> = [];
     server.use(
       http.get(`${WS}/projects/:projectId/states/`, ({ request }) => {

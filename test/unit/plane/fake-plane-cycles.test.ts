@@ -6,16 +6,65 @@ import { fakePlanes } from './fake-plane-harness.js';
 
 const NOW = new Date('2026-03-05T10:00:00Z');
 const CYCLE_KEYS = [
-  'id', 'total_issues', 'cancelled_issues', 'completed_issues', 'started_issues', 'unstarted_issues', 'backlog_issues',
-  'created_at', 'updated_at', 'deleted_at', 'name', 'description', 'start_date', 'end_date', 'view_props', 'sort_order',
-  'external_source', 'external_id', 'progress_snapshot', 'archived_at', 'logo_props', 'timezone', 'version',
-  'created_by', 'updated_by', 'project', 'workspace', 'owned_by',
+  'id',
+  'total_issues',
+  'cancelled_issues',
+  'completed_issues',
+  'started_issues',
+  'unstarted_issues',
+  'backlog_issues',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'name',
+  'description',
+  'start_date',
+  'end_date',
+  'view_props',
+  'sort_order',
+  'external_source',
+  'external_id',
+  'progress_snapshot',
+  'archived_at',
+  'logo_props',
+  'timezone',
+  'version',
+  'created_by',
+  'updated_by',
+  'project',
+  'workspace',
+  'owned_by',
 ];
 const MODULE_KEYS = [
-  'id', 'total_issues', 'cancelled_issues', 'completed_issues', 'started_issues', 'unstarted_issues', 'backlog_issues',
-  'created_at', 'updated_at', 'deleted_at', 'name', 'description', 'description_text', 'description_html', 'start_date',
-  'target_date', 'status', 'view_props', 'sort_order', 'external_source', 'external_id', 'archived_at', 'logo_props',
-  'created_by', 'updated_by', 'project', 'workspace', 'lead', 'members',
+  'id',
+  'total_issues',
+  'cancelled_issues',
+  'completed_issues',
+  'started_issues',
+  'unstarted_issues',
+  'backlog_issues',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'name',
+  'description',
+  'description_text',
+  'description_html',
+  'start_date',
+  'target_date',
+  'status',
+  'view_props',
+  'sort_order',
+  'external_source',
+  'external_id',
+  'archived_at',
+  'logo_props',
+  'created_by',
+  'updated_by',
+  'project',
+  'workspace',
+  'lead',
+  'members',
 ];
 
 const fake = fakePlanes({ seed: 11, now: NOW });
@@ -27,7 +76,11 @@ interface Answer {
 }
 
 /** A raw GET against the fake; `key: null` sends no X-Api-Key. */
-async function get(plane: FakePlane, path: string, options: { key?: string | null; query?: Record<string, string> } = {}): Promise<Answer> {
+async function get(
+  plane: FakePlane,
+  path: string,
+  options: { key?: string | null; query?: Record<string, string> } = {},
+): Promise<Answer> {
   const url = new URL(path, plane.url);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
   const key = options.key === undefined ? plane.apiKey : options.key;
@@ -35,7 +88,8 @@ async function get(plane: FakePlane, path: string, options: { key?: string | nul
   return { status: response.status, headers: response.headers, body: JSON.parse(await response.text()) as unknown };
 }
 
-const listPath = (plane: FakePlane, projectId: string, what: 'cycles' | 'modules') => `/api/v1/workspaces/${plane.workspaceSlug}/projects/${projectId}/${what}/`;
+const listPath = (plane: FakePlane, projectId: string, what: 'cycles' | 'modules') =>
+  `/api/v1/workspaces/${plane.workspaceSlug}/projects/${projectId}/${what}/`;
 const envelope = (answer: Answer) => answer.body as Record<string, unknown>;
 const results = (answer: Answer) => envelope(answer).results as Record<string, unknown>[];
 const names = (answer: Answer) => results(answer).map((item) => item.name);
@@ -56,13 +110,24 @@ describe('fake Plane: cycle and module lists', () => {
       const label = what === 'cycles' ? 'Sprint' : 'Module';
 
       expect(first.status).toBe(200);
-      expect(envelope(first)).toMatchObject({ total_count: 5, next_cursor: '2:1:0', prev_cursor: '2:-1:1', next_page_results: true, count: 2, total_pages: 3 });
+      expect(envelope(first)).toMatchObject({
+        total_count: 5,
+        next_cursor: '2:1:0',
+        prev_cursor: '2:-1:1',
+        next_page_results: true,
+        count: 2,
+        total_pages: 3,
+      });
       expect([...names(first), ...names(second), ...names(last)]).toEqual([5, 4, 3, 2, 1].map((n) => `${label} ${n}`));
       expect(envelope(last)).toMatchObject({ next_page_results: false, count: 1 });
     }
     expect(plane.requests.map((request) => request.query)).toEqual([
-      { per_page: '2' }, { per_page: '2', cursor: '2:1:0' }, { per_page: '2', cursor: '2:2:0' },
-      { per_page: '2' }, { per_page: '2', cursor: '2:1:0' }, { per_page: '2', cursor: '2:2:0' },
+      { per_page: '2' },
+      { per_page: '2', cursor: '2:1:0' },
+      { per_page: '2', cursor: '2:2:0' },
+      { per_page: '2' },
+      { per_page: '2', cursor: '2:1:0' },
+      { per_page: '2', cursor: '2:2:0' },
     ]);
   });
 
@@ -93,8 +158,12 @@ describe('fake Plane: cycle and module lists', () => {
   it('leave out archived and deleted ones, but list those of an archived project', async () => {
     const plane = await fake();
     const project = plane.addProject({ name: 'Website', identifier: 'WEB' });
-    const [keptCycle, archivedCycle, deletedCycle] = ['kept', 'archived', 'deleted'].map((name) => plane.addCycle(project.id, { name }));
-    const [keptModule, archivedModule, deletedModule] = ['kept', 'archived', 'deleted'].map((name) => plane.addModule(project.id, { name }));
+    const [keptCycle, archivedCycle, deletedCycle] = ['kept', 'archived', 'deleted'].map((name) =>
+      plane.addCycle(project.id, { name }),
+    );
+    const [keptModule, archivedModule, deletedModule] = ['kept', 'archived', 'deleted'].map((name) =>
+      plane.addModule(project.id, { name }),
+    );
     plane.addCycle(project.id, { name: 'born archived', archived: true });
     plane.archiveCycle(archivedCycle!.id);
     plane.deleteCycle(deletedCycle!.id);
@@ -121,7 +190,8 @@ describe('fake Plane: cycle and module lists', () => {
     const project = plane.addProject({ name: 'Website', identifier: 'WEB' });
 
     const answers = [];
-    for (const what of ['cycles', 'modules', 'cycles'] as const) answers.push(await get(plane, listPath(plane, project.id, what)));
+    for (const what of ['cycles', 'modules', 'cycles'] as const)
+      answers.push(await get(plane, listPath(plane, project.id, what)));
 
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 429]);
     expect(answers[1]?.headers.get('x-ratelimit-remaining')).toBe('0');
@@ -135,7 +205,9 @@ describe('fake Plane: cycle and module shapes', () => {
   it('renders a cycle like CycleSerializer: datetimes from project-local days, counts of linked work items', async () => {
     const plane = await fake();
     const project = plane.addProject({ name: 'Website', identifier: 'WEB', timezone: 'Asia/Kolkata' });
-    const [todo, done, draft, archived] = ['todo', 'done', 'draft', 'archived'].map((name) => plane.addIssue(project.id, { name }));
+    const [todo, done, draft, archived] = ['todo', 'done', 'draft', 'archived'].map((name) =>
+      plane.addIssue(project.id, { name }),
+    );
     plane.updateIssue(todo!.id, { state: 'Todo' });
     plane.updateIssue(done!.id, { state: 'Done' });
     plane.setDraft(draft!.id);
@@ -173,7 +245,11 @@ describe('fake Plane: cycle and module shapes', () => {
     const project = plane.addProject({ name: 'Website', identifier: 'WEB', timezone: 'Asia/Kolkata' });
     plane.addCycle(project.id, { name: 'later', start_date: '2026-03-02', end_date: '2026-03-15' });
     plane.addCycle(project.id, { name: 'today', start_date: '2026-03-05', end_date: '2026-03-06' });
-    plane.addCycle(project.id, { name: 'exact', start_date: '2026-04-01T09:00:00.5+02:00', end_date: new Date('2026-04-10T00:00:00Z') });
+    plane.addCycle(project.id, {
+      name: 'exact',
+      start_date: '2026-04-01T09:00:00.5+02:00',
+      end_date: new Date('2026-04-10T00:00:00Z'),
+    });
 
     const items = results(await get(plane, listPath(plane, project.id, 'cycles')));
 
@@ -210,7 +286,9 @@ describe('fake Plane: cycle and module shapes', () => {
     });
 
     const item = results(await get(plane, listPath(plane, project.id, 'modules')))[0] as Record<string, unknown>;
-    const picked = results(await get(plane, listPath(plane, project.id, 'modules'), { query: { fields: 'id,target_date' } }))[0];
+    const picked = results(
+      await get(plane, listPath(plane, project.id, 'modules'), { query: { fields: 'id,target_date' } }),
+    )[0];
 
     expect(Object.keys(item)).toEqual(MODULE_KEYS);
     expect(item).toMatchObject({
@@ -234,11 +312,19 @@ describe('fake Plane: cycle and module shapes', () => {
     const module = plane.addModule(project.id, { name: 'Checkout' });
 
     expect(() => plane.addCycle(project.id, { start_date: '2026-03-02' })).toThrow(/either required or are to be null/);
-    expect(() => plane.addCycle(project.id, { start_date: '2026-03-20', end_date: '2026-03-15' })).toThrow(/Start date cannot exceed end date/);
-    expect(() => plane.addCycle(project.id, { start_date: '2026-03-02T00:00:00', end_date: '2026-03-15' })).toThrow(/ISO datetime with an offset/);
-    expect(() => plane.addModule(project.id, { start_date: '2026-05-01', target_date: '2026-04-01' })).toThrow(/Start date cannot exceed target date/);
+    expect(() => plane.addCycle(project.id, { start_date: '2026-03-20', end_date: '2026-03-15' })).toThrow(
+      /Start date cannot exceed end date/,
+    );
+    expect(() => plane.addCycle(project.id, { start_date: '2026-03-02T00:00:00', end_date: '2026-03-15' })).toThrow(
+      /ISO datetime with an offset/,
+    );
+    expect(() => plane.addModule(project.id, { start_date: '2026-05-01', target_date: '2026-04-01' })).toThrow(
+      /Start date cannot exceed target date/,
+    );
     expect(() => plane.addModule(project.id, { name: 'Checkout' })).toThrow(/already has a module named/);
-    expect(() => plane.updateModule(module.id, { status: 'done' as 'completed' })).toThrow(/module status must be one of/);
+    expect(() => plane.updateModule(module.id, { status: 'done' as 'completed' })).toThrow(
+      /module status must be one of/,
+    );
     expect(plane.updateCycle(cycle.id, { name: 'Renamed' }).updated_at).toBeGreaterThan(cycle.updated_at);
     expect(plane.updateModule(module.id, { target_date: '2026-06-01' }).target_date).toBe('2026-06-01');
     expect(plane.cycles(project.id)).toHaveLength(1);
@@ -287,15 +373,27 @@ describe('PlaneClient cycles and modules against the fake over real HTTP', () =>
       apiKey: plane.apiKey,
       pageSize: 2,
       onWarning: (message) => warnings.push(message),
-      http: createHttpClient({ service: 'plane', policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2_000 } }),
+      http: createHttpClient({
+        service: 'plane',
+        policy: { timeoutMs: 10_000, retries: 1, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2_000 },
+      }),
     });
 
     const cycles = await client.listCycles(project.id);
     const modules = await client.listModules(project.id);
 
     expect(cycles.map((cycle) => cycle.name)).toEqual(['Sprint 5', 'Sprint 4', 'Sprint 3', 'Sprint 2', 'Sprint 1']);
-    expect(cycles[4]).toMatchObject({ start_date: '2026-01-01T00:00:01Z', end_date: '2026-01-14T23:59:00Z', project_id: project.id, archived_at: null });
-    expect(modules.map((module) => [module.name, module.target_date, module.status])).toContainEqual(['Module 1', '2026-01-28', 'planned']);
+    expect(cycles[4]).toMatchObject({
+      start_date: '2026-01-01T00:00:01Z',
+      end_date: '2026-01-14T23:59:00Z',
+      project_id: project.id,
+      archived_at: null,
+    });
+    expect(modules.map((module) => [module.name, module.target_date, module.status])).toContainEqual([
+      'Module 1',
+      '2026-01-28',
+      'planned',
+    ]);
     expect(modules).toHaveLength(5);
     expect(warnings).toEqual([]);
     expect(plane.requests.map((request) => [request.path.split('/').at(-2), request.query])).toEqual([

@@ -1,7 +1,7 @@
 /** Fake Planes for a test file: each closed after its test, the HTTP client's connections after the file. */
 import { afterAll, afterEach } from 'vitest';
 import { closeHttpConnections } from '../../../src/http/fetcher.js';
-import { startFakePlane, type FakePlane, type FakePlaneOptions } from '../../support/fake-plane.js';
+import { type FakePlane, type FakePlaneOptions, startFakePlane } from '../../support/fake-plane.js';
 
 /** Registers the hooks and returns `fake(options)`: a fake Plane with these defaults (no rate limit), closed after the test. */
 export function fakePlanes(defaults: { seed: number; now: Date }): (options?: FakePlaneOptions) => Promise<FakePlane> {
@@ -13,7 +13,12 @@ export function fakePlanes(defaults: { seed: number; now: Date }): (options?: Fa
     await closeHttpConnections();
   });
   return async (options = {}) => {
-    const plane = await startFakePlane({ seed: defaults.seed, now: () => defaults.now, rateLimitPerMinute: null, ...options });
+    const plane = await startFakePlane({
+      seed: defaults.seed,
+      now: () => defaults.now,
+      rateLimitPerMinute: null,
+      ...options,
+    });
     started.push(plane);
     return plane;
   };

@@ -16,7 +16,12 @@ type Options = { key?: string | null; route?: 'work-items' | 'issues'; projectId
 const itemPath = (plane: FakePlane, item: Pick<FakeIssue, 'id' | 'project'>, options: Options = {}) =>
   `/api/v1/workspaces/${plane.workspaceSlug}/projects/${options.projectId ?? item.project}/${options.route ?? 'work-items'}/${item.id}/`;
 
-async function call(plane: FakePlane, method: string, path: string, options: { key?: string | null; body?: string; contentType?: string } = {}): Promise<Answer> {
+async function call(
+  plane: FakePlane,
+  method: string,
+  path: string,
+  options: { key?: string | null; body?: string; contentType?: string } = {},
+): Promise<Answer> {
   const key = options.key === undefined ? plane.apiKey : options.key;
   const headers: Record<string, string> = key === null ? {} : { 'x-api-key': key };
   if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
@@ -29,15 +34,22 @@ async function call(plane: FakePlane, method: string, path: string, options: { k
 const patch = (plane: FakePlane, item: Pick<FakeIssue, 'id' | 'project'>, body: unknown, options: Options = {}) =>
   call(plane, 'PATCH', itemPath(plane, item, options), { key: options.key, body: JSON.stringify(body) });
 
-const getItem = (plane: FakePlane, item: Pick<FakeIssue, 'id' | 'project'>, options: Options = {}) => call(plane, 'GET', itemPath(plane, item, options), { key: options.key });
+const getItem = (plane: FakePlane, item: Pick<FakeIssue, 'id' | 'project'>, options: Options = {}) =>
+  call(plane, 'GET', itemPath(plane, item, options), { key: options.key });
 
 function world(plane: FakePlane): { web: FakeProject; item: FakeIssue } {
   const web = plane.addProject({ name: 'Website', identifier: 'WEB' });
-  const item = plane.addIssue(web.id, { name: 'Launch', state: 'Todo', start_date: '2025-01-20', target_date: '2025-02-01' });
+  const item = plane.addIssue(web.id, {
+    name: 'Launch',
+    state: 'Todo',
+    start_date: '2025-01-20',
+    target_date: '2025-02-01',
+  });
   return { web, item };
 }
 
-const stateId = (plane: FakePlane, projectId: string, name: string) => plane.states(projectId).find((state) => state.name === name)!.id;
+const stateId = (plane: FakePlane, projectId: string, name: string) =>
+  plane.states(projectId).find((state) => state.name === name)!.id;
 
 describe('fake Plane: PATCH a work item', () => {
   it('stores new dates and answers the unexpanded work item, which a GET then shows', async () => {
@@ -47,13 +59,24 @@ describe('fake Plane: PATCH a work item', () => {
     const storedAt = plane.issue(item.id)!.updated_at;
     plane.resetRequests();
 
-    const answer = await patch(plane, item, { start_date: '2025-02-03', target_date: '2025-02-10', unknown_key: 'ignored', id: 'not-changed' });
+    const answer = await patch(plane, item, {
+      start_date: '2025-02-03',
+      target_date: '2025-02-10',
+      unknown_key: 'ignored',
+      id: 'not-changed',
+    });
     const after = await getItem(plane, item);
 
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual(after.body);
     expect(answer.body).toEqual(plane.issueJson(item.id));
-    expect(answer.body).toMatchObject({ id: item.id, start_date: '2025-02-03', target_date: '2025-02-10', name: 'Launch', state: stateId(plane, web.id, 'Todo') });
+    expect(answer.body).toMatchObject({
+      id: item.id,
+      start_date: '2025-02-03',
+      target_date: '2025-02-10',
+      name: 'Launch',
+      state: stateId(plane, web.id, 'Todo'),
+    });
     expect(answer.body.state).toBeTypeOf('string'); // not expanded
     expect(answer.body).not.toHaveProperty('unknown_key');
     expect(plane.issue(item.id)!.updated_at).toBeGreaterThan(storedAt);
@@ -65,11 +88,19 @@ describe('fake Plane: PATCH a work item', () => {
         issueId: item.id,
         projectId: web.id,
         body: { start_date: '2025-02-03', target_date: '2025-02-10', unknown_key: 'ignored', id: 'not-changed' },
-        raw: JSON.stringify({ start_date: '2025-02-03', target_date: '2025-02-10', unknown_key: 'ignored', id: 'not-changed' }),
+        raw: JSON.stringify({
+          start_date: '2025-02-03',
+          target_date: '2025-02-10',
+          unknown_key: 'ignored',
+          id: 'not-changed',
+        }),
         status: 200,
       },
     ]);
-    expect(plane.requests.map((request) => [request.method, request.status])).toEqual([['PATCH', 200], ['GET', 200]]);
+    expect(plane.requests.map((request) => [request.method, request.status])).toEqual([
+      ['PATCH', 200],
+      ['GET', 200],
+    ]);
     plane.resetWrites();
     expect(plane.writes).toEqual([]);
   });
@@ -78,11 +109,24 @@ describe('fake Plane: PATCH a work item', () => {
     const plane = await fake();
     const { item } = world(plane);
 
-    const answer = await patch(plane, item, { name: '  Launch v2  ', priority: 'urgent', target_date: '2025-02-01T18:45:30' });
+    const answer = await patch(plane, item, {
+      name: '  Launch v2  ',
+      priority: 'urgent',
+      target_date: '2025-02-01T18:45:30',
+    });
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ name: 'Launch v2', priority: 'urgent', target_date: '2025-02-01T18:45', start_date: '2025-01-20' });
-    expect(plane.issue(item.id)).toMatchObject({ name: 'Launch v2', priority: 'urgent', target_date: '2025-02-01T18:45' });
+    expect(answer.body).toMatchObject({
+      name: 'Launch v2',
+      priority: 'urgent',
+      target_date: '2025-02-01T18:45',
+      start_date: '2025-01-20',
+    });
+    expect(plane.issue(item.id)).toMatchObject({
+      name: 'Launch v2',
+      priority: 'urgent',
+      target_date: '2025-02-01T18:45',
+    });
   });
 
   it('sets completed_at on entering a completed state and clears it on going back to the default state', async () => {
@@ -152,7 +196,9 @@ describe('fake Plane: PATCH a work item', () => {
 
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({ state: [`Invalid pk "${unknown}" - object does not exist.`] });
-    expect(triage.body).toEqual({ state: [`Invalid pk "${stateId(plane, web.id, 'Triage')}" - object does not exist.`] });
+    expect(triage.body).toEqual({
+      state: [`Invalid pk "${stateId(plane, web.id, 'Triage')}" - object does not exist.`],
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.body).toEqual({ non_field_errors: ['State is not valid please pass a valid state_id'] });
     expect(garbage.body).toEqual({ state: ['“Done” is not a valid UUID.'] });
@@ -166,7 +212,10 @@ describe('fake Plane: PATCH a work item', () => {
 
     const broken = await call(plane, 'PATCH', itemPath(plane, item), { body: '{"target_date": ' });
     const list = await call(plane, 'PATCH', itemPath(plane, item), { body: '[{"target_date": "2025-02-05"}]' });
-    const text = await call(plane, 'PATCH', itemPath(plane, item), { body: '{"target_date": "2025-02-05"}', contentType: 'text/plain' });
+    const text = await call(plane, 'PATCH', itemPath(plane, item), {
+      body: '{"target_date": "2025-02-05"}',
+      contentType: 'text/plain',
+    });
 
     expect(broken.status).toBe(400);
     expect(broken.body.detail).toMatch(/^JSON parse error - ./);
@@ -217,14 +266,18 @@ describe('fake Plane: PATCH a work item', () => {
     const guestItem = plane.addIssue(guestProject.id, { name: 'Read only', target_date: '2025-02-01' });
     plane.setProjectRole(web.id, 5);
 
-    const refused = await Promise.all([patch(plane, item, { target_date: '2025-02-05' }), patch(plane, guestItem, { target_date: '2025-02-05' })]);
+    const refused = await Promise.all([
+      patch(plane, item, { target_date: '2025-02-05' }),
+      patch(plane, guestItem, { target_date: '2025-02-05' }),
+    ]);
     const reads = await Promise.all([getItem(plane, item), getItem(plane, guestItem)]);
     const project = await call(plane, 'GET', `/api/v1/workspaces/${plane.workspaceSlug}/projects/${web.id}/`);
     plane.setProjectRole(web.id, 15);
     const member = await patch(plane, item, { target_date: '2025-02-06' });
 
     expect(refused.map((answer) => answer.status)).toEqual([403, 403]);
-    for (const answer of refused) expect(answer.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    for (const answer of refused)
+      expect(answer.body).toEqual({ detail: 'You do not have permission to perform this action.' });
     expect(reads.map((answer) => answer.status)).toEqual([200, 200]);
     expect(reads[0]?.body.target_date).toBe('2025-02-01');
     expect(project.body.member_role).toBe(5);
@@ -253,7 +306,11 @@ describe('fake Plane: PATCH a work item', () => {
     expect(plane.issue(foreign.id)?.target_date).toBeNull();
     expect(plane.issue(item.id)?.target_date).toBe('2025-02-01');
     expect(plane.writes.map((write) => write.status)).toEqual([403, 401, 403]);
-    expect(plane.requests.map((request) => [request.method, request.apiKeyOk])).toEqual([['PATCH', true], ['PATCH', false], ['PATCH', false]]);
+    expect(plane.requests.map((request) => [request.method, request.apiKeyOk])).toEqual([
+      ['PATCH', true],
+      ['PATCH', false],
+      ['PATCH', false],
+    ]);
   });
 
   it('serves the legacy /issues/ route, and only that one when legacyOnly', async () => {
@@ -272,7 +329,10 @@ describe('fake Plane: PATCH a work item', () => {
     expect(hidden.body).toEqual({ error: 'Page not found.' });
     expect(served.status).toBe(200);
     expect(served.body.target_date).toBe('2025-02-07');
-    expect(legacy.writes.map((write) => [write.issueId, write.status])).toEqual([[b.id, 404], [b.id, 200]]);
+    expect(legacy.writes.map((write) => [write.issueId, write.status])).toEqual([
+      [b.id, 404],
+      [b.id, 200],
+    ]);
   });
 
   it('counts a PATCH against the rate limit, and a throttled PATCH changes nothing', async () => {
@@ -318,7 +378,9 @@ describe('fake Plane: PATCH a work item', () => {
 
     const put = await call(plane, 'PUT', itemPath(plane, item), { body: '{"target_date": "2025-02-05"}' });
     const remove = await call(plane, 'DELETE', itemPath(plane, item));
-    const project = await call(plane, 'PATCH', `/api/v1/workspaces/${plane.workspaceSlug}/projects/${web.id}/`, { body: '{"name": "X"}' });
+    const project = await call(plane, 'PATCH', `/api/v1/workspaces/${plane.workspaceSlug}/projects/${web.id}/`, {
+      body: '{"name": "X"}',
+    });
 
     expect([put.status, remove.status, project.status]).toEqual([405, 405, 405]);
     expect(put.body).toEqual({ detail: 'Method "PUT" not allowed.' });
@@ -326,7 +388,14 @@ describe('fake Plane: PATCH a work item', () => {
     expect(plane.issue(item.id)?.target_date).toBe('2025-02-01');
     expect(plane.project(web.id)?.name).toBe('Website');
     expect(plane.writes).toEqual([
-      { path: `/api/v1/workspaces/${plane.workspaceSlug}/projects/${web.id}/`, issueId: '', projectId: web.id, body: { name: 'X' }, raw: '{"name": "X"}', status: 405 },
+      {
+        path: `/api/v1/workspaces/${plane.workspaceSlug}/projects/${web.id}/`,
+        issueId: '',
+        projectId: web.id,
+        body: { name: 'X' },
+        raw: '{"name": "X"}',
+        status: 405,
+      },
     ]);
   });
 });

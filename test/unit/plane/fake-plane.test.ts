@@ -1,18 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../../src/http/fetcher.js';
 import { PlaneClient } from '../../../src/plane/client.js';
-import { signWebhook, type FakePlane } from '../../support/fake-plane.js';
-import { fakePlanes } from './fake-plane-harness.js';
+import { type FakePlane, signWebhook } from '../../support/fake-plane.js';
 import { seedLargeWorkspace, seedSampleWorkspace } from '../../support/sample-workspace.js';
+import { fakePlanes } from './fake-plane-harness.js';
 
 const NOW = new Date('2025-01-15T10:00:00Z');
 const ENVELOPE_KEYS = [
-  'grouped_by', 'sub_grouped_by', 'total_count', 'next_cursor', 'prev_cursor', 'next_page_results',
-  'prev_page_results', 'count', 'total_pages', 'total_results', 'extra_stats', 'results',
+  'grouped_by',
+  'sub_grouped_by',
+  'total_count',
+  'next_cursor',
+  'prev_cursor',
+  'next_page_results',
+  'prev_page_results',
+  'count',
+  'total_pages',
+  'total_results',
+  'extra_stats',
+  'results',
 ];
 const USER_LITE_KEYS = ['id', 'first_name', 'last_name', 'email', 'avatar', 'avatar_url', 'display_name'];
-const LABEL_KEYS = ['id', 'created_at', 'updated_at', 'deleted_at', 'name', 'description', 'color', 'sort_order',
-  'external_source', 'external_id', 'created_by', 'updated_by', 'workspace', 'project', 'parent'];
+const LABEL_KEYS = [
+  'id',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'name',
+  'description',
+  'color',
+  'sort_order',
+  'external_source',
+  'external_id',
+  'created_by',
+  'updated_by',
+  'workspace',
+  'project',
+  'parent',
+];
 
 const fake = fakePlanes({ seed: 7, now: NOW });
 
@@ -24,16 +49,26 @@ interface Answer {
 }
 
 /** A raw GET against the fake; `key: null` sends no X-Api-Key. */
-async function get(plane: FakePlane, path: string, options: { key?: string | null; query?: Record<string, string> } = {}): Promise<Answer> {
+async function get(
+  plane: FakePlane,
+  path: string,
+  options: { key?: string | null; query?: Record<string, string> } = {},
+): Promise<Answer> {
   const url = new URL(path, plane.url);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
   const key = options.key === undefined ? plane.apiKey : options.key;
   const response = await fetch(url, { headers: key === null ? {} : { 'x-api-key': key } });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    body: JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
-const issuesPath = (plane: FakePlane, projectId: string) => `/api/v1/workspaces/${plane.workspaceSlug}/projects/${projectId}/work-items/`;
+const issuesPath = (plane: FakePlane, projectId: string) =>
+  `/api/v1/workspaces/${plane.workspaceSlug}/projects/${projectId}/work-items/`;
 const results = (answer: Answer) => answer.body.results as Record<string, unknown>[];
 
 async function projectWith(plane: FakePlane, count: number) {
@@ -51,9 +86,26 @@ describe('fake Plane: pagination', () => {
     const last = await get(plane, issuesPath(plane, project.id), { query: { per_page: '10', cursor: '10:2:0' } });
 
     expect(Object.keys(first.body)).toEqual(ENVELOPE_KEYS);
-    expect(first.text.startsWith('{"grouped_by":null,"sub_grouped_by":null,"total_count":25,"next_cursor":"10:1:0","prev_cursor":"10:-1:1"')).toBe(true);
-    expect(first.body).toMatchObject({ next_page_results: true, prev_page_results: false, count: 10, total_pages: 3, total_results: 25, extra_stats: null });
-    expect(last.body).toMatchObject({ next_cursor: '10:3:0', prev_cursor: '10:1:1', next_page_results: false, prev_page_results: true, count: 5 });
+    expect(
+      first.text.startsWith(
+        '{"grouped_by":null,"sub_grouped_by":null,"total_count":25,"next_cursor":"10:1:0","prev_cursor":"10:-1:1"',
+      ),
+    ).toBe(true);
+    expect(first.body).toMatchObject({
+      next_page_results: true,
+      prev_page_results: false,
+      count: 10,
+      total_pages: 3,
+      total_results: 25,
+      extra_stats: null,
+    });
+    expect(last.body).toMatchObject({
+      next_cursor: '10:3:0',
+      prev_cursor: '10:1:1',
+      next_page_results: false,
+      prev_page_results: true,
+      count: 5,
+    });
   });
 
   it('orders by -created_at by default, newest first', async () => {
@@ -74,7 +126,12 @@ describe('fake Plane: pagination', () => {
 
     expect(results(resent).map((item) => item.sequence_id)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
     // Page 1 × default 1000 = offset 1000: nothing, although 15 items were never seen.
-    expect(forgotten.body).toMatchObject({ count: 0, total_count: 25, next_page_results: false, next_cursor: '1000:2:0' });
+    expect(forgotten.body).toMatchObject({
+      count: 0,
+      total_count: 25,
+      next_page_results: false,
+      next_cursor: '1000:2:0',
+    });
   });
 
   it.each([
@@ -100,14 +157,20 @@ describe('fake Plane: visibility', () => {
   it('hides deleted, archived, draft and triage items from the list and 404s their detail', async () => {
     const plane = await fake();
     const project = plane.addProject({ name: 'Website', identifier: 'WEB' });
-    const [kept, deleted, archived, draft, triage] = ['kept', 'deleted', 'archived', 'draft', 'triage'].map((name) => plane.addIssue(project.id, { name }));
+    const [kept, deleted, archived, draft, triage] = ['kept', 'deleted', 'archived', 'draft', 'triage'].map((name) =>
+      plane.addIssue(project.id, { name }),
+    );
     plane.deleteIssue(deleted!.id);
     plane.archiveIssue(archived!.id);
     plane.setDraft(draft!.id);
     plane.moveToTriage(triage!.id);
 
     const list = await get(plane, issuesPath(plane, project.id));
-    const details = await Promise.all([kept, deleted, archived, draft, triage].map((item) => get(plane, `${issuesPath(plane, project.id)}${item!.id}/`)));
+    const details = await Promise.all(
+      [kept, deleted, archived, draft, triage].map((item) =>
+        get(plane, `${issuesPath(plane, project.id)}${item!.id}/`),
+      ),
+    );
 
     expect(results(list).map((item) => item.name)).toEqual(['kept']);
     expect(list.body.total_count).toBe(1);
@@ -125,7 +188,10 @@ describe('fake Plane: visibility', () => {
     const projects = await get(plane, `/api/v1/workspaces/${plane.workspaceSlug}/projects/`);
     const items = await get(plane, issuesPath(plane, project.id));
 
-    expect(results(projects).map((item) => [item.identifier, typeof item.archived_at])).toEqual([['WEB', 'string'], ['OLD', 'string']]);
+    expect(results(projects).map((item) => [item.identifier, typeof item.archived_at])).toEqual([
+      ['WEB', 'string'],
+      ['OLD', 'string'],
+    ]);
     expect(items.body).toMatchObject({ total_count: 0, results: [] });
   });
 
@@ -140,7 +206,9 @@ describe('fake Plane: visibility', () => {
     expect(updated.updated_at).toBeGreaterThan(created.updated_at);
     expect(json.created_at).toMatch(/^2025-01-15T10:00:00\.\d{6}Z$/);
     expect(json.completed_at).not.toBeNull();
-    expect(() => plane.updateIssue(created.id, { start_date: '2025-04-01' })).toThrow(/Start date cannot exceed target date/);
+    expect(() => plane.updateIssue(created.id, { start_date: '2025-04-01' })).toThrow(
+      /Start date cannot exceed target date/,
+    );
   });
 
   it('renders datetimes in the key owner’s timezone when asked', async () => {
@@ -162,7 +230,9 @@ describe('fake Plane: shapes', () => {
     const item = plane.addIssue(project.id, { name: 'x', state: 'In Progress', labels: ['bug'], assignees: ['bob'] });
 
     const plain = results(await get(plane, issuesPath(plane, project.id)))[0] as Record<string, unknown>;
-    const expanded = results(await get(plane, issuesPath(plane, project.id), { query: { expand: 'state,labels,assignees,project,parent' } }))[0] as Record<string, unknown>;
+    const expanded = results(
+      await get(plane, issuesPath(plane, project.id), { query: { expand: 'state,labels,assignees,project,parent' } }),
+    )[0] as Record<string, unknown>;
 
     expect(plain.state).toBe(item.state);
     expect(plain.labels).toEqual(item.labels);
@@ -243,8 +313,14 @@ describe('fake Plane: auth and routing', () => {
     const a = await projectWith(current, 1);
     const b = await projectWith(legacy, 1);
 
-    const both = await Promise.all([get(current, issuesPath(current, a.id)), get(current, issuesPath(current, a.id).replace('work-items', 'issues'))]);
-    const old = await Promise.all([get(legacy, issuesPath(legacy, b.id)), get(legacy, issuesPath(legacy, b.id).replace('work-items', 'issues'))]);
+    const both = await Promise.all([
+      get(current, issuesPath(current, a.id)),
+      get(current, issuesPath(current, a.id).replace('work-items', 'issues')),
+    ]);
+    const old = await Promise.all([
+      get(legacy, issuesPath(legacy, b.id)),
+      get(legacy, issuesPath(legacy, b.id).replace('work-items', 'issues')),
+    ]);
 
     expect(both.map((answer) => answer.status)).toEqual([200, 200]);
     expect(old.map((answer) => answer.status)).toEqual([404, 200]);
@@ -308,8 +384,12 @@ describe('fake Plane: fault injection', () => {
     plane.failNext({ pathIncludes: '/work-items/' }, { status: 200, body: '<!DOCTYPE html><title>Login</title>' });
     plane.failNext({ pathIncludes: '/work-items/' }, { truncateAt: 50 });
 
-    const html = await fetch(new URL(issuesPath(plane, project.id), plane.url), { headers: { 'x-api-key': plane.apiKey } });
-    const cut = await fetch(new URL(issuesPath(plane, project.id), plane.url), { headers: { 'x-api-key': plane.apiKey } });
+    const html = await fetch(new URL(issuesPath(plane, project.id), plane.url), {
+      headers: { 'x-api-key': plane.apiKey },
+    });
+    const cut = await fetch(new URL(issuesPath(plane, project.id), plane.url), {
+      headers: { 'x-api-key': plane.apiKey },
+    });
 
     expect(html.headers.get('content-type')).toMatch(/text\/html/);
     expect(await html.text()).toContain('<title>Login</title>');
@@ -330,33 +410,81 @@ describe('fake Plane: webhooks', () => {
     const plane = await fake({
       webhookId: '3c2c32ac-82df-48b3-be2a-a3e21dbe8692',
       workspaceId: 'd2d97c94-a6ad-4012-b526-5577c0d7c769',
-      me: { id: '797b5aea-3f40-4199-be84-5f94e0d04501', first_name: 'Jane', last_name: 'Doe', email: 'jane@example.com', display_name: 'jane' },
+      me: {
+        id: '797b5aea-3f40-4199-be84-5f94e0d04501',
+        first_name: 'Jane',
+        last_name: 'Doe',
+        email: 'jane@example.com',
+        display_name: 'jane',
+      },
     });
 
     const body = plane.webhookBody('project', 'deleted', '22b6fc9c-1849-45da-b103-52a3e3a6b4c1');
 
     expect(body).toBe(VECTOR_BODY);
     expect(signWebhook(body, VECTOR_SECRET)).toBe('d546e372c432137f64e9768264ad91cad35dde426e2494ab6cbc3bf9af6d1fa6');
-    expect(signWebhook(Buffer.from(body, 'utf8'), VECTOR_SECRET)).toBe('d546e372c432137f64e9768264ad91cad35dde426e2494ab6cbc3bf9af6d1fa6');
+    expect(signWebhook(Buffer.from(body, 'utf8'), VECTOR_SECRET)).toBe(
+      'd546e372c432137f64e9768264ad91cad35dde426e2494ab6cbc3bf9af6d1fa6',
+    );
   });
 
   it('serialises an issue like IssueExpandSerializer + json.dumps: key order, separators, \\uXXXX', async () => {
     const plane = await fake();
     const project = plane.addProject({ name: 'Website', identifier: 'WEB' });
-    const item = plane.addIssue(project.id, { name: 'Café 🎉 “launch”', labels: ['bug'], target_date: '2025-02-01', description_html: '<p>Hi &amp; bye</p>' });
+    const item = plane.addIssue(project.id, {
+      name: 'Café 🎉 “launch”',
+      labels: ['bug'],
+      target_date: '2025-02-01',
+      description_html: '<p>Hi &amp; bye</p>',
+    });
 
-    const body = plane.webhookBody('issue', 'updated', item.id, { field: 'target_date', old_value: '2025-01-20', new_value: '2025-02-01' });
+    const body = plane.webhookBody('issue', 'updated', item.id, {
+      field: 'target_date',
+      old_value: '2025-01-20',
+      new_value: '2025-02-01',
+    });
     const parsed = JSON.parse(body) as { data: Record<string, unknown>; activity: Record<string, unknown> };
 
-    expect(body).toMatch(/^\{"event": "issue", "action": "updated", "webhook_id": "[0-9a-f-]{36}", "workspace_id": "[0-9a-f-]{36}", "data": \{"id": /);
+    expect(body).toMatch(
+      /^\{"event": "issue", "action": "updated", "webhook_id": "[0-9a-f-]{36}", "workspace_id": "[0-9a-f-]{36}", "data": \{"id": /,
+    );
     expect(body).toContain('"name": "Caf\\u00e9 \\ud83c\\udf89 \\u201claunch\\u201d"');
     expect(body).toContain('"sort_order": 65535.0');
     expect(body).not.toMatch(/[^\x20-\x7e]/);
     expect(Object.keys(parsed.data)).toEqual([
-      'id', 'cycle', 'module', 'labels', 'assignees', 'state', 'description', 'created_at', 'updated_at', 'deleted_at', 'point', 'name',
-      'description_json', 'description_html', 'description_stripped', 'description_binary', 'priority', 'start_date', 'target_date',
-      'sequence_id', 'sort_order', 'completed_at', 'archived_at', 'is_draft', 'external_source', 'external_id', 'created_by', 'updated_by',
-      'project', 'workspace', 'parent', 'estimate_point', 'type',
+      'id',
+      'cycle',
+      'module',
+      'labels',
+      'assignees',
+      'state',
+      'description',
+      'created_at',
+      'updated_at',
+      'deleted_at',
+      'point',
+      'name',
+      'description_json',
+      'description_html',
+      'description_stripped',
+      'description_binary',
+      'priority',
+      'start_date',
+      'target_date',
+      'sequence_id',
+      'sort_order',
+      'completed_at',
+      'archived_at',
+      'is_draft',
+      'external_source',
+      'external_id',
+      'created_by',
+      'updated_by',
+      'project',
+      'workspace',
+      'parent',
+      'estimate_point',
+      'type',
     ]);
     expect(parsed.data.state).toMatchObject({ name: 'Backlog', group: 'backlog' });
     expect(parsed.data.labels).toEqual([{ id: item.labels[0], name: 'bug', color: '#EF4444' }]);
@@ -366,7 +494,10 @@ describe('fake Plane: webhooks', () => {
 
   it('sends only the id for deleted items and signs deliveries when given a secret', async () => {
     const plane = await fake();
-    const delivery = plane.webhookDelivery('issue', 'deleted', 'e1c25c66-5bb8-465e-a818-92a483423443', { secret: 'plane_wh_x', deliveryId: 'd-1' });
+    const delivery = plane.webhookDelivery('issue', 'deleted', 'e1c25c66-5bb8-465e-a818-92a483423443', {
+      secret: 'plane_wh_x',
+      deliveryId: 'd-1',
+    });
 
     expect(JSON.parse(delivery.body)).toMatchObject({ data: { id: 'e1c25c66-5bb8-465e-a818-92a483423443' } });
     expect(delivery.headers).toEqual({
@@ -412,7 +543,12 @@ describe('PlaneClient against the fake over real HTTP', () => {
       service: 'plane',
       policy: { timeoutMs: 10_000, retries: 2, backoffMinMs: 10, backoffMaxMs: 50, maxRetryAfterMs: 2_000 },
     });
-    return new PlaneClient({ baseUrl: plane.url, workspaceSlug: plane.workspaceSlug, apiKey: plane.apiKey, http: httpClient });
+    return new PlaneClient({
+      baseUrl: plane.url,
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: plane.apiKey,
+      http: httpClient,
+    });
   }
 
   it('lists 2,500 items in 3 requests, all of them, none twice', async () => {
@@ -460,7 +596,15 @@ describe('PlaneClient against the fake over real HTTP', () => {
     const item = plane.addIssue(project.id, { name: 'x' });
     plane.deleteIssue(item.id);
     const client = realClient(plane);
-    const wrongKey = new PlaneClient({ baseUrl: plane.url, workspaceSlug: plane.workspaceSlug, apiKey: 'plane_api_wrong', http: createHttpClient({ service: 'plane', policy: { timeoutMs: 5000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }) });
+    const wrongKey = new PlaneClient({
+      baseUrl: plane.url,
+      workspaceSlug: plane.workspaceSlug,
+      apiKey: 'plane_api_wrong',
+      http: createHttpClient({
+        service: 'plane',
+        policy: { timeoutMs: 5000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+      }),
+    });
 
     expect(await client.getIssue(project.id, item.id)).toBeNull();
     await expect(wrongKey.listProjects()).rejects.toMatchObject({ name: 'AuthError', status: 403 });

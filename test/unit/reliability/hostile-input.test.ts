@@ -22,7 +22,13 @@ const web = project({ identifier: 'WEB', name: 'Web' });
 
 /** Printable text (no control characters, no line breaks), full of what iCalendar must escape. */
 const printable = fc
-  .array(fc.oneof(fc.constantFrom(',', ';', '\\', ':', '"', '\\n', '😀', 'é', 'e\u0301', 'ع', '<b>', '&amp;', ' '), fc.string({ unit: 'grapheme', maxLength: 12 })), { maxLength: 8 })
+  .array(
+    fc.oneof(
+      fc.constantFrom(',', ';', '\\', ':', '"', '\\n', '😀', 'é', 'e\u0301', 'ع', '<b>', '&amp;', ' '),
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+    ),
+    { maxLength: 8 },
+  )
   .map((parts) => parts.join('').replace(/[\u0000-\u001F\u007F\u2028\u2029\u0085]/g, ''));
 
 function vevent(text: string): ICAL.Component {
@@ -68,9 +74,23 @@ describe('the transform under hostile text, read back by ical.js', () => {
 });
 
 /** Dates as Plane might send them when something upstream is broken. */
-const MALFORMED_DATES = ['2025-02-30', '2025-13-01', '2025-1-1', 'tomorrow', '2025-12-01T00:00:00Z', '9999-12-31', '０２０２５-01-01', ' 2025-12-01'];
+const MALFORMED_DATES = [
+  '2025-02-30',
+  '2025-13-01',
+  '2025-1-1',
+  'tomorrow',
+  '2025-12-01T00:00:00Z',
+  '9999-12-31',
+  '０２０２５-01-01',
+  ' 2025-12-01',
+];
 const dateArbitrary = fc.oneof(
-  { weight: 4, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+  },
   { weight: 1, arbitrary: fc.constant(null) },
   { weight: 2, arbitrary: fc.constantFrom(...MALFORMED_DATES) },
 );
@@ -90,13 +110,18 @@ describe('a whole sync over hostile issues', () => {
   it('never throws; a bad issue is reported and keeps its event; the rest syncs; the next run changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ name: printable, before: dateArbitrary, after: dateArbitrary }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ name: printable, before: dateArbitrary, after: dateArbitrary }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         async (specs) => {
           const plane = new MemoryPlane();
           const store = new MemoryCalendarStore();
           plane.projects.push(web);
           const stats = { plane: new RequestStats(), caldav: new RequestStats() };
-          const issues: PlaneIssue[] = specs.map((spec) => issue(web.id, { name: spec.name, target_date: spec.before }));
+          const issues: PlaneIssue[] = specs.map((spec) =>
+            issue(web.id, { name: spec.name, target_date: spec.before }),
+          );
           plane.issues.push(...issues);
 
           await runSync({ plane, store, stats }, settings);
@@ -117,7 +142,9 @@ describe('a whole sync over hostile issues', () => {
             } else if (spec.after === null) {
               expect(uids).not.toContain(uid); // no target date: no event, by design
             } else {
-              expect(errors).toContainEqual(expect.objectContaining({ operation: 'transform', issueId: issues[i]!.id }));
+              expect(errors).toContainEqual(
+                expect.objectContaining({ operation: 'transform', issueId: issues[i]!.id }),
+              );
               expect(uids.includes(uid)).toBe(uidsBefore.has(uid)); // kept if it had one, never created
             }
           });

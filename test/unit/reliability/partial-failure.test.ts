@@ -29,7 +29,10 @@ beforeEach(() => {
 });
 
 /** The store with one method replaced; everything else is the real memory store. */
-function withFault<K extends keyof MemoryCalendarStore>(key: K, replacement: MemoryCalendarStore[K]): MemoryCalendarStore {
+function withFault<K extends keyof MemoryCalendarStore>(
+  key: K,
+  replacement: MemoryCalendarStore[K],
+): MemoryCalendarStore {
   const faulty = Object.create(store) as MemoryCalendarStore;
   Object.defineProperty(faulty, key, { value: replacement });
   return faulty;
@@ -49,12 +52,15 @@ describe('one failure stops nothing else', () => {
     plane.update(second!.id, { name: 'Renamed too' });
     const full = uidForIssue(first!.id);
     const faulty = withFault('update', async (href: string, data: string, etag: string | null) => {
-      if (data.includes(full)) throw new HttpError('caldav', `PUT ${href} answered 507`, 507, 'PUT', href, { hint: 'quota full' });
+      if (data.includes(full))
+        throw new HttpError('caldav', `PUT ${href} answered 507`, 507, 'PUT', href, { hint: 'quota full' });
       return store.update(href, data, etag);
     });
     const report = await run(faulty);
     const webReport = report.projects.find((p) => p.identifier === 'WEB')!;
-    expect(webReport.errors).toEqual([expect.objectContaining({ operation: 'update', uid: full, issueId: first!.id, status: 507, hint: 'quota full' })]);
+    expect(webReport.errors).toEqual([
+      expect.objectContaining({ operation: 'update', uid: full, issueId: first!.id, status: 507, hint: 'quota full' }),
+    ]);
     expect(webReport.updated).toBe(1);
     expect(report.totals).toMatchObject({ updated: 1, failed: 1 });
   });
@@ -64,12 +70,15 @@ describe('one failure stops nothing else', () => {
     plane.remove(plane.issues.find((i) => i.project === web.id)!.id);
     plane.issues.push(issue(api.id));
     const faulty = withFault('list', async (calendar: CalendarRef) => {
-      if (calendar.displayName === 'Plane: Web') throw new HttpError('caldav', 'REPORT failed: ECONNRESET', undefined, 'REPORT', calendar.url);
+      if (calendar.displayName === 'Plane: Web')
+        throw new HttpError('caldav', 'REPORT failed: ECONNRESET', undefined, 'REPORT', calendar.url);
       return store.list(calendar);
     });
     const report = await run(faulty);
     const byId = Object.fromEntries(report.projects.map((p) => [p.identifier, p]));
-    expect(byId.WEB!.errors).toEqual([expect.objectContaining({ operation: 'list-calendar', message: expect.stringContaining('ECONNRESET') })]);
+    expect(byId.WEB!.errors).toEqual([
+      expect.objectContaining({ operation: 'list-calendar', message: expect.stringContaining('ECONNRESET') }),
+    ]);
     expect(byId.API!.created).toBe(1);
     expect(report.totals.deleted).toBe(0);
     expect(await eventsIn('Plane: Web')).toHaveLength(3);
@@ -114,7 +123,10 @@ describe('a calendar someone else has just made', () => {
     const faulty = withFault('createCalendar', async (url: string, displayName: string) => {
       await store.createCalendar(url, displayName); // the other run's MKCALENDAR won
       const other = (await store.listCalendars()).find((c) => c.url === url)!;
-      store.putDirect(`${url}${encodeURIComponent(uidForIssue(plane.issues[0]!.id))}.ics`, `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uidForIssue(plane.issues[0]!.id)}\r\nSUMMARY:Theirs\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`);
+      store.putDirect(
+        `${url}${encodeURIComponent(uidForIssue(plane.issues[0]!.id))}.ics`,
+        `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:${uidForIssue(plane.issues[0]!.id)}\r\nSUMMARY:Theirs\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`,
+      );
       throw new HttpError('caldav', `MKCALENDAR ${other.url} answered 405`, 405, 'MKCALENDAR', url);
     });
     const report = await run(faulty);
@@ -125,7 +137,7 @@ describe('a calendar someone else has just made', () => {
     expect(await eventsIn('Plane: Web')).toHaveLength(3);
   });
 
-  it('when it is not there after all, the MKCALENDAR failure is the project\'s error', async () => {
+  it("when it is not there after all, the MKCALENDAR failure is the project's error", async () => {
     const faulty = withFault('createCalendar', async (url: string) => {
       throw new HttpError('caldav', `MKCALENDAR ${url} answered 403`, 403, 'MKCALENDAR', url);
     });
@@ -138,7 +150,9 @@ describe('refused credentials', () => {
   it('a 401 in the middle of a run stops it (exit 1), keeping the hint', async () => {
     await run();
     const faulty = withFault('list', async (calendar: CalendarRef) => {
-      throw new AuthError('caldav', `REPORT ${calendar.url} answered 401`, 401, 'REPORT', calendar.url, { hint: 'check the CalDAV credentials for dav.example.com' });
+      throw new AuthError('caldav', `REPORT ${calendar.url} answered 401`, 401, 'REPORT', calendar.url, {
+        hint: 'check the CalDAV credentials for dav.example.com',
+      });
     });
     const error = await run(faulty).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
@@ -150,11 +164,15 @@ describe('refused credentials', () => {
     await run();
     plane.issues.push(issue(api.id));
     const faulty = withFault('list', async (calendar: CalendarRef) => {
-      if (calendar.displayName === 'Plane: Web') throw new AuthError('caldav', 'REPORT answered 403', 403, 'REPORT', calendar.url);
+      if (calendar.displayName === 'Plane: Web')
+        throw new AuthError('caldav', 'REPORT answered 403', 403, 'REPORT', calendar.url);
       return store.list(calendar);
     });
     const report = await run(faulty);
-    expect(report.projects.find((p) => p.identifier === 'WEB')!.errors[0]).toMatchObject({ operation: 'list-calendar', status: 403 });
+    expect(report.projects.find((p) => p.identifier === 'WEB')!.errors[0]).toMatchObject({
+      operation: 'list-calendar',
+      status: 403,
+    });
     expect(report.projects.find((p) => p.identifier === 'API')!.created).toBe(1);
   });
 });

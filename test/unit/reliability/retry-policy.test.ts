@@ -7,9 +7,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../src/errors.js';
-import { backoffMs, createHttpClient, parseRetryAfter, RequestStats, type FetchLike, type RetryPolicy } from '../../../src/http/fetcher.js';
+import {
+  backoffMs,
+  createHttpClient,
+  type FetchLike,
+  parseRetryAfter,
+  RequestStats,
+  type RetryPolicy,
+} from '../../../src/http/fetcher.js';
 
-const POLICY: RetryPolicy = { timeoutMs: 2_000, retries: 3, backoffMinMs: 4_000, backoffMaxMs: 10_000, maxRetryAfterMs: 60_000 };
+const POLICY: RetryPolicy = {
+  timeoutMs: 2_000,
+  retries: 3,
+  backoffMinMs: 4_000,
+  backoffMaxMs: 10_000,
+  maxRetryAfterMs: 60_000,
+};
 
 interface Step {
   status?: number;
@@ -25,7 +38,10 @@ function scripted(steps: Step[]) {
     calls.push({ method: init.method ?? 'GET', headers: Object.fromEntries(new Headers(init.headers).entries()) });
     const step = steps[Math.min(calls.length - 1, steps.length - 1)]!;
     if (step.error) throw step.error;
-    return new Response(step.status === 204 ? null : `answer ${calls.length}`, { status: step.status ?? 200, headers: step.headers });
+    return new Response(step.status === 204 ? null : `answer ${calls.length}`, {
+      status: step.status ?? 200,
+      headers: step.headers,
+    });
   };
   return { fetchImpl, calls };
 }
@@ -34,11 +50,20 @@ function client(steps: Step[], policy: Partial<RetryPolicy> = {}) {
   const { fetchImpl, calls } = scripted(steps);
   const sleeps: number[] = [];
   const stats = new RequestStats();
-  const http = createHttpClient({ service: 'caldav', policy: { ...POLICY, ...policy }, stats, fetchImpl, sleep: async (ms) => void sleeps.push(ms) });
+  const http = createHttpClient({
+    service: 'caldav',
+    policy: { ...POLICY, ...policy },
+    stats,
+    fetchImpl,
+    sleep: async (ms) => void sleeps.push(ms),
+  });
   return { http, calls, sleeps, stats };
 }
 
-const refused = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } });
+const refused = () =>
+  Object.assign(new TypeError('fetch failed'), {
+    cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
+  });
 
 describe('connection errors, timeouts and 5xx: 3 attempts, exponential backoff', () => {
   it('a connection error is tried 3 times, waiting min then 2×min, then fails naming the host', async () => {
@@ -91,22 +116,33 @@ describe('a redirect the transport did not follow (another origin, or a loop)', 
   it.each([
     ['plane', 'plane.baseUrl'],
     ['caldav', 'caldav.serverUrl'],
-  ] as const)('%s: http → https is not followed (the credentials would go along); the error names the target and the key to fix, never the query', async (service, key) => {
-    const { fetchImpl, calls } = scripted([{ status: 301, headers: { location: 'https://plane.example.com/api/v1/x/?token=abc' } }]);
-    const http = createHttpClient({ service, policy: POLICY, fetchImpl, sleep: async () => undefined });
-    const error = (await http.fetch('http://plane.example.com/api/v1/x/').catch((e: unknown) => e)) as HttpError;
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error.message).toBe('GET http://plane.example.com/api/v1/x/ answered 301, a redirect to https://plane.example.com/api/v1/x/: not followed, since it leaves http://plane.example.com and the request carries the credentials');
-    expect(error.hint).toBe(`if that is the server's address now, set ${key} to it`);
-    expect(error.status).toBe(301);
-    expect(calls).toHaveLength(1);
-  });
+  ] as const)(
+    '%s: http → https is not followed (the credentials would go along); the error names the target and the key to fix, never the query',
+    async (service, key) => {
+      const { fetchImpl, calls } = scripted([
+        { status: 301, headers: { location: 'https://plane.example.com/api/v1/x/?token=abc' } },
+      ]);
+      const http = createHttpClient({ service, policy: POLICY, fetchImpl, sleep: async () => undefined });
+      const error = (await http.fetch('http://plane.example.com/api/v1/x/').catch((e: unknown) => e)) as HttpError;
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error.message).toBe(
+        'GET http://plane.example.com/api/v1/x/ answered 301, a redirect to https://plane.example.com/api/v1/x/: not followed, since it leaves http://plane.example.com and the request carries the credentials',
+      );
+      expect(error.hint).toBe(`if that is the server's address now, set ${key} to it`);
+      expect(error.status).toBe(301);
+      expect(calls).toHaveLength(1);
+    },
+  );
 
   it('a redirect without a Location is an error too; with redirect: manual every redirect is handed back as it came', async () => {
     const { http } = client([{ status: 302 }]);
-    await expect(http.fetch('https://dav.example.com/x')).rejects.toThrow('answered 302, a redirect without a usable Location');
+    await expect(http.fetch('https://dav.example.com/x')).rejects.toThrow(
+      'answered 302, a redirect without a usable Location',
+    );
     const manual = client([{ status: 301, headers: { location: 'https://elsewhere.example.com/' } }]);
-    expect((await manual.http.fetch('https://dav.example.com/.well-known/caldav', { redirect: 'manual' })).status).toBe(301);
+    expect((await manual.http.fetch('https://dav.example.com/.well-known/caldav', { redirect: 'manual' })).status).toBe(
+      301,
+    );
   });
 });
 
@@ -127,7 +163,9 @@ describe('429 and 503: Retry-After', () => {
   });
 
   it('caps a long Retry-After at http.maxRetryAfterMs', async () => {
-    const { http, sleeps } = client([{ status: 503, headers: { 'Retry-After': '3600' } }, { status: 200 }], { maxRetryAfterMs: 5_000 });
+    const { http, sleeps } = client([{ status: 503, headers: { 'Retry-After': '3600' } }, { status: 200 }], {
+      maxRetryAfterMs: 5_000,
+    });
     await http.fetch('https://dav.example.com/x');
     expect(sleeps).toEqual([5_000]);
   });
@@ -146,7 +184,13 @@ describe('429 and 503: Retry-After', () => {
   });
 
   it('rate-limit waits do not use up the attempts for errors', async () => {
-    const { http, calls } = client([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 500 }, { status: 429, headers: { 'Retry-After': '1' } }, { status: 500 }, { status: 200 }]);
+    const { http, calls } = client([
+      { status: 429, headers: { 'Retry-After': '1' } },
+      { status: 500 },
+      { status: 429, headers: { 'Retry-After': '1' } },
+      { status: 500 },
+      { status: 200 },
+    ]);
     expect((await http.fetch('https://plane.example.com/x')).status).toBe(200);
     expect(calls).toHaveLength(5);
   });
@@ -154,7 +198,8 @@ describe('429 and 503: Retry-After', () => {
 
 describe('a per-run budget for rate-limit waits (http.maxRateLimitWaitMs)', () => {
   /** Every request of the run is rate-limited with this Retry-After (seconds). */
-  const storm = (seconds: string) => client([{ status: 429, headers: { 'Retry-After': seconds } }], { maxRateLimitWaitMs: 25_000 });
+  const storm = (seconds: string) =>
+    client([{ status: 429, headers: { 'Retry-After': seconds } }], { maxRateLimitWaitMs: 25_000 });
 
   it('the waits of all requests of one client add up to at most the budget, then each request fails fast with its 429', async () => {
     const { http, calls, sleeps, stats } = storm('4');
@@ -169,21 +214,27 @@ describe('a per-run budget for rate-limit waits (http.maxRateLimitWaitMs)', () =
   });
 
   it('a wait that would overrun the budget is not started at all', async () => {
-    const { http, sleeps, calls } = client([{ status: 429, headers: { 'Retry-After': '30' } }, { status: 200 }], { maxRateLimitWaitMs: 29_999 });
+    const { http, sleeps, calls } = client([{ status: 429, headers: { 'Retry-After': '30' } }, { status: 200 }], {
+      maxRateLimitWaitMs: 29_999,
+    });
     expect((await http.fetch('https://plane.example.com/x')).status).toBe(429);
     expect(sleeps).toEqual([]);
     expect(calls).toHaveLength(1);
   });
 
   it('a 503 with Retry-After draws on the same budget and is handed back once it is spent', async () => {
-    const { http, sleeps, calls } = client([{ status: 503, headers: { 'Retry-After': '10' } }], { maxRateLimitWaitMs: 15_000 });
+    const { http, sleeps, calls } = client([{ status: 503, headers: { 'Retry-After': '10' } }], {
+      maxRateLimitWaitMs: 15_000,
+    });
     expect((await http.fetch('https://dav.example.com/x')).status).toBe(503);
     expect(sleeps).toEqual([10_000]);
     expect(calls).toHaveLength(2);
   });
 
   it('0 means never wait for a rate limit', async () => {
-    const { http, sleeps } = client([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200 }], { maxRateLimitWaitMs: 0 });
+    const { http, sleeps } = client([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200 }], {
+      maxRateLimitWaitMs: 0,
+    });
     expect((await http.fetch('https://plane.example.com/x')).status).toBe(429);
     expect(sleeps).toEqual([]);
   });
@@ -211,7 +262,9 @@ describe('errors that are not the network are not retried', () => {
     // The real transport: undici itself refuses the header before any connection is made.
     const http = createHttpClient({ service: 'plane', policy: { ...POLICY, backoffMinMs: 1, backoffMaxMs: 1 } });
     const started = performance.now();
-    const error = await http.fetch('http://127.0.0.1:1/x', { headers: { 'X-Api-Key': 'plane_api_€uro' } }).catch((e: unknown) => e);
+    const error = await http
+      .fetch('http://127.0.0.1:1/x', { headers: { 'X-Api-Key': 'plane_api_€uro' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     const message = (error as HttpError).message;
     expect(message).toMatch(/invalid x-api-key header/);
@@ -224,7 +277,9 @@ describe('errors that are not the network are not retried', () => {
 
   it('a header value undici quotes in its message (a newline in a password) is not echoed', async () => {
     const http = createHttpClient({ service: 'caldav', policy: POLICY });
-    const error = await http.fetch('http://127.0.0.1:1/x', { headers: { authorization: 'Basic c2VjcmV0\nx' } }).catch((e: unknown) => e);
+    const error = await http
+      .fetch('http://127.0.0.1:1/x', { headers: { authorization: 'Basic c2VjcmV0\nx' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).message).not.toContain('c2VjcmV0');
     expect((error as HttpError).message).not.toMatch(/[\n\r]/);
@@ -240,7 +295,9 @@ describe('errors that are not the network are not retried', () => {
   });
 
   it('a TLS certificate problem is not retried and says to check the certificate', async () => {
-    const tls = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }) });
+    const tls = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    });
     const { http, calls } = client([{ error: tls }]);
     const error = (await http.fetch('https://dav.example.com/x').catch((e: unknown) => e)) as HttpError;
     expect(error.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
@@ -248,15 +305,23 @@ describe('errors that are not the network are not retried', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it.each(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])(
-    '%s is a network error: retried',
-    async (code) => {
-      const failure = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`${code} happened`), { code }) });
-      const { http, calls } = client([{ error: failure }, { status: 200 }]);
-      expect((await http.fetch('https://dav.example.com/x')).status).toBe(200);
-      expect(calls).toHaveLength(2);
-    },
-  );
+  it.each([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+  ])('%s is a network error: retried', async (code) => {
+    const failure = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error(`${code} happened`), { code }),
+    });
+    const { http, calls } = client([{ error: failure }, { status: 200 }]);
+    expect((await http.fetch('https://dav.example.com/x')).status).toBe(200);
+    expect(calls).toHaveLength(2);
+  });
 
   it('the per-request timeout (an AbortSignal TimeoutError) is retried', async () => {
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
@@ -269,7 +334,11 @@ describe('errors that are not the network are not retried', () => {
 describe('conditional writes survive a retry', () => {
   it('a retried PUT carries the same If-Match / If-None-Match (a duplicate write then meets 412, never overwrites)', async () => {
     const { http, calls } = client([{ error: refused() }, { status: 412 }]);
-    const response = await http.fetch('https://dav.example.com/x.ics', { method: 'PUT', headers: { 'If-None-Match': '*' }, body: 'x' });
+    const response = await http.fetch('https://dav.example.com/x.ics', {
+      method: 'PUT',
+      headers: { 'If-None-Match': '*' },
+      body: 'x',
+    });
     expect(response.status).toBe(412);
     expect(calls.map((c) => c.headers['if-none-match'])).toEqual(['*', '*']);
   });
@@ -309,7 +378,10 @@ describe('over a real socket', () => {
   });
 
   const real = (policy: Partial<RetryPolicy> = {}) =>
-    createHttpClient({ service: 'plane', policy: { ...POLICY, timeoutMs: 300, backoffMinMs: 1, backoffMaxMs: 2, ...policy } });
+    createHttpClient({
+      service: 'plane',
+      policy: { ...POLICY, timeoutMs: 300, backoffMinMs: 1, backoffMaxMs: 2, ...policy },
+    });
 
   it('no answer within the per-request timeout: retried, and the retry succeeds', async () => {
     const response = await real().fetch(`${base}/stall-once`);
@@ -330,7 +402,9 @@ describe('over a real socket', () => {
   });
 
   it('a body cut on every attempt ends in an HttpError after 3 attempts, never in half a body', async () => {
-    const error = await real().fetch(`${base}/cut-always`).catch((e: unknown) => e);
+    const error = await real()
+      .fetch(`${base}/cut-always`)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(hits.get('/cut-always')).toBe(3);
   });

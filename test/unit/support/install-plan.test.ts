@@ -45,13 +45,19 @@ describe('installCommand: one command, for this system', () => {
     expect(plan).toEqual({
       system: 'debian',
       packages: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman'],
-      command: 'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl vdirsyncer khal todoman',
+      command:
+        'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl vdirsyncer khal todoman',
       notes: [],
     });
   });
 
   it('Ubuntu as a user: with sudo', () => {
-    const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE.ubuntu, isRoot: false, missing: ['webhook'] });
+    const plan = installCommand({
+      platform: 'linux',
+      osRelease: OS_RELEASE.ubuntu,
+      isRoot: false,
+      missing: ['webhook'],
+    });
     expect(plan.command).toBe('sudo apt-get update && sudo apt-get install -y --no-install-recommends webhook');
   });
 
@@ -67,20 +73,30 @@ describe('installCommand: one command, for this system', () => {
     expect(plan.notes).toEqual([expect.stringMatching(/^todoman: .*pip install --user todoman/)]);
   });
 
-  it('macOS: brew, never sudo, with Homebrew\'s openssl formula', () => {
+  it("macOS: brew, never sudo, with Homebrew's openssl formula", () => {
     const plan = installCommand({ platform: 'darwin', osRelease: undefined, isRoot: false, missing: tests });
     expect(plan.command).toBe('brew install radicale webhook openssl@3 vdirsyncer khal');
   });
 
   it('macOS for the benchmark: vdirsyncer from brew, and a note that GNU time at /usr/bin/time needs Linux', () => {
-    const plan = installCommand({ platform: 'darwin', osRelease: undefined, isRoot: false, missing: ['vdirsyncer', 'time'] });
+    const plan = installCommand({
+      platform: 'darwin',
+      osRelease: undefined,
+      isRoot: false,
+      missing: ['vdirsyncer', 'time'],
+    });
     expect(plan.command).toBe('brew install vdirsyncer');
     expect(plan.notes).toHaveLength(1);
     expect(plan.notes[0]).toContain('/usr/bin/time');
   });
 
   it('an unknown system: pip for radicale and vdirsyncer, notes for the rest', () => {
-    const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE.opensuse, isRoot: false, missing: ['radicale', 'webhook', 'openssl', 'vdirsyncer'] });
+    const plan = installCommand({
+      platform: 'linux',
+      osRelease: OS_RELEASE.opensuse,
+      isRoot: false,
+      missing: ['radicale', 'webhook', 'openssl', 'vdirsyncer'],
+    });
     expect(plan.command).toBe('python3 -m pip install --user radicale vdirsyncer');
     expect(plan.notes).toHaveLength(2);
     expect(plan.notes[0]).toContain('github.com/adnanh/webhook');
@@ -94,7 +110,12 @@ describe('installCommand: one command, for this system', () => {
   });
 
   it('Debian for the benchmark: vdirsyncer and the time package', () => {
-    const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE.debian, isRoot: true, missing: programsFor(['bench']) });
+    const plan = installCommand({
+      platform: 'linux',
+      osRelease: OS_RELEASE.debian,
+      isRoot: true,
+      missing: programsFor(['bench']),
+    });
     expect(plan.packages).toEqual(['radicale', 'vdirsyncer', 'time']);
   });
 });
@@ -104,6 +125,14 @@ describe('programsFor', () => {
     expect(programsFor(['tests'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman']);
     expect(programsFor(['demo'])).toEqual(['radicale']);
     expect(programsFor(['bench'])).toEqual(['radicale', 'vdirsyncer', 'time']);
-    expect(programsFor(['tests', 'bench'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman', 'time']);
+    expect(programsFor(['tests', 'bench'])).toEqual([
+      'radicale',
+      'webhook',
+      'openssl',
+      'vdirsyncer',
+      'khal',
+      'todoman',
+      'time',
+    ]);
   });
 });

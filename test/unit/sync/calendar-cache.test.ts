@@ -4,7 +4,14 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef } from '../../../src/caldav/store.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import { CALENDAR_CACHE_FILE, CalendarCache, calendarVersion, listingKey, openCalendarCache, viewKey } from '../../../src/sync/calendar-cache.js';
+import {
+  CALENDAR_CACHE_FILE,
+  CalendarCache,
+  calendarVersion,
+  listingKey,
+  openCalendarCache,
+  viewKey,
+} from '../../../src/sync/calendar-cache.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 import { scratchDir } from '../../support/scratch.js';
@@ -82,7 +89,8 @@ describe('runSync with the calendar cache (memory store)', () => {
   let plane: MemoryPlane;
   let store: MemoryCalendarStore;
   let dir: string;
-  const run = (overrides: Partial<SyncSettings> = {}) => runSync({ plane, store, stats, calendarCache: openCalendarCache(dir) }, settings(overrides));
+  const run = (overrides: Partial<SyncSettings> = {}) =>
+    runSync({ plane, store, stats, calendarCache: openCalendarCache(dir) }, settings(overrides));
 
   beforeEach(() => {
     plane = new MemoryPlane();
@@ -161,14 +169,24 @@ describe('runSync with the calendar cache (memory store)', () => {
 
 describe('viewKey', () => {
   const plain = { id: 'projects', name: 'Plane: {project}', perProject: true, filter: {} };
-  const view = (entry: Partial<typeof plain> & Record<string, unknown>) => ({ entry: { ...plain, ...entry }, today: undefined, me: undefined });
+  const view = (entry: Partial<typeof plain> & Record<string, unknown>) => ({
+    entry: { ...plain, ...entry },
+    today: undefined,
+    me: undefined,
+  });
 
-  it('keeps the default calendars\' key as it was before entries (upgrading costs no listing)', () => {
+  it("keeps the default calendars' key as it was before entries (upgrading costs no listing)", () => {
     expect(viewKey(['k1'], view({}))).toBe('k1');
   });
 
   it('changes with anything that changes the objects: a filter, a summary, spans, hiding completed items', () => {
-    const keys = [view({ filter: { labels: ['x'] } }), view({ summary: '{name}' }), view({ dates: 'span' }), view({ completed: 'hide' }), view({ alarms: ['-PT15H'] })].map((v) => viewKey(['k1'], v));
+    const keys = [
+      view({ filter: { labels: ['x'] } }),
+      view({ summary: '{name}' }),
+      view({ dates: 'span' }),
+      view({ completed: 'hide' }),
+      view({ alarms: ['-PT15H'] }),
+    ].map((v) => viewKey(['k1'], v));
     expect(keys.every((key) => key !== 'k1')).toBe(true);
     expect(new Set(keys).size).toBe(keys.length);
     // The calendar's display name is not in its objects: renaming it keeps the key.

@@ -4,9 +4,15 @@ import type { RemoteObject } from '../../../src/caldav/store.js';
 import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
-import { LEGACY_SCHEME, objectNameForUid, parseAnyOwnedUid, uidScheme, type UidScheme } from '../../../src/event/uid.js';
+import {
+  LEGACY_SCHEME,
+  objectNameForUid,
+  parseAnyOwnedUid,
+  type UidScheme,
+  uidScheme,
+} from '../../../src/event/uid.js';
 import type { PlaneProject } from '../../../src/plane/types.js';
-import { MIN_GUARDED, plan, type DeleteChange, type PlanInput } from '../../../src/sync/plan.js';
+import { type DeleteChange, MIN_GUARDED, type PlanInput, plan } from '../../../src/sync/plan.js';
 import { issue, planInput, project } from '../../support/builders.js';
 
 const CAL = 'https://dav.example/alice/plane-mine/';
@@ -29,7 +35,8 @@ const withoutProjectMark = (data: string) => data.replace(/X-CALPLANEBOT-PROJECT
 
 const input = (overrides: Partial<PlanInput>): PlanInput => planInput(CAL, overrides);
 
-const deletes = (changes: ReturnType<typeof plan>['changes']) => changes.filter((c): c is DeleteChange => c.op === 'delete');
+const deletes = (changes: ReturnType<typeof plan>['changes']) =>
+  changes.filter((c): c is DeleteChange => c.op === 'delete');
 
 describe('UID schemes', () => {
   it('an entry other than the default writes `plane-issue-{id}@{entry id}.calplanebot`', () => {
@@ -55,7 +62,7 @@ describe('UID schemes', () => {
     expect(result.foreign).toBe(1);
   });
 
-  it('one entry\'s scheme does not own another entry\'s UIDs', () => {
+  it("one entry's scheme does not own another entry's UIDs", () => {
     const release = event(uidScheme('release'));
     expect(plan(input({ scheme: MINE, remote: [stored(release)] })).foreign).toBe(1);
     // Nor a prefix or extension of its id.
@@ -63,12 +70,14 @@ describe('UID schemes', () => {
     expect(plan(input({ scheme: uidScheme('mine-2'), remote: [stored(event(MINE))] })).foreign).toBe(1);
   });
 
-  it('the same issue in two calendars: its default-UID copy is not taken for this calendar\'s event', () => {
+  it("the same issue in two calendars: its default-UID copy is not taken for this calendar's event", () => {
     const source = issue(web.id);
     const mine = issueToEvent(source, web, { ...ctx, scheme: MINE })!;
     const legacy = issueToEvent(source, web, ctx)!;
     const result = plan(input({ scheme: MINE, desired: [mine], remote: [stored(legacy)] }));
-    expect(result.changes).toEqual([expect.objectContaining({ op: 'create', uid: mine.uid, href: `${CAL}${encodeURIComponent(mine.uid)}.ics` })]);
+    expect(result.changes).toEqual([
+      expect.objectContaining({ op: 'create', uid: mine.uid, href: `${CAL}${encodeURIComponent(mine.uid)}.ics` }),
+    ]);
     expect(result.foreign).toBe(1);
   });
 
@@ -77,21 +86,29 @@ describe('UID schemes', () => {
     const moved = event(MINE, web, { target_date: '2025-12-27' });
     const gone = event(MINE);
     const later: EventModel = { ...moved, fields: { ...moved.fields, start: '2025-12-30', end: '2025-12-31' } };
-    const result = plan(input({ scheme: MINE, desired: [same, later], remote: [stored(same), stored(moved), stored(gone)] }));
+    const result = plan(
+      input({ scheme: MINE, desired: [same, later], remote: [stored(same), stored(moved), stored(gone)] }),
+    );
     expect(result.unchanged).toBe(1);
     expect(result.changes.map((c) => [c.op, c.uid])).toEqual([
       ['update', moved.uid],
       ['delete', gone.uid],
     ]);
-    expect(deletes(result.changes)[0]).toMatchObject({ issueId: gone.issueId, reason: 'issue-gone', projectId: web.id });
+    expect(deletes(result.changes)[0]).toMatchObject({
+      issueId: gone.issueId,
+      reason: 'issue-gone',
+      projectId: web.id,
+    });
   });
 });
 
 describe('scope (a --project shard of a calendar spanning projects)', () => {
-  it('leaves the other projects\' objects alone, counted in outOfScope, and deletes only in scope', () => {
+  it("leaves the other projects' objects alone, counted in outOfScope, and deletes only in scope", () => {
     const webGone = event(MINE, web);
     const apiObject = event(MINE, api);
-    const result = plan(input({ scheme: MINE, scope: new Set([web.id]), remote: [stored(webGone), stored(apiObject)] }));
+    const result = plan(
+      input({ scheme: MINE, scope: new Set([web.id]), remote: [stored(webGone), stored(apiObject)] }),
+    );
     expect(result.changes.map((c) => [c.op, c.uid])).toEqual([['delete', webGone.uid]]);
     expect(result.outOfScope).toBe(1);
     expect(result.owned).toBe(1);
@@ -99,7 +116,14 @@ describe('scope (a --project shard of a calendar spanning projects)', () => {
 
   it('never deletes out of scope, not even with allowMassDelete and nothing desired', () => {
     const apiObjects = Array.from({ length: MIN_GUARDED + 2 }, () => event(MINE, api));
-    const result = plan(input({ scheme: MINE, scope: new Set([web.id]), remote: apiObjects.map((m) => stored(m)), guard: { maxDeletePercent: 50, allowMassDelete: true } }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        scope: new Set([web.id]),
+        remote: apiObjects.map((m) => stored(m)),
+        guard: { maxDeletePercent: 50, allowMassDelete: true },
+      }),
+    );
     expect(result.changes).toEqual([]);
     expect(result.withheld).toBeUndefined();
     expect(result.outOfScope).toBe(MIN_GUARDED + 2);
@@ -109,14 +133,23 @@ describe('scope (a --project shard of a calendar spanning projects)', () => {
     const webObjects = Array.from({ length: MIN_GUARDED + 2 }, () => event(MINE, web));
     const apiObjects = Array.from({ length: 30 }, () => event(MINE, api));
     // Deleting 7 of 12 in scope is 58% (> 50%), although it is 7 of 42 in the calendar.
-    const result = plan(input({ scheme: MINE, scope: new Set([web.id]), desired: webObjects.slice(0, 5), remote: [...webObjects, ...apiObjects].map((m) => stored(m)) }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        scope: new Set([web.id]),
+        desired: webObjects.slice(0, 5),
+        remote: [...webObjects, ...apiObjects].map((m) => stored(m)),
+      }),
+    );
     expect(result.withheld).toMatchObject({ reason: 'mass-delete' });
     expect(result.owned).toBe(MIN_GUARDED + 2);
   });
 
   it('an object without X-CALPLANEBOT-PROJECT-ID is out of scope (whose it is cannot be known)', () => {
     const untagged = event(MINE, web);
-    const result = plan(input({ scheme: MINE, scope: new Set([web.id]), remote: [stored(untagged, withoutProjectMark)] }));
+    const result = plan(
+      input({ scheme: MINE, scope: new Set([web.id]), remote: [stored(untagged, withoutProjectMark)] }),
+    );
     expect(result.changes).toEqual([]);
     expect(result.outOfScope).toBe(1);
   });
@@ -135,7 +168,14 @@ describe('scope (a --project shard of a calendar spanning projects)', () => {
     const renamed: EventModel = { ...webOld, fields: { ...webOld.fields, summary: 'Renamed' } };
     const apiObject = event(MINE, api);
     const legacy = event(LEGACY_SCHEME, api);
-    const result = plan(input({ scheme: MINE, scope: new Set([web.id]), desired: [webNew, renamed], remote: [stored(webOld), stored(apiObject), stored(legacy)] }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        scope: new Set([web.id]),
+        desired: [webNew, renamed],
+        remote: [stored(webOld), stored(apiObject), stored(legacy)],
+      }),
+    );
     expect(result.changes.map((c) => c.op).sort()).toEqual(['create', 'update']);
     expect(result.outOfScope).toBe(1);
     expect(result.foreign).toBe(1);
@@ -149,24 +189,46 @@ describe('scope (a --project shard of a calendar spanning projects)', () => {
   });
 });
 
-describe('trackProject (a calendar spanning projects keeps each object\'s project mark right)', () => {
+describe("trackProject (a calendar spanning projects keeps each object's project mark right)", () => {
   it('updates an object whose X-CALPLANEBOT-PROJECT-ID is missing', () => {
     const model = event(MINE, web);
-    const result = plan(input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model, withoutProjectMark)] }));
-    expect(result.changes).toEqual([expect.objectContaining({ op: 'update', uid: model.uid, fields: [{ field: 'project', from: null, to: web.id }] })]);
+    const result = plan(
+      input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model, withoutProjectMark)] }),
+    );
+    expect(result.changes).toEqual([
+      expect.objectContaining({ op: 'update', uid: model.uid, fields: [{ field: 'project', from: null, to: web.id }] }),
+    ]);
     expect(result.unchanged).toBe(0);
   });
 
   it('updates an object marked for another project', () => {
     const model = event(MINE, web);
-    const result = plan(input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model, (data) => data.replace(web.id, api.id))] }));
-    expect(result.changes).toEqual([expect.objectContaining({ op: 'update', fields: [{ field: 'project', from: api.id, to: web.id }] })]);
+    const result = plan(
+      input({
+        scheme: MINE,
+        trackProject: true,
+        desired: [model],
+        remote: [stored(model, (data) => data.replace(web.id, api.id))],
+      }),
+    );
+    expect(result.changes).toEqual([
+      expect.objectContaining({ op: 'update', fields: [{ field: 'project', from: api.id, to: web.id }] }),
+    ]);
   });
 
   it('leaves a correctly marked object unchanged, whatever the case of the mark', () => {
     const model = event(MINE, web);
-    expect(plan(input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model)] })).unchanged).toBe(1);
-    const upper = plan(input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model, (data) => data.replace(web.id, web.id.toUpperCase()))] }));
+    expect(plan(input({ scheme: MINE, trackProject: true, desired: [model], remote: [stored(model)] })).unchanged).toBe(
+      1,
+    );
+    const upper = plan(
+      input({
+        scheme: MINE,
+        trackProject: true,
+        desired: [model],
+        remote: [stored(model, (data) => data.replace(web.id, web.id.toUpperCase()))],
+      }),
+    );
     expect(upper.changes).toEqual([]);
     expect(upper.unchanged).toBe(1);
   });
@@ -184,7 +246,14 @@ describe('unselectedIssueIds (the filter no longer shows an item)', () => {
     const dropped = event(MINE);
     const gone = event(MINE);
     const undated = event(MINE);
-    const result = plan(input({ scheme: MINE, remote: [stored(dropped), stored(gone), stored(undated)], unselectedIssueIds: new Set([dropped.issueId]), undatedIssueIds: new Set([undated.issueId]) }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        remote: [stored(dropped), stored(gone), stored(undated)],
+        unselectedIssueIds: new Set([dropped.issueId]),
+        undatedIssueIds: new Set([undated.issueId]),
+      }),
+    );
     expect(Object.fromEntries(deletes(result.changes).map((c) => [c.uid, c.reason]))).toEqual({
       [dropped.uid]: 'not-selected',
       [gone.uid]: 'issue-gone',
@@ -200,7 +269,14 @@ describe('unselectedIssueIds (the filter no longer shows an item)', () => {
 
   it('is withheld like any deletion when the listing was incomplete', () => {
     const dropped = event(MINE);
-    const result = plan(input({ scheme: MINE, remote: [stored(dropped)], unselectedIssueIds: new Set([dropped.issueId]), listingComplete: false }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        remote: [stored(dropped)],
+        unselectedIssueIds: new Set([dropped.issueId]),
+        listingComplete: false,
+      }),
+    );
     expect(result.changes).toEqual([]);
     expect(result.withheld).toMatchObject({ reason: 'listing-incomplete' });
     expect(result.withheld?.deletes.map((d) => d.reason)).toEqual(['not-selected']);
@@ -208,14 +284,23 @@ describe('unselectedIssueIds (the filter no longer shows an item)', () => {
 
   it('counts toward the mass-delete guard', () => {
     const many = Array.from({ length: MIN_GUARDED + 2 }, () => event(MINE));
-    const result = plan(input({ scheme: MINE, desired: many.slice(0, 5), remote: many.map((m) => stored(m)), unselectedIssueIds: new Set(many.slice(5).map((m) => m.issueId)) }));
+    const result = plan(
+      input({
+        scheme: MINE,
+        desired: many.slice(0, 5),
+        remote: many.map((m) => stored(m)),
+        unselectedIssueIds: new Set(many.slice(5).map((m) => m.issueId)),
+      }),
+    );
     expect(result.withheld).toMatchObject({ reason: 'mass-delete' });
     expect(result.withheld?.deletes.every((d) => d.reason === 'not-selected')).toBe(true);
   });
 
   it('an item both unselected and still desired keeps its event (desired wins)', () => {
     const kept = event(MINE);
-    const result = plan(input({ scheme: MINE, desired: [kept], remote: [stored(kept)], unselectedIssueIds: new Set([kept.issueId]) }));
+    const result = plan(
+      input({ scheme: MINE, desired: [kept], remote: [stored(kept)], unselectedIssueIds: new Set([kept.issueId]) }),
+    );
     expect(result.changes).toEqual([]);
     expect(result.unchanged).toBe(1);
   });

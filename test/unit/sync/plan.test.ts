@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RemoteObject } from '../../../src/caldav/store.js';
-import type { EventModel } from '../../../src/event/model.js';
+import { cycleToEvent, moduleToEvent } from '../../../src/event/blocks.js';
 import { mergeEvent } from '../../../src/event/merge.js';
+import type { EventModel } from '../../../src/event/model.js';
 import { renderEvent } from '../../../src/event/render.js';
 import { issueToEvent } from '../../../src/event/transform.js';
-import { objectNameForUid, uidScheme, type UidScheme } from '../../../src/event/uid.js';
-import { cycleToEvent, moduleToEvent } from '../../../src/event/blocks.js';
-import { MIN_GUARDED, plan, type PlanInput } from '../../../src/sync/plan.js';
+import { objectNameForUid, type UidScheme, uidScheme } from '../../../src/event/uid.js';
+import { MIN_GUARDED, type PlanInput, plan } from '../../../src/sync/plan.js';
 import { cycle, issue, module, planInput, project, STATES } from '../../support/builders.js';
 
 const CAL = 'https://dav.example/alice/plane-x/';
@@ -36,7 +36,11 @@ describe('plan', () => {
     const a = event();
     const result = plan(input({ desired: [a] }));
     expect(result.changes).toHaveLength(1);
-    expect(result.changes[0]).toMatchObject({ op: 'create', uid: a.uid, href: `${CAL}${encodeURIComponent(a.uid)}.ics` });
+    expect(result.changes[0]).toMatchObject({
+      op: 'create',
+      uid: a.uid,
+      href: `${CAL}${encodeURIComponent(a.uid)}.ics`,
+    });
   });
 
   it('leaves an event alone when its managed content is unchanged', () => {
@@ -64,15 +68,23 @@ describe('plan', () => {
 
   it('reports completion as a status change to CANCELLED', () => {
     const open = event();
-    const done = issueToEvent({ ...issue(web.id), id: open.issueId, state: STATES.done! , sequence_id: 1, name: 'x' }, web, ctx)!;
-    const result = plan(input({ desired: [{ ...open, fields: { ...open.fields, status: done.fields.status } }], remote: [stored(open)] }));
+    const done = issueToEvent(
+      { ...issue(web.id), id: open.issueId, state: STATES.done!, sequence_id: 1, name: 'x' },
+      web,
+      ctx,
+    )!;
+    const result = plan(
+      input({ desired: [{ ...open, fields: { ...open.fields, status: done.fields.status } }], remote: [stored(open)] }),
+    );
     expect(result.changes[0]?.fields).toContainEqual({ field: 'status', from: 'CONFIRMED', to: 'CANCELLED' });
   });
 
   it('deletes owned events whose issue is gone, and says why', () => {
     const gone = event();
     const undated = event();
-    const result = plan(input({ remote: [stored(gone), stored(undated)], undatedIssueIds: new Set([undated.issueId]) }));
+    const result = plan(
+      input({ remote: [stored(gone), stored(undated)], undatedIssueIds: new Set([undated.issueId]) }),
+    );
     const reasons = Object.fromEntries(result.changes.map((c) => [c.uid, c.op === 'delete' ? c.reason : c.op]));
     expect(reasons).toEqual({ [gone.uid]: 'issue-gone', [undated.uid]: 'no-target-date' });
   });
@@ -85,7 +97,11 @@ describe('plan', () => {
 
   it('treats unparseable objects and owned-looking but malformed UIDs as foreign', () => {
     const garbage: RemoteObject = { href: `${CAL}x.ics`, etag: '"g"', data: 'not icalendar at all' };
-    const fake = { ...FOREIGN, href: `${CAL}y.ics`, data: FOREIGN.data.replace('birthday-1@example.com', 'plane-issue-123@calplanebot') };
+    const fake = {
+      ...FOREIGN,
+      href: `${CAL}y.ics`,
+      data: FOREIGN.data.replace('birthday-1@example.com', 'plane-issue-123@calplanebot'),
+    };
     const result = plan(input({ remote: [garbage, fake] }));
     expect(result.changes).toEqual([]);
     expect(result.foreign).toBe(2);
@@ -171,32 +187,52 @@ describe('plan', () => {
 
 describe('plan with tasks and blocks', () => {
   const task = (overrides: Parameters<typeof issue>[1] = {}): EventModel => {
-    const model = issueToEvent(issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27', ...overrides }), web, { ...ctx, as: 'tasks' });
+    const model = issueToEvent(
+      issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27', ...overrides }),
+      web,
+      { ...ctx, as: 'tasks' },
+    );
     if (!model) throw new Error('fixture issue has no target date');
     return model;
   };
-  const block = (overrides: Parameters<typeof cycle>[0] = {}, scheme?: UidScheme): EventModel => cycleToEvent(cycle(overrides), web, { ...ctx, scheme })!;
-  const moduleBlock = (overrides: Parameters<typeof module>[0] = {}): EventModel => moduleToEvent(module(overrides), web, ctx)!;
+  const block = (overrides: Parameters<typeof cycle>[0] = {}, scheme?: UidScheme): EventModel =>
+    cycleToEvent(cycle(overrides), web, { ...ctx, scheme })!;
+  const moduleBlock = (overrides: Parameters<typeof module>[0] = {}): EventModel =>
+    moduleToEvent(module(overrides), web, ctx)!;
 
   it('a stored VEVENT where a VTODO is desired is an update whose first field is the component', () => {
     const wanted = task();
-    const asEvent = issueToEvent({ ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId }, web, ctx)!;
+    const asEvent = issueToEvent(
+      { ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId },
+      web,
+      ctx,
+    )!;
     expect(asEvent.uid).toBe(wanted.uid);
     const remote = stored(asEvent, '"e3"');
     const result = plan(input({ desired: [wanted], remote: [remote] }));
     expect(result.changes).toHaveLength(1);
-    expect(result.changes[0]).toMatchObject({ op: 'update', uid: wanted.uid, etag: '"e3"', existing: remote.data, event: wanted });
+    expect(result.changes[0]).toMatchObject({
+      op: 'update',
+      uid: wanted.uid,
+      etag: '"e3"',
+      existing: remote.data,
+      event: wanted,
+    });
     expect(result.changes[0]?.fields[0]).toEqual({ field: 'component', from: 'VEVENT', to: 'VTODO' });
   });
 
   it('a stored VTODO where a VEVENT is desired (the calendar is events again) is an update of the component', () => {
     const wanted = task();
-    const asEvent = issueToEvent({ ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId }, web, ctx)!;
+    const asEvent = issueToEvent(
+      { ...issue(web.id, { start_date: '2025-12-20', target_date: '2025-12-27' }), id: wanted.issueId },
+      web,
+      ctx,
+    )!;
     const result = plan(input({ desired: [asEvent], remote: [stored(wanted)] }));
     expect(result.changes[0]?.fields[0]).toEqual({ field: 'component', from: 'VTODO', to: 'VEVENT' });
   });
 
-  it('a task as stored is unchanged; a moved one is an update named with the task\'s words', () => {
+  it("a task as stored is unchanged; a moved one is an update named with the task's words", () => {
     const a = task();
     expect(plan(input({ desired: [a], remote: [stored(a)] }))).toMatchObject({ changes: [], unchanged: 1 });
     const moved: EventModel = { ...a, fields: { ...a.fields, end: '2025-12-30' } };
@@ -213,7 +249,7 @@ describe('plan with tasks and blocks', () => {
   });
 
   // The create line of a report shows the `target_date` field's value: for a task that is DUE, not DTSTART.
-  it('a task to create reports its fields with the task\'s names (DUE is the target_date)', () => {
+  it("a task to create reports its fields with the task's names (DUE is the target_date)", () => {
     const a = task();
     const [change] = plan(input({ desired: [a] })).changes;
     expect(change?.op).toBe('create');
@@ -224,10 +260,19 @@ describe('plan with tasks and blocks', () => {
   it('an owned cycle block whose cycle Plane lists no more goes, as cycle-gone', () => {
     const gone = block();
     const kept = block();
-    const result = plan(input({ desired: [kept], remote: [stored(gone), stored(kept)], blocks: new Set(['cycle', 'module']) }));
+    const result = plan(
+      input({ desired: [kept], remote: [stored(gone), stored(kept)], blocks: new Set(['cycle', 'module']) }),
+    );
     expect(result.unchanged).toBe(1);
     expect(result.changes).toEqual([
-      expect.objectContaining({ op: 'delete', uid: gone.uid, issueId: gone.issueId, reason: 'cycle-gone', summary: gone.fields.summary, projectId: web.id }),
+      expect.objectContaining({
+        op: 'delete',
+        uid: gone.uid,
+        issueId: gone.issueId,
+        reason: 'cycle-gone',
+        summary: gone.fields.summary,
+        projectId: web.id,
+      }),
     ]);
   });
 
@@ -256,7 +301,7 @@ describe('plan with tasks and blocks', () => {
     expect(result.changes[0]?.fields).toEqual([{ field: 'dtend', from: '2025-12-15', to: '2025-12-22' }]);
   });
 
-  it('leaves UIDs that only look like blocks, and other calendars\' blocks, alone', () => {
+  it("leaves UIDs that only look like blocks, and other calendars' blocks, alone", () => {
     const ours = block();
     const mine = block({}, uidScheme('mine'));
     const lookalikes = [
@@ -264,12 +309,18 @@ describe('plan with tasks and blocks', () => {
       `plane-sprint-${ours.issueId}@calplanebot`,
       `plane-cycle-${ours.issueId}@calplanebot.example.com`,
       `x-plane-cycle-${ours.issueId}@calplanebot`,
-    ].map((uid, index) => ({ ...FOREIGN, href: `${CAL}look-${index}.ics`, data: FOREIGN.data.replace('birthday-1@example.com', uid) }));
+    ].map((uid, index) => ({
+      ...FOREIGN,
+      href: `${CAL}look-${index}.ics`,
+      data: FOREIGN.data.replace('birthday-1@example.com', uid),
+    }));
     const result = plan(input({ remote: [...lookalikes, stored(mine), FOREIGN], blocks: new Set(['cycle']) }));
     expect(result.changes).toEqual([]);
     expect(result.foreign).toBe(lookalikes.length + 2);
     // The calendar entry `mine` owns its own blocks.
-    const theirs = plan(input({ scheme: uidScheme('mine'), remote: [stored(mine), stored(ours)], blocks: new Set(['cycle']) }));
+    const theirs = plan(
+      input({ scheme: uidScheme('mine'), remote: [stored(mine), stored(ours)], blocks: new Set(['cycle']) }),
+    );
     expect(theirs.changes).toEqual([expect.objectContaining({ op: 'delete', uid: mine.uid, reason: 'cycle-gone' })]);
     expect(theirs.foreign).toBe(1);
   });

@@ -9,7 +9,7 @@ import { uidForIssue } from '../../../src/event/uid.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import type { PlaneIssue } from '../../../src/plane/types.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
-import { issue, memoryPage, MemoryPlane, project, syncSettings } from '../../support/builders.js';
+import { issue, MemoryPlane, memoryPage, project, syncSettings } from '../../support/builders.js';
 
 const settings = syncSettings;
 
@@ -22,14 +22,15 @@ beforeEach(() => {
   store = new MemoryCalendarStore();
 });
 
-const sync = (overrides: Partial<SyncSettings> = {}, on = store) => runSync({ plane, store: on, stats: stats() }, settings(overrides));
+const sync = (overrides: Partial<SyncSettings> = {}, on = store) =>
+  runSync({ plane, store: on, stats: stats() }, settings(overrides));
 
 async function eventsIn(url: string): Promise<string[]> {
   return (await store.list({ url, displayName: '' })).map((o) => /^UID:(.*)\r$/m.exec(o.data)?.[1] ?? '');
 }
 
 describe('which calendar a project takes', () => {
-  it('a new project with the old name of another never adopts that project\'s calendar, nor deletes its events', async () => {
+  it("a new project with the old name of another never adopts that project's calendar, nor deletes its events", async () => {
     const a = project({ identifier: 'A', name: 'Web' });
     plane.projects.push(a);
     const aIssues = [issue(a.id), issue(a.id)];
@@ -47,7 +48,10 @@ describe('which calendar a project takes', () => {
     expect(report.totals).toMatchObject({ deleted: 0, failed: 0, created: 1 });
     const byId = Object.fromEntries(report.projects.map((p) => [p.identifier, p]));
     expect(byId.B).toMatchObject({ calendarCreated: true, calendarUrl: await store.calendarUrlFor(`plane-${b.id}`) });
-    expect(byId.A).toMatchObject({ calendarUrl: aCalendar, calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web Old' } });
+    expect(byId.A).toMatchObject({
+      calendarUrl: aCalendar,
+      calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web Old' },
+    });
     expect((await eventsIn(aCalendar)).sort()).toEqual(aIssues.map((i) => uidForIssue(i.id)).sort());
     expect((await store.listCalendars()).map((c) => c.displayName).sort()).toEqual(['Plane: Web', 'Plane: Web Old']);
   });
@@ -65,7 +69,11 @@ describe('which calendar a project takes', () => {
 
     web.name = 'Web v2';
     const renamed = await sync();
-    expect(renamed.projects[0]).toMatchObject({ calendarUrl: byHand.url, calendarCreated: false, calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web v2' } });
+    expect(renamed.projects[0]).toMatchObject({
+      calendarUrl: byHand.url,
+      calendarCreated: false,
+      calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web v2' },
+    });
     expect(renamed.totals).toMatchObject({ created: 0, deleted: 0, updated: 2 }); // the calendar name is in each event's description
     expect((await store.listCalendars()).map((c) => [c.url, c.displayName])).toEqual([[byHand.url, 'Plane: Web v2']]);
     expect(await eventsIn(byHand.url)).toHaveLength(2);
@@ -87,7 +95,11 @@ describe('which calendar a project takes', () => {
 
     const report = await sync({ onWarning: (m) => warnings.push(m) }, refusing);
     expect(report.projects[0]).toMatchObject({ calendarUrl: byHand.url, created: 1, failed: 0, errors: [] });
-    expect(warnings).toEqual([expect.stringMatching(/^WEB: the CalDAV server did not keep calplanebot's mark on the adopted calendar "Plane: Web"/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^WEB: the CalDAV server did not keep calplanebot's mark on the adopted calendar "Plane: Web"/,
+      ),
+    ]);
   });
 
   it('a dry run reports a pending rename without writing it', async () => {
@@ -97,7 +109,10 @@ describe('which calendar a project takes', () => {
     web.name = 'Web v2';
     const writes = store.writes.length;
     const report = await sync({ dryRun: true });
-    expect(report.projects[0]).toMatchObject({ calendarCreated: false, calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web v2' } });
+    expect(report.projects[0]).toMatchObject({
+      calendarCreated: false,
+      calendarRenamed: { from: 'Plane: Web', to: 'Plane: Web v2' },
+    });
     expect(store.writes.length).toBe(writes);
     expect((await store.listCalendars())[0]?.displayName).toBe('Plane: Web');
   });
@@ -118,7 +133,9 @@ describe('a transform error', () => {
     const broken = issue(web.id, { target_date: '2026-02-30' });
     plane.issues.push(broken);
     const report = await sync();
-    expect(report.projects[0]!.errors).toEqual([expect.objectContaining({ operation: 'transform', issueId: broken.id, uid: uidForIssue(broken.id) })]);
+    expect(report.projects[0]!.errors).toEqual([
+      expect.objectContaining({ operation: 'transform', issueId: broken.id, uid: uidForIssue(broken.id) }),
+    ]);
   });
 });
 
@@ -175,7 +192,8 @@ describe('confirming the issues a multi-page listing did not show', () => {
     let reads = 0;
     plane.listIssues = async function* (projectId: string) {
       reads += 1;
-      for await (const page of listIssues(projectId)) yield reads === 1 ? memoryPage(page.issues.filter((i) => !hidden.has(i.id))) : page;
+      for await (const page of listIssues(projectId))
+        yield reads === 1 ? memoryPage(page.issues.filter((i) => !hidden.has(i.id))) : page;
     };
     plane.remove(issues[0]!.id); // really gone: its event goes; the five merely skipped stay
     const counts = counting(plane);

@@ -4,8 +4,8 @@ import type { RemoteObject } from '../../../src/caldav/store.js';
 import { UsageError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { hasFailures } from '../../../src/sync/report.js';
-import { runSync, selectProjects, } from '../../../src/sync/run.js';
-import { issue, memoryPage, MemoryPlane, project, syncSettings } from '../../support/builders.js';
+import { runSync, selectProjects } from '../../../src/sync/run.js';
+import { issue, MemoryPlane, memoryPage, project, syncSettings } from '../../support/builders.js';
 
 const settings = syncSettings;
 

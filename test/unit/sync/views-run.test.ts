@@ -1,11 +1,11 @@
 /** runSync with several `calendars` entries over the same projects: one Plane read per project, per-calendar reports, convergence. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
-import { DEFAULT_VIEW_ID, type CalendarEntry } from '../../../src/config/types.js';
+import { type CalendarEntry, DEFAULT_VIEW_ID } from '../../../src/config/types.js';
 import { parseCalendarObject } from '../../../src/event/parse.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import type { PlaneIssue, PlaneLabel, PlaneUser } from '../../../src/plane/types.js';
-import { hasFailures, sumTotals, type CalendarReport, type RunReport } from '../../../src/sync/report.js';
+import { type CalendarReport, hasFailures, type RunReport, sumTotals } from '../../../src/sync/report.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
 
@@ -37,7 +37,12 @@ beforeEach(() => {
     webBob: issue(web.id, { assignees: [BOB], target_date: '2026-03-20' }),
     webUndated: issue(web.id, { assignees: [me], target_date: null }),
     // "me" is matched by id whatever its case; labels by name whatever theirs.
-    apiMine: issue(api.id, { assignees: [{ ...me, id: me.id.toUpperCase() }], labels: [label('Release')], priority: 'high', target_date: '2026-04-01' }),
+    apiMine: issue(api.id, {
+      assignees: [{ ...me, id: me.id.toUpperCase() }],
+      labels: [label('Release')],
+      priority: 'high',
+      target_date: '2026-04-01',
+    }),
     apiNobody: issue(api.id, { target_date: '2026-02-01' }),
   };
   plane.issues.push(...Object.values(items));
@@ -56,10 +61,14 @@ beforeEach(() => {
 });
 
 function run(overrides: Partial<SyncSettings> = {}): Promise<RunReport> {
-  return runSync({ plane, store, stats: { plane: new RequestStats(), caldav: new RequestStats() } }, syncSettings({ entries: ENTRIES, today: TODAY, ...overrides }));
+  return runSync(
+    { plane, store, stats: { plane: new RequestStats(), caldav: new RequestStats() } },
+    syncSettings({ entries: ENTRIES, today: TODAY, ...overrides }),
+  );
 }
 
-const byKey = (report: RunReport) => Object.fromEntries(report.calendars.map((c) => [c.projectId ? `${c.id}/${c.project}` : c.id, c]));
+const byKey = (report: RunReport) =>
+  Object.fromEntries(report.calendars.map((c) => [c.projectId ? `${c.id}/${c.project}` : c.id, c]));
 
 async function uidsIn(slug: string): Promise<string[]> {
   const calendar = (await store.listCalendars()).find((c) => c.url === `${HOME}${slug}/`);
@@ -68,7 +77,7 @@ async function uidsIn(slug: string): Promise<string[]> {
 }
 
 describe('runSync with three entries over the same projects', () => {
-  it('reads each project\'s work items once and the key owner once, however many calendars show them', async () => {
+  it("reads each project's work items once and the key owner once, however many calendars show them", async () => {
     const report = await run();
     expect(hasFailures(report)).toBe(false);
     expect([...listings].sort()).toEqual([web.id, api.id].sort());
@@ -77,14 +86,24 @@ describe('runSync with three entries over the same projects', () => {
   });
 
   it('looks the key owner up once even when several entries say "me"', async () => {
-    const myReleases: CalendarEntry = { id: 'my-releases', name: 'My releases', perProject: false, filter: { assignees: ['ME'], labels: ['release'] } };
+    const myReleases: CalendarEntry = {
+      id: 'my-releases',
+      name: 'My releases',
+      perProject: false,
+      filter: { assignees: ['ME'], labels: ['release'] },
+    };
     await run({ entries: [...ENTRIES, myReleases] });
     expect(plane.meLookups).toBe(1);
     expect(listings).toHaveLength(2);
   });
 
   it('never looks the key owner up when no filter says "me"', async () => {
-    const bobs: CalendarEntry = { id: 'bob', name: 'Bob', perProject: false, filter: { assignees: ['bob@example.com'] } };
+    const bobs: CalendarEntry = {
+      id: 'bob',
+      name: 'Bob',
+      perProject: false,
+      filter: { assignees: ['bob@example.com'] },
+    };
     const report = await run({ entries: [DEFAULT, RELEASE, bobs] });
     expect(plane.meLookups).toBe(0);
     expect(listings).toHaveLength(2);
@@ -100,11 +119,34 @@ describe('runSync with three entries over the same projects', () => {
       ['release', null, 'Releases'],
     ]);
     const calendars = byKey(report);
-    expect(calendars['projects/WEB']).toMatchObject({ projectId: web.id, created: 2, skipped: 1, calendarCreated: true, calendarUrl: `${HOME}plane-${web.id}/` });
-    expect(calendars['projects/API']).toMatchObject({ projectId: api.id, created: 2, skipped: 0, calendarUrl: `${HOME}plane-${api.id}/` });
+    expect(calendars['projects/WEB']).toMatchObject({
+      projectId: web.id,
+      created: 2,
+      skipped: 1,
+      calendarCreated: true,
+      calendarUrl: `${HOME}plane-${web.id}/`,
+    });
+    expect(calendars['projects/API']).toMatchObject({
+      projectId: api.id,
+      created: 2,
+      skipped: 0,
+      calendarUrl: `${HOME}plane-${api.id}/`,
+    });
     // The undated item is mine: skipped there too; the others' items are simply not selected.
-    expect(calendars.mine).toMatchObject({ projectId: null, project: null, created: 2, skipped: 1, calendarCreated: true, calendarUrl: `${HOME}plane-mine/` });
-    expect(calendars.release).toMatchObject({ projectId: null, created: 2, skipped: 0, calendarUrl: `${HOME}plane-release/` });
+    expect(calendars.mine).toMatchObject({
+      projectId: null,
+      project: null,
+      created: 2,
+      skipped: 1,
+      calendarCreated: true,
+      calendarUrl: `${HOME}plane-mine/`,
+    });
+    expect(calendars.release).toMatchObject({
+      projectId: null,
+      created: 2,
+      skipped: 0,
+      calendarUrl: `${HOME}plane-release/`,
+    });
     expect(report.totals).toEqual(sumTotals(report.calendars));
     expect(report.totals).toMatchObject({ created: 8, skipped: 2, failed: 0 });
     // projects[] is today's report: the default entry's calendars.
@@ -115,11 +157,20 @@ describe('runSync with three entries over the same projects', () => {
     expect(report.strayCalendars).toBeUndefined();
   });
 
-  it('writes each calendar\'s own UIDs: today\'s in the default calendars, @{id}.calplanebot in the others', async () => {
+  it("writes each calendar's own UIDs: today's in the default calendars, @{id}.calplanebot in the others", async () => {
     await run();
-    expect(await uidsIn(`plane-${web.id}`)).toEqual([`plane-issue-${items.webBob.id}@calplanebot`, `plane-issue-${items.webMine.id}@calplanebot`].sort());
-    expect(await uidsIn('plane-mine')).toEqual([`plane-issue-${items.apiMine.id}@mine.calplanebot`, `plane-issue-${items.webMine.id}@mine.calplanebot`].sort());
-    expect(await uidsIn('plane-release')).toEqual([`plane-issue-${items.apiMine.id}@release.calplanebot`, `plane-issue-${items.webMine.id}@release.calplanebot`].sort());
+    expect(await uidsIn(`plane-${web.id}`)).toEqual(
+      [`plane-issue-${items.webBob.id}@calplanebot`, `plane-issue-${items.webMine.id}@calplanebot`].sort(),
+    );
+    expect(await uidsIn('plane-mine')).toEqual(
+      [`plane-issue-${items.apiMine.id}@mine.calplanebot`, `plane-issue-${items.webMine.id}@mine.calplanebot`].sort(),
+    );
+    expect(await uidsIn('plane-release')).toEqual(
+      [
+        `plane-issue-${items.apiMine.id}@release.calplanebot`,
+        `plane-issue-${items.webMine.id}@release.calplanebot`,
+      ].sort(),
+    );
   });
 
   it('a second run plans nothing and writes nothing, still reading each project once', async () => {
@@ -129,7 +180,9 @@ describe('runSync with three entries over the same projects', () => {
     const second = await run();
     expect(second.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 8, failed: 0 });
     expect(second.totals).toEqual(sumTotals(second.calendars));
-    expect(second.calendars.every((c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null)).toBe(true);
+    expect(
+      second.calendars.every((c) => c.changes.length === 0 && !c.calendarCreated && c.calendarRenamed === null),
+    ).toBe(true);
     expect(store.writes.length).toBe(writes);
     expect(listings).toHaveLength(2);
   });
@@ -140,7 +193,9 @@ describe('runSync with three entries over the same projects', () => {
     const report = await run();
     const calendars = byKey(report);
     expect(calendars.mine).toMatchObject({ deleted: 1, created: 0, updated: 0 });
-    expect(calendars.mine?.changes).toEqual([expect.objectContaining({ op: 'delete', issueId: items.apiMine.id, applied: true })]);
+    expect(calendars.mine?.changes).toEqual([
+      expect.objectContaining({ op: 'delete', issueId: items.apiMine.id, applied: true }),
+    ]);
     // Still shown elsewhere; its description (assignees) changed there.
     expect(calendars['projects/API']).toMatchObject({ deleted: 0, updated: 1 });
     expect(calendars.release).toMatchObject({ deleted: 0, updated: 1 });
@@ -149,7 +204,12 @@ describe('runSync with three entries over the same projects', () => {
   });
 
   it('a window counts from `today`', async () => {
-    const soon: CalendarEntry = { id: 'soon', name: 'Next two weeks', perProject: false, filter: { window: { pastDays: 0, futureDays: 14 } } };
+    const soon: CalendarEntry = {
+      id: 'soon',
+      name: 'Next two weeks',
+      perProject: false,
+      filter: { window: { pastDays: 0, futureDays: 14 } },
+    };
     const report = await run({ entries: [soon] });
     expect(byKey(report).soon?.created).toBe(2); // 03-12 and 03-20; not 02-01, not 04-01, not undated
     const later = await run({ entries: [soon], today: '2026-03-19' });
@@ -159,7 +219,7 @@ describe('runSync with three entries over the same projects', () => {
 });
 
 describe('the default entry next to other entries', () => {
-  it('a filter on the `projects` entry filters today\'s calendars in place: same URLs, same UIDs, `not-selected` items removed', async () => {
+  it("a filter on the `projects` entry filters today's calendars in place: same URLs, same UIDs, `not-selected` items removed", async () => {
     await run({ entries: undefined });
     const before = (await store.listCalendars()).map((c) => c.url).sort();
     const open: CalendarEntry = { ...DEFAULT, filter: { stateGroups: ['backlog', 'unstarted', 'started'] } };
@@ -174,28 +234,41 @@ describe('the default entry next to other entries', () => {
   // project mark and is not at a plane-{uuid} URL), marked it, and wrote its own copy of every item
   // into it: one calendar, each item twice under two UIDs, and no plane-{project id} calendar.
   it.each([
-    ['a per-project entry with the same name template', { id: 'team', name: 'Plane: {project}', perProject: true, filter: {} }, 'plane-team-'],
-    ['a combined entry named like a project calendar', { id: 'web-all', name: 'Plane: Web', perProject: false, filter: { projects: ['WEB'] } }, 'plane-web-all'],
-  ] as const)('never adopts the calendar of %s (the `projects` entry added after it)', async (_what, other, slugPrefix) => {
-    await run({ entries: [other as CalendarEntry] });
-    const report = await run({ entries: [other as CalendarEntry, DEFAULT] });
-    const own = report.calendars.find((c) => c.id === DEFAULT_VIEW_ID && c.project === 'WEB');
-    const theirs = report.calendars.find((c) => c.id === other.id && (c.project === 'WEB' || c.project === null));
-    expect(theirs?.calendarUrl).toContain(slugPrefix);
-    expect(own?.calendarUrl).toBe(`${HOME}plane-${web.id}/`);
-    expect(own?.calendarCreated).toBe(true);
-    const urls = (await store.listCalendars()).map((c) => c.url);
-    expect(urls).toContain(`${HOME}plane-${web.id}/`);
-    // No calendar holds the same item twice.
-    for (const calendar of await store.listCalendars()) {
-      const issueIds = (await store.list(calendar)).map((o) => parseCalendarObject(o.data).uid?.replace(/^plane-issue-([0-9a-f-]{36})@.*$/i, '$1'));
-      expect(new Set(issueIds).size, calendar.url).toBe(issueIds.length);
-    }
-  });
+    [
+      'a per-project entry with the same name template',
+      { id: 'team', name: 'Plane: {project}', perProject: true, filter: {} },
+      'plane-team-',
+    ],
+    [
+      'a combined entry named like a project calendar',
+      { id: 'web-all', name: 'Plane: Web', perProject: false, filter: { projects: ['WEB'] } },
+      'plane-web-all',
+    ],
+  ] as const)(
+    'never adopts the calendar of %s (the `projects` entry added after it)',
+    async (_what, other, slugPrefix) => {
+      await run({ entries: [other as CalendarEntry] });
+      const report = await run({ entries: [other as CalendarEntry, DEFAULT] });
+      const own = report.calendars.find((c) => c.id === DEFAULT_VIEW_ID && c.project === 'WEB');
+      const theirs = report.calendars.find((c) => c.id === other.id && (c.project === 'WEB' || c.project === null));
+      expect(theirs?.calendarUrl).toContain(slugPrefix);
+      expect(own?.calendarUrl).toBe(`${HOME}plane-${web.id}/`);
+      expect(own?.calendarCreated).toBe(true);
+      const urls = (await store.listCalendars()).map((c) => c.url);
+      expect(urls).toContain(`${HOME}plane-${web.id}/`);
+      // No calendar holds the same item twice.
+      for (const calendar of await store.listCalendars()) {
+        const issueIds = (await store.list(calendar)).map((o) =>
+          parseCalendarObject(o.data).uid?.replace(/^plane-issue-([0-9a-f-]{36})@.*$/i, '$1'),
+        );
+        expect(new Set(issueIds).size, calendar.url).toBe(issueIds.length);
+      }
+    },
+  );
 });
 
 describe('a --project shard of a calendar spanning projects', () => {
-  it('reconciles only the share of the projects it read, and leaves the others\' events alone', async () => {
+  it("reconciles only the share of the projects it read, and leaves the others' events alone", async () => {
     await run();
     plane.remove(items.apiMine.id);
     plane.update(items.webMine.id, { name: 'Renamed' });
@@ -213,7 +286,12 @@ describe('a --project shard of a calendar spanning projects', () => {
   });
 
   it('a shard that covers every project an entry names reconciles that calendar whole', async () => {
-    const webReleases: CalendarEntry = { id: 'web-releases', name: 'Web releases', perProject: false, filter: { projects: ['web'], labels: ['release'] } };
+    const webReleases: CalendarEntry = {
+      id: 'web-releases',
+      name: 'Web releases',
+      perProject: false,
+      filter: { projects: ['web'], labels: ['release'] },
+    };
     await run({ entries: [webReleases] });
     plane.remove(items.webMine.id);
     const shard = await run({ entries: [webReleases], projects: ['WEB'], configuredProjects: [] });
@@ -240,7 +318,12 @@ describe('an entry removed from the config', () => {
 
 describe('warnings about filters that match nothing', () => {
   it('names a filter.projects value naming no project, and assignees and labels no item carries', async () => {
-    const typos: CalendarEntry = { id: 'typos', name: 'Typos', perProject: false, filter: { projects: ['WEB', 'WBE'], assignees: ['Dave', 'bob'], labels: ['relase'] } };
+    const typos: CalendarEntry = {
+      id: 'typos',
+      name: 'Typos',
+      perProject: false,
+      filter: { projects: ['WEB', 'WBE'], assignees: ['Dave', 'bob'], labels: ['relase'] },
+    };
     const report = await run({ entries: [DEFAULT, typos] });
     const warnings = report.warnings ?? [];
     expect(warnings).toEqual(
@@ -271,8 +354,17 @@ describe('request budget with and without entries', () => {
 });
 
 describe('how items look (summary, dates, completed) through a run', () => {
-  const SHAPED: CalendarEntry = { id: 'plan', name: 'Plan', perProject: false, filter: {}, summary: '{identifier}-{sequence} {name}', dates: 'span', completed: 'hide' };
-  const objectsOf = async (url: string) => (await store.list({ url, displayName: '' })).map((o) => parseCalendarObject(o.data));
+  const SHAPED: CalendarEntry = {
+    id: 'plan',
+    name: 'Plan',
+    perProject: false,
+    filter: {},
+    summary: '{identifier}-{sequence} {name}',
+    dates: 'span',
+    completed: 'hide',
+  };
+  const objectsOf = async (url: string) =>
+    (await store.list({ url, displayName: '' })).map((o) => parseCalendarObject(o.data));
 
   it('renders the template and the span, hides completed items, and a changed template rewrites each object once', async () => {
     plane.update(items.webBob.id, { start_date: '2026-03-16' });
@@ -282,7 +374,11 @@ describe('how items look (summary, dates, completed) through a run', () => {
     expect(plan.created).toBe(3); // webMine, webBob, apiMine; apiNobody is completed, webUndated has no date
     const parsed = await objectsOf(plan.calendarUrl!);
     const bob = parsed.find((o) => o.uid?.startsWith(`plane-issue-${items.webBob.id}`))!;
-    expect(bob.fields).toMatchObject({ summary: `WEB-${items.webBob.sequence_id} ${items.webBob.name}`, start: '2026-03-16', end: '2026-03-21' });
+    expect(bob.fields).toMatchObject({
+      summary: `WEB-${items.webBob.sequence_id} ${items.webBob.name}`,
+      start: '2026-03-16',
+      end: '2026-03-21',
+    });
     // The default calendar is as it always was: completed items shown, today's summary.
     const defaults = first.calendars.filter((c) => c.id === DEFAULT_VIEW_ID);
     expect(defaults.reduce((n, c) => n + c.created, 0)).toBe(4);
@@ -297,7 +393,13 @@ describe('how items look (summary, dates, completed) through a run', () => {
 });
 
 describe('alarms through a run', () => {
-  const ALARMED: CalendarEntry = { id: 'remind', name: 'Reminders', perProject: false, filter: {}, alarms: ['-PT15H', '-P1D'] };
+  const ALARMED: CalendarEntry = {
+    id: 'remind',
+    name: 'Reminders',
+    perProject: false,
+    filter: {},
+    alarms: ['-PT15H', '-P1D'],
+  };
 
   it('adds the configured alarms, and one alarm fewer rewrites each object once, keeping an alarm a person added', async () => {
     const first = await run({ entries: [ALARMED] });
@@ -307,7 +409,11 @@ describe('alarms through a run', () => {
     expect(objects.every((o) => parseCalendarObject(o.data).fields?.alarms?.length === 2)).toBe(true);
     // A person adds an alarm of their own to one event in their app.
     const [edited] = objects as [(typeof objects)[number]];
-    await store.update(edited.href, edited.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:AUDIO\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT'), edited.etag);
+    await store.update(
+      edited.href,
+      edited.data.replace('END:VEVENT', 'BEGIN:VALARM\r\nACTION:AUDIO\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VEVENT'),
+      edited.etag,
+    );
 
     expect((await run({ entries: [ALARMED] })).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     const fewer = await run({ entries: [{ ...ALARMED, alarms: ['-PT15H'] }] });
@@ -316,6 +422,10 @@ describe('alarms through a run', () => {
     const after = (await store.get(edited.href))!.data;
     expect(after).toContain('TRIGGER:-PT5M');
     expect(parseCalendarObject(after).fields?.alarms).toEqual(['-PT15H']);
-    expect((await run({ entries: [{ ...ALARMED, alarms: ['-PT15H'] }] })).totals).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect((await run({ entries: [{ ...ALARMED, alarms: ['-PT15H'] }] })).totals).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+    });
   });
 });

@@ -11,8 +11,8 @@ import { HttpError, NotFoundError } from '../../../src/errors.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { planeStatusError } from '../../../src/plane/http-errors.js';
 import type { PlaneEditor, PlaneIssue, PlaneState, PlaneStateDetail } from '../../../src/plane/types.js';
-import { hasFailures, type CalendarReport, type RunReport } from '../../../src/sync/report.js';
 import { CalendarCache } from '../../../src/sync/calendar-cache.js';
+import { type CalendarReport, hasFailures, type RunReport } from '../../../src/sync/report.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { EditableMemoryPlane, issue, project, STATE_DETAILS, STATES, syncSettings } from '../../support/builders.js';
 
@@ -22,9 +22,29 @@ const api = project({ identifier: 'API', name: 'Api' });
 /** Plane's completed_at for an item EditableMemoryPlane moves to a completed state. */
 const PLANE_COMPLETED = '20260102T030405Z';
 
-const EVENTS: CalendarEntry = { id: 'events', name: 'E {project}', perProject: true, filter: {}, writeBack: { fields: ['dates'] } };
-const SPANS: CalendarEntry = { id: 'spans', name: 'S {project}', perProject: true, filter: {}, dates: 'span', writeBack: { fields: ['dates'] } };
-const TASKS: CalendarEntry = { id: 'tasks', name: 'T {project}', perProject: true, filter: {}, as: 'tasks', writeBack: { fields: ['dates', 'completion'] } };
+const EVENTS: CalendarEntry = {
+  id: 'events',
+  name: 'E {project}',
+  perProject: true,
+  filter: {},
+  writeBack: { fields: ['dates'] },
+};
+const SPANS: CalendarEntry = {
+  id: 'spans',
+  name: 'S {project}',
+  perProject: true,
+  filter: {},
+  dates: 'span',
+  writeBack: { fields: ['dates'] },
+};
+const TASKS: CalendarEntry = {
+  id: 'tasks',
+  name: 'T {project}',
+  perProject: true,
+  filter: {},
+  as: 'tasks',
+  writeBack: { fields: ['dates', 'completion'] },
+};
 
 let plane: EditableMemoryPlane;
 let store: MemoryCalendarStore;
@@ -39,7 +59,11 @@ function stats() {
   return { plane: new RequestStats(), caldav: new RequestStats() };
 }
 
-function run(entries: CalendarEntry[], overrides: Partial<SyncSettings> = {}, editor: PlaneEditor | undefined = plane): Promise<RunReport> {
+function run(
+  entries: CalendarEntry[],
+  overrides: Partial<SyncSettings> = {},
+  editor: PlaneEditor | undefined = plane,
+): Promise<RunReport> {
   return runSync({ plane, store, editor, stats: stats() }, syncSettings({ entries, ...overrides }));
 }
 
@@ -60,7 +84,8 @@ function calendarOf(report: RunReport, projectId = web.id): CalendarReport {
 async function objectOf(issueId: string, entry: CalendarEntry = TASKS): Promise<RemoteObject> {
   for (const calendar of await store.listCalendars()) {
     if (!calendar.url.includes(`/plane-${entry.id}-`) && !calendar.url.endsWith(`/plane-${entry.id}/`)) continue;
-    for (const object of await store.list(calendar)) if (unfold(object.data).includes(`X-CALPLANEBOT-ISSUE-ID:${issueId}`)) return object;
+    for (const object of await store.list(calendar))
+      if (unfold(object.data).includes(`X-CALPLANEBOT-ISSUE-ID:${issueId}`)) return object;
   }
   throw new Error(`no object for ${issueId} in ${entry.id}`);
 }
@@ -75,7 +100,11 @@ function lines(data: string, name: string): string[] {
   const begin = all.findIndex((l) => l === 'BEGIN:VEVENT' || l === 'BEGIN:VTODO');
   return all
     .slice(begin)
-    .filter((line) => line.toUpperCase().startsWith(`${name.toUpperCase()}:`) || line.toUpperCase().startsWith(`${name.toUpperCase()};`));
+    .filter(
+      (line) =>
+        line.toUpperCase().startsWith(`${name.toUpperCase()}:`) ||
+        line.toUpperCase().startsWith(`${name.toUpperCase()};`),
+    );
 }
 
 function line(data: string, name: string): string | undefined {
@@ -100,7 +129,8 @@ async function edit(issueId: string, entry: CalendarEntry, ...edits: Edit[]): Pr
 /** The object's text, or its ETag, as a map: to show that nothing was written. */
 async function snapshot(): Promise<Map<string, string | null>> {
   const all = new Map<string, string | null>();
-  for (const calendar of await store.listCalendars()) for (const object of await store.list(calendar)) all.set(object.href, object.etag);
+  for (const calendar of await store.listCalendars())
+    for (const object of await store.list(calendar)) all.set(object.href, object.etag);
   return all;
 }
 
@@ -118,23 +148,37 @@ function stateId(state: PlaneState | undefined): string {
 /** An error as PlaneClient maps Plane's answer to a PATCH. */
 function planeAnswer(status: number, body: unknown): HttpError {
   const url = `https://api.plane.so/api/v1/workspaces/acme/projects/${web.id}/work-items/x/`;
-  return planeStatusError({ method: 'PATCH', url, status, text: JSON.stringify(body), contentType: 'application/json' }, 'the-key');
+  return planeStatusError(
+    { method: 'PATCH', url, status, text: JSON.stringify(body), contentType: 'application/json' },
+    'the-key',
+  );
 }
 
 describe('events (dates: target)', () => {
   it('a moved event PATCHes the target date (the start date sent along), rewrites the object, and then rests', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     const edited = await objectOf(a.id, EVENTS);
 
     const report = await run([EVENTS]);
-    expect(plane.writes).toEqual([{ projectId: web.id, issueId: a.id, update: { target_date: '2026-03-15', start_date: '2026-03-10' } }]);
+    expect(plane.writes).toEqual([
+      { projectId: web.id, issueId: a.id, update: { target_date: '2026-03-15', start_date: '2026-03-10' } },
+    ]);
     expect(plane.stateLookups).toEqual([]);
     expect(planeItem(a.id)).toMatchObject({ target_date: '2026-03-15', start_date: '2026-03-10' });
     const calendar = calendarOf(report);
     expect(calendar.planeChanges).toEqual([
-      expect.objectContaining({ issueId: a.id, applied: true, fields: [{ field: 'target_date', from: '2026-03-12', to: '2026-03-15' }] }),
+      expect.objectContaining({
+        issueId: a.id,
+        applied: true,
+        fields: [{ field: 'target_date', from: '2026-03-12', to: '2026-03-15' }],
+      }),
     ]);
     expect(calendar).toMatchObject({ planeWrites: 1, conflicts: 0, failed: 0, errors: [] });
     expect(report.totals).toMatchObject({ planeWrites: 1, conflicts: 0 });
@@ -154,13 +198,24 @@ describe('events (dates: target)', () => {
     expect(plane.writes).toHaveLength(1);
     expect(store.writes.length).toBe(writes);
     expect(await snapshot()).toEqual(before);
-    expect(calendarOf(third)).toMatchObject({ unchanged: 1, updated: 0, planeWrites: 0, planeChanges: [], conflicts: 0 });
+    expect(calendarOf(third)).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+      planeWrites: 0,
+      planeChanges: [],
+      conflicts: 0,
+    });
   });
 
   it('an event without a start date is moved too (start_date sent as none)', async () => {
     const a = item({ start_date: null });
     await run([EVENTS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260302'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260303']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260302'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260303'],
+    );
     await run([EVENTS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-02', start_date: null }]);
     expect(line((await objectOf(a.id, EVENTS)).data, 'DTSTART')).toBe('DTSTART;VALUE=DATE:20260302');
@@ -180,7 +235,12 @@ describe('events (dates: target)', () => {
     const a = item();
     const b = item({ target_date: '2026-04-01', start_date: null });
     await run([EVENTS]);
-    await edit(b.id, EVENTS, ['DTSTART;VALUE=DATE:20260401', 'DTSTART;VALUE=DATE:20260410'], ['DTEND;VALUE=DATE:20260402', 'DTEND;VALUE=DATE:20260411']);
+    await edit(
+      b.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260401', 'DTSTART;VALUE=DATE:20260410'],
+      ['DTEND;VALUE=DATE:20260402', 'DTEND;VALUE=DATE:20260411'],
+    );
     const report = await run([EVENTS]);
     expect(plane.writes.map((w) => w.issueId)).toEqual([b.id]);
     expect(calendarOf(report)).toMatchObject({ unchanged: 1, planeWrites: 1 });
@@ -192,7 +252,12 @@ describe('spans (dates: span)', () => {
   it('a span moved whole moves both dates', async () => {
     const a = item();
     await run([SPANS]);
-    await edit(a.id, SPANS, ['DTSTART;VALUE=DATE:20260310', 'DTSTART;VALUE=DATE:20260313'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      SPANS,
+      ['DTSTART;VALUE=DATE:20260310', 'DTSTART;VALUE=DATE:20260313'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     const report = await run([SPANS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-15', start_date: '2026-03-13' }]);
     expect(calendarOf(report).planeChanges?.[0]?.fields).toEqual([
@@ -245,15 +310,21 @@ describe('tasks', () => {
     expect(store.writes.length).toBe(writes);
   });
 
-  it('a ticked-off task moves to the Done state; COMPLETED then shows Plane\'s completed_at', async () => {
+  it("a ticked-off task moves to the Done state; COMPLETED then shows Plane's completed_at", async () => {
     const a = item();
     await run([TASKS]);
     // What an app does: the status, its own COMPLETED time, PERCENT-COMPLETE.
-    await edit(a.id, TASKS, ['STATUS:IN-PROCESS', 'STATUS:COMPLETED\r\nCOMPLETED:20260310T120000Z\r\nPERCENT-COMPLETE:100']);
+    await edit(a.id, TASKS, [
+      'STATUS:IN-PROCESS',
+      'STATUS:COMPLETED\r\nCOMPLETED:20260310T120000Z\r\nPERCENT-COMPLETE:100',
+    ]);
     const report = await run([TASKS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ state: STATES.done?.id }]);
     expect(plane.stateLookups).toEqual([web.id]);
-    expect(calendarOf(report).planeChanges?.[0]).toMatchObject({ applied: true, fields: [{ field: 'state', from: 'started', to: 'completed' }] });
+    expect(calendarOf(report).planeChanges?.[0]).toMatchObject({
+      applied: true,
+      fields: [{ field: 'state', from: 'started', to: 'completed' }],
+    });
     const after = (await objectOf(a.id)).data;
     expect(line(after, 'STATUS')).toBe('STATUS:COMPLETED');
     expect(lines(after, 'COMPLETED')).toEqual([`COMPLETED:${PLANE_COMPLETED}`]);
@@ -267,11 +338,17 @@ describe('tasks', () => {
     expect(calendarOf(third)).toMatchObject({ unchanged: 1, planeWrites: 0 });
   });
 
-  it('an un-ticked task moves to the project\'s default state (Backlog)', async () => {
+  it("an un-ticked task moves to the project's default state (Backlog)", async () => {
     const a = item({ state: STATES.done as PlaneState, completed_at: '2026-03-01T09:00:00Z' });
     await run([TASKS]);
     expect(line((await objectOf(a.id)).data, 'COMPLETED')).toBe('COMPLETED:20260301T090000Z');
-    await edit(a.id, TASKS, ['STATUS:COMPLETED', 'STATUS:NEEDS-ACTION'], [/COMPLETED:20260301T090000Z\r\n/, ''], [/PERCENT-COMPLETE:100\r\n/, '']);
+    await edit(
+      a.id,
+      TASKS,
+      ['STATUS:COMPLETED', 'STATUS:NEEDS-ACTION'],
+      [/COMPLETED:20260301T090000Z\r\n/, ''],
+      [/PERCENT-COMPLETE:100\r\n/, ''],
+    );
     await run([TASKS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ state: STATES.backlog?.id }]);
     expect(planeItem(a.id)).toMatchObject({ completed_at: null, state: expect.objectContaining({ group: 'backlog' }) });
@@ -287,13 +364,27 @@ describe('tasks', () => {
   it('a moved and ticked-off task is one PATCH with dates and state', async () => {
     const a = item();
     await run([TASKS]);
-    await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'], ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
+    await edit(
+      a.id,
+      TASKS,
+      ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'],
+      ['STATUS:IN-PROCESS', 'STATUS:COMPLETED'],
+    );
     await run([TASKS]);
-    expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id }]);
+    expect(plane.writes.map((w) => w.update)).toEqual([
+      { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id },
+    ]);
   });
 
   describe('completedState', () => {
-    const shipped: PlaneStateDetail = { id: '00000000-0000-4000-8000-000000000005', name: 'Shipped', color: '#0ea5e9', group: 'completed', default: false, sequence: 40000 };
+    const shipped: PlaneStateDetail = {
+      id: '00000000-0000-4000-8000-000000000005',
+      name: 'Shipped',
+      color: '#0ea5e9',
+      group: 'completed',
+      default: false,
+      sequence: 40000,
+    };
 
     it.each([
       ['none: the first completed state by sequence', undefined, shipped.id],
@@ -301,7 +392,10 @@ describe('tasks', () => {
       ['"shipped", whatever its case', 'shipped', shipped.id],
     ])('%s', async (_, completedState, expected) => {
       plane.states = [...STATE_DETAILS, shipped];
-      const entry: CalendarEntry = { ...TASKS, writeBack: { fields: ['completion'], ...(completedState === undefined ? {} : { completedState }) } };
+      const entry: CalendarEntry = {
+        ...TASKS,
+        writeBack: { fields: ['completion'], ...(completedState === undefined ? {} : { completedState }) },
+      };
       const a = item();
       await run([entry]);
       await edit(a.id, entry, ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
@@ -320,7 +414,12 @@ describe('tasks', () => {
       const calendar = calendarOf(report);
       expect(calendar).toMatchObject({ failed: 1, planeWrites: 0 });
       expect(calendar.errors).toEqual([
-        expect.objectContaining({ operation: 'write-back', issueId: a.id, message: expect.stringMatching(/state named "Released"/), hint: expect.stringMatching(/completedState/) }),
+        expect.objectContaining({
+          operation: 'write-back',
+          issueId: a.id,
+          message: expect.stringMatching(/state named "Released"/),
+          hint: expect.stringMatching(/completedState/),
+        }),
       ]);
       expect(calendar.errors[0]?.message).toContain(a.name);
       expect(calendar.planeChanges).toEqual([expect.objectContaining({ issueId: a.id, applied: false })]);
@@ -346,8 +445,16 @@ describe('tasks', () => {
       await edit(a.id, TASKS, ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
       await edit(b.id, TASKS, ['DUE;VALUE=DATE:20260401', 'DUE;VALUE=DATE:20260402']);
       const report = await run([TASKS]);
-      expect(plane.writes.map((w) => [w.issueId, w.update])).toEqual([[b.id, { target_date: '2026-04-02', start_date: null }]]);
-      expect(calendarOf(report).errors).toEqual([expect.objectContaining({ operation: 'write-back', issueId: a.id, message: expect.stringMatching(/group "completed"/) })]);
+      expect(plane.writes.map((w) => [w.issueId, w.update])).toEqual([
+        [b.id, { target_date: '2026-04-02', start_date: null }],
+      ]);
+      expect(calendarOf(report).errors).toEqual([
+        expect.objectContaining({
+          operation: 'write-back',
+          issueId: a.id,
+          message: expect.stringMatching(/group "completed"/),
+        }),
+      ]);
     });
   });
 });
@@ -356,15 +463,34 @@ describe('conflicts', () => {
   it('calendar and Plane moved the date differently: Plane wins, nothing is sent, the run says so and succeeds', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     plane.update(a.id, { target_date: '2026-03-20' });
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
     const calendar = calendarOf(report);
     expect(calendar.planeConflicts).toEqual([
-      { uid: expect.any(String), issueId: a.id, summary: expect.any(String), field: 'dates', calendar: '2026-03-10 → 2026-03-15', plane: '2026-03-10 → 2026-03-20' },
+      {
+        uid: expect.any(String),
+        issueId: a.id,
+        summary: expect.any(String),
+        field: 'dates',
+        calendar: '2026-03-10 → 2026-03-15',
+        plane: '2026-03-10 → 2026-03-20',
+      },
     ]);
-    expect(calendar).toMatchObject({ conflicts: 1, updated: 1, failed: 0, errors: [], planeWrites: 0, planeChanges: [] });
+    expect(calendar).toMatchObject({
+      conflicts: 1,
+      updated: 1,
+      failed: 0,
+      errors: [],
+      planeWrites: 0,
+      planeChanges: [],
+    });
     expect(report.totals).toMatchObject({ conflicts: 1, planeWrites: 0 });
     expect(hasFailures(report)).toBe(false);
     const after = (await objectOf(a.id, EVENTS)).data;
@@ -379,7 +505,12 @@ describe('conflicts', () => {
   it('both moved the date to the same day: nothing to send, no conflict', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     plane.update(a.id, { target_date: '2026-03-15' });
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
@@ -387,19 +518,21 @@ describe('conflicts', () => {
     expect(line((await objectOf(a.id, EVENTS)).data, 'X-CALPLANEBOT-BASE')).toContain('target=2026-03-15');
   });
 
-  it('ticked off in the calendar, cancelled in Plane: a completion conflict, Plane\'s state shown', async () => {
+  it("ticked off in the calendar, cancelled in Plane: a completion conflict, Plane's state shown", async () => {
     const a = item();
     await run([TASKS]);
     await edit(a.id, TASKS, ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
     plane.update(a.id, { state: STATES.cancelled as PlaneState });
     const report = await run([TASKS]);
     expect(plane.writes).toEqual([]);
-    expect(calendarOf(report).planeConflicts).toEqual([expect.objectContaining({ issueId: a.id, field: 'completion', calendar: 'completed', plane: 'cancelled' })]);
+    expect(calendarOf(report).planeConflicts).toEqual([
+      expect.objectContaining({ issueId: a.id, field: 'completion', calendar: 'completed', plane: 'cancelled' }),
+    ]);
     expect(hasFailures(report)).toBe(false);
     expect(line((await objectOf(a.id)).data, 'STATUS')).toBe('STATUS:CANCELLED');
   });
 
-  it('Plane changed the date, the calendar ticked the task off: the tick is sent, Plane\'s date shown', async () => {
+  it("Plane changed the date, the calendar ticked the task off: the tick is sent, Plane's date shown", async () => {
     const a = item();
     await run([TASKS]);
     await edit(a.id, TASKS, ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
@@ -417,7 +550,13 @@ describe('the basis', () => {
   it('an object whose X-CALPLANEBOT-BASE is gone: Plane wins, nothing is sent, the object is put back with its basis', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(a.id, EVENTS, [/X-CALPLANEBOT-BASE:[^\r]*\r\n/, ''], ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      [/X-CALPLANEBOT-BASE:[^\r]*\r\n/, ''],
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
     expect(calendarOf(report)).toMatchObject({ updated: 1, planeChanges: [], planeConflicts: [], errors: [] });
@@ -432,7 +571,11 @@ describe('the basis', () => {
     const object = await objectOf(a.id, EVENTS);
     const rewritten = appRewrite(unfold(object.data), (props) => [
       ...props
-        .map((p) => p.replace('DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315').replace('DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'))
+        .map((p) =>
+          p
+            .replace('DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315')
+            .replace('DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'),
+        )
         .filter((p) => !p.startsWith('DTSTAMP:'))
         .reverse(),
       'DTSTAMP:20260310T080000Z',
@@ -464,7 +607,12 @@ describe('the basis', () => {
     expect(plane.writes).toEqual([]);
     expect(calendarOf(first)).toMatchObject({ updated: 1, planeChanges: [] });
     expect(line((await objectOf(a.id, EVENTS)).data, 'X-CALPLANEBOT-BASE')).toContain('target=2026-03-12');
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260314'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260315']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260314'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260315'],
+    );
     await run([EVENTS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-14', start_date: '2026-03-10' }]);
   });
@@ -475,22 +623,34 @@ function appRewrite(text: string, reorder: (properties: string[]) => string[]): 
   const all = text.split('\r\n').filter((l) => l !== '');
   const begin = all.findIndex((l) => l === 'BEGIN:VEVENT' || l === 'BEGIN:VTODO');
   const end = all.findIndex((l) => l === 'END:VEVENT' || l === 'END:VTODO');
-  const head = all.slice(0, begin + 1).map((l) => (l.startsWith('PRODID:') ? 'PRODID:-//Apple Inc.//macOS 15.3//EN' : l));
+  const head = all
+    .slice(0, begin + 1)
+    .map((l) => (l.startsWith('PRODID:') ? 'PRODID:-//Apple Inc.//macOS 15.3//EN' : l));
   const out = [...head, ...reorder(all.slice(begin + 1, end)), ...all.slice(end)];
   return `${out.map((l) => (l.match(/.{1,60}/g) ?? [l]).join('\r\n ')).join('\r\n')}\r\n`;
 }
 
 describe('Plane refuses or cannot be reached', () => {
-  it('a 400 (start after target): the item fails with Plane\'s reason, the object shows Plane\'s values at once, and the next run sends nothing', async () => {
+  it("a 400 (start after target): the item fails with Plane's reason, the object shows Plane's values at once, and the next run sends nothing", async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260308'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260309']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260308'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260309'],
+    );
     const report = await run([EVENTS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-08', start_date: '2026-03-10' }]);
     expect(planeItem(a.id).target_date).toBe('2026-03-12');
     const calendar = calendarOf(report);
     expect(calendar.errors).toEqual([
-      expect.objectContaining({ operation: 'write-back', issueId: a.id, status: 400, message: expect.stringContaining('Start date cannot exceed target date') }),
+      expect.objectContaining({
+        operation: 'write-back',
+        issueId: a.id,
+        status: 400,
+        message: expect.stringContaining('Start date cannot exceed target date'),
+      }),
     ]);
     expect(calendar).toMatchObject({ failed: 1, planeWrites: 0 });
     expect(calendar.planeChanges).toEqual([expect.objectContaining({ applied: false })]);
@@ -507,17 +667,23 @@ describe('Plane refuses or cannot be reached', () => {
     expect(calendarOf(next)).toMatchObject({ unchanged: 1, errors: [], failed: 0 });
   });
 
-  it('a 400 as PlaneClient maps it (a DRF validation body) reaches the report with Plane\'s words', async () => {
+  it("a 400 as PlaneClient maps it (a DRF validation body) reaches the report with Plane's words", async () => {
     const a = item();
     await run([TASKS]);
     plane.refuse.set(a.id, planeAnswer(400, { non_field_errors: ['Start date cannot exceed target date'] }));
     await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260309']);
     const report = await run([TASKS]);
-    expect(calendarOf(report).errors).toEqual([expect.objectContaining({ operation: 'write-back', status: 400, message: expect.stringContaining('Start date cannot exceed target date') })]);
+    expect(calendarOf(report).errors).toEqual([
+      expect.objectContaining({
+        operation: 'write-back',
+        status: 400,
+        message: expect.stringContaining('Start date cannot exceed target date'),
+      }),
+    ]);
     expect(line((await objectOf(a.id)).data, 'DUE')).toBe('DUE;VALUE=DATE:20260312');
   });
 
-  it('a 403: the error says the key may not edit; the project\'s later edits are withheld; every edit stays in the calendar', async () => {
+  it("a 403: the error says the key may not edit; the project's later edits are withheld; every edit stays in the calendar", async () => {
     const a = item();
     const b = item({ target_date: '2026-04-01', start_date: null });
     const c = item({ target_date: '2026-05-01', start_date: null }, api);
@@ -532,7 +698,13 @@ describe('Plane refuses or cannot be reached', () => {
     expect(plane.writes.map((w) => w.issueId)).toEqual([a.id, c.id]);
     const calendar = calendarOf(report);
     expect(calendar.errors).toEqual([
-      expect.objectContaining({ operation: 'write-back', issueId: a.id, status: 403, message: expect.stringMatching(/refused PATCH .*not edit its work items \(HTTP 403\)/), hint: expect.stringMatching(/writeBack/) }),
+      expect.objectContaining({
+        operation: 'write-back',
+        issueId: a.id,
+        status: 403,
+        message: expect.stringMatching(/refused PATCH .*not edit its work items \(HTTP 403\)/),
+        hint: expect.stringMatching(/writeBack/),
+      }),
     ]);
     expect(calendar).toMatchObject({ failed: 1, planeWrites: 0, withheldPlaneWrites: { reason: 'refused', count: 1 } });
     expect(calendar.planeChanges?.map((p) => [p.issueId, p.applied])).toEqual([
@@ -554,41 +726,71 @@ describe('Plane refuses or cannot be reached', () => {
 
   it.each([
     ['a 502', () => planeAnswer(502, { error: 'Bad gateway' }), 502],
-    ['a network error (no status)', () => new HttpError('plane', 'PATCH memory failed: ECONNRESET', undefined, 'PATCH', 'memory'), undefined],
-    ['a 404 (gone since it was read)', () => new NotFoundError('plane', 'Plane has no work item (HTTP 404)', 404, 'PATCH', 'memory'), 404],
-  ])('%s: the object keeps the edit, the project\'s other edits still go, and the next run sends it', async (_, error, status) => {
-    const a = item();
-    const b = item({ target_date: '2026-04-01', start_date: null });
-    await run([TASKS]);
-    plane.refuse.set(a.id, error());
-    const editedA = await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'], ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
-    await edit(b.id, TASKS, ['DUE;VALUE=DATE:20260401', 'DUE;VALUE=DATE:20260403']);
+    [
+      'a network error (no status)',
+      () => new HttpError('plane', 'PATCH memory failed: ECONNRESET', undefined, 'PATCH', 'memory'),
+      undefined,
+    ],
+    [
+      'a 404 (gone since it was read)',
+      () => new NotFoundError('plane', 'Plane has no work item (HTTP 404)', 404, 'PATCH', 'memory'),
+      404,
+    ],
+  ])(
+    "%s: the object keeps the edit, the project's other edits still go, and the next run sends it",
+    async (_, error, status) => {
+      const a = item();
+      const b = item({ target_date: '2026-04-01', start_date: null });
+      await run([TASKS]);
+      plane.refuse.set(a.id, error());
+      const editedA = await edit(
+        a.id,
+        TASKS,
+        ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'],
+        ['STATUS:IN-PROCESS', 'STATUS:COMPLETED'],
+      );
+      await edit(b.id, TASKS, ['DUE;VALUE=DATE:20260401', 'DUE;VALUE=DATE:20260403']);
 
-    const report = await run([TASKS]);
-    expect(plane.writes.map((w) => w.issueId)).toEqual([a.id, b.id]);
-    const calendar = calendarOf(report);
-    expect(calendar.errors).toEqual([expect.objectContaining({ operation: 'write-back', issueId: a.id, status })]);
-    expect(calendar).toMatchObject({ failed: 1, planeWrites: 1 });
-    expect(calendar.withheldPlaneWrites).toBeUndefined();
-    expect((await objectOf(a.id)).data).toBe(editedA);
-    expect(planeItem(a.id)).toMatchObject({ target_date: '2026-03-12', state: expect.objectContaining({ group: 'started' }) });
+      const report = await run([TASKS]);
+      expect(plane.writes.map((w) => w.issueId)).toEqual([a.id, b.id]);
+      const calendar = calendarOf(report);
+      expect(calendar.errors).toEqual([expect.objectContaining({ operation: 'write-back', issueId: a.id, status })]);
+      expect(calendar).toMatchObject({ failed: 1, planeWrites: 1 });
+      expect(calendar.withheldPlaneWrites).toBeUndefined();
+      expect((await objectOf(a.id)).data).toBe(editedA);
+      expect(planeItem(a.id)).toMatchObject({
+        target_date: '2026-03-12',
+        state: expect.objectContaining({ group: 'started' }),
+      });
 
-    plane.refuse.clear();
-    const next = await run([TASKS]);
-    expect(plane.writes.slice(2)).toEqual([{ projectId: web.id, issueId: a.id, update: { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id } }]);
-    expect(calendarOf(next)).toMatchObject({ planeWrites: 1, errors: [], failed: 0 });
-    const after = (await objectOf(a.id)).data;
-    expect(line(after, 'DUE')).toBe('DUE;VALUE=DATE:20260315');
-    expect(lines(after, 'COMPLETED')).toEqual([`COMPLETED:${PLANE_COMPLETED}`]);
-  });
+      plane.refuse.clear();
+      const next = await run([TASKS]);
+      expect(plane.writes.slice(2)).toEqual([
+        {
+          projectId: web.id,
+          issueId: a.id,
+          update: { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id },
+        },
+      ]);
+      expect(calendarOf(next)).toMatchObject({ planeWrites: 1, errors: [], failed: 0 });
+      const after = (await objectOf(a.id)).data;
+      expect(line(after, 'DUE')).toBe('DUE;VALUE=DATE:20260315');
+      expect(lines(after, 'COMPLETED')).toEqual([`COMPLETED:${PLANE_COMPLETED}`]);
+    },
+  );
 });
 
 describe('guards', () => {
   async function threeEdits(): Promise<{ items: PlaneIssue[]; edited: string[] }> {
-    const items = [item({ target_date: '2026-03-01', start_date: null }), item({ target_date: '2026-03-02', start_date: null }), item({ target_date: '2026-03-03', start_date: null })];
+    const items = [
+      item({ target_date: '2026-03-01', start_date: null }),
+      item({ target_date: '2026-03-02', start_date: null }),
+      item({ target_date: '2026-03-03', start_date: null }),
+    ];
     await run([TASKS]);
     const edited: string[] = [];
-    for (const [n, it] of items.entries()) edited.push(await edit(it.id, TASKS, [`DUE;VALUE=DATE:2026030${n + 1}`, `DUE;VALUE=DATE:2026031${n + 1}`]));
+    for (const [n, it] of items.entries())
+      edited.push(await edit(it.id, TASKS, [`DUE;VALUE=DATE:2026030${n + 1}`, `DUE;VALUE=DATE:2026031${n + 1}`]));
     return { items, edited };
   }
 
@@ -598,7 +800,13 @@ describe('guards', () => {
     expect(plane.writes.map((w) => w.issueId)).toEqual([items[0]?.id, items[1]?.id]);
     const calendar = calendarOf(report);
     expect(calendar).toMatchObject({ planeWrites: 2, withheldPlaneWrites: { reason: 'max-plane-writes', count: 1 } });
-    expect(calendar.errors).toEqual([expect.objectContaining({ operation: 'write-guard', message: expect.stringMatching(/withheld 1 change.*maxPlaneWrites \(2 per run\)/), hint: expect.stringMatching(/--allow-mass-write/) })]);
+    expect(calendar.errors).toEqual([
+      expect.objectContaining({
+        operation: 'write-guard',
+        message: expect.stringMatching(/withheld 1 change.*maxPlaneWrites \(2 per run\)/),
+        hint: expect.stringMatching(/--allow-mass-write/),
+      }),
+    ]);
     expect(calendar.planeChanges).toHaveLength(2);
     expect(report.totals.planeWrites).toBe(2);
     expect(hasFailures(report)).toBe(true);
@@ -657,7 +865,12 @@ describe('a dry run', () => {
   it('lists the changes for Plane and counts them, writing neither Plane nor the calendar', async () => {
     const a = item();
     await run([TASKS]);
-    const edited = await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'], ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
+    const edited = await edit(
+      a.id,
+      TASKS,
+      ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'],
+      ['STATUS:IN-PROCESS', 'STATUS:COMPLETED'],
+    );
     const writes = store.writes.length;
 
     const report = await run([TASKS], { dryRun: true });
@@ -704,7 +917,12 @@ describe('a config without writeBack', () => {
     const a = item();
     await run([PLAIN], {}, editor);
     expect(line((await objectOf(a.id)).data, 'X-CALPLANEBOT-BASE')).toBeUndefined();
-    await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'], ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
+    await edit(
+      a.id,
+      TASKS,
+      ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'],
+      ['STATUS:IN-PROCESS', 'STATUS:COMPLETED'],
+    );
 
     const report = await run([PLAIN], {}, editor);
     expect(plane.writes).toEqual([]);
@@ -732,11 +950,16 @@ describe('a config without writeBack', () => {
     expect(line((await objectOf(a.id)).data, 'STATUS')).toBe('STATUS:IN-PROCESS');
   });
 
-  it('a writeBack calendar and a plain one side by side: only the writeBack calendar\'s edit is sent', async () => {
+  it("a writeBack calendar and a plain one side by side: only the writeBack calendar's edit is sent", async () => {
     const plain: CalendarEntry = { id: 'plain', name: 'P {project}', perProject: true, filter: {} };
     const a = item();
     await run([plain, EVENTS]);
-    await edit(a.id, plain, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260320'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260321']);
+    await edit(
+      a.id,
+      plain,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260320'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260321'],
+    );
     await run([plain, EVENTS]);
     expect(plane.writes).toEqual([]);
     expect(line((await objectOf(a.id, plain)).data, 'DTSTART')).toBe('DTSTART;VALUE=DATE:20260312');
@@ -747,7 +970,12 @@ describe('two runs at once', () => {
   it('the run that reads the edit second loses the claim: Plane gets one PATCH, the loser reports no failure', async () => {
     const a = item();
     await run([TASKS]);
-    await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'], ['STATUS:IN-PROCESS', 'STATUS:COMPLETED']);
+    await edit(
+      a.id,
+      TASKS,
+      ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315'],
+      ['STATUS:IN-PROCESS', 'STATUS:COMPLETED'],
+    );
 
     // Run B lists the calendar; before it acts on that (now stale) listing, run A does the whole write-back.
     const list = store.list.bind(store);
@@ -765,7 +993,11 @@ describe('two runs at once', () => {
     store.list = list;
 
     expect(plane.writes).toHaveLength(1);
-    expect(plane.writes[0]?.update).toEqual({ target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id });
+    expect(plane.writes[0]?.update).toEqual({
+      target_date: '2026-03-15',
+      start_date: '2026-03-10',
+      state: STATES.done?.id,
+    });
     expect(first && calendarOf(first)).toMatchObject({ planeWrites: 1, errors: [] });
     const loser = calendarOf(second);
     expect(loser).toMatchObject({ planeWrites: 0, failed: 0, errors: [] });
@@ -802,11 +1034,16 @@ describe('two runs at once', () => {
 });
 
 describe('more shapes', () => {
-  it('a timed event moved by a day keeps Plane\'s time of day', async () => {
+  it("a timed event moved by a day keeps Plane's time of day", async () => {
     const timed: CalendarEntry = { ...EVENTS, id: 'timed', times: 'timed' };
     const a = item({ target_date: '2026-03-12T15:00', start_date: null });
     await run([timed]);
-    await edit(a.id, timed, ['DTSTART;TZID=UTC:20260312T150000', 'DTSTART;TZID=UTC:20260313T150000'], ['DTEND;TZID=UTC:20260312T160000', 'DTEND;TZID=UTC:20260313T160000']);
+    await edit(
+      a.id,
+      timed,
+      ['DTSTART;TZID=UTC:20260312T150000', 'DTSTART;TZID=UTC:20260313T150000'],
+      ['DTEND;TZID=UTC:20260312T160000', 'DTEND;TZID=UTC:20260313T160000'],
+    );
     await run([timed]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-13T15:00', start_date: null }]);
     expect(line((await objectOf(a.id, timed)).data, 'DTSTART')).toBe('DTSTART;TZID=UTC:20260313T150000');
@@ -820,7 +1057,12 @@ describe('more shapes', () => {
     const timed: CalendarEntry = { ...EVENTS, id: 'timed', times: 'timed' };
     const a = item({ target_date: '2026-03-12T15:00', start_date: null });
     await run([timed]);
-    await edit(a.id, timed, ['DTSTART;TZID=UTC:20260312T150000', 'DTSTART;TZID=UTC:20260312T170000'], ['DTEND;TZID=UTC:20260312T160000', 'DTEND;TZID=UTC:20260312T180000']);
+    await edit(
+      a.id,
+      timed,
+      ['DTSTART;TZID=UTC:20260312T150000', 'DTSTART;TZID=UTC:20260312T170000'],
+      ['DTEND;TZID=UTC:20260312T160000', 'DTEND;TZID=UTC:20260312T180000'],
+    );
     await run([timed]);
     expect(plane.writes).toEqual([]);
     expect(line((await objectOf(a.id, timed)).data, 'DTSTART')).toBe('DTSTART;TZID=UTC:20260312T150000');
@@ -829,7 +1071,12 @@ describe('more shapes', () => {
   it('a span without a start date moved whole keeps having none', async () => {
     const a = item({ start_date: null });
     await run([SPANS]);
-    await edit(a.id, SPANS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260314'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260315']);
+    await edit(
+      a.id,
+      SPANS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260314'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260315'],
+    );
     await run([SPANS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-14', start_date: null }]);
   });
@@ -884,8 +1131,15 @@ describe('more shapes', () => {
     expect(plane.writes).toHaveLength(1);
   });
 
-  it('a calendar spanning projects: a 403 stops only that project\'s later edits', async () => {
-    const shared: CalendarEntry = { id: 'mine', name: 'Mine', perProject: false, filter: {}, as: 'tasks', writeBack: { fields: ['dates'] } };
+  it("a calendar spanning projects: a 403 stops only that project's later edits", async () => {
+    const shared: CalendarEntry = {
+      id: 'mine',
+      name: 'Mine',
+      perProject: false,
+      filter: {},
+      as: 'tasks',
+      writeBack: { fields: ['dates'] },
+    };
     const a = item({ target_date: '2026-03-01', start_date: null });
     const b = item({ target_date: '2026-03-02', start_date: null });
     const c = item({ target_date: '2026-03-03', start_date: null }, api);
@@ -919,7 +1173,11 @@ describe('more shapes', () => {
   it('with a calendar cache, an edit to a converged calendar is still seen and sent', async () => {
     const cache = new CalendarCache();
     const a = item();
-    const cached = (overrides: Partial<SyncSettings> = {}) => runSync({ plane, store, editor: plane, stats: stats(), calendarCache: cache }, syncSettings({ entries: [TASKS], ...overrides }));
+    const cached = (overrides: Partial<SyncSettings> = {}) =>
+      runSync(
+        { plane, store, editor: plane, stats: stats(), calendarCache: cache },
+        syncSettings({ entries: [TASKS], ...overrides }),
+      );
     await cached();
     await cached(); // converged: remembered
     await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315']);
@@ -945,7 +1203,12 @@ describe('one item in two write-back calendars', () => {
     freshListings();
     const a = item();
     await run([EVENTS, TASKS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     await run([EVENTS, TASKS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-15', start_date: '2026-03-10' }]);
     await run([EVENTS, TASKS]);
@@ -960,7 +1223,12 @@ describe('one item in two write-back calendars', () => {
     freshListings();
     const a = item();
     await run([EVENTS, TASKS]);
-    await edit(a.id, EVENTS, ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'], ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316']);
+    await edit(
+      a.id,
+      EVENTS,
+      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+    );
     await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260316']);
     const report = await run([EVENTS, TASKS]);
     expect(plane.writes.filter((w) => w.issueId === a.id)).toHaveLength(1);

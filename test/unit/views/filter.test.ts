@@ -2,19 +2,33 @@
 import { describe, expect, it } from 'vitest';
 import type { CalendarFilter } from '../../../src/config/types.js';
 import type { PlaneIssue, PlaneLabel, PlaneState, PlaneUser } from '../../../src/plane/types.js';
-import { compileFilter, compileSelection, noteNames, todayIn, unmatchedValues, usesMe, windowBounds, type FilterContext } from '../../../src/views/filter.js';
+import {
+  compileFilter,
+  compileSelection,
+  type FilterContext,
+  noteNames,
+  todayIn,
+  unmatchedValues,
+  usesMe,
+  windowBounds,
+} from '../../../src/views/filter.js';
 import { issue, project, STATES } from '../../support/builders.js';
 
 const web = project({ identifier: 'WEB', name: 'Web' });
 const TODAY = '2026-03-10';
 const ME: PlaneUser = { id: 'AAAAAAAA-0000-4000-8000-0000000000ee', display_name: 'ada', email: 'Ada@Example.com' };
-const BOB: PlaneUser = { id: 'bbbbbbbb-0000-4000-8000-0000000000bb', display_name: 'Bob Builder', email: 'bob@example.com' };
+const BOB: PlaneUser = {
+  id: 'bbbbbbbb-0000-4000-8000-0000000000bb',
+  display_name: 'Bob Builder',
+  email: 'bob@example.com',
+};
 const CAROL: PlaneUser = { id: 'cccccccc-0000-4000-8000-0000000000cc', display_name: 'carol' }; // no email (Plane may omit it)
 
 const label = (name: string): PlaneLabel => ({ id: `label-${name}`, name, color: '#000' });
 const ctx = (overrides: Partial<FilterContext> = {}): FilterContext => ({ me: undefined, today: TODAY, ...overrides });
 const item = (overrides: Partial<PlaneIssue> = {}) => issue(web.id, overrides);
-const matches = (filter: CalendarFilter, candidate: PlaneIssue, context: FilterContext = ctx()) => compileFilter(filter, context)(candidate);
+const matches = (filter: CalendarFilter, candidate: PlaneIssue, context: FilterContext = ctx()) =>
+  compileFilter(filter, context)(candidate);
 
 describe('compileFilter', () => {
   it('an empty filter lets everything in, undated and stateless items too', () => {
@@ -34,8 +48,20 @@ describe('compileFilter', () => {
   });
 
   it('ANDs all five item keys together', () => {
-    const filter: CalendarFilter = { assignees: ['bob'], labels: ['release'], stateGroups: ['started'], priorities: ['high'], window: { pastDays: 0, futureDays: 7 } };
-    const base: Partial<PlaneIssue> = { assignees: [BOB], labels: [label('release')], state: STATES.started as PlaneState, priority: 'high', target_date: TODAY };
+    const filter: CalendarFilter = {
+      assignees: ['bob'],
+      labels: ['release'],
+      stateGroups: ['started'],
+      priorities: ['high'],
+      window: { pastDays: 0, futureDays: 7 },
+    };
+    const base: Partial<PlaneIssue> = {
+      assignees: [BOB],
+      labels: [label('release')],
+      state: STATES.started as PlaneState,
+      priority: 'high',
+      target_date: TODAY,
+    };
     const bob: PlaneUser = { ...BOB, display_name: 'bob' };
     expect(matches(filter, item({ ...base, assignees: [bob] }))).toBe(true);
     expect(matches(filter, item({ ...base, assignees: [BOB] }))).toBe(false); // "Bob Builder" is not "bob"
@@ -65,7 +91,14 @@ describe('compileFilter', () => {
   describe('assignees', () => {
     it('match a user by id, display name or email, in any case', () => {
       const assigned = item({ assignees: [BOB] });
-      for (const who of [BOB.id, BOB.id.toUpperCase(), 'Bob Builder', 'bob builder', 'BOB@EXAMPLE.COM', 'bob@example.com']) {
+      for (const who of [
+        BOB.id,
+        BOB.id.toUpperCase(),
+        'Bob Builder',
+        'bob builder',
+        'BOB@EXAMPLE.COM',
+        'bob@example.com',
+      ]) {
         expect(matches({ assignees: [who] }, assigned), who).toBe(true);
       }
       expect(matches({ assignees: ['bob'] }, assigned)).toBe(false);
@@ -89,14 +122,26 @@ describe('compileFilter', () => {
         expect(matches({ assignees: [word] }, mine, ctx({ me: { id: ME.id } })), word).toBe(true);
       }
       // The owner's id is compared without regard to case (ME.id is upper case here).
-      expect(matches({ assignees: ['me'] }, item({ assignees: [{ ...ME, id: ME.id.toLowerCase() }] }), ctx({ me: { id: ME.id } }))).toBe(true);
+      expect(
+        matches(
+          { assignees: ['me'] },
+          item({ assignees: [{ ...ME, id: ME.id.toLowerCase() }] }),
+          ctx({ me: { id: ME.id } }),
+        ),
+      ).toBe(true);
       expect(matches({ assignees: ['me'] }, item({ assignees: [BOB] }), ctx({ me: { id: ME.id } }))).toBe(false);
       // "me" combines with other people like any value.
-      expect(matches({ assignees: ['me', 'bob@example.com'] }, item({ assignees: [BOB] }), ctx({ me: { id: ME.id } }))).toBe(true);
+      expect(
+        matches({ assignees: ['me', 'bob@example.com'] }, item({ assignees: [BOB] }), ctx({ me: { id: ME.id } })),
+      ).toBe(true);
     });
 
     it('"me" is never a person called "me"', () => {
-      const namedMe: PlaneUser = { id: 'dddddddd-0000-4000-8000-0000000000dd', display_name: 'me', email: 'me@example.com' };
+      const namedMe: PlaneUser = {
+        id: 'dddddddd-0000-4000-8000-0000000000dd',
+        display_name: 'me',
+        email: 'me@example.com',
+      };
       expect(matches({ assignees: ['me'] }, item({ assignees: [namedMe] }), ctx({ me: { id: ME.id } }))).toBe(false);
     });
 
@@ -119,14 +164,21 @@ describe('compileFilter', () => {
   });
 
   describe('stateGroups', () => {
-    it('match the state\'s group', () => {
+    it("match the state's group", () => {
       const filter: CalendarFilter = { stateGroups: ['backlog', 'started'] };
       expect(matches(filter, item({ state: STATES.backlog as PlaneState }))).toBe(true);
       expect(matches(filter, item({ state: STATES.started as PlaneState }))).toBe(true);
       expect(matches(filter, item({ state: STATES.done as PlaneState }))).toBe(false);
       expect(matches(filter, item({ state: STATES.cancelled as PlaneState }))).toBe(false);
-      expect(matches({ stateGroups: ['completed', 'cancelled'] }, item({ state: STATES.done as PlaneState }))).toBe(true);
-      expect(matches({ stateGroups: ['unstarted'] }, item({ state: { id: 's', name: 'Todo', color: '#fff', group: 'unstarted' } }))).toBe(true);
+      expect(matches({ stateGroups: ['completed', 'cancelled'] }, item({ state: STATES.done as PlaneState }))).toBe(
+        true,
+      );
+      expect(
+        matches(
+          { stateGroups: ['unstarted'] },
+          item({ state: { id: 's', name: 'Todo', color: '#fff', group: 'unstarted' } }),
+        ),
+      ).toBe(true);
     });
 
     it('an item with no state (`{}`) matches no state group, but passes when the filter has none', () => {
@@ -178,17 +230,27 @@ describe('compileFilter', () => {
       expect(matches({ window: { pastDays: 36_500, futureDays: 36_500 } }, dated(''))).toBe(false);
     });
 
-    it('counts from the context\'s today, across month, year and leap-day edges', () => {
-      expect(matches({ window: { pastDays: 1, futureDays: 0 } }, dated('2028-02-29'), ctx({ today: '2028-03-01' }))).toBe(true);
-      expect(matches({ window: { pastDays: 0, futureDays: 1 } }, dated('2027-01-01'), ctx({ today: '2026-12-31' }))).toBe(true);
+    it("counts from the context's today, across month, year and leap-day edges", () => {
+      expect(
+        matches({ window: { pastDays: 1, futureDays: 0 } }, dated('2028-02-29'), ctx({ today: '2028-03-01' })),
+      ).toBe(true);
+      expect(
+        matches({ window: { pastDays: 0, futureDays: 1 } }, dated('2027-01-01'), ctx({ today: '2026-12-31' })),
+      ).toBe(true);
     });
   });
 });
 
 describe('windowBounds', () => {
   it('gives the first and last date let in, undefined for an open side', () => {
-    expect(windowBounds('2026-03-10', { pastDays: 7, futureDays: 14 })).toEqual({ from: '2026-03-03', to: '2026-03-24' });
-    expect(windowBounds('2026-03-10', { pastDays: 0, futureDays: 0 })).toEqual({ from: '2026-03-10', to: '2026-03-10' });
+    expect(windowBounds('2026-03-10', { pastDays: 7, futureDays: 14 })).toEqual({
+      from: '2026-03-03',
+      to: '2026-03-24',
+    });
+    expect(windowBounds('2026-03-10', { pastDays: 0, futureDays: 0 })).toEqual({
+      from: '2026-03-10',
+      to: '2026-03-10',
+    });
     expect(windowBounds('2026-03-10', { futureDays: 30 })).toEqual({ from: undefined, to: '2026-04-09' });
     expect(windowBounds('2026-03-10', { pastDays: 30 })).toEqual({ from: '2026-02-08', to: undefined });
     expect(windowBounds('2026-03-10', {})).toEqual({ from: undefined, to: undefined });
@@ -221,15 +283,22 @@ describe('todayIn', () => {
     expect(todayIn('UTC', new Date('2026-03-02T00:00:00Z'))).toBe('2026-03-02');
   });
 
-  it('without a zone, is the process\'s local date', () => {
+  it("without a zone, is the process's local date", () => {
     const pad = (n: number) => String(n).padStart(2, '0');
-    for (const iso of ['2026-03-01T09:59:59Z', '2026-03-01T10:00:00Z', '2026-03-01T10:59:59Z', '2026-03-01T11:00:00Z']) {
+    for (const iso of [
+      '2026-03-01T09:59:59Z',
+      '2026-03-01T10:00:00Z',
+      '2026-03-01T10:59:59Z',
+      '2026-03-01T11:00:00Z',
+    ]) {
       const now = new Date(iso);
-      expect(todayIn(undefined, now), iso).toBe(`${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`);
+      expect(todayIn(undefined, now), iso).toBe(
+        `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`,
+      );
     }
   });
 
-  it('a window counts from that zone\'s today: the same instant, two different calendars', () => {
+  it("a window counts from that zone's today: the same instant, two different calendars", () => {
     const instant = new Date('2026-03-01T10:30:00Z'); // 2026-03-02 in Kiritimati, 2026-02-28 in Pago Pago
     const due = item({ target_date: '2026-03-02' });
     const nextDay = { window: { pastDays: 0, futureDays: 0 } };
@@ -246,8 +315,14 @@ describe('unmatchedValues', () => {
   }
 
   it('names the assignees and labels no item carries, as written in the config', () => {
-    const seen = seenOf(item({ assignees: [BOB], labels: [label('Release')] }), item({ assignees: [CAROL], labels: [label('docs')] }));
-    const filter: CalendarFilter = { assignees: ['Bob Builder', 'BOB@example.com', BOB.id.toUpperCase(), 'carol', 'Dave'], labels: ['release', 'DOCS', 'Relase'] };
+    const seen = seenOf(
+      item({ assignees: [BOB], labels: [label('Release')] }),
+      item({ assignees: [CAROL], labels: [label('docs')] }),
+    );
+    const filter: CalendarFilter = {
+      assignees: ['Bob Builder', 'BOB@example.com', BOB.id.toUpperCase(), 'carol', 'Dave'],
+      labels: ['release', 'DOCS', 'Relase'],
+    };
     expect(unmatchedValues(filter, seen)).toEqual({ assignees: ['Dave'], labels: ['Relase'] });
   });
 
@@ -256,13 +331,21 @@ describe('unmatchedValues', () => {
   });
 
   it('names everything when nothing was seen, and nothing for a filter without those keys', () => {
-    expect(unmatchedValues({ assignees: ['bob'], labels: ['x'] }, seenOf())).toEqual({ assignees: ['bob'], labels: ['x'] });
-    expect(unmatchedValues({ priorities: ['high'], window: { pastDays: 1 } }, seenOf())).toEqual({ assignees: [], labels: [] });
+    expect(unmatchedValues({ assignees: ['bob'], labels: ['x'] }, seenOf())).toEqual({
+      assignees: ['bob'],
+      labels: ['x'],
+    });
+    expect(unmatchedValues({ priorities: ['high'], window: { pastDays: 1 } }, seenOf())).toEqual({
+      assignees: [],
+      labels: [],
+    });
   });
 
   it('a user without an email is seen by id and name only', () => {
     const seen = seenOf(item({ assignees: [CAROL] }));
-    expect(unmatchedValues({ assignees: ['Carol', CAROL.id, 'carol@example.com'] }, seen).assignees).toEqual(['carol@example.com']);
+    expect(unmatchedValues({ assignees: ['Carol', CAROL.id, 'carol@example.com'] }, seen).assignees).toEqual([
+      'carol@example.com',
+    ]);
   });
 });
 
@@ -285,7 +368,11 @@ describe('compileSelection: the filter, and completed items hidden when the entr
     const hide = compileSelection({ filter: {}, completed: 'hide' }, ctx());
     expect([done, cancelled, open].map(hide)).toEqual([false, false, true]);
     for (const completed of ['show', undefined] as const) {
-      expect([done, cancelled, open].map(compileSelection({ filter: {}, completed }, ctx()))).toEqual([true, true, true]);
+      expect([done, cancelled, open].map(compileSelection({ filter: {}, completed }, ctx()))).toEqual([
+        true,
+        true,
+        true,
+      ]);
     }
     expect(compileSelection({ filter: { priorities: ['urgent'] }, completed: 'hide' }, ctx())(open)).toBe(false);
   });

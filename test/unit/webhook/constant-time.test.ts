@@ -6,11 +6,16 @@ import { verifyDelivery } from '../../../src/webhook/verify.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
-  return { ...actual, timingSafeEqual: vi.fn((a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => actual.timingSafeEqual(a, b)) };
+  return {
+    ...actual,
+    timingSafeEqual: vi.fn((a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => actual.timingSafeEqual(a, b)),
+  };
 });
 
 const SECRET = 'plane_wh_0123456789abcdef0123456789abcdef';
-const BODY = Buffer.from('{"event": "cycle", "action": "created", "data": {"id": "22b6fc9c-1849-45da-b103-52a3e3a6b4c1"}}');
+const BODY = Buffer.from(
+  '{"event": "cycle", "action": "created", "data": {"id": "22b6fc9c-1849-45da-b103-52a3e3a6b4c1"}}',
+);
 const spy = vi.mocked(crypto.timingSafeEqual);
 
 beforeEach(() => {

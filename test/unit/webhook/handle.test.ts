@@ -8,7 +8,6 @@ import type { Delivery } from '../../../src/webhook/delivery.js';
 import { handleDelivery, type WebhookSettings } from '../../../src/webhook/handle.js';
 import { issue, project, syncSettings, WebhookMemoryPlane } from '../../support/builders.js';
 
-
 const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({ ...syncSettings(), ...overrides });
 
 let plane: WebhookMemoryPlane;
@@ -48,14 +47,27 @@ describe('handleDelivery', () => {
     const adopted = await store.createCalendar('memory://home/family/', 'Plane: Web');
     const item = issue(web.id);
     plane.issues.push(item);
-    const viaCache = await handleDelivery(delivery('issue', 'created', item.id, web.id), deps(), settings({ knownCalendarUrl: () => adopted.url }));
+    const viaCache = await handleDelivery(
+      delivery('issue', 'created', item.id, web.id),
+      deps(),
+      settings({ knownCalendarUrl: () => adopted.url }),
+    );
     expect(viaCache.projects[0]).toMatchObject({ calendarUrl: adopted.url, created: 1, calendarCreated: false });
     expect(store.writes.map((w) => w.op)).toEqual(['mkcalendar', 'put']); // the test's own MKCALENDAR, then the event
 
     const other = issue(api.id);
     plane.issues.push(other);
-    const stale = await handleDelivery(delivery('issue', 'created', other.id, api.id), deps(), settings({ knownCalendarUrl: () => 'memory://home/deleted-long-ago/' }));
-    expect(stale.projects[0]).toMatchObject({ calendarUrl: await store.calendarUrlFor(`plane-${api.id}`), calendarCreated: true, created: 1, failed: 0 });
+    const stale = await handleDelivery(
+      delivery('issue', 'created', other.id, api.id),
+      deps(),
+      settings({ knownCalendarUrl: () => 'memory://home/deleted-long-ago/' }),
+    );
+    expect(stale.projects[0]).toMatchObject({
+      calendarUrl: await store.calendarUrlFor(`plane-${api.id}`),
+      calendarCreated: true,
+      created: 1,
+      failed: 0,
+    });
   });
 
   it('an issue Plane cannot turn into an event is reported and its event kept', async () => {
@@ -101,21 +113,38 @@ describe('handleDelivery', () => {
   it('plane.projects limits issue and project deliveries, by identifier or id', async () => {
     const item = issue(api.id);
     plane.issues.push(item);
-    const skipped = await handleDelivery(delivery('issue', 'created', item.id, api.id), deps(), settings({ projects: ['web'] }));
+    const skipped = await handleDelivery(
+      delivery('issue', 'created', item.id, api.id),
+      deps(),
+      settings({ projects: ['web'] }),
+    );
     expect(skipped.webhook.nothingToDo).toMatch(/plane\.projects/);
     expect(store.writes).toEqual([]);
-    const project = await handleDelivery(delivery('project', 'updated', api.id), deps(), settings({ projects: [web.id] }));
+    const project = await handleDelivery(
+      delivery('project', 'updated', api.id),
+      deps(),
+      settings({ projects: [web.id] }),
+    );
     expect(project.webhook.nothingToDo).toMatch(/plane\.projects/);
     expect(store.writes).toEqual([]);
-    const chosen = await handleDelivery(delivery('issue', 'created', item.id, api.id), deps(), settings({ projects: ['API'] }));
+    const chosen = await handleDelivery(
+      delivery('issue', 'created', item.id, api.id),
+      deps(),
+      settings({ projects: ['API'] }),
+    );
     expect(chosen.totals.created).toBe(1);
   });
 
   it('project deliveries: archived or unknown projects are nothing to do', async () => {
     const archived = project({ identifier: 'OLD', archived_at: '2025-01-01T00:00:00Z' });
     plane.projects.push(archived);
-    expect((await handleDelivery(delivery('project', 'updated', archived.id), deps(), settings())).webhook.nothingToDo).toMatch(/archived/);
-    expect((await handleDelivery(delivery('project', 'created', '00000000-0000-4000-8000-00000000dead'), deps(), settings())).webhook.nothingToDo).toMatch(/does not show/);
+    expect(
+      (await handleDelivery(delivery('project', 'updated', archived.id), deps(), settings())).webhook.nothingToDo,
+    ).toMatch(/archived/);
+    expect(
+      (await handleDelivery(delivery('project', 'created', '00000000-0000-4000-8000-00000000dead'), deps(), settings()))
+        .webhook.nothingToDo,
+    ).toMatch(/does not show/);
     expect(store.writes).toEqual([]);
   });
 });

@@ -19,7 +19,6 @@ import { issue, project, WebhookMemoryPlane } from '../../support/builders.js';
 
 const SECRET = 'plane_wh_00112233445566778899aabbccddeeff';
 
-
 const web = project({ identifier: 'WEB', name: 'Web' });
 const dated = issue(web.id, { name: 'Dated' });
 
@@ -39,9 +38,17 @@ async function handle(raw: Buffer, signature: string | undefined, mode: Mode) {
   const { plane, store } = world();
   let outcome: Outcome;
   try {
-    const delivery = verifyDelivery(raw, signature, mode === 'secret' ? SECRET : undefined, { allowUnsigned: mode === 'unsigned-allowed' });
+    const delivery = verifyDelivery(raw, signature, mode === 'secret' ? SECRET : undefined, {
+      allowUnsigned: mode === 'unsigned-allowed',
+    });
     const deps = { plane, store, stats: { plane: new RequestStats(), caldav: new RequestStats() } };
-    const settings = { webUrl: 'https://app.plane.so', workspaceSlug: 'acme', calendarNameTemplate: 'Plane: {project}', projects: [], guard: { maxDeletePercent: 50, allowMassDelete: false } };
+    const settings = {
+      webUrl: 'https://app.plane.so',
+      workspaceSlug: 'acme',
+      calendarNameTemplate: 'Plane: {project}',
+      projects: [],
+      guard: { maxDeletePercent: 50, allowMassDelete: false },
+    };
     outcome = { report: await handleDelivery(delivery, deps, settings) };
   } catch (error) {
     if (!(error instanceof WebhookRejectedError)) throw error; // a crash: fails the property
@@ -53,12 +60,26 @@ async function handle(raw: Buffer, signature: string | undefined, mode: Mode) {
 // ── bodies ──────────────────────────────────────────────────────────────────
 
 const anyValue = fc.anything({ maxDepth: 2 });
-const idOrJunk = fc.oneof({ arbitrary: fc.constantFrom(dated.id, web.id, dated.id.toUpperCase()), weight: 4 }, { arbitrary: fc.oneof(fc.uuid(), fc.string({ maxLength: 8 }), anyValue), weight: 1 });
+const idOrJunk = fc.oneof(
+  { arbitrary: fc.constantFrom(dated.id, web.id, dated.id.toUpperCase()), weight: 4 },
+  { arbitrary: fc.oneof(fc.uuid(), fc.string({ maxLength: 8 }), anyValue), weight: 1 },
+);
 const structured = fc.record(
   {
-    event: fc.oneof({ arbitrary: fc.constantFrom('issue', 'project'), weight: 4 }, { arbitrary: fc.constantFrom('cycle', 'Issue', 'issue ', ''), weight: 1 }, { arbitrary: anyValue, weight: 1 }),
-    action: fc.oneof({ arbitrary: fc.constantFrom('created', 'updated', 'update', 'deleted'), weight: 4 }, { arbitrary: fc.constantFrom('archived', 'Update'), weight: 1 }, { arbitrary: anyValue, weight: 1 }),
-    data: fc.oneof({ arbitrary: fc.record({ id: idOrJunk, project: idOrJunk }, { requiredKeys: [] }), weight: 5 }, { arbitrary: anyValue, weight: 1 }),
+    event: fc.oneof(
+      { arbitrary: fc.constantFrom('issue', 'project'), weight: 4 },
+      { arbitrary: fc.constantFrom('cycle', 'Issue', 'issue ', ''), weight: 1 },
+      { arbitrary: anyValue, weight: 1 },
+    ),
+    action: fc.oneof(
+      { arbitrary: fc.constantFrom('created', 'updated', 'update', 'deleted'), weight: 4 },
+      { arbitrary: fc.constantFrom('archived', 'Update'), weight: 1 },
+      { arbitrary: anyValue, weight: 1 },
+    ),
+    data: fc.oneof(
+      { arbitrary: fc.record({ id: idOrJunk, project: idOrJunk }, { requiredKeys: [] }), weight: 5 },
+      { arbitrary: anyValue, weight: 1 },
+    ),
     webhook_id: fc.uuid(),
   },
   { requiredKeys: ['data'] },
@@ -77,10 +98,20 @@ const structuredBytes = fc.oneof(
   },
 );
 /** What Plane sends about the objects that exist, in both spellings of the action. */
-const genuine = fc.oneof(
-  fc.record({ event: fc.constant('issue'), action: fc.constantFrom('created', 'updated', 'update'), data: fc.constant({ id: dated.id, project: web.id }) }),
-  fc.record({ event: fc.constant('project'), action: fc.constantFrom('created', 'updated'), data: fc.constant({ id: web.id }) }),
-).map((value) => Buffer.from(JSON.stringify(value), 'utf8'));
+const genuine = fc
+  .oneof(
+    fc.record({
+      event: fc.constant('issue'),
+      action: fc.constantFrom('created', 'updated', 'update'),
+      data: fc.constant({ id: dated.id, project: web.id }),
+    }),
+    fc.record({
+      event: fc.constant('project'),
+      action: fc.constantFrom('created', 'updated'),
+      data: fc.constant({ id: web.id }),
+    }),
+  )
+  .map((value) => Buffer.from(JSON.stringify(value), 'utf8'));
 const bytes = fc.oneof(
   { arbitrary: genuine, weight: 2 },
   { arbitrary: structuredBytes, weight: 3 },
@@ -121,28 +152,34 @@ describe('the handler layer on hostile input', () => {
     let wrote = 0;
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(bytes, signing, fc.string({ maxLength: 70 }), fc.constantFrom<Mode>('secret', 'secret', 'no-secret', 'unsigned-allowed'), async (raw, how, junk, mode) => {
-        const signature = signatureFor(raw, how, junk);
-        const { outcome, writes } = await handle(raw, signature, mode);
-        const authentic = mode === 'unsigned-allowed' || (mode === 'secret' && how === 'right');
-        if ('rejected' in outcome) {
-          expect(outcome.rejected.exitCode).toBe(4);
-          expect(outcome.rejected).toBeInstanceOf(DeliveryRejectedError);
-          // Never a raw byte of the body in the message: no control characters, printable ASCII only (plus our own "…").
-          expect(outcome.rejected.message).toMatch(/^[\x20-\x7e…]*$/);
-          expect(writes).toEqual([]);
-          return;
-        }
-        accepted += 1;
-        expect(authentic, 'a delivery got past the gate without a valid signature').toBe(true);
-        if (writes.length > 0) {
-          wrote += 1;
-          expect(namesKnownObject(raw)).toBe(true);
-          // Only calplanebot's own calendar and event: nothing else in the home is touched.
-          expect(writes.every((w) => w.url.includes(`plane-${web.id}`))).toBe(true);
-        }
-        expect(outcome.report.projects.flatMap((p) => p.errors)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        bytes,
+        signing,
+        fc.string({ maxLength: 70 }),
+        fc.constantFrom<Mode>('secret', 'secret', 'no-secret', 'unsigned-allowed'),
+        async (raw, how, junk, mode) => {
+          const signature = signatureFor(raw, how, junk);
+          const { outcome, writes } = await handle(raw, signature, mode);
+          const authentic = mode === 'unsigned-allowed' || (mode === 'secret' && how === 'right');
+          if ('rejected' in outcome) {
+            expect(outcome.rejected.exitCode).toBe(4);
+            expect(outcome.rejected).toBeInstanceOf(DeliveryRejectedError);
+            // Never a raw byte of the body in the message: no control characters, printable ASCII only (plus our own "…").
+            expect(outcome.rejected.message).toMatch(/^[\x20-\x7e…]*$/);
+            expect(writes).toEqual([]);
+            return;
+          }
+          accepted += 1;
+          expect(authentic, 'a delivery got past the gate without a valid signature').toBe(true);
+          if (writes.length > 0) {
+            wrote += 1;
+            expect(namesKnownObject(raw)).toBe(true);
+            // Only calplanebot's own calendar and event: nothing else in the home is touched.
+            expect(writes.every((w) => w.url.includes(`plane-${web.id}`))).toBe(true);
+          }
+          expect(outcome.report.projects.flatMap((p) => p.errors)).toEqual([]);
+        },
+      ),
       { numRuns: 400, seed: 5_2026 },
     );
     // Not vacuous: many samples passed the gate and some of them wrote.
@@ -151,7 +188,9 @@ describe('the handler layer on hostile input', () => {
   });
 
   it('a valid signed delivery about the issue writes its event (the property above can see writes)', async () => {
-    const raw = Buffer.from(JSON.stringify({ event: 'issue', action: 'updated', data: { id: dated.id, project: web.id } }));
+    const raw = Buffer.from(
+      JSON.stringify({ event: 'issue', action: 'updated', data: { id: dated.id, project: web.id } }),
+    );
     const { outcome, writes } = await handle(raw, signBody(raw, SECRET), 'secret');
     expect('report' in outcome && outcome.report.totals.created).toBe(1);
     expect(writes.map((w) => w.op)).toEqual(['mkcalendar', 'put']);
@@ -170,7 +209,9 @@ describe('rejection messages never carry raw body bytes', () => {
       throw new Error('accepted');
     })();
     expect(error.reason).toBe('invalid-json');
-    expect(error.message).toMatch(/^webhook delivery rejected: the body is not valid JSON \(\d+ bytes\), at position 18 near ".*"$/);
+    expect(error.message).toMatch(
+      /^webhook delivery rejected: the body is not valid JSON \(\d+ bytes\), at position 18 near ".*"$/,
+    );
     expect(error.message).toContain('\\u001b[2J\\u000d\\u000a\\u202e');
     expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
   });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeHttpConnections, createHttpClient, RequestStats } from '../../../src/http/fetcher.js';
 import { PlaneClient } from '../../../src/plane/client.js';
-import { startFakePlane, type FakePlane } from '../../support/fake-plane.js';
+import { type FakePlane, startFakePlane } from '../../support/fake-plane.js';
 import type { Json } from '../../support/fake-plane-serialize.js';
 
 let plane: FakePlane;
@@ -14,7 +14,11 @@ beforeAll(async () => {
     baseUrl: plane.url,
     workspaceSlug: plane.workspaceSlug,
     apiKey: plane.apiKey,
-    http: createHttpClient({ service: 'plane', stats: new RequestStats(), policy: { timeoutMs: 5_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 } }),
+    http: createHttpClient({
+      service: 'plane',
+      stats: new RequestStats(),
+      policy: { timeoutMs: 5_000, retries: 1, backoffMinMs: 1, backoffMaxMs: 1, maxRetryAfterMs: 1 },
+    }),
   });
 });
 
@@ -26,7 +30,12 @@ afterAll(async () => {
 describe('getIssueWithProject', () => {
   it('reads the issue and its project (identifier, name) in a single request', async () => {
     const project = plane.addProject({ name: 'Website', identifier: 'WEB' });
-    const issue = plane.addIssue(project.id, { name: 'One request', target_date: '2026-01-02', state: 'Done', labels: ['x'] });
+    const issue = plane.addIssue(project.id, {
+      name: 'One request',
+      target_date: '2026-01-02',
+      state: 'Done',
+      labels: ['x'],
+    });
     plane.resetRequests();
     const found = await client.getIssueWithProject(project.id, issue.id);
     expect(plane.requests).toHaveLength(1);
@@ -34,7 +43,12 @@ describe('getIssueWithProject', () => {
     expect(found?.project).toEqual({ id: project.id, identifier: 'WEB', name: 'Website', archived_at: null });
     // The issue looks exactly like getIssue's: `project` is the UUID again, state and labels expanded.
     expect(found?.issue.project).toBe(project.id);
-    expect(found?.issue).toMatchObject({ id: issue.id, name: 'One request', target_date: '2026-01-02', state: { group: 'completed' } });
+    expect(found?.issue).toMatchObject({
+      id: issue.id,
+      name: 'One request',
+      target_date: '2026-01-02',
+      state: { group: 'completed' },
+    });
     expect(found?.issue.labels.map((l) => l.name)).toEqual(['x']);
   });
 
@@ -51,7 +65,10 @@ describe('getIssueWithProject', () => {
   it('falls back to getProject when an instance does not expand `project`', async () => {
     const project = plane.addProject({ name: 'Old Instance', identifier: 'OLD' });
     const issue = plane.addIssue(project.id, { name: 'Unexpanded', target_date: '2026-01-02' });
-    plane.failNext({ pathIncludes: `/${issue.id}/` }, { status: 200, body: plane.issueJson(issue.id, ['state', 'labels', 'assignees']) });
+    plane.failNext(
+      { pathIncludes: `/${issue.id}/` },
+      { status: 200, body: plane.issueJson(issue.id, ['state', 'labels', 'assignees']) },
+    );
     plane.resetRequests();
     const found = await client.getIssueWithProject(project.id, issue.id);
     expect(plane.requests.map((r) => r.path.endsWith(`/projects/${project.id}/`))).toEqual([false, true]);
@@ -63,7 +80,12 @@ describe('getIssueWithProject', () => {
     const project = plane.addProject({ name: 'Odd', identifier: 'ODD' });
     const issue = plane.addIssue(project.id, { name: 'Odd', target_date: '2026-01-02' });
     const body = plane.issueJson(issue.id, ['state', 'labels', 'assignees']) as { [key: string]: Json };
-    plane.failNext({ pathIncludes: `/${issue.id}/` }, { status: 200, body: { ...body, project: { id: project.id, name: 'Odd' } } });
-    await expect(client.getIssueWithProject(project.id, issue.id)).rejects.toThrow(/expanded project has "identifier" is not a string/);
+    plane.failNext(
+      { pathIncludes: `/${issue.id}/` },
+      { status: 200, body: { ...body, project: { id: project.id, name: 'Odd' } } },
+    );
+    await expect(client.getIssueWithProject(project.id, issue.id)).rejects.toThrow(
+      /expanded project has "identifier" is not a string/,
+    );
   });
 });

@@ -16,7 +16,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 type Outcome = { delivery: Delivery } | { rejected: DeliveryRejectedError };
 
 /** Runs the gate; any exception other than a rejection fails the property. */
-function gate(raw: Buffer, signature: string | undefined, secret: string | undefined = SECRET, allowUnsigned = false): Outcome {
+function gate(
+  raw: Buffer,
+  signature: string | undefined,
+  secret: string | undefined = SECRET,
+  allowUnsigned = false,
+): Outcome {
   try {
     return { delivery: verifyDelivery(raw, signature, secret, { allowUnsigned }) };
   } catch (error) {
@@ -34,10 +39,15 @@ function expectSane(delivery: Delivery): void {
 }
 
 /** Mostly values Plane could send, sometimes anything at all. */
-const plausible = <T>(values: T[]) => fc.oneof({ arbitrary: fc.constantFrom(...values), weight: 4 }, { arbitrary: fc.anything(), weight: 1 });
+const plausible = <T>(values: T[]) =>
+  fc.oneof({ arbitrary: fc.constantFrom(...values), weight: 4 }, { arbitrary: fc.anything(), weight: 1 });
 const ids = fc.record({
   id: fc.oneof({ arbitrary: fc.uuid(), weight: 4 }, { arbitrary: fc.string(), weight: 1 }),
-  project: fc.oneof({ arbitrary: fc.uuid(), weight: 3 }, { arbitrary: fc.string(), weight: 1 }, { arbitrary: fc.constant(null), weight: 1 }),
+  project: fc.oneof(
+    { arbitrary: fc.uuid(), weight: 3 },
+    { arbitrary: fc.string(), weight: 1 },
+    { arbitrary: fc.constant(null), weight: 1 },
+  ),
 });
 const payload = fc.record(
   {
@@ -45,7 +55,14 @@ const payload = fc.record(
     action: plausible(['created', 'updated', 'deleted', 'create', 'update', 'delete', 'archived', 'Update']),
     data: fc.oneof(
       { arbitrary: ids, weight: 4 },
-      { arbitrary: ids.chain((record) => fc.subarray(Object.keys(record)).map((keys) => Object.fromEntries(keys.map((k) => [k, record[k as keyof typeof record]])))), weight: 1 },
+      {
+        arbitrary: ids.chain((record) =>
+          fc
+            .subarray(Object.keys(record))
+            .map((keys) => Object.fromEntries(keys.map((k) => [k, record[k as keyof typeof record]]))),
+        ),
+        weight: 1,
+      },
       { arbitrary: fc.anything(), weight: 1 },
     ),
     activity: fc.anything(),
@@ -93,16 +110,24 @@ describe('the verify + parse layer, for any input', () => {
 
   it('with unsigned deliveries allowed, any bytes still end in a sane Delivery or a rejection', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)), payload.map((v) => Buffer.from(JSON.stringify(v)))), (raw) => {
-        const outcome = gate(raw, undefined, undefined, true);
-        if ('delivery' in outcome) expectSane(outcome.delivery);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
+          payload.map((v) => Buffer.from(JSON.stringify(v))),
+        ),
+        (raw) => {
+          const outcome = gate(raw, undefined, undefined, true);
+          if ('delivery' in outcome) expectSane(outcome.delivery);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('changing any one byte of a signed, valid delivery makes it a signature mismatch', () => {
-    const raw = Buffer.from('{"event": "issue", "action": "updated", "data": {"id": "5b9f3c1e-0d2a-4c47-9a55-3f0e8b1d2c44", "project": "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"}}');
+    const raw = Buffer.from(
+      '{"event": "issue", "action": "updated", "data": {"id": "5b9f3c1e-0d2a-4c47-9a55-3f0e8b1d2c44", "project": "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"}}',
+    );
     const signature = signBody(raw, SECRET);
     expect('delivery' in gate(raw, signature)).toBe(true);
     fc.assert(

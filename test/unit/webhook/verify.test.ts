@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { WebhookRejectedError } from '../../../src/errors.js';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { WebhookRejectedError } from '../../../src/errors.js';
 import { parseDelivery } from '../../../src/webhook/delivery.js';
 import { readBody } from '../../../src/webhook/read-body.js';
 import { DeliveryRejectedError, type RejectionReason } from '../../../src/webhook/rejection.js';
-import { signBody, signatureMatches } from '../../../src/webhook/signature.js';
-import { MAX_BODY_BYTES, verifyDelivery, type VerifyOptions } from '../../../src/webhook/verify.js';
+import { signatureMatches, signBody } from '../../../src/webhook/signature.js';
+import { MAX_BODY_BYTES, type VerifyOptions, verifyDelivery } from '../../../src/webhook/verify.js';
 
 // plane-api.md §5: Plane's own test vector (json.dumps separators, no prefix, lowercase hex).
 const VECTOR_SECRET = 'plane_wh_0123456789abcdef0123456789abcdef';
@@ -26,7 +26,13 @@ function pyBody(value: Record<string, unknown>): Buffer {
 }
 
 function issueBody(overrides: Record<string, unknown> = {}): Buffer {
-  return pyBody({ event: 'issue', action: 'updated', webhook_id: PROJECT, data: { id: ISSUE, project: PROJECT, name: 'x' }, ...overrides });
+  return pyBody({
+    event: 'issue',
+    action: 'updated',
+    webhook_id: PROJECT,
+    data: { id: ISSUE, project: PROJECT, name: 'x' },
+    ...overrides,
+  });
 }
 
 function rejection(run: () => unknown): DeliveryRejectedError {
@@ -46,11 +52,17 @@ function expectRejected(reason: RejectionReason, run: () => unknown): DeliveryRe
 }
 
 describe('the signature', () => {
-  it('reproduces Plane\'s own test vector, over the raw bytes', () => {
+  it("reproduces Plane's own test vector, over the raw bytes", () => {
     const raw = Buffer.from(VECTOR_BODY, 'utf8');
     expect(signBody(raw, VECTOR_SECRET)).toBe(VECTOR_SIGNATURE);
     const delivery = verifyDelivery(raw, VECTOR_SIGNATURE, VECTOR_SECRET, OPTIONS);
-    expect(delivery).toEqual({ event: 'project', action: 'deleted', id: '22b6fc9c-1849-45da-b103-52a3e3a6b4c1', projectId: null, deliveryId: null });
+    expect(delivery).toEqual({
+      event: 'project',
+      action: 'deleted',
+      id: '22b6fc9c-1849-45da-b103-52a3e3a6b4c1',
+      projectId: null,
+      deliveryId: null,
+    });
   });
 
   it('is over the exact bytes: the same JSON re-serialized by JavaScript no longer matches', () => {
@@ -60,7 +72,9 @@ describe('the signature', () => {
   });
 
   it('covers non-ASCII exactly as Plane escapes it (\\uXXXX), and a raw UTF-8 body differently', () => {
-    const escaped = Buffer.from(`{"event": "issue", "action": "updated", "data": {"id": "${ISSUE}", "project": "${PROJECT}", "name": "Caf\\u00e9 \\ud83d\\ude80"}}`);
+    const escaped = Buffer.from(
+      `{"event": "issue", "action": "updated", "data": {"id": "${ISSUE}", "project": "${PROJECT}", "name": "Caf\\u00e9 \\ud83d\\ude80"}}`,
+    );
     const signature = createHmac('sha256', SECRET).update(escaped).digest('hex');
     expect(verifyDelivery(escaped, signature, SECRET, OPTIONS).id).toBe(ISSUE);
     const utf8 = Buffer.from(escaped.toString('latin1').replace('Caf\\u00e9 \\ud83d\\ude80', 'Café 🚀'), 'utf8');
@@ -70,9 +84,13 @@ describe('the signature', () => {
   it('accepts upper-case hex and surrounding whitespace (same digest), nothing else', () => {
     const raw = Buffer.from(VECTOR_BODY);
     expect(verifyDelivery(raw, ` ${VECTOR_SIGNATURE.toUpperCase()}\n`, VECTOR_SECRET, OPTIONS).event).toBe('project');
-    expectRejected('signature-malformed', () => verifyDelivery(raw, `sha256=${VECTOR_SIGNATURE}`, VECTOR_SECRET, OPTIONS));
+    expectRejected('signature-malformed', () =>
+      verifyDelivery(raw, `sha256=${VECTOR_SIGNATURE}`, VECTOR_SECRET, OPTIONS),
+    );
     expectRejected('signature-malformed', () => verifyDelivery(raw, VECTOR_SIGNATURE.slice(1), VECTOR_SECRET, OPTIONS));
-    expectRejected('signature-malformed', () => verifyDelivery(raw, `${VECTOR_SIGNATURE.slice(1)}g`, VECTOR_SECRET, OPTIONS));
+    expectRejected('signature-malformed', () =>
+      verifyDelivery(raw, `${VECTOR_SIGNATURE.slice(1)}g`, VECTOR_SECRET, OPTIONS),
+    );
   });
 
   it('a signature made with another secret, or for one changed byte, does not match', () => {
@@ -111,7 +129,9 @@ describe('fail closed', () => {
   });
 
   it('checks the signature before looking at the payload', () => {
-    expectRejected('signature-mismatch', () => verifyDelivery(Buffer.from('not json'), '0'.repeat(64), SECRET, OPTIONS));
+    expectRejected('signature-mismatch', () =>
+      verifyDelivery(Buffer.from('not json'), '0'.repeat(64), SECRET, OPTIONS),
+    );
   });
 
   it('never puts the secret into a message or hint', () => {
@@ -191,11 +211,18 @@ describe('the payload', () => {
   });
 
   it('a deleted issue body carries only data.id; the project is optional there', () => {
-    expect(parse(pyBody({ event: 'issue', action: 'deleted', data: { id: ISSUE } }))).toMatchObject({ action: 'deleted', id: ISSUE, projectId: null });
+    expect(parse(pyBody({ event: 'issue', action: 'deleted', data: { id: ISSUE } }))).toMatchObject({
+      action: 'deleted',
+      id: ISSUE,
+      projectId: null,
+    });
   });
 
   it('lower-cases UUIDs (Plane writes them lower-case; UIDs are built from them)', () => {
-    expect(parse(issueBody({ data: { id: ISSUE.toUpperCase(), project: PROJECT.toUpperCase() } }))).toMatchObject({ id: ISSUE, projectId: PROJECT });
+    expect(parse(issueBody({ data: { id: ISSUE.toUpperCase(), project: PROJECT.toUpperCase() } }))).toMatchObject({
+      id: ISSUE,
+      projectId: PROJECT,
+    });
   });
 
   it('passes events it does not act on (cycle, module, issue_comment) through for "nothing to do"', () => {
@@ -234,7 +261,9 @@ describe('the payload', () => {
   });
 
   it('quotes a bad value only as a short escaped excerpt', () => {
-    const error = expectRejected('bad-event', () => parse(pyBody({ event: `x\n${'y'.repeat(500)}`, action: 'updated', data: { id: ISSUE } })));
+    const error = expectRejected('bad-event', () =>
+      parse(pyBody({ event: `x\n${'y'.repeat(500)}`, action: 'updated', data: { id: ISSUE } })),
+    );
     expect(error.message).not.toContain('\n');
     expect(error.message.length).toBeLessThan(120);
   });

@@ -10,14 +10,21 @@ import type { CalendarEntry } from '../../../src/config/types.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { planeStatusError } from '../../../src/plane/http-errors.js';
 import type { PlaneEditor, PlaneIssue, UpdatedWorkItem, WorkItemUpdate } from '../../../src/plane/types.js';
-import { hasFailures, type CalendarReport } from '../../../src/sync/report.js';
+import { type CalendarReport, hasFailures } from '../../../src/sync/report.js';
 import { runSync } from '../../../src/sync/run.js';
 import type { Delivery } from '../../../src/webhook/delivery.js';
 import { handleDelivery, type WebhookReport, type WebhookSettings } from '../../../src/webhook/handle.js';
 import { EditableMemoryPlane, issue, project, STATES, syncSettings } from '../../support/builders.js';
 
 const web = project({ identifier: 'WEB', name: 'Web' });
-const TASKS: CalendarEntry = { id: 'tasks', name: 'T {project}', perProject: true, filter: {}, as: 'tasks', writeBack: { fields: ['dates', 'completion'] } };
+const TASKS: CalendarEntry = {
+  id: 'tasks',
+  name: 'T {project}',
+  perProject: true,
+  filter: {},
+  as: 'tasks',
+  writeBack: { fields: ['dates', 'completion'] },
+};
 const PLANE_COMPLETED = '20260102T030405Z';
 
 let plane: EditableMemoryPlane;
@@ -33,10 +40,22 @@ function stats() {
   return { plane: new RequestStats(), caldav: new RequestStats() };
 }
 
-const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({ ...syncSettings({ entries: [TASKS] }), ...overrides });
+const settings = (overrides: Partial<WebhookSettings> = {}): WebhookSettings => ({
+  ...syncSettings({ entries: [TASKS] }),
+  ...overrides,
+});
 
-function deliver(action: Delivery['action'], issueId: string, overrides: Partial<WebhookSettings> = {}, editor: PlaneEditor | undefined = plane): Promise<WebhookReport> {
-  return handleDelivery({ event: 'issue', action, id: issueId, projectId: web.id, deliveryId: null }, { plane, editor, store, stats: stats() }, settings(overrides));
+function deliver(
+  action: Delivery['action'],
+  issueId: string,
+  overrides: Partial<WebhookSettings> = {},
+  editor: PlaneEditor | undefined = plane,
+): Promise<WebhookReport> {
+  return handleDelivery(
+    { event: 'issue', action, id: issueId, projectId: web.id, deliveryId: null },
+    { plane, editor, store, stats: stats() },
+    settings(overrides),
+  );
 }
 
 function sync(): ReturnType<typeof runSync> {
@@ -61,7 +80,8 @@ function unfold(text: string): string {
 
 async function objectOf(issueId: string): Promise<RemoteObject> {
   for (const calendar of await store.listCalendars()) {
-    for (const object of await store.list(calendar)) if (unfold(object.data).includes(`X-CALPLANEBOT-ISSUE-ID:${issueId}`)) return object;
+    for (const object of await store.list(calendar))
+      if (unfold(object.data).includes(`X-CALPLANEBOT-ISSUE-ID:${issueId}`)) return object;
   }
   throw new Error(`no object for ${issueId}`);
 }
@@ -91,12 +111,14 @@ const MOVE_AND_TICK: Array<[string, string]> = [
 ];
 
 describe('handle-webhook and write-back', () => {
-  it('Plane\'s delivery for the change a sync wrote back makes no CalDAV write and no PATCH', async () => {
+  it("Plane's delivery for the change a sync wrote back makes no CalDAV write and no PATCH", async () => {
     const a = item();
     await sync();
     await edit(a.id, ...MOVE_AND_TICK);
     const synced = await sync();
-    expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id }]);
+    expect(plane.writes.map((w) => w.update)).toEqual([
+      { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id },
+    ]);
     expect(calendarOf(synced).planeWrites).toBe(1);
 
     const writes = store.writes.length;
@@ -105,7 +127,14 @@ describe('handle-webhook and write-back', () => {
     expect(plane.writes).toHaveLength(1);
     expect(store.writes.length).toBe(writes);
     expect((await objectOf(a.id)).etag).toBe(before.etag);
-    expect(calendarOf(report)).toMatchObject({ unchanged: 1, updated: 0, planeWrites: 0, planeChanges: [], conflicts: 0, errors: [] });
+    expect(calendarOf(report)).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+      planeWrites: 0,
+      planeChanges: [],
+      conflicts: 0,
+      errors: [],
+    });
   });
 
   it('a delivery for an item edited in the calendar (Plane unchanged) writes the edit back, with no state dir', async () => {
@@ -116,7 +145,13 @@ describe('handle-webhook and write-back', () => {
     await edit(a.id, ...MOVE_AND_TICK);
 
     const report = await deliver('updated', a.id);
-    expect(plane.writes).toEqual([{ projectId: web.id, issueId: a.id, update: { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id } }]);
+    expect(plane.writes).toEqual([
+      {
+        projectId: web.id,
+        issueId: a.id,
+        update: { target_date: '2026-03-15', start_date: '2026-03-10', state: STATES.done?.id },
+      },
+    ]);
     const calendar = calendarOf(report);
     expect(calendar).toMatchObject({ planeWrites: 1, failed: 0, errors: [] });
     expect(calendar.planeChanges).toEqual([expect.objectContaining({ issueId: a.id, applied: true })]);
@@ -136,13 +171,17 @@ describe('handle-webhook and write-back', () => {
     expect(calendarOf(next)).toMatchObject({ unchanged: 1, planeWrites: 0 });
   });
 
-  it('Plane\'s delivery arriving while the sync\'s write-back is under way (after the PATCH, before the rewrite) still means one PATCH', async () => {
+  it("Plane's delivery arriving while the sync's write-back is under way (after the PATCH, before the rewrite) still means one PATCH", async () => {
     const a = item();
     await sync();
     await edit(a.id, ...MOVE_AND_TICK);
     const update = plane.updateWorkItem.bind(plane);
     const deliveries: WebhookReport[] = [];
-    plane.updateWorkItem = async (projectId: string, issueId: string, change: WorkItemUpdate): Promise<UpdatedWorkItem> => {
+    plane.updateWorkItem = async (
+      projectId: string,
+      issueId: string,
+      change: WorkItemUpdate,
+    ): Promise<UpdatedWorkItem> => {
       const answer = await update(projectId, issueId, change);
       deliveries.push(await deliver('updated', issueId));
       return answer;
@@ -168,7 +207,14 @@ describe('handle-webhook and write-back', () => {
     plane.update(a.id, { target_date: '2026-03-20' });
     const report = await deliver('updated', a.id);
     expect(plane.writes).toEqual([]);
-    expect(calendarOf(report).planeConflicts).toEqual([expect.objectContaining({ issueId: a.id, field: 'dates', calendar: '2026-03-10 → 2026-03-15', plane: '2026-03-10 → 2026-03-20' })]);
+    expect(calendarOf(report).planeConflicts).toEqual([
+      expect.objectContaining({
+        issueId: a.id,
+        field: 'dates',
+        calendar: '2026-03-10 → 2026-03-15',
+        plane: '2026-03-10 → 2026-03-20',
+      }),
+    ]);
     expect(report.totals.conflicts).toBe(1);
     expect(hasFailures(report)).toBe(false);
     expect(line((await objectOf(a.id)).data, 'DUE')).toBe('DUE;VALUE=DATE:20260320');
@@ -190,19 +236,37 @@ describe('handle-webhook and write-back', () => {
     const a = item();
     await deliver('created', a.id);
     const url = `https://api.plane.so/api/v1/workspaces/acme/projects/${web.id}/work-items/${a.id}/`;
-    plane.refuse.set(a.id, planeStatusError({ method: 'PATCH', url, status: 403, text: '{"detail":"You do not have permission to perform this action."}', contentType: 'application/json' }, 'key'));
+    plane.refuse.set(
+      a.id,
+      planeStatusError(
+        {
+          method: 'PATCH',
+          url,
+          status: 403,
+          text: '{"detail":"You do not have permission to perform this action."}',
+          contentType: 'application/json',
+        },
+        'key',
+      ),
+    );
     const edited = await edit(a.id, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260315']);
     const report = await deliver('updated', a.id);
-    expect(calendarOf(report).errors).toEqual([expect.objectContaining({ operation: 'write-back', status: 403, issueId: a.id })]);
+    expect(calendarOf(report).errors).toEqual([
+      expect.objectContaining({ operation: 'write-back', status: 403, issueId: a.id }),
+    ]);
     expect(hasFailures(report)).toBe(true);
     expect((await objectOf(a.id)).data).toBe(edited);
   });
 
-  it('a project delivery syncs the project\'s share with write-back', async () => {
+  it("a project delivery syncs the project's share with write-back", async () => {
     const a = item();
     await sync();
     await edit(a.id, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260314']);
-    const report = await handleDelivery({ event: 'project', action: 'updated', id: web.id, projectId: null, deliveryId: null }, { plane, editor: plane, store, stats: stats() }, settings());
+    const report = await handleDelivery(
+      { event: 'project', action: 'updated', id: web.id, projectId: null, deliveryId: null },
+      { plane, editor: plane, store, stats: stats() },
+      settings(),
+    );
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-14', start_date: '2026-03-10' }]);
     expect(report.totals.planeWrites).toBe(1);
   });
@@ -227,7 +291,13 @@ describe('handle-webhook and write-back', () => {
 });
 
 describe('one item in two write-back calendars, through a delivery', () => {
-  const EVENTS: CalendarEntry = { id: 'events', name: 'E {project}', perProject: true, filter: {}, writeBack: { fields: ['dates'] } };
+  const EVENTS: CalendarEntry = {
+    id: 'events',
+    name: 'E {project}',
+    perProject: true,
+    filter: {},
+    writeBack: { fields: ['dates'] },
+  };
 
   // Shows a src bug (as in test/unit/sync/write-back-run.test.ts): the delivery reads the item once
   // and decides every calendar against that read, so the second calendar's different edit is sent
@@ -235,14 +305,17 @@ describe('one item in two write-back calendars, through a delivery', () => {
   // PlaneClient (EditableMemoryPlane hands out its own object, which its PATCH then changes).
   it('different edits of the item in both reach Plane once, the other reported as a conflict', async () => {
     const read = plane.getIssueWithProject.bind(plane);
-    plane.getIssueWithProject = async (projectId: string, issueId: string) => structuredClone(await read(projectId, issueId));
+    plane.getIssueWithProject = async (projectId: string, issueId: string) =>
+      structuredClone(await read(projectId, issueId));
     const a = item();
     const entries = [EVENTS, TASKS];
     await deliver('created', a.id, { entries });
     const events = (await store.listCalendars()).find((c) => c.url.includes('/plane-events-'));
     const event = events && (await store.list(events))[0];
     if (!event) throw new Error('no event');
-    const moved = unfold(event.data).replace('DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315').replace('DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316');
+    const moved = unfold(event.data)
+      .replace('DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315')
+      .replace('DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316');
     expect(moved).toContain('DTSTART;VALUE=DATE:20260315');
     await store.update(event.href, moved, event.etag);
     const tasks = (await store.listCalendars()).find((c) => c.url.includes('/plane-tasks-'));
