@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: calplanebot against vdirsyncer on the same kind of server (a fresh Radicale
- * each), at 10 projects × 1,000 issues unless told otherwise. Prints a markdown table and writes
- * the results as JSON (and the table as markdown) into bench-results/ (gitignored).
+ * each), at 10 projects × 1,000 issues and then at 2 × 100 (the small workspace, where a run is
+ * mostly start-up) unless told otherwise. Prints a markdown table per size and writes the results as
+ * JSON (and the table as markdown) into bench-results/{size}/ (gitignored).
  *
  *   npm run bench                                   # the full benchmark (long: see README "Performance")
+ *   npm run bench -- --sizes large,wide             # one project of 20,000 items; 100 projects × 100 items
  *   npm run bench -- --projects 2 --issues 200 --runs 1 --initial-runs 1 --change-runs 1   # the smoke run (test/e2e/bench-smoke.test.ts)
  *   npm run bench -- --only export,cpb-noop-stateless   # some scenarios only (--help lists them)
  */
@@ -33,6 +35,8 @@ import {
   calplanebotExport,
   calplanebotInitial,
   calplanebotNoop,
+  calplanebotNoopThree,
+  calplanebotThreeCalendars,
   calplanebotWebhook,
   exportWorld,
   startUp,
@@ -49,6 +53,16 @@ const CHANGE_SHARE = 0.01;
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const machine = preflight();
+  for (const size of options.sizes) {
+    // Each size its own results folder (the one size of a custom run keeps --out as it is).
+    const out = options.sizes.length > 1 ? join(options.out, size.name) : options.out;
+    if (options.sizes.length > 1)
+      process.stdout.write(`\n## ${size.name}: ${size.projects} project(s) × ${size.issues / size.projects} issues\n`);
+    await measureSize({ ...options, projects: size.projects, issues: size.issues, out }, machine);
+  }
+}
+
+async function measureSize(options: BenchOptions, machine: BenchResults['machine']): Promise<void> {
   const started = new Date();
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const work = mkdtempSync(join(tmpdir(), 'calplanebot-bench-'));
@@ -95,6 +109,7 @@ async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutp
       'cpb-noop-state-first',
       'cpb-noop-state',
       'cpb-noop-stateless',
+      'cpb-noop-3cal',
       'cpb-change',
       'cpb-webhook',
     ].some(want),
@@ -119,6 +134,7 @@ async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutp
       if (want(first.id)) scenarios.push(first);
     }
     scenarios.push(...(await noopRounds(ctx, options.runs, worlds, want)));
+    if (worlds.cpb && want('cpb-noop-3cal')) scenarios.push(await threeCalendarRounds(ctx, options.runs, worlds.cpb));
     let changedPerRound = 0;
     if (worlds.cpb && want('cpb-change')) {
       const change = await changeRounds(ctx, options.changeRuns, worlds.cpb);
@@ -235,6 +251,21 @@ async function noopRounds(
     }
   }
   return selected;
+}
+
+/** The stateless no-op of three calendars over the same projects (made first, by one writing run). */
+async function threeCalendarRounds(ctx: BenchContext, runs: number, cpb: CalplanebotWorld): Promise<Scenario> {
+  const scenario: Scenario = {
+    id: 'cpb-noop-3cal',
+    tool: 'calplanebot',
+    title: 'no-op sync, stateless, 3 calendars over the same projects',
+    runs: [],
+    note: 'per project, open items, urgent+high items: Plane read once per project',
+  };
+  ctx.log('three calendars over the same projects: making them');
+  await calplanebotThreeCalendars(ctx, cpb);
+  for (let i = 0; i < runs; i += 1) scenario.runs.push(await calplanebotNoopThree(ctx, cpb));
+  return scenario;
 }
 
 async function changeRounds(

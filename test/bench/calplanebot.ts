@@ -29,7 +29,13 @@ const SCRUBBED = [
  * A config file for this workspace and server, remembering in `stateDir` (a fresh empty one:
  * stateless). Through the recording proxies, unless `direct`.
  */
-export function calplanebotConfig(workspace: Workspace, server: Server, stateDir: string, direct = false): string {
+export function calplanebotConfig(
+  workspace: Workspace,
+  server: Server,
+  stateDir: string,
+  direct = false,
+  calendars?: unknown[],
+): string {
   return writeConfig({
     planeUrl: direct ? workspace.plane.url : workspace.planeProxy.url,
     apiKey: workspace.plane.apiKey,
@@ -38,6 +44,7 @@ export function calplanebotConfig(workspace: Workspace, server: Server, stateDir
     username: server.user.username,
     password: server.user.password,
     extra: {
+      ...(calendars ? { calendars } : {}),
       sync: { stateDir },
       webhook: { secret: WEBHOOK_SECRET },
       // Generous timeouts: the machine may be busy, and a timeout would measure the retry, not the tool.

@@ -2,7 +2,32 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+/** A workspace size the benchmark measures, with its name in the results. */
+export interface WorkspaceSize {
+  name: string;
+  projects: number;
+  /** Total issues, spread evenly over the projects. */
+  issues: number;
+}
+
+/**
+ * The named sizes (`--sizes`): the standard 10 × 1,000; the small workspace most teams have (where
+ * a run is mostly start-up); one project of 20,000 items (20 pages); 100 projects × 100 items.
+ */
+export const SIZES: Readonly<Record<string, WorkspaceSize>> = {
+  standard: { name: 'standard', projects: 10, issues: 10_000 },
+  small: { name: 'small', projects: 2, issues: 200 },
+  large: { name: 'large', projects: 1, issues: 20_000 },
+  wide: { name: 'wide', projects: 100, issues: 10_000 },
+};
+
+/** What `npm run bench` measures without --sizes, --projects or --issues. */
+export const DEFAULT_SIZES = ['standard', 'small'] as const;
+
 export interface BenchOptions {
+  /** The workspaces measured, one after the other (each its own table and results folder). */
+  sizes: WorkspaceSize[];
+  /** The size being measured (set per size by bench.ts). */
   projects: number;
   /** Total issues, spread evenly over the projects. */
   issues: number;
@@ -30,6 +55,7 @@ export const SCENARIO_IDS = [
   'vds-noop',
   'cpb-noop-state',
   'cpb-noop-stateless',
+  'cpb-noop-3cal',
   'cpb-export-first',
   'cpb-export-unchanged',
   'cpb-change',
@@ -40,14 +66,18 @@ export const SCENARIO_IDS = [
 export const SCENARIO_GROUPS: Readonly<Record<string, readonly string[]>> = {
   startup: ['node-e0', 'cpb-version'],
   initial: ['vds-initial', 'cpb-initial'],
-  noop: ['cpb-noop-state-first', 'vds-noop', 'cpb-noop-state', 'cpb-noop-stateless'],
+  noop: ['cpb-noop-state-first', 'vds-noop', 'cpb-noop-state', 'cpb-noop-stateless', 'cpb-noop-3cal'],
   export: ['cpb-export-first', 'cpb-export-unchanged'],
   vdirsyncer: ['vds-initial', 'vds-noop'],
 };
 
-const USAGE = `usage: npm run bench -- [--projects 10] [--issues 10000] [--runs 5] [--initial-runs 3]
-                       [--change-runs 3] [--seed 1] [--out bench-results] [--profile]
-                       [--only <scenario or group>[,…]]
+const USAGE = `usage: npm run bench -- [--sizes standard,small] | [--projects 10] [--issues 10000]
+                       [--runs 5] [--initial-runs 3] [--change-runs 3] [--seed 1] [--out bench-results]
+                       [--profile] [--only <scenario or group>[,…]]
+  --sizes   the workspaces to measure, one after the other: ${Object.values(SIZES)
+    .map((s) => `${s.name} (${s.projects} × ${s.issues / s.projects})`)
+    .join(', ')}; default ${DEFAULT_SIZES.join(',')}
+  --projects/--issues measure one workspace of that size instead
   --only measures only these scenarios (repeatable or comma-separated), e.g. --only export,cpb-noop-stateless;
          a scenario that needs a synced calendar still gets one (one initial sync, not reported unless named).
   scenarios: ${SCENARIO_IDS.join(', ')}
@@ -59,8 +89,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      projects: { type: 'string', default: '10' },
-      issues: { type: 'string', default: '10000' },
+      sizes: { type: 'string' },
+      projects: { type: 'string' },
+      issues: { type: 'string' },
       runs: { type: 'string', default: '5' },
       'initial-runs': { type: 'string', default: '3' },
       'change-runs': { type: 'string', default: '3' },
@@ -75,9 +106,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
+  const sizes = sizesOf(values.sizes, values.projects, values.issues);
   const options: BenchOptions = {
-    projects: positive(values.projects, 'projects'),
-    issues: positive(values.issues, 'issues'),
+    sizes,
+    projects: sizes[0]?.projects ?? 10,
+    issues: sizes[0]?.issues ?? 10_000,
     runs: positive(values.runs, 'runs'),
     initialRuns: positive(values['initial-runs'], 'initial-runs'),
     changeRuns: positive(values['change-runs'], 'change-runs'),
@@ -86,9 +119,35 @@ export function parseOptions(argv: string[]): BenchOptions {
     profile: values.profile,
     only: values.only ? scenarioSet(values.only) : undefined,
   };
-  if (options.issues < options.projects)
-    throw new Error(`--issues (${options.issues}) must be at least --projects (${options.projects})\n${USAGE}`);
   return options;
+}
+
+/** --sizes, or one custom size from --projects and --issues, or the default sizes. */
+function sizesOf(names: string | undefined, projects: string | undefined, issues: string | undefined): WorkspaceSize[] {
+  if (names !== undefined && (projects !== undefined || issues !== undefined))
+    throw new Error(`--sizes cannot be combined with --projects or --issues\n${USAGE}`);
+  if (projects !== undefined || issues !== undefined) {
+    const size = {
+      name: 'custom',
+      projects: positive(projects ?? '10', 'projects'),
+      issues: positive(issues ?? '10000', 'issues'),
+    };
+    if (size.issues < size.projects)
+      throw new Error(`--issues (${size.issues}) must be at least --projects (${size.projects})\n${USAGE}`);
+    return [size];
+  }
+  const wanted =
+    names === undefined
+      ? [...DEFAULT_SIZES]
+      : names
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+  return wanted.map((name) => {
+    const size = SIZES[name];
+    if (!size) throw new Error(`--sizes: unknown size "${name}"\n${USAGE}`);
+    return size;
+  });
 }
 
 /** Whether this run measures scenario `id`. */

@@ -141,6 +141,8 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
         r.noopStateVsVdirsyncer! <= 0.3,
       );
     add('no-op, state dir: writes', '0', String(writesOf(state.caldav)), writesOf(state.caldav) === 0);
+    // An idle cron run should cost little more than Node itself (vdirsyncer's takes 38 MB).
+    add('no-op, state dir: peak RSS', '≤ 80 MB', `${state.maxRssMb} MB`, state.maxRssMb <= 80);
     add(
       'no-op, state dir: Plane requests',
       `= ${planeMinimum} (projects pages + Σ⌈issues/1000⌉)`,
@@ -163,6 +165,19 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
       String(stateless.caldav.requests),
       stateless.caldav.requests <= calendars + 2,
     );
+  }
+  const three = get('cpb-noop-3cal');
+  if (three) {
+    add(
+      'no-op, 3 calendars over the same projects: Plane requests',
+      `= ${planeMinimum} (one calendar's)`,
+      String(three.planeRequests),
+      three.planeRequests === planeMinimum,
+    );
+    if (stateless) {
+      const cpu = three.cpuMs / stateless.cpuMs;
+      add('no-op, 3 calendars vs 1 (stateless): CPU (user+sys)', '< 3.0×', fmtRatio(cpu), cpu < 3);
+    }
   }
   const change = get('cpb-change');
   if (change) {

@@ -176,6 +176,32 @@ export async function calplanebotNoop(
   return record(ctx, run.sample, world.server, report);
 }
 
+/**
+ * Three calendars over the same projects: today's one per project, every open item in one
+ * calendar, and the urgent and high ones in another. Each project's items are read from Plane once
+ * however many calendars show them, so Plane's requests are one calendar's.
+ */
+export const THREE_CALENDARS = [
+  { id: 'projects', perProject: true },
+  { id: 'open', name: 'Plane: open', filter: { stateGroups: ['backlog', 'unstarted', 'started'] } },
+  { id: 'urgent', name: 'Plane: urgent', filter: { priorities: ['urgent', 'high'] } },
+];
+
+/** The three calendars made once (a writing run, not measured), for `calplanebotNoopThree`. */
+export async function calplanebotThreeCalendars(ctx: BenchContext, world: CalplanebotWorld): Promise<void> {
+  const config = calplanebotConfig(ctx.workspace, world.server, freshStateDir(), false, THREE_CALENDARS);
+  expectCli(await calplanebot(['sync'], config), 'sync making the three calendars', (r) => r.totals.failed === 0);
+}
+
+/** A stateless no-op of the three calendars: every calendar listed, every item compared in each it shows in. */
+export async function calplanebotNoopThree(ctx: BenchContext, world: CalplanebotWorld): Promise<RunRecord> {
+  const config = calplanebotConfig(ctx.workspace, world.server, freshStateDir(), false, THREE_CALENDARS);
+  resetCounters(ctx, world.server);
+  const run = await calplanebot(['sync'], config);
+  const report = expectCli(run, 'no-op sync of three calendars (stateless)', isNoop);
+  return record(ctx, run.sample, world.server, report);
+}
+
 /** Changes `share` of the issues in Plane, then syncs with the state dir: it must write exactly those. */
 export async function calplanebotChange(
   ctx: BenchContext,

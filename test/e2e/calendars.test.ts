@@ -520,6 +520,10 @@ describe('calendars: one Plane read, several filtered calendars', () => {
     const paths = plane.requests.map((r) => r.path.replace(/[0-9a-f-]{36}/g, ':id'));
     expect(paths.filter((p) => p === '/api/v1/users/me/')).toHaveLength(1);
     expect(paths.filter((p) => /\/projects\/:id\/(work-items|issues)\/$/.test(p))).toHaveLength(2);
+    // Five calendars over two projects cost what one calendar does: the projects page, a page per
+    // project, and "me" because a filter says it. Nothing else.
+    expect(paths.filter((p) => p.endsWith('/projects/'))).toHaveLength(1);
+    expect(paths).toHaveLength(4);
   });
 
   it("a second sync writes nothing: no PUT, DELETE or MKCALENDAR, every calendar's ctag as it was", async () => {
