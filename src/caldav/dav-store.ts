@@ -5,11 +5,10 @@
  */
 
 import type { DAVAccount, DAVResponse } from 'tsdav';
-import { createAccount, createObject, davRequest, deleteObject, fetchHomeUrl, propfind, updateObject } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
-import { type ListedMember, readMultistatus } from './multistatus.js';
+import { type ListedCollection, type ListedMember, readCollections, readMultistatus } from './multistatus.js';
 import type { CalendarRef, CalendarStore, NewCalendarOptions, RemoteObject, WriteResult } from './store.js';
 
 export interface DavStoreOptions {
@@ -33,6 +32,15 @@ export interface DavDiscovery {
 
 type TsdavFetch = typeof globalThis.fetch;
 
+const loadTsdav = () => import('tsdav');
+let tsdavModule: ReturnType<typeof loadTsdav> | undefined;
+
+/** tsdav, loaded when first needed (discovery, writes): a cron run with a cached discovery never needs it. */
+function tsdav(): ReturnType<typeof loadTsdav> {
+  tsdavModule ??= loadTsdav();
+  return tsdavModule;
+}
+
 /** calplanebot's own XML namespace, for the dead property that marks an adopted calendar. */
 const CALPLANEBOT_NS = 'urn:x-calplanebot';
 const MARK = 'cpb:project-id';
@@ -45,6 +53,12 @@ const CALENDAR_QUERY = `<?xml version="1.0" encoding="utf-8"?>
   <d:prop><d:getetag/><c:calendar-data/></d:prop>
   <c:filter><c:comp-filter name="VCALENDAR"/></c:filter>
 </c:calendar-query>`;
+
+/** CALENDAR_PROPS as an XML body, for the calendar list's own PROPFIND. */
+const CALENDAR_LIST_PROPFIND = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/" xmlns:cpb="${CALPLANEBOT_NS}">
+  <d:prop><d:displayname/><d:resourcetype/><cs:getctag/><d:sync-token/><c:supported-calendar-component-set/><cpb:project-id/></d:prop>
+</d:propfind>`;
 
 const CALENDAR_PROPS = {
   'd:displayname': {},
@@ -125,7 +139,7 @@ export class DavCalendarStore implements CalendarStore {
     const serverUrl = this.options.serverUrl;
     const account: DAVAccount = { serverUrl, rootUrl: serverUrl, accountType: 'caldav' };
     try {
-      const [root] = await propfind({
+      const [root] = await (await tsdav()).propfind({
         url: serverUrl,
         props: { 'd:current-user-principal': {}, 'c:calendar-home-set': {} },
         depth: '0',
@@ -156,7 +170,7 @@ export class DavCalendarStore implements CalendarStore {
   private async homeOfPrincipal(principalUrl: string): Promise<string> {
     let responses: DAVResponse[];
     try {
-      responses = await propfind({
+      responses = await (await tsdav()).propfind({
         url: principalUrl,
         props: { 'c:calendar-home-set': {}, ...CALENDAR_PROPS },
         depth: '1',
@@ -172,7 +186,7 @@ export class DavCalendarStore implements CalendarStore {
         principalUrl,
         accountType: 'caldav',
       };
-      return fetchHomeUrl({ account, headers: this.headers, fetch: this.tsdavFetch });
+      return (await tsdav()).fetchHomeUrl({ account, headers: this.headers, fetch: this.tsdavFetch });
     }
     const principal = responses.find(
       (r) => r.href !== undefined && samePath(new URL(r.href, principalUrl).href, principalUrl),
@@ -187,7 +201,7 @@ export class DavCalendarStore implements CalendarStore {
 
   private async discoverWellKnown(): Promise<DAVAccount> {
     try {
-      return await createAccount({
+      return await (await tsdav()).createAccount({
         account: { serverUrl: this.options.serverUrl, accountType: 'caldav' },
         headers: this.headers,
         fetch: this.tsdavFetch,
@@ -232,17 +246,28 @@ export class DavCalendarStore implements CalendarStore {
     const prefetched = this.prefetched;
     this.prefetched = undefined;
     if (prefetched) return prefetched;
-    // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar).
-    return calendarsIn(
-      await propfind({
-        url: homeUrl,
-        props: CALENDAR_PROPS,
-        depth: '1',
-        headers: this.headers,
-        fetch: this.tsdavFetch,
-      }),
-      homeUrl,
-    );
+    // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar), read
+    // with sax: a cron run whose discovery is cached then never loads tsdav.
+    const where = describeUrl(homeUrl);
+    const response = await this.fetch(homeUrl, {
+      method: 'PROPFIND',
+      headers: { ...this.headers, depth: '1', 'content-type': 'text/xml; charset=utf-8' },
+      body: CALENDAR_LIST_PROPFIND,
+    });
+    try {
+      return calendarsFrom(readCollections(response.bytes), homeUrl);
+    } catch (error) {
+      throw new HttpError(
+        'caldav',
+        `the calendar list at ${where} (PROPFIND, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
+        response.status,
+        'PROPFIND',
+        where,
+        {
+          hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
+        },
+      );
+    }
   }
 
   async createCalendar(
@@ -267,7 +292,7 @@ export class DavCalendarStore implements CalendarStore {
 
   private async mkcalendar(url: string, props: Record<string, unknown>): Promise<DavAnswer> {
     this.prefetched = undefined; // the calendar set changes: a list from before is stale
-    const [response] = await davRequest({
+    const [response] = await (await tsdav()).davRequest({
       url,
       init: {
         method: 'MKCALENDAR',
@@ -300,7 +325,7 @@ export class DavCalendarStore implements CalendarStore {
     namespaces: Record<string, string>,
   ): Promise<void> {
     this.prefetched = undefined;
-    const [response] = await davRequest({
+    const [response] = await (await tsdav()).davRequest({
       url,
       init: {
         method: 'PROPPATCH',
@@ -388,7 +413,7 @@ export class DavCalendarStore implements CalendarStore {
   }
 
   private async put(href: string, data: string, conditions: Record<string, string>): Promise<DavAnswer> {
-    const response = await createObject({
+    const response = await (await tsdav()).createObject({
       url: href,
       data,
       headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions },
@@ -399,7 +424,7 @@ export class DavCalendarStore implements CalendarStore {
 
   async update(href: string, data: string, etag: string | null): Promise<WriteResult> {
     const current = etag ?? (await this.requireEtag(href));
-    const response = await updateObject({
+    const response = await (await tsdav()).updateObject({
       url: href,
       data,
       etag: current,
@@ -418,7 +443,12 @@ export class DavCalendarStore implements CalendarStore {
       throw error;
     }
     try {
-      const response = await deleteObject({ url: href, etag: current, headers: this.headers, fetch: this.tsdavFetch });
+      const response = await (await tsdav()).deleteObject({
+        url: href,
+        etag: current,
+        headers: this.headers,
+        fetch: this.tsdavFetch,
+      });
       writeOutcome(await readAnswer(response), 'DELETE', href);
     } catch (error) {
       if (error instanceof NotFoundError) return; // already gone: the goal is reached
@@ -625,28 +655,48 @@ function toRemoteObjects(members: ListedMember[], base: string): { objects: Remo
 }
 
 /** The event and task calendars among the members of a Depth-1 PROPFIND answer (a journal-only one is neither). */
+/** The calendars among a discovery PROPFIND's answers (tsdav's parse), as calendarsFrom reads them. */
 function calendarsIn(responses: DAVResponse[], homeUrl: string): CalendarRef[] {
+  const listed = responses.flatMap((r): ListedCollection[] =>
+    r.href
+      ? [
+          {
+            href: r.href,
+            types: Object.keys(r.props?.resourcetype ?? {}),
+            displayName: textOf(r.props?.displayname),
+            ctag: optionalText(r.props?.getctag),
+            syncToken: optionalText(r.props?.syncToken),
+            components: componentNames(r.props?.supportedCalendarComponentSet?.comp),
+            mark: optionalText(r.props?.projectId),
+          },
+        ]
+      : [],
+  );
+  return calendarsFrom(listed, homeUrl);
+}
+
+/** The calendars (of events or tasks) among a home's members. */
+function calendarsFrom(listed: ListedCollection[], homeUrl: string): CalendarRef[] {
   const calendars: CalendarRef[] = [];
-  for (const r of responses) {
-    const types = Object.keys(r.props?.resourcetype ?? {});
-    if (!types.includes('calendar') || !r.href) continue;
-    const components = componentNames(r.props?.supportedCalendarComponentSet?.comp);
+  for (const member of listed) {
+    if (!member.types.includes('calendar')) continue;
+    const components = member.components.map((name) => name.toUpperCase());
     if (components.length > 0 && !components.includes('VEVENT') && !components.includes('VTODO')) continue;
     calendars.push({
       ...(components.length > 0 ? { components } : {}),
-      url: new URL(r.href, homeUrl).href,
-      displayName: textOf(r.props?.displayname),
-      ctag: optionalText(r.props?.getctag),
-      syncToken: optionalText(r.props?.syncToken),
-      projectId: markOf(r.props?.projectId),
+      url: new URL(member.href, homeUrl).href,
+      displayName: member.displayName,
+      ctag: member.ctag,
+      syncToken: member.syncToken,
+      projectId: markOf(member.mark),
     });
   }
   return calendars;
 }
 
 /** calplanebot's mark: a project id, and nothing else (it names Plane URLs later). */
-function markOf(prop: unknown): string | undefined {
-  const text = textOf(prop).trim();
+function markOf(mark: string | undefined): string | undefined {
+  const text = (mark ?? '').trim();
   return UUID.test(text) ? text : undefined;
 }
 

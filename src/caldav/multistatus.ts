@@ -111,3 +111,101 @@ function isSuccess(statusLine: string | undefined): boolean {
   const code = /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
   return code?.startsWith('2') === true;
 }
+
+/** One member of a calendar home as a Depth-1 PROPFIND lists it (listCalendars). */
+export interface ListedCollection {
+  href: string;
+  /** The local names of its resourcetype's children ("collection", "calendar", …). */
+  types: string[];
+  displayName: string;
+  ctag: string | undefined;
+  syncToken: string | undefined;
+  /** supported-calendar-component-set, as the server spells the names; empty when not said. */
+  components: string[];
+  /** calplanebot's mark (urn:x-calplanebot project-id), as stored. */
+  mark: string | undefined;
+}
+
+const COLLECTION_LEAVES = new Set(['displayname', 'getctag', 'sync-token', 'project-id', 'href', 'status']);
+
+interface CollectionDraft {
+  href?: string;
+  status?: string;
+  props: Omit<ListedCollection, 'href'>;
+}
+
+/**
+ * The collections of a PROPFIND answer with the properties listCalendars asks for, from the
+ * propstats that succeeded. Read like readMultistatus: sax, by local name; throws on anything that
+ * is not a multistatus.
+ */
+export function readCollections(body: Buffer): ListedCollection[] {
+  const collections: ListedCollection[] = [];
+  const path: string[] = [];
+  let root: string | undefined;
+  let response: CollectionDraft | undefined;
+  let propstat: { status?: string; props: Partial<Omit<ListedCollection, 'href'>> } | undefined;
+  let text: string | undefined;
+
+  const parser = sax.parser(true, { trim: false, normalize: false });
+  parser.onerror = (error) => {
+    throw error;
+  };
+  parser.onopentag = (tag) => {
+    const name = localName(tag.name);
+    const parent = path.at(-1);
+    root ??= name;
+    path.push(name);
+    if (name === 'response')
+      response = {
+        props: { types: [], displayName: '', ctag: undefined, syncToken: undefined, components: [], mark: undefined },
+      };
+    else if (name === 'propstat' && response) propstat = { props: {} };
+    else if (parent === 'resourcetype' && propstat) propstat.props.types = [...(propstat.props.types ?? []), name];
+    else if (name === 'comp' && parent === 'supported-calendar-component-set' && propstat) {
+      const comp = tag.attributes.name;
+      if (typeof comp === 'string') propstat.props.components = [...(propstat.props.components ?? []), comp];
+    } else if (COLLECTION_LEAVES.has(name)) text = '';
+  };
+  const collect = (chunk: string) => {
+    if (text !== undefined) text += chunk;
+  };
+  parser.ontext = collect;
+  parser.oncdata = collect;
+  parser.onclosetag = () => {
+    const name = path.pop();
+    const parent = path.at(-1);
+    const value = text;
+    text = undefined;
+    if (name === 'response' && response) {
+      if (response.href !== undefined && isSuccess(response.status))
+        collections.push({ href: response.href, ...response.props });
+      response = undefined;
+    } else if (name === 'propstat' && response && propstat) {
+      if (isSuccess(propstat.status)) Object.assign(response.props, propstat.props);
+      propstat = undefined;
+    } else if (value !== undefined && response) {
+      if (name === 'href' && parent === 'response') response.href ??= value.trim();
+      else if (name === 'status' && parent === 'response') response.status = value;
+      else if (name === 'status' && parent === 'propstat' && propstat) propstat.status = value;
+      else if (parent === 'prop' && propstat) {
+        if (name === 'displayname') propstat.props.displayName = value;
+        else if (name === 'getctag') propstat.props.ctag = value.trim() || undefined;
+        else if (name === 'sync-token') propstat.props.syncToken = value.trim() || undefined;
+        else if (name === 'project-id') propstat.props.mark = value;
+      }
+    }
+  };
+
+  const decoder = new StringDecoder('utf8');
+  let chunk = decoder.write(body);
+  if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+  parser.write(chunk);
+  parser.write(decoder.end());
+  parser.close();
+  if (root !== 'multistatus')
+    throw new Error(
+      root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`,
+    );
+  return collections;
+}

@@ -26,6 +26,11 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   // and the default lets that garbage pile up into peak RSS (npm run bench reports it; the cost is
   // a few more collections, a few % CPU).
   setFlagsFromString('--heap-growing-percent=50');
+  // undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising tier recompiles that
+  // module in the background on every start: ~35 MB of transient memory and ~60 ms of CPU, for a
+  // parser that reads a few MiB per run. The baseline compiler's code is plenty (npm run bench: an
+  // idle cron run's peak RSS 118 → see README "Performance").
+  setFlagsFromString('--liftoff-only');
   const [{ CommanderError }, { buildProgram }] = await Promise.all([import('commander'), import('./program.js')]);
   let exitCode: ExitCode = ExitCode.Ok;
   const program = buildProgram(packageVersion(), async (command, run) => {

@@ -1,6 +1,6 @@
 /** readMultistatus: the calendar listing's 207, as servers spell it. */
 import { describe, expect, it } from 'vitest';
-import { readMultistatus } from '../../../src/caldav/multistatus.js';
+import { readCollections, readMultistatus } from '../../../src/caldav/multistatus.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const ics = (uid: string, summary = 'x') =>
@@ -83,5 +83,55 @@ END:VCALENDAR]]></c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status><
 
   it('reads an empty calendar as no members', () => {
     expect(readMultistatus(bytes('<?xml version="1.0"?><multistatus xmlns="DAV:"/>'))).toEqual([]);
+  });
+});
+
+describe('readCollections', () => {
+  it("reads a calendar home's Depth-1 PROPFIND: resourcetype, display name, ctag, sync-token, components and calplanebot's mark, from the propstats that succeeded", () => {
+    const radicale = `<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ns3="urn:x-calplanebot">
+<response><href>/alice/</href><propstat><prop><resourcetype><principal/><collection/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat>
+<propstat><prop><displayname/><CS:getctag/></prop><status>HTTP/1.1 404 Not Found</status></propstat></response>
+<response><href>/alice/plane-1/</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype><displayname>Plane: Web &amp; App</displayname><CS:getctag>"c1"</CS:getctag><sync-token>http://radicale.org/ns/sync/abc</sync-token><C:supported-calendar-component-set><C:comp name="VEVENT"/><C:comp name="vtodo"/></C:supported-calendar-component-set><ns3:project-id>0f8fad5b-d9cb-469f-a165-70867728950e</ns3:project-id></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+<response><href>/alice/journal/</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype><displayname>Notes</displayname></prop><status>HTTP/1.1 200 OK</status></propstat><propstat><prop><ns3:project-id/></prop><status>HTTP/1.1 404 Not Found</status></propstat></response>
+</multistatus>`;
+    expect(readCollections(bytes(radicale))).toEqual([
+      {
+        href: '/alice/',
+        types: ['principal', 'collection'],
+        displayName: '',
+        ctag: undefined,
+        syncToken: undefined,
+        components: [],
+        mark: undefined,
+      },
+      {
+        href: '/alice/plane-1/',
+        types: ['collection', 'calendar'],
+        displayName: 'Plane: Web & App',
+        ctag: '"c1"',
+        syncToken: 'http://radicale.org/ns/sync/abc',
+        components: ['VEVENT', 'vtodo'],
+        mark: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      },
+      {
+        href: '/alice/journal/',
+        types: ['collection', 'calendar'],
+        displayName: 'Notes',
+        ctag: undefined,
+        syncToken: undefined,
+        components: [],
+        mark: undefined,
+      },
+    ]);
+  });
+
+  it('skips a response whose own status failed, and refuses what is not a multistatus', () => {
+    const gone = `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a/x/</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response></d:multistatus>`;
+    expect(readCollections(bytes(gone))).toEqual([]);
+    expect(() => readCollections(bytes('<html><body>Sign in</body></html>'))).toThrow(
+      /<html> document, not a multistatus/,
+    );
+    expect(() => readCollections(bytes(''))).toThrow(/empty/);
   });
 });
