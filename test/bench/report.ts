@@ -142,7 +142,7 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
       );
     add('no-op, state dir: writes', '0', String(writesOf(state.caldav)), writesOf(state.caldav) === 0);
     // An idle cron run should cost little more than Node itself (vdirsyncer's takes 38 MB).
-    add('no-op, state dir: peak RSS', '≤ 80 MB', `${state.maxRssMb} MB`, state.maxRssMb <= 80);
+    add('no-op, state dir: peak RSS', '≤ 80 MB', `${Math.round(state.maxRssMb)} MB`, state.maxRssMb <= 80);
     add(
       'no-op, state dir: Plane requests',
       `= ${planeMinimum} (projects pages + Σ⌈issues/1000⌉)`,

@@ -278,6 +278,16 @@ describe('todayIn', () => {
     expect(todayIn('America/New_York', new Date('2026-07-02T04:00:00Z'))).toBe('2026-07-02');
   });
 
+  it('without a zone, the process zone (TZ), as an Intl formatter would have it, across the date line', () => {
+    // The suite runs under TZ=Pacific/Kiritimati and again under TZ=Pacific/Pago_Pago: both sides of UTC.
+    for (const at of ['2026-03-01T09:59:59Z', '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z', '2025-12-31T12:00:00Z']) {
+      const now = new Date(at);
+      expect(todayIn(undefined, now), at).toBe(
+        new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(now),
+      );
+    }
+  });
+
   it('UTC is UTC, whatever the process zone', () => {
     expect(todayIn('UTC', new Date('2026-03-01T23:59:59Z'))).toBe('2026-03-01');
     expect(todayIn('UTC', new Date('2026-03-02T00:00:00Z'))).toBe('2026-03-02');
