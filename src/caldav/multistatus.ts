@@ -37,18 +37,13 @@ interface Draft {
 export function readMultistatus(body: Buffer): ListedMember[] {
   const members: ListedMember[] = [];
   const path: string[] = [];
-  let root: string | undefined;
   let response: Draft | undefined;
   let propstat: Draft | undefined;
   let text: string | undefined;
 
-  const parser = sax.parser(true, { trim: false, normalize: false });
-  parser.onerror = (error) => {
-    throw error; // sax would only raise it on the next write, which the last chunk never has
-  };
+  const parser = multistatusParser();
   parser.onopentag = (tag) => {
     const name = localName(tag.name);
-    root ??= name;
     path.push(name);
     if (name === 'response') response = {};
     else if (name === 'propstat' && response) propstat = {};
@@ -85,6 +80,31 @@ export function readMultistatus(body: Buffer): ListedMember[] {
     }
   };
 
+  feed(parser, body);
+  return members;
+}
+
+/** A strict sax parser whose errors throw (sax would only raise one on the next write, which the last chunk never has). */
+function multistatusParser(): sax.SAXParser {
+  const parser = sax.parser(true, { trim: false, normalize: false });
+  parser.onerror = (error) => {
+    throw error;
+  };
+  return parser;
+}
+
+/**
+ * Feeds the answer's bytes to `parser` CHUNK_BYTES at a time (no string of the whole answer) and
+ * throws unless its root element was a multistatus: an empty answer, or some other document (a
+ * login page in XHTML), is never read as an empty listing.
+ */
+function feed(parser: sax.SAXParser, body: Buffer): void {
+  let root: string | undefined;
+  const open = parser.onopentag;
+  parser.onopentag = (tag) => {
+    root ??= localName(tag.name);
+    open.call(parser, tag);
+  };
   const decoder = new StringDecoder('utf8');
   for (let offset = 0; offset < body.length; offset += CHUNK_BYTES) {
     let chunk = decoder.write(body.subarray(offset, offset + CHUNK_BYTES));
@@ -97,7 +117,6 @@ export function readMultistatus(body: Buffer): ListedMember[] {
     throw new Error(
       root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`,
     );
-  return members;
 }
 
 function localName(qualified: string): string {
@@ -142,19 +161,14 @@ interface CollectionDraft {
 export function readCollections(body: Buffer): ListedCollection[] {
   const collections: ListedCollection[] = [];
   const path: string[] = [];
-  let root: string | undefined;
   let response: CollectionDraft | undefined;
   let propstat: { status?: string; props: Partial<Omit<ListedCollection, 'href'>> } | undefined;
   let text: string | undefined;
 
-  const parser = sax.parser(true, { trim: false, normalize: false });
-  parser.onerror = (error) => {
-    throw error;
-  };
+  const parser = multistatusParser();
   parser.onopentag = (tag) => {
     const name = localName(tag.name);
     const parent = path.at(-1);
-    root ??= name;
     path.push(name);
     if (name === 'response')
       response = {
@@ -197,15 +211,6 @@ export function readCollections(body: Buffer): ListedCollection[] {
     }
   };
 
-  const decoder = new StringDecoder('utf8');
-  let chunk = decoder.write(body);
-  if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-  parser.write(chunk);
-  parser.write(decoder.end());
-  parser.close();
-  if (root !== 'multistatus')
-    throw new Error(
-      root === undefined ? 'the answer is empty' : `the answer is a <${root}> document, not a multistatus`,
-    );
+  feed(parser, body);
   return collections;
 }
