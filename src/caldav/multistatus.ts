@@ -1,9 +1,10 @@
 /**
- * The 207 multistatus of a calendar listing (RFC 4791 §7.8, RFC 4918 §14.16), read as a stream of
- * XML events (sax) straight from the answer's bytes, keeping per response only its href and, from
- * the propstat that holds them, its getetag and calendar-data. A listing of a thousand events is
- * megabytes; tsdav's parser builds a tree of all of it (and a string of it first), which a run of
- * ten such calendars keeps paying for in memory until the next major garbage collection.
+ * The 207 multistatus answers calplanebot reads (RFC 4918 §14.16): a calendar listing (RFC 4791
+ * §7.8) and a calendar home's PROPFIND. Read as a stream of XML events (sax) straight from the
+ * answer's bytes, keeping per response only its href and the properties asked for, from the
+ * propstats that succeeded. A listing of a thousand events is megabytes; tsdav's parser builds a
+ * tree of all of it (and a string of it first), which a run of ten such calendars keeps paying for
+ * in memory until the next major garbage collection.
  *
  * Elements are matched by local name, whatever their prefix, as tsdav does: servers disagree on
  * prefixes and the names read here mean one thing in a multistatus.
@@ -18,36 +19,104 @@ export interface ListedMember {
   data: string | null;
 }
 
+/** One member of a calendar home as a Depth-1 PROPFIND lists it (listCalendars). */
+export interface ListedCollection {
+  href: string;
+  /** The local names of its resourcetype's children ("collection", "calendar", …). */
+  types: string[];
+  displayName: string;
+  ctag: string | undefined;
+  syncToken: string | undefined;
+  /** supported-calendar-component-set, as the server spells the names; empty when not said. */
+  components: string[];
+  /** calplanebot's mark (urn:x-calplanebot project-id), as stored. */
+  mark: string | undefined;
+}
+
 /** Text is decoded and parsed this many bytes at a time: no string of the whole answer. */
 const CHUNK_BYTES = 64 * 1024;
-const LEAVES = new Set(['href', 'getetag', 'calendar-data', 'status']);
 
-interface Draft {
-  href?: string;
-  status?: string;
-  etag?: string;
-  data?: string;
+/**
+ * Every object of a calendar listing. Throws when the answer is not a multistatus: not
+ * well-formed XML (sax's error), empty, or some other document (a login page in XHTML) — never an
+ * empty listing, which would plan a calendar's worth of creates.
+ */
+export function readMultistatus(body: Buffer): ListedMember[] {
+  const responses = readResponses<{ etag: string; data: string }>(body, {
+    leaves: new Set(['getetag', 'calendar-data']),
+    onText: (props, name, value) => {
+      if (name === 'getetag') props.etag = value.trim();
+      else props.data = value.trim();
+    },
+  });
+  return responses.map(({ href, props }) => ({ href, etag: props.etag ?? null, data: props.data ?? null }));
+}
+
+/** The collections of a calendar home's PROPFIND with the properties listCalendars asks for; throws like readMultistatus. */
+export function readCollections(body: Buffer): ListedCollection[] {
+  const responses = readResponses<Omit<ListedCollection, 'href'>>(body, {
+    leaves: new Set(['displayname', 'getctag', 'sync-token', 'project-id']),
+    onText: (props, name, value) => {
+      if (name === 'displayname') props.displayName = value;
+      else if (name === 'getctag') props.ctag = value.trim() || undefined;
+      else if (name === 'sync-token') props.syncToken = value.trim() || undefined;
+      else props.mark = value;
+    },
+    onOpen: (props, name, parent, tag) => {
+      if (parent === 'resourcetype') props.types = [...(props.types ?? []), name];
+      const comp = tag.attributes.name;
+      if (name === 'comp' && parent === 'supported-calendar-component-set' && typeof comp === 'string') {
+        props.components = [...(props.components ?? []), comp];
+      }
+    },
+  });
+  return responses.map(({ href, props }) => ({
+    href,
+    types: props.types ?? [],
+    displayName: props.displayName ?? '',
+    ctag: props.ctag,
+    syncToken: props.syncToken,
+    components: props.components ?? [],
+    mark: props.mark,
+  }));
+}
+
+/** How one reader takes the properties it asked for out of a propstat. */
+interface PropReader<P> {
+  /** The properties (directly under `prop`) whose text is read. */
+  leaves: ReadonlySet<string>;
+  onText(props: Partial<P>, name: string, value: string): void;
+  /** Any element opened inside a propstat, for properties made of child elements or attributes. */
+  onOpen?(props: Partial<P>, name: string, parent: string | undefined, tag: sax.Tag): void;
 }
 
 /**
- * Throws when the answer is not a multistatus: not well-formed XML (sax's error), empty, or some
- * other document (a login page in XHTML) — never an empty listing, which would plan a calendar's
- * worth of creates.
+ * The responses that succeeded, each with its href and the properties of its propstats that
+ * succeeded (a 404 propstat names what is missing); where two propstats give one property, the
+ * first counts.
  */
-export function readMultistatus(body: Buffer): ListedMember[] {
-  const members: ListedMember[] = [];
+function readResponses<P extends object>(
+  body: Buffer,
+  reader: PropReader<P>,
+): Array<{ href: string; props: Partial<P> }> {
+  const found: Array<{ href: string; props: Partial<P> }> = [];
   const path: string[] = [];
-  let response: Draft | undefined;
-  let propstat: Draft | undefined;
+  let response: { href?: string; status?: string; props: Partial<P> } | undefined;
+  let propstat: { status?: string; props: Partial<P> } | undefined;
   let text: string | undefined;
 
-  const parser = multistatusParser();
+  const parser = sax.parser(true, { trim: false, normalize: false });
+  parser.onerror = (error) => {
+    throw error; // sax would only raise it on the next write, which the last chunk never has
+  };
   parser.onopentag = (tag) => {
     const name = localName(tag.name);
+    const parent = path.at(-1);
     path.push(name);
-    if (name === 'response') response = {};
-    else if (name === 'propstat' && response) propstat = {};
-    else if (LEAVES.has(name)) text = '';
+    if (name === 'response') response = { props: {} };
+    else if (name === 'propstat' && response) propstat = { props: {} };
+    else if (name === 'href' || name === 'status' || reader.leaves.has(name)) text = '';
+    else if (propstat) reader.onOpen?.(propstat.props, name, parent, tag as sax.Tag);
   };
   const collect = (chunk: string) => {
     if (text !== undefined) text += chunk;
@@ -60,37 +129,25 @@ export function readMultistatus(body: Buffer): ListedMember[] {
     const value = text;
     text = undefined;
     if (name === 'response' && response) {
-      if (response.href !== undefined && isSuccess(response.status)) {
-        members.push({ href: response.href, etag: response.etag ?? null, data: response.data ?? null });
-      }
+      if (response.href !== undefined && isSuccess(response.status))
+        found.push({ href: response.href, props: response.props });
       response = undefined;
     } else if (name === 'propstat' && response && propstat) {
-      // Only a propstat that succeeded carries values (a 404 propstat names what is missing).
       if (isSuccess(propstat.status)) {
-        response.etag ??= propstat.etag;
-        response.data ??= propstat.data;
+        const merged = response.props as Record<string, unknown>;
+        for (const [key, prop] of Object.entries(propstat.props)) merged[key] ??= prop;
       }
       propstat = undefined;
     } else if (value !== undefined && response) {
       if (name === 'href' && parent === 'response') response.href ??= value.trim();
       else if (name === 'status' && parent === 'response') response.status = value;
       else if (name === 'status' && parent === 'propstat' && propstat) propstat.status = value;
-      else if (name === 'getetag' && parent === 'prop' && propstat) propstat.etag = value.trim();
-      else if (name === 'calendar-data' && parent === 'prop' && propstat) propstat.data = value.trim();
+      else if (name !== undefined && parent === 'prop' && propstat && reader.leaves.has(name))
+        reader.onText(propstat.props, name, value);
     }
   };
-
   feed(parser, body);
-  return members;
-}
-
-/** A strict sax parser whose errors throw (sax would only raise one on the next write, which the last chunk never has). */
-function multistatusParser(): sax.SAXParser {
-  const parser = sax.parser(true, { trim: false, normalize: false });
-  parser.onerror = (error) => {
-    throw error;
-  };
-  return parser;
+  return found;
 }
 
 /**
@@ -129,88 +186,4 @@ function isSuccess(statusLine: string | undefined): boolean {
   if (statusLine === undefined) return true;
   const code = /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
   return code?.startsWith('2') === true;
-}
-
-/** One member of a calendar home as a Depth-1 PROPFIND lists it (listCalendars). */
-export interface ListedCollection {
-  href: string;
-  /** The local names of its resourcetype's children ("collection", "calendar", …). */
-  types: string[];
-  displayName: string;
-  ctag: string | undefined;
-  syncToken: string | undefined;
-  /** supported-calendar-component-set, as the server spells the names; empty when not said. */
-  components: string[];
-  /** calplanebot's mark (urn:x-calplanebot project-id), as stored. */
-  mark: string | undefined;
-}
-
-const COLLECTION_LEAVES = new Set(['displayname', 'getctag', 'sync-token', 'project-id', 'href', 'status']);
-
-interface CollectionDraft {
-  href?: string;
-  status?: string;
-  props: Omit<ListedCollection, 'href'>;
-}
-
-/**
- * The collections of a PROPFIND answer with the properties listCalendars asks for, from the
- * propstats that succeeded. Read like readMultistatus: sax, by local name; throws on anything that
- * is not a multistatus.
- */
-export function readCollections(body: Buffer): ListedCollection[] {
-  const collections: ListedCollection[] = [];
-  const path: string[] = [];
-  let response: CollectionDraft | undefined;
-  let propstat: { status?: string; props: Partial<Omit<ListedCollection, 'href'>> } | undefined;
-  let text: string | undefined;
-
-  const parser = multistatusParser();
-  parser.onopentag = (tag) => {
-    const name = localName(tag.name);
-    const parent = path.at(-1);
-    path.push(name);
-    if (name === 'response')
-      response = {
-        props: { types: [], displayName: '', ctag: undefined, syncToken: undefined, components: [], mark: undefined },
-      };
-    else if (name === 'propstat' && response) propstat = { props: {} };
-    else if (parent === 'resourcetype' && propstat) propstat.props.types = [...(propstat.props.types ?? []), name];
-    else if (name === 'comp' && parent === 'supported-calendar-component-set' && propstat) {
-      const comp = tag.attributes.name;
-      if (typeof comp === 'string') propstat.props.components = [...(propstat.props.components ?? []), comp];
-    } else if (COLLECTION_LEAVES.has(name)) text = '';
-  };
-  const collect = (chunk: string) => {
-    if (text !== undefined) text += chunk;
-  };
-  parser.ontext = collect;
-  parser.oncdata = collect;
-  parser.onclosetag = () => {
-    const name = path.pop();
-    const parent = path.at(-1);
-    const value = text;
-    text = undefined;
-    if (name === 'response' && response) {
-      if (response.href !== undefined && isSuccess(response.status))
-        collections.push({ href: response.href, ...response.props });
-      response = undefined;
-    } else if (name === 'propstat' && response && propstat) {
-      if (isSuccess(propstat.status)) Object.assign(response.props, propstat.props);
-      propstat = undefined;
-    } else if (value !== undefined && response) {
-      if (name === 'href' && parent === 'response') response.href ??= value.trim();
-      else if (name === 'status' && parent === 'response') response.status = value;
-      else if (name === 'status' && parent === 'propstat' && propstat) propstat.status = value;
-      else if (parent === 'prop' && propstat) {
-        if (name === 'displayname') propstat.props.displayName = value;
-        else if (name === 'getctag') propstat.props.ctag = value.trim() || undefined;
-        else if (name === 'sync-token') propstat.props.syncToken = value.trim() || undefined;
-        else if (name === 'project-id') propstat.props.mark = value;
-      }
-    }
-  };
-
-  feed(parser, body);
-  return collections;
 }

@@ -91,15 +91,14 @@ export class Writer {
       if (!this.planeWriter) throw new InternalError('a change for Plane was planned, but the run has no Plane writer');
       const { kind, conflicts } = await this.planeWriter.write(change);
       // Superseded: the item's change was made (from another calendar's edit); nothing more to do here.
-      const done = kind === 'written' || kind === 'superseded';
       return {
         change,
-        ok: done,
+        ok: kind === 'written' || kind === 'superseded',
         skipped: kind === 'lost-race',
         withheld: kind === 'withheld',
+        superseded: kind === 'superseded',
         replanned: false,
         conflicts,
-        ...(kind === 'superseded' ? { superseded: true } : {}),
       };
     } catch (error) {
       return { change, ok: false, error, replanned: false };

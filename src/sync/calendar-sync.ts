@@ -497,9 +497,9 @@ export function recordOutcomes(outcomes: ApplyOutcome[], report: SyncUnitReport)
       // The first reason stands when several withheld changes for Plane (the count is of them all).
       const count = (report.withheldPlaneWrites?.count ?? 0) + 1;
       report.withheldPlaneWrites = { reason: report.withheldPlaneWrites?.reason ?? 'refused', count };
-    } else if (outcome.superseded) {
-      // Another calendar's edit of the item was written first: not this calendar's write.
     } else if (outcome.ok) {
+      // Superseded: another calendar's edit of the item was written first, not this calendar's.
+      if (outcome.superseded) continue;
       entry.applied = true;
       if (change.op === 'write-back') report.planeWrites = (report.planeWrites ?? 0) + 1;
       else tally(change.op, report);
