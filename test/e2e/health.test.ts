@@ -19,16 +19,22 @@ let radicale: Radicale;
 let plane: FakePlane;
 let tlsServer: HttpsServer;
 let tlsUrl: string;
-let closedUrl: string;
 let base: TestConfig;
 
-/** A port nothing listens on: bound once, then closed. */
+/**
+ * A port nothing listens on: bound, then closed. Taken right before it is used: the test files run
+ * side by side, and a port closed in beforeAll can be handed to another file's server meanwhile.
+ */
 async function closedPort(): Promise<number> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+async function closedUrl(): Promise<string> {
+  return `http://127.0.0.1:${await closedPort()}`;
 }
 
 /** An HTTPS server whose certificate is self-signed, so no client trusts it. */
@@ -72,7 +78,6 @@ beforeAll(async () => {
   plane = await startFakePlane({ rateLimitPerMinute: null, seed: 5 });
   tlsServer = await selfSignedServer();
   tlsUrl = `https://127.0.0.1:${(tlsServer.address() as { port: number }).port}`;
-  closedUrl = `http://127.0.0.1:${await closedPort()}`;
   const user = radicale.users[0]!;
   base = {
     planeUrl: plane.url,
@@ -217,7 +222,7 @@ describe('health', () => {
   });
 
   it('an unreachable Plane and a Plane behind an untrusted certificate are told apart', async () => {
-    const down = await health(writeConfig({ ...base, planeUrl: closedUrl }), env());
+    const down = await health(writeConfig({ ...base, planeUrl: await closedUrl() }), env());
     expect(down.code).toBe(1);
     expect(down.report.plane).toMatchObject({
       ok: false,
@@ -239,7 +244,7 @@ describe('health', () => {
     });
     expect(refused.stdout + refused.stderr).not.toContain('wrong-caldav-password-health');
 
-    const down = await health(writeConfig({ ...base, caldavUrl: closedUrl }), env());
+    const down = await health(writeConfig({ ...base, caldavUrl: await closedUrl() }), env());
     expect(down.report.caldav).toMatchObject({ ok: false, reason: 'unreachable' });
 
     // The fake Plane speaks no WebDAV: discovery finds no calendar home there.
