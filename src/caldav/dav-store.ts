@@ -8,8 +8,21 @@ import type { DAVAccount, DAVResponse } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
-import { type ListedCollection, type ListedMember, readCollections, readMultistatus } from './multistatus.js';
-import type { CalendarRef, CalendarStore, NewCalendarOptions, RemoteObject, WriteResult } from './store.js';
+import {
+  type ListedCollection,
+  type ListedMember,
+  readCollections,
+  readMultistatus,
+  readSyncDelta,
+} from './multistatus.js';
+import type {
+  CalendarChanges,
+  CalendarRef,
+  CalendarStore,
+  NewCalendarOptions,
+  RemoteObject,
+  WriteResult,
+} from './store.js';
 
 export interface DavStoreOptions {
   serverUrl: string;
@@ -53,6 +66,35 @@ const CALENDAR_QUERY = `<?xml version="1.0" encoding="utf-8"?>
   <d:prop><d:getetag/><c:calendar-data/></d:prop>
   <c:filter><c:comp-filter name="VCALENDAR"/></c:filter>
 </c:calendar-query>`;
+
+/** hrefs per calendar-multiget: a few hundred kilobytes of answer. */
+const MULTIGET_BATCH = 100;
+
+/** sync-collection answers followed while the server truncates them (507), before giving up on the delta. */
+const MAX_SYNC_ROUNDS = 50;
+
+const REMOVED = Symbol('removed');
+
+function calendarMultiget(hrefs: readonly string[]): string {
+  const list = hrefs.map((href) => `<d:href>${escapeXml(new URL(href).pathname)}</d:href>`).join('');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>${list}
+</c:calendar-multiget>`;
+}
+
+/** RFC 6578 §3.2: an empty sync-token asks for every member (the initial sync). */
+function syncCollection(token: string | undefined): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<d:sync-collection xmlns:d="DAV:">
+  <d:sync-token>${escapeXml(token ?? '')}</d:sync-token><d:sync-level>1</d:sync-level>
+  <d:prop><d:getetag/></d:prop>
+</d:sync-collection>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 /** CALENDAR_PROPS as an XML body, for the calendar list's own PROPFIND. */
 const CALENDAR_LIST_PROPFIND = `<?xml version="1.0" encoding="utf-8"?>
@@ -341,31 +383,74 @@ export class DavCalendarStore implements CalendarStore {
 
   /** One calendar-query REPORT, read by readMultistatus (multistatus.ts) rather than tsdav: see there why. */
   async list(calendar: CalendarRef): Promise<RemoteObject[]> {
-    const where = describeUrl(calendar.url);
+    return this.objectsOf(calendar, 'the listing', CALENDAR_QUERY, '1');
+  }
+
+  /** calendar-multiget, MULTIGET_BATCH hrefs a request; a member the server no longer has is left out. */
+  async getMany(calendar: CalendarRef, hrefs: readonly string[]): Promise<RemoteObject[]> {
+    const found: RemoteObject[] = [];
+    for (let start = 0; start < hrefs.length; start += MULTIGET_BATCH) {
+      const batch = hrefs.slice(start, start + MULTIGET_BATCH);
+      found.push(...(await this.objectsOf(calendar, 'the multiget', calendarMultiget(batch), undefined)));
+    }
+    return found;
+  }
+
+  /**
+   * sync-collection (RFC 6578 §3.2), asked again from the new token while the server truncates
+   * its answer (507); the later answer of a member counts.
+   */
+  async changesSince(calendar: CalendarRef, token: string | undefined): Promise<CalendarChanges> {
+    const members = new Map<string, string | null | typeof REMOVED>();
+    let next = token;
+    for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
+      const response = await this.fetch(calendar.url, {
+        method: 'REPORT',
+        headers: { ...this.headers, depth: '0', 'content-type': 'text/xml; charset=utf-8' },
+        body: syncCollection(next),
+      });
+      const delta = readOrExplain(response, calendar.url, 'the sync-collection answer', readSyncDelta);
+      for (const { href, etag } of delta.changed) members.set(absoluteIn(href, calendar.url), etag || null);
+      for (const href of delta.removed) members.set(absoluteIn(href, calendar.url), REMOVED);
+      next = delta.token;
+      if (!delta.truncated) {
+        const changes: CalendarChanges = { token: delta.token, changed: [], removed: [] };
+        const origin = new URL(calendar.url).origin;
+        for (const [href, etag] of members) {
+          // The collection itself, and what the listing would skip too (another origin).
+          if (samePath(href, calendar.url) || new URL(href).origin !== origin) continue;
+          if (etag === REMOVED) changes.removed.push(href);
+          else changes.changed.push({ href, etag });
+        }
+        return changes;
+      }
+    }
+    throw new HttpError(
+      'caldav',
+      `the sync-collection of ${describeUrl(calendar.url)} was still truncated after ${MAX_SYNC_ROUNDS} answers`,
+      507,
+      'REPORT',
+      describeUrl(calendar.url),
+    );
+  }
+
+  /** A REPORT answered with calendar objects (listing, multiget), read and checked for their origin. */
+  private async objectsOf(
+    calendar: CalendarRef,
+    what: string,
+    body: string,
+    depth: string | undefined,
+  ): Promise<RemoteObject[]> {
     const response = await this.fetch(calendar.url, {
       method: 'REPORT',
-      headers: { ...this.headers, depth: '1', 'content-type': 'text/xml; charset=utf-8' },
-      body: CALENDAR_QUERY,
+      headers: { ...this.headers, ...(depth ? { depth } : {}), 'content-type': 'text/xml; charset=utf-8' },
+      body,
     });
-    let members: ListedMember[];
-    try {
-      members = readMultistatus(response.bytes);
-    } catch (error) {
-      throw new HttpError(
-        'caldav',
-        `the listing of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
-        response.status,
-        'REPORT',
-        where,
-        {
-          hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
-        },
-      );
-    }
+    const members = readOrExplain(response, calendar.url, what, readMultistatus);
     const { objects, offOrigin } = toRemoteObjects(members, calendar.url);
     if (offOrigin.length > 0) {
       this.options.onWarning?.(
-        `skipped ${offOrigin.length} object(s) that the listing of ${describeUrl(calendar.url)} placed on another origin (e.g. ${describeUrl(offOrigin[0] ?? '')}): calplanebot reads and writes only objects inside the calendar's own origin`,
+        `skipped ${offOrigin.length} object(s) that ${what} of ${describeUrl(calendar.url)} placed on another origin (e.g. ${describeUrl(offOrigin[0] ?? '')}): calplanebot reads and writes only objects inside the calendar's own origin`,
       );
     }
     return objects;
@@ -634,6 +719,30 @@ function writeOutcome(answer: DavAnswer, method: string, href: string): WriteRes
 /** Google's answer to If-None-Match: a bare 400 (sabre's 400s carry a message and mean something else). */
 function refusesIfNoneMatch(answer: DavAnswer): boolean {
   return answer.status === 400 && !/<(?:\w+:)?message>/i.test(answer.body);
+}
+
+/** A 207 answer read by `read`; an unreadable one says what may be answering instead. */
+function readOrExplain<T>(response: HttpResponse, url: string, what: string, read: (body: Buffer) => T): T {
+  try {
+    return read(response.bytes);
+  } catch (error) {
+    const where = describeUrl(url);
+    throw new HttpError(
+      'caldav',
+      `${what} of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
+      response.status,
+      'REPORT',
+      where,
+      {
+        hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
+      },
+    );
+  }
+}
+
+/** A member's href as an absolute URL, resolved against its calendar. */
+function absoluteIn(href: string, calendarUrl: string): string {
+  return new URL(href, calendarUrl).href;
 }
 
 /** The listed objects; those a listing places on another origin than the calendar's are set apart, never trusted. */

@@ -4,23 +4,38 @@
  */
 import { createHash } from 'node:crypto';
 import { HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import type { CalendarRef, CalendarStore, NewCalendarOptions, RemoteObject, WriteResult } from './store.js';
+import type {
+  CalendarChanges,
+  CalendarRef,
+  CalendarStore,
+  NewCalendarOptions,
+  RemoteObject,
+  WriteResult,
+} from './store.js';
 
 interface StoredCalendar {
   ref: CalendarRef;
   objects: Map<string, { etag: string; data: string }>;
   version: number;
+  /** The version at which each object name last changed (sync-collection's memory). */
+  changedAt: Map<string, number>;
+  /** Versions before this one are forgotten: their tokens are refused, as a server expires old tokens. */
+  oldestToken: number;
 }
 
 export interface MemoryStoreOptions {
   /** False: refuse markCalendar (403), as a server that keeps no dead properties would. */
   deadProperties?: boolean;
+  /** False: no sync-token and no sync-collection (403), as a server without RFC 6578. */
+  syncCollection?: boolean;
 }
 
 export class MemoryCalendarStore implements CalendarStore {
   private readonly calendars = new Map<string, StoredCalendar>();
   /** Every mutating call, in order, for tests that assert "nothing was written". */
   readonly writes: Array<{ op: 'mkcalendar' | 'rename' | 'mark' | 'put' | 'delete'; url: string }> = [];
+  /** Every read of objects, for tests that count what a run downloaded. */
+  readonly reads: Array<{ op: 'list' | 'multiget' | 'sync-collection' | 'get'; url: string; count: number }> = [];
 
   constructor(
     private readonly homeUrl = 'memory://home/',
@@ -32,7 +47,11 @@ export class MemoryCalendarStore implements CalendarStore {
   }
 
   async listCalendars(): Promise<CalendarRef[]> {
-    return [...this.calendars.values()].map((c) => ({ ...c.ref, ctag: String(c.version) }));
+    return [...this.calendars.values()].map((c) => ({
+      ...c.ref,
+      ctag: String(c.version),
+      ...(this.syncs() ? { syncToken: tokenOf(c.version) } : {}),
+    }));
   }
 
   async createCalendar(
@@ -42,7 +61,7 @@ export class MemoryCalendarStore implements CalendarStore {
   ): Promise<CalendarRef> {
     if (this.calendars.has(url)) throw new PreconditionFailedError('caldav', `${url} exists`, 409, 'MKCALENDAR', url);
     const ref = { url, displayName, components: [component] };
-    this.calendars.set(url, { ref, objects: new Map(), version: 0 });
+    this.calendars.set(url, { ref, objects: new Map(), version: 0, changedAt: new Map(), oldestToken: 0 });
     this.writes.push({ op: 'mkcalendar', url });
     return ref;
   }
@@ -63,12 +82,53 @@ export class MemoryCalendarStore implements CalendarStore {
 
   async list(calendar: CalendarRef): Promise<RemoteObject[]> {
     const stored = this.calendarAt(calendar.url);
+    this.reads.push({ op: 'list', url: calendar.url, count: stored.objects.size });
     return [...stored.objects].map(([name, o]) => ({ href: `${calendar.url}${name}`, etag: o.etag, data: o.data }));
+  }
+
+  async changesSince(calendar: CalendarRef, token: string | undefined): Promise<CalendarChanges> {
+    const stored = this.calendarAt(calendar.url);
+    const since = token === undefined ? -1 : versionOf(token);
+    if (!this.syncs() || since === undefined || since > stored.version || (since >= 0 && since < stored.oldestToken))
+      throw new HttpError('caldav', `REPORT ${calendar.url}: valid-sync-token`, 403, 'REPORT', calendar.url);
+    const changes: CalendarChanges = { token: tokenOf(stored.version), changed: [], removed: [] };
+    for (const [name, at] of stored.changedAt) {
+      if (at <= since) continue;
+      const object = stored.objects.get(name);
+      if (object) changes.changed.push({ href: `${calendar.url}${name}`, etag: object.etag });
+      else if (since >= 0) changes.removed.push(`${calendar.url}${name}`);
+    }
+    this.reads.push({
+      op: 'sync-collection',
+      url: calendar.url,
+      count: changes.changed.length + changes.removed.length,
+    });
+    return changes;
+  }
+
+  async getMany(calendar: CalendarRef, hrefs: readonly string[]): Promise<RemoteObject[]> {
+    this.calendarAt(calendar.url);
+    const found: RemoteObject[] = [];
+    for (const href of hrefs) {
+      const { calendar: stored, name } = this.locate(href);
+      const o = stored.objects.get(name);
+      if (o) found.push({ href, etag: o.etag, data: o.data });
+    }
+    this.reads.push({ op: 'multiget', url: calendar.url, count: found.length });
+    return found;
+  }
+
+  /** Test helper: the server forgets its change history (every token given so far is refused). */
+  expireTokens(calendarUrl: string): void {
+    const stored = this.calendarAt(calendarUrl);
+    stored.oldestToken = stored.version + 1;
+    stored.version += 1;
   }
 
   async get(href: string): Promise<RemoteObject | null> {
     const { calendar, name } = this.locate(href);
     const o = calendar.objects.get(name);
+    this.reads.push({ op: 'get', url: href, count: o ? 1 : 0 });
     return o ? { href, etag: o.etag, data: o.data } : null;
   }
 
@@ -101,7 +161,7 @@ export class MemoryCalendarStore implements CalendarStore {
     if (!current) return;
     if (current.etag !== expected) throw new PreconditionFailedError('caldav', `${href} changed`, 412, 'DELETE', href);
     calendar.objects.delete(name);
-    calendar.version += 1;
+    this.touch(calendar, name);
     this.writes.push({ op: 'delete', url: href });
   }
 
@@ -118,16 +178,32 @@ export class MemoryCalendarStore implements CalendarStore {
     const { calendar, name } = this.locate(href);
     const etag = etagOf(data);
     calendar.objects.set(name, { etag, data });
-    calendar.version += 1;
+    this.touch(calendar, name);
     return etag;
+  }
+
+  /** Test helper: what another client's DELETE would do. */
+  deleteDirect(href: string): void {
+    const { calendar, name } = this.locate(href);
+    calendar.objects.delete(name);
+    this.touch(calendar, name);
   }
 
   private put(calendar: StoredCalendar, name: string, href: string, data: string): WriteResult {
     const etag = etagOf(data);
     calendar.objects.set(name, { etag, data });
-    calendar.version += 1;
+    this.touch(calendar, name);
     this.writes.push({ op: 'put', url: href });
     return { etag };
+  }
+
+  private touch(calendar: StoredCalendar, name: string): void {
+    calendar.version += 1;
+    calendar.changedAt.set(name, calendar.version);
+  }
+
+  private syncs(): boolean {
+    return this.options.syncCollection !== false;
   }
 
   private calendarAt(url: string): StoredCalendar {
@@ -140,6 +216,15 @@ export class MemoryCalendarStore implements CalendarStore {
     const slash = href.lastIndexOf('/');
     return { calendar: this.calendarAt(href.slice(0, slash + 1)), name: href.slice(slash + 1) };
   }
+}
+
+function tokenOf(version: number): string {
+  return `memory-sync:${version}`;
+}
+
+function versionOf(token: string): number | undefined {
+  const match = /^memory-sync:(\d+)$/.exec(token);
+  return match ? Number(match[1]) : undefined;
 }
 
 function etagOf(data: string): string {

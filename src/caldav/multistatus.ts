@@ -1,6 +1,7 @@
 /**
- * The 207 multistatus answers calplanebot reads (RFC 4918 §14.16): a calendar listing (RFC 4791
- * §7.8) and a calendar home's PROPFIND. Read as a stream of XML events (sax) straight from the
+ * The 207 multistatus answers calplanebot reads (RFC 4918 §14.16): a calendar listing or
+ * multiget (RFC 4791 §7.8, §7.9), a calendar home's PROPFIND, and a sync-collection delta
+ * (RFC 6578 §3.2). Read as a stream of XML events (sax) straight from the
  * answer's bytes, keeping per response only its href and the properties asked for, from the
  * propstats that succeeded. A listing of a thousand events is megabytes; tsdav's parser builds a
  * tree of all of it (and a string of it first), which a run of ten such calendars keeps paying for
@@ -49,7 +50,45 @@ export function readMultistatus(body: Buffer): ListedMember[] {
       else props.data = value.trim();
     },
   });
-  return responses.map(({ href, props }) => ({ href, etag: props.etag ?? null, data: props.data ?? null }));
+  return responses
+    .filter(({ status }) => isSuccess(status))
+    .map(({ href, props }) => ({ href, etag: props.etag ?? null, data: props.data ?? null }));
+}
+
+/** A sync-collection answer: the members changed or removed since the token sent, and the new token. */
+export interface SyncDelta {
+  /** The token to send next time (the multistatus' own DAV:sync-token). */
+  token: string;
+  /** Members added or changed, with the ETag they have now (null when the server gave none). */
+  changed: Array<{ href: string; etag: string | null }>;
+  /** Members removed (a response whose status is 404). */
+  removed: string[];
+  /** The server answered with part of the changes (507 on the collection): ask again from `token`. */
+  truncated: boolean;
+}
+
+/** Reads a sync-collection answer; throws like readMultistatus, and when it carries no new sync-token. */
+export function readSyncDelta(body: Buffer): SyncDelta {
+  let token: string | undefined;
+  const responses = readResponses<{ etag: string }>(body, {
+    leaves: new Set(['getetag', 'sync-token']),
+    onText: (props, name, value) => {
+      if (name === 'getetag') props.etag = value.trim();
+    },
+    onRootText: (name, value) => {
+      if (name === 'sync-token') token = value.trim();
+    },
+  });
+  if (!token) throw new Error('the answer carries no sync-token');
+  const delta: SyncDelta = { token, changed: [], removed: [], truncated: false };
+  for (const { href, status, props } of responses) {
+    const code = statusCode(status);
+    if (code === '404') delta.removed.push(href);
+    else if (code === '507') delta.truncated = true;
+    else if (isSuccess(status)) delta.changed.push({ href, etag: props.etag ?? null });
+    else throw new Error(`a member of the answer has the status ${code ?? status}`);
+  }
+  return delta;
 }
 
 /** The collections of a calendar home's PROPFIND with the properties listCalendars asks for; throws like readMultistatus. */
@@ -70,15 +109,17 @@ export function readCollections(body: Buffer): ListedCollection[] {
       }
     },
   });
-  return responses.map(({ href, props }) => ({
-    href,
-    types: props.types ?? [],
-    displayName: props.displayName ?? '',
-    ctag: props.ctag,
-    syncToken: props.syncToken,
-    components: props.components ?? [],
-    mark: props.mark,
-  }));
+  return responses
+    .filter(({ status }) => isSuccess(status))
+    .map(({ href, props }) => ({
+      href,
+      types: props.types ?? [],
+      displayName: props.displayName ?? '',
+      ctag: props.ctag,
+      syncToken: props.syncToken,
+      components: props.components ?? [],
+      mark: props.mark,
+    }));
 }
 
 /** How one reader takes the properties it asked for out of a propstat. */
@@ -88,18 +129,20 @@ interface PropReader<P> {
   onText(props: Partial<P>, name: string, value: string): void;
   /** Any element opened inside a propstat, for properties made of child elements or attributes. */
   onOpen?(props: Partial<P>, name: string, parent: string | undefined, tag: sax.Tag): void;
+  /** A leaf directly under the multistatus (a sync-collection's sync-token). */
+  onRootText?(name: string, value: string): void;
 }
 
 /**
- * The responses that succeeded, each with its href and the properties of its propstats that
- * succeeded (a 404 propstat names what is missing); where two propstats give one property, the
- * first counts.
+ * The responses, each with its href, its own status line (undefined when it has none) and the
+ * properties of its propstats that succeeded (a 404 propstat names what is missing); where two
+ * propstats give one property, the first counts.
  */
 function readResponses<P extends object>(
   body: Buffer,
   reader: PropReader<P>,
-): Array<{ href: string; props: Partial<P> }> {
-  const found: Array<{ href: string; props: Partial<P> }> = [];
+): Array<{ href: string; status: string | undefined; props: Partial<P> }> {
+  const found: Array<{ href: string; status: string | undefined; props: Partial<P> }> = [];
   const path: string[] = [];
   let response: { href?: string; status?: string; props: Partial<P> } | undefined;
   let propstat: { status?: string; props: Partial<P> } | undefined;
@@ -129,8 +172,8 @@ function readResponses<P extends object>(
     const value = text;
     text = undefined;
     if (name === 'response' && response) {
-      if (response.href !== undefined && isSuccess(response.status))
-        found.push({ href: response.href, props: response.props });
+      if (response.href !== undefined)
+        found.push({ href: response.href, status: response.status, props: response.props });
       response = undefined;
     } else if (name === 'propstat' && response && propstat) {
       if (isSuccess(propstat.status)) {
@@ -144,6 +187,8 @@ function readResponses<P extends object>(
       else if (name === 'status' && parent === 'propstat' && propstat) propstat.status = value;
       else if (name !== undefined && parent === 'prop' && propstat && reader.leaves.has(name))
         reader.onText(propstat.props, name, value);
+    } else if (value !== undefined && name !== undefined && parent === 'multistatus') {
+      reader.onRootText?.(name, value);
     }
   };
   feed(parser, body);
@@ -184,6 +229,9 @@ function localName(qualified: string): string {
 /** "HTTP/1.1 200 OK" and friends; no status at all counts as success, as in tsdav. */
 function isSuccess(statusLine: string | undefined): boolean {
   if (statusLine === undefined) return true;
-  const code = /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
-  return code?.startsWith('2') === true;
+  return statusCode(statusLine)?.startsWith('2') === true;
+}
+
+function statusCode(statusLine: string | undefined): string | undefined {
+  return statusLine === undefined ? undefined : /\s(\d{3})(?:\s|$)/.exec(statusLine.trim())?.[1];
 }

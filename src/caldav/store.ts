@@ -57,6 +57,16 @@ export interface WriteResult {
   etag: string | null;
 }
 
+/** What changed in a calendar since a sync-token (RFC 6578), hrefs absolute. */
+export interface CalendarChanges {
+  /** The token that stands for the calendar as of this answer. */
+  token: string;
+  /** Members added or changed, with their ETag now (null when the server gave none). */
+  changed: Array<{ href: string; etag: string | null }>;
+  /** Members removed. */
+  removed: string[];
+}
+
 export interface CalendarStore {
   /** Every calendar collection in the user's calendar home. */
   listCalendars(): Promise<CalendarRef[]>;
@@ -83,6 +93,16 @@ export interface CalendarStore {
 
   /** Every calendar object in the collection, with data and ETag: one request where the server allows. */
   list(calendar: CalendarRef): Promise<RemoteObject[]>;
+
+  /**
+   * RFC 6578 sync-collection: what changed since `token` (undefined: the initial sync, every
+   * member). Throws when the server has no sync-collection or refuses the token (403/409
+   * valid-sync-token): the caller then lists the calendar instead.
+   */
+  changesSince(calendar: CalendarRef, token: string | undefined): Promise<CalendarChanges>;
+
+  /** calendar-multiget: the objects at `hrefs` (inside the calendar) that exist, with data and ETag. */
+  getMany(calendar: CalendarRef, hrefs: readonly string[]): Promise<RemoteObject[]>;
 
   /** One object, or null when it does not exist. */
   get(href: string): Promise<RemoteObject | null>;

@@ -10,6 +10,7 @@ import { discoveryAccount, readDiscovery } from '../ops/discovery-cache.js';
 import { resolveStateDir } from '../ops/state-dir.js';
 import type { PlaneClient } from '../plane/client.js';
 import { type CalendarCache, openCalendarCache } from '../sync/calendar-cache.js';
+import { openSnapshots, type SnapshotStore } from '../sync/calendar-snapshots.js';
 import type { Output } from './output.js';
 import { httpClientFor, openPlane } from './plane-service.js';
 
@@ -25,6 +26,8 @@ export interface Services {
   discovery: { account: string; current: () => DavDiscovery | undefined };
   /** Calendars a run left converged, so a no-op sync need not list them (src/sync/calendar-cache.ts). */
   calendarCache: CalendarCache;
+  /** What each calendar held when last read, so a sync reads only what changed (src/sync/calendar-snapshots.ts). */
+  snapshots: SnapshotStore;
 }
 
 export interface OpenServicesOptions {
@@ -50,5 +53,15 @@ export function openServices(config: Config, output: Output, options: OpenServic
     onWarning: (message) => output.warn(message),
   });
   const calendarCache = openCalendarCache(stateDir);
-  return { plane, store, stats, stateDir, discovery: { account, current: () => store.discovery }, calendarCache };
+  // Only where the calendar cache could open the state dir (it made it): a snapshot there would be lost anyway.
+  const snapshots = openSnapshots(calendarCache.persistent ? stateDir : undefined);
+  return {
+    plane,
+    store,
+    stats,
+    stateDir,
+    discovery: { account, current: () => store.discovery },
+    calendarCache,
+    snapshots,
+  };
 }

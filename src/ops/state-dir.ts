@@ -73,15 +73,18 @@ export function writeJsonFileAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, 0o600);
 }
 
-/** Writes `text` to a temporary file beside `path`, flushes it to disk, then renames it over `path`. */
-export function writeFileAtomic(path: string, text: string, mode: number): void {
+/**
+ * Writes `text` to a temporary file beside `path`, flushes it to disk (unless `durable` is false:
+ * a cache that may be lost), then renames it over `path`.
+ */
+export function writeFileAtomic(path: string, text: string, mode: number, { durable = true } = {}): void {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
       fchmodSync(fd, mode); // the mode asked for, whatever the umask (a feed must be readable by the web server)
       writeFileSync(fd, text); // loops until all is written
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

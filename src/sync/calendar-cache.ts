@@ -11,10 +11,13 @@
  * listing's events call for. The transform is deterministic, so the same key means the same
  * events. Any later write, ours or anyone's, changes the version; any change in Plane changes the
  * key (also ones that change no event, such as a comment: those only cost a listing). Either way
- * the calendar is listed again. Runs that wrote record
- * nothing: the version they read is stale by their own writes, and re-reading it afterwards could
- * take in someone else's edit made in between without our ever seeing it. The next run lists the
- * calendar once more and, finding nothing to do, records it.
+ * the calendar is read again. A run that wrote cannot know the version its own writes led to, and
+ * re-reading it afterwards could take in someone else's edit made in between without our ever
+ * seeing it. So it records the listing as `written`, and only when every change was written and the
+ * calendar's snapshot holds the outcome (calendar-snapshots.ts): the next run asks the server what
+ * changed since the snapshot's token, and when that is nothing but these writes, the calendar is
+ * converged at the version it then has. Without snapshots (a server without sync-collection) a
+ * run that wrote records nothing, and the next one reads the calendar once more.
  *
  * Without a state dir (a CI runner) the cache is empty and nothing is saved: every calendar is listed.
  */
@@ -40,6 +43,12 @@ export interface ConvergedCalendar {
   skipped: number;
   /** and the objects calplanebot does not own. */
   foreign: number;
+  /**
+   * Left converged by the run's own writes, whose outcome its snapshot holds (calendar-snapshots.ts):
+   * `version` is unknown, so the calendar counts as converged only once a sync-collection delta
+   * shows nothing since but those writes (calendar-sync.ts).
+   */
+  written?: true;
 }
 
 /** What a skipped run reports for a converged calendar. */
@@ -87,14 +96,31 @@ export class CalendarCache {
     private readonly producer = '',
   ) {}
 
+  /** Whether it remembers past the process (a usable state dir). */
+  get persistent(): boolean {
+    return this.file !== undefined;
+  }
+
   /** The record that lets this listing be skipped, when the calendar and the desired events are as they were. */
   converged(projectId: string, calendar: CalendarRef, desired: string): ConvergedCalendar | undefined {
     const version = calendarVersion(calendar);
     const record = this.records.get(calendar.url);
     if (!record || version === undefined) return undefined;
-    return record.projectId === projectId && record.version === version && record.desired === desired
+    return !record.written && record.projectId === projectId && record.version === version && record.desired === desired
       ? record
       : undefined;
+  }
+
+  /** The record of a run that wrote the events of listing `desired`, to be confirmed by a delta. */
+  writtenFor(projectId: string, calendar: CalendarRef, desired: string): ConvergedCalendar | undefined {
+    const record = this.records.get(calendar.url);
+    return record?.written && record.projectId === projectId && record.desired === desired ? record : undefined;
+  }
+
+  /** Every change of listing `desired` was written, and the calendar's snapshot holds the outcome. */
+  rememberWritten(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
+    this.records.set(calendar.url, { projectId, version: '', desired, ...counts, written: true });
+    this.changed = true;
   }
 
   /** The calendar, listed at `calendar`'s version, matched the events of listing `desired` exactly. */
@@ -150,7 +176,8 @@ function isRecord(value: unknown): value is ConvergedCalendar {
     typeof r.desired === 'string' &&
     typeof r.unchanged === 'number' &&
     typeof r.skipped === 'number' &&
-    typeof r.foreign === 'number'
+    typeof r.foreign === 'number' &&
+    (r.written === undefined || r.written === true)
   );
 }
 

@@ -4,21 +4,18 @@
  * calendar its desired objects; every failure is caught here and written into the calendar's
  * report, so one calendar can never stop the others.
  */
-import {
-  accepts,
-  type CalendarComponent,
-  type CalendarRef,
-  type CalendarStore,
-  type RemoteObject,
-} from '../caldav/store.js';
+import { accepts, type CalendarComponent, type CalendarRef, type CalendarStore } from '../caldav/store.js';
+import type { JournaledStore, OwnWrite } from '../caldav/write-journal.js';
 import type { CalendarEntry } from '../config/types.js';
 import { CalendarComponentError, describeError, NotFoundError } from '../errors.js';
 import type { PlaneProject, PlaneSource } from '../plane/types.js';
 import type { CalendarTarget } from '../views/targets.js';
 import type { ApplyOutcome, Writer } from './apply.js';
-import type { CalendarCache, ConvergedCounts } from './calendar-cache.js';
+import { type CalendarCache, type ConvergedCounts, calendarVersion } from './calendar-cache.js';
+import type { SnapshotStore } from './calendar-snapshots.js';
 import { matchCalendar } from './calendars.js';
 import { type DesiredSet, type ItemDefaults, writeBackPlan } from './desired.js';
+import { type CalendarRead, readObjects } from './incremental-read.js';
 import {
   type CalendarChange,
   capPlaneWrites,
@@ -44,6 +41,10 @@ export interface CalendarSyncContext {
   onWarning?: ((message: string) => void) | undefined;
   /** Calendars left converged by an earlier run: their listing is skipped (src/sync/calendar-cache.ts). */
   calendarCache?: CalendarCache | undefined;
+  /** What each calendar held when last read, for reading only what changed since (incremental-read.ts). */
+  snapshots?: SnapshotStore | undefined;
+  /** The store as the run writes through it, remembering its own writes for the snapshots. */
+  journal?: JournaledStore | undefined;
   /** sync.timeZone and sync.defaultDuration: what a timed item falls back on. */
   items?: ItemDefaults | undefined;
   /** sync.maxPlaneWrites for the whole run (write-back), shared by its calendars. */
@@ -95,28 +96,31 @@ export async function syncCalendar(
   if (!input.complete && !input.hasDated) return; // a listing failed and left nothing to do safely
   const resolved = await resolveCalendar(target, ctx, report);
   if (!resolved) return;
-  const converged =
-    input.cacheKey !== undefined && !report.calendarCreated
-      ? ctx.calendarCache?.converged(cacheOwner(target), resolved, input.cacheKey)
-      : undefined;
-  if (converged) {
-    report.unchanged = converged.unchanged;
-    report.skipped = converged.skipped;
-    report.foreign = converged.foreign;
-    return;
-  }
-  // Made before the calendar is listed, so that Plane's issues are garbage while that answer is awaited.
-  const desired = input.desired();
+  const owner = cacheOwner(target);
+  const key = report.calendarCreated ? undefined : input.cacheKey;
+  const converged = key !== undefined ? ctx.calendarCache?.converged(owner, resolved, key) : undefined;
+  if (converged) return reportConverged(converged, report);
+  // The run before wrote this listing's events: a delta showing nothing else since proves them still there.
+  const written = key !== undefined ? ctx.calendarCache?.writtenFor(owner, resolved, key) : undefined;
+  // Made before the calendar is read, so that Plane's issues are garbage while that answer is awaited.
+  let desired = written ? undefined : input.desired();
 
   ctx.onProgress?.(`${labelOf(target)}: reading the calendar`);
   const listed = await readCalendar(target, resolved, ctx, report);
   if (!listed) return;
-  const { calendar, remote } = listed;
+  const { calendar, read } = listed;
+  if (written && key !== undefined && read.how === 'delta' && read.fresh === 0) {
+    reportConverged(written, report);
+    ctx.calendarCache?.remember(owner, calendar, key, written);
+    saveSnapshot(calendar, read, new Map(), ctx);
+    return;
+  }
+  desired ??= input.desired();
 
   const result = plan({
     calendarUrl: report.calendarUrl ?? calendar.url,
     desired: desired.events,
-    remote,
+    remote: read.objects,
     listingComplete: desired.listingComplete,
     undatedIssueIds: desired.undated,
     protectedIssueIds: desired.invalid,
@@ -138,13 +142,59 @@ export async function syncCalendar(
   recordPlan(result, report, target.entry.writeBack !== undefined, ctx.planeWriteBudget);
   if (result.outOfScope > 0) report.outOfScope = result.outOfScope;
 
+  let outcomes: ApplyOutcome[] = [];
   if (!ctx.writer) {
     countPlanned(result, report); // a dry run reports what it would do
   } else if (result.changes.length > 0) {
     ctx.onProgress?.(`${labelOf(target)}: writing ${result.changes.length} change(s)`);
-    await applyPlan(result, ctx.writer, report, target);
+    outcomes = await ctx.writer.apply(result.changes, report.calendarUrl ?? '', target.scheme);
+    recordOutcomes(outcomes, report);
   }
-  rememberConvergence(target, calendar, input.cacheKey, result, ctx, report);
+  const writes = ctx.journal?.takeWrites(calendar.url) ?? new Map<string, OwnWrite>();
+  const saved = saveSnapshot(calendar, read, writes, ctx);
+  rememberConvergence(target, calendar, key, result, ctx, report, saved && allApplied(outcomes));
+}
+
+function reportConverged(record: ConvergedCounts, report: SyncUnitReport): void {
+  report.unchanged = record.unchanged;
+  report.skipped = record.skipped;
+  report.foreign = record.foreign;
+}
+
+/** Every change written as planned, none of them for Plane (which would change the next listing anyway). */
+function allApplied(outcomes: readonly ApplyOutcome[]): boolean {
+  return outcomes.every((o) => o.ok && !o.skipped && !o.withheld && o.change.op !== 'write-back');
+}
+
+/**
+ * The calendar as this run leaves it: what it read, with its own writes applied, at the token read
+ * before them (calendar-snapshots.ts). Only a sync run saves (a dry run keeps the state dir as it
+ * was); without a token (a server without sync-collection) there is nothing to save. True when saved.
+ */
+function saveSnapshot(
+  calendar: CalendarRef,
+  read: CalendarRead,
+  writes: ReadonlyMap<string, OwnWrite>,
+  ctx: CalendarSyncContext,
+): boolean {
+  const { snapshots } = ctx;
+  if (!snapshots?.enabled || !ctx.writer) return false;
+  if (read.token === undefined) {
+    snapshots.drop(calendar.url);
+    return false;
+  }
+  const objects = new Map(read.objects.map((o) => [o.href, o]));
+  for (const [href, write] of writes) {
+    if (write === null) objects.delete(href);
+    else objects.set(href, { href, ...write });
+  }
+  snapshots.save(calendar.url, {
+    token: read.token,
+    // The ctag read before the run wrote stands for the calendar before those writes, not after.
+    version: writes.size === 0 ? calendarVersion(calendar) : undefined,
+    objects: [...objects.values()],
+  });
+  return true;
 }
 
 /** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
@@ -155,19 +205,21 @@ function rememberConvergence(
   result: Plan,
   ctx: CalendarSyncContext,
   report: SyncUnitReport,
+  /** Every change was written and the snapshot holds the outcome. */
+  writtenAndSaved: boolean,
 ): void {
   if (!ctx.calendarCache) return;
   // Withheld changes for Plane are edits still waiting: the calendar must be listed again next time.
-  const converged =
-    result.changes.length === 0 &&
-    !result.withheld &&
-    !result.withheldWrites &&
-    result.duplicates.length === 0 &&
-    report.errors.length === 0;
+  const clean =
+    !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
   const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
-  if (key !== undefined && converged && !report.calendarCreated)
+  if (key !== undefined && clean && result.changes.length === 0)
     ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
-  else ctx.calendarCache.forget(calendar.url);
+  else if (key !== undefined && clean && writtenAndSaved) {
+    // What the next run finds if nobody else touched the calendar: every event of the listing in place.
+    const unchanged = report.unchanged + report.created + report.updated;
+    ctx.calendarCache.rememberWritten(cacheOwner(target), calendar, key, { ...counts, unchanged });
+  } else ctx.calendarCache.forget(calendar.url);
 }
 
 /**
@@ -306,10 +358,10 @@ async function readCalendar(
   calendar: CalendarRef,
   ctx: CalendarSyncContext,
   report: SyncUnitReport,
-): Promise<{ calendar: CalendarRef; remote: RemoteObject[] } | undefined> {
+): Promise<{ calendar: CalendarRef; read: CalendarRead } | undefined> {
   let failure: unknown;
   try {
-    return { calendar, remote: await listObjects(calendar, ctx, report) };
+    return { calendar, read: await listObjects(calendar, ctx, report) };
   } catch (error) {
     failure = error;
   }
@@ -318,7 +370,7 @@ async function readCalendar(
       await refreshCalendars(ctx);
       const again = await resolveCalendar(target, ctx, report);
       if (!again) return undefined;
-      return { calendar: again, remote: await listObjects(again, ctx, report) };
+      return { calendar: again, read: await listObjects(again, ctx, report) };
     } catch (error) {
       failure = error;
     }
@@ -332,9 +384,20 @@ async function listObjects(
   calendar: CalendarRef,
   ctx: CalendarSyncContext,
   report: SyncUnitReport,
-): Promise<RemoteObject[]> {
-  if (report.calendarCreated) return []; // brand new (or, in a dry run, not yet there)
-  return ctx.store.list(calendar);
+): Promise<CalendarRead> {
+  if (report.calendarCreated) return { objects: [], token: await firstToken(calendar, ctx), how: 'listing', fresh: 0 };
+  return readObjects(ctx.store, calendar, ctx.snapshots?.load(calendar.url), ctx.onWarning);
+}
+
+/** A calendar just made is empty: its first sync-token, for its snapshot (none in a dry run, or without RFC 6578). */
+async function firstToken(calendar: CalendarRef, ctx: CalendarSyncContext): Promise<string | undefined> {
+  if (!ctx.writer || !ctx.snapshots?.enabled) return undefined;
+  try {
+    const { token, changed } = await ctx.store.changesSince(calendar, undefined);
+    return changed.length === 0 ? token : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -471,10 +534,6 @@ function tally(op: CalendarChange['op'], report: SyncUnitReport): void {
   if (op === 'create') report.created += 1;
   else if (op === 'update') report.updated += 1;
   else report.deleted += 1;
-}
-
-async function applyPlan(result: Plan, writer: Writer, report: SyncUnitReport, target: CalendarTarget): Promise<void> {
-  recordOutcomes(await writer.apply(result.changes, report.calendarUrl ?? '', target.scheme), report);
 }
 
 /** Writes the Writer's outcomes into the report entries that recordPlan made (same order, calendar changes and changes for Plane apart). */

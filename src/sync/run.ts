@@ -4,6 +4,7 @@
  * `dryRun` is decided here and only here: it decides whether a Writer exists.
  */
 import type { CalendarStore } from '../caldav/store.js';
+import { JournaledStore } from '../caldav/write-journal.js';
 import { type CalendarEntry, DEFAULT_MAX_PLANE_WRITES, DEFAULT_VIEW_ID } from '../config/types.js';
 import { InterruptedError } from '../errors.js';
 import type { RequestStats } from '../http/fetcher.js';
@@ -21,6 +22,7 @@ import {
 import { Writer } from './apply.js';
 import type { CalendarCache } from './calendar-cache.js';
 import { CalendarRun } from './calendar-run.js';
+import type { SnapshotStore } from './calendar-snapshots.js';
 import { type CalendarInput, type CalendarSyncContext, type PlaneWriteBudget, syncCalendar } from './calendar-sync.js';
 import type { ItemDefaults } from './desired.js';
 import type { DeleteGuard } from './plan.js';
@@ -34,6 +36,8 @@ export interface SyncDeps {
   stats: { plane: RequestStats; caldav: RequestStats };
   /** Calendars known to be converged; saved after a sync (never after a dry run). */
   calendarCache?: CalendarCache | undefined;
+  /** What each calendar held when last read (incremental reads); saved by a sync, never by a dry run. */
+  snapshots?: SnapshotStore | undefined;
 }
 
 export interface SyncSettings {
@@ -116,18 +120,23 @@ export async function planRun(plane: PlaneSource, scope: RunScope): Promise<RunP
 export async function runSync(deps: SyncDeps, settings: SyncSettings): Promise<RunReport> {
   const started = performance.now();
   const { entries, allProjects, selected, targets, select } = await planRun(deps.plane, settings);
+  // Snapshots take in the run's own writes, so every write goes through the journal.
+  const journal = deps.snapshots?.enabled && !settings.dryRun ? new JournaledStore(deps.store) : undefined;
+  const store = journal ?? deps.store;
   const ctx: CalendarSyncContext = {
     plane: deps.plane,
-    store: deps.store,
+    store,
+    journal,
+    snapshots: deps.snapshots,
     writer: settings.dryRun
       ? undefined
       : new Writer(
-          deps.store,
+          store,
           settings.writeConcurrency,
           () => settings.interruption?.signal !== undefined,
           writesBack(entries) ? deps.editor : undefined,
         ),
-    calendars: await deps.store.listCalendars(),
+    calendars: await store.listCalendars(),
     webUrl: settings.webUrl,
     workspaceSlug: settings.workspaceSlug,
     items: settings.items,

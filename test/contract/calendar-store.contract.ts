@@ -46,6 +46,35 @@ export function describeCalendarStoreContract(name: string, makeStore: () => Pro
       expect(await store.get(at)).toBeNull();
     });
 
+    it('sync-collection: the initial sync gives a token; the delta from it names a change with its new ETag and a deletion', async () => {
+      const kept = href('delta-kept');
+      const gone = href('delta-gone');
+      const { etag: keptEtag } = await store.create(kept, ics('contract-d1@test', 'kept'));
+      const { etag: goneEtag } = await store.create(gone, ics('contract-d2@test', 'gone'));
+      const initial = await store.changesSince(calendar, undefined);
+      expect(initial.token).toBeTruthy();
+      expect(initial.changed.map((c) => c.href)).toEqual(expect.arrayContaining([kept, gone]));
+      expect(initial.changed.find((c) => c.href === kept)?.etag).toBe(keptEtag); // the PUT's ETag is the listed one
+
+      const { etag: newEtag } = await store.update(kept, ics('contract-d1@test', 'kept and changed'), keptEtag);
+      await store.delete(gone, goneEtag);
+      const delta = await store.changesSince(calendar, initial.token);
+      expect(delta.changed).toEqual([{ href: kept, etag: newEtag }]);
+      expect(delta.removed).toEqual([gone]);
+      expect(delta.token).not.toBe(initial.token);
+      expect(await store.changesSince(calendar, delta.token)).toMatchObject({ changed: [], removed: [] });
+    });
+
+    it('sync-collection refuses a token it never gave; multiget returns what exists and leaves out the missing', async () => {
+      await expect(store.changesSince(calendar, 'no-such-token')).rejects.toThrow();
+      const at = href('multiget');
+      await store.create(at, ics('contract-m1@test', 'fetched'));
+      const found = await store.getMany(calendar, [at, href('missing')]);
+      expect(found.map((o) => o.href)).toEqual([at]);
+      expect(found[0]?.data).toContain('SUMMARY:fetched');
+      expect(found[0]?.etag).toBeTruthy();
+    });
+
     it('create fails with PreconditionFailedError when the href is taken (If-None-Match: *)', async () => {
       const at = href('taken');
       await store.create(at, ics('contract-2@test', 'first'));

@@ -69,11 +69,19 @@ async function calendarOf(project: FakeProject): Promise<CalendarRef> {
 }
 
 describe('the cost of a run', () => {
-  it('with its state dir, a no-op run lists no calendar; an edit in a calendar is listed and repaired next time', async () => {
+  it('with its state dir, a no-op run lists no calendar; an edit in a calendar is read alone and repaired next time', async () => {
     const config = configFor(dav.url);
     const state = freshStateHome();
     expect((await sync(config, state)).totals.created).toBe(6);
-    await sync(config, state); // the first run wrote, so this one lists both calendars and remembers them
+    // The first run wrote: this one asks each calendar what changed since (RFC 6578), finds only
+    // those writes (their ETags as the PUTs answered), downloads nothing, and remembers both.
+    dav.reset();
+    const confirm = await sync(config, state);
+    expect(confirm.totals).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 6, failed: 0 });
+    expect(methods()).toEqual(['PROPFIND', 'REPORT', 'REPORT']);
+    expect(dav.requests.filter((r) => r.method === 'REPORT').every((r) => r.body?.includes('sync-collection'))).toBe(
+      true,
+    );
 
     dav.reset();
     const noop = await sync(config, state);
@@ -93,11 +101,26 @@ describe('the cost of a run', () => {
     dav.reset();
     const repair = await sync(config, state);
     expect(repair.totals).toMatchObject({ updated: 1, unchanged: 5, failed: 0 });
-    expect(methods().filter((m) => m === 'REPORT')).toHaveLength(1);
-    expect(dav.requests.find((r) => r.method === 'REPORT')?.path).toContain(`plane-${projects[1]!.id}`);
+    // Beta only: what changed since its token, then that one object (a multiget), never the whole calendar.
+    const reports = dav.requests.filter((r) => r.method === 'REPORT');
+    expect(reports.map((r) => (r.body?.includes('sync-collection') ? 'sync-collection' : 'multiget'))).toEqual([
+      'sync-collection',
+      'multiget',
+    ]);
+    expect(reports.every((r) => r.path.includes(`plane-${projects[1]!.id}`))).toBe(true);
+    expect(reports[1]?.body?.match(/<d:href>/g)).toHaveLength(1);
     expect(writes().map((r) => r.method)).toEqual(['PUT']);
     const restored = (await reader.list(beta)).find((o) => o.href === edited.href);
     expect(restored?.data).not.toContain('changed in a calendar app');
+
+    // A change in Plane is planned against the snapshot of a calendar nobody touched (Alpha): not
+    // one REPORT for it; Beta's repair of last run is confirmed by its delta.
+    plane.updateIssue(plane.issues(projects[0]!.id)[0]!.id, { name: 'Renamed in Plane' });
+    dav.reset();
+    const renamed = await sync(config, state);
+    expect(renamed.totals).toMatchObject({ updated: 1, unchanged: 5, failed: 0 });
+    expect(methods()).toEqual(['PROPFIND', 'PUT', 'REPORT']);
+    expect(dav.requests.at(-1)?.path).toContain(`plane-${projects[1]!.id}`);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /** Types of install-plan.mjs (plain JavaScript, so that it runs before anything is built). */
-export type ProgramName = 'radicale' | 'webhook' | 'openssl' | 'vdirsyncer' | 'khal' | 'todoman' | 'time';
+export type ProgramName = 'radicale' | 'xandikos' | 'webhook' | 'openssl' | 'vdirsyncer' | 'khal' | 'todoman' | 'time';
 export type System = 'debian' | 'fedora' | 'arch' | 'alpine' | 'macos' | 'unknown';
 export type Use = 'tests' | 'demo' | 'bench';
 

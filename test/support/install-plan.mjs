@@ -18,6 +18,12 @@ export const PROGRAMS = {
       pip: 'radicale',
     },
   },
+  xandikos: {
+    purpose: 'Xandikos, the second CalDAV server the incremental-read (sync-collection) tests run',
+    // Packaged by Debian and Alpine; elsewhere it comes from PyPI.
+    packages: { debian: 'xandikos', alpine: 'xandikos', pip: 'xandikos' },
+    elsewhere: 'xandikos: `python3 -m pip install --user xandikos` (its `xandikos` command must be on the PATH)',
+  },
   webhook: {
     purpose: 'webhook (adnanh/webhook), the HTTP receiver the receiver test runs',
     packages: { debian: 'webhook', fedora: 'webhook', arch: 'webhook', alpine: 'webhook', macos: 'webhook' },
@@ -61,7 +67,7 @@ export const PROGRAMS = {
 
 /** Which programs each use needs. */
 export const NEEDS = {
-  tests: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman'],
+  tests: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman', 'xandikos'],
   demo: ['radicale'],
   bench: ['radicale', 'vdirsyncer', 'time'],
 };

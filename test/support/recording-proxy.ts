@@ -25,6 +25,8 @@ export interface RecordedRequest {
   requestBytes?: number;
   /** Body bytes of the answer, counted as they are forwarded. */
   responseBytes?: number;
+  /** The request body of a REPORT (which report it is, which hrefs a multiget asks for). */
+  body?: string;
 }
 
 /** Decides per request whether to answer it instead of forwarding; undefined = forward. */
@@ -69,6 +71,7 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
           status: decision.status,
           requestBytes: body.length,
           responseBytes: Buffer.byteLength(decision.body ?? ''),
+          ...(method === 'REPORT' ? { body: body.toString('utf8') } : {}),
         });
         res.writeHead(decision.status, decision.headers ?? {});
         res.end(decision.body ?? '');
@@ -83,6 +86,7 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
             status: up.statusCode ?? 0,
             requestBytes: body.length,
             responseBytes: 0,
+            ...(method === 'REPORT' ? { body: body.toString('utf8') } : {}),
           };
           requests.push(recorded);
           up.on('data', (chunk: Buffer) => (recorded.responseBytes = (recorded.responseBytes ?? 0) + chunk.length));

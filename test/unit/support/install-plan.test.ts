@@ -44,9 +44,9 @@ describe('installCommand: one command, for this system', () => {
     const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE.debian, isRoot: true, missing: tests });
     expect(plan).toEqual({
       system: 'debian',
-      packages: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman'],
+      packages: ['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman', 'xandikos'],
       command:
-        'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl vdirsyncer khal todoman',
+        'apt-get update && apt-get install -y --no-install-recommends radicale webhook openssl vdirsyncer khal todoman xandikos',
       notes: [],
     });
   });
@@ -65,12 +65,16 @@ describe('installCommand: one command, for this system', () => {
     ['fedora', 'sudo dnf install -y radicale webhook openssl vdirsyncer khal'],
     ['rocky', 'sudo dnf install -y radicale webhook openssl vdirsyncer khal'],
     ['arch', 'sudo pacman -S --needed --noconfirm radicale webhook openssl vdirsyncer khal'],
-    ['alpine', 'sudo apk add radicale webhook openssl vdirsyncer khal'],
+    ['alpine', 'sudo apk add radicale webhook openssl vdirsyncer khal xandikos'],
   ] as const)('%s: %s', (name, command) => {
     const plan = installCommand({ platform: 'linux', osRelease: OS_RELEASE[name], isRoot: false, missing: tests });
     expect(plan.command).toBe(command);
-    // todoman is packaged by Debian alone (elsewhere its command is `todo`): a note says how.
-    expect(plan.notes).toEqual([expect.stringMatching(/^todoman: .*pip install --user todoman/)]);
+    // todoman is packaged by Debian alone (elsewhere its command is `todo`), xandikos by Debian and
+    // Alpine: a note says how to get each where there is no package.
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/^todoman: .*pip install --user todoman/),
+      ...(name === 'alpine' ? [] : [expect.stringMatching(/^xandikos: .*pip install --user xandikos/)]),
+    ]);
   });
 
   it("macOS: brew, never sudo, with Homebrew's openssl formula", () => {
@@ -122,7 +126,15 @@ describe('installCommand: one command, for this system', () => {
 
 describe('programsFor', () => {
   it('each use needs its programs; several uses need each program once', () => {
-    expect(programsFor(['tests'])).toEqual(['radicale', 'webhook', 'openssl', 'vdirsyncer', 'khal', 'todoman']);
+    expect(programsFor(['tests'])).toEqual([
+      'radicale',
+      'webhook',
+      'openssl',
+      'vdirsyncer',
+      'khal',
+      'todoman',
+      'xandikos',
+    ]);
     expect(programsFor(['demo'])).toEqual(['radicale']);
     expect(programsFor(['bench'])).toEqual(['radicale', 'vdirsyncer', 'time']);
     expect(programsFor(['tests', 'bench'])).toEqual([
@@ -132,6 +144,7 @@ describe('programsFor', () => {
       'vdirsyncer',
       'khal',
       'todoman',
+      'xandikos',
       'time',
     ]);
   });

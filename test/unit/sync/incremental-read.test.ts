@@ -1,0 +1,248 @@
+/**
+ * Incremental calendar reads (RFC 6578) over the memory store, which keeps a change log like a
+ * server: the snapshot and its delta give the very objects a full listing would, at the cost of
+ * what changed; every doubt falls back to the listing.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
+import type { CalendarRef, RemoteObject } from '../../../src/caldav/store.js';
+import { RequestStats } from '../../../src/http/fetcher.js';
+import { openCalendarCache } from '../../../src/sync/calendar-cache.js';
+import { openSnapshots, SNAPSHOT_DIR, SnapshotStore } from '../../../src/sync/calendar-snapshots.js';
+import { mergeChanges, readObjects } from '../../../src/sync/incremental-read.js';
+import { runSync, type SyncSettings } from '../../../src/sync/run.js';
+import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
+import { scratchDir } from '../../support/scratch.js';
+
+const object = (name: string, etag: string | null, data = `data of ${name}`): RemoteObject => ({
+  href: `memory://home/cal/${name}`,
+  etag,
+  data,
+});
+const href = (name: string) => `memory://home/cal/${name}`;
+
+describe('mergeChanges', () => {
+  const snapshot = [object('a.ics', '"1"'), object('b.ics', '"1"'), object('c.ics', null)];
+
+  it('keeps what the snapshot holds with the same ETag, fetches the rest, drops the removed', () => {
+    const merged = mergeChanges(snapshot, {
+      changed: [
+        { href: href('a.ics'), etag: '"1"' }, // our own write, come back with the ETag its PUT answered
+        { href: href('b.ics'), etag: '"2"' }, // someone's edit
+        { href: href('c.ics'), etag: null }, // no ETag to compare: fetched
+        { href: href('d.ics'), etag: '"1"' }, // new
+      ],
+      removed: [href('x.ics')], // never held: nothing to drop, nothing fresh
+    });
+    expect(merged.toFetch).toEqual([href('b.ics'), href('c.ics'), href('d.ics')]);
+    expect([...merged.objects.keys()]).toEqual([href('a.ics')]);
+    expect(merged.fresh).toBe(3);
+  });
+
+  it('counts a removal of a held object as fresh', () => {
+    const merged = mergeChanges(snapshot, { changed: [], removed: [href('b.ics')] });
+    expect([...merged.objects.keys()]).toEqual([href('a.ics'), href('c.ics')]);
+    expect(merged.fresh).toBe(1);
+  });
+});
+
+describe('readObjects', () => {
+  let store: MemoryCalendarStore;
+  let calendar: CalendarRef;
+  const refresh = async () => (await store.listCalendars())[0] as CalendarRef;
+  const notes: string[] = [];
+  const snapshotOf = async () => {
+    const now = await refresh();
+    return { token: now.syncToken as string, version: undefined, objects: await store.list(now) };
+  };
+
+  beforeEach(async () => {
+    store = new MemoryCalendarStore();
+    notes.length = 0;
+    calendar = await store.createCalendar('memory://home/cal/', 'Cal');
+    store.putDirect(href('a.ics'), 'A1');
+    store.putDirect(href('b.ics'), 'B1');
+  });
+
+  it('without a snapshot lists the calendar, at the token read before', async () => {
+    calendar = await refresh();
+    const read = await readObjects(store, calendar, undefined, (n) => notes.push(n));
+    expect(read).toMatchObject({ how: 'listing', token: calendar.syncToken, fresh: 0 });
+    expect(read.objects.map((o) => o.data).sort()).toEqual(['A1', 'B1']);
+    expect(notes).toEqual([]);
+  });
+
+  it('an unchanged ctag costs no request at all', async () => {
+    const snapshot = { ...(await snapshotOf()), version: `ctag:${(await refresh()).ctag}` };
+    store.reads.length = 0;
+    const read = await readObjects(store, await refresh(), snapshot);
+    expect(read.how).toBe('unchanged');
+    expect(store.reads).toEqual([]);
+  });
+
+  it('reads only what changed: a changed, a new and a deleted object, each as a listing would give it', async () => {
+    const snapshot = await snapshotOf();
+    store.putDirect(href('a.ics'), 'A2');
+    store.putDirect(href('c.ics'), 'C1 (another client’s object)');
+    store.deleteDirect(href('b.ics'));
+    store.reads.length = 0;
+    const now = await refresh();
+    const read = await readObjects(store, now, snapshot);
+    expect(read).toMatchObject({ how: 'delta', token: now.syncToken, fresh: 3 });
+    expect(sorted(read.objects)).toEqual(sorted(await store.list(now)));
+    expect(store.reads.slice(0, 2)).toEqual([
+      { op: 'sync-collection', url: now.url, count: 3 },
+      { op: 'multiget', url: now.url, count: 2 },
+    ]);
+  });
+
+  it('an expired token, or a server without sync-collection, reads the calendar whole and says why', async () => {
+    const snapshot = await snapshotOf();
+    store.putDirect(href('a.ics'), 'A2');
+    store.expireTokens(calendar.url);
+    const read = await readObjects(store, await refresh(), snapshot, (n) => notes.push(n));
+    expect(read.how).toBe('listing');
+    expect(read.objects.map((o) => o.data).sort()).toEqual(['A2', 'B1']);
+    expect(notes).toEqual([expect.stringMatching(/^Cal: read whole: .*sync-collection.*answered 403/)]);
+
+    const plain = new MemoryCalendarStore('memory://home/', { syncCollection: false });
+    const cal = await plain.createCalendar('memory://home/cal/', 'Cal');
+    plain.putDirect(href('a.ics'), 'A1');
+    const [listed] = await plain.listCalendars();
+    expect(listed?.syncToken).toBeUndefined();
+    const whole = await readObjects(plain, cal, snapshot, (n) => notes.push(n));
+    expect(whole).toMatchObject({ how: 'listing', token: undefined });
+  });
+});
+
+describe('calendar snapshots in the state dir', () => {
+  it('round-trips, and a torn, foreign or missing file is no snapshot', () => {
+    const dir = scratchDir('calplanebot-snapshots-');
+    const snapshots = openSnapshots(dir);
+    const snapshot = { token: 't1', version: 'ctag:1', objects: [object('a.ics', '"1"'), object('b.ics', null)] };
+    snapshots.save('memory://home/cal/', snapshot);
+    expect(snapshots.load('memory://home/cal/')).toEqual(snapshot);
+    expect(snapshots.load('memory://home/other/')).toBeUndefined();
+    const [file] = readdirSync(join(dir, SNAPSHOT_DIR));
+    writeFileSync(join(dir, SNAPSHOT_DIR, file as string), '{"schemaVersion":1,"url":"memory://home/cal/",');
+    expect(snapshots.load('memory://home/cal/')).toBeUndefined();
+    snapshots.drop('memory://home/cal/');
+    expect(readdirSync(join(dir, SNAPSHOT_DIR))).toEqual([]);
+    const none = new SnapshotStore(undefined);
+    none.save('memory://home/cal/', snapshot);
+    expect(none.load('memory://home/cal/')).toBeUndefined();
+  });
+});
+
+describe('runSync with snapshots (memory store)', () => {
+  const stats = { plane: new RequestStats(), caldav: new RequestStats() };
+  const web = project({ identifier: 'WEB', name: 'Web' });
+  let plane: MemoryPlane;
+  let store: MemoryCalendarStore;
+  let dir: string;
+  const run = (overrides: Partial<SyncSettings> = {}) =>
+    runSync(
+      { plane, store, stats, calendarCache: openCalendarCache(dir), snapshots: openSnapshots(dir) },
+      syncSettings(overrides),
+    );
+  const readsOf = async (action: () => Promise<unknown>) => {
+    store.reads.length = 0;
+    await action();
+    return store.reads.map((r) => `${r.op}:${r.count}`);
+  };
+  const calendarUrl = async () => ((await store.listCalendars())[0] as CalendarRef).url;
+
+  beforeEach(() => {
+    plane = new MemoryPlane();
+    store = new MemoryCalendarStore();
+    dir = scratchDir('calplanebot-snapruns-');
+    plane.projects.push(web);
+    plane.issues.push(issue(web.id), issue(web.id), issue(web.id), issue(web.id, { target_date: null }));
+  });
+
+  it('after the initial upload, the next run confirms its own writes with one delta and downloads nothing', async () => {
+    expect((await run()).totals.created).toBe(3);
+    expect(existsSync(join(dir, SNAPSHOT_DIR))).toBe(true);
+    const writes = store.writes.length;
+    let report: Awaited<ReturnType<typeof run>> | undefined;
+    expect(await readsOf(async () => (report = await run()))).toEqual(['sync-collection:3']);
+    expect(report?.totals).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1, failed: 0 });
+    expect(await readsOf(run)).toEqual([]); // converged at the calendar's new ctag: nothing read
+    expect(store.writes.length).toBe(writes);
+  });
+
+  it('a Plane change is planned against the snapshot (no read at all), and its write confirmed next run', async () => {
+    await run();
+    await run();
+    const target = plane.issues.find((i) => i.target_date) ?? plane.issues[0];
+    plane.update(target?.id ?? '', { name: 'Renamed in Plane' });
+    let report: Awaited<ReturnType<typeof run>> | undefined;
+    expect(await readsOf(async () => (report = await run()))).toEqual([]);
+    expect(report?.totals).toMatchObject({ updated: 1, unchanged: 2 });
+    expect(await readsOf(run)).toEqual(['sync-collection:1']);
+  });
+
+  it('an edit made in the calendar after our writes is downloaded alone and repaired', async () => {
+    await run();
+    const url = await calendarUrl();
+    const [first] = await store.list({ url, displayName: '' });
+    store.putDirect(first?.href ?? '', (first?.data ?? '').replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:edited in an app'));
+    let report: Awaited<ReturnType<typeof run>> | undefined;
+    expect(await readsOf(async () => (report = await run()))).toEqual(['sync-collection:3', 'multiget:1']);
+    expect(report?.totals).toMatchObject({ updated: 1, unchanged: 2 });
+    expect((await store.list({ url, displayName: '' })).some((o) => o.data.includes('edited in an app'))).toBe(false);
+  });
+
+  it('a foreign object and a deletion in the delta: the foreign one is read and left alone, the deleted event made again', async () => {
+    await run();
+    await run();
+    const url = await calendarUrl();
+    const objects = await store.list({ url, displayName: '' });
+    store.putDirect(`${url}someone-elses.ics`, foreignEvent());
+    store.deleteDirect(objects[0]?.href ?? '');
+    const report = await run();
+    expect(report.totals).toMatchObject({ created: 1, deleted: 0, unchanged: 2 });
+    expect(report.calendars[0]?.foreign).toBe(1);
+    expect((await store.list({ url, displayName: '' })).some((o) => o.data.includes('UID:someone-else'))).toBe(true);
+  });
+
+  it('an expired token costs one full listing, and the result is the same', async () => {
+    await run();
+    await run();
+    const url = await calendarUrl();
+    store.putDirect(`${url}someone-elses.ics`, foreignEvent());
+    store.expireTokens(url);
+    let report: Awaited<ReturnType<typeof run>> | undefined;
+    expect(await readsOf(async () => (report = await run()))).toEqual(['list:4']); // the refused delta read nothing
+    expect(report?.totals).toMatchObject({ created: 0, updated: 0, unchanged: 3 });
+    expect(report?.calendars[0]?.foreign).toBe(1);
+    expect(await readsOf(run)).toEqual([]);
+  });
+
+  it('a dry run reads through the snapshot but never saves one', async () => {
+    await run({ dryRun: true });
+    expect(existsSync(join(dir, SNAPSHOT_DIR))).toBe(false);
+  });
+});
+
+function sorted(objects: RemoteObject[]): RemoteObject[] {
+  return [...objects].sort((a, b) => a.href.localeCompare(b.href));
+}
+
+function foreignEvent(): string {
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//someone//else//EN',
+    'BEGIN:VEVENT',
+    'UID:someone-else',
+    'DTSTAMP:20251201T000000Z',
+    'DTSTART;VALUE=DATE:20251224',
+    'SUMMARY:Not from Plane',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}
