@@ -1,6 +1,6 @@
-/** readMultistatus: the calendar listing's 207, as servers spell it. */
+/** The multistatus readers: the calendar listing, the calendar home and the sync-collection delta, as servers spell them. */
 import { describe, expect, it } from 'vitest';
-import { readCollections, readMultistatus } from '../../../src/caldav/multistatus.js';
+import { readCollections, readMultistatus, readSyncDelta } from '../../../src/caldav/multistatus.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const ics = (uid: string, summary = 'x') =>
@@ -133,5 +133,53 @@ describe('readCollections', () => {
       /<html> document, not a multistatus/,
     );
     expect(() => readCollections(bytes(''))).toThrow(/empty/);
+  });
+});
+
+describe('readSyncDelta', () => {
+  it("reads Radicale's delta (default namespace, token first): a change with its ETag, a removal by its 404", () => {
+    const delta = readSyncDelta(
+      Buffer.from(
+        `<?xml version='1.0' encoding='utf-8'?>\n<multistatus xmlns="DAV:"><sync-token>http://radicale.org/ns/sync/0efa71</sync-token><response><href>/alice/cal/a.ics</href><status>HTTP/1.1 404 Not Found</status></response><response><href>/alice/cal/c.ics</href><propstat><prop><getetag>"dd20"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`,
+      ),
+    );
+    expect(delta).toEqual({
+      token: 'http://radicale.org/ns/sync/0efa71',
+      changed: [{ href: '/alice/cal/c.ics', etag: '"dd20"' }],
+      removed: ['/alice/cal/a.ics'],
+      truncated: false,
+    });
+  });
+
+  it("reads Xandikos's delta (ns0 prefixes, status before prop, token last) and ignores a failed propstat of another property", () => {
+    const delta = readSyncDelta(
+      Buffer.from(
+        `<ns0:multistatus xmlns:ns0="DAV:" xmlns:ns1="urn:ietf:params:xml:ns:caldav"><ns0:response><ns0:href>/user/calendars/cal/c.ics</ns0:href><ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop><ns0:getetag>"f397"</ns0:getetag></ns0:prop></ns0:propstat><ns0:propstat><ns0:status>HTTP/1.1 404 Not Found</ns0:status><ns0:prop><ns1:calendar-data /></ns0:prop></ns0:propstat></ns0:response><ns0:response><ns0:href>/user/calendars/cal/a.ics</ns0:href><ns0:status>HTTP/1.1 404 Not Found</ns0:status></ns0:response><ns0:sync-token>a4ca1334</ns0:sync-token></ns0:multistatus>`,
+      ),
+    );
+    expect(delta).toEqual({
+      token: 'a4ca1334',
+      changed: [{ href: '/user/calendars/cal/c.ics', etag: '"f397"' }],
+      removed: ['/user/calendars/cal/a.ics'],
+      truncated: false,
+    });
+  });
+
+  it('marks a truncated answer (507 on the collection, RFC 6578 §3.6)', () => {
+    const delta = readSyncDelta(
+      Buffer.from(
+        '<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/x.ics</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:response><d:href>/cal/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response><d:sync-token>t2</d:sync-token></d:multistatus>',
+      ),
+    );
+    expect(delta).toMatchObject({ token: 't2', truncated: true, changed: [{ href: '/cal/x.ics', etag: '"1"' }] });
+  });
+
+  it('refuses an answer without a new token, a member with a status it cannot read as a change, and what is not a multistatus', () => {
+    const noToken = '<d:multistatus xmlns:d="DAV:"></d:multistatus>';
+    expect(() => readSyncDelta(Buffer.from(noToken))).toThrow(/no sync-token/);
+    const odd =
+      '<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/x.ics</d:href><d:status>HTTP/1.1 500 Internal Server Error</d:status></d:response><d:sync-token>t</d:sync-token></d:multistatus>';
+    expect(() => readSyncDelta(Buffer.from(odd))).toThrow(/status 500/);
+    expect(() => readSyncDelta(Buffer.from('<html><body>login</body></html>'))).toThrow(/not a multistatus/);
   });
 });

@@ -472,4 +472,28 @@ describe('Radicale and Xandikos', () => {
     expect(stored.data).toContain('Renamed while raced');
     expect(stored.data).toContain('TRIGGER:-PT10M');
   });
+
+  it('a truncated sync-collection (507 on the collection) is asked again from the token it gave, until complete', async () => {
+    const bodies: string[] = [];
+    const dav = await serve({
+      script: (req) => {
+        if (req.method !== 'REPORT' || !req.body.includes('sync-collection')) return undefined;
+        bodies.push(req.body);
+        const first = req.body.includes('<d:sync-token>t0</d:sync-token>');
+        const body = first
+          ? '<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>"a1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:response><d:href>/cal/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response><d:sync-token>t1</d:sync-token></d:multistatus>'
+          : '<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response><d:response><d:href>/cal/b.ics</d:href><d:propstat><d:prop><d:getetag>"b1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:sync-token>t2</d:sync-token></d:multistatus>';
+        return { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' }, body };
+      },
+    });
+    const calendar = { url: `${dav.url}cal/`, displayName: 'cal' };
+    const changes = await storeAt(dav.url).changesSince(calendar, 't0');
+    // The later answer of a member counts: a.ics changed, then went away.
+    expect(changes).toEqual({
+      token: 't2',
+      changed: [{ href: `${dav.url}cal/b.ics`, etag: '"b1"' }],
+      removed: [`${dav.url}cal/a.ics`],
+    });
+    expect(bodies.map((b) => /<d:sync-token>([^<]*)</.exec(b)?.[1])).toEqual(['t0', 't1']);
+  });
 });
