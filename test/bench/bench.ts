@@ -143,7 +143,8 @@ async function runAll(ctx: BenchContext, options: BenchOptions): Promise<RunOutp
     }
     if (worlds.cpb && want('cpb-webhook')) scenarios.push(await webhookRounds(ctx, options.runs, worlds.cpb));
     const proxyOverhead = worlds.cpb ? await measureProxyOverhead(ctx, worlds.cpb, options.runs, scenarios) : undefined;
-    const profiles = options.profile && worlds.cpb ? await profileNoops(ctx, worlds.cpb, options.out) : [];
+    const profiles =
+      options.profile && worlds.cpb ? await profileRuns(ctx, worlds.cpb, options.out, options.changeRuns) : [];
     return { scenarios, changedPerRound, proxyOverhead, profiles };
   } finally {
     await worlds.vds?.server.close();
@@ -321,7 +322,13 @@ async function measureProxyOverhead(
   };
 }
 
-async function profileNoops(ctx: BenchContext, cpb: CalplanebotWorld, out: string): Promise<BenchResults['profiles']> {
+/** One `--cpu-prof` run of each no-op, and of one more 1% change round (`round`: issues no earlier round changed). */
+async function profileRuns(
+  ctx: BenchContext,
+  cpb: CalplanebotWorld,
+  out: string,
+  round: number,
+): Promise<BenchResults['profiles']> {
   const profiles: BenchResults['profiles'] = [];
   for (const [scenario, stateful] of [
     ['cpb-noop-stateless', false],
@@ -336,6 +343,12 @@ async function profileNoops(ctx: BenchContext, cpb: CalplanebotWorld, out: strin
     await calplanebotNoop(ctx, cpb, stateful, dir);
     for (const summary of summarizeProfiles(dir)) profiles.push({ scenario, ...summary });
   }
+  // And one more round of the 1% change (new issues changed), where the run's work is the change.
+  const dir = join(out, 'profiles', 'cpb-change');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await calplanebotChange(ctx, cpb, CHANGE_SHARE, round, dir);
+  for (const summary of summarizeProfiles(dir)) profiles.push({ scenario: 'cpb-change', ...summary });
   return profiles;
 }
 

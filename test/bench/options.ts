@@ -39,7 +39,7 @@ export interface BenchOptions {
   changeRuns: number;
   seed: number;
   out: string;
-  /** One extra `--cpu-prof` run of each calplanebot no-op scenario, summarised. */
+  /** One extra `--cpu-prof` run of each calplanebot no-op scenario and of a 1% change round, summarised. */
   profile: boolean;
   /** The scenario ids to measure (`--only`); undefined: all of them. */
   only: ReadonlySet<string> | undefined;

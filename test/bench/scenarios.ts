@@ -210,10 +210,11 @@ export async function calplanebotChange(
   world: CalplanebotWorld,
   share: number,
   round: number,
+  profileDir?: string,
 ): Promise<{ run: RunRecord; changed: number }> {
   const changed = changeIssues(ctx.workspace, share, round);
   resetCounters(ctx, world.server);
-  const run = await calplanebot(['sync'], world.config);
+  const run = await calplanebot(['sync'], world.config, { profileDir });
   const report = expectCli(
     run,
     'sync after changes',
