@@ -1,16 +1,17 @@
 /**
- * The `calendars` key: which work items go into which calendar. The file format (zod) and the
+ * The `calendars` key: which work items go into which calendar. The file format (check.ts) and the
  * cross-entry rules (unique ids, name templates) that turn it into `CalendarEntry[]`.
  *
  * Entries and their filters are strict: an unknown key there is an error, not a warning, because a
  * misspelt filter would silently widen a calendar to every work item.
  */
-import { z } from 'zod';
 import { durationSeconds } from '../event/dates.js';
+import { array, boolean, type Check, int, object, oneOf, optional, refine, string, union } from './check.js';
 import type { ConfigIssue } from './issues.js';
 import {
   CALENDAR_ID,
   type CalendarEntry,
+  type CalendarFilter,
   DEFAULT_VIEW_ID,
   PRIORITIES,
   SHAPE_KEYS,
@@ -20,49 +21,77 @@ import {
   type WriteBack,
 } from './types.js';
 
-const nonEmpty = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
-const days = z.int().min(0).max(36_500);
+type WriteBackField = (typeof WRITE_BACK_FIELDS)[number];
+type WriteBackObject = { fields: WriteBackField[]; completedState?: string | undefined };
 
-const filterSchema = z.strictObject({
-  projects: z.array(nonEmpty).optional(),
-  assignees: z.array(nonEmpty).optional(),
-  labels: z.array(nonEmpty).optional(),
-  stateGroups: z.array(z.enum(STATE_GROUPS)).optional(),
-  priorities: z.array(z.enum(PRIORITIES)).optional(),
-  window: z.strictObject({ pastDays: days.optional(), futureDays: days.optional() }).optional(),
-});
+/** One entry as the file gives it: `id` required, `writeBack` as a list or as an object. */
+export interface CalendarFileEntry extends Pick<CalendarEntry, (typeof SHAPE_KEYS)[number]> {
+  id: string;
+  name?: string | undefined;
+  perProject?: boolean | undefined;
+  filter?: CalendarFilter | undefined;
+  writeBack?: WriteBackField[] | WriteBackObject | undefined;
+}
 
-const entrySchema = z.strictObject({
-  id: z
-    .string()
-    .regex(CALENDAR_ID, { error: `must match ${CALENDAR_ID.source} (lower-case letters, digits and "-", at most 40)` }),
-  name: nonEmpty.optional(),
-  perProject: z.boolean().optional(),
-  filter: filterSchema.optional(),
-  summary: nonEmpty.optional(),
-  dates: z.enum(['target', 'span']).optional(),
-  completed: z.enum(['show', 'hide']).optional(),
-  alarms: z.array(z.string()).optional(),
-  as: z.enum(['events', 'tasks']).optional(),
-  undated: z.enum(['skip', 'include']).optional(),
-  cycles: z.boolean().optional(),
-  modules: z.boolean().optional(),
-  times: z.enum(['dates', 'timed']).optional(),
-  writeBack: z
-    .union(
-      [
-        z.array(z.enum(WRITE_BACK_FIELDS)),
-        z.strictObject({ fields: z.array(z.enum(WRITE_BACK_FIELDS)), completedState: nonEmpty.optional() }),
-      ],
-      {
-        error: `must be a list of ${WRITE_BACK_FIELDS.map((field) => `"${field}"`).join(' and ')}, or {"fields": [...], "completedState": "a state's name"}`,
-      },
-    )
-    .optional(),
-});
+export type CalendarsFile = CalendarFileEntry[];
 
-export const calendarsSchema = z.array(entrySchema);
-export type CalendarsFile = z.infer<typeof calendarsSchema>;
+const nonEmpty = refine(string(), (value) => value.trim() !== '', 'must not be empty');
+const days = int({ min: 0, max: 36_500 });
+const writeBackFields = array(oneOf(WRITE_BACK_FIELDS));
+
+const filterSchema = object<CalendarFilter>(
+  {
+    projects: optional(array(nonEmpty)),
+    assignees: optional(array(nonEmpty)),
+    labels: optional(array(nonEmpty)),
+    stateGroups: optional(array(oneOf(STATE_GROUPS))),
+    priorities: optional(array(oneOf(PRIORITIES))),
+    window: optional(
+      object<NonNullable<CalendarFilter['window']>>(
+        { pastDays: optional(days), futureDays: optional(days) },
+        { strict: { hint: 'a window takes pastDays and futureDays' } },
+      ),
+    ),
+  },
+  { strict: { hint: 'a filter takes projects, assignees, labels, stateGroups, priorities and window' } },
+);
+
+const entrySchema = object<CalendarFileEntry>(
+  {
+    id: refine(
+      string(),
+      (value) => CALENDAR_ID.test(value),
+      `must match ${CALENDAR_ID.source} (lower-case letters, digits and "-", at most 40)`,
+    ),
+    name: optional(nonEmpty),
+    perProject: optional(boolean()),
+    filter: optional(filterSchema),
+    summary: optional(nonEmpty),
+    dates: optional(oneOf(['target', 'span'])),
+    completed: optional(oneOf(['show', 'hide'])),
+    alarms: optional(array(string())),
+    as: optional(oneOf(['events', 'tasks'])),
+    undated: optional(oneOf(['skip', 'include'])),
+    cycles: optional(boolean()),
+    modules: optional(boolean()),
+    times: optional(oneOf(['dates', 'timed'])),
+    writeBack: optional(
+      union(
+        [
+          writeBackFields,
+          object<WriteBackObject>(
+            { fields: writeBackFields, completedState: optional(nonEmpty) },
+            { strict: { hint: 'writeBack takes fields and completedState' } },
+          ),
+        ],
+        `must be a list of ${WRITE_BACK_FIELDS.map((field) => `"${field}"`).join(' and ')}, or {"fields": [...], "completedState": "a state's name"}`,
+      ),
+    ),
+  },
+  { strict: { hint: `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.join(', ')} and writeBack` } },
+);
+
+export const calendarsSchema: Check<CalendarsFile> = array(entrySchema);
 
 const TEMPLATE_PLACEHOLDER = /\{(?:project|identifier)\}/;
 const ENDS_WITH_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -136,7 +165,7 @@ function checkName(key: string, name: string, perProject: boolean, issues: Confi
 }
 
 /** The keys of how items look, only those given (an entry without them renders today's bytes). */
-function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, (typeof SHAPE_KEYS)[number]> {
+function shapeOf(entry: CalendarFileEntry): Pick<CalendarEntry, (typeof SHAPE_KEYS)[number]> {
   const shape: Partial<Record<(typeof SHAPE_KEYS)[number], unknown>> = {};
   for (const key of SHAPE_KEYS)
     if (entry[key] !== undefined) shape[key] = Array.isArray(entry[key]) ? [...entry[key]] : entry[key];
@@ -144,7 +173,7 @@ function shapeOf(entry: CalendarsFile[number]): Pick<CalendarEntry, (typeof SHAP
 }
 
 /** Keys that only make sense for one component: named, so a task list never silently drops them. */
-function checkComponent(key: string, entry: CalendarsFile[number], issues: ConfigIssue[]): void {
+function checkComponent(key: string, entry: CalendarFileEntry, issues: ConfigIssue[]): void {
   if (entry.as === 'tasks') {
     if (entry.dates !== undefined)
       issues.push({
@@ -173,7 +202,7 @@ function checkComponent(key: string, entry: CalendarsFile[number], issues: Confi
  * `writeBack`: a list of fields, or `{ fields, completedState }`; none listed means none. Completion
  * is a task's (an event has no "done" a person can tick).
  */
-function writeBackOf(key: string, entry: CalendarsFile[number], issues: ConfigIssue[]): WriteBack | undefined {
+function writeBackOf(key: string, entry: CalendarFileEntry, issues: ConfigIssue[]): WriteBack | undefined {
   const given = entry.writeBack;
   if (given === undefined) return undefined;
   const { fields, completedState } = Array.isArray(given) ? { fields: given, completedState: undefined } : given;

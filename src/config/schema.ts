@@ -1,92 +1,146 @@
 /**
- * The config file format (zod, every key optional because the environment can supply it) and the
+ * The config file format (check.ts, every key optional because the environment can supply it) and the
  * validation that turns file + environment into the fully defaulted `Config`.
  *
  * All problems are collected and reported together. Messages name keys and types, never values,
  * except URLs that are plainly host names and numbers; a final scrub removes any known secret.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { durationSeconds } from '../event/dates.js';
 import { DEFAULT_MAX_RATE_LIMIT_WAIT_MS } from '../http/fetcher.js';
-import { calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js';
+import { type CalendarsFile, calendarsSchema, checkTimeZone, resolveCalendars } from './calendars.js';
+import {
+  array,
+  boolean,
+  type CheckIssue,
+  type Fields,
+  int,
+  kindOf,
+  number,
+  object,
+  optional,
+  refine,
+  string,
+} from './check.js';
 import { type EnvOverride, envVariablesFor } from './env.js';
 import { type ConfigIssue, toConfigError } from './issues.js';
 import { makeRedactor } from './redact.js';
-import { type Config, DEFAULT_MAX_PLANE_WRITES, SECRET_PATHS, SHAPE_KEYS } from './types.js';
+import { type Config, DEFAULT_MAX_PLANE_WRITES, SECRET_PATHS } from './types.js';
 import { findUnknownKeys, isPlainObject, type KeyTree } from './unknown-keys.js';
 import { checkHttpUrl, withoutTrailingSlash, withTrailingSlash } from './url.js';
 
-const projectRef = z.string().refine((value) => value.trim() !== '', { error: 'must not be empty' });
+export { kindOf } from './check.js';
 
-const planeSchema = z.object({
-  baseUrl: z.string().optional(),
-  webUrl: z.string().optional(),
-  workspaceSlug: z.string().optional(),
-  apiKey: z.string().optional(),
-  projects: z.array(projectRef).optional(),
-});
-
-const caldavSchema = z.object({
-  serverUrl: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  calendarName: z.string().optional(),
-});
-
-const webhookSchema = z.object({
-  secret: z.string().optional(),
-  allowUnsigned: z.boolean().optional(),
-});
-
-const syncSchema = z.object({
-  maxDeletePercent: z.number().min(0).max(100).optional(),
-  maxPlaneWrites: z.int().min(0).optional(),
-  stateDir: z.string().optional(),
-  timeZone: z.string().optional(),
-  defaultDuration: z.string().optional(),
-});
-
-const exportSchema = z.object({
-  refreshInterval: z.string().optional(),
-});
-
-const httpSchema = z.object({
-  timeoutMs: z.int().min(1).optional(),
-  retries: z.int().min(1).optional(),
-  backoffMinMs: z.int().min(0).optional(),
-  backoffMaxMs: z.int().min(0).optional(),
-  maxRetryAfterMs: z.int().min(0).optional(),
-  maxRateLimitWaitMs: z.int().min(0).optional(),
-  allowInsecureHttp: z.boolean().optional(),
-});
-
-/** The file format. Unknown keys are stripped here and reported as warnings separately. */
-export const configFileSchema = z.object({
+/** The file format, written out (every key optional: the environment can supply it). */
+export interface ConfigFile {
   /** Lets editors attach a JSON schema; ignored. */
-  $schema: z.string().optional(),
-  plane: planeSchema.optional(),
-  caldav: caldavSchema.optional(),
-  calendars: calendarsSchema.optional(),
-  export: exportSchema.optional(),
-  webhook: webhookSchema.optional(),
-  sync: syncSchema.optional(),
-  http: httpSchema.optional(),
+  $schema?: string | undefined;
+  plane?: PlaneFile | undefined;
+  caldav?: CaldavFile | undefined;
+  calendars?: CalendarsFile | undefined;
+  export?: { refreshInterval?: string | undefined } | undefined;
+  webhook?: { secret?: string | undefined; allowUnsigned?: boolean | undefined } | undefined;
+  sync?: SyncFile | undefined;
+  http?: Partial<Config['http']> | undefined;
+}
+
+interface PlaneFile {
+  baseUrl?: string | undefined;
+  webUrl?: string | undefined;
+  workspaceSlug?: string | undefined;
+  apiKey?: string | undefined;
+  projects?: string[] | undefined;
+}
+
+type CaldavFile = Partial<Config['caldav']>;
+
+interface SyncFile {
+  maxDeletePercent?: number | undefined;
+  maxPlaneWrites?: number | undefined;
+  stateDir?: string | undefined;
+  timeZone?: string | undefined;
+  defaultDuration?: string | undefined;
+}
+
+const projectRef = refine(string(), (value) => value.trim() !== '', 'must not be empty');
+
+const planeFields: Fields<PlaneFile> = {
+  baseUrl: optional(string()),
+  webUrl: optional(string()),
+  workspaceSlug: optional(string()),
+  apiKey: optional(string()),
+  projects: optional(array(projectRef)),
+};
+
+const caldavFields: Fields<CaldavFile> = {
+  serverUrl: optional(string()),
+  username: optional(string()),
+  password: optional(string()),
+  calendarName: optional(string()),
+};
+
+const webhookFields: Fields<NonNullable<ConfigFile['webhook']>> = {
+  secret: optional(string()),
+  allowUnsigned: optional(boolean()),
+};
+
+const syncFields: Fields<SyncFile> = {
+  maxDeletePercent: optional(number({ min: 0, max: 100 })),
+  maxPlaneWrites: optional(int({ min: 0 })),
+  stateDir: optional(string()),
+  timeZone: optional(string()),
+  defaultDuration: optional(string()),
+};
+
+const exportFields: Fields<NonNullable<ConfigFile['export']>> = {
+  refreshInterval: optional(string()),
+};
+
+const httpFields: Fields<NonNullable<ConfigFile['http']>> = {
+  timeoutMs: optional(int({ min: 1 })),
+  retries: optional(int({ min: 1 })),
+  backoffMinMs: optional(int({ min: 0 })),
+  backoffMaxMs: optional(int({ min: 0 })),
+  maxRetryAfterMs: optional(int({ min: 0 })),
+  maxRateLimitWaitMs: optional(int({ min: 0 })),
+  allowInsecureHttp: optional(boolean()),
+};
+
+/** Unknown keys are dropped here and reported as warnings separately (findUnknownKeys). */
+const configFile = object<ConfigFile>({
+  $schema: optional(string()),
+  plane: optional(object(planeFields)),
+  caldav: optional(object(caldavFields)),
+  calendars: optional(calendarsSchema),
+  export: optional(object(exportFields)),
+  webhook: optional(object(webhookFields)),
+  sync: optional(object(syncFields)),
+  http: optional(object(httpFields)),
 });
 
-export type ConfigFile = z.infer<typeof configFileSchema>;
+/**
+ * The type check of the file format alone: no defaults, no cross-key rules, unknown keys dropped.
+ * Keeps the `safeParse` shape it had as a zod schema, so callers that only ask "does this file
+ * type-check?" did not change.
+ */
+export const configFileSchema = {
+  safeParse(input: unknown): { success: true; data: ConfigFile } | { success: false; error: { issues: CheckIssue[] } } {
+    const outcome = configFile(input);
+    return outcome.ok ? { success: true, data: outcome.value } : { success: false, error: { issues: outcome.issues } };
+  },
+};
 
 const KNOWN_KEYS: KeyTree = new Map([
   ['$schema', []],
-  ['plane', Object.keys(planeSchema.shape)],
-  ['caldav', Object.keys(caldavSchema.shape)],
+  ['plane', Object.keys(planeFields)],
+  ['caldav', Object.keys(caldavFields)],
   // Entries are checked strictly by their schema (an unknown filter key is an error there).
   ['calendars', []],
-  ['export', Object.keys(exportSchema.shape)],
-  ['webhook', Object.keys(webhookSchema.shape)],
-  ['sync', Object.keys(syncSchema.shape)],
-  ['http', Object.keys(httpSchema.shape)],
+  ['export', Object.keys(exportFields)],
+  ['webhook', Object.keys(webhookFields)],
+  ['sync', Object.keys(syncFields)],
+  ['http', Object.keys(httpFields)],
 ]);
 
 export const PLANE_CLOUD_API_URL = 'https://api.plane.so';
@@ -233,18 +287,18 @@ function applyOverrides(input: Record<string, unknown>, overrides: readonly EnvO
 }
 
 /**
- * Type-checks with zod. On failure the offending values are dropped and the rest parsed again, so
+ * Type-checks the file. On failure the offending values are dropped and the rest checked again, so
  * missing keys and bad URLs are reported in the same run as type errors.
  */
 function parseFile(merged: Record<string, unknown>): { file: ConfigFile; issues: ConfigIssue[] } {
-  const first = configFileSchema.safeParse(merged);
-  if (first.success) return { file: first.data, issues: [] };
-  const issues = first.error.issues.map((issue) => fromZodIssue(issue, merged));
-  const salvaged = configFileSchema.safeParse(withoutPaths(merged, first.error.issues));
-  return { file: salvaged.success ? salvaged.data : {}, issues };
+  const first = configFile(merged);
+  if (first.ok) return { file: first.value, issues: [] };
+  const issues = first.issues.map(toConfigIssue);
+  const salvaged = configFile(withoutPaths(merged, first.issues));
+  return { file: salvaged.ok ? salvaged.value : {}, issues };
 }
 
-function withoutPaths(merged: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
+function withoutPaths(merged: Record<string, unknown>, issues: readonly CheckIssue[]): Record<string, unknown> {
   const result = { ...merged };
   for (const { path: issuePath } of issues) {
     const [section, field] = issuePath.map(String);
@@ -256,56 +310,9 @@ function withoutPaths(merged: Record<string, unknown>, issues: readonly z.core.$
   return result;
 }
 
-function fromZodIssue(issue: z.core.$ZodIssue, root: unknown): ConfigIssue {
-  const key = formatPath(issue.path);
-  const value = valueAt(root, issue.path);
-  switch (issue.code) {
-    case 'invalid_type': {
-      const hint = typeHint(issue.expected, value);
-      if (issue.expected === 'int') return { key, message: `expected an integer, got ${describeNumber(value)}`, hint };
-      return { key, message: `expected ${withArticle(issue.expected)}, got ${kindOf(value)}`, hint };
-    }
-    case 'too_small':
-      if (issue.origin === 'number')
-        return { key, message: `must be at least ${issue.minimum}, got ${describeNumber(value)}` };
-      return { key, message: 'must not be empty' };
-    case 'too_big':
-      return { key, message: `must be at most ${issue.maximum}, got ${describeNumber(value)}` };
-    case 'unrecognized_keys': {
-      const names = issue.keys.map((name) => `"${name}"`).join(', ');
-      return {
-        key,
-        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${names}`,
-        hint: knownKeysHint(issue.path),
-      };
-    }
-    case 'invalid_value':
-      return {
-        key,
-        message: `must be one of ${issue.values.map(String).join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : kindOf(value)}`,
-      };
-    default:
-      // Our own refinements; their messages are fixed text.
-      return { key, message: issue.message };
-  }
-}
-
-/** The keys an entry of `calendars` (or its filter) takes, for the unknown-key error. */
-function knownKeysHint(segments: readonly PropertyKey[]): string | undefined {
-  if (segments[0] !== 'calendars') return undefined;
-  const inFilter = segments.at(-1) === 'filter';
-  const inWindow = segments.at(-1) === 'window';
-  if (inWindow) return 'a window takes pastDays and futureDays';
-  if (segments.at(-1) === 'writeBack') return 'writeBack takes fields and completedState';
-  return inFilter
-    ? 'a filter takes projects, assignees, labels, stateGroups, priorities and window'
-    : `an entry takes id, name, perProject, filter, ${SHAPE_KEYS.join(', ')} and writeBack`;
-}
-
-function typeHint(expected: string, value: unknown): string {
-  if (typeof value === 'string' && ['number', 'int', 'boolean'].includes(expected))
-    return 'remove the quotes around the value';
-  return 'calplanebot.config.example.json shows every key with a value of the right type';
+function toConfigIssue({ path: issuePath, message, hint }: CheckIssue): ConfigIssue {
+  const key = formatPath(issuePath);
+  return hint === undefined ? { key, message } : { key, message, hint };
 }
 
 /** `caldav.password` is covered by an issue on `caldav.password`, on `caldav`, or on CALDAV_PASSWORD(_FILE). */
@@ -487,20 +494,4 @@ function formatPath(segments: readonly PropertyKey[]): string {
       typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
     )
     .join('');
-}
-
-/** The JSON type of a value: `null`, `array`, `string`, … */
-export function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-/** Numbers are never secrets, so they may be echoed; anything else is described by type. */
-function describeNumber(value: unknown): string {
-  return typeof value === 'number' ? String(value) : kindOf(value);
-}
-
-function withArticle(noun: string): string {
-  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
