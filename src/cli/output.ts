@@ -60,17 +60,35 @@ export class Output {
     this.streams.stdout.write(this.redact(text));
   }
 
-  /** The `--json` artifact: one JSON document on stdout, written a piece at a time (see jsonPieces). */
-  json(value: unknown): void {
+  /**
+   * The `--json` artifact: one JSON document on stdout, written a piece at a time (see jsonPieces),
+   * each piece only once stdout has taken the one before. A pipe (cron's, the benchmark's) is not
+   * blocking: without the wait the whole document (30 MB for an initial sync of 10,000 items) was
+   * queued in memory, and copied into buffers on its way out (npm run bench: peak RSS +80 MB).
+   */
+  async json(value: unknown): Promise<void> {
     let buffered = '';
     for (const piece of jsonPieces(value, this.maskStrings)) {
       buffered += piece;
       if (buffered.length >= 64 * 1024) {
-        this.streams.stdout.write(this.redact(buffered));
+        await this.writeOut(this.redact(buffered));
         buffered = '';
       }
     }
-    this.streams.stdout.write(`${this.redact(buffered)}\n`);
+    await this.writeOut(`${this.redact(buffered)}\n`);
+  }
+
+  /** Writes to stdout; when its buffer is full, resolves once it drains (or fails, or closes: never hangs). */
+  private writeOut(text: string): Promise<void> {
+    const { stdout } = this.streams;
+    if (stdout.write(text) !== false) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'error', 'close']) stdout.removeListener(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'error', 'close']) stdout.once(event, done);
+    });
   }
 
   /** The redactor itself, for text that leaves through another door (the run-state file). */

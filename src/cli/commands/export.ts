@@ -51,7 +51,7 @@ export async function exportCommand(options: ExportCommandOptions, output: Outpu
     spinner.stop();
   }
   for (const warning of report.warnings) output.warn(warning);
-  if (output.options.json) output.json(report);
+  if (output.options.json) await output.json(report);
   else if (options.out !== STDOUT) renderExport(report, output);
   for (const file of report.files) {
     for (const error of file.errors)

@@ -77,7 +77,7 @@ export async function handleWebhookCommand(
       },
     ),
   );
-  if (output.options.json) output.json(report);
+  if (output.options.json) await output.json(report);
   else renderWebhookReport(report, output);
   // A gone issue's report has no identifier: name the project by id in failure lines.
   renderFailures(

@@ -44,7 +44,7 @@ export async function healthCommand(options: HealthCommandOptions, output: Outpu
     maxAgeMs,
     now: Date.now(),
   });
-  if (output.options.json) output.json(report);
+  if (output.options.json) await output.json(report);
   else if (!(output.options.quiet && report.ok)) renderHealth(report, output);
   for (const problem of report.problems) output.failure(problem.message, problem.hint ?? undefined);
   return report.ok ? ExitCode.Ok : ExitCode.Failure;

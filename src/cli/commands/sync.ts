@@ -66,14 +66,14 @@ export async function syncCommand(options: SyncCommandOptions, output: Output, d
       ).finally(() => interruption.dispose());
       if (outcome.kind === 'skipped') {
         spinner.stop();
-        reportSkipped(outcome.holder, output);
+        await reportSkipped(outcome.holder, output);
         return ExitCode.Ok;
       }
       report = outcome.report;
     }
     spinner.stop();
     for (const warning of report.warnings ?? []) output.warn(warning);
-    if (output.options.json) output.json(report);
+    if (output.options.json) await output.json(report);
     else renderReport(report, output);
     renderFailures(report, output);
 
@@ -99,9 +99,9 @@ function waitMs(wait: boolean | string | undefined): number {
 }
 
 /** Another run holds the lock: not a failure (cron overlapping a manual run), exit 0. */
-function reportSkipped(holder: LockHolder | undefined, output: Output): void {
+async function reportSkipped(holder: LockHolder | undefined, output: Output): Promise<void> {
   const by = holder ? ` (process ${holder.pid} on ${holder.host}, since ${holder.startedAt})` : '';
   if (output.options.json)
-    output.json({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: holder ?? null });
+    await output.json({ schemaVersion: 1, skipped: true, reason: 'another run in progress', holder: holder ?? null });
   output.notice(`skipped: another run in progress${by}`);
 }

@@ -54,7 +54,7 @@ export async function uidCheckCommand(options: UidCheckOptions, output: Output):
     else for (const action of actions) output.line(`would ${describeAction(action)}`);
   }
   const remaining = repairing ? problems.filter((p) => !repaired(p, outcomes ?? [])).length : problems.length;
-  printResult(
+  await printResult(
     {
       problems,
       outcomes,
@@ -81,10 +81,10 @@ interface CheckResult {
   warnings: string[];
 }
 
-function printResult(result: CheckResult, output: Output): void {
+async function printResult(result: CheckResult, output: Output): Promise<void> {
   const { problems, outcomes, remaining, repairing } = result;
   if (output.options.json) {
-    output.json({
+    await output.json({
       schemaVersion: 1,
       ok: remaining === 0,
       problems: problems.map(viewOf),

@@ -1,8 +1,15 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { colorEnabled, type GlobalOptions, jsonPieces, type Streams, spinnerStyle } from '../../../src/cli/output.js';
+import {
+  colorEnabled,
+  type GlobalOptions,
+  jsonPieces,
+  Output,
+  type Streams,
+  spinnerStyle,
+} from '../../../src/cli/output.js';
 
 const ANSI = /\u001b\[/;
 const on = { color: true };
@@ -129,5 +136,38 @@ describe('jsonPieces: the --json document, written a piece at a time', () => {
     expect(pieces.join('')).not.toContain('s3cret');
     const longest = Math.max(...pieces.map((p) => p.length));
     expect(longest).toBeLessThan(JSON.stringify(projects[0], mask, 2).length / 20); // a project holds 50 changes
+  });
+});
+
+describe('Output.json: a large document is written as stdout takes it', () => {
+  it('waits for a full stdout to drain: never more than a piece or two queued, the document intact', async () => {
+    let text = '';
+    let mostQueued = 0;
+    // A slow reader, like a pipe whose other end reads when it gets to it.
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      decodeStrings: false,
+      write(chunk: string, _encoding, callback) {
+        text += chunk;
+        setImmediate(callback);
+      },
+    });
+    const write = stdout.write.bind(stdout);
+    stdout.write = ((chunk: string, ...rest: []) => {
+      const ok = write(chunk, ...rest);
+      mostQueued = Math.max(mostQueued, stdout.writableLength);
+      return ok;
+    }) as typeof stdout.write;
+    const streams = { stdout, stderr: new PassThrough(), env: {} };
+    const options = { json: true, quiet: false, verbose: false, color: false };
+    const { Chalk } = await import('chalk');
+    const output = new Output(options, streams, new Chalk({ level: 0 }), new Chalk({ level: 0 }));
+    const report = {
+      changes: Array.from({ length: 5000 }, (_, i) => ({ op: 'create', uid: `uid-${i}`, summary: `item ${i} …` })),
+    };
+    await output.json(report);
+    expect(text).toBe(`${JSON.stringify(report, null, 2)}\n`);
+    expect(text.length).toBeGreaterThan(400_000);
+    expect(mostQueued).toBeLessThan(200 * 1024);
   });
 });
