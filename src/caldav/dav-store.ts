@@ -48,7 +48,7 @@ type TsdavFetch = typeof globalThis.fetch;
 const loadTsdav = () => import('tsdav');
 let tsdavModule: ReturnType<typeof loadTsdav> | undefined;
 
-/** tsdav, loaded when first needed (discovery, writes): a cron run with a cached discovery never needs it. */
+/** tsdav, loaded when first needed (discovery, MKCALENDAR, PROPPATCH): a cron run with a cached discovery never needs it. */
 function tsdav(): ReturnType<typeof loadTsdav> {
   tsdavModule ??= loadTsdav();
   return tsdavModule;
@@ -497,26 +497,19 @@ export class DavCalendarStore implements CalendarStore {
     return writeOutcome(await this.put(href, data, {}), 'PUT', href);
   }
 
+  /** A conditional PUT. Plain requests, not tsdav's wrappers of them: a run that only writes never loads tsdav. */
   private async put(href: string, data: string, conditions: Record<string, string>): Promise<DavAnswer> {
-    const response = await (await tsdav()).createObject({
-      url: href,
-      data,
+    const response = await this.fetch(href, {
+      method: 'PUT',
       headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8', ...conditions },
-      fetch: this.tsdavFetch,
+      body: data,
     });
     return readAnswer(response);
   }
 
   async update(href: string, data: string, etag: string | null): Promise<WriteResult> {
     const current = etag ?? (await this.requireEtag(href));
-    const response = await (await tsdav()).updateObject({
-      url: href,
-      data,
-      etag: current,
-      headers: { ...this.headers, 'content-type': 'text/calendar; charset=utf-8' },
-      fetch: this.tsdavFetch,
-    });
-    return writeOutcome(await readAnswer(response), 'PUT', href);
+    return writeOutcome(await this.put(href, data, { 'if-match': current }), 'PUT', href);
   }
 
   async delete(href: string, etag: string | null): Promise<void> {
@@ -528,12 +521,7 @@ export class DavCalendarStore implements CalendarStore {
       throw error;
     }
     try {
-      const response = await (await tsdav()).deleteObject({
-        url: href,
-        etag: current,
-        headers: this.headers,
-        fetch: this.tsdavFetch,
-      });
+      const response = await this.fetch(href, { method: 'DELETE', headers: { ...this.headers, 'if-match': current } });
       writeOutcome(await readAnswer(response), 'DELETE', href);
     } catch (error) {
       if (error instanceof NotFoundError) return; // already gone: the goal is reached
