@@ -119,7 +119,8 @@ export class CalendarCache {
 
   /** Every change of listing `desired` was written, and the calendar's snapshot holds the outcome. */
   rememberWritten(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
-    this.records.set(calendar.url, { projectId, version: '', desired, ...counts, written: true });
+    const { unchanged, skipped, foreign } = counts;
+    this.records.set(calendar.url, { projectId, version: '', desired, unchanged, skipped, foreign, written: true });
     this.changed = true;
   }
 
@@ -127,7 +128,8 @@ export class CalendarCache {
   remember(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
     const version = calendarVersion(calendar);
     if (version === undefined) return;
-    this.records.set(calendar.url, { projectId, version, desired, ...counts });
+    const { unchanged, skipped, foreign } = counts; // the counts only, whatever record they came from
+    this.records.set(calendar.url, { projectId, version, desired, unchanged, skipped, foreign });
     this.changed = true;
   }
 

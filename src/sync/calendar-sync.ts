@@ -4,7 +4,13 @@
  * calendar its desired objects; every failure is caught here and written into the calendar's
  * report, so one calendar can never stop the others.
  */
-import { accepts, type CalendarComponent, type CalendarRef, type CalendarStore } from '../caldav/store.js';
+import {
+  accepts,
+  type CalendarComponent,
+  type CalendarRef,
+  type CalendarStore,
+  type RemoteObject,
+} from '../caldav/store.js';
 import type { JournaledStore, OwnWrite } from '../caldav/write-journal.js';
 import type { CalendarEntry } from '../config/types.js';
 import { CalendarComponentError, describeError, NotFoundError } from '../errors.js';
@@ -97,11 +103,13 @@ export async function syncCalendar(
   const resolved = await resolveCalendar(target, ctx, report);
   if (!resolved) return;
   const owner = cacheOwner(target);
-  const key = report.calendarCreated ? undefined : input.cacheKey;
-  const converged = key !== undefined ? ctx.calendarCache?.converged(owner, resolved, key) : undefined;
+  const key = input.cacheKey;
+  // A calendar made just now holds nothing yet: no record can be of it.
+  const known = key !== undefined && !report.calendarCreated;
+  const converged = known ? ctx.calendarCache?.converged(owner, resolved, key) : undefined;
   if (converged) return reportConverged(converged, report);
   // The run before wrote this listing's events: a delta showing nothing else since proves them still there.
-  const written = key !== undefined ? ctx.calendarCache?.writtenFor(owner, resolved, key) : undefined;
+  const written = known ? ctx.calendarCache?.writtenFor(owner, resolved, key) : undefined;
   // Made before the calendar is read, so that Plane's issues are garbage while that answer is awaited.
   let desired = written ? undefined : input.desired();
 
@@ -112,15 +120,23 @@ export async function syncCalendar(
   if (written && key !== undefined && read.how === 'delta' && read.fresh === 0) {
     reportConverged(written, report);
     ctx.calendarCache?.remember(owner, calendar, key, written);
-    saveSnapshot(calendar, read, new Map(), ctx);
+    await saveSnapshot(calendar, read, new Map(), ctx);
     return;
   }
   desired ??= input.desired();
+  let remote: RemoteObject[];
+  try {
+    remote = await read.objects(); // from the snapshot's data, when the read did not need it
+  } catch (error) {
+    report.errors.push(reportedError('list-calendar', error));
+    report.failed += 1;
+    return;
+  }
 
   const result = plan({
     calendarUrl: report.calendarUrl ?? calendar.url,
     desired: desired.events,
-    remote: read.objects,
+    remote,
     listingComplete: desired.listingComplete,
     undatedIssueIds: desired.undated,
     protectedIssueIds: desired.invalid,
@@ -151,7 +167,7 @@ export async function syncCalendar(
     recordOutcomes(outcomes, report);
   }
   const writes = ctx.journal?.takeWrites(calendar.url) ?? new Map<string, OwnWrite>();
-  const saved = saveSnapshot(calendar, read, writes, ctx);
+  const saved = await saveSnapshot(calendar, read, writes, ctx);
   rememberConvergence(target, calendar, key, result, ctx, report, saved && allApplied(outcomes));
 }
 
@@ -171,19 +187,24 @@ function allApplied(outcomes: readonly ApplyOutcome[]): boolean {
  * before them (calendar-snapshots.ts). Only a sync run saves (a dry run keeps the state dir as it
  * was); without a token (a server without sync-collection) there is nothing to save. True when saved.
  */
-function saveSnapshot(
+async function saveSnapshot(
   calendar: CalendarRef,
   read: CalendarRead,
   writes: ReadonlyMap<string, OwnWrite>,
   ctx: CalendarSyncContext,
-): boolean {
+): Promise<boolean> {
   const { snapshots } = ctx;
   if (!snapshots?.enabled || !ctx.writer) return false;
   if (read.token === undefined) {
     snapshots.drop(calendar.url);
     return false;
   }
-  const objects = new Map(read.objects.map((o) => [o.href, o]));
+  if (read.sameAs && writes.size === 0) {
+    // Nothing new and nothing written: the data file stands, the head moves on to the new token.
+    snapshots.saveHead(calendar.url, { ...read.sameAs, token: read.token, version: calendarVersion(calendar) });
+    return true;
+  }
+  const objects = new Map((await read.objects()).map((o) => [o.href, o]));
   for (const [href, write] of writes) {
     if (write === null) objects.delete(href);
     else objects.set(href, { href, ...write });
@@ -213,7 +234,8 @@ function rememberConvergence(
   const clean =
     !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
   const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
-  if (key !== undefined && clean && result.changes.length === 0)
+  // A new calendar's version is not known (MKCALENDAR gives none), but its snapshot's token is.
+  if (key !== undefined && clean && result.changes.length === 0 && !report.calendarCreated)
     ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
   else if (key !== undefined && clean && writtenAndSaved) {
     // What the next run finds if nobody else touched the calendar: every event of the listing in place.
@@ -385,8 +407,9 @@ async function listObjects(
   ctx: CalendarSyncContext,
   report: SyncUnitReport,
 ): Promise<CalendarRead> {
-  if (report.calendarCreated) return { objects: [], token: await firstToken(calendar, ctx), how: 'listing', fresh: 0 };
-  return readObjects(ctx.store, calendar, ctx.snapshots?.load(calendar.url), ctx.onWarning);
+  if (report.calendarCreated)
+    return { objects: async () => [], token: await firstToken(calendar, ctx), how: 'listing', fresh: 0 };
+  return readObjects(ctx.store, calendar, ctx.snapshots, ctx.onWarning);
 }
 
 /** A calendar just made is empty: its first sync-token, for its snapshot (none in a dry run, or without RFC 6578). */

@@ -3,58 +3,99 @@
  * since (RFC 6578 sync-collection, then a calendar-multiget of only the members whose ETag the
  * snapshot does not have), or whole (the calendar-query listing). The whole listing is the
  * fallback for anything not quite right: no snapshot, a server without sync-collection, a refused
- * or expired token (403/409 valid-sync-token), a multiget that fails. The reason is told to
- * `onNote` (shown under --verbose); the outcome is the same objects either way.
+ * or expired token (403/409 valid-sync-token), a multiget that fails, a snapshot whose data is
+ * gone. The reason is told to `onNote` (shown under --verbose); the outcome is the same objects
+ * either way.
  */
 import type { CalendarChanges, CalendarRef, CalendarStore, RemoteObject } from '../caldav/store.js';
 import { describeError, HttpError } from '../errors.js';
 import { calendarVersion } from './calendar-cache.js';
-import type { CalendarSnapshot } from './calendar-snapshots.js';
+import type { SnapshotHead, SnapshotStore } from './calendar-snapshots.js';
 
 export interface CalendarRead {
-  objects: RemoteObject[];
+  /** The calendar's objects. Read from the snapshot's data only when asked: a run that finds nothing new may never need them. */
+  objects(): Promise<RemoteObject[]>;
   /** The sync-token the objects stand at, for the next snapshot; undefined when none is known. */
   token: string | undefined;
   /** unchanged: the snapshot as it was (no request); delta: snapshot + changes; listing: read whole. */
   how: 'unchanged' | 'delta' | 'listing';
   /** Members the delta brought that the snapshot did not hold as they are (0: the calendar is the snapshot). */
   fresh: number;
+  /** The snapshot read from, when the objects are still exactly its objects (its data file stays valid). */
+  sameAs?: SnapshotHead | undefined;
 }
 
 /** The objects of `calendar`, as cheaply as its snapshot allows. */
 export async function readObjects(
   store: CalendarStore,
   calendar: CalendarRef,
-  snapshot: CalendarSnapshot | undefined,
+  snapshots: SnapshotStore | undefined,
   onNote?: (message: string) => void,
 ): Promise<CalendarRead> {
-  const listing = async (why: string | undefined): Promise<CalendarRead> => {
-    if (why) onNote?.(`${calendar.displayName || calendar.url}: read whole: ${why}`);
-    return { objects: await store.list(calendar), token: calendar.syncToken, how: 'listing', fresh: 0 };
+  const note = (why: string) => onNote?.(`${calendar.displayName || calendar.url}: read whole: ${why}`);
+  const listing = async (): Promise<CalendarRead> => {
+    const objects = await store.list(calendar);
+    return { objects: async () => objects, token: calendar.syncToken, how: 'listing', fresh: 0 };
   };
-  if (!snapshot) return listing(undefined);
-  const version = calendarVersion(calendar);
-  if (snapshot.version !== undefined && snapshot.version === version)
-    return { objects: snapshot.objects, token: snapshot.token, how: 'unchanged', fresh: 0 };
+  const head = snapshots?.loadHead(calendar.url);
+  if (!snapshots || !head) return listing();
+  /** The snapshot's objects, or the listing when its data file is gone. */
+  const saved = async (): Promise<RemoteObject[]> => {
+    const objects = snapshots.loadObjects(calendar.url, head);
+    if (objects) return objects;
+    note('the snapshot has no usable data file');
+    return store.list(calendar);
+  };
+
+  if (head.version !== undefined && head.version === calendarVersion(calendar))
+    return { objects: once(saved), token: head.token, how: 'unchanged', fresh: 0, sameAs: head };
 
   let changes: CalendarChanges;
   try {
-    changes = await store.changesSince(calendar, snapshot.token);
+    changes = await store.changesSince(calendar, head.token);
   } catch (error) {
-    return listing(`the server did not answer the sync-collection from the saved token (${why(error)})`);
+    note(`the server did not answer the sync-collection from the saved token (${why(error)})`);
+    return listing();
   }
-  const merged = mergeChanges(snapshot.objects, changes);
-  if (merged.toFetch.length > 0) {
-    let fetched: RemoteObject[];
-    try {
-      fetched = await store.getMany(calendar, merged.toFetch);
-    } catch (error) {
-      return listing(`the multiget of ${merged.toFetch.length} changed object(s) failed (${why(error)})`);
-    }
-    // A member gone between the delta and the multiget is simply not there: the next delta names it.
-    for (const object of fetched) if (merged.pending.has(object.href)) merged.objects.set(object.href, object);
+  const { toFetch, removed, fresh } = mergeChanges(head.etags, changes);
+  if (fresh === 0) return { objects: once(saved), token: changes.token, how: 'delta', fresh, sameAs: head };
+
+  const objects = snapshots.loadObjects(calendar.url, head);
+  if (!objects) {
+    note('the snapshot has no usable data file');
+    return listing();
   }
-  return { objects: [...merged.objects.values()], token: changes.token, how: 'delta', fresh: merged.fresh };
+  let fetched: RemoteObject[];
+  try {
+    fetched = await store.getMany(calendar, toFetch);
+  } catch (error) {
+    note(`the multiget of ${toFetch.length} changed object(s) failed (${why(error)})`);
+    return listing();
+  }
+  // A member gone between the delta and the multiget is simply not there: the next delta names it.
+  const stale = new Set([...removed, ...toFetch]);
+  const merged = [...objects.filter((o) => !stale.has(o.href)), ...fetched.filter((o) => stale.has(o.href))];
+  return { objects: async () => merged, token: changes.token, how: 'delta', fresh };
+}
+
+/**
+ * A delta against the snapshot's ETags (pure): the members to fetch (new, or changed to an ETag
+ * the snapshot does not have: someone else's edit, or any member without an ETag), the snapshot's
+ * members removed, and `fresh`, how many of either. A member back with the very ETag the snapshot
+ * has (our own write, or a change already read) costs nothing.
+ */
+export function mergeChanges(
+  snapshot: ReadonlyMap<string, string | null>,
+  changes: Pick<CalendarChanges, 'changed' | 'removed'>,
+): { toFetch: string[]; removed: string[]; fresh: number } {
+  const removed = changes.removed.filter((href) => snapshot.has(href));
+  const toFetch = changes.changed
+    .filter(({ href, etag }) => {
+      const held = snapshot.get(href);
+      return held === undefined || held === null || held !== etag;
+    })
+    .map(({ href }) => href);
+  return { toFetch, removed, fresh: removed.length + toFetch.length };
 }
 
 /** A refusal by its status (a 403 here is RFC 6578's valid-sync-token, not a credentials problem). */
@@ -64,25 +105,10 @@ function why(error: unknown): string {
     : describeError(error);
 }
 
-/**
- * The snapshot with a delta applied (pure): removed members dropped; a changed member kept when
- * the snapshot has it with the very ETag the delta gives (our own write, or a change already read),
- * else to be fetched. `fresh` counts what the snapshot did not already hold.
- */
-export function mergeChanges(
-  snapshot: readonly RemoteObject[],
-  changes: Pick<CalendarChanges, 'changed' | 'removed'>,
-): { objects: Map<string, RemoteObject>; toFetch: string[]; pending: Set<string>; fresh: number } {
-  const objects = new Map(snapshot.map((o) => [o.href, o]));
-  let fresh = 0;
-  for (const href of changes.removed) if (objects.delete(href)) fresh += 1;
-  const toFetch: string[] = [];
-  for (const { href, etag } of changes.changed) {
-    const held = objects.get(href);
-    if (held && held.etag !== null && held.etag === etag) continue;
-    objects.delete(href);
-    toFetch.push(href);
-  }
-  fresh += toFetch.length;
-  return { objects, toFetch, pending: new Set(toFetch), fresh };
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
 }

@@ -145,7 +145,7 @@ describe.each(SERVERS)('incremental reads on $name', (server) => {
     const [edited] = (await reader.list(alpha)) as [RemoteObject];
     await reader.update(edited.href, edited.data.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:edited meanwhile'), edited.etag);
     const dir = join(state, 'calplanebot', 'snapshots');
-    for (const file of readdirSync(dir)) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const snapshot = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { token: string };
       writeFileSync(join(dir, file), JSON.stringify({ ...snapshot, token: server.unknownToken }));
     }

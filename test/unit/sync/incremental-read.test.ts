@@ -10,7 +10,7 @@ import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef, RemoteObject } from '../../../src/caldav/store.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
 import { openCalendarCache } from '../../../src/sync/calendar-cache.js';
-import { openSnapshots, SNAPSHOT_DIR, SnapshotStore } from '../../../src/sync/calendar-snapshots.js';
+import { openSnapshots, SNAPSHOT_DIR, type SnapshotHead, SnapshotStore } from '../../../src/sync/calendar-snapshots.js';
 import { mergeChanges, readObjects } from '../../../src/sync/incremental-read.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
@@ -24,9 +24,13 @@ const object = (name: string, etag: string | null, data = `data of ${name}`): Re
 const href = (name: string) => `memory://home/cal/${name}`;
 
 describe('mergeChanges', () => {
-  const snapshot = [object('a.ics', '"1"'), object('b.ics', '"1"'), object('c.ics', null)];
+  const snapshot = new Map<string, string | null>([
+    [href('a.ics'), '"1"'],
+    [href('b.ics'), '"1"'],
+    [href('c.ics'), null],
+  ]);
 
-  it('keeps what the snapshot holds with the same ETag, fetches the rest, drops the removed', () => {
+  it('keeps what the snapshot holds with the same ETag, fetches the rest, counts the removed it held', () => {
     const merged = mergeChanges(snapshot, {
       changed: [
         { href: href('a.ics'), etag: '"1"' }, // our own write, come back with the ETag its PUT answered
@@ -36,30 +40,40 @@ describe('mergeChanges', () => {
       ],
       removed: [href('x.ics')], // never held: nothing to drop, nothing fresh
     });
-    expect(merged.toFetch).toEqual([href('b.ics'), href('c.ics'), href('d.ics')]);
-    expect([...merged.objects.keys()]).toEqual([href('a.ics')]);
-    expect(merged.fresh).toBe(3);
+    expect(merged).toEqual({ toFetch: [href('b.ics'), href('c.ics'), href('d.ics')], removed: [], fresh: 3 });
   });
 
   it('counts a removal of a held object as fresh', () => {
-    const merged = mergeChanges(snapshot, { changed: [], removed: [href('b.ics')] });
-    expect([...merged.objects.keys()]).toEqual([href('a.ics'), href('c.ics')]);
-    expect(merged.fresh).toBe(1);
+    expect(mergeChanges(snapshot, { changed: [], removed: [href('b.ics')] })).toEqual({
+      toFetch: [],
+      removed: [href('b.ics')],
+      fresh: 1,
+    });
   });
 });
 
 describe('readObjects', () => {
   let store: MemoryCalendarStore;
   let calendar: CalendarRef;
+  let snapshots: SnapshotStore;
+  let snapshotDir: string;
   const refresh = async () => (await store.listCalendars())[0] as CalendarRef;
   const notes: string[] = [];
-  const snapshotOf = async () => {
+  /** A snapshot of the calendar as it is now; with `version`, as a run that wrote nothing saves it. */
+  const snapshotNow = async (withVersion = false) => {
     const now = await refresh();
-    return { token: now.syncToken as string, version: undefined, objects: await store.list(now) };
+    snapshots.save(now.url, {
+      token: now.syncToken as string,
+      version: withVersion ? `ctag:${now.ctag}` : undefined,
+      objects: await store.list(now),
+    });
   };
 
   beforeEach(async () => {
     store = new MemoryCalendarStore();
+    const stateDir = scratchDir('calplanebot-snapshots-');
+    snapshots = openSnapshots(stateDir);
+    snapshotDir = join(stateDir, SNAPSHOT_DIR);
     notes.length = 0;
     calendar = await store.createCalendar('memory://home/cal/', 'Cal');
     store.putDirect(href('a.ics'), 'A1');
@@ -68,71 +82,102 @@ describe('readObjects', () => {
 
   it('without a snapshot lists the calendar, at the token read before', async () => {
     calendar = await refresh();
-    const read = await readObjects(store, calendar, undefined, (n) => notes.push(n));
+    const read = await readObjects(store, calendar, snapshots, (n) => notes.push(n));
     expect(read).toMatchObject({ how: 'listing', token: calendar.syncToken, fresh: 0 });
-    expect(read.objects.map((o) => o.data).sort()).toEqual(['A1', 'B1']);
+    expect((await read.objects()).map((o) => o.data).sort()).toEqual(['A1', 'B1']);
     expect(notes).toEqual([]);
   });
 
   it('an unchanged ctag costs no request at all', async () => {
-    const snapshot = { ...(await snapshotOf()), version: `ctag:${(await refresh()).ctag}` };
+    await snapshotNow(true);
     store.reads.length = 0;
-    const read = await readObjects(store, await refresh(), snapshot);
+    const read = await readObjects(store, await refresh(), snapshots);
     expect(read.how).toBe('unchanged');
+    expect((await read.objects()).map((o) => o.data).sort()).toEqual(['A1', 'B1']);
     expect(store.reads).toEqual([]);
   });
 
   it('reads only what changed: a changed, a new and a deleted object, each as a listing would give it', async () => {
-    const snapshot = await snapshotOf();
+    await snapshotNow();
     store.putDirect(href('a.ics'), 'A2');
     store.putDirect(href('c.ics'), 'C1 (another client’s object)');
     store.deleteDirect(href('b.ics'));
     store.reads.length = 0;
     const now = await refresh();
-    const read = await readObjects(store, now, snapshot);
+    const read = await readObjects(store, now, snapshots);
     expect(read).toMatchObject({ how: 'delta', token: now.syncToken, fresh: 3 });
-    expect(sorted(read.objects)).toEqual(sorted(await store.list(now)));
+    expect(sorted(await read.objects())).toEqual(sorted(await store.list(now)));
     expect(store.reads.slice(0, 2)).toEqual([
       { op: 'sync-collection', url: now.url, count: 3 },
       { op: 'multiget', url: now.url, count: 2 },
     ]);
   });
 
-  it('an expired token, or a server without sync-collection, reads the calendar whole and says why', async () => {
-    const snapshot = await snapshotOf();
+  it('nothing new in the delta: the data is read from the snapshot only when asked for', async () => {
+    await snapshotNow();
+    store.expireTokens(calendar.url); // moves the ctag, forgets no member
+    const read = await readObjects(store, await refresh(), snapshots, (n) => notes.push(n));
+    expect(read.how).toBe('listing'); // the old token is refused: read whole
+    await snapshotNow();
+    store.putDirect(href('a.ics'), 'A1'); // the same bytes again: the same ETag
+    const again = await readObjects(store, await refresh(), snapshots);
+    expect(again).toMatchObject({ how: 'delta', fresh: 0 });
+    expect(again.sameAs).toBeDefined();
+    expect((await again.objects()).map((o) => o.data).sort()).toEqual(['A1', 'B1']);
+  });
+
+  it('an expired token, a server without sync-collection, or a lost data file: read whole, and said why', async () => {
+    await snapshotNow();
     store.putDirect(href('a.ics'), 'A2');
     store.expireTokens(calendar.url);
-    const read = await readObjects(store, await refresh(), snapshot, (n) => notes.push(n));
+    const read = await readObjects(store, await refresh(), snapshots, (n) => notes.push(n));
     expect(read.how).toBe('listing');
-    expect(read.objects.map((o) => o.data).sort()).toEqual(['A2', 'B1']);
+    expect((await read.objects()).map((o) => o.data).sort()).toEqual(['A2', 'B1']);
     expect(notes).toEqual([expect.stringMatching(/^Cal: read whole: .*sync-collection.*answered 403/)]);
 
+    await snapshotNow();
+    store.putDirect(href('c.ics'), 'C1');
+    for (const file of readdirSync(snapshotDir))
+      if (file.endsWith('.jsonl')) writeFileSync(join(snapshotDir, file), 'torn');
+    const lost = await readObjects(store, await refresh(), snapshots, (n) => notes.push(n));
+    expect(lost.how).toBe('listing');
+    expect((await lost.objects()).map((o) => o.data).sort()).toEqual(['A2', 'B1', 'C1']);
+    expect(notes.at(-1)).toMatch(/no usable data file/);
+
     const plain = new MemoryCalendarStore('memory://home/', { syncCollection: false });
-    const cal = await plain.createCalendar('memory://home/cal/', 'Cal');
+    await plain.createCalendar('memory://home/cal/', 'Cal');
     plain.putDirect(href('a.ics'), 'A1');
     const [listed] = await plain.listCalendars();
     expect(listed?.syncToken).toBeUndefined();
-    const whole = await readObjects(plain, cal, snapshot, (n) => notes.push(n));
+    const whole = await readObjects(plain, listed as CalendarRef, snapshots, (n) => notes.push(n));
     expect(whole).toMatchObject({ how: 'listing', token: undefined });
   });
 });
 
 describe('calendar snapshots in the state dir', () => {
-  it('round-trips, and a torn, foreign or missing file is no snapshot', () => {
+  it('round-trips; a torn head, a data file of another head, or another URL is no snapshot', () => {
     const dir = scratchDir('calplanebot-snapshots-');
     const snapshots = openSnapshots(dir);
-    const snapshot = { token: 't1', version: 'ctag:1', objects: [object('a.ics', '"1"'), object('b.ics', null)] };
-    snapshots.save('memory://home/cal/', snapshot);
-    expect(snapshots.load('memory://home/cal/')).toEqual(snapshot);
-    expect(snapshots.load('memory://home/other/')).toBeUndefined();
-    const [file] = readdirSync(join(dir, SNAPSHOT_DIR));
-    writeFileSync(join(dir, SNAPSHOT_DIR, file as string), '{"schemaVersion":1,"url":"memory://home/cal/",');
-    expect(snapshots.load('memory://home/cal/')).toBeUndefined();
+    const objects = [object('a.ics', '"1"'), object('b.ics', null, 'two\nlines, "quoted"')];
+    snapshots.save('memory://home/cal/', { token: 't1', version: 'ctag:1', objects });
+    const head = snapshots.loadHead('memory://home/cal/');
+    expect(head).toMatchObject({ token: 't1', version: 'ctag:1' });
+    expect(snapshots.loadObjects('memory://home/cal/', head as SnapshotHead)).toEqual(objects);
+    expect(snapshots.loadHead('memory://home/other/')).toBeUndefined();
+
+    // A head moved on with the same data; a data file of another head is refused.
+    snapshots.saveHead('memory://home/cal/', { ...(head as SnapshotHead), token: 't2' });
+    expect(snapshots.loadObjects('memory://home/cal/', head as SnapshotHead)).toEqual(objects);
+    expect(snapshots.loadObjects('memory://home/cal/', { ...(head as SnapshotHead), dataId: 'other' })).toBeUndefined();
+
+    const headFile = readdirSync(join(dir, SNAPSHOT_DIR)).find((f) => f.endsWith('.json')) as string;
+    writeFileSync(join(dir, SNAPSHOT_DIR, headFile), '{"schemaVersion":2,"url":"memory://home/cal/",');
+    expect(snapshots.loadHead('memory://home/cal/')).toBeUndefined();
     snapshots.drop('memory://home/cal/');
     expect(readdirSync(join(dir, SNAPSHOT_DIR))).toEqual([]);
     const none = new SnapshotStore(undefined);
-    none.save('memory://home/cal/', snapshot);
-    expect(none.load('memory://home/cal/')).toBeUndefined();
+    none.save('memory://home/cal/', { token: 't1', version: undefined, objects });
+    expect(none.loadHead('memory://home/cal/')).toBeUndefined();
   });
 });
 
@@ -182,6 +227,7 @@ describe('runSync with snapshots (memory store)', () => {
     expect(await readsOf(async () => (report = await run()))).toEqual([]);
     expect(report?.totals).toMatchObject({ updated: 1, unchanged: 2 });
     expect(await readsOf(run)).toEqual(['sync-collection:1']);
+    expect(await readsOf(run)).toEqual([]); // confirmed last run: converged at the new ctag
   });
 
   it('an edit made in the calendar after our writes is downloaded alone and repaired', async () => {
