@@ -265,7 +265,7 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
         }
         seen.add(item.id);
       }
-      accepted.push(item as unknown as PlaneIssue);
+      accepted.push(slimIssue(item));
     }
     return accepted;
   }
@@ -417,4 +417,52 @@ function notJsonReason(answer: PlaneAnswer, error: unknown, apiKey: string): str
 
 function describeItem(item: Record<string, unknown>): string {
   return typeof item.id === 'string' ? item.id : '(without id)';
+}
+
+/** The fields of a listed work item that calplanebot reads, of its state, labels and assignees. */
+const ISSUE_FIELDS = [
+  'id',
+  'name',
+  'description_html',
+  'priority',
+  'start_date',
+  'target_date',
+  'sequence_id',
+  'created_at',
+  'updated_at',
+  'completed_at',
+  'archived_at',
+  'is_draft',
+  'project',
+] as const;
+const STATE_FIELDS = ['id', 'name', 'color', 'group'] as const;
+const LABEL_FIELDS = ['id', 'name', 'color'] as const;
+const USER_FIELDS = ['id', 'display_name', 'first_name', 'last_name', 'email'] as const;
+
+/**
+ * A listed work item with only what calplanebot reads: Plane sends 29 fields and nested objects
+ * (creator, workspace, sort order, estimate, …), and a project's items stay in memory while its
+ * calendars are planned (npm run bench: a project of 20,000 items). Values are kept as sent, odd
+ * ones included: checking them is the transform's job, per item.
+ */
+function slimIssue(item: Record<string, unknown>): PlaneIssue {
+  const slim = pick(item, ISSUE_FIELDS);
+  slim.state = isRecord(item.state) ? pick(item.state, STATE_FIELDS) : item.state;
+  slim.labels = Array.isArray(item.labels)
+    ? item.labels.map((label: unknown) => (isRecord(label) ? pick(label, LABEL_FIELDS) : label))
+    : item.labels;
+  slim.assignees = Array.isArray(item.assignees)
+    ? item.assignees.map((user: unknown) => (isRecord(user) ? pick(user, USER_FIELDS) : user))
+    : item.assignees;
+  return slim as unknown as PlaneIssue;
+}
+
+function pick(from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) if (key in from) picked[key] = from[key];
+  return picked;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -159,16 +159,7 @@ export class CalendarRun {
     // A calendar showing cycles or modules also depends on those answers.
     const keyFor = (entry: CalendarEntry) =>
       key !== undefined && (entry.cycles || entry.modules) ? `${key}+${listing.blocksDigest ?? ''}` : key;
-    for (const target of own) {
-      const report = withError(this.newReport(target), listingError);
-      const projectKey = keyFor(target.entry);
-      const cacheKey = projectKey === undefined ? undefined : viewKey([projectKey], this.keyContext(target.entry));
-      await this.sync(
-        target,
-        { cacheKey, complete: listing.complete, hasDated, desired: () => this.desiredOf(listing, target, report) },
-        report,
-      );
-    }
+    // The calendars spanning projects take their share first, so the project's own calendars can free it.
     for (const gathering of sharing) {
       addListing(
         listing,
@@ -181,12 +172,30 @@ export class CalendarRun {
       if (projectKey !== undefined) gathering.keys.push(projectKey);
       gathering.hasDated ||= hasDated;
     }
+    for (const target of own) {
+      const report = withError(this.newReport(target), listingError);
+      const projectKey = keyFor(target.entry);
+      const cacheKey = projectKey === undefined ? undefined : viewKey([projectKey], this.keyContext(target.entry));
+      await this.sync(
+        target,
+        {
+          cacheKey,
+          complete: listing.complete,
+          hasDated,
+          // The last calendar to make its objects lets go of the work items: they are not needed
+          // while it plans and writes (a project of 20,000 items holds tens of MB of them).
+          desired: () => this.desiredOf(listing, target, report, target === own.at(-1)),
+        },
+        report,
+      );
+    }
     listing.issues = []; // one project's work items in memory at a time
   }
 
-  private desiredOf(listing: Listing, target: CalendarTarget, report: CalendarReport): DesiredSet {
+  private desiredOf(listing: Listing, target: CalendarTarget, report: CalendarReport, last: boolean): DesiredSet {
     const desired = emptyDesired();
     addListing(listing, this.shape(target), this.ctx, desired, report);
+    if (last) listing.issues = [];
     return desired;
   }
 
