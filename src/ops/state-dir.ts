@@ -78,12 +78,17 @@ export function writeJsonFileAtomic(path: string, value: unknown): void {
  * a cache that may be lost), then renames it over `path`.
  */
 export function writeFileAtomic(path: string, text: string, mode: number, { durable = true } = {}): void {
+  writeAtomicWith(path, mode, durable, (fd) => writeFileSync(fd, text)); // loops until all is written
+}
+
+/** The same, for a file written a piece at a time by `write` (no string of all of it). */
+export function writeAtomicWith(path: string, mode: number, durable: boolean, write: (fd: number) => void): void {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
       fchmodSync(fd, mode); // the mode asked for, whatever the umask (a feed must be readable by the web server)
-      writeFileSync(fd, text); // loops until all is written
+      write(fd);
       if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);

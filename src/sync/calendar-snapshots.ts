@@ -16,10 +16,10 @@
  * another calendar's URL, a data file of another head) is no snapshot, and the calendar is listed whole.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RemoteObject } from '../caldav/store.js';
-import { readJsonFile, writeFileAtomic } from '../ops/state-dir.js';
+import { readJsonFile, writeAtomicWith, writeFileAtomic } from '../ops/state-dir.js';
 
 export const SNAPSHOT_DIR = 'snapshots';
 const SCHEMA_VERSION = 2;
@@ -142,21 +142,10 @@ export class SnapshotStore {
   }
 
   private writeData(calendarUrl: string, dataId: string, objects: readonly RemoteObject[]): void {
-    const path = this.fileOf(calendarUrl, 'data.jsonl');
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const fd = openSync(temp, 'wx', 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify({ dataId, url: calendarUrl })}\n`);
-        for (const object of objects) writeSync(fd, `${JSON.stringify([object.href, object.data])}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, path);
-    } catch (error) {
-      rmSync(temp, { force: true });
-      throw error;
-    }
+    writeAtomicWith(this.fileOf(calendarUrl, 'data.jsonl'), 0o600, false, (fd) => {
+      writeSync(fd, `${JSON.stringify({ dataId, url: calendarUrl })}\n`);
+      for (const object of objects) writeSync(fd, `${JSON.stringify([object.href, object.data])}\n`);
+    });
   }
 
   private fileOf(calendarUrl: string, extension: string): string {

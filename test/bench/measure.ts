@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordingProxy } from '../support/recording-proxy.js';
+import type { RecordedRequest, RecordingProxy } from '../support/recording-proxy.js';
 
 export const GNU_TIME = '/usr/bin/time';
 
@@ -85,6 +85,8 @@ export interface Traffic {
   bytesUp: number;
   /** Response body bytes (server → client). */
   bytesDown: number;
+  /** Wall time during which at least one write (PUT, DELETE) was in flight: the writes' own time. */
+  writeWallMs?: number;
 }
 
 export function trafficOf(proxy: RecordingProxy | undefined): Traffic {
@@ -95,7 +97,24 @@ export function trafficOf(proxy: RecordingProxy | undefined): Traffic {
     traffic.bytesUp += r.requestBytes ?? 0;
     traffic.bytesDown += r.responseBytes ?? 0;
   }
+  traffic.writeWallMs = Math.round(busyMs(proxy?.requests.filter((r) => r.method === 'PUT' || r.method === 'DELETE')));
   return traffic;
+}
+
+/** The length of the union of the requests' [start, end] intervals. */
+function busyMs(requests: RecordedRequest[] | undefined): number {
+  const spans = (requests ?? [])
+    .filter((r) => r.startMs !== undefined && r.endMs !== undefined)
+    .map((r) => [r.startMs as number, r.endMs as number] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of spans) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total;
 }
 
 export function addTraffic(a: Traffic, b: Traffic): Traffic {
@@ -106,6 +125,7 @@ export function addTraffic(a: Traffic, b: Traffic): Traffic {
     byMethod,
     bytesUp: a.bytesUp + b.bytesUp,
     bytesDown: a.bytesDown + b.bytesDown,
+    writeWallMs: (a.writeWallMs ?? 0) + (b.writeWallMs ?? 0),
   };
 }
 

@@ -40,6 +40,9 @@ export interface Summary {
   maxRssMb: number;
   planeRequests: number;
   caldav: Traffic;
+  /** Median over the runs of CalDAV bytes down, and of the writes' own time (Traffic.writeWallMs). */
+  caldavBytesDown: number;
+  writeWallMs: number;
   totals: Record<string, number> | undefined;
   note: string | undefined;
 }
@@ -80,6 +83,8 @@ export function summarize(scenario: Scenario): Summary {
     maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
     planeRequests: median(runs.map((r) => r.planeRequests)),
     caldav: first?.caldav ?? { requests: 0, byMethod: {}, bytesUp: 0, bytesDown: 0 },
+    caldavBytesDown: median(runs.map((r) => r.caldav.bytesDown)),
+    writeWallMs: median(runs.map((r) => r.caldav.writeWallMs ?? 0)),
     totals: first?.totals,
     note: scenario.note,
   };
@@ -179,8 +184,29 @@ export function targets({ byId, calendars, planeMinimum, changedPerRound }: Targ
       add('no-op, 3 calendars vs 1 (stateless): CPU (user+sys)', '< 3.0×', fmtRatio(cpu), cpu < 3);
     }
   }
+  const first = get('cpb-noop-state-first');
+  if (first && state) {
+    const ratio = first.wallMs / state.wallMs;
+    add('first no-op after a writing run vs cron no-op (wall)', '≤ 1.5×', fmtRatio(ratio), ratio <= 1.5);
+  }
   const change = get('cpb-change');
   if (change) {
+    add(
+      '1% changed: CalDAV bytes down (median)',
+      '≤ 1 MiB',
+      fmtBytes(change.caldavBytesDown),
+      change.caldavBytesDown <= 1024 * 1024,
+    );
+    if (state) {
+      // The run's own writes take what the server takes for them; everything else should cost an idle run.
+      const bound = (state.wallMs + change.writeWallMs) * 1.1;
+      add(
+        '1% changed: wall vs cron no-op + the writes’ own time (+10%)',
+        `≤ ${fmtMs(bound)}`,
+        `${fmtMs(change.wallMs)} (writes ${fmtMs(change.writeWallMs)})`,
+        change.wallMs <= bound,
+      );
+    }
     const puts = change.caldav.byMethod.PUT ?? 0;
     const exact =
       writesOf(change.caldav) === changedPerRound &&

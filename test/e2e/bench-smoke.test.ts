@@ -98,6 +98,7 @@ describe('npm run bench (smoke run)', () => {
       'no-op, state dir: Plane requests',
       'no-op, stateless: CalDAV requests',
       '1% changed: writes exactly',
+      '1% changed: CalDAV bytes down', // read from the snapshot: no listing downloaded
       'one webhook delivery',
       'export: Plane requests',
       'export: CalDAV requests',
@@ -115,6 +116,8 @@ describe('npm run bench (smoke run)', () => {
       '`calplanebot --version` vs',
       'export: CPU',
       'export: peak RSS',
+      'first no-op after a writing run',
+      '1% changed: wall',
     ]) {
       expect(target(name).measured).toMatch(/\d/);
     }

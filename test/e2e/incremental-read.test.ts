@@ -13,6 +13,7 @@ import type { CalendarRef, RemoteObject } from '../../src/caldav/store.js';
 import type { RunReport } from '../../src/sync/report.js';
 import { freshStateHome, runCli, writeConfig } from '../support/cli.js';
 import { type FakePlane, type FakeProject, startFakePlane } from '../support/fake-plane.js';
+import { foreignEvent } from '../support/ical-text.js';
 import { directStore, type Radicale, startRadicale } from '../support/radicale.js';
 import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { startXandikos } from '../support/xandikos.js';
@@ -49,15 +50,7 @@ describe.each(SERVERS)('incremental reads on $name', (server) => {
       for (let i = 1; i <= 3; i += 1)
         plane.addIssue(project.id, { name: `${project.identifier} task ${i}`, target_date: `2026-04-0${i}` });
     reader = directStore(dav); // past the proxy: never counted
-    const user = dav.users[0]!;
-    config = writeConfig({
-      planeUrl: plane.url,
-      apiKey: plane.apiKey,
-      workspaceSlug: plane.workspaceSlug,
-      caldavUrl: proxy.url,
-      username: user.username,
-      password: user.password,
-    });
+    config = configThrough(proxy, dav, plane);
   });
 
   afterAll(async () => {
@@ -184,15 +177,7 @@ describe('a server without sync-collection (Radicale behind a proxy that refuses
     );
     const project = plane.addProject({ name: 'Gamma', identifier: 'GAMMA' });
     for (let i = 1; i <= 3; i += 1) plane.addIssue(project.id, { name: `task ${i}`, target_date: `2026-05-0${i}` });
-    const user = dav.users[0]!;
-    config = writeConfig({
-      planeUrl: plane.url,
-      apiKey: plane.apiKey,
-      workspaceSlug: plane.workspaceSlug,
-      caldavUrl: proxy.url,
-      username: user.username,
-      password: user.password,
-    });
+    config = configThrough(proxy, dav, plane);
   });
 
   afterAll(async () => {
@@ -234,18 +219,15 @@ describe('a server without sync-collection (Radicale behind a proxy that refuses
   });
 });
 
-function foreignEvent(): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//someone//else//EN',
-    'BEGIN:VEVENT',
-    'UID:someone-else',
-    'DTSTAMP:20260101T000000Z',
-    'DTSTART;VALUE=DATE:20260410',
-    'SUMMARY:Not from Plane',
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+/** A config for the fake Plane and the server's first user, with CalDAV through the recording proxy. */
+function configThrough(proxy: RecordingProxy, dav: Radicale, plane: FakePlane): string {
+  const user = dav.users[0]!;
+  return writeConfig({
+    planeUrl: plane.url,
+    apiKey: plane.apiKey,
+    workspaceSlug: plane.workspaceSlug,
+    caldavUrl: proxy.url,
+    username: user.username,
+    password: user.password,
+  });
 }

@@ -21,3 +21,20 @@ export function componentsOf(text: string, kind: string): string[] {
 
 /** YYYY-MM-DD as an iCalendar DATE (YYYYMMDD). */
 export const basic = (date: string): string => date.replace(/-/g, '');
+
+/** An event another calendar client made (no calplanebot UID), dated `date` (YYYYMMDD): calplanebot must leave it alone. */
+export function foreignEvent(uid = 'someone-else', date = '20260410'): string {
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//someone//else//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20260101T000000Z',
+    `DTSTART;VALUE=DATE:${date}`,
+    'SUMMARY:Not from Plane',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+}

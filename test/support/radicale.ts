@@ -66,15 +66,18 @@ export async function startRadicale(users: RadicaleUser[] = DEFAULT_USERS): Prom
     url,
     users,
     storageDir,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopServer(child, dir),
   };
+}
+
+/** SIGTERM to a server this process started, awaited, then its temporary dir removed. */
+export async function stopServer(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function waitForPort(child: ChildProcess): Promise<number> {

@@ -27,6 +27,9 @@ export interface RecordedRequest {
   responseBytes?: number;
   /** The request body of a REPORT (which report it is, which hrefs a multiget asks for). */
   body?: string;
+  /** When the request arrived and when its answer was through (performance.now()), for the time writes took. */
+  startMs?: number;
+  endMs?: number;
 }
 
 /** Decides per request whether to answer it instead of forwarding; undefined = forward. */
@@ -56,6 +59,7 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const startMs = performance.now();
       const method = req.method ?? 'GET';
       const path = req.url ?? '/';
       const decision = interceptor?.({ method, path, body });
@@ -87,9 +91,11 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
             requestBytes: body.length,
             responseBytes: 0,
             ...(method === 'REPORT' ? { body: body.toString('utf8') } : {}),
+            startMs,
           };
           requests.push(recorded);
           up.on('data', (chunk: Buffer) => (recorded.responseBytes = (recorded.responseBytes ?? 0) + chunk.length));
+          up.on('end', () => (recorded.endMs = performance.now()));
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         },

@@ -8,10 +8,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Radicale, RadicaleUser } from './radicale.js';
+import { freePort } from './ports.js';
+import { type Radicale, type RadicaleUser, stopServer } from './radicale.js';
 
 export interface Xandikos extends Radicale {
   /** The one principal, the current-user-principal of every request: `${url}user/`. */
@@ -71,33 +71,13 @@ export async function startXandikos(): Promise<Xandikos> {
         storageDir,
         principalUrl: new URL(PRINCIPAL_PATH, url).href,
         homeUrl: new URL(HOME_PATH, url).href,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) {
-            const exited = new Promise((resolve) => child.once('exit', resolve));
-            child.kill('SIGTERM');
-            await exited;
-          }
-          rmSync(dir, { recursive: true, force: true });
-        },
+        stop: () => stopServer(child, dir),
       };
     }
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** A loopback port that was free a moment ago (the OS picks it; the listener is closed again). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /**

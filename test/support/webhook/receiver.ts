@@ -3,7 +3,7 @@
  * HTTP receiver in front of `calplanebot handle-webhook`. One per test file, like Radicale.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../ports.js';
 
 export interface WebhookReceiver {
   /** e.g. http://127.0.0.1:41234/hooks/ — append the hook id. */
@@ -91,17 +91,5 @@ function waitUntilServing(child: ChildProcess, log: () => string): Promise<void>
       );
     });
     child.once('exit', (code) => fail(new Error(`webhook exited with code ${code} before serving:\n${log()}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -14,6 +14,7 @@ import { openSnapshots, SNAPSHOT_DIR, type SnapshotHead, SnapshotStore } from '.
 import { mergeChanges, readObjects } from '../../../src/sync/incremental-read.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
 import { issue, MemoryPlane, project, syncSettings } from '../../support/builders.js';
+import { foreignEvent } from '../../support/ical-text.js';
 import { scratchDir } from '../../support/scratch.js';
 
 const object = (name: string, etag: string | null, data = `data of ${name}`): RemoteObject => ({
@@ -275,20 +276,4 @@ describe('runSync with snapshots (memory store)', () => {
 
 function sorted(objects: RemoteObject[]): RemoteObject[] {
   return [...objects].sort((a, b) => a.href.localeCompare(b.href));
-}
-
-function foreignEvent(): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//someone//else//EN',
-    'BEGIN:VEVENT',
-    'UID:someone-else',
-    'DTSTAMP:20251201T000000Z',
-    'DTSTART;VALUE=DATE:20251224',
-    'SUMMARY:Not from Plane',
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
 }
