@@ -2,7 +2,7 @@
  * The calendar cache: which calendars a run left converged, so the next run can skip listing them
  * (the listing REPORT is the one expensive CalDAV request of a no-op run) and skip turning the
  * project's issues into events. `calendars.json` in the state dir, one record per calendar: its
- * version (ctag, else sync-token) as read BEFORE it was listed, and the key of the Plane listing
+ * version (sync-token, else ctag) as read BEFORE it was listed, and the key of the Plane listing
  * (listingKey(): the pages exactly as Plane sent them, and everything else the events depend on)
  * whose events that listing matched exactly.
  *
@@ -12,12 +12,12 @@
  * events. Any later write, ours or anyone's, changes the version; any change in Plane changes the
  * key (also ones that change no event, such as a comment: those only cost a listing). Either way
  * the calendar is read again. A run that wrote cannot know the version its own writes led to, and
- * re-reading it afterwards could take in someone else's edit made in between without our ever
- * seeing it. So it records the listing as `written`, and only when every change was written and the
- * calendar's snapshot holds the outcome (calendar-snapshots.ts): the next run asks the server what
- * changed since the snapshot's token, and when that is nothing but these writes, the calendar is
- * converged at the version it then has. Without snapshots (a server without sync-collection) a
- * run that wrote records nothing, and the next one reads the calendar once more.
+ * re-reading the calendar afterwards could take in someone else's edit made in between without our
+ * ever seeing it. So, when every change was written, it asks the server what changed since the
+ * token it read the calendar at (RFC 6578, calendar-sync.ts): when that is nothing but its own
+ * writes (each with the ETag its PUT answered), the calendar is converged at the token that answer
+ * gives. Without sync-collection a run that wrote records nothing, and the next one reads the
+ * calendar once more.
  *
  * Without a state dir (a CI runner) the cache is empty and nothing is saved: every calendar is listed.
  */
@@ -30,7 +30,7 @@ import { ensureStateDir, readJsonFile, writeJsonFileAtomic } from '../ops/state-
 import type { PlaneProject } from '../plane/types.js';
 
 export const CALENDAR_CACHE_FILE = 'calendars.json';
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 export interface ConvergedCalendar {
   projectId: string;
@@ -43,12 +43,6 @@ export interface ConvergedCalendar {
   skipped: number;
   /** and the objects calplanebot does not own. */
   foreign: number;
-  /**
-   * Left converged by the run's own writes, whose outcome its snapshot holds (calendar-snapshots.ts):
-   * `version` is unknown, so the calendar counts as converged only once a sync-collection delta
-   * shows nothing since but those writes (calendar-sync.ts).
-   */
-  written?: true;
 }
 
 /** What a skipped run reports for a converged calendar. */
@@ -61,10 +55,14 @@ interface CalendarCacheFile {
   calendars: Record<string, ConvergedCalendar>;
 }
 
-/** What identifies the calendar's content on the server; undefined when it offers neither ctag nor sync-token. */
+/**
+ * What identifies the calendar's content on the server; undefined when it offers neither. The
+ * sync-token first: a sync-collection answer gives it too, so a run can learn the version its own
+ * writes led to; the ctag says the same where there is no token.
+ */
 export function calendarVersion(calendar: CalendarRef): string | undefined {
-  if (calendar.ctag) return `ctag:${calendar.ctag}`;
   if (calendar.syncToken) return `sync-token:${calendar.syncToken}`;
+  if (calendar.ctag) return `ctag:${calendar.ctag}`;
   return undefined;
 }
 
@@ -106,29 +104,16 @@ export class CalendarCache {
     const version = calendarVersion(calendar);
     const record = this.records.get(calendar.url);
     if (!record || version === undefined) return undefined;
-    return !record.written && record.projectId === projectId && record.version === version && record.desired === desired
+    return record.projectId === projectId && record.version === version && record.desired === desired
       ? record
       : undefined;
-  }
-
-  /** The record of a run that wrote the events of listing `desired`, to be confirmed by a delta. */
-  writtenFor(projectId: string, calendar: CalendarRef, desired: string): ConvergedCalendar | undefined {
-    const record = this.records.get(calendar.url);
-    return record?.written && record.projectId === projectId && record.desired === desired ? record : undefined;
-  }
-
-  /** Every change of listing `desired` was written, and the calendar's snapshot holds the outcome. */
-  rememberWritten(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
-    const { unchanged, skipped, foreign } = counts;
-    this.records.set(calendar.url, { projectId, version: '', desired, unchanged, skipped, foreign, written: true });
-    this.changed = true;
   }
 
   /** The calendar, listed at `calendar`'s version, matched the events of listing `desired` exactly. */
   remember(projectId: string, calendar: CalendarRef, desired: string, counts: ConvergedCounts): void {
     const version = calendarVersion(calendar);
     if (version === undefined) return;
-    const { unchanged, skipped, foreign } = counts; // the counts only, whatever record they came from
+    const { unchanged, skipped, foreign } = counts;
     this.records.set(calendar.url, { projectId, version, desired, unchanged, skipped, foreign });
     this.changed = true;
   }
@@ -178,8 +163,7 @@ function isRecord(value: unknown): value is ConvergedCalendar {
     typeof r.desired === 'string' &&
     typeof r.unchanged === 'number' &&
     typeof r.skipped === 'number' &&
-    typeof r.foreign === 'number' &&
-    (r.written === undefined || r.written === true)
+    typeof r.foreign === 'number'
   );
 }
 

@@ -21,7 +21,7 @@ import { type CalendarCache, type ConvergedCounts, calendarVersion } from './cal
 import type { SnapshotStore } from './calendar-snapshots.js';
 import { matchCalendar } from './calendars.js';
 import { type DesiredSet, type ItemDefaults, writeBackPlan } from './desired.js';
-import { type CalendarRead, readObjects } from './incremental-read.js';
+import { type CalendarRead, mergeChanges, readObjects } from './incremental-read.js';
 import {
   type CalendarChange,
   capPlaneWrites,
@@ -102,28 +102,25 @@ export async function syncCalendar(
   if (!input.complete && !input.hasDated) return; // a listing failed and left nothing to do safely
   const resolved = await resolveCalendar(target, ctx, report);
   if (!resolved) return;
-  const owner = cacheOwner(target);
   const key = input.cacheKey;
   // A calendar made just now holds nothing yet: no record can be of it.
-  const known = key !== undefined && !report.calendarCreated;
-  const converged = known ? ctx.calendarCache?.converged(owner, resolved, key) : undefined;
-  if (converged) return reportConverged(converged, report);
-  // The run before wrote this listing's events: a delta showing nothing else since proves them still there.
-  const written = known ? ctx.calendarCache?.writtenFor(owner, resolved, key) : undefined;
+  const converged =
+    key !== undefined && !report.calendarCreated
+      ? ctx.calendarCache?.converged(cacheOwner(target), resolved, key)
+      : undefined;
+  if (converged) {
+    report.unchanged = converged.unchanged;
+    report.skipped = converged.skipped;
+    report.foreign = converged.foreign;
+    return;
+  }
   // Made before the calendar is read, so that Plane's issues are garbage while that answer is awaited.
-  let desired = written ? undefined : input.desired();
+  const desired = input.desired();
 
   ctx.onProgress?.(`${labelOf(target)}: reading the calendar`);
   const listed = await readCalendar(target, resolved, ctx, report);
   if (!listed) return;
   const { calendar, read } = listed;
-  if (written && key !== undefined && read.how === 'delta' && read.fresh === 0) {
-    reportConverged(written, report);
-    ctx.calendarCache?.remember(owner, calendar, key, written);
-    await saveSnapshot(calendar, read, new Map(), ctx);
-    return;
-  }
-  desired ??= input.desired();
   let remote: RemoteObject[];
   try {
     remote = await read.objects(); // from the snapshot's data, when the read did not need it
@@ -167,14 +164,10 @@ export async function syncCalendar(
     recordOutcomes(outcomes, report);
   }
   const writes = ctx.journal?.takeWrites(calendar.url) ?? new Map<string, OwnWrite>();
-  const saved = await saveSnapshot(calendar, read, writes, ctx);
-  rememberConvergence(target, calendar, key, result, ctx, report, saved && allApplied(outcomes));
-}
-
-function reportConverged(record: ConvergedCounts, report: SyncUnitReport): void {
-  report.unchanged = record.unchanged;
-  report.skipped = record.skipped;
-  report.foreign = record.foreign;
+  const clean =
+    !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
+  const after = await saveSnapshot(calendar, read, writes, ctx, clean && allApplied(outcomes));
+  rememberConvergence(target, after, key, clean && (result.changes.length === 0 || after !== calendar), ctx, report);
 }
 
 /** Every change written as planned, none of them for Plane (which would change the next listing anyway). */
@@ -183,65 +176,85 @@ function allApplied(outcomes: readonly ApplyOutcome[]): boolean {
 }
 
 /**
- * The calendar as this run leaves it: what it read, with its own writes applied, at the token read
- * before them (calendar-snapshots.ts). Only a sync run saves (a dry run keeps the state dir as it
- * was); without a token (a server without sync-collection) there is nothing to save. True when saved.
+ * The calendar as this run leaves it: what it read, with its own writes applied (calendar-snapshots.ts).
+ * When every change was written (`confirm`), the server is asked what changed since the token the
+ * calendar was read at: nothing but our own writes, each back with the ETag its PUT answered, means
+ * the calendar is exactly the snapshot at the token that answer gives, and the calendar is returned
+ * with that token (the version the next run will find, if nobody touches it). Otherwise the
+ * snapshot stands at the token read before the writes, and the next run's delta covers them.
+ * Only a sync run saves (a dry run keeps the state dir as it was); without a token (a server
+ * without sync-collection) there is nothing to save.
  */
 async function saveSnapshot(
   calendar: CalendarRef,
   read: CalendarRead,
   writes: ReadonlyMap<string, OwnWrite>,
   ctx: CalendarSyncContext,
-): Promise<boolean> {
+  confirm: boolean,
+): Promise<CalendarRef> {
   const { snapshots } = ctx;
-  if (!snapshots?.enabled || !ctx.writer) return false;
+  if (!snapshots?.enabled || !ctx.writer) return calendar;
   if (read.token === undefined) {
     snapshots.drop(calendar.url);
-    return false;
+    return calendar;
   }
   if (read.sameAs && writes.size === 0) {
     // Nothing new and nothing written: the data file stands, the head moves on to the new token.
     snapshots.saveHead(calendar.url, { ...read.sameAs, token: read.token, version: calendarVersion(calendar) });
-    return true;
+    return calendar;
   }
   const objects = new Map((await read.objects()).map((o) => [o.href, o]));
   for (const [href, write] of writes) {
     if (write === null) objects.delete(href);
     else objects.set(href, { href, ...write });
   }
-  snapshots.save(calendar.url, {
-    token: read.token,
-    // The ctag read before the run wrote stands for the calendar before those writes, not after.
-    version: writes.size === 0 ? calendarVersion(calendar) : undefined,
-    objects: [...objects.values()],
-  });
-  return true;
+  const confirmed = writes.size > 0 && confirm ? await ownWritesOnly(calendar, read.token, objects, ctx) : undefined;
+  const token = confirmed ?? read.token;
+  const version = confirmed ? `sync-token:${confirmed}` : writes.size === 0 ? calendarVersion(calendar) : undefined;
+  snapshots.save(calendar.url, { token, version, objects: [...objects.values()] });
+  return confirmed ? { ...calendar, syncToken: confirmed } : calendar;
 }
 
-/** Only a listing that needed nothing at all proves the calendar matched (see calendar-cache.ts). */
+/** The token after our writes, when the delta since `token` holds nothing else; undefined otherwise. */
+async function ownWritesOnly(
+  calendar: CalendarRef,
+  token: string,
+  objects: ReadonlyMap<string, RemoteObject>,
+  ctx: CalendarSyncContext,
+): Promise<string | undefined> {
+  try {
+    const changes = await ctx.store.changesSince(calendar, token);
+    const etags = new Map([...objects].map(([href, o]) => [href, o.etag]));
+    // Removed: gone from the server but still in our objects (someone deleted it); a removal we made is not there.
+    const removed = changes.removed.filter((href) => objects.has(href));
+    return removed.length === 0 && mergeChanges(etags, changes).toFetch.length === 0 ? changes.token : undefined;
+  } catch {
+    return undefined; // the next run's delta tells
+  }
+}
+
+/**
+ * Only a calendar known to match the listing's events is remembered (see calendar-cache.ts): one
+ * whose listing needed no change, or whose changes were all written and confirmed (`calendar`
+ * then carries the token they led to).
+ */
 function rememberConvergence(
   target: CalendarTarget,
   calendar: CalendarRef,
   key: string | undefined,
-  result: Plan,
+  matches: boolean,
   ctx: CalendarSyncContext,
   report: SyncUnitReport,
-  /** Every change was written and the snapshot holds the outcome. */
-  writtenAndSaved: boolean,
 ): void {
   if (!ctx.calendarCache) return;
-  // Withheld changes for Plane are edits still waiting: the calendar must be listed again next time.
-  const clean =
-    !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
-  const counts: ConvergedCounts = { unchanged: report.unchanged, skipped: report.skipped, foreign: report.foreign };
-  // A new calendar's version is not known (MKCALENDAR gives none), but its snapshot's token is.
-  if (key !== undefined && clean && result.changes.length === 0 && !report.calendarCreated)
-    ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
-  else if (key !== undefined && clean && writtenAndSaved) {
-    // What the next run finds if nobody else touched the calendar: every event of the listing in place.
-    const unchanged = report.unchanged + report.created + report.updated;
-    ctx.calendarCache.rememberWritten(cacheOwner(target), calendar, key, { ...counts, unchanged });
-  } else ctx.calendarCache.forget(calendar.url);
+  // Every event of the listing in place: the unchanged ones and those just written.
+  const counts: ConvergedCounts = {
+    unchanged: report.unchanged + report.created + report.updated,
+    skipped: report.skipped,
+    foreign: report.foreign,
+  };
+  if (key !== undefined && matches) ctx.calendarCache.remember(cacheOwner(target), calendar, key, counts);
+  else ctx.calendarCache.forget(calendar.url);
 }
 
 /**

@@ -337,8 +337,8 @@ async function profileRuns(
     const dir = join(out, 'profiles', scenario);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    // The change rounds ran last, and a run that wrote records no converged calendar: one no-op
-    // first, so that the profile is of the cron no-op and not of a "first after a writing run".
+    // The change rounds ran last, and a write not confirmed (someone else wrote meanwhile) is read
+    // again next run: one no-op first, so that the profile is of the cron no-op.
     if (stateful) await calplanebotNoop(ctx, cpb, stateful);
     await calplanebotNoop(ctx, cpb, stateful, dir);
     for (const summary of summarizeProfiles(dir)) profiles.push({ scenario, ...summary });
@@ -378,7 +378,13 @@ function assemble(
     workspace: { projects: options.projects, issues, events },
     summaries,
     ratios: ratios(byId),
-    targets: targets({ byId, calendars: options.projects, planeMinimum, changedPerRound: run.changedPerRound }),
+    targets: targets({
+      byId,
+      calendars: options.projects,
+      issues,
+      planeMinimum,
+      changedPerRound: run.changedPerRound,
+    }),
     proxyOverhead: run.proxyOverhead,
     profiles: run.profiles,
     scenarios: run.scenarios,

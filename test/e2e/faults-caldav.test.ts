@@ -237,7 +237,8 @@ describe('CalDAV transport faults', () => {
     const run = await sync(world, s.project);
     expect(run.code, run.stderr).toBe(0);
     expect(world.dav.faulted()).toEqual([expect.objectContaining({ method: 'REPORT', fault: 'truncate at 300' })]);
-    expect(world.dav.requests.filter((r) => r.method === 'REPORT')).toHaveLength(2);
+    // The listing cut, the listing again, then the sync-collection confirming the run's own write.
+    expect(world.dav.requests.filter((r) => r.method === 'REPORT')).toHaveLength(3);
     await expectSafe(world, s, run);
   });
 

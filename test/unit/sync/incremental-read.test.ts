@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCalendarStore } from '../../../src/caldav/memory-store.js';
 import type { CalendarRef, RemoteObject } from '../../../src/caldav/store.js';
 import { RequestStats } from '../../../src/http/fetcher.js';
-import { openCalendarCache } from '../../../src/sync/calendar-cache.js';
+import { calendarVersion, openCalendarCache } from '../../../src/sync/calendar-cache.js';
 import { openSnapshots, SNAPSHOT_DIR, type SnapshotHead, SnapshotStore } from '../../../src/sync/calendar-snapshots.js';
 import { mergeChanges, readObjects } from '../../../src/sync/incremental-read.js';
 import { runSync, type SyncSettings } from '../../../src/sync/run.js';
@@ -65,7 +65,7 @@ describe('readObjects', () => {
     const now = await refresh();
     snapshots.save(now.url, {
       token: now.syncToken as string,
-      version: withVersion ? `ctag:${now.ctag}` : undefined,
+      version: withVersion ? calendarVersion(now) : undefined,
       objects: await store.list(now),
     });
   };
@@ -208,27 +208,45 @@ describe('runSync with snapshots (memory store)', () => {
     plane.issues.push(issue(web.id), issue(web.id), issue(web.id), issue(web.id, { target_date: null }));
   });
 
-  it('after the initial upload, the next run confirms its own writes with one delta and downloads nothing', async () => {
-    expect((await run()).totals.created).toBe(3);
+  it('the initial upload confirms its own writes with one delta, so the next run reads nothing at all', async () => {
+    // The new calendar's first token, then what changed since: our three creates, with their ETags.
+    expect(await readsOf(async () => expect((await run()).totals.created).toBe(3))).toEqual([
+      'sync-collection:0',
+      'sync-collection:3',
+    ]);
     expect(existsSync(join(dir, SNAPSHOT_DIR))).toBe(true);
     const writes = store.writes.length;
     let report: Awaited<ReturnType<typeof run>> | undefined;
-    expect(await readsOf(async () => (report = await run()))).toEqual(['sync-collection:3']);
+    expect(await readsOf(async () => (report = await run()))).toEqual([]); // converged at the token the delta gave
     expect(report?.totals).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1, failed: 0 });
-    expect(await readsOf(run)).toEqual([]); // converged at the calendar's new ctag: nothing read
     expect(store.writes.length).toBe(writes);
   });
 
-  it('a Plane change is planned against the snapshot (no read at all), and its write confirmed next run', async () => {
+  it('a write someone else makes right after ours is not taken for ours: not confirmed, read next run', async () => {
+    // Another client adds an event to the calendar as soon as our first PUT lands.
+    const create = store.create.bind(store);
+    let raced = false;
+    store.create = async (href, data) => {
+      const result = await create(href, data);
+      if (!raced) {
+        raced = true;
+        store.putDirect(href.replace(/[^/]+$/, 'someone-elses.ics'), foreignEvent());
+      }
+      return result;
+    };
     await run();
+    expect(await readsOf(run)).toEqual(['sync-collection:4', 'multiget:1']); // ours come back known: one fetched
+    expect(await readsOf(run)).toEqual([]);
+  });
+
+  it('a Plane change is planned against the snapshot (no listing), and its write confirmed at once', async () => {
     await run();
     const target = plane.issues.find((i) => i.target_date) ?? plane.issues[0];
     plane.update(target?.id ?? '', { name: 'Renamed in Plane' });
     let report: Awaited<ReturnType<typeof run>> | undefined;
-    expect(await readsOf(async () => (report = await run()))).toEqual([]);
+    expect(await readsOf(async () => (report = await run()))).toEqual(['sync-collection:1']);
     expect(report?.totals).toMatchObject({ updated: 1, unchanged: 2 });
-    expect(await readsOf(run)).toEqual(['sync-collection:1']);
-    expect(await readsOf(run)).toEqual([]); // confirmed last run: converged at the new ctag
+    expect(await readsOf(run)).toEqual([]);
   });
 
   it('an edit made in the calendar after our writes is downloaded alone and repaired', async () => {
@@ -237,7 +255,12 @@ describe('runSync with snapshots (memory store)', () => {
     const [first] = await store.list({ url, displayName: '' });
     store.putDirect(first?.href ?? '', (first?.data ?? '').replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:edited in an app'));
     let report: Awaited<ReturnType<typeof run>> | undefined;
-    expect(await readsOf(async () => (report = await run()))).toEqual(['sync-collection:3', 'multiget:1']);
+    // What changed since the snapshot (the edit), that object alone, then the confirmation of the repair.
+    expect(await readsOf(async () => (report = await run()))).toEqual([
+      'sync-collection:1',
+      'multiget:1',
+      'sync-collection:1',
+    ]);
     expect(report?.totals).toMatchObject({ updated: 1, unchanged: 2 });
     expect((await store.list({ url, displayName: '' })).some((o) => o.data.includes('edited in an app'))).toBe(false);
   });
