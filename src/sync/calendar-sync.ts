@@ -208,28 +208,38 @@ async function saveSnapshot(
     if (write === null) objects.delete(href);
     else objects.set(href, { href, ...write });
   }
-  const confirmed = writes.size > 0 && confirm ? await ownWritesOnly(calendar, read.token, objects, ctx) : undefined;
+  const confirmed =
+    writes.size > 0 && confirm ? await ownWritesOnly(calendar, read.token, objects, writes, ctx) : undefined;
   const token = confirmed ?? read.token;
   const version = confirmed ? `sync-token:${confirmed}` : writes.size === 0 ? calendarVersion(calendar) : undefined;
   snapshots.save(calendar.url, { token, version, objects: [...objects.values()] });
   return confirmed ? { ...calendar, syncToken: confirmed } : calendar;
 }
 
-/** The token after our writes, when the delta since `token` holds nothing else; undefined otherwise. */
+/**
+ * The token after our writes, when the delta since `token` holds our writes, each as we made it,
+ * and nothing else; undefined otherwise (then the next run's delta tells). A delta that leaves out
+ * one of our writes is odd, and proves nothing.
+ */
 async function ownWritesOnly(
   calendar: CalendarRef,
   token: string,
   objects: ReadonlyMap<string, RemoteObject>,
+  writes: ReadonlyMap<string, OwnWrite>,
   ctx: CalendarSyncContext,
 ): Promise<string | undefined> {
   try {
     const changes = await ctx.store.changesSince(calendar, token);
     const etags = new Map([...objects].map(([href, o]) => [href, o.etag]));
     // Removed: gone from the server but still in our objects (someone deleted it); a removal we made is not there.
-    const removed = changes.removed.filter((href) => objects.has(href));
-    return removed.length === 0 && mergeChanges(etags, changes).toFetch.length === 0 ? changes.token : undefined;
+    const foreign =
+      changes.removed.some((href) => objects.has(href)) || mergeChanges(etags, changes).toFetch.length > 0;
+    const changed = new Set(changes.changed.map((c) => c.href));
+    const removed = new Set(changes.removed);
+    const allOurs = [...writes].every(([href, write]) => (write === null ? removed.has(href) : changed.has(href)));
+    return !foreign && allOurs ? changes.token : undefined;
   } catch {
-    return undefined; // the next run's delta tells
+    return undefined;
   }
 }
 

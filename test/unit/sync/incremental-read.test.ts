@@ -239,6 +239,15 @@ describe('runSync with snapshots (memory store)', () => {
     expect(await readsOf(run)).toEqual([]);
   });
 
+  it('a delta that leaves out our own writes proves nothing: the calendar is not taken as converged', async () => {
+    const changesSince = store.changesSince.bind(store);
+    store.changesSince = async (calendar, token) => ({ ...(await changesSince(calendar, token)), changed: [] });
+    await run();
+    store.changesSince = changesSince;
+    expect(await readsOf(run)).toEqual(['sync-collection:3']); // read again (and found as written)
+    expect(await readsOf(run)).toEqual([]);
+  });
+
   it('a Plane change is planned against the snapshot (no listing), and its write confirmed at once', async () => {
     await run();
     const target = plane.issues.find((i) => i.target_date) ?? plane.issues[0];
