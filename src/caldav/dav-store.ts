@@ -7,7 +7,7 @@
 import type { DAVAccount, DAVResponse } from 'tsdav';
 import { checkTransport } from '../config/url.js';
 import { AuthError, HttpError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import { describeUrl, type HttpClient, type HttpResponse } from '../http/fetcher.js';
+import { describeUrl, type HttpClient, type HttpResponse, type RequestOptions } from '../http/fetcher.js';
 import {
   type ListedCollection,
   type ListedMember,
@@ -404,11 +404,16 @@ export class DavCalendarStore implements CalendarStore {
     const members = new Map<string, string | null | typeof REMOVED>();
     let next = token;
     for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
-      const response = await this.fetch(calendar.url, {
-        method: 'REPORT',
-        headers: { ...this.headers, depth: '0', 'content-type': 'text/xml; charset=utf-8' },
-        body: syncCollection(next),
-      });
+      // Xandikos answers a token it does not know with a 500: the listing is the way round, not a retry.
+      const response = await this.checkedFetch(
+        calendar.url,
+        {
+          method: 'REPORT',
+          headers: { ...this.headers, depth: '0', 'content-type': 'text/xml; charset=utf-8' },
+          body: syncCollection(next),
+        },
+        { retryServerErrors: false },
+      );
       const delta = readOrExplain(response, calendar.url, 'the sync-collection answer', readSyncDelta);
       for (const { href, etag } of delta.changed) members.set(absoluteIn(href, calendar.url), etag || null);
       for (const href of delta.removed) members.set(absoluteIn(href, calendar.url), REMOVED);
@@ -553,11 +558,15 @@ export class DavCalendarStore implements CalendarStore {
    * The fetch handed to tsdav: auth headers are already in `init`; statuses that no caller can
    * act on (auth, server errors, missing collections on reads) become typed errors right here.
    */
-  private async checkedFetch(input: string | URL, init: RequestInit = {}): Promise<HttpResponse> {
+  private async checkedFetch(
+    input: string | URL,
+    init: RequestInit = {},
+    options?: RequestOptions,
+  ): Promise<HttpResponse> {
     const url = String(input);
     const method = (init.method ?? 'GET').toUpperCase();
     this.refuseUnsafe(url, method);
-    const response = await this.options.http.fetch(url, init);
+    const response = await this.options.http.fetch(url, init, options);
     if (response.ok || response.status === 207) return response;
     if (method === 'PUT' || method === 'DELETE' || method === 'MKCALENDAR' || method === 'PROPPATCH') return response;
     const body = await response.text();

@@ -102,7 +102,15 @@ export interface HttpClient {
   readonly service: Service;
   readonly stats: RequestStats;
   /** Like fetch, but retried per the policy; throws HttpError only when no response could be had. */
-  fetch(url: string, init?: RequestInit): Promise<HttpResponse>;
+  fetch(url: string, init?: RequestInit, options?: RequestOptions): Promise<HttpResponse>;
+}
+
+export interface RequestOptions {
+  /**
+   * False: a 500/502/504 is answered at once, not retried. For a request with a cheaper way
+   * round it than waiting (a sync-collection the server chokes on: the caller lists instead).
+   */
+  retryServerErrors?: boolean;
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -135,7 +143,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  async function retryingFetch(url: string, init: RequestInit = {}): Promise<HttpResponse> {
+  async function retryingFetch(
+    url: string,
+    init: RequestInit = {},
+    request: RequestOptions = {},
+  ): Promise<HttpResponse> {
     const method = (init.method ?? 'GET').toUpperCase();
     const where = describeUrl(url);
     let failures = 0;
@@ -186,7 +198,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           continue;
         }
       }
-      if ((RETRYABLE_5XX.has(status) || status === 503) && failures + 1 < policy.retries) {
+      const retryable = RETRYABLE_5XX.has(status) || status === 503;
+      if (retryable && request.retryServerErrors !== false && failures + 1 < policy.retries) {
         failures += 1;
         stats.retries += 1;
         const waitMs = backoffMs(failures, policy);

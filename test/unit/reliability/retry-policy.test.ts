@@ -96,6 +96,17 @@ describe('connection errors, timeouts and 5xx: 3 attempts, exponential backoff',
     expect(calls).toHaveLength(3);
   });
 
+  it('a request that asks for no server-error retries gets its 500 at once (a 429 is still waited out)', async () => {
+    const { http, calls, sleeps } = client([{ status: 500 }, { status: 200 }]);
+    const answer = await http.fetch('https://dav.example.com/x', { method: 'REPORT' }, { retryServerErrors: false });
+    expect(answer.status).toBe(500);
+    expect(calls).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    const limited = client([{ status: 429, headers: { 'retry-after': '1' } }, { status: 200 }]);
+    const after = await limited.http.fetch('https://dav.example.com/x', {}, { retryServerErrors: false });
+    expect(after.status).toBe(200);
+  });
+
   it('http.retries = 1 means one attempt, no retry', async () => {
     const { http, calls } = client([{ status: 500 }], { retries: 1 });
     expect((await http.fetch('https://dav.example.com/x')).status).toBe(500);
