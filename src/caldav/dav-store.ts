@@ -290,26 +290,12 @@ export class DavCalendarStore implements CalendarStore {
     if (prefetched) return prefetched;
     // One PROPFIND for all calendars (tsdav's fetchCalendars adds a request per calendar), read
     // with sax: a cron run whose discovery is cached then never loads tsdav.
-    const where = describeUrl(homeUrl);
     const response = await this.fetch(homeUrl, {
       method: 'PROPFIND',
       headers: { ...this.headers, depth: '1', 'content-type': 'text/xml; charset=utf-8' },
       body: CALENDAR_LIST_PROPFIND,
     });
-    try {
-      return calendarsFrom(readCollections(response.bytes), homeUrl);
-    } catch (error) {
-      throw new HttpError(
-        'caldav',
-        `the calendar list at ${where} (PROPFIND, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
-        response.status,
-        'PROPFIND',
-        where,
-        {
-          hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',
-        },
-      );
-    }
+    return calendarsFrom(readOrExplain(response, homeUrl, 'PROPFIND', 'the calendar list', readCollections), homeUrl);
   }
 
   async createCalendar(
@@ -414,7 +400,7 @@ export class DavCalendarStore implements CalendarStore {
         },
         { retryServerErrors: false },
       );
-      const delta = readOrExplain(response, calendar.url, 'the sync-collection answer', readSyncDelta);
+      const delta = readOrExplain(response, calendar.url, 'REPORT', 'the sync-collection answer', readSyncDelta);
       for (const { href, etag } of delta.changed) members.set(absoluteIn(href, calendar.url), etag || null);
       for (const href of delta.removed) members.set(absoluteIn(href, calendar.url), REMOVED);
       next = delta.token;
@@ -451,7 +437,7 @@ export class DavCalendarStore implements CalendarStore {
       headers: { ...this.headers, ...(depth ? { depth } : {}), 'content-type': 'text/xml; charset=utf-8' },
       body,
     });
-    const members = readOrExplain(response, calendar.url, what, readMultistatus);
+    const members = readOrExplain(response, calendar.url, 'REPORT', what, readMultistatus);
     const { objects, offOrigin } = toRemoteObjects(members, calendar.url);
     if (offOrigin.length > 0) {
       this.options.onWarning?.(
@@ -719,16 +705,22 @@ function refusesIfNoneMatch(answer: DavAnswer): boolean {
 }
 
 /** A 207 answer read by `read`; an unreadable one says what may be answering instead. */
-function readOrExplain<T>(response: HttpResponse, url: string, what: string, read: (body: Buffer) => T): T {
+function readOrExplain<T>(
+  response: HttpResponse,
+  url: string,
+  method: string,
+  what: string,
+  read: (body: Buffer) => T,
+): T {
   try {
     return read(response.bytes);
   } catch (error) {
     const where = describeUrl(url);
     throw new HttpError(
       'caldav',
-      `${what} of ${where} (REPORT, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
+      `${what} of ${where} (${method}, ${response.status}) is not a readable multistatus: ${messageOf(error).replace(/\s+/g, ' ')}`,
       response.status,
-      'REPORT',
+      method,
       where,
       {
         hint: 'something other than the CalDAV server may be answering (a proxy, a login page); check caldav.serverUrl',

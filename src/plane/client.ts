@@ -155,8 +155,8 @@ export class PlaneClient implements PlaneSource, PlaneEditor {
     if (isMissingObject(answer)) return null;
     const item = this.objectFrom(answer);
     const expanded = item.project;
-    if (typeof expanded === 'object' && expanded !== null && !Array.isArray(expanded)) {
-      const lite = expanded as Record<string, unknown>;
+    if (isRecord(expanded)) {
+      const lite = expanded;
       const problems = projectProblems(lite);
       if (problems.length > 0) throw this.malformed(answer, `the expanded project has ${problems.join(', ')}`);
       // A visible work item's project is not archived (Plane hides the items of archived projects).

@@ -166,8 +166,10 @@ export async function syncCalendar(
   const writes = ctx.journal?.takeWrites(calendar.url) ?? new Map<string, OwnWrite>();
   const clean =
     !result.withheld && !result.withheldWrites && result.duplicates.length === 0 && report.errors.length === 0;
-  const after = await saveSnapshot(calendar, read, writes, ctx, clean && allApplied(outcomes));
-  rememberConvergence(target, after, key, clean && (result.changes.length === 0 || after !== calendar), ctx, report);
+  const confirmed = await saveSnapshot(calendar, read, writes, ctx, clean && allApplied(outcomes));
+  // Converged: nothing needed writing, or every write was confirmed (at the token its answer gave).
+  const matches = clean && (result.changes.length === 0 || confirmed !== undefined);
+  rememberConvergence(target, confirmed ? { ...calendar, syncToken: confirmed } : calendar, key, matches, ctx, report);
 }
 
 /** Every change written as planned, none of them for Plane (which would change the next listing anyway). */
@@ -179,9 +181,9 @@ function allApplied(outcomes: readonly ApplyOutcome[]): boolean {
  * The calendar as this run leaves it: what it read, with its own writes applied (calendar-snapshots.ts).
  * When every change was written (`confirm`), the server is asked what changed since the token the
  * calendar was read at: nothing but our own writes, each back with the ETag its PUT answered, means
- * the calendar is exactly the snapshot at the token that answer gives, and the calendar is returned
- * with that token (the version the next run will find, if nobody touches it). Otherwise the
- * snapshot stands at the token read before the writes, and the next run's delta covers them.
+ * the calendar is exactly the snapshot at the token that answer gives, which is returned (the
+ * version the next run will find, if nobody touches it). Otherwise the snapshot stands at the
+ * token read before the writes, and the next run's delta covers them.
  * Only a sync run saves (a dry run keeps the state dir as it was); without a token (a server
  * without sync-collection) there is nothing to save.
  */
@@ -191,17 +193,17 @@ async function saveSnapshot(
   writes: ReadonlyMap<string, OwnWrite>,
   ctx: CalendarSyncContext,
   confirm: boolean,
-): Promise<CalendarRef> {
+): Promise<string | undefined> {
   const { snapshots } = ctx;
-  if (!snapshots?.enabled || !ctx.writer) return calendar;
+  if (!snapshots?.enabled || !ctx.writer) return undefined;
   if (read.token === undefined) {
     snapshots.drop(calendar.url);
-    return calendar;
+    return undefined;
   }
   if (read.sameAs && writes.size === 0) {
     // Nothing new and nothing written: the data file stands, the head moves on to the new token.
     snapshots.saveHead(calendar.url, { ...read.sameAs, token: read.token, version: calendarVersion(calendar) });
-    return calendar;
+    return undefined;
   }
   const objects = new Map((await read.objects()).map((o) => [o.href, o]));
   for (const [href, write] of writes) {
@@ -213,7 +215,7 @@ async function saveSnapshot(
   const token = confirmed ?? read.token;
   const version = confirmed ? `sync-token:${confirmed}` : writes.size === 0 ? calendarVersion(calendar) : undefined;
   snapshots.save(calendar.url, { token, version, objects: [...objects.values()] });
-  return confirmed ? { ...calendar, syncToken: confirmed } : calendar;
+  return confirmed;
 }
 
 /**
@@ -231,9 +233,8 @@ async function ownWritesOnly(
   try {
     const changes = await ctx.store.changesSince(calendar, token);
     const etags = new Map([...objects].map(([href, o]) => [href, o.etag]));
-    // Removed: gone from the server but still in our objects (someone deleted it); a removal we made is not there.
-    const foreign =
-      changes.removed.some((href) => objects.has(href)) || mergeChanges(etags, changes).toFetch.length > 0;
+    // Anything the objects do not already hold as they are is someone else's (a removal we made is not there).
+    const foreign = mergeChanges(etags, changes).fresh > 0;
     const changed = new Set(changes.changed.map((c) => c.href));
     const removed = new Set(changes.removed);
     const allOurs = [...writes].every(([href, write]) => (write === null ? removed.has(href) : changed.has(href)));

@@ -39,16 +39,22 @@ export async function readObjects(
   };
   const head = snapshots?.loadHead(calendar.url);
   if (!snapshots || !head) return listing();
-  /** The snapshot's objects, or the listing when its data file is gone. */
-  const saved = async (): Promise<RemoteObject[]> => {
-    const objects = snapshots.loadObjects(calendar.url, head);
-    if (objects) return objects;
-    note('the snapshot has no usable data file');
-    return store.list(calendar);
+  const NO_DATA = 'the snapshot has no usable data file';
+  /** Objects still exactly the snapshot's: its data, read only when asked for (else the listing). */
+  const fromSnapshot = (token: string, how: CalendarRead['how']): CalendarRead => {
+    const read: CalendarRead = { token, how, fresh: 0, sameAs: head, objects: async () => [] };
+    read.objects = once(async () => {
+      const objects = snapshots.loadObjects(calendar.url, head);
+      if (objects) return objects;
+      note(NO_DATA);
+      read.sameAs = undefined; // the data file has to be written again
+      return store.list(calendar);
+    });
+    return read;
   };
 
   if (head.version !== undefined && head.version === calendarVersion(calendar))
-    return { objects: once(saved), token: head.token, how: 'unchanged', fresh: 0, sameAs: head };
+    return fromSnapshot(head.token, 'unchanged');
 
   let changes: CalendarChanges;
   try {
@@ -58,11 +64,11 @@ export async function readObjects(
     return listing();
   }
   const { toFetch, removed, fresh } = mergeChanges(head.etags, changes);
-  if (fresh === 0) return { objects: once(saved), token: changes.token, how: 'delta', fresh, sameAs: head };
+  if (fresh === 0) return fromSnapshot(changes.token, 'delta');
 
   const objects = snapshots.loadObjects(calendar.url, head);
   if (!objects) {
-    note('the snapshot has no usable data file');
+    note(NO_DATA);
     return listing();
   }
   let fetched: RemoteObject[];

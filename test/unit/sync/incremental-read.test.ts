@@ -300,6 +300,17 @@ describe('runSync with snapshots (memory store)', () => {
     expect(await readsOf(run)).toEqual([]);
   });
 
+  it('a data file lost while the head stands: read whole once, and the snapshot written again in full', async () => {
+    await run();
+    for (const file of readdirSync(join(dir, SNAPSHOT_DIR)))
+      if (file.endsWith('.jsonl')) writeFileSync(join(dir, SNAPSHOT_DIR, file), 'torn');
+    const target = plane.issues.find((i) => i.target_date);
+    plane.update(target?.id ?? '', {}); // only updated_at moves: the calendar must be compared, nothing written
+    expect(await readsOf(run)).toEqual(['list:3']);
+    plane.update(target?.id ?? '', {});
+    expect(await readsOf(run)).toEqual([]); // compared against the snapshot again: its data is whole
+  });
+
   it('a dry run reads through the snapshot but never saves one', async () => {
     await run({ dryRun: true });
     expect(existsSync(join(dir, SNAPSHOT_DIR))).toBe(false);

@@ -113,6 +113,12 @@ function line(data: string, name: string): string | undefined {
 
 type Edit = [from: string | RegExp, to: string];
 
+/** The all-day event of the 12th dragged to the 15th in a calendar app. */
+const MOVED_TO_15TH: Edit[] = [
+  ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
+  ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
+];
+
 /** What a calendar app does: rewrites the object's text (unfolded), each edit required to apply. */
 async function edit(issueId: string, entry: CalendarEntry, ...edits: Edit[]): Promise<string> {
   const object = await objectOf(issueId, entry);
@@ -158,12 +164,7 @@ describe('events (dates: target)', () => {
   it('a moved event PATCHes the target date (the start date sent along), rewrites the object, and then rests', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(
-      a.id,
-      EVENTS,
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, ...MOVED_TO_15TH);
     const edited = await objectOf(a.id, EVENTS);
 
     const report = await run([EVENTS]);
@@ -463,12 +464,7 @@ describe('conflicts', () => {
   it('calendar and Plane moved the date differently: Plane wins, nothing is sent, the run says so and succeeds', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(
-      a.id,
-      EVENTS,
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, ...MOVED_TO_15TH);
     plane.update(a.id, { target_date: '2026-03-20' });
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
@@ -505,12 +501,7 @@ describe('conflicts', () => {
   it('both moved the date to the same day: nothing to send, no conflict', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(
-      a.id,
-      EVENTS,
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, ...MOVED_TO_15TH);
     plane.update(a.id, { target_date: '2026-03-15' });
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
@@ -550,13 +541,7 @@ describe('the basis', () => {
   it('an object whose X-CALPLANEBOT-BASE is gone: Plane wins, nothing is sent, the object is put back with its basis', async () => {
     const a = item();
     await run([EVENTS]);
-    await edit(
-      a.id,
-      EVENTS,
-      [/X-CALPLANEBOT-BASE:[^\r]*\r\n/, ''],
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, [/X-CALPLANEBOT-BASE:[^\r]*\r\n/, ''], ...MOVED_TO_15TH);
     const report = await run([EVENTS]);
     expect(plane.writes).toEqual([]);
     expect(calendarOf(report)).toMatchObject({ updated: 1, planeChanges: [], planeConflicts: [], errors: [] });
@@ -1203,12 +1188,7 @@ describe('one item in two write-back calendars', () => {
     freshListings();
     const a = item();
     await run([EVENTS, TASKS]);
-    await edit(
-      a.id,
-      EVENTS,
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, ...MOVED_TO_15TH);
     await run([EVENTS, TASKS]);
     expect(plane.writes.map((w) => w.update)).toEqual([{ target_date: '2026-03-15', start_date: '2026-03-10' }]);
     await run([EVENTS, TASKS]);
@@ -1223,12 +1203,7 @@ describe('one item in two write-back calendars', () => {
     freshListings();
     const a = item();
     await run([EVENTS, TASKS]);
-    await edit(
-      a.id,
-      EVENTS,
-      ['DTSTART;VALUE=DATE:20260312', 'DTSTART;VALUE=DATE:20260315'],
-      ['DTEND;VALUE=DATE:20260313', 'DTEND;VALUE=DATE:20260316'],
-    );
+    await edit(a.id, EVENTS, ...MOVED_TO_15TH);
     await edit(a.id, TASKS, ['DUE;VALUE=DATE:20260312', 'DUE;VALUE=DATE:20260316']);
     const report = await run([EVENTS, TASKS]);
     expect(plane.writes.filter((w) => w.issueId === a.id)).toHaveLength(1);
